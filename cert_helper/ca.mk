@@ -1,0 +1,1 @@
+# sslinspect-ca: the CA / CRL admin tool.

@@ -1,0 +1,1 @@
+# sslinspect-certgen: Squid sslcrtd_program (see issue "cert_helper: sslinspect-certgen").

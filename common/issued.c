@@ -1,0 +1,223 @@
+/* The issued-certificate record file; format in issued.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cause.h"
+#include "issued.h"
+
+/*
+ * Render rec as one line with its newline into buf. Returns the length, or
+ * -1 when a field would break the format or buf is too small.
+ */
+int
+issued_format(const struct issued_rec *rec, char *buf, size_t len)
+{
+	int	n;
+
+	if (strpbrk(rec->host, "\t\r\n") != NULL || rec->host[0] == '\0' ||
+	    rec->serial[0] == '\0')
+		return -1;
+	n = snprintf(buf, len, "v1\t%" PRId64 "\t%s\t%s\t%" PRId64 "\t%"
+	    PRId64 "\t%s\n", rec->issued, rec->serial, rec->issuer_keyid,
+	    rec->not_before, rec->not_after, rec->host);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}
+
+/* Copy a lowercase-hex field of at most max digits; 0 or -1. */
+static int
+issued_hex(const char *s, size_t n, char *dst, size_t max)
+{
+	size_t	i;
+
+	if (n == 0 || n > max)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return -1;
+		dst[i] = s[i];
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+/* Parse a decimal time field; 0 or -1. */
+static int
+issued_time(const char *s, size_t n, int64_t *out)
+{
+	char	 tmp[24], *end;
+
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	*out = strtoll(tmp, &end, 10);
+	if (errno != 0 || *end != '\0' || *out < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Parse one line (without or with its trailing newline) into rec. Returns 0,
+ * or -1 with a cause naming the bad field.
+ */
+int
+issued_parse(const char *line, size_t len, struct issued_rec *rec,
+    char **cause)
+{
+	static const char	*names[] = { "version", "issued time", "serial",
+				    "issuer key id", "not-before", "not-after",
+				    "host" };
+	const char		*f[7];
+	size_t			 fl[7], i, start = 0, nf = 0;
+	int			 bad;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	memset(rec, 0, sizeof *rec);
+	for (i = 0; i <= len && nf < 7; i++) {
+		if (i == len || line[i] == '\t') {
+			f[nf] = line + start;
+			fl[nf++] = i - start;
+			start = i + 1;
+		}
+	}
+	if (nf != 7 || start <= len) {
+		cause_set(cause, "expected 7 tab-separated fields");
+		return -1;
+	}
+	for (i = 0; i < 7; i++) {
+		switch (i) {
+		case 0:
+			bad = fl[0] != 2 || memcmp(f[0], "v1", 2) != 0;
+			break;
+		case 1:
+			bad = issued_time(f[1], fl[1], &rec->issued);
+			break;
+		case 2:
+			bad = issued_hex(f[2], fl[2], rec->serial,
+			    ISSUED_SERIAL_MAX);
+			break;
+		case 3:
+			bad = issued_hex(f[3], fl[3], rec->issuer_keyid,
+			    ISSUED_KEYID_MAX);
+			break;
+		case 4:
+			bad = issued_time(f[4], fl[4], &rec->not_before);
+			break;
+		case 5:
+			bad = issued_time(f[5], fl[5], &rec->not_after);
+			break;
+		default:
+			bad = fl[6] == 0 || fl[6] > ISSUED_HOST_MAX ||
+			    memchr(f[6], '\r', fl[6]) != NULL;
+			if (!bad) {
+				memcpy(rec->host, f[6], fl[6]);
+				rec->host[fl[6]] = '\0';
+			}
+			break;
+		}
+		if (bad) {
+			cause_set(cause, "bad %s field", names[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open (creating, mode 0640) the record file for appending. Returns the fd,
+ * or -1 with a cause.
+ */
+int
+issued_open(const char *path, char **cause)
+{
+	int	fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1)
+		cause_set(cause, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+/*
+ * Append one record with a single write(2): O_APPEND makes each line land
+ * whole even when several helper processes append at once.
+ */
+int
+issued_write(int fd, const struct issued_rec *rec, char **cause)
+{
+	char	buf[ISSUED_LINE_MAX];
+	int	n;
+	ssize_t	w;
+
+	n = issued_format(rec, buf, sizeof buf);
+	if (n == -1) {
+		cause_set(cause, "record for %s cannot be formatted", rec->host);
+		return -1;
+	}
+	w = write(fd, buf, (size_t)n);
+	if (w != n) {
+		cause_set(cause, "issued record write: %s",
+		    w == -1 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Call cb for every well-formed line of path, in file order; a cb return
+ * other than 0 stops the walk and is returned. A malformed line stops with
+ * -1 and a cause naming path and line number, since revocation must not
+ * silently miss certificates. A missing file is an empty record.
+ */
+int
+issued_foreach(const char *path, issued_cb cb, void *arg, char **cause)
+{
+	FILE			*f;
+	char			*line = NULL, *why = NULL;
+	size_t			 cap = 0;
+	ssize_t			 n;
+	unsigned long		 lineno = 0;
+	struct issued_rec	 rec;
+	int			 rv = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (n == 0 || (n == 1 && line[0] == '\n'))
+			continue;
+		if (line[n - 1] != '\n' && feof(f))
+			break;	/* a line still being appended */
+		if (issued_parse(line, (size_t)n, &rec, &why) == -1) {
+			cause_set(cause, "%s:%lu: %s", path, lineno, why);
+			rv = -1;
+			break;
+		}
+		if ((rv = cb(&rec, arg)) != 0)
+			break;
+	}
+	if (rv == 0 && ferror(f)) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		rv = -1;
+	}
+	free(why);
+	free(line);
+	fclose(f);
+	return rv;
+}

@@ -1,0 +1,1 @@
+# srv_sslinspect.so: the c-icap service module.

@@ -1,0 +1,24 @@
+# squid-conf/: the Squid include snippets and the site lists they name.
+# The same templates are rendered by the integration harness and the demo,
+# so what is tested is what ships.
+squidconfdir = $(sysconfdir)/squid/conf.d
+squidconf_DATA = squid-conf/sslinspect-bump.conf squid-conf/sslinspect-icap.conf
+sslinspectlistdir = $(sysconfdir)/sslinspect/lists
+dist_sslinspectlist_DATA = squid-conf/no-inspect.txt squid-conf/pinned-apps.txt
+EXTRA_DIST += squid-conf/sslinspect-bump.conf.in squid-conf/sslinspect-icap.conf.in \
+	squid-conf/render
+CLEANFILES += $(squidconf_DATA)
+
+SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
+	BUMP_PORT=3129 \
+	BUMP_BUNDLE=$(localstatedir)/lib/sslinspect/ca/squid-bundle.pem \
+	CERTGEN_PROGRAM='$(pkglibexecdir)/sslinspect-certgen -c $(sysconfdir)/sslinspect/certgen.conf' \
+	CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \
+	NO_INSPECT_LIST=$(sysconfdir)/sslinspect/lists/no-inspect.txt \
+	PINNED_LIST=$(sysconfdir)/sslinspect/lists/pinned-apps.txt \
+	OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
+	ICAP_ADDRESS=127.0.0.1:1344 \
+	ICAP_SERVICE=sslinspect
+
+squid-conf/%.conf: $(top_srcdir)/squid-conf/%.conf.in $(top_srcdir)/squid-conf/render
+	$(AM_V_GEN)$(MKDIR_P) squid-conf && $(SQUID_RENDER) < $< > $@.tmp && mv $@.tmp $@

@@ -1,0 +1,413 @@
+# Integration harness: real Squid, real c-icap and a TLS origin (nginx) on
+# free loopback ports, all inside one temporary directory $T.
+#
+# Every daemon runs in its own session (setsid) so it and its children can
+# be stopped as a group; si_cleanup stops them all on exit, failure or
+# Ctrl-C, prints the logs only when the case failed, and removes $T.
+# Nothing is written outside $T.
+#
+# Sourced by tests/integration/run-case (one case per file) and scripts/demo.
+
+: "${top_srcdir:?top_srcdir must be set}"
+: "${top_builddir:=$top_srcdir}"
+: "${SQUID:=/usr/sbin/squid}"
+: "${CICAP:=/usr/bin/c-icap}"
+: "${SQUID_LIBEXECDIR:=/usr/lib/squid}"
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+. "$top_srcdir/tests/integration/orgca.sh"
+
+SI_FAILED=0
+SI_PORTS=""
+
+# si_log MSG: a progress line on stderr.
+si_log()
+{
+	printf '  [%s] %s\n' "${SI_CASE:-sslinspect}" "$*" >&2
+}
+
+# si_fail MSG: record a failed assertion and stop the case.
+si_fail()
+{
+	printf 'FAIL: %s\n' "$*" >&2
+	SI_FAILED=1
+	exit 1
+}
+
+# si_init NAME [DIR]: create the run directory ($T) and install cleanup.
+# With DIR (the demo) the directory is kept and nothing is stopped on exit.
+si_init()
+{
+	SI_CASE=$1
+	if [ -n "${2:-}" ]; then
+		T=$2
+		mkdir -p "$T"
+	else
+		T=$(mktemp -d "${TMPDIR:-/tmp}/sslinspect-$1.XXXXXX") || exit 99
+		trap si_cleanup EXIT
+		trap 'exit 130' INT TERM HUP
+	fi
+	chmod 0755 "$T"
+	mkdir -p "$T/etc/conf.d" "$T/log" "$T/run" "$T/tmp" "$T/bin" "$T/lib" \
+	    "$T/www" "$T/pki"
+	mkdir -p "$T/squid-run"
+	si_own proxy "$T/log" "$T/squid-run" "$T/tmp"
+	SI_PIDS=$T/run/pids
+	: > "$SI_PIDS"
+}
+
+# si_own USER PATH...: hand paths to a daemon's user (only when root).
+si_own()
+{
+	local user=$1
+	shift
+	[ "$(id -u)" = 0 ] || return 0
+	chown -R "$user" "$@"
+}
+
+# si_port VAR: set VAR to a free loopback TCP port not handed out before
+# in this run.
+si_port()
+{
+	local var=$1 p i
+	for i in $(seq 1 200); do
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		case " $SI_PORTS " in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then
+				SI_PORTS="$SI_PORTS $p"
+				printf -v "$var" '%s' "$p"
+				return 0
+			fi
+		fi
+	done
+	si_fail "no free loopback port found"
+}
+
+# si_spawn NAME CMD...: run a daemon in the foreground of its own session,
+# output to $T/log/NAME.out; its pid is the process group to stop.
+si_spawn()
+{
+	local name=$1
+	shift
+	setsid "$@" > "$T/log/$name.out" 2>&1 < /dev/null &
+	echo "$! $name" >> "$SI_PIDS"
+}
+
+# si_wait_port PORT NAME [SECONDS]: wait until something accepts on PORT.
+si_wait_port()
+{
+	local port=$1 name=$2 limit=${3:-30} i
+	for i in $(seq 1 $((limit * 10))); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		if ! si_alive "$name"; then
+			si_fail "$name exited during start-up (see its log below)"
+		fi
+		sleep 0.1
+	done
+	si_fail "$name did not listen on 127.0.0.1:$port within ${limit}s"
+}
+
+# si_alive NAME: is the daemon started under NAME still running?
+si_alive()
+{
+	local pid
+	pid=$(awk -v n="$1" '$2 == n { p = $1 } END { print p }' "$SI_PIDS")
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# si_stop_all: TERM every daemon's process group, KILL what is left after
+# a grace period, and wait for them.
+si_stop_all()
+{
+	local pid name i
+	[ -f "${SI_PIDS:-/nonexistent}" ] || return 0
+	while read -r pid name; do
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	done < "$SI_PIDS"
+	for i in $(seq 1 50); do
+		local left=0
+		while read -r pid name; do
+			kill -0 -- "-$pid" 2>/dev/null && left=1
+		done < "$SI_PIDS"
+		[ $left = 0 ] && break
+		sleep 0.1
+	done
+	while read -r pid name; do
+		kill -KILL -- "-$pid" 2>/dev/null
+	done < "$SI_PIDS"
+	wait 2>/dev/null
+	: > "$SI_PIDS"
+}
+
+# si_dump_logs: the tail of every log, for a failed case.
+si_dump_logs()
+{
+	local f
+	for f in "$T"/log/*; do
+		[ -s "$f" ] || continue
+		printf -- '----- %s (last 60 lines) -----\n' "${f#$T/}" >&2
+		tail -n 60 "$f" >&2
+	done
+}
+
+si_cleanup()
+{
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	[ $SI_FAILED = 1 ] && rc=1
+	si_stop_all
+	[ $rc != 0 ] && si_dump_logs
+	rm -rf "$T"
+	exit $rc
+}
+
+# --- the TLS origin --------------------------------------------------------
+
+# si_origin_start: nginx on a free port serving $T/www over TLS for the
+# names in SI_ORIGIN_NAMES (default www.origin.test); sets ORIGIN_PORT.
+# /upload accepts any POST and answers "received".
+si_origin_start()
+{
+	local names=${SI_ORIGIN_NAMES:-www.origin.test} n sans="" user=""
+	[ -f "$T/pki/web-root.pem" ] || si_pki_web
+	for n in $names; do sans="$sans DNS:$n"; done
+	# shellcheck disable=SC2086
+	si_pki_origin origin $sans
+	si_port ORIGIN_PORT
+	mkdir -p "$T/origin"
+	[ "$(id -u)" = 0 ] && user="user www-data;"
+	cat > "$T/origin/nginx.conf" <<NGX
+$user
+worker_processes 1;
+pid $T/run/nginx.pid;
+error_log $T/log/origin-error.log warn;
+events { worker_connections 256; }
+http {
+	access_log $T/log/origin-access.log;
+	client_body_temp_path $T/origin/body;
+	proxy_temp_path $T/origin/proxy;
+	fastcgi_temp_path $T/origin/fastcgi;
+	uwsgi_temp_path $T/origin/uwsgi;
+	scgi_temp_path $T/origin/scgi;
+	types { text/html html; text/plain txt; application/octet-stream bin;
+	    application/zip zip; application/json json; }
+	default_type application/octet-stream;
+	server {
+		listen 127.0.0.1:$ORIGIN_PORT ssl;
+		server_name $names;
+		ssl_certificate $T/pki/origin.pem;
+		ssl_certificate_key $T/pki/origin.key;
+		root $T/www;
+		location /upload {
+			client_max_body_size 0;
+			return 200 "received\n";
+		}
+	}
+}
+NGX
+	[ -f "$T/www/index.html" ] || printf '<html><body><h1>sslinspect test origin</h1></body></html>\n' > "$T/www/index.html"
+	chmod -R a+rX "$T/www" "$T/pki"
+	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
+	    -c "$T/origin/nginx.conf" -g 'daemon off;'
+	si_wait_port "$ORIGIN_PORT" origin
+}
+
+# --- c-icap ----------------------------------------------------------------
+
+# si_cicap_start: c-icap on a free port with the echo service and, once it
+# has been built, srv_sslinspect; sets ICAP_PORT. SI_CICAP_EXTRA is
+# appended to the configuration.
+si_cicap_start()
+{
+	local mods conf=$T/etc/c-icap.conf user="" module
+	mods=$(c-icap-config --modulesdir)
+	si_port ICAP_PORT
+	[ "$(id -u)" = 0 ] && user="User c-icap
+Group nogroup"
+	mkdir -p "$T/icap-tmp" "$T/icap-run"
+	touch "$T/log/icap-server.log" "$T/log/icap-access.log"
+	si_own c-icap "$T/icap-tmp" "$T/icap-run" "$T/log/icap-server.log" \
+	    "$T/log/icap-access.log"
+	cat > "$conf" <<CONF
+PidFile $T/icap-run/c-icap.pid
+CommandsSocket $T/icap-run/c-icap.ctl
+Port 127.0.0.1:$ICAP_PORT
+$user
+StartServers 1
+MaxServers 2
+ThreadsPerChild 10
+MinSpareThreads 5
+MaxSpareThreads 20
+MaxKeepAliveRequests 0
+TmpDir $T/icap-tmp
+MaxMemObject 131072
+DebugLevel 1
+ModulesDir $mods
+ServicesDir $mods
+TemplateDir /usr/share/c_icap/templates/
+LoadMagicFile /etc/c-icap/c-icap.magic
+ServerLog $T/log/icap-server.log
+AccessLog $T/log/icap-access.log
+Service echo srv_echo.so
+CONF
+	module=$top_builddir/icap_service/.libs/srv_sslinspect.so
+	if [ -f "$module" ]; then
+		cp "$module" "$T/lib/srv_sslinspect.so"
+		if [ -f "$top_srcdir/icap_service/sslinspect.conf" ]; then
+			sed -e "s|^Service sslinspect .*|Service sslinspect $T/lib/srv_sslinspect.so|" \
+			    "$top_srcdir/icap_service/sslinspect.conf" > "$T/etc/c-icap-sslinspect.conf"
+			echo "Include $T/etc/c-icap-sslinspect.conf" >> "$conf"
+		else
+			echo "Service sslinspect $T/lib/srv_sslinspect.so" >> "$conf"
+		fi
+		SI_ICAP_SERVICE=${SI_ICAP_SERVICE:-sslinspect}
+	fi
+	SI_ICAP_SERVICE=${SI_ICAP_SERVICE:-echo}
+	[ -n "${SI_CICAP_EXTRA:-}" ] && printf '%s\n' "$SI_CICAP_EXTRA" >> "$conf"
+	chmod -R a+rX "$T/etc" "$T/lib"
+	si_spawn c-icap "$CICAP" -N -f "$conf"
+	si_wait_port "$ICAP_PORT" c-icap
+}
+
+# si_icap_ctl CMD: send a command (reconfigure, stop, ...) to c-icap.
+si_icap_ctl()
+{
+	printf '%s' "$1" > "$T/icap-run/c-icap.ctl"
+}
+
+# --- Squid -----------------------------------------------------------------
+
+# si_certgen_setup: set CERTGEN_PROGRAM (the sslcrtd_program line) and
+# CERTGEN_CHILDREN. sslinspect-certgen once it has been built (with
+# SI_CERTGEN_ARGS added), Squid's own helper before (or with SI_STOCK_CERTGEN).
+si_certgen_setup()
+{
+	local ours=$top_builddir/cert_helper/sslinspect-certgen
+	if [ -x "$ours" ] && [ -z "${SI_STOCK_CERTGEN:-}" ]; then
+		cp "$ours" "$T/bin/sslinspect-certgen"
+		mkdir -p "$T/certgen"
+		si_own proxy "$T/certgen"
+		CERTGEN_PROGRAM="$T/bin/sslinspect-certgen --cache-dir $T/certgen ${SI_CERTGEN_ARGS:-}"
+		CERTGEN_CHILDREN=${SI_CERTGEN_CHILDREN:-2 startup=1 idle=1 concurrency=8}
+	else
+		"$SQUID_LIBEXECDIR/security_file_certgen" -c -s "$T/ssl_db" -M 4MB >/dev/null
+		si_own proxy "$T/ssl_db"
+		CERTGEN_PROGRAM="$SQUID_LIBEXECDIR/security_file_certgen -s $T/ssl_db -M 4MB"
+		CERTGEN_CHILDREN=${SI_CERTGEN_CHILDREN:-2 startup=1 idle=1}
+	fi
+}
+
+# si_squid_start: render the shipped squid-conf snippets for this run,
+# include them from a minimal main squid.conf (the shape of Debian's),
+# start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
+# must be set; SI_NO_INSPECT is the do-not-inspect list (one per line);
+# SI_SQUID_EXTRA is appended to the main configuration.
+si_squid_start()
+{
+	local conf=$T/etc/squid.conf render=$top_srcdir/squid-conf/render
+	local user="" n
+	si_port PROXY_PORT
+	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
+	si_certgen_setup
+	printf '%s\n' "${SI_NO_INSPECT:-}" > "$T/etc/no-inspect.txt"
+	printf '%s\n' ".pinning-test.invalid" > "$T/etc/pinned-apps.txt"
+	: > "$T/etc/hosts"
+	for n in ${SI_ORIGIN_NAMES:-www.origin.test} ${SI_EXTRA_HOSTS:-}; do
+		echo "127.0.0.1 $n" >> "$T/etc/hosts"
+	done
+	$render BUMP_PORT="127.0.0.1:$PROXY_PORT" \
+	    BUMP_BUNDLE="$T/ca/squid-bundle.pem" \
+	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
+	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
+	    PINNED_LIST="$T/etc/pinned-apps.txt" \
+	    OUTGOING_CAFILE="$T/pki/web-root.pem" \
+	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
+	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
+	if [ -n "${ICAP_PORT:-}" ]; then
+		$render ICAP_ADDRESS="127.0.0.1:$ICAP_PORT" \
+		    ICAP_SERVICE="${SI_ICAP_SERVICE:-echo}" \
+		    < "$top_srcdir/squid-conf/sslinspect-icap.conf.in" \
+		    > "$T/etc/conf.d/sslinspect-icap.conf" || si_fail "render icap snippet"
+	fi
+	[ "$(id -u)" = 0 ] && user="cache_effective_user proxy"
+	cat > "$conf" <<CONF
+# Test main squid.conf: the shape of Debian's, with the sslinspect
+# snippets included exactly as they are installed.
+$user
+visible_hostname sslinspect-test
+pid_filename $T/squid-run/squid.pid
+cache_log $T/log/cache.log
+access_log stdio:$T/log/access.log
+cache_store_log none
+coredump_dir $T/tmp
+netdb_filename none
+pinger_enable off
+shutdown_lifetime 1 seconds
+hosts_file $T/etc/hosts
+dns_nameservers 127.0.0.1
+logfile_rotate 0
+include $T/etc/conf.d/*.conf
+http_access allow localhost
+http_access deny all
+${SI_SQUID_EXTRA:-}
+CONF
+	chmod -R a+rX "$T/etc" "$T/bin"
+	"$SQUID" -k parse -f "$conf" > "$T/log/squid-parse.log" 2>&1 ||
+	    si_fail "squid -k parse rejected the configuration"
+	si_spawn squid "$SQUID" -N -f "$conf"
+	si_wait_port "$PROXY_PORT" squid
+}
+
+# si_start_all: origin, c-icap and Squid, the usual order.
+si_start_all()
+{
+	si_origin_start
+	si_cicap_start
+	si_squid_start
+}
+
+# --- clients and assertions -------------------------------------------------
+
+# si_curl ARGS...: curl through the proxy, trusting the org root.
+si_curl()
+{
+	curl -sS --max-time 20 --proxy "http://127.0.0.1:$PROXY_PORT" \
+	    --cacert "$SI_ORG_ROOT" "$@"
+}
+
+# si_url PATH [HOST]: the origin URL for PATH.
+si_url()
+{
+	echo "https://${2:-www.origin.test}:$ORIGIN_PORT$1"
+}
+
+# si_served_cert HOST: the leaf certificate a client sees for HOST through
+# the proxy (PEM on stdout), fetched with openssl s_client over CONNECT.
+si_served_cert()
+{
+	openssl s_client -proxy "127.0.0.1:$PROXY_PORT" \
+	    -connect "$1:$ORIGIN_PORT" -servername "$1" -showcerts \
+	    < /dev/null 2>/dev/null | openssl x509 2>/dev/null
+}
+
+si_assert_eq()
+{
+	[ "$1" = "$2" ] || si_fail "${3:-values differ}: expected '$2', got '$1'"
+}
+
+# si_assert_match TEXT REGEX [WHAT]
+si_assert_match()
+{
+	printf '%s' "$1" | grep -Eq -- "$2" ||
+	    si_fail "${3:-no match}: '$2' not found in: $(printf '%s' "$1" | head -c 600)"
+}
+
+si_assert_nomatch()
+{
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		si_fail "${3:-unexpected match}: '$2' found"
+	fi
+}

@@ -1,0 +1,31 @@
+# tests/: unit tests (Check) and integration cases on real Squid + c-icap.
+# Component fragments add their own unit tests and cases to TESTS.
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LIBS = common/libcommon.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_issued
+tests_unit_test_issued_SOURCES = tests/unit/test_issued.c
+tests_unit_test_issued_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_issued_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_issued
+
+# Integration cases: one declarative file each, run by tests/integration/run-case.
+INTEGRATION_CASES = \
+	tests/integration/cases/001-bump-basic.sh \
+	tests/integration/cases/002-splice-do-not-inspect.sh \
+	tests/integration/cases/003-icap-wired.sh
+if INTEGRATION
+TESTS += $(INTEGRATION_CASES)
+endif
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/integration/run-case
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	SQUID='$(SQUID)'; export SQUID; \
+	CICAP='$(CICAP)'; export CICAP; \
+	SQUID_LIBEXECDIR='$(squid_libexecdir)'; export SQUID_LIBEXECDIR; \
+	CK_VERBOSITY=normal; export CK_VERBOSITY;
+EXTRA_DIST += $(INTEGRATION_CASES) tests/integration/run-case \
+	tests/integration/lib.sh tests/integration/orgca.sh

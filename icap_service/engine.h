@@ -1,0 +1,110 @@
+/*
+ * The detection engines' interface, as srv_sslinspect sees it.
+ *
+ * An engine_set is loaded once (in c-icap's post-init, before the children
+ * fork, so compiled databases are shared) from an engine_config. Each body
+ * (or each part of a multipart upload) is one engine_scan: begin, feed the
+ * decoded bytes chunk by chunk, end. Nothing here knows about c-icap, HTTP
+ * or the policy file: the service decodes Content-Encoding and multipart,
+ * and decides what a result means (block, monitor, allow).
+ *
+ * Thread safety: an engine_set is read-only after load and shared by all
+ * threads; an engine_scan belongs to one thread.
+ */
+#ifndef SSLINSPECT_ENGINE_H
+#define SSLINSPECT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum engine_verdict {
+	ENGINE_CLEAN = 0,	/* nothing found */
+	ENGINE_FOUND,		/* a detection: see findings */
+	ENGINE_UNINSPECTABLE,	/* encrypted archive, bomb, over a limit */
+	ENGINE_ERROR		/* an engine failed: the service fails closed */
+};
+
+enum engine_direction {
+	ENGINE_UPLOAD = 0,	/* REQMOD */
+	ENGINE_DOWNLOAD		/* RESPMOD */
+};
+
+#define ENGINE_MAX_FINDINGS	16
+#define ENGINE_SAMPLE_MAX	64
+
+/* One kind of thing found; samples are masked (card: last 4 digits). */
+struct engine_finding {
+	const char	*engine;	/* "dlp", "malware", "hash", "filetype", "archive" */
+	char		 type[48];	/* "credit_card", "us_ssn", "iban", "dict:<name>",
+					   signature name, true file type, ... */
+	unsigned	 count;
+	int		 severity;	/* 1 low .. 4 critical */
+	char		 sample[ENGINE_SAMPLE_MAX];	/* masked, may be empty */
+};
+
+struct engine_result {
+	enum engine_verdict	verdict;
+	char			reason[160];	/* one line for block page and log */
+	char			true_type[32];	/* "pdf", "zip", "pe", "text", ... */
+	struct engine_finding	findings[ENGINE_MAX_FINDINGS];
+	size_t			nfindings;
+	uint64_t		bytes;		/* bytes fed (decoded) */
+};
+
+/*
+ * Which engines run for one scan and how: the policy file's "inspect with
+ * profile X" fills one of these. Zero-initialised means "engine off".
+ */
+struct engine_profile {
+	bool		 dlp;
+	bool		 malware;
+	bool		 filetype;
+	bool		 archives;
+	unsigned	 card_threshold;	/* matches needed to count; 0 = 1 */
+	unsigned	 ssn_threshold;
+	unsigned	 iban_threshold;
+	const char	*const *blocked_types;	/* true types to block, NULL-ended */
+	const char	*const *dictionaries;	/* dictionary names to use, NULL = all */
+};
+
+/* Everything loaded once; strings are borrowed, must outlive the set. */
+struct engine_config {
+	const char	*clamav_db_dir;		/* NULL or "" = ClamAV's default dir */
+	bool		 clamav;		/* use libclamav when signatures exist */
+	const char	*hash_blocklist;	/* file of SHA-256 hex, may be NULL */
+	const char	*dictionary_dir;	/* *.dict files, may be NULL */
+	uint64_t	 clamav_max_bytes;	/* buffer at most this for ClamAV */
+	uint64_t	 archive_max_bytes;	/* total uncompressed per archive */
+	unsigned	 archive_max_depth;
+	unsigned	 archive_max_entries;
+	unsigned	 archive_max_ratio;	/* uncompressed : compressed */
+	const char	*tmpdir;		/* for bodies an engine must buffer */
+};
+
+struct engine_set;
+struct engine_scan;
+
+void	engine_config_defaults(struct engine_config *);
+void	engine_profile_defaults(struct engine_profile *, enum engine_direction);
+
+/* Returns the loaded set, or NULL with *cause. Caller frees with engine_set_free. */
+struct engine_set *engine_set_load(const struct engine_config *, char **cause);
+void	engine_set_free(struct engine_set *);
+/* Reload what changed on disk (signatures, blocklist); the old set stays on error. */
+int	engine_set_reload(struct engine_set *, char **cause);
+
+/*
+ * Start one scan. name_hint is the file name if known (for logs only; true
+ * type never trusts it). Returns NULL with *cause on failure.
+ */
+struct engine_scan *engine_scan_begin(struct engine_set *,
+	    const struct engine_profile *, enum engine_direction,
+	    const char *name_hint, char **cause);
+/* Feed decoded bytes; 0, or -1 with *cause (the scan then ends in ENGINE_ERROR). */
+int	engine_scan_feed(struct engine_scan *, const void *, size_t, char **cause);
+/* Finish and fill *result; 0, or -1 with *cause. */
+int	engine_scan_end(struct engine_scan *, struct engine_result *, char **cause);
+void	engine_scan_free(struct engine_scan *);
+
+#endif

@@ -125,20 +125,20 @@ si_stop_all()
 	local pid name i
 	[ -f "${SI_PIDS:-/nonexistent}" ] || return 0
 	while read -r pid name; do
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
 	done < "$SI_PIDS"
 	for i in $(seq 1 50); do
 		local left=0
 		while read -r pid name; do
-			kill -0 -- "-$pid" 2>/dev/null && left=1
+			kill -0 -- "-$pid" 2>/dev/null && left=1 || true
 		done < "$SI_PIDS"
 		[ $left = 0 ] && break
 		sleep 0.1
 	done
 	while read -r pid name; do
-		kill -KILL -- "-$pid" 2>/dev/null
+		kill -KILL -- "-$pid" 2>/dev/null || true
 	done < "$SI_PIDS"
-	wait 2>/dev/null
+	wait 2>/dev/null || true
 	: > "$SI_PIDS"
 }
 
@@ -176,7 +176,7 @@ si_origin_start()
 	for n in $names; do sans="$sans DNS:$n"; done
 	# shellcheck disable=SC2086
 	si_pki_origin origin $sans
-	si_port ORIGIN_PORT
+	if [ -n "${SI_ORIGIN_PORT:-}" ]; then ORIGIN_PORT=$SI_ORIGIN_PORT; else si_port ORIGIN_PORT; fi
 	mkdir -p "$T/origin"
 	[ "$(id -u)" = 0 ] && user="user www-data;"
 	cat > "$T/origin/nginx.conf" <<NGX
@@ -303,13 +303,14 @@ si_certgen_setup()
 # si_squid_start: render the shipped squid-conf snippets for this run,
 # include them from a minimal main squid.conf (the shape of Debian's),
 # start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
-# must be set; SI_NO_INSPECT is the do-not-inspect list (one per line);
+# must be set; SI_PROXY_PORT fixes the port; SI_NO_INSPECT is the
+# do-not-inspect list (one per line);
 # SI_SQUID_EXTRA is appended to the main configuration.
 si_squid_start()
 {
 	local conf=$T/etc/squid.conf render=$top_srcdir/squid-conf/render
 	local user="" n
-	si_port PROXY_PORT
+	if [ -n "${SI_PROXY_PORT:-}" ]; then PROXY_PORT=$SI_PROXY_PORT; else si_port PROXY_PORT; fi
 	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
 	si_certgen_setup
 	printf '%s\n' "${SI_NO_INSPECT:-}" > "$T/etc/no-inspect.txt"

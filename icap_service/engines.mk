@@ -1,0 +1,1 @@
+# Detection engines: libengines.la (DLP, malware, file type, archives).

@@ -1,0 +1,227 @@
+/*
+ * Text normalisers for uploads, streaming, so that the engines see what
+ * the server will see: application/x-www-form-urlencoded ('+' and %XX
+ * decoded, one "name=value" per line) and JSON (string escapes, including
+ * \uXXXX and surrogate pairs, decoded to UTF-8; everything else as is).
+ * State carried across chunks is a few bytes; output goes to a sink in
+ * blocks of at most FORM_BUF bytes.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc.h"
+
+#define FORM_BUF	4096
+
+struct form {
+	enum form_kind	 kind;
+	decode_sink	 sink;
+	void		*arg;
+	unsigned char	 out[FORM_BUF + 8];
+	size_t		 nout;
+	/* urlencoded: pending '%' and hex digits; JSON: string/escape state */
+	char		 pend[8];
+	size_t		 npend;
+	int		 instr, esc;
+	unsigned	 hi;		/* pending high surrogate */
+	int		 failed;
+};
+
+struct form *
+form_new(enum form_kind kind, decode_sink sink, void *arg)
+{
+	struct form *f;
+
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return NULL;
+	f->kind = kind;
+	f->sink = sink;
+	f->arg = arg;
+	return f;
+}
+
+static int
+flush(struct form *f)
+{
+	if (f->nout > 0 && !f->failed && f->sink(f->arg, f->out, f->nout) != 0)
+		f->failed = 1;
+	f->nout = 0;
+	return f->failed ? -1 : 0;
+}
+
+static int
+put(struct form *f, unsigned char c)
+{
+	f->out[f->nout++] = c;
+	return f->nout >= FORM_BUF ? flush(f) : 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+url_byte(struct form *f, unsigned char c)
+{
+	size_t i;
+
+	if (f->npend > 0) {
+		f->pend[f->npend++] = (char)c;
+		if (f->npend < 3)
+			return 0;
+		f->npend = 0;
+		if (hexval(f->pend[1]) >= 0 && hexval(f->pend[2]) >= 0)
+			return put(f, (unsigned char)(hexval(f->pend[1]) << 4 |
+			    hexval(f->pend[2])));
+		for (i = 0; i < 3; i++)
+			if (put(f, (unsigned char)f->pend[i]) != 0)
+				return -1;
+		return 0;
+	}
+	switch (c) {
+	case '%':
+		f->pend[f->npend++] = '%';
+		return 0;
+	case '+':
+		return put(f, ' ');
+	case '&':
+		return put(f, '\n');
+	default:
+		return put(f, c);
+	}
+}
+
+static int
+put_utf8(struct form *f, unsigned cp)
+{
+	unsigned char b[4];
+	size_t n, i;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = 0xc0 | (cp >> 6);
+		b[1] = 0x80 | (cp & 0x3f);
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = 0xe0 | (cp >> 12);
+		b[1] = 0x80 | ((cp >> 6) & 0x3f);
+		b[2] = 0x80 | (cp & 0x3f);
+		n = 3;
+	} else {
+		b[0] = 0xf0 | (cp >> 18);
+		b[1] = 0x80 | ((cp >> 12) & 0x3f);
+		b[2] = 0x80 | ((cp >> 6) & 0x3f);
+		b[3] = 0x80 | (cp & 0x3f);
+		n = 4;
+	}
+	for (i = 0; i < n; i++)
+		if (put(f, b[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+json_unicode(struct form *f)
+{
+	unsigned cp = 0;
+	size_t i;
+	int v;
+
+	for (i = 1; i < 5; i++) {
+		if ((v = hexval(f->pend[i])) < 0)
+			return put(f, '?');
+		cp = cp << 4 | (unsigned)v;
+	}
+	if (cp >= 0xd800 && cp < 0xdc00) {
+		f->hi = cp;
+		return 0;
+	}
+	if (cp >= 0xdc00 && cp < 0xe000 && f->hi != 0)
+		cp = 0x10000 + ((f->hi - 0xd800) << 10) + (cp - 0xdc00);
+	f->hi = 0;
+	return put_utf8(f, cp);
+}
+
+static int
+json_escape(struct form *f, unsigned char c)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *p;
+
+	if (f->npend > 0) {
+		f->pend[f->npend++] = (char)c;
+		if (f->npend < 5)
+			return 0;
+		f->npend = 0;
+		f->esc = 0;
+		return json_unicode(f);
+	}
+	if (c == 'u') {
+		f->pend[f->npend++] = 'u';
+		return 0;
+	}
+	f->esc = 0;
+	if ((p = strchr(from, c)) != NULL && c != '\0')
+		return put(f, (unsigned char)to[p - from]);
+	return put(f, c);
+}
+
+static int
+json_byte(struct form *f, unsigned char c)
+{
+	if (f->esc)
+		return json_escape(f, c);
+	if (f->instr && c == '\\') {
+		f->esc = 1;
+		return 0;
+	}
+	if (c == '"') {
+		f->instr = !f->instr;
+		f->hi = 0;
+	}
+	return put(f, c);
+}
+
+/* Feed raw text; 0, or -1 once the sink failed. */
+int
+form_feed(struct form *f, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < len && rc == 0; i++)
+		rc = f->kind == FORM_URLENCODED ? url_byte(f, p[i]) : json_byte(f, p[i]);
+	return rc;
+}
+
+/* Flush what is pending (an incomplete escape is passed through as text). */
+int
+form_finish(struct form *f)
+{
+	size_t i;
+
+	if (f->kind == FORM_URLENCODED)
+		for (i = 0; i < f->npend; i++)
+			put(f, (unsigned char)f->pend[i]);
+	f->npend = 0;
+	return flush(f);
+}
+
+void
+form_free(struct form *f)
+{
+	free(f);
+}

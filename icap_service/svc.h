@@ -1,0 +1,314 @@
+/*
+ * srv_sslinspect internals shared by the pure files of libsvc (policy,
+ * decoders, multipart and form parsing, body pipeline, block page, audit
+ * line, CRL lookup, directive table), the c-icap glue, the unit tests, the
+ * fuzzers and sslinspect-policy. Nothing here uses c-icap types.
+ */
+#ifndef SSLINSPECT_SVC_H
+#define SSLINSPECT_SVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "attrib.h"
+#include "engine.h"
+
+/* ---- svcconf.c: the sslinspect.* directive table ---------------------- */
+
+enum svcconf_type {
+	SVCCONF_BOOL,		/* on|off */
+	SVCCONF_SIZE,		/* 100M, 1G, 4096 */
+	SVCCONF_UINT,
+	SVCCONF_STR,
+	SVCCONF_ACTION		/* block|allow */
+};
+
+enum svc_action {
+	SVC_ACT_BLOCK = 0,
+	SVC_ACT_ALLOW
+};
+
+/* Limits applied to one body; a body over any of them gets an explicit result. */
+struct svc_limits {
+	uint64_t	 max_scan;	/* raw body bytes held and scanned */
+	uint64_t	 max_decoded;	/* decoded bytes per body */
+	unsigned	 max_ratio;	/* decoded : raw, bombs */
+	unsigned	 max_layers;	/* Content-Encoding chain length */
+	unsigned	 max_parts;	/* multipart parts */
+	uint64_t	 max_header;	/* bytes of one part's headers */
+	unsigned	 max_seconds;	/* wall time of one inspection */
+};
+
+struct svc_config {
+	char		*policy_file;
+	char		*template_dir;
+	char		*audit_log;	/* file, "syslog" or "" (off) */
+	char		*crl_host;	/* space-separated host names */
+	char		*crl_dir;
+	bool		 fail_open;
+	bool		 inspect_uploads;
+	bool		 inspect_downloads;
+	bool		 block_page;
+	int		 oversize_download;	/* enum svc_action */
+	int		 oversize_upload;
+	int		 uninspectable;
+	struct svc_limits limits;
+	/* engine_config fields */
+	bool		 clamav;
+	char		*clamav_db_dir;
+	char		*hash_blocklist;
+	char		*dictionary_dir;
+	uint64_t	 clamav_max_bytes;
+	uint64_t	 archive_max_bytes;
+	unsigned	 archive_max_depth;
+	unsigned	 archive_max_entries;
+	unsigned	 archive_max_ratio;
+};
+
+struct svcconf_entry {
+	const char	*name;
+	enum svcconf_type type;
+	size_t		 offset;	/* into struct svc_config */
+	const char	*dflt;		/* as written in c-icap.conf */
+	uint64_t	 min, max;	/* for SIZE and UINT */
+	const char	*help;
+};
+
+extern const struct svcconf_entry svcconf_table[];
+
+void	svcconf_defaults(struct svc_config *);
+void	svcconf_free(struct svc_config *);
+const struct svcconf_entry *svcconf_find(const char *);
+int	svcconf_set(struct svc_config *, const struct svcconf_entry *,
+	    const char *value, char **cause);
+int	svcconf_parse_size(const char *, uint64_t *);
+void	svcconf_engine(const struct svc_config *, struct engine_config *);
+
+/* ---- hostlist.c: domain lists (squid dstdomain syntax) --------------- */
+
+struct hostlist;
+struct hostlist *hostlist_new(void);
+int	hostlist_add(struct hostlist *, const char *);
+int	hostlist_load(struct hostlist *, const char *path, char **cause);
+void	hostlist_seal(struct hostlist *);
+bool	hostlist_match(const struct hostlist *, const char *host);
+void	hostlist_free(struct hostlist *);
+
+/* ---- policy.c: the policy file -------------------------------------- */
+
+enum policy_action {
+	POLICY_INSPECT = 0,
+	POLICY_ALLOW,		/* skip inspection */
+	POLICY_BLOCK,
+	POLICY_MONITOR		/* inspect, log, never block */
+};
+
+/* What is known about one transaction; NULL / -1 means unknown. */
+struct policy_facts {
+	const char	*host;
+	const char	*url;
+	const char	*client_ip;
+	const char	*user;
+	const char	*groups;	/* comma-separated, from the proxy */
+	const char	*method;
+	enum engine_direction direction;
+	const char	*content_type;
+	const char	*true_type;
+	int64_t		 size;
+};
+
+struct policy_decision {
+	enum policy_action action;
+	const char	*rule;		/* "default" when no rule matched */
+	const char	*reason;	/* the rule's reason, may be NULL */
+	const char	*category;	/* list name that matched, may be NULL */
+	const struct engine_profile *profile;
+	const char	*profile_name;
+	bool		 pending;	/* an earlier rule needs true type or size */
+	char		 why[256];	/* for explain */
+};
+
+struct policy;
+
+struct policy *policy_default(void);
+struct policy *policy_load(const char *path, char **cause);
+struct policy *policy_parse(const char *buf, size_t len, const char *name,
+	    const char *basedir, char **cause);
+void	policy_decide(const struct policy *, const struct policy_facts *,
+	    struct policy_decision *);
+unsigned policy_nrules(const struct policy *);
+const char *policy_action_str(enum policy_action);
+void	policy_free(struct policy *);
+
+/* ---- decode.c: Content-Encoding, streaming --------------------------- */
+
+enum decode_status {
+	DECODE_OK = 0,
+	DECODE_CORRUPT,		/* undecodable or truncated stream */
+	DECODE_BOMB,		/* ratio over the limit */
+	DECODE_LIMIT,		/* decoded size over the limit */
+	DECODE_UNSUPPORTED,	/* unknown coding or too many layers */
+	DECODE_SINK		/* the sink failed */
+};
+
+/* Returns 0, or -1 to stop decoding. */
+typedef int (*decode_sink)(void *, const void *, size_t);
+
+struct decode_chain;
+struct decode_chain *decode_new(const char *content_encoding,
+	    const struct svc_limits *, decode_sink, void *);
+enum decode_status decode_feed(struct decode_chain *, const void *, size_t);
+enum decode_status decode_finish(struct decode_chain *);
+uint64_t decode_out_bytes(const struct decode_chain *);
+const char *decode_status_str(enum decode_status);
+void	decode_free(struct decode_chain *);
+
+/* ---- multipart.c: multipart/form-data, streaming --------------------- */
+
+struct mp_part {
+	char	name[128];
+	char	filename[256];
+	char	content_type[128];
+};
+
+struct mp_callbacks {
+	int	(*begin)(void *, const struct mp_part *);
+	int	(*data)(void *, const void *, size_t);
+	int	(*end)(void *);
+};
+
+enum mp_status {
+	MP_OK = 0,
+	MP_MALFORMED,		/* bad boundary, truncated, headers too long */
+	MP_LIMIT,		/* too many parts */
+	MP_CALLBACK		/* a callback failed */
+};
+
+struct multipart;
+int	multipart_boundary(const char *content_type, char *, size_t);
+struct multipart *multipart_new(const char *boundary, const struct svc_limits *,
+	    const struct mp_callbacks *, void *);
+enum mp_status multipart_feed(struct multipart *, const void *, size_t);
+enum mp_status multipart_finish(struct multipart *);
+unsigned multipart_parts(const struct multipart *);
+void	multipart_free(struct multipart *);
+
+/* ---- form.c: urlencoded and JSON text normalisers --------------------- */
+
+enum form_kind { FORM_URLENCODED, FORM_JSON };
+struct form;
+struct form *form_new(enum form_kind, decode_sink, void *);
+int	form_feed(struct form *, const void *, size_t);
+int	form_finish(struct form *);
+void	form_free(struct form *);
+
+/* ---- body.c: one body from raw bytes to an inspection outcome --------- */
+
+enum body_verdict {
+	BODY_CLEAN = 0,
+	BODY_FOUND,
+	BODY_UNINSPECTABLE,
+	BODY_ERROR
+};
+
+struct body_outcome {
+	enum body_verdict verdict;
+	char		 reason[160];
+	char		 true_type[32];
+	struct engine_finding findings[ENGINE_MAX_FINDINGS];
+	size_t		 nfindings;
+	uint64_t	 raw_bytes;
+	uint64_t	 decoded_bytes;
+	unsigned	 parts;
+	unsigned	 scans;
+};
+
+struct body_params {
+	struct engine_set *engines;	/* NULL: engines failed to load */
+	const struct engine_profile *profile;
+	enum engine_direction direction;
+	const char	*content_type;
+	const char	*content_encoding;
+	const char	*name_hint;
+	const struct svc_limits *limits;
+};
+
+struct body;
+struct body *body_new(const struct body_params *);
+void	body_feed(struct body *, const void *, size_t);
+bool	body_settled(const struct body *);
+void	body_end(struct body *, struct body_outcome *);
+void	body_free(struct body *);
+const char *body_verdict_str(enum body_verdict);
+
+/* ---- blockpage.c ------------------------------------------------------ */
+
+struct block_info {
+	const char	*reason;
+	const char	*rule;
+	const char	*category;
+	const char	*url;
+	const char	*user;
+	const char	*client_ip;
+	const char	*incident;
+	time_t		 when;
+};
+
+/* Returns a malloc'd body the caller frees; *len is its length. */
+char	*blockpage_html(const char *tmpl, const struct block_info *, size_t *len);
+char	*blockpage_json(const struct block_info *, size_t *len);
+bool	blockpage_wants_json(const char *accept);
+const char *blockpage_default_template(void);
+struct tmplset;
+struct tmplset *blockpage_set_load(const char *dir);
+const char *blockpage_set_pick(const struct tmplset *, const char *accept_language);
+void	blockpage_set_free(struct tmplset *);
+
+/* ---- audit.c ---------------------------------------------------------- */
+
+struct audit_record {
+	time_t		 when;
+	const char	*client_ip, *user, *method, *host, *path;
+	enum engine_direction direction;
+	const char	*verdict;	/* allow, block, monitor, pass-unscanned */
+	const char	*rule;
+	const char	*reason;
+	const char	*engine;
+	const struct engine_finding *findings;
+	size_t		 nfindings;
+	uint64_t	 bytes;
+	uint64_t	 msec;
+	const char	*incident;
+};
+
+/* Returns the malloc'd JSON line (with '\n'); the caller frees it. */
+char	*audit_format(const struct audit_record *, size_t *len);
+void	audit_json_string(char *, size_t, const char *);
+int	audit_open(const char *spec, char **cause);
+void	audit_write(const struct audit_record *);
+void	audit_close(void);
+void	audit_incident(char *, size_t);
+
+/* ---- crlserve.c ------------------------------------------------------- */
+
+struct crl_reply {
+	const char	*content_type;
+	int		 status;		/* 200, 404 */
+	char		*body;			/* malloc'd */
+	size_t		 len;
+	time_t		 mtime;
+};
+
+bool	crlserve_is_host(const char *hosts, const char *host);
+int	crlserve_lookup(const char *dir, const char *path, struct crl_reply *);
+void	crlserve_reply_free(struct crl_reply *);
+
+/* ---- url helpers (policy.c) ------------------------------------------- */
+
+/* Split a request line's absolute URL into host (no port) and path. */
+int	policy_url_host(const char *url, char *host, size_t hostlen,
+	    const char **path);
+
+#endif

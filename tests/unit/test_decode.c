@@ -1,0 +1,279 @@
+/* Unit tests for Content-Encoding decoding (decode.c), hostile input included. */
+#include "config.h"
+
+#include <time.h>
+
+#include <brotli/encode.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "svc_test.h"
+
+static unsigned char *
+zlib_pack(const void *in, size_t len, int wbits, size_t *outlen)
+{
+	z_stream z;
+	unsigned char *out;
+	size_t cap = len + len / 100 + 1024;
+
+	memset(&z, 0, sizeof z);
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	out = malloc(cap);
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*outlen = cap - z.avail_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static unsigned char *
+br_pack(const void *in, size_t len, size_t *outlen)
+{
+	size_t cap = BrotliEncoderMaxCompressedSize(len) + 16;
+	unsigned char *out = malloc(cap);
+
+	*outlen = cap;
+	ck_assert(BrotliEncoderCompress(9, 22, BROTLI_MODE_GENERIC, len, in, outlen, out));
+	return out;
+}
+
+static unsigned char *
+zstd_pack(const void *in, size_t len, size_t *outlen)
+{
+	size_t cap = ZSTD_compressBound(len);
+	unsigned char *out = malloc(cap);
+
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+
+	/* With a checksum, as the zstd tool writes by default. */
+	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+	*outlen = ZSTD_compress2(cc, out, cap, in, len);
+	ck_assert(!ZSTD_isError(*outlen));
+	ZSTD_freeCCtx(cc);
+	return out;
+}
+
+static unsigned char *
+sample(size_t len)
+{
+	unsigned char *s = malloc(len);
+	size_t i;
+	uint32_t x = 12345;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245 + 12345;
+		s[i] = (i % 7 == 0) ? (unsigned char)(x >> 16) : (unsigned char)"card 4111 "[i % 10];
+	}
+	return s;
+}
+
+/* Decode enc in pieces of step bytes; returns the final status. */
+static enum decode_status
+run(const char *ce, const unsigned char *enc, size_t len, size_t step,
+    struct collect *c, const struct svc_limits *lim)
+{
+	struct decode_chain *d = decode_new(ce, lim, collect_sink, c);
+	enum decode_status st = DECODE_OK;
+	size_t off, n;
+
+	ck_assert_ptr_nonnull(d);
+	for (off = 0; off < len && st == DECODE_OK; off += n) {
+		n = len - off < step ? len - off : step;
+		st = decode_feed(d, enc + off, n);
+	}
+	if (st == DECODE_OK)
+		st = decode_finish(d);
+	decode_free(d);
+	return st;
+}
+
+static void
+round_trip(const char *ce, unsigned char *enc, size_t elen, const unsigned char *plain,
+    size_t plen)
+{
+	static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
+	struct svc_limits lim;
+	size_t i;
+
+	test_limits(&lim);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		struct collect c = { NULL, 0, 0, 0 };
+
+		ck_assert_int_eq(run(ce, enc, elen, steps[i], &c, &lim), DECODE_OK);
+		ck_assert_uint_eq(c.len, plen);
+		ck_assert(memcmp(c.buf, plain, plen) == 0);
+		free(c.buf);
+	}
+	free(enc);
+}
+
+START_TEST(codings)
+{
+	size_t plen = 100000, elen;
+	unsigned char *plain = sample(plen), *enc;
+
+	enc = zlib_pack(plain, plen, 31, &elen);
+	round_trip("gzip", enc, elen, plain, plen);
+	enc = zlib_pack(plain, plen, 31, &elen);
+	round_trip("x-gzip", enc, elen, plain, plen);
+	enc = zlib_pack(plain, plen, 15, &elen);
+	round_trip("deflate", enc, elen, plain, plen);
+	enc = zlib_pack(plain, plen, -15, &elen);
+	round_trip("deflate", enc, elen, plain, plen);
+	enc = br_pack(plain, plen, &elen);
+	round_trip("br", enc, elen, plain, plen);
+	enc = zstd_pack(plain, plen, &elen);
+	round_trip("zstd", enc, elen, plain, plen);
+	enc = memcpy(malloc(plen), plain, plen);
+	round_trip("identity", enc, plen, plain, plen);
+	enc = memcpy(malloc(plen), plain, plen);
+	round_trip(NULL, enc, plen, plain, plen);
+	free(plain);
+}
+END_TEST
+
+START_TEST(chained)
+{
+	size_t plen = 50000, glen, blen, zlen;
+	unsigned char *plain = sample(plen), *g, *b, *z;
+
+	/* "gzip, br": gzipped first, then brotli'd. */
+	g = zlib_pack(plain, plen, 31, &glen);
+	b = br_pack(g, glen, &blen);
+	free(g);
+	round_trip("gzip, br", b, blen, plain, plen);
+	/* "br, zstd, gzip" */
+	b = br_pack(plain, plen, &blen);
+	z = zstd_pack(b, blen, &zlen);
+	free(b);
+	g = zlib_pack(z, zlen, 31, &glen);
+	free(z);
+	round_trip("br,zstd , gzip", g, glen, plain, plen);
+	free(plain);
+}
+END_TEST
+
+START_TEST(corrupt_and_truncated)
+{
+	size_t plen = 60000, elen;
+	unsigned char *plain = sample(plen), *enc;
+	struct svc_limits lim;
+	struct collect c = { NULL, 0, 0, 0 };
+	static const char *const ces[] = { "gzip", "deflate", "br", "zstd" };
+	size_t i;
+
+	test_limits(&lim);
+	for (i = 0; i < 4; i++) {
+		if (i < 2)
+			enc = zlib_pack(plain, plen, i == 0 ? 31 : 15, &elen);
+		else if (i == 2)
+			enc = br_pack(plain, plen, &elen);
+		else
+			enc = zstd_pack(plain, plen, &elen);
+		/* Truncated: the stream never ends. */
+		ck_assert_int_eq(run(ces[i], enc, elen / 2, 4096, &c, &lim), DECODE_CORRUPT);
+		/* Garbage in the middle. */
+		memset(enc + elen / 3, 0xA5, 64);
+		ck_assert_msg(run(ces[i], enc, elen, 4096, &c, &lim) == DECODE_CORRUPT,
+		    "%s: garbage not detected", ces[i]);
+		free(enc);
+	}
+	/* Not compressed at all. */
+	ck_assert_int_eq(run("gzip", plain, plen, 4096, &c, &lim), DECODE_CORRUPT);
+	ck_assert_int_eq(run("zstd", plain, plen, 4096, &c, &lim), DECODE_CORRUPT);
+	free(c.buf);
+	free(plain);
+}
+END_TEST
+
+START_TEST(unsupported)
+{
+	struct svc_limits lim;
+	struct collect c = { NULL, 0, 0, 0 };
+
+	test_limits(&lim);
+	ck_assert_int_eq(run("compress", (const unsigned char *)"x", 1, 1, &c, &lim),
+	    DECODE_UNSUPPORTED);
+	ck_assert_int_eq(run("gzip, gzip, gzip, gzip", (const unsigned char *)"x", 1, 1,
+	    &c, &lim), DECODE_UNSUPPORTED);
+	/* An empty body with an encoding is fine (HEAD-like). */
+	ck_assert_int_eq(run("gzip", (const unsigned char *)"", 0, 1, &c, &lim), DECODE_OK);
+	free(c.buf);
+}
+END_TEST
+
+/* 10 GiB of zeros as 10240 concatenated gzip members of 1 MiB each. */
+START_TEST(gzip_bomb_10g)
+{
+	size_t mlen, i;
+	unsigned char *zeros = calloc(1, 1 << 20), *member;
+	struct svc_limits lim;
+	struct collect c = { NULL, 0, 1, 0 };
+	struct decode_chain *d;
+	enum decode_status st = DECODE_OK;
+	time_t t0 = time(NULL);
+
+	test_limits(&lim);
+	member = zlib_pack(zeros, 1 << 20, 31, &mlen);
+	d = decode_new("gzip", &lim, collect_sink, &c);
+	for (i = 0; i < 10240 && st == DECODE_OK; i++)
+		st = decode_feed(d, member, mlen);
+	ck_assert_int_eq(st, DECODE_BOMB);
+	ck_assert_uint_lt(decode_out_bytes(d), 16ULL << 20);
+	ck_assert_int_le(time(NULL) - t0, 5);
+	decode_free(d);
+	/* With the ratio test out of reach the size limit stops it. */
+	lim.max_ratio = 100000;
+	lim.max_decoded = 8 << 20;
+	d = decode_new("gzip", &lim, collect_sink, &c);
+	for (i = 0, st = DECODE_OK; i < 10240 && st == DECODE_OK; i++)
+		st = decode_feed(d, member, mlen);
+	ck_assert_int_eq(st, DECODE_LIMIT);
+	ck_assert_uint_le(decode_out_bytes(d), (8 << 20) + 16384);
+	decode_free(d);
+	free(member);
+	free(zeros);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(zstd_br_bombs)
+{
+	size_t len = 256 << 20, elen;
+	unsigned char *zeros = calloc(1, len), *enc;
+	struct svc_limits lim;
+	struct collect c = { NULL, 0, 1, 0 };
+
+	test_limits(&lim);
+	enc = zstd_pack(zeros, len, &elen);
+	ck_assert_int_eq(run("zstd", enc, elen, 4096, &c, &lim), DECODE_BOMB);
+	free(enc);
+	enc = br_pack(zeros, 64 << 20, &elen);
+	ck_assert_int_eq(run("br", enc, elen, 4096, &c, &lim), DECODE_BOMB);
+	free(enc);
+	free(zeros);
+	free(c.buf);
+}
+END_TEST
+
+static Suite *
+decode_suite(void)
+{
+	Suite *s = suite_create("decode");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, codings);
+	tcase_add_test(tc, chained);
+	tcase_add_test(tc, corrupt_and_truncated);
+	tcase_add_test(tc, unsupported);
+	tcase_add_test(tc, gzip_bomb_10g);
+	tcase_add_test(tc, zstd_br_bombs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+SVC_TEST_MAIN(decode_suite)

@@ -1,0 +1,67 @@
+/* Unit tests for the urlencoded and JSON normalisers (form.c). */
+#include "config.h"
+
+#include "svc_test.h"
+
+static char *
+run(enum form_kind k, const char *in, size_t step)
+{
+	struct collect c = { NULL, 0, 0, 0 };
+	struct form *f = form_new(k, collect_sink, &c);
+	size_t off, n, len = strlen(in);
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		ck_assert_int_eq(form_feed(f, in + off, n), 0);
+	}
+	ck_assert_int_eq(form_finish(f), 0);
+	form_free(f);
+	if (c.buf == NULL)
+		return strdup("");
+	return (char *)c.buf;
+}
+
+static void
+check(enum form_kind k, const char *in, const char *want)
+{
+	size_t step;
+	char *got;
+
+	for (step = 1; step < 6; step++) {
+		got = run(k, in, step);
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+}
+
+START_TEST(urlencoded)
+{
+	check(FORM_URLENCODED, "card=4111%201111+1111%2B1111&x=%zz%4", "card=4111 1111 1111+1111\nx=%zz%4");
+	check(FORM_URLENCODED, "", "");
+	check(FORM_URLENCODED, "%41%42%43", "ABC");
+}
+END_TEST
+
+START_TEST(json)
+{
+	check(FORM_JSON, "{\"n\":\"\\u0034\\u00311\\/1\\n\",\"k\":[1,2]}",
+	    "{\"n\":\"411/1\n\",\"k\":[1,2]}");
+	check(FORM_JSON, "\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"");
+	check(FORM_JSON, "\"\\u00e9\\\"\"", "\"\xc3\xa9\"\"");
+	check(FORM_JSON, "\"\\uZZZZ\"", "\"?\"");
+}
+END_TEST
+
+static Suite *
+form_suite(void)
+{
+	Suite *s = suite_create("form");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, urlencoded);
+	tcase_add_test(tc, json);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+SVC_TEST_MAIN(form_suite)

@@ -1,0 +1,99 @@
+/* Unit tests for the sslinspect.* directive table (svcconf.c). */
+#include "config.h"
+
+#include "svc_test.h"
+
+START_TEST(table_walk)
+{
+	const struct svcconf_entry *e, *f;
+	struct svc_config c;
+	char *cause = NULL;
+
+	memset(&c, 0, sizeof c);
+	for (e = svcconf_table; e->name != NULL; e++) {
+		ck_assert_msg(e->help != NULL && *e->help != '\0', "%s: help", e->name);
+		ck_assert_msg(e->dflt != NULL, "%s: default", e->name);
+		ck_assert_msg(svcconf_set(&c, e, e->dflt, &cause) == 0,
+		    "%s: default '%s' does not parse: %s", e->name, e->dflt,
+		    cause ? cause : "");
+		for (f = e + 1; f->name != NULL; f++)
+			ck_assert_msg(strcasecmp(e->name, f->name) != 0, "%s twice", e->name);
+		ck_assert_ptr_eq(svcconf_find(e->name), e);
+	}
+	ck_assert_int_ge((int)(e - svcconf_table), 20);
+	svcconf_free(&c);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	struct svc_config c;
+
+	svcconf_defaults(&c);
+	ck_assert_uint_eq(c.limits.max_scan, 100ULL * 1024 * 1024);
+	ck_assert(!c.fail_open);
+	ck_assert(c.inspect_uploads && c.inspect_downloads && c.block_page);
+	ck_assert_int_eq(c.uninspectable, SVC_ACT_BLOCK);
+	ck_assert_int_eq(c.oversize_upload, SVC_ACT_BLOCK);
+	ck_assert_int_eq(c.oversize_download, SVC_ACT_ALLOW);
+	svcconf_free(&c);
+}
+END_TEST
+
+START_TEST(bad_values)
+{
+	struct svc_config c;
+	char *cause = NULL;
+
+	svcconf_defaults(&c);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("FailOpen"), "maybe", &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "FailOpen"));
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxScanSize"), "12Q", &cause), -1);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxEncodings"), "99", &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "range"));
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxScanSize"), "2G", &cause), 0);
+	ck_assert_uint_eq(c.limits.max_scan, 2ULL << 30);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("failopen"), "on", &cause), 0);
+	ck_assert(c.fail_open);
+	svcconf_free(&c);
+}
+END_TEST
+
+START_TEST(sizes)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(svcconf_parse_size("4096", &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(svcconf_parse_size("64K", &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(svcconf_parse_size("10MB", &v), 0);
+	ck_assert_uint_eq(v, 10 << 20);
+	ck_assert_int_eq(svcconf_parse_size("-1", &v), -1);
+	ck_assert_int_eq(svcconf_parse_size("1X", &v), -1);
+	ck_assert_int_eq(svcconf_parse_size("99999999999999999999G", &v), -1);
+	ck_assert_int_eq(svcconf_parse_size("", &v), -1);
+}
+END_TEST
+
+static Suite *
+svcconf_suite(void)
+{
+	Suite *s = suite_create("svcconf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, table_walk);
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, bad_values);
+	tcase_add_test(tc, sizes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+SVC_TEST_MAIN(svcconf_suite)

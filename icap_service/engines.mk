@@ -1,1 +1,27 @@
-# Detection engines: libengines.la (DLP, malware, file type, archives).
+# Detection engines: libengines.la (DLP, malware, file type, archives), a
+# PIC convenience library linked into srv_sslinspect.la. It uses cause_set
+# from common/libcommon.la, which the final link provides.
+noinst_LTLIBRARIES += icap_service/libengines.la
+icap_service_libengines_la_SOURCES = \
+	icap_service/engine.h icap_service/engine_int.h \
+	icap_service/engine.c icap_service/engine_result.c \
+	icap_service/engine_spool.c \
+	icap_service/dlp.h icap_service/dlp.c icap_service/dlp_card.c \
+	icap_service/dlp_ssn.c icap_service/dlp_iban.c icap_service/dlp_dict.c \
+	icap_service/malware.h icap_service/malware.c \
+	icap_service/malware_hash.c icap_service/malware_clam.c \
+	icap_service/filetype.h icap_service/filetype.c \
+	icap_service/archive.c
+icap_service_libengines_la_CPPFLAGS = $(AM_CPPFLAGS) $(HS_CFLAGS) \
+	$(CLAMAV_CFLAGS) $(ARCHIVE_CFLAGS) $(MAGIC_CFLAGS) $(OPENSSL_CFLAGS)
+icap_service_libengines_la_LIBADD = $(HS_LIBS) $(CLAMAV_LIBS) \
+	$(ARCHIVE_LIBS) $(MAGIC_LIBS) $(OPENSSL_LIBS) -lpthread
+
+# Unit tests of the engines.
+ENGINE_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service
+ENGINE_TEST_LIBS = icap_service/libengines.la $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/test_engines
+tests_unit_test_engines_SOURCES = tests/unit/test_engines.c
+tests_unit_test_engines_CFLAGS = $(ENGINE_TEST_CFLAGS)
+tests_unit_test_engines_LDADD = $(ENGINE_TEST_LIBS)
+TESTS += tests/unit/test_engines

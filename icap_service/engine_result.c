@@ -1,0 +1,105 @@
+/*
+ * Building an engine_result: findings of the same engine and type are
+ * merged (counts add up, the first masked sample stays), and the one-line
+ * reason names the most severe finding.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* Count one more finding; the table keeps the first ENGINE_MAX_FINDINGS kinds. */
+void
+engine_result_add(struct engine_result *r, const char *engine,
+    const char *type, unsigned count, int severity, const char *sample)
+{
+	struct engine_finding	*f;
+	size_t			 i;
+
+	for (i = 0; i < r->nfindings; i++) {
+		f = &r->findings[i];
+		if (strcmp(f->engine, engine) == 0 &&
+		    strcmp(f->type, type) == 0) {
+			f->count += count;
+			if (severity > f->severity)
+				f->severity = severity;
+			if (f->sample[0] == '\0' && sample != NULL)
+				snprintf(f->sample, sizeof f->sample, "%s",
+				    sample);
+			return;
+		}
+	}
+	if (r->nfindings == ENGINE_MAX_FINDINGS)
+		return;
+	f = &r->findings[r->nfindings++];
+	f->engine = engine;
+	snprintf(f->type, sizeof f->type, "%s", type);
+	f->count = count;
+	f->severity = severity;
+	snprintf(f->sample, sizeof f->sample, "%s",
+	    sample != NULL ? sample : "");
+}
+
+/* Fold a nested (archive member) result into its parent. */
+void
+engine_result_merge(struct engine_result *r, const struct engine_result *in,
+    const char *where)
+{
+	size_t	i;
+
+	for (i = 0; i < in->nfindings; i++) {
+		engine_result_add(r, in->findings[i].engine,
+		    in->findings[i].type, in->findings[i].count,
+		    in->findings[i].severity, in->findings[i].sample);
+	}
+	if (in->verdict == ENGINE_UNINSPECTABLE ||
+	    in->verdict == ENGINE_ERROR) {
+		if (r->verdict == ENGINE_CLEAN ||
+		    (r->verdict == ENGINE_UNINSPECTABLE &&
+		    in->verdict == ENGINE_ERROR)) {
+			r->verdict = in->verdict;
+			snprintf(r->reason, sizeof r->reason, "%.40s: %.110s", where,
+			    in->reason);
+		}
+	}
+}
+
+/* Mark the body uninspectable, keeping the first reason given. */
+void
+engine_result_uninspectable(struct engine_result *r, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (r->verdict != ENGINE_CLEAN)
+		return;
+	r->verdict = ENGINE_UNINSPECTABLE;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* Settle the verdict: any finding wins over uninspectable, not over error. */
+void
+engine_result_finish(struct engine_result *r)
+{
+	const struct engine_finding	*f, *worst = NULL;
+	size_t				 i;
+
+	if (r->verdict == ENGINE_ERROR || r->nfindings == 0)
+		return;
+	for (i = 0; i < r->nfindings; i++) {
+		f = &r->findings[i];
+		if (worst == NULL || f->severity > worst->severity)
+			worst = f;
+	}
+	r->verdict = ENGINE_FOUND;
+	if (worst->sample[0] != '\0')
+		snprintf(r->reason, sizeof r->reason, "%s: %s x%u (%s)",
+		    worst->engine, worst->type, worst->count, worst->sample);
+	else
+		snprintf(r->reason, sizeof r->reason, "%s: %s x%u",
+		    worst->engine, worst->type, worst->count);
+}

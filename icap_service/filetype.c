@@ -1,0 +1,389 @@
+/*
+ * File type detection; see filetype.h. The table is ordered so that the
+ * more specific signature comes first (an Office document before the zip
+ * it is made of).
+ */
+#include "config.h"
+
+#include <magic.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cause.h"
+#include "filetype.h"
+
+#define EXE	"executable"
+#define ARC	"archive"
+#define OFF	"office"
+#define DOC	"document"
+#define IMG	"image"
+#define MED	"media"
+#define TXT	"text"
+#define DAT	"data"
+
+static const struct filetype filetype_types[] = {
+	{ "pe", EXE, FT_CLAMAV },		/* 0 */
+	{ "elf", EXE, FT_CLAMAV },
+	{ "macho", EXE, FT_CLAMAV },
+	{ "java-class", EXE, FT_CLAMAV },
+	{ "dex", EXE, FT_CLAMAV },
+	{ "wasm", EXE, FT_CLAMAV },		/* 5 */
+	{ "zip", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "jar", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "apk", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "gzip", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "bzip2", ARC, FT_CLAMAV | FT_UNPACK },	/* 10 */
+	{ "xz", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "zstd", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "7z", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "rar", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "tar", ARC, FT_CLAMAV | FT_UNPACK },	/* 15 */
+	{ "cab", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "ole", OFF, FT_CLAMAV },
+	{ "ooxml", OFF, FT_CLAMAV | FT_UNPACK },
+	{ "odf", OFF, FT_CLAMAV | FT_UNPACK },
+	{ "rtf", OFF, FT_CLAMAV },		/* 20 */
+	{ "pdf", DOC, FT_CLAMAV },
+	{ "postscript", DOC, FT_CLAMAV },
+	{ "swf", DOC, FT_CLAMAV },
+	{ "lnk", EXE, FT_CLAMAV },
+	{ "png", IMG, 0 },			/* 25 */
+	{ "jpeg", IMG, 0 },
+	{ "gif", IMG, 0 },
+	{ "webp", IMG, 0 },
+	{ "bmp", IMG, 0 },
+	{ "ico", IMG, 0 },			/* 30 */
+	{ "tiff", IMG, 0 },
+	{ "svg", IMG, 0 },
+	{ "mp4", MED, 0 },
+	{ "mp3", MED, 0 },
+	{ "ogg", MED, 0 },			/* 35 */
+	{ "wav", MED, 0 },
+	{ "avi", MED, 0 },
+	{ "matroska", MED, 0 },
+	{ "flac", MED, 0 },
+	{ "woff", "font", 0 },			/* 40 */
+	{ "woff2", "font", 0 },
+	{ "ttf", "font", 0 },
+	{ "otf", "font", 0 },
+	{ "sqlite", DAT, FT_CLAMAV },
+	{ "text", TXT, 0 },			/* 45 */
+	{ "html", TXT, 0 },
+	{ "xml", TXT, 0 },
+	{ "json", TXT, 0 },
+	{ "script", TXT, 0 },
+	{ "empty", DAT, 0 },			/* 50 */
+	{ "binary", DAT, FT_CLAMAV },
+};
+
+enum {
+	T_PE, T_ELF, T_MACHO, T_CLASS, T_DEX, T_WASM, T_ZIP, T_JAR, T_APK,
+	T_GZIP, T_BZIP2, T_XZ, T_ZSTD, T_7Z, T_RAR, T_TAR, T_CAB, T_OLE,
+	T_OOXML, T_ODF, T_RTF, T_PDF, T_PS, T_SWF, T_LNK, T_PNG, T_JPEG,
+	T_GIF, T_WEBP, T_BMP, T_ICO, T_TIFF, T_SVG, T_MP4, T_MP3, T_OGG,
+	T_WAV, T_AVI, T_MKV, T_FLAC, T_WOFF, T_WOFF2, T_TTF, T_OTF, T_SQLITE,
+	T_TEXT, T_HTML, T_XML, T_JSON, T_SCRIPT, T_EMPTY, T_BINARY
+};
+
+/* Signatures: bytes at an offset. */
+static const struct {
+	unsigned short	 off;
+	unsigned char	 len;
+	const char	*sig;
+	unsigned char	 type;
+} filetype_magic_table[] = {
+	{ 0, 2, "MZ", T_PE },
+	{ 0, 4, "\x7f" "ELF", T_ELF },
+	{ 0, 4, "\xcf\xfa\xed\xfe", T_MACHO },
+	{ 0, 4, "\xce\xfa\xed\xfe", T_MACHO },
+	{ 0, 4, "\xfe\xed\xfa\xcf", T_MACHO },
+	{ 0, 4, "\xca\xfe\xba\xbe", T_CLASS },
+	{ 0, 4, "dex\n", T_DEX },
+	{ 0, 4, "\0asm", T_WASM },
+	{ 0, 4, "PK\x03\x04", T_ZIP },
+	{ 0, 4, "PK\x05\x06", T_ZIP },
+	{ 0, 4, "PK\x07\x08", T_ZIP },
+	{ 0, 2, "\x1f\x8b", T_GZIP },
+	{ 0, 3, "BZh", T_BZIP2 },
+	{ 0, 6, "\xfd" "7zXZ\0", T_XZ },
+	{ 0, 4, "\x28\xb5\x2f\xfd", T_ZSTD },
+	{ 0, 6, "7z\xbc\xaf\x27\x1c", T_7Z },
+	{ 0, 6, "Rar!\x1a\x07", T_RAR },
+	{ 257, 5, "ustar", T_TAR },
+	{ 0, 4, "MSCF", T_CAB },
+	{ 0, 8, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", T_OLE },
+	{ 0, 5, "{\\rtf", T_RTF },
+	{ 0, 5, "%PDF-", T_PDF },
+	{ 0, 4, "%!PS", T_PS },
+	{ 0, 3, "FWS", T_SWF },
+	{ 0, 3, "CWS", T_SWF },
+	{ 0, 3, "ZWS", T_SWF },
+	{ 0, 8, "L\0\0\0\x01\x14\x02\0", T_LNK },
+	{ 0, 8, "\x89PNG\r\n\x1a\n", T_PNG },
+	{ 0, 3, "\xff\xd8\xff", T_JPEG },
+	{ 0, 4, "GIF8", T_GIF },
+	{ 8, 4, "WEBP", T_WEBP },
+	{ 8, 4, "WAVE", T_WAV },
+	{ 8, 4, "AVI ", T_AVI },
+	{ 0, 2, "BM", T_BMP },
+	{ 0, 4, "\0\0\x01\0", T_ICO },
+	{ 0, 4, "II*\0", T_TIFF },
+	{ 0, 4, "MM\0*", T_TIFF },
+	{ 4, 4, "ftyp", T_MP4 },
+	{ 0, 3, "ID3", T_MP3 },
+	{ 0, 2, "\xff\xfb", T_MP3 },
+	{ 0, 4, "OggS", T_OGG },
+	{ 0, 4, "\x1a\x45\xdf\xa3", T_MKV },
+	{ 0, 4, "fLaC", T_FLAC },
+	{ 0, 4, "wOFF", T_WOFF },
+	{ 0, 4, "wOF2", T_WOFF2 },
+	{ 0, 5, "\0\x01\0\0\0", T_TTF },
+	{ 0, 4, "OTTO", T_OTF },
+	{ 0, 16, "SQLite format 3\0", T_SQLITE },
+};
+
+/* Members named at the start of a zip that tell what the zip really is. */
+static const struct {
+	const char	*prefix;
+	unsigned char	 type;
+} filetype_zip_names[] = {
+	{ "[Content_Types].xml", T_OOXML },
+	{ "word/", T_OOXML },
+	{ "xl/", T_OOXML },
+	{ "ppt/", T_OOXML },
+	{ "mimetype", T_ODF },
+	{ "META-INF/", T_JAR },
+	{ "AndroidManifest.xml", T_APK },
+	{ "classes.dex", T_APK },
+};
+
+static const struct {
+	const char	*start;
+	unsigned char	 type;
+} filetype_text_starts[] = {
+	{ "<!doctype html", T_HTML },
+	{ "<html", T_HTML },
+	{ "<head", T_HTML },
+	{ "<body", T_HTML },
+	{ "<svg", T_SVG },
+	{ "<?xml", T_XML },
+	{ "{", T_JSON },
+	{ "[", T_JSON },
+	{ "#!", T_SCRIPT },
+};
+
+/* The first member name of a zip refines "zip"; ODF needs its mimetype. */
+static unsigned
+filetype_zip_kind(const unsigned char *p, size_t n)
+{
+	size_t	namelen, i, pl;
+
+	if (n < 30 || memcmp(p, "PK\x03\x04", 4) != 0)
+		return (T_ZIP);
+	namelen = (size_t)p[26] | (size_t)p[27] << 8;
+	if (30 + namelen > n)
+		return (T_ZIP);
+	for (i = 0; i < sizeof filetype_zip_names / sizeof filetype_zip_names[0];
+	    i++) {
+		pl = strlen(filetype_zip_names[i].prefix);
+		if (namelen >= pl &&
+		    memcmp(p + 30, filetype_zip_names[i].prefix, pl) == 0)
+			return (filetype_zip_names[i].type);
+	}
+	return (T_ZIP);
+}
+
+/* Text: no NUL, few control bytes. Then what kind of text. */
+static const struct filetype *
+filetype_text(const unsigned char *p, size_t n)
+{
+	const char	*s;
+	size_t		 i, ctl = 0, k, sl;
+	char		 low[16];
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0)
+			return (NULL);
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		    p[i] != '\r' && p[i] != '\f' && p[i] != 0x1b)
+			ctl++;
+	}
+	if (ctl * 100 > n)
+		return (NULL);
+	i = n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+	    p[i] == '\n'))
+		i++;
+	for (k = 0; k < sizeof low && i + k < n; k++)
+		low[k] = (char)(p[i + k] >= 'A' && p[i + k] <= 'Z' ?
+		    p[i + k] + 32 : p[i + k]);
+	for (i = 0; i < sizeof filetype_text_starts /
+	    sizeof filetype_text_starts[0]; i++) {
+		s = filetype_text_starts[i].start;
+		sl = strlen(s);
+		if (k >= sl && memcmp(low, s, sl) == 0) {
+			if (filetype_text_starts[i].type == T_XML &&
+			    memmem(p, n, "<svg", 4) != NULL)
+				return (&filetype_types[T_SVG]);
+			return (&filetype_types[filetype_text_starts[i].type]);
+		}
+	}
+	return (&filetype_types[T_TEXT]);
+}
+
+/*
+ * The type of a body from its first bytes (up to FILETYPE_PREFIX).
+ * Returns a static entry, or NULL for a binary the table does not know.
+ */
+const struct filetype *
+filetype_sniff(const void *buf, size_t n)
+{
+	const unsigned char	*p = buf;
+	const struct filetype	*t;
+	size_t			 i, o, l;
+
+	if (n == 0)
+		return (&filetype_types[T_EMPTY]);
+	for (i = 0; i < sizeof filetype_magic_table /
+	    sizeof filetype_magic_table[0]; i++) {
+		o = filetype_magic_table[i].off;
+		l = filetype_magic_table[i].len;
+		if (n < o + l || memcmp(p + o, filetype_magic_table[i].sig, l))
+			continue;
+		/* Two or three printable bytes ("MZ", "BM") also start text. */
+		if (l <= 3 && filetype_text(p, n) != NULL)
+			continue;
+		if (filetype_magic_table[i].type == T_ZIP)
+			return (&filetype_types[filetype_zip_kind(p, n)]);
+		return (&filetype_types[filetype_magic_table[i].type]);
+	}
+	if (memmem(p, n < 1024 ? n : 1024, "%PDF-", 5) != NULL)
+		return (&filetype_types[T_PDF]);
+	if ((t = filetype_text(p, n)) != NULL)
+		return (t);
+	return (NULL);
+}
+
+/* The table entry for a type name, or NULL. */
+const struct filetype *
+filetype_lookup(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof filetype_types / sizeof filetype_types[0]; i++) {
+		if (strcmp(filetype_types[i].name, name) == 0)
+			return (&filetype_types[i]);
+	}
+	return (NULL);
+}
+
+/* True when list (NULL-ended, may be NULL) names the type or its group. */
+bool
+filetype_listed(const char *const *list, const char *name, const char *group)
+{
+	for (; list != NULL && *list != NULL; list++) {
+		if (strcmp(*list, name) == 0 || strcmp(*list, group) == 0)
+			return (true);
+	}
+	return (false);
+}
+
+/* libmagic: a magic_t is not thread-safe, and unknowns are rare: one lock. */
+struct filetype_magic {
+	magic_t		 m;
+	pthread_mutex_t	 lock;
+};
+
+static const struct {
+	const char	*mime;
+	unsigned char	 type;
+} filetype_mimes[] = {
+	{ "application/x-dosexec", T_PE },
+	{ "application/vnd.microsoft.portable-executable", T_PE },
+	{ "application/x-executable", T_ELF },
+	{ "application/x-sharedlib", T_ELF },
+	{ "application/x-mach-binary", T_MACHO },
+	{ "application/x-msi", T_OLE },
+	{ "application/x-ole-storage", T_OLE },
+	{ "application/vnd.ms-cab-compressed", T_CAB },
+	{ "application/octet-stream", T_BINARY },
+};
+
+/* Open and load libmagic's database. Returns NULL with *cause on failure. */
+struct filetype_magic *
+filetype_magic_open(char **cause)
+{
+	struct filetype_magic	*fm;
+
+	if ((fm = calloc(1, sizeof *fm)) == NULL) {
+		cause_set(cause, "out of memory");
+		return (NULL);
+	}
+	if ((fm->m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR)) == NULL ||
+	    magic_load(fm->m, NULL) != 0) {
+		cause_set(cause, "libmagic: %s",
+		    fm->m != NULL ? magic_error(fm->m) : "cannot open");
+		if (fm->m != NULL)
+			magic_close(fm->m);
+		free(fm);
+		return (NULL);
+	}
+	pthread_mutex_init(&fm->lock, NULL);
+	return (fm);
+}
+
+void
+filetype_magic_close(struct filetype_magic *fm)
+{
+	if (fm == NULL)
+		return;
+	magic_close(fm->m);
+	pthread_mutex_destroy(&fm->lock);
+	free(fm);
+}
+
+/*
+ * Ask libmagic about an unknown binary prefix. Fills *out: a table entry's
+ * fields when the MIME type maps to one, else a name made from the MIME
+ * subtype (stored in name) in group "data" (or image/media/text).
+ */
+void
+filetype_magic_guess(struct filetype_magic *fm, const void *buf, size_t n,
+    char *name, size_t namelen, struct filetype *out)
+{
+	const char	*mime = NULL, *sub;
+	char		 copy[128];
+	size_t		 i;
+
+	*out = filetype_types[T_BINARY];
+	if (fm == NULL)
+		return;
+	pthread_mutex_lock(&fm->lock);
+	mime = magic_buffer(fm->m, buf, n);
+	snprintf(copy, sizeof copy, "%s", mime != NULL ? mime : "");
+	pthread_mutex_unlock(&fm->lock);
+	for (i = 0; i < sizeof filetype_mimes / sizeof filetype_mimes[0]; i++) {
+		if (strcmp(copy, filetype_mimes[i].mime) == 0) {
+			*out = filetype_types[filetype_mimes[i].type];
+			return;
+		}
+	}
+	if ((sub = strchr(copy, '/')) == NULL)
+		return;
+	sub++;
+	if (strncmp(sub, "x-", 2) == 0)
+		sub += 2;
+	snprintf(name, namelen, "%s", sub);
+	out->name = name;
+	if (strncmp(copy, "image/", 6) == 0)
+		out->group = IMG;
+	else if (strncmp(copy, "audio/", 6) == 0 ||
+	    strncmp(copy, "video/", 6) == 0)
+		out->group = MED;
+	else if (strncmp(copy, "text/", 5) == 0)
+		out->group = TXT;
+	if (out->group != filetype_types[T_BINARY].group)
+		out->flags = 0;
+}

@@ -1,0 +1,303 @@
+/*
+ * DLP through the engine API: every case is scanned whole and cut into
+ * chunks of many sizes, so matches straddling chunk boundaries are tested.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+static struct engine_set	*set;
+static char			 dictdir[] = "/tmp/test_dlp.XXXXXX";
+
+static void
+write_dict(const char *name, const char *text)
+{
+	char	 path[256];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", dictdir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+setup(void)
+{
+	struct engine_config	 cfg;
+	char			*cause = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dictdir));
+	write_dict("codenames.dict", "severity 3\nthreshold 2\n"
+	    "keyword project bluebird\nkeyword-cs NIGHTJAR\n");
+	write_dict("secrets.dict", "# cloud keys\nseverity 4\n"
+	    "regex AKIA[0-9A-Z]{16}\nkeyword begin rsa private key\n");
+	write_dict("notes.txt", "keyword ignored, not a .dict file\n");
+	engine_config_defaults(&cfg);
+	cfg.clamav = false;
+	cfg.dictionary_dir = dictdir;
+	set = engine_set_load(&cfg, &cause);
+	ck_assert_msg(set != NULL, "load: %s", cause);
+}
+
+static void
+teardown(void)
+{
+	char	path[256];
+
+	engine_set_free(set);
+	set = NULL;
+	snprintf(path, sizeof path, "%s/codenames.dict", dictdir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/secrets.dict", dictdir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/notes.txt", dictdir);
+	unlink(path);
+	rmdir(dictdir);
+	strcpy(dictdir, "/tmp/test_dlp.XXXXXX");
+}
+
+static struct engine_result
+scan_with(const struct engine_profile *p, const char *text, size_t step)
+{
+	struct engine_result	 r;
+	struct engine_scan	*s;
+	char			*cause = NULL;
+	size_t			 off, n, len = strlen(text);
+
+	s = engine_scan_begin(set, p, ENGINE_UPLOAD, "case", &cause);
+	ck_assert_msg(s != NULL, "begin: %s", cause);
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		ck_assert_int_eq(engine_scan_feed(s, text + off, n, &cause), 0);
+	}
+	ck_assert_int_eq(engine_scan_end(s, &r, &cause), 0);
+	engine_scan_free(s);
+	return (r);
+}
+
+/* "type:count,type:count" of the findings, in order. */
+static void
+summary(const struct engine_result *r, char *out, size_t len)
+{
+	size_t	i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < r->nfindings && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s:%u",
+		    i ? "," : "", r->findings[i].type, r->findings[i].count);
+}
+
+static const struct {
+	const char	*text;
+	const char	*want;
+} cases[] = {
+	/* cards */
+	{ "name=Jo&card=4111111111111111&exp=12%2F29", "credit_card:1" },
+	{ "{\"pan\": \"5500-0000-0000-0004\", \"cvv\": \"123\"}", "credit_card:1" },
+	{ "Amex 3782 822463 10005 and Visa 4012888888881881.",
+	    "credit_card:2" },
+	{ "--b\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\n"
+	    "6011 1111 1111 1117\r\n--b--\r\n", "credit_card:1" },
+	{ "4111111111111111", "credit_card:1" },
+	/* card look-alikes */
+	{ "order 4111111111111112 ref 1234567812345670", "" },
+	{ "id 41111111111111110 (17 digits, Luhn fails)", "" },
+	{ "serial 4111-1111-1111-1111-2222-3333", "" },
+	{ "ts 1700000000000 and 16999999999999999999", "" },
+	{ "call 555-123-4567 or +1 (555) 987-6543 on 2024-01-15", "" },
+	{ "IP 10.4111.1111.1111 v4111111111111111x", "" },
+	{ "00000000000000000000000000000000", "" },
+	/* SSN */
+	{ "Employee SSN: 536-22-1234", "us_ssn:1" },
+	{ "social security number 536 22 1234 on file", "us_ssn:1" },
+	{ "536-22-1234 is her SSN", "us_ssn:1" },
+	{ "order 536-22-1234 shipped", "" },
+	{ "SSN: 666-22-1234 or 900-12-3456 or 123-45-6789", "" },
+	{ "SSN 1-536-22-1234", "" },
+	/* IBAN */
+	{ "Pay to IBAN DE89 3704 0044 0532 0130 00 today", "iban:1" },
+	{ "iban=GB82WEST12345698765432&x=1", "iban:1" },
+	{ "FR14 2004 1010 0505 0001 3M02 606, NL91ABNA0417164300", "iban:2" },
+	{ "IBAN DE89 3704 0044 0532 0130 01", "" },
+	{ "ISO8859 ABCD1234 EFGH5678 and DE12 nothing", "" },
+	/* dictionaries */
+	{ "about Project Bluebird and PROJECT BLUEBIRD again",
+	    "dict:codenames:2" },
+	{ "about Project Bluebird once", "" },
+	{ "NIGHTJAR nightjar project bluebird", "dict:codenames:2" },
+	{ "key AKIAABCDEFGHIJKLMNOP here", "dict:secrets:1" },
+	{ "-----BEGIN RSA PRIVATE KEY-----", "dict:secrets:1" },
+	/* together */
+	{ "card 4111 1111 1111 1111 ssn 536-22-1234 "
+	    "iban DE89370400440532013000",
+	    "credit_card:1,us_ssn:1,iban:1" },
+};
+
+START_TEST(case_any_chunking)
+{
+	static const size_t	 steps[] = { 1, 2, 3, 5, 7, 11, 13, 64, 4096 };
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	char			 got[256];
+	size_t			 i;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		r = scan_with(&p, cases[_i].text, steps[i]);
+		summary(&r, got, sizeof got);
+		ck_assert_msg(strcmp(got, cases[_i].want) == 0,
+		    "case %d step %zu: want \"%s\" got \"%s\" in: %s", _i,
+		    steps[i], cases[_i].want, got, cases[_i].text);
+		ck_assert_int_eq(r.verdict, *cases[_i].want != '\0' ?
+		    ENGINE_FOUND : ENGINE_CLEAN);
+	}
+}
+END_TEST
+
+START_TEST(masked_samples)
+{
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	size_t			 i;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	r = scan_with(&p, cases[sizeof cases / sizeof cases[0] - 1].text, 5);
+	ck_assert_uint_eq(r.nfindings, 3);
+	ck_assert_str_eq(r.findings[0].sample, "************1111");
+	ck_assert_str_eq(r.findings[1].sample, "***-**-1234");
+	ck_assert_str_eq(r.findings[2].sample, "DE****************3000");
+	for (i = 0; i < r.nfindings; i++)
+		ck_assert_str_eq(r.findings[i].engine, "dlp");
+	ck_assert_ptr_null(strstr(r.reason, "4111 1111"));
+	ck_assert_ptr_nonnull(strstr(r.reason, "1111"));
+}
+END_TEST
+
+START_TEST(thresholds_and_selection)
+{
+	static const char *const only_secrets[] = { "secrets", NULL };
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	const char		*two = "4111111111111111 and 5500000000000004 "
+	    "project bluebird project bluebird";
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	p.card_threshold = 3;
+	r = scan_with(&p, two, 4);
+	ck_assert_uint_eq(r.nfindings, 1);
+	ck_assert_str_eq(r.findings[0].type, "dict:codenames");
+	p.card_threshold = 2;
+	p.dictionaries = only_secrets;
+	r = scan_with(&p, two, 4);
+	ck_assert_uint_eq(r.nfindings, 1);
+	ck_assert_str_eq(r.findings[0].type, "credit_card");
+	ck_assert_uint_eq(r.findings[0].count, 2);
+	ck_assert_int_eq(r.findings[0].severity, 4);
+	p.dlp = false;
+	r = scan_with(&p, two, 4);
+	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
+}
+END_TEST
+
+START_TEST(download_default_no_dlp)
+{
+	struct engine_profile	p;
+
+	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+	ck_assert(!p.dlp);
+	ck_assert(p.malware && p.filetype && p.archives);
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	ck_assert(p.dlp);
+}
+END_TEST
+
+START_TEST(bad_dictionary_fails_load)
+{
+	struct engine_config	 cfg;
+	struct engine_set	*bad;
+	char			*cause = NULL;
+
+	write_dict("broken.dict", "regex (unclosed\n");
+	engine_config_defaults(&cfg);
+	cfg.clamav = false;
+	cfg.dictionary_dir = dictdir;
+	bad = engine_set_load(&cfg, &cause);
+	ck_assert_ptr_null(bad);
+	ck_assert_ptr_nonnull(strstr(cause, "broken"));
+	free(cause);
+	write_dict("broken.dict", "keyword fine\n");
+	cause = NULL;
+	bad = engine_set_load(&cfg, &cause);
+	ck_assert_ptr_nonnull(bad);
+	engine_set_free(bad);
+	{
+		char path[256];
+
+		snprintf(path, sizeof path, "%s/broken.dict", dictdir);
+		unlink(path);
+	}
+}
+END_TEST
+
+/* A long body with one card straddling every 4064-byte c-icap piece edge. */
+START_TEST(card_deep_in_large_body)
+{
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	char			*big;
+	size_t			 len = 3 * 1024 * 1024, at;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	big = malloc(len + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', len);
+	big[len] = '\0';
+	for (at = 4064 - 9; at + 20 < len; at += 4064 * 97)
+		memcpy(big + at, " 4111111111111111 ", 18);
+	r = scan_with(&p, big, 4064);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_uint_eq(r.findings[0].count, (len - 4064 - 20) /
+	    (4064 * 97) + 1);
+	free(big);
+}
+END_TEST
+
+static Suite *
+dlp_suite(void)
+{
+	Suite	*s = suite_create("dlp");
+	TCase	*tc = tcase_create("dlp");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, case_any_chunking, 0,
+	    (int)(sizeof cases / sizeof cases[0]));
+	tcase_add_test(tc, masked_samples);
+	tcase_add_test(tc, thresholds_and_selection);
+	tcase_add_test(tc, download_default_no_dlp);
+	tcase_add_test(tc, bad_dictionary_fails_load);
+	tcase_add_test(tc, card_deep_in_large_body);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(dlp_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,0 +1,230 @@
+/* Unit tests for the DLP validators and the dictionary parser (pure code). */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlp.h"
+
+static bool
+card(const char *run)
+{
+	char	digits[DLP_CARD_DIGITS_MAX + 1];
+	size_t	n;
+
+	return (dlp_card_valid(run, strlen(run), digits, &n));
+}
+
+static size_t
+iban(const char *s)
+{
+	char	out[DLP_IBAN_MAX + 1];
+
+	return (dlp_iban_take(s, strlen(s), out));
+}
+
+static bool
+ssn(const char *s)
+{
+	char	digits[10];
+
+	return (dlp_ssn_parse(s, strlen(s), digits) == 0 &&
+	    dlp_ssn_valid(digits));
+}
+
+START_TEST(luhn)
+{
+	ck_assert(dlp_card_luhn("4111111111111111", 16));
+	ck_assert(!dlp_card_luhn("4111111111111112", 16));
+	ck_assert(dlp_card_luhn("79927398713", 11));
+	ck_assert(!dlp_card_luhn("", 0));
+}
+END_TEST
+
+START_TEST(cards_valid)
+{
+	static const char *const ok[] = {
+		"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
+		"5500 0000 0000 0004", "2223000048400011", "3782 822463 10005",
+		"378282246310005", "6011111111111117", "3530111333300000",
+		"30569309025904", "4222222222222", "6200000000000005",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		ck_assert_msg(card(ok[i]), "%s", ok[i]);
+}
+END_TEST
+
+START_TEST(cards_invalid)
+{
+	static const char *const bad[] = {
+		"4111111111111112",		/* Luhn */
+		"1234567812345670",		/* Luhn ok, no issuer */
+		"0000000000000000",		/* repeated digit */
+		"4111 1111-1111 1111",		/* mixed separators */
+		"411 11111 1111 1111",		/* odd grouping */
+		"4111  1111 1111 1111",		/* double separator */
+		"41111111111111111111",		/* 20 digits */
+		"411111111111",			/* 12 digits */
+		"3782822463100050",		/* amex is 15 long */
+		"7111111111111114",		/* no issuer starts with 7 */
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(!card(bad[i]), "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(card_issuer_and_mask)
+{
+	char	out[32];
+
+	ck_assert_str_eq(dlp_card_issuer("378282246310005", 15), "amex");
+	ck_assert_str_eq(dlp_card_issuer("5500000000000004", 16), "mastercard");
+	ck_assert_ptr_null(dlp_card_issuer("9111111111111111", 16));
+	dlp_card_mask("4111111111111111", 16, out, sizeof out);
+	ck_assert_str_eq(out, "************1111");
+}
+END_TEST
+
+START_TEST(ssn_rules)
+{
+	char	out[32], digits[10];
+
+	ck_assert(ssn("536-22-1234"));
+	ck_assert(ssn("536 22 1234"));
+	ck_assert(!ssn("536-22 1234"));
+	ck_assert(!ssn("000-12-3456"));
+	ck_assert(!ssn("666-12-3456"));
+	ck_assert(!ssn("900-12-3456"));
+	ck_assert(!ssn("536-00-1234"));
+	ck_assert(!ssn("536-22-0000"));
+	ck_assert(!ssn("078-05-1120"));
+	ck_assert(!ssn("123-45-6789"));
+	ck_assert(!ssn("53622-1234"));
+	ck_assert_int_eq(dlp_ssn_parse("536-22-1234", 11, digits), 0);
+	dlp_ssn_mask(digits, out, sizeof out);
+	ck_assert_str_eq(out, "***-**-1234");
+}
+END_TEST
+
+START_TEST(iban_valid)
+{
+	static const char *const ok[] = {
+		"DE89 3704 0044 0532 0130 00", "DE89370400440532013000",
+		"GB82 WEST 1234 5698 7654 32", "FR14 2004 1010 0505 0001 3M02 606",
+		"NL91ABNA0417164300", "CH93 0076 2011 6238 5295 7",
+		"BE68 5390 0754 7034", "NO93 8601 1117 947",
+		"IT60 X054 2811 1010 0000 0123 456",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		ck_assert_msg(iban(ok[i]) == strlen(ok[i]), "%s", ok[i]);
+}
+END_TEST
+
+START_TEST(iban_invalid)
+{
+	static const char *const bad[] = {
+		"DE89 3704 0044 0532 0130 01",	/* checksum */
+		"DE89 3704 0044 0532 0130",	/* too short for DE */
+		"DE89370400440532013000X",	/* runs on */
+		"XX89 3704 0044 0532 0130 00",	/* no such country */
+		"DE89 37040044 0532 0130 00",	/* broken grouping */
+		"de89 3704 0044 0532 0130 00",	/* lower case */
+	};
+	size_t	i;
+	char	out[40];
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(iban(bad[i]) == 0, "%s", bad[i]);
+	ck_assert_int_eq(dlp_iban_length("DE"), 22);
+	ck_assert_int_eq(dlp_iban_length("NO"), 15);
+	ck_assert_int_eq(dlp_iban_length("US"), 0);
+	dlp_iban_mask("DE89370400440532013000", 22, out, sizeof out);
+	ck_assert_str_eq(out, "DE****************3000");
+}
+END_TEST
+
+START_TEST(dict_parse)
+{
+	const char	 text[] = "# codenames\nseverity 3\nthreshold 2\n"
+	    "keyword  internal use only  \r\nkeyword-cs ACME-X\n\n"
+	    "regex PRJ-[0-9]{4}\n";
+	struct dlp_dict	 d;
+	char		*cause = NULL, *re;
+
+	ck_assert_int_eq(dlp_dict_parse("codenames", text, sizeof text - 1, &d,
+	    &cause), 0);
+	ck_assert_int_eq(d.severity, 3);
+	ck_assert_uint_eq(d.threshold, 2);
+	ck_assert_uint_eq(d.nterms, 3);
+	ck_assert_str_eq(d.terms[0].text, "internal use only");
+	ck_assert_int_eq(d.terms[1].kind, DLP_TERM_KEYWORD_CS);
+	ck_assert_int_eq(d.terms[2].kind, DLP_TERM_REGEX);
+	re = dlp_dict_regex(&d.terms[1]);
+	ck_assert_str_eq(re, "ACME\\x2dX");
+	free(re);
+	dlp_dict_clear(&d);
+}
+END_TEST
+
+START_TEST(dict_errors)
+{
+	static const char *const bad[] = {
+		"severity 5\nkeyword x\n", "threshold 0\nkeyword x\n",
+		"keyword\n", "colour blue\nkeyword x\n", "# nothing\n",
+		"severity 2x\nkeyword x\n",
+	};
+	struct dlp_dict	 d;
+	char		*cause = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(dlp_dict_parse("d", bad[i], strlen(bad[i]), &d,
+		    &cause), -1);
+		ck_assert_ptr_nonnull(cause);
+		free(cause);
+		cause = NULL;
+	}
+	ck_assert_int_eq(dlp_dict_parse("bad/name", "keyword x", 9, &d,
+	    &cause), -1);
+	free(cause);
+}
+END_TEST
+
+static Suite *
+validators_suite(void)
+{
+	Suite	*s = suite_create("validators");
+	TCase	*tc = tcase_create("pure");
+
+	tcase_add_test(tc, luhn);
+	tcase_add_test(tc, cards_valid);
+	tcase_add_test(tc, cards_invalid);
+	tcase_add_test(tc, card_issuer_and_mask);
+	tcase_add_test(tc, ssn_rules);
+	tcase_add_test(tc, iban_valid);
+	tcase_add_test(tc, iban_invalid);
+	tcase_add_test(tc, dict_parse);
+	tcase_add_test(tc, dict_errors);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(validators_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

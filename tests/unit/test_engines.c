@@ -1,26 +1,183 @@
-/* Unit tests for the engine API (icap_service/engine.h) end to end. */
+/*
+ * Unit tests for the engine API end to end: malware (EICAR, libclamav with
+ * a signature set written here, the SHA-256 blocklist and their reloads),
+ * true file types and type blocking, archives and their limits. Archives
+ * are built with libarchive at test time.
+ */
 #include "config.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <check.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "malware.h"
 
+struct blob {
+	unsigned char	*p;
+	size_t		 n;
+};
+
+struct member {
+	const char	*name;
+	struct blob	 data;
+};
+
 static struct engine_set	*set;
+static struct engine_config	 cfg;
+static char			 dir[] = "/tmp/test_engines.XXXXXX";
+static char			 path_db[300], path_hashes[300], path_tmp[300];
+
+static void
+put_file(const char *path, const void *p, size_t n)
+{
+	FILE	*f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+static void
+rm_tree(const char *top)
+{
+	char	cmd[400];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct blob
+text(const char *s)
+{
+	struct blob	b = { (unsigned char *)strdup(s), strlen(s) };
+
+	return (b);
+}
+
+static struct blob
+eicar(void)
+{
+	char	e[MALWARE_EICAR_LEN + 1];
+
+	malware_eicar_string(e);
+	return (text(e));
+}
+
+/* Deterministic bytes that no table entry and no text check matches. */
+static struct blob
+noise(size_t n, unsigned seed)
+{
+	struct blob	b = { malloc(n), n };
+	uint32_t	x = seed * 2654435761u + 1;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b.p[i] = (unsigned char)x;
+	}
+	b.p[0] = 0x01;
+	b.p[1] = 0x00;
+	return (b);
+}
+
+/* An archive of the members: format "zip", "ustar" or "raw" (one member). */
+static struct blob
+pack(const char *format, const char *filter, const char *password,
+    const struct member *m, size_t nm)
+{
+	struct archive		*a = archive_write_new();
+	struct archive_entry	*e;
+	struct blob		 b;
+	size_t			 i, cap = 1024 * 1024, used = 0;
+
+	for (i = 0; i < nm; i++)
+		cap += m[i].data.n + 1024;
+	b.p = malloc(cap);
+	ck_assert_int_eq(archive_write_set_format_by_name(a, format),
+	    ARCHIVE_OK);
+	if (filter != NULL)
+		ck_assert_int_eq(archive_write_add_filter_by_name(a, filter),
+		    ARCHIVE_OK);
+	if (password != NULL) {
+		ck_assert_int_eq(archive_write_set_options(a,
+		    "zip:encryption=zipcrypt"), ARCHIVE_OK);
+		ck_assert_int_eq(archive_write_set_passphrase(a, password),
+		    ARCHIVE_OK);
+	}
+	ck_assert_int_eq(archive_write_open_memory(a, b.p, cap, &used),
+	    ARCHIVE_OK);
+	for (i = 0; i < nm; i++) {
+		e = archive_entry_new();
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_size(e, (la_int64_t)m[i].data.n);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		ck_assert_int_eq(archive_write_data(a, m[i].data.p,
+		    m[i].data.n), (la_ssize_t)m[i].data.n);
+		archive_entry_free(e);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	b.n = used;
+	return (b);
+}
+
+static struct blob
+zip1(const char *name, struct blob data)
+{
+	struct member	m = { name, data };
+
+	return (pack("zip", NULL, NULL, &m, 1));
+}
+
+static void
+hex_digest(const char *md, const struct blob *b, char *out)
+{
+	unsigned char	d[EVP_MAX_MD_SIZE];
+	unsigned	n = 0, i;
+
+	ck_assert_int_eq(EVP_Digest(b->p, b->n, d, &n, EVP_get_digestbyname(md),
+	    NULL), 1);
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void
+load(void)
+{
+	char	*cause = NULL;
+
+	engine_set_free(set);
+	set = engine_set_load(&cfg, &cause);
+	ck_assert_msg(set != NULL, "load: %s", cause);
+}
 
 static void
 setup(void)
 {
-	struct engine_config	 cfg;
-	char			*cause = NULL;
-
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path_db, sizeof path_db, "%s/db", dir);
+	snprintf(path_hashes, sizeof path_hashes, "%s/sha256.list", dir);
+	snprintf(path_tmp, sizeof path_tmp, "%s/tmp", dir);
+	ck_assert_int_eq(mkdir(path_db, 0700), 0);
+	ck_assert_int_eq(mkdir(path_tmp, 0700), 0);
 	engine_config_defaults(&cfg);
-	cfg.clamav = false;
-	set = engine_set_load(&cfg, &cause);
-	ck_assert_msg(set != NULL, "load: %s", cause);
+	cfg.clamav_db_dir = path_db;
+	cfg.tmpdir = path_tmp;
+	set = NULL;
+	load();
 }
 
 static void
@@ -28,83 +185,377 @@ teardown(void)
 {
 	engine_set_free(set);
 	set = NULL;
+	rm_tree(dir);
+	strcpy(dir, "/tmp/test_engines.XXXXXX");
 }
 
-/* Scan buf in pieces of step bytes with the upload defaults. */
 static struct engine_result
-scan(const void *buf, size_t len, size_t step)
+scan_prof(const struct engine_profile *p, enum engine_direction d,
+    struct blob b, size_t step)
 {
-	struct engine_profile	 p;
 	struct engine_result	 r;
 	struct engine_scan	*s;
 	char			*cause = NULL;
 	size_t			 off, n;
 
-	engine_profile_defaults(&p, ENGINE_UPLOAD);
-	s = engine_scan_begin(set, &p, ENGINE_UPLOAD, NULL, &cause);
+	s = engine_scan_begin(set, p, d, "body", &cause);
 	ck_assert_msg(s != NULL, "begin: %s", cause);
-	for (off = 0; off < len; off += n) {
-		n = len - off < step ? len - off : step;
-		ck_assert_int_eq(engine_scan_feed(s, (const char *)buf + off,
-		    n, &cause), 0);
+	for (off = 0; off < b.n; off += n) {
+		n = b.n - off < step ? b.n - off : step;
+		ck_assert_int_eq(engine_scan_feed(s, b.p + off, n, &cause), 0);
 	}
-	ck_assert_int_eq(engine_scan_end(s, &r, &cause), 0);
+	ck_assert_msg(engine_scan_end(s, &r, &cause) == 0, "end: %s", cause);
 	engine_scan_free(s);
 	return (r);
 }
 
-static bool
-has(const struct engine_result *r, const char *type)
+/* Scan as an upload with the default profile, in c-icap sized pieces. */
+static struct engine_result
+scan(struct blob b)
+{
+	struct engine_profile	p;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	return (scan_prof(&p, ENGINE_UPLOAD, b, 4064));
+}
+
+static const struct engine_finding *
+finding(const struct engine_result *r, const char *engine)
 {
 	size_t	i;
 
 	for (i = 0; i < r->nfindings; i++) {
-		if (strcmp(r->findings[i].type, type) == 0)
-			return (true);
+		if (strcmp(r->findings[i].engine, engine) == 0)
+			return (&r->findings[i]);
 	}
-	return (false);
+	return (NULL);
 }
 
-START_TEST(eicar_any_split)
+static void
+assert_eicar(struct engine_result r)
 {
-	char			 e[MALWARE_EICAR_LEN + 1], buf[300];
-	struct engine_result	 r;
-	size_t			 step;
+	const struct engine_finding	*f = finding(&r, "malware");
 
-	malware_eicar_string(e);
-	memset(buf, 'a', sizeof buf);
-	memcpy(buf + 100, e, MALWARE_EICAR_LEN);
-	for (step = 1; step <= sizeof buf; step += 7) {
-		r = scan(buf, sizeof buf, step);
-		ck_assert_int_eq(r.verdict, ENGINE_FOUND);
-		ck_assert(has(&r, "Eicar-Test-Signature"));
-	}
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->type, "Eicar-Test-Signature");
+}
+
+START_TEST(eicar_plain_zip_nested_gzip)
+{
+	struct member	tm[2] = { { "readme.txt", text("hello") },
+			    { "sub/eicar.com", eicar() } };
+	struct blob	e = eicar(), z, zz, zzz, gz, tgz;
+
+	assert_eicar(scan(e));
+	z = zip1("eicar.com", e);
+	assert_eicar(scan(z));
+	zz = zip1("inner.zip", z);
+	zzz = zip1("middle.zip", zz);
+	assert_eicar(scan(zz));
+	assert_eicar(scan(zzz));
+	gz = zip1("x", e);
+	free(gz.p);
+	gz = pack("raw", "gzip", NULL, (struct member[]){ { "eicar", e } }, 1);
+	ck_assert_uint_eq(gz.p[0], 0x1f);
+	assert_eicar(scan(gz));
+	tgz = pack("ustar", "gzip", NULL, tm, 2);
+	assert_eicar(scan(tgz));
+	free(e.p), free(z.p), free(zz.p), free(zzz.p), free(gz.p), free(tgz.p);
+	free(tm[0].data.p), free(tm[1].data.p);
 }
 END_TEST
 
-START_TEST(card_split_every_offset)
+START_TEST(eicar_deep_in_large_upload)
 {
-	const char		 text[] = "order ok, card 4111 1111 1111 1111, thanks";
-	struct engine_result	 r;
-	size_t			 step;
+	struct blob		big = noise(5 * 1000 * 1000, 7), e = eicar();
+	struct engine_result	r;
+	struct engine_profile	p;
 
-	for (step = 1; step <= sizeof text; step++) {
-		r = scan(text, sizeof text - 1, step);
-		ck_assert_int_eq(r.verdict, ENGINE_FOUND);
-		ck_assert(has(&r, "credit_card"));
-		ck_assert_str_eq(r.findings[0].sample, "************1111");
-	}
-}
-END_TEST
-
-START_TEST(clean_text)
-{
-	const char		 text[] = "order 4111 1111 1111 1112 phone 555-123-4567";
-	struct engine_result	 r;
-
-	r = scan(text, sizeof text - 1, 5);
+	memcpy(big.p + 3 * 1000 * 1000 - 30, e.p, e.n);
+	assert_eicar(scan(big));
+	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+	r = scan_prof(&p, ENGINE_DOWNLOAD, big, 65536);
+	assert_eicar(r);
+	ck_assert_str_eq(r.true_type, "binary");
+	p.malware = false;
+	r = scan_prof(&p, ENGINE_DOWNLOAD, big, 65536);
 	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
-	ck_assert_str_eq(r.true_type, "text");
+	free(big.p), free(e.p);
+}
+END_TEST
+
+START_TEST(dlp_inside_archives)
+{
+	struct member		 m[2] = {
+		{ "[Content_Types].xml", text("<Types/>") },
+		{ "word/document.xml", text("<w:t>card 4111 1111 1111 1111</w:t>") },
+	};
+	struct blob		 docx = pack("zip", NULL, NULL, m, 2);
+	struct engine_result	 r = scan(docx);
+
+	ck_assert_str_eq(r.true_type, "ooxml");
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(r.findings[0].type, "credit_card");
+	ck_assert_str_eq(r.findings[0].sample, "************1111");
+	free(docx.p), free(m[0].data.p), free(m[1].data.p);
+}
+END_TEST
+
+START_TEST(archive_limits)
+{
+	struct member		 five[5];
+	struct blob		 enc, zeros, bomb, z1, z2, z3, trunc, many, big;
+	struct engine_result	 r;
+	size_t			 i;
+
+	enc = pack("zip", NULL, "secret",
+	    (struct member[]){ { "a.txt", text("just text") } }, 1);
+	r = scan(enc);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	ck_assert_ptr_nonnull(strstr(r.reason, "encrypted"));
+
+	zeros.n = 8 * 1024 * 1024;
+	zeros.p = calloc(1, zeros.n);
+	bomb = zip1("zeros.bin", zeros);
+	r = scan(bomb);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	ck_assert_ptr_nonnull(strstr(r.reason, "ratio"));
+
+	z1 = zip1("a.txt", text("hello"));
+	z2 = zip1("b.zip", z1);
+	z3 = zip1("c.zip", z2);
+	cfg.archive_max_depth = 2;
+	load();
+	ck_assert_int_eq(scan(z2).verdict, ENGINE_CLEAN);
+	r = scan(z3);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	ck_assert_ptr_nonnull(strstr(r.reason, "nested"));
+
+	for (i = 0; i < 5; i++) {
+		five[i].name = "f.txt";
+		five[i].data = text("x");
+	}
+	many = pack("zip", NULL, NULL, five, 5);
+	cfg.archive_max_entries = 4;
+	load();
+	r = scan(many);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	ck_assert_ptr_nonnull(strstr(r.reason, "members"));
+
+	big = zip1("n.bin", noise(300 * 1024, 3));
+	cfg.archive_max_bytes = 200 * 1024;
+	load();
+	r = scan(big);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+
+	trunc = z1;
+	trunc.n = 30;
+	ck_assert_int_eq(scan(trunc).verdict, ENGINE_UNINSPECTABLE);
+	free(enc.p), free(zeros.p), free(bomb.p), free(z1.p), free(z2.p);
+	free(z3.p), free(many.p), free(big.p);
+}
+END_TEST
+
+START_TEST(archive_findings_win_over_limits)
+{
+	struct member		 m[2] = { { "e.com", eicar() },
+			    { "a.txt", { calloc(1, 300 * 1024), 300 * 1024 } } };
+	struct blob		 z = pack("zip", NULL, NULL, m, 2);
+	struct engine_result	 r;
+
+	/* Unpacked size over the limit only after the EICAR member. */
+	cfg.archive_max_bytes = 200 * 1024;
+	load();
+	r = scan(z);
+	assert_eicar(r);
+	free(z.p), free(m[0].data.p), free(m[1].data.p);
+}
+END_TEST
+
+START_TEST(true_types)
+{
+	static const struct {
+		const char	*data;
+		size_t		 n;
+		const char	*type;
+	} t[] = {
+		{ "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, "png" },
+		{ "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", 16, "pdf" },
+		{ "MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0", 16, "pe" },
+		{ "MZ is a text that starts like a PE", 34, "text" },
+		{ "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16, "elf" },
+		{ "  {\"a\": 1}", 10, "json" },
+		{ "<!DOCTYPE html><html>", 21, "html" },
+		{ "<?xml version=\"1.0\"?><svg>", 26, "svg" },
+		{ "\x1f\x8b\x08\0\0\0\0\0\0\x03", 10, "gzip" },
+		{ "", 0, "empty" },
+	};
+	struct engine_result	r;
+	struct blob		b;
+	size_t			i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		b.p = (unsigned char *)t[i].data;
+		b.n = t[i].n;
+		r = scan(b);
+		ck_assert_msg(strcmp(r.true_type, t[i].type) == 0,
+		    "%zu: want %s got %s", i, t[i].type, r.true_type);
+	}
+}
+END_TEST
+
+START_TEST(blocked_types)
+{
+	static const char *const exe[] = { "executable", "pdf", NULL };
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	struct blob		 pe = { (unsigned char *)"MZ\x90\0\x03\0\0\0", 8 };
+	struct blob		 z = zip1("setup.exe", pe), txt = text("MZ hello");
+	const struct engine_finding	*f;
+
+	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+	ck_assert_int_eq(scan_prof(&p, ENGINE_DOWNLOAD, pe, 3).verdict,
+	    ENGINE_CLEAN);
+	p.blocked_types = exe;
+	r = scan_prof(&p, ENGINE_DOWNLOAD, pe, 3);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	f = finding(&r, "filetype");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->type, "pe");
+	r = scan_prof(&p, ENGINE_DOWNLOAD, z, 100);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(r.true_type, "zip");
+	ck_assert_str_eq(finding(&r, "filetype")->type, "pe");
+	ck_assert_int_eq(scan_prof(&p, ENGINE_DOWNLOAD, txt, 3).verdict,
+	    ENGINE_CLEAN);
+	p.filetype = false;
+	ck_assert_int_eq(scan_prof(&p, ENGINE_DOWNLOAD, pe, 3).verdict,
+	    ENGINE_CLEAN);
+	free(z.p), free(txt.p);
+}
+END_TEST
+
+START_TEST(hash_blocklist_reload)
+{
+	struct blob		 a = noise(5000, 1), b = noise(7000, 2);
+	char			 ha[65], hb[65], line[200], *cause = NULL;
+	struct engine_result	 r;
+	struct timespec		 ts[2];
+
+	hex_digest("SHA256", &a, ha);
+	hex_digest("SHA256", &b, hb);
+	snprintf(line, sizeof line, "# test list\n%s  sample-a\n", ha);
+	put_file(path_hashes, line, strlen(line));
+	cfg.hash_blocklist = path_hashes;
+	load();
+	r = scan(a);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(finding(&r, "hash")->sample, "sample-a");
+	ck_assert_int_eq(scan(b).verdict, ENGINE_CLEAN);
+
+	snprintf(line, sizeof line, "%s\n", hb);
+	put_file(path_hashes, line, strlen(line));
+	ck_assert_int_eq(engine_set_reload(set, &cause), 0);
+	ck_assert_int_eq(scan(a).verdict, ENGINE_CLEAN);
+	r = scan(b);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_int_eq(strncmp(finding(&r, "hash")->sample, hb, 16), 0);
+	ck_assert_uint_eq(strlen(finding(&r, "hash")->sample), 16);
+
+	/* No explicit reload: a scan two seconds later notices the change. */
+	snprintf(line, sizeof line, "%s x\n%s y\n", ha, hb);
+	put_file(path_hashes, line, strlen(line));
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[1] = ts[0];
+	ts[1].tv_sec += 5;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path_hashes, ts, 0), 0);
+	sleep(2);
+	scan(a);
+	ck_assert_int_eq(scan(a).verdict, ENGINE_FOUND);
+
+	put_file(path_hashes, "not a digest\n", 13);
+	ck_assert_int_eq(engine_set_reload(set, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "line 1"));
+	free(cause);
+	ck_assert_int_eq(scan(b).verdict, ENGINE_FOUND);
+	free(a.p), free(b.p);
+}
+END_TEST
+
+/* Signatures of our own: an MD5 (.hdb) and a body pattern (.ndb). */
+static void
+write_sigs(const struct blob *sample, const char *body_hex, const char *file)
+{
+	char	md5[33], line[400], path[400];
+
+	hex_digest("MD5", sample, md5);
+	snprintf(path, sizeof path, "%s/%s.hdb", path_db, file);
+	snprintf(line, sizeof line, "%s:%zu:Sslinspect.Test.Md5\n", md5,
+	    sample->n);
+	put_file(path, line, strlen(line));
+	snprintf(path, sizeof path, "%s/%s.ndb", path_db, file);
+	snprintf(line, sizeof line, "Sslinspect.Test.Body:0:*:%s\n", body_hex);
+	put_file(path, line, strlen(line));
+}
+
+START_TEST(clamav_signatures_gating_reload)
+{
+	static const char	 marker[] = "sslinspect-clamav-test-marker";
+	struct blob		 sample = noise(4000, 11), big = noise(600000, 12);
+	struct blob		 txt = text("plain text with sslinspect-clamav-test-marker in it");
+	struct blob		 z;
+	char			 hex[sizeof marker * 2 + 1], *cause = NULL;
+	struct engine_result	 r;
+	const struct engine_finding	*f;
+	size_t			 i;
+
+	for (i = 0; i < sizeof marker - 1; i++)
+		sprintf(hex + 2 * i, "%02x", (unsigned char)marker[i]);
+	/* No signature files yet: ClamAV is idle, EICAR still found. */
+	ck_assert_int_eq(scan(sample).verdict, ENGINE_CLEAN);
+	assert_eicar(scan(eicar()));
+
+	write_sigs(&sample, hex, "a");
+	ck_assert_int_eq(engine_set_reload(set, &cause), 0);
+	r = scan(sample);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	f = finding(&r, "malware");
+	ck_assert_str_eq(f->type, "Sslinspect.Test.Md5.UNOFFICIAL");
+
+	/* Body signature, past the in-memory spool (file path). */
+	memcpy(big.p + 500000, marker, sizeof marker - 1);
+	r = scan(big);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(finding(&r, "malware")->type,
+	    "Sslinspect.Test.Body.UNOFFICIAL");
+	/* Inside a zip: ClamAV unpacks it too. */
+	z = zip1("sample.bin", sample);
+	ck_assert_int_eq(scan(z).verdict, ENGINE_FOUND);
+	/* Text is not sent to ClamAV. */
+	ck_assert_int_eq(scan(txt).verdict, ENGINE_CLEAN);
+	/* Over the size gate: not sent either. */
+	cfg.clamav_max_bytes = 100000;
+	load();
+	ck_assert_int_eq(scan(big).verdict, ENGINE_CLEAN);
+	ck_assert_int_eq(scan(sample).verdict, ENGINE_FOUND);
+	cfg.clamav = false;
+	load();
+	ck_assert_int_eq(scan(sample).verdict, ENGINE_CLEAN);
+	free(sample.p), free(big.p), free(txt.p), free(z.p);
+}
+END_TEST
+
+START_TEST(bad_config_fails_load)
+{
+	struct engine_set	*s;
+	char			*cause = NULL;
+
+	cfg.hash_blocklist = "/nonexistent/sha256.list";
+	s = engine_set_load(&cfg, &cause);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(cause, "/nonexistent"));
+	free(cause);
 }
 END_TEST
 
@@ -114,10 +565,18 @@ engines_suite(void)
 	Suite	*s = suite_create("engines");
 	TCase	*tc = tcase_create("api");
 
+	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, eicar_any_split);
-	tcase_add_test(tc, card_split_every_offset);
-	tcase_add_test(tc, clean_text);
+	tcase_add_test(tc, eicar_plain_zip_nested_gzip);
+	tcase_add_test(tc, eicar_deep_in_large_upload);
+	tcase_add_test(tc, dlp_inside_archives);
+	tcase_add_test(tc, archive_limits);
+	tcase_add_test(tc, archive_findings_win_over_limits);
+	tcase_add_test(tc, true_types);
+	tcase_add_test(tc, blocked_types);
+	tcase_add_test(tc, hash_blocklist_reload);
+	tcase_add_test(tc, clamav_signatures_gating_reload);
+	tcase_add_test(tc, bad_config_fails_load);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -26,9 +26,9 @@ static const struct {
 	{ "discover",	6011, 6011, 4,		0xfu << 16 },
 	{ "discover",	644, 649, 3,		0xfu << 16 },
 	{ "discover",	65, 65, 2,		0xfu << 16 },
-	{ "diners",	300, 305, 3,		0x3fu << 14 },
-	{ "diners",	36, 36, 2,		0x3fu << 14 },
-	{ "diners",	38, 39, 2,		0x3fu << 14 },
+	{ "diners",	300, 305, 3,		1u << 14 | 1u << 16 },
+	{ "diners",	36, 36, 2,		1u << 14 | 1u << 16 },
+	{ "diners",	38, 39, 2,		1u << 14 | 1u << 16 },
 	{ "jcb",	3528, 3589, 4,		0xfu << 16 },
 	{ "unionpay",	62, 62, 2,		0xfu << 16 },
 };
@@ -104,7 +104,7 @@ dlp_card_layout_ok(const unsigned *groups, size_t ngroups)
  * Parse a run of digits with optional single separators (space or dash,
  * the same one throughout) into digits[] (at least DLP_CARD_DIGITS_MAX + 1
  * bytes). Returns 0 when the run is laid out as a card number is written:
- * 13 to 19 digits in one block, or one of the usual groupings.
+ * 13 to 16 digits in one block, or one of the usual groupings.
  */
 int
 dlp_card_parse(const char *run, size_t len, char *digits, size_t *ndigits)
@@ -136,7 +136,10 @@ dlp_card_parse(const char *run, size_t len, char *digits, size_t *ndigits)
 	*ndigits = n;
 	if (n < 13)
 		return (-1);
-	if (ngroups == 1 || dlp_card_layout_ok(groups, ngroups))
+	/* 17-19 solid digits are far more often 64-bit ids and nonces. */
+	if (ngroups == 1 && n <= 16)
+		return (0);
+	if (dlp_card_layout_ok(groups, ngroups))
 		return (0);
 	return (-1);
 }

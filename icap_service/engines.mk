@@ -35,3 +35,28 @@ tests_unit_test_dlp_SOURCES = tests/unit/test_dlp.c
 tests_unit_test_dlp_CFLAGS = $(ENGINE_TEST_CFLAGS)
 tests_unit_test_dlp_LDADD = $(ENGINE_TEST_LIBS)
 TESTS += tests/unit/test_dlp
+check_PROGRAMS += tests/unit/test_corpus
+tests_unit_test_corpus_SOURCES = tests/unit/test_corpus.c
+tests_unit_test_corpus_CFLAGS = $(ENGINE_TEST_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_corpus_LDADD = $(ENGINE_TEST_LIBS) $(ZLIB_LIBS)
+TESTS += tests/unit/test_corpus
+
+# Accuracy corpora: detect/<types>--<what>.<ext> must yield exactly <types>;
+# benign/ (and the docs Debian ships, read at test time) must yield nothing.
+ENGINE_CORPUS = \
+	tests/corpus/detect/credit_card+us_ssn+iban--loan-application.txt \
+	tests/corpus/detect/credit_card--export.csv \
+	tests/corpus/detect/credit_card--form-urlencoded.txt \
+	tests/corpus/detect/credit_card--html-table.html \
+	tests/corpus/detect/credit_card--json.json \
+	tests/corpus/detect/credit_card--multipart.txt \
+	tests/corpus/detect/credit_card--xml.xml \
+	tests/corpus/detect/iban--invoice.txt \
+	tests/corpus/detect/iban--json.json \
+	tests/corpus/detect/iban--several-countries.txt \
+	tests/corpus/detect/us_ssn--context-after.txt \
+	tests/corpus/detect/us_ssn--hr-record.txt \
+	tests/corpus/detect/us_ssn--json.json \
+	tests/corpus/benign/api-orders.json \
+	tests/corpus/benign/lookalikes.txt
+EXTRA_DIST += $(ENGINE_CORPUS)

@@ -1,0 +1,231 @@
+/*
+ * Accuracy on corpora. Detection: every file in tests/corpus/detect is
+ * named "<type>[+<type>...]--<what>.<ext>" and must yield exactly those
+ * findings, whatever the chunking. Benign: our look-alikes in
+ * tests/corpus/benign, plus real text nobody here wrote (the licences and
+ * documentation Debian packages ship, gzip'd ones included), must yield
+ * no finding at all.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "engine.h"
+
+#define CORPUS_FILE_MAX	(4 * 1024 * 1024)
+
+static struct engine_set	*set;
+static size_t			 benign_files, benign_bytes, benign_hits;
+
+static void
+setup(void)
+{
+	struct engine_config	 cfg;
+	char			*cause = NULL;
+
+	engine_config_defaults(&cfg);
+	cfg.clamav = false;
+	set = engine_set_load(&cfg, &cause);
+	ck_assert_msg(set != NULL, "load: %s", cause);
+}
+
+static void
+teardown(void)
+{
+	engine_set_free(set);
+	set = NULL;
+}
+
+static const char *
+srcdir(void)
+{
+	const char	*s = getenv("top_srcdir");
+
+	return (s != NULL ? s : "..");
+}
+
+/* Read a file, gunzipping *.gz; NULL when unreadable or too big. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	gzFile	 f;
+	char	*buf;
+	int	 n;
+
+	if ((f = gzopen(path, "rb")) == NULL)
+		return (NULL);
+	buf = malloc(CORPUS_FILE_MAX);
+	n = gzread(f, buf, CORPUS_FILE_MAX);
+	gzclose(f);
+	if (n < 0 || n == CORPUS_FILE_MAX) {
+		free(buf);
+		return (NULL);
+	}
+	*len = (size_t)n;
+	return (buf);
+}
+
+static struct engine_result
+scan(const char *buf, size_t len, size_t step, const char *name)
+{
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	struct engine_scan	*s;
+	char			*cause = NULL;
+	size_t			 off, n;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	s = engine_scan_begin(set, &p, ENGINE_UPLOAD, name, &cause);
+	ck_assert_msg(s != NULL, "begin: %s", cause);
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		ck_assert_int_eq(engine_scan_feed(s, buf + off, n, &cause), 0);
+	}
+	ck_assert_msg(engine_scan_end(s, &r, &cause) == 0, "%s: %s", name,
+	    cause);
+	engine_scan_free(s);
+	return (r);
+}
+
+/* The "+"-joined finding types of r, sorted as found. */
+static void
+types(const struct engine_result *r, char *out, size_t len)
+{
+	size_t	i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < r->nfindings && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "+" : "",
+		    r->findings[i].type);
+}
+
+START_TEST(detection_corpus)
+{
+	static const size_t	 steps[] = { 1, 13, 4064, CORPUS_FILE_MAX };
+	struct dirent		*de;
+	DIR			*d;
+	char			 path[1024], want[128], got[256], *buf, *sep;
+	size_t			 len, i, nfiles = 0;
+	struct engine_result	 r;
+
+	snprintf(path, sizeof path, "%s/tests/corpus/detect", srcdir());
+	ck_assert_msg((d = opendir(path)) != NULL, "%s", path);
+	while ((de = readdir(d)) != NULL) {
+		if ((sep = strstr(de->d_name, "--")) == NULL)
+			continue;
+		snprintf(want, sizeof want, "%.*s", (int)(sep - de->d_name),
+		    de->d_name);
+		snprintf(path, sizeof path, "%s/tests/corpus/detect/%s",
+		    srcdir(), de->d_name);
+		ck_assert_msg((buf = slurp(path, &len)) != NULL, "%s", path);
+		for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+			r = scan(buf, len, steps[i], de->d_name);
+			types(&r, got, sizeof got);
+			ck_assert_msg(strcmp(got, want) == 0,
+			    "%s (pieces of %zu): want %s, got %s", de->d_name,
+			    steps[i], want, got);
+		}
+		free(buf);
+		nfiles++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(nfiles, 10);
+}
+END_TEST
+
+static void
+benign_file(const char *path)
+{
+	struct engine_result	 r;
+	struct stat		 st;
+	char			*buf;
+	size_t			 len, i;
+
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (buf = slurp(path, &len)) == NULL)
+		return;
+	r = scan(buf, len, 4064, path);
+	benign_files++;
+	benign_bytes += len;
+	for (i = 0; i < r.nfindings; i++) {
+		fprintf(stderr, "false positive: %s: %s/%s x%u (%s)\n", path,
+		    r.findings[i].engine, r.findings[i].type,
+		    r.findings[i].count, r.findings[i].sample);
+		benign_hits++;
+	}
+	free(buf);
+}
+
+static void
+benign_tree(const char *dir, unsigned depth)
+{
+	struct dirent	**names;
+	char		  path[2048];
+	struct stat	  st;
+	int		  n, i;
+
+	if (depth > 4 || (n = scandir(dir, &names, NULL, alphasort)) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.') {
+			snprintf(path, sizeof path, "%s/%s", dir,
+			    names[i]->d_name);
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				benign_tree(path, depth + 1);
+			else
+				benign_file(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+START_TEST(benign_corpus)
+{
+	char	path[1024];
+
+	snprintf(path, sizeof path, "%s/tests/corpus/benign", srcdir());
+	benign_tree(path, 0);
+	ck_assert_uint_ge(benign_files, 2);
+	benign_tree("/usr/share/common-licenses", 0);
+	benign_tree("/usr/share/doc", 0);
+	fprintf(stderr, "benign corpus: %zu files, %zu bytes, %zu findings\n",
+	    benign_files, benign_bytes, benign_hits);
+	ck_assert_uint_ge(benign_bytes, 1000000);
+	ck_assert_uint_eq(benign_hits, 0);
+}
+END_TEST
+
+static Suite *
+corpus_suite(void)
+{
+	Suite	*s = suite_create("corpus");
+	TCase	*tc = tcase_create("accuracy");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, detection_corpus);
+	tcase_add_test(tc, benign_corpus);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(corpus_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,1 +1,17 @@
-# sslinspect-ca: the CA / CRL admin tool.
+# sslinspect-ca: the CA / CRL admin tool. The logic lives in a convenience
+# library so the unit tests link the same code.
+noinst_LTLIBRARIES += cert_helper/libca.la
+cert_helper_libca_la_SOURCES = cert_helper/ca.h cert_helper/ca_conf.c \
+	cert_helper/ca_store.c cert_helper/ca_keys.c cert_helper/ca_x509.c \
+	cert_helper/ca_issue.c cert_helper/ca_revoke.c cert_helper/ca_crl.c \
+	cert_helper/ca_status.c
+cert_helper_libca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+cert_helper_libca_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS)
+
+sbin_PROGRAMS += cert_helper/sslinspect-ca
+cert_helper_sslinspect_ca_SOURCES = cert_helper/ca_main.c
+cert_helper_sslinspect_ca_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCA_DEFAULT_DIR='"$(localstatedir)/lib/sslinspect/ca"' \
+	-DCA_DEFAULT_ISSUED='"$(localstatedir)/lib/sslinspect/certgen/issued.tsv"'
+cert_helper_sslinspect_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+cert_helper_sslinspect_ca_LDADD = cert_helper/libca.la

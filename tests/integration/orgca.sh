@@ -39,16 +39,19 @@ si_pki_origin()
 
 # si_pki_org: the organization's root and intermediate, and the Squid
 # bundle (signing cert + key + chain) in $T/ca/squid-bundle.pem, readable by
-# the proxy user only. Uses sslinspect-ca when it has been built.
+# the proxy user only; SI_ORG_ROOT is the root certificate clients trust.
+# Built with sslinspect-ca (demo-init, then rotate) when it has been built,
+# else (or with SI_PKI_OPENSSL=1) with the openssl command.
 si_pki_org()
 {
 	local ca=$T/ca tool=$top_builddir/cert_helper/sslinspect-ca
 	mkdir -p "$ca"
 	if [ -x "$tool" ] && [ -z "${SI_PKI_OPENSSL:-}" ]; then
-		"$tool" -d "$ca" demo-init >/dev/null &&
+		"$tool" -d "$ca" demo-init --org "sslinspect test org" \
+		    --crl-url "${SI_CRL_URL:-http://crl.sslinspect.test/{ca}.crl}" \
+		    --squid-user proxy >/dev/null &&
 		"$tool" -d "$ca" rotate >/dev/null || return 1
-		SI_ORG_ROOT=$(ls "$ca"/root*.pem 2>/dev/null | head -n 1)
-		[ -n "$SI_ORG_ROOT" ] || SI_ORG_ROOT=$ca/root.pem
+		SI_ORG_ROOT=$ca/root.pem
 	else
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
 		    -nodes -keyout "$ca/root.key" -out "$ca/root.pem" -days 30 \

@@ -1,0 +1,176 @@
+/*
+ * sslinspect-ca: the organization's CA hierarchy for TLS inspection.
+ *
+ * org root (offline) -> org intermediate (key readable by root only) ->
+ * short-lived issuing CA (rotated; its key goes to Squid in the bundle) ->
+ * leaves minted by sslinspect-certgen.
+ *
+ * Layout of the CA directory (ca_store.c):
+ *   ca.conf			settings (ca_conf.c)
+ *   root.pem			the root clients trust
+ *   chain.pem			certificates above the intermediate, root last
+ *   intermediate.pem/.key	the org intermediate (key 0600 root)
+ *   pending/intermediate.key/.csr	csr waiting for "install"
+ *   issuing/<keyid>.pem/.key	every issuing CA minted by "rotate"
+ *   current			key id of the issuing CA in the bundle
+ *   squid-bundle.pem		issuing cert, its PKCS#8 key, intermediate,
+ *				chain; 0600, owned by Squid's user
+ *   revoked.tsv		revocations (ca_revoke.c)
+ *   crlnumber			last CRL number used
+ *   crl/<keyid>.crl/.pem	CRLs, named by the issuer's key id
+ *
+ * Internal interfaces, grouped by the file that implements them.
+ */
+#ifndef SSLINSPECT_CA_H
+#define SSLINSPECT_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "attrib.h"
+
+#define CA_KEYID_MAX	128	/* hex digits */
+#define CA_SERIAL_MAX	64	/* hex digits */
+
+/* ca_conf.c: settings, a table of (name, type, default, range, help). */
+struct ca_conf {
+	char	crl_url[512];		/* template, {ca} = issuer key id */
+	int	issuing_days;		/* issuing CA validity */
+	int	crl_days;		/* nextUpdate - thisUpdate */
+	char	squid_user[64];		/* owner of the bundle */
+};
+
+enum ca_conf_type {
+	CA_CONF_STRING,
+	CA_CONF_INT
+};
+
+struct ca_conf_opt {
+	const char		*name;
+	enum ca_conf_type	 type;
+	const char		*dflt;
+	long			 min;
+	long			 max;
+	const char		*help;
+};
+
+extern const struct ca_conf_opt	ca_conf_opts[];
+extern const size_t		ca_conf_nopts;
+
+void	ca_conf_defaults(struct ca_conf *) NONNULL(1);
+int	ca_conf_set(struct ca_conf *, const char *, const char *, char **)
+	    NONNULL(1, 2, 3);
+int	ca_conf_parse(struct ca_conf *, const char *, size_t, char **)
+	    NONNULL(1, 2);
+char   *ca_conf_format(const struct ca_conf *) NONNULL(1);
+char   *ca_conf_url(const char *, const char *) NONNULL(1, 2);
+
+/* ca_store.c: the directory layout, atomic writes, locking. */
+struct ca_store {
+	char	*dir;
+	int	 lockfd;
+	struct ca_conf conf;
+};
+
+char   *ca_store_path(const struct ca_store *, const char *, ...)
+	    PRINTF(2, 3) NONNULL(1);
+int	ca_store_open(struct ca_store *, const char *, int, char **)
+	    NONNULL(1, 2);
+void	ca_store_close(struct ca_store *) NONNULL(1);
+int	ca_store_save_conf(struct ca_store *, char **) NONNULL(1);
+int	ca_store_write(const char *, const void *, size_t, mode_t, uid_t,
+	    gid_t, char **) NONNULL(1, 2);
+int	ca_store_read(const char *, char **, size_t *, char **) NONNULL(1, 2, 3);
+int	ca_store_exists(const char *) NONNULL(1);
+int	ca_store_mkdir(const char *, mode_t, char **) NONNULL(1);
+int	ca_store_user(const char *, uid_t *, gid_t *, char **) NONNULL(1, 2, 3);
+
+/* ca_keys.c: key generation, key files and their permissions. */
+EVP_PKEY *ca_keys_generate(const char *, char **) NONNULL(1);
+EVP_PKEY *ca_keys_load(const char *, int, char **) NONNULL(1);
+int	ca_keys_write(const char *, EVP_PKEY *, uid_t, gid_t, char **)
+	    NONNULL(1, 2);
+char   *ca_keys_pem(EVP_PKEY *, size_t *) NONNULL(1, 2);
+void	ca_keys_free_pem(char *, size_t);
+
+/* ca_x509.c: certificate helpers shared by the commands. */
+X509	*ca_x509_load(const char *, char **) NONNULL(1);
+STACK_OF(X509) *ca_x509_load_all(const char *, char **) NONNULL(1);
+int	ca_x509_write(const char *, X509 *, char **) NONNULL(1, 2);
+char   *ca_x509_pem(X509 *, size_t *) NONNULL(1, 2);
+int	ca_x509_keyid(X509 *, char *, size_t) NONNULL(1, 2);
+int	ca_x509_serial(X509 *, char *, size_t) NONNULL(1, 2);
+time_t	ca_x509_not_after(X509 *) NONNULL(1);
+int	ca_x509_parse_dn(const char *, X509_NAME **, char **) NONNULL(1, 2);
+int	ca_x509_check_ca(X509 *, int, char **) NONNULL(1);
+int	ca_x509_verify(X509 *, STACK_OF(X509) *, time_t, STACK_OF(X509) **,
+	    char **) NONNULL(1, 2);
+int	ca_x509_serial_norm(const char *, char *, size_t) NONNULL(1, 2);
+void	ca_x509_fmt_time(time_t, char *, size_t) NONNULL(2);
+
+/* ca_issue.c: demo-init, csr, install, import, rotate. */
+struct ca_rotate_opts {
+	int		 days;		/* 0: the configured default */
+	const char	*reload;	/* shell command or NULL */
+	const char	*key_type;
+};
+
+int	ca_issue_demo_init(struct ca_store *, const char *, const char *,
+	    int, char **) NONNULL(1, 3);
+int	ca_issue_csr(struct ca_store *, const char *, const char *, char **)
+	    NONNULL(1, 2, 3);
+int	ca_issue_install(struct ca_store *, const char *, const char *,
+	    char **) NONNULL(1, 2, 3);
+int	ca_issue_import(struct ca_store *, const char *, const char *,
+	    const char *, char **) NONNULL(1, 2, 3, 4);
+int	ca_issue_rotate(struct ca_store *, const struct ca_rotate_opts *,
+	    char **) NONNULL(1, 2);
+X509	*ca_issue_mint_ca(X509 *, EVP_PKEY *, EVP_PKEY *, X509_NAME *, int,
+	    time_t, int, const char *, char **) NONNULL(3, 4);
+int	ca_issue_load_intermediate(struct ca_store *, X509 **, EVP_PKEY **,
+	    char **) NONNULL(1, 2);
+
+/* ca_revoke.c: the revocation record and the revoke command. */
+struct ca_revoked {
+	int64_t	revoked;
+	int64_t	not_after;
+	int	reason;			/* -1: none given */
+	char	issuer_keyid[CA_KEYID_MAX + 1];
+	char	serial[CA_SERIAL_MAX + 1];
+	char	label[254];		/* host name or "issuing-ca" */
+};
+
+struct ca_revoke_opts {
+	const char	*serial;
+	const char	*host;
+	const char	*issuing_ca;
+	const char	*issued;	/* issued.tsv path */
+	int		 reason;
+};
+
+int	ca_revoke_reason(const char *) NONNULL(1);
+const char *ca_revoke_reason_name(int);
+int	ca_revoke_format(const struct ca_revoked *, char *, size_t)
+	    NONNULL(1, 2);
+int	ca_revoke_parse(const char *, size_t, struct ca_revoked *, char **)
+	    NONNULL(1, 3);
+int	ca_revoke_foreach(const char *, int (*)(const struct ca_revoked *,
+	    void *), void *, char **) NONNULL(1, 2);
+int	ca_revoke(struct ca_store *, const struct ca_revoke_opts *, char **)
+	    NONNULL(1, 2);
+
+/* ca_crl.c: CRL building (pure, in memory) and the crl command. */
+X509_CRL *ca_crl_build(X509 *, EVP_PKEY *, const struct ca_revoked *,
+	    size_t, uint64_t, time_t, time_t, char **) NONNULL(1, 2);
+int	ca_crl_write_all(struct ca_store *, const char *, int, char **)
+	    NONNULL(1);
+
+/* ca_status.c */
+int	ca_status(struct ca_store *, const char *, char **) NONNULL(1);
+
+#endif

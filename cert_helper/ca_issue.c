@@ -1,0 +1,622 @@
+/*
+ * Getting an intermediate (demo-init, csr + install, import) and minting
+ * short-lived issuing CAs under it (rotate), with the Squid bundle.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+#include "cause.h"
+
+#define CA_ISSUE_BACKDATE	3600	/* notBefore margin for client clocks */
+
+/* Add one extension in openssl.cnf syntax; 0 or -1. */
+static int
+ca_issue_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+{
+	X509_EXTENSION	*ext;
+	int		 ok;
+
+	if ((ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL)
+		return -1;
+	ok = X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	return ok ? 0 : -1;
+}
+
+/* A positive random serial of 128 bits (BR: at least 64 from a CSPRNG). */
+static int
+ca_issue_serial(X509 *x)
+{
+	unsigned char	 b[16];
+	BIGNUM		*bn;
+	int		 ok = 0;
+
+	if (RAND_bytes(b, sizeof b) != 1)
+		return -1;
+	b[0] = (b[0] & 0x7f) | 0x40;
+	if ((bn = BN_bin2bn(b, sizeof b, NULL)) != NULL)
+		ok = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+	BN_free(bn);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Mint a CA certificate for key and subject: self-signed when issuer is
+ * NULL, else signed by issuer/issuer_key with an AKI equal to the issuer's
+ * SKI. Valid from now - 1 h for days, never past the issuer's notAfter;
+ * pathlen -1 means none; crl_url (may be NULL) becomes the CRL
+ * distribution point. Returns the certificate the caller frees, or NULL.
+ */
+X509 *
+ca_issue_mint_ca(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key,
+    X509_NAME *subject, int days, time_t now, int pathlen,
+    const char *crl_url, char **cause)
+{
+	X509		*x;
+	X509V3_CTX	 ctx;
+	char		 bc[64], *dp = NULL;
+	time_t		 end = now + (time_t)days * 86400;
+	int		 ok = 0;
+
+	if (issuer != NULL && end > ca_x509_not_after(issuer))
+		end = ca_x509_not_after(issuer);
+	if ((x = X509_new()) == NULL)
+		goto out;
+	if (!X509_set_version(x, X509_VERSION_3) || ca_issue_serial(x) == -1 ||
+	    !X509_set_subject_name(x, subject) ||
+	    !X509_set_issuer_name(x, issuer != NULL ?
+	    X509_get_subject_name(issuer) : subject) ||
+	    X509_time_adj_ex(X509_getm_notBefore(x), 0,
+	    -CA_ISSUE_BACKDATE, &now) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &end) == NULL ||
+	    !X509_set_pubkey(x, key))
+		goto out;
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	if (pathlen >= 0)
+		snprintf(bc, sizeof bc, "critical,CA:TRUE,pathlen:%d", pathlen);
+	else
+		snprintf(bc, sizeof bc, "critical,CA:TRUE");
+	if (ca_issue_ext(x, &ctx, NID_basic_constraints, bc) == -1 ||
+	    ca_issue_ext(x, &ctx, NID_key_usage,
+	    "critical,keyCertSign,cRLSign") == -1 ||
+	    ca_issue_ext(x, &ctx, NID_subject_key_identifier, "hash") == -1)
+		goto out;
+	if (issuer != NULL && ca_issue_ext(x, &ctx,
+	    NID_authority_key_identifier, "keyid:always") == -1)
+		goto out;
+	if (crl_url != NULL) {
+		if (asprintf(&dp, "URI:%s", crl_url) == -1) {
+			dp = NULL;
+			goto out;
+		}
+		if (ca_issue_ext(x, &ctx, NID_crl_distribution_points, dp) == -1)
+			goto out;
+	}
+	if (X509_sign(x, issuer_key != NULL ? issuer_key : key,
+	    EVP_sha256()) == 0)
+		goto out;
+	ok = 1;
+out:
+	free(dp);
+	if (!ok) {
+		cause_set(cause, "cannot mint CA certificate: %s",
+		    ERR_reason_error_string(ERR_peek_last_error()) != NULL ?
+		    ERR_reason_error_string(ERR_peek_last_error()) : "error");
+		ERR_clear_error();
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/*
+ * Load DIR/intermediate.pem and (when key is not NULL) its key, refusing a
+ * key that group or others can read.
+ */
+int
+ca_issue_load_intermediate(struct ca_store *st, X509 **cert, EVP_PKEY **key,
+    char **cause)
+{
+	char	*cpath, *kpath;
+	int	 rv = -1;
+
+	*cert = NULL;
+	cpath = ca_store_path(st, "intermediate.pem");
+	kpath = ca_store_path(st, "intermediate.key");
+	if (cpath == NULL || kpath == NULL)
+		goto out;
+	if (!ca_store_exists(cpath)) {
+		cause_set(cause, "%s: no intermediate yet (run demo-init, "
+		    "csr and install, or import)", cpath);
+		goto out;
+	}
+	if ((*cert = ca_x509_load(cpath, cause)) == NULL)
+		goto out;
+	if (key != NULL && (*key = ca_keys_load(kpath, 1, cause)) == NULL)
+		goto out;
+	rv = 0;
+out:
+	if (rv == -1) {
+		X509_free(*cert);
+		*cert = NULL;
+	}
+	free(kpath);
+	free(cpath);
+	return rv;
+}
+
+/* Write chain (intermediate first, root last) as intermediate/chain/root. */
+static int
+ca_issue_write_hierarchy(struct ca_store *st, STACK_OF(X509) *chain,
+    EVP_PKEY *key, char **cause)
+{
+	char	*p = NULL, *pem = NULL, *all = NULL;
+	size_t	 len, alllen = 0;
+	FILE	*f;
+	int	 i, rv = -1;
+
+	if ((f = open_memstream(&all, &alllen)) == NULL)
+		return -1;
+	for (i = 1; i < sk_X509_num(chain); i++) {
+		if ((pem = ca_x509_pem(sk_X509_value(chain, i), &len)) != NULL)
+			fwrite(pem, 1, len, f);
+		free(pem);
+	}
+	if (fclose(f) != 0)
+		goto out;
+	if ((p = ca_store_path(st, "intermediate.key")) == NULL ||
+	    ca_keys_write(p, key, (uid_t)-1, (gid_t)-1, cause) == -1)
+		goto out;
+	free(p);
+	if ((p = ca_store_path(st, "chain.pem")) == NULL ||
+	    ca_store_write(p, all, alllen, 0644, (uid_t)-1, (gid_t)-1,
+	    cause) == -1)
+		goto out;
+	free(p);
+	if ((p = ca_store_path(st, "root.pem")) == NULL ||
+	    ca_x509_write(p, sk_X509_value(chain, sk_X509_num(chain) - 1),
+	    cause) == -1)
+		goto out;
+	free(p);
+	if ((p = ca_store_path(st, "intermediate.pem")) == NULL ||
+	    ca_x509_write(p, sk_X509_value(chain, 0), cause) == -1)
+		goto out;
+	rv = 0;
+out:
+	free(p);
+	free(all);
+	return rv;
+}
+
+/*
+ * Check an intermediate before adopting it: its key matches, it is a CA
+ * with keyCertSign and cRLSign and room for an issuing CA below, it is
+ * within its validity, and it chains to a root in chainfile. Then write it.
+ * Every error names the file at fault; nothing is written before all pass.
+ */
+static int
+ca_issue_adopt(struct ca_store *st, const char *certfile, EVP_PKEY *key,
+    const char *keyfile, const char *chainfile, char **cause)
+{
+	X509		*cert = NULL;
+	STACK_OF(X509)	*chain = NULL, *built = NULL;
+	char		*why = NULL, t[32];
+	time_t		 now = time(NULL);
+	int		 rv = -1;
+
+	if ((cert = ca_x509_load(certfile, cause)) == NULL ||
+	    (chain = ca_x509_load_all(chainfile, cause)) == NULL)
+		goto out;
+	if (!X509_check_private_key(cert, key)) {
+		cause_set(cause, "%s: certificate does not match the key %s",
+		    certfile, keyfile);
+		goto out;
+	}
+	if (ca_x509_check_ca(cert, 1, &why) == -1) {
+		cause_set(cause, "%s: %s", certfile, why);
+		goto out;
+	}
+	if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) {
+		cause_set(cause, "%s: not valid yet", certfile);
+		goto out;
+	}
+	if (ca_x509_not_after(cert) <= now) {
+		ca_x509_fmt_time(ca_x509_not_after(cert), t, sizeof t);
+		cause_set(cause, "%s: expired on %s", certfile, t);
+		goto out;
+	}
+	if (ca_x509_verify(cert, chain, now, &built, &why) == -1) {
+		cause_set(cause, "%s: %s %s", certfile, why, chainfile);
+		goto out;
+	}
+	rv = ca_issue_write_hierarchy(st, built, key, cause);
+out:
+	ERR_clear_error();
+	free(why);
+	sk_X509_pop_free(built, X509_free);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(cert);
+	return rv;
+}
+
+/* A name with the given O and CN and a "DEMO" organizational unit. */
+static X509_NAME *
+ca_issue_demo_name(const char *org, const char *cn)
+{
+	X509_NAME	*n;
+
+	if ((n = X509_NAME_new()) == NULL)
+		return NULL;
+	if (!X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
+	    (const unsigned char *)org, -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8,
+	    (const unsigned char *)"DEMO ONLY - not for production", -1, -1,
+	    0) ||
+	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0)) {
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/*
+ * demo-init: a throwaway root (its key is wiped at once, so nothing more
+ * can ever be signed by it) and an intermediate under it.
+ */
+int
+ca_issue_demo_init(struct ca_store *st, const char *org, const char *key_type,
+    int force, char **cause)
+{
+	EVP_PKEY	*rkey = NULL, *ikey = NULL;
+	X509		*root = NULL, *inter = NULL;
+	X509_NAME	*rname = NULL, *iname = NULL;
+	STACK_OF(X509)	*chain = NULL;
+	char		*p;
+	time_t		 now = time(NULL);
+	int		 rv = -1;
+
+	if ((p = ca_store_path(st, "intermediate.pem")) != NULL &&
+	    ca_store_exists(p) && !force) {
+		cause_set(cause, "%s: exists; demo-init --force replaces it", p);
+		free(p);
+		return -1;
+	}
+	free(p);
+	if (org == NULL)
+		org = "sslinspect demo";
+	if ((rkey = ca_keys_generate(key_type, cause)) == NULL ||
+	    (ikey = ca_keys_generate(key_type, cause)) == NULL)
+		goto out;
+	rname = ca_issue_demo_name(org, "sslinspect DEMO root CA");
+	iname = ca_issue_demo_name(org, "sslinspect DEMO intermediate CA");
+	if (rname == NULL || iname == NULL) {
+		cause_set(cause, "organization name \"%s\" is not usable", org);
+		goto out;
+	}
+	if ((root = ca_issue_mint_ca(NULL, NULL, rkey, rname, 365, now, -1,
+	    NULL, cause)) == NULL || (inter = ca_issue_mint_ca(root, rkey,
+	    ikey, iname, 180, now, 1, NULL, cause)) == NULL)
+		goto out;
+	if ((chain = sk_X509_new_null()) == NULL)
+		goto out;
+	sk_X509_push(chain, inter);
+	sk_X509_push(chain, root);
+	rv = ca_issue_write_hierarchy(st, chain, ikey, cause);
+out:
+	sk_X509_free(chain);
+	X509_NAME_free(rname);
+	X509_NAME_free(iname);
+	X509_free(root);
+	X509_free(inter);
+	EVP_PKEY_free(rkey);
+	EVP_PKEY_free(ikey);
+	return rv;
+}
+
+/* csr: a new intermediate key in pending/ and a CSR for the org root. */
+int
+ca_issue_csr(struct ca_store *st, const char *subject, const char *key_type,
+    char **cause)
+{
+	EVP_PKEY		*key = NULL;
+	X509_REQ		*req = NULL;
+	X509_NAME		*name = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+	X509_EXTENSION		*e;
+	BIO			*bio = NULL;
+	char			*dir = NULL, *kp = NULL, *cp = NULL, *pem;
+	long			 len;
+	int			 rv = -1;
+
+	if (ca_x509_parse_dn(subject, &name, cause) == -1)
+		return -1;
+	dir = ca_store_path(st, "pending");
+	kp = ca_store_path(st, "pending/intermediate.key");
+	cp = ca_store_path(st, "pending/intermediate.csr");
+	if (dir == NULL || kp == NULL || cp == NULL ||
+	    ca_store_mkdir(dir, 0700, cause) == -1)
+		goto out;
+	if ((key = ca_keys_generate(key_type, cause)) == NULL)
+		goto out;
+	if ((req = X509_REQ_new()) == NULL || (exts =
+	    sk_X509_EXTENSION_new_null()) == NULL)
+		goto out;
+	X509_REQ_set_version(req, 0);
+	if (!X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, key))
+		goto out;
+	if ((e = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
+	    "critical,CA:TRUE,pathlen:1")) != NULL)
+		sk_X509_EXTENSION_push(exts, e);
+	if ((e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage,
+	    "critical,keyCertSign,cRLSign")) != NULL)
+		sk_X509_EXTENSION_push(exts, e);
+	if (!X509_REQ_add_extensions(req, exts) ||
+	    !X509_REQ_sign(req, key, EVP_sha256()))
+		goto out;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio_X509_REQ(bio, req))
+		goto out;
+	len = BIO_get_mem_data(bio, &pem);
+	if (ca_keys_write(kp, key, (uid_t)-1, (gid_t)-1, cause) == -1 ||
+	    ca_store_write(cp, pem, (size_t)len, 0644, (uid_t)-1, (gid_t)-1,
+	    cause) == -1)
+		goto out;
+	printf("%s\n", cp);
+	rv = 0;
+out:
+	if (rv == -1 && cause != NULL && *cause == NULL)
+		cause_set(cause, "%s: cannot make the request", cp);
+	ERR_clear_error();
+	BIO_free(bio);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(req);
+	X509_NAME_free(name);
+	EVP_PKEY_free(key);
+	free(cp);
+	free(kp);
+	free(dir);
+	return rv;
+}
+
+/* install: the signed certificate for the pending key, with its chain. */
+int
+ca_issue_install(struct ca_store *st, const char *certfile,
+    const char *chainfile, char **cause)
+{
+	EVP_PKEY	*key;
+	char		*kp, *cp;
+	int		 rv = -1;
+
+	kp = ca_store_path(st, "pending/intermediate.key");
+	cp = ca_store_path(st, "pending/intermediate.csr");
+	if (kp == NULL || cp == NULL)
+		goto out;
+	if (!ca_store_exists(kp)) {
+		cause_set(cause, "%s: no pending key (run csr first)", kp);
+		goto out;
+	}
+	if ((key = ca_keys_load(kp, 1, cause)) == NULL)
+		goto out;
+	rv = ca_issue_adopt(st, certfile, key, kp, chainfile, cause);
+	EVP_PKEY_free(key);
+	if (rv == 0) {
+		unlink(kp);
+		unlink(cp);
+	}
+out:
+	free(cp);
+	free(kp);
+	return rv;
+}
+
+/* import: an existing intermediate certificate, key and chain. */
+int
+ca_issue_import(struct ca_store *st, const char *certfile,
+    const char *keyfile, const char *chainfile, char **cause)
+{
+	EVP_PKEY	*key;
+	int		 rv;
+
+	if ((key = ca_keys_load(keyfile, 0, cause)) == NULL)
+		return -1;
+	rv = ca_issue_adopt(st, certfile, key, keyfile, chainfile, cause);
+	EVP_PKEY_free(key);
+	return rv;
+}
+
+/* The issuing CA's subject: the intermediate's, with a dated CN. */
+static X509_NAME *
+ca_issue_issuing_name(X509 *inter, time_t now)
+{
+	X509_NAME	*n;
+	struct tm	 tm;
+	char		 cn[64];
+	int		 i;
+
+	if ((n = X509_NAME_dup(X509_get_subject_name(inter))) == NULL)
+		return NULL;
+	while ((i = X509_NAME_get_index_by_NID(n, NID_commonName, -1)) >= 0)
+		X509_NAME_ENTRY_free(X509_NAME_delete_entry(n, i));
+	gmtime_r(&now, &tm);
+	strftime(cn, sizeof cn, "sslinspect issuing CA %Y%m%dT%H%M%SZ", &tm);
+	if (!X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
+	    (unsigned char *)cn, -1, -1, 0)) {
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/*
+ * The Squid bundle: issuing certificate, its PKCS#8 key, intermediate and
+ * chain.pem, written atomically, mode 0600, owned by the squid user.
+ */
+static int
+ca_issue_bundle(struct ca_store *st, X509 *issuing, EVP_PKEY *key,
+    X509 *inter, char **cause)
+{
+	char	*cpem = NULL, *kpem = NULL, *ipem = NULL, *chain = NULL;
+	char	*buf = NULL, *p = NULL, *cp = NULL;
+	size_t	 cl = 0, kl = 0, il = 0, chl = 0, n = 0;
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 rv = -1;
+
+	if (ca_store_user(st->conf.squid_user, &uid, &gid, cause) == -1)
+		return -1;
+	if ((cp = ca_store_path(st, "chain.pem")) == NULL ||
+	    ca_store_read(cp, &chain, &chl, cause) == -1)
+		goto out;
+	cpem = ca_x509_pem(issuing, &cl);
+	kpem = ca_keys_pem(key, &kl);
+	ipem = ca_x509_pem(inter, &il);
+	if (cpem == NULL || kpem == NULL || ipem == NULL ||
+	    (buf = malloc(cl + kl + il + chl)) == NULL)
+		goto out;
+	memcpy(buf, cpem, cl);
+	memcpy(buf + cl, kpem, kl);
+	memcpy(buf + cl + kl, ipem, il);
+	memcpy(buf + cl + kl + il, chain, chl);
+	n = cl + kl + il + chl;
+	if ((p = ca_store_path(st, "squid-bundle.pem")) == NULL)
+		goto out;
+	rv = ca_store_write(p, buf, n, 0600, uid, gid, cause);
+out:
+	if (rv == -1 && cause != NULL && *cause == NULL)
+		cause_set(cause, "squid-bundle.pem: out of memory");
+	if (buf != NULL)
+		OPENSSL_cleanse(buf, n);
+	free(buf);
+	ca_keys_free_pem(kpem, kl);
+	free(ipem);
+	free(cpem);
+	free(chain);
+	free(cp);
+	free(p);
+	return rv;
+}
+
+/* Run the reload command through /bin/sh; 0, or -1 with its status. */
+static int
+ca_issue_reload(const char *cmd, char **cause)
+{
+	int	status;
+
+	fflush(stdout);
+	status = system(cmd);
+	if (status == -1) {
+		cause_set(cause, "reload command: %s", strerror(errno));
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		cause_set(cause, "reload command failed (status %d): %s",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1, cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Store the new issuing CA as issuing/<keyid>.pem/.key. */
+static int
+ca_issue_record(struct ca_store *st, X509 *x, EVP_PKEY *key,
+    const char *keyid, char **cause)
+{
+	char	*dir, *kp, *cp;
+	int	 rv = -1;
+
+	dir = ca_store_path(st, "issuing");
+	kp = ca_store_path(st, "issuing/%s.key", keyid);
+	cp = ca_store_path(st, "issuing/%s.pem", keyid);
+	if (dir != NULL && kp != NULL && cp != NULL &&
+	    ca_store_mkdir(dir, 0700, cause) == 0 &&
+	    ca_keys_write(kp, key, (uid_t)-1, (gid_t)-1, cause) == 0 &&
+	    ca_x509_write(cp, x, cause) == 0)
+		rv = 0;
+	if (rv == -1 && kp != NULL && cp != NULL) {
+		unlink(kp);
+		unlink(cp);
+	}
+	free(cp);
+	free(kp);
+	free(dir);
+	return rv;
+}
+
+/*
+ * rotate: a new issuing CA (pathlen 0, CRL distribution point of the
+ * intermediate's CRL), recorded, put in the bundle, its (empty) CRL
+ * published, and the reload command run.
+ */
+int
+ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
+    char **cause)
+{
+	X509		*inter = NULL, *x = NULL;
+	EVP_PKEY	*ikey = NULL, *key = NULL;
+	X509_NAME	*name = NULL;
+	char		 ikid[CA_KEYID_MAX + 1], kid[CA_KEYID_MAX + 1], t[32];
+	char		*url = NULL, *cur = NULL, line[CA_KEYID_MAX + 2];
+	time_t		 now = time(NULL);
+	int		 rv = -1;
+
+	if (ca_issue_load_intermediate(st, &inter, &ikey, cause) == -1)
+		return -1;
+	if (ca_x509_not_after(inter) <= now ||
+	    ca_x509_keyid(inter, ikid, sizeof ikid) == -1) {
+		cause_set(cause, "%s/intermediate.pem: %s", st->dir,
+		    ca_x509_not_after(inter) <= now ? "expired" :
+		    "no subjectKeyIdentifier");
+		goto out;
+	}
+	if ((url = ca_conf_url(st->conf.crl_url, ikid)) == NULL ||
+	    (name = ca_issue_issuing_name(inter, now)) == NULL)
+		goto out;
+	if ((key = ca_keys_generate(o->key_type, cause)) == NULL ||
+	    (x = ca_issue_mint_ca(inter, ikey, key, name, o->days > 0 ?
+	    o->days : st->conf.issuing_days, now, 0, url, cause)) == NULL)
+		goto out;
+	if (ca_x509_keyid(x, kid, sizeof kid) == -1 ||
+	    ca_issue_record(st, x, key, kid, cause) == -1 ||
+	    ca_issue_bundle(st, x, key, inter, cause) == -1)
+		goto out;
+	snprintf(line, sizeof line, "%s\n", kid);
+	if ((cur = ca_store_path(st, "current")) == NULL ||
+	    ca_store_write(cur, line, strlen(line), 0644, (uid_t)-1,
+	    (gid_t)-1, cause) == -1)
+		goto out;
+	ca_x509_fmt_time(ca_x509_not_after(x), t, sizeof t);
+	printf("issuing CA %s valid until %s\n", kid, t);
+	if (ca_crl_write_all(st, NULL, 1, cause) == -1)
+		goto out;
+	if (o->reload != NULL && ca_issue_reload(o->reload, cause) == -1)
+		goto out;
+	rv = 0;
+out:
+	if (rv == -1 && cause != NULL && *cause == NULL)
+		cause_set(cause, "rotate failed: out of memory");
+	free(cur);
+	free(url);
+	X509_NAME_free(name);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(ikey);
+	X509_free(inter);
+	return rv;
+}

@@ -1,0 +1,393 @@
+/*
+ * Revocation: the record of revoked certificates (DIR/revoked.tsv) and the
+ * revoke command, which finds certificates in the issued-certificate record
+ * that sslinspect-certgen keeps (or among the issuing CAs).
+ *
+ * Line format (tab separated):
+ *   v1 <revoked> <issuer-keyid> <serial> <reason> <not-after> <label>
+ * reason is an RFC 5280 CRLReason code or -1 (none given).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ca.h"
+#include "cause.h"
+#include "issued.h"
+
+/* CRLReason codes an admin may give (BR 7.2.2: never unspecified/hold). */
+static const struct {
+	const char	*name;
+	int		 code;
+} ca_revoke_reasons[] = {
+	{ "keyCompromise", 1 },
+	{ "cACompromise", 2 },
+	{ "affiliationChanged", 3 },
+	{ "superseded", 4 },
+	{ "cessationOfOperation", 5 },
+	{ "privilegeWithdrawn", 9 },
+};
+#define CA_REVOKE_NREASONS (sizeof ca_revoke_reasons / sizeof ca_revoke_reasons[0])
+
+/* The reason code for a name (case-insensitive), or -1. */
+int
+ca_revoke_reason(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < CA_REVOKE_NREASONS; i++) {
+		if (strcasecmp(name, ca_revoke_reasons[i].name) == 0)
+			return ca_revoke_reasons[i].code;
+	}
+	return -1;
+}
+
+const char *
+ca_revoke_reason_name(int code)
+{
+	size_t	i;
+
+	for (i = 0; i < CA_REVOKE_NREASONS; i++) {
+		if (ca_revoke_reasons[i].code == code)
+			return ca_revoke_reasons[i].name;
+	}
+	return "-";
+}
+
+/* One record as a line with its newline; the length or -1. */
+int
+ca_revoke_format(const struct ca_revoked *r, char *buf, size_t len)
+{
+	int	n;
+
+	if (r->serial[0] == '\0' || r->issuer_keyid[0] == '\0' ||
+	    strpbrk(r->label, "\t\r\n") != NULL)
+		return -1;
+	n = snprintf(buf, len, "v1\t%" PRId64 "\t%s\t%s\t%d\t%" PRId64 "\t%s\n",
+	    r->revoked, r->issuer_keyid, r->serial, r->reason, r->not_after,
+	    r->label[0] != '\0' ? r->label : "-");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}
+
+/* A lowercase hex field into dst (max digits); 0 or -1. */
+static int
+ca_revoke_hex(const char *s, size_t n, char *dst, size_t max)
+{
+	size_t	i;
+
+	if (n == 0 || n > max)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return -1;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+ca_revoke_num(const char *s, size_t n, int64_t min, int64_t *out)
+{
+	char	tmp[24], *end;
+
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	*out = strtoll(tmp, &end, 10);
+	return errno != 0 || *end != '\0' || *out < min ? -1 : 0;
+}
+
+/* Parse one line into r; 0, or -1 with a cause naming the field. */
+int
+ca_revoke_parse(const char *line, size_t len, struct ca_revoked *r,
+    char **cause)
+{
+	const char	*f[7];
+	size_t		 fl[7], i, start = 0, nf = 0;
+	int64_t		 reason;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	memset(r, 0, sizeof *r);
+	for (i = 0; i <= len && nf < 7; i++) {
+		if (i == len || line[i] == '\t') {
+			f[nf] = line + start;
+			fl[nf++] = i - start;
+			start = i + 1;
+		}
+	}
+	if (nf != 7 || start <= len || fl[0] != 2 || memcmp(f[0], "v1", 2)) {
+		cause_set(cause, "expected v1 and 7 tab-separated fields");
+		return -1;
+	}
+	if (ca_revoke_num(f[1], fl[1], 0, &r->revoked) == -1 ||
+	    ca_revoke_hex(f[2], fl[2], r->issuer_keyid, CA_KEYID_MAX) == -1 ||
+	    ca_revoke_hex(f[3], fl[3], r->serial, CA_SERIAL_MAX) == -1 ||
+	    ca_revoke_num(f[4], fl[4], -1, &reason) == -1 || reason > 10 ||
+	    ca_revoke_num(f[5], fl[5], 0, &r->not_after) == -1 ||
+	    fl[6] == 0 || fl[6] >= sizeof r->label) {
+		cause_set(cause, "bad field");
+		return -1;
+	}
+	r->reason = (int)reason;
+	memcpy(r->label, f[6], fl[6]);
+	r->label[fl[6]] = '\0';
+	return 0;
+}
+
+/*
+ * Call cb for every record of path in order (a missing file is empty); a
+ * malformed line stops with -1 naming the file and line, since a CRL must
+ * never silently drop a revocation.
+ */
+int
+ca_revoke_foreach(const char *path, int (*cb)(const struct ca_revoked *,
+    void *), void *arg, char **cause)
+{
+	FILE			*f;
+	char			*line = NULL, *why = NULL;
+	size_t			 cap = 0;
+	ssize_t			 n;
+	unsigned long		 lineno = 0;
+	struct ca_revoked	 r;
+	int			 rv = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rv == 0 && (n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (n == 1 && line[0] == '\n')
+			continue;
+		if (ca_revoke_parse(line, (size_t)n, &r, &why) == -1) {
+			cause_set(cause, "%s:%lu: %s", path, lineno, why);
+			rv = -1;
+		} else
+			rv = cb(&r, arg);
+	}
+	free(why);
+	free(line);
+	fclose(f);
+	return rv;
+}
+
+/* What the revoke command collects before writing anything. */
+struct ca_revoke_run {
+	const struct ca_revoke_opts *o;
+	char			 serial[CA_SERIAL_MAX + 1];
+	struct ca_revoked	*old;
+	size_t			 nold;
+	struct ca_revoked	*new;
+	size_t			 nnew;
+	size_t			 found;
+	time_t			 now;
+};
+
+static int
+ca_revoke_known(const struct ca_revoke_run *run, const char *kid,
+    const char *serial)
+{
+	size_t	i;
+
+	for (i = 0; i < run->nold; i++) {
+		if (strcmp(run->old[i].issuer_keyid, kid) == 0 &&
+		    strcmp(run->old[i].serial, serial) == 0)
+			return 1;
+	}
+	for (i = 0; i < run->nnew; i++) {
+		if (strcmp(run->new[i].issuer_keyid, kid) == 0 &&
+		    strcmp(run->new[i].serial, serial) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Add a revocation unless the certificate is revoked already. */
+static int
+ca_revoke_add(struct ca_revoke_run *run, const char *kid, const char *serial,
+    int64_t not_after, const char *label)
+{
+	struct ca_revoked	*r, *grown;
+
+	run->found++;
+	if (ca_revoke_known(run, kid, serial))
+		return 0;
+	grown = reallocarray(run->new, run->nnew + 1, sizeof *run->new);
+	if (grown == NULL)
+		return -1;
+	run->new = grown;
+	r = &run->new[run->nnew++];
+	memset(r, 0, sizeof *r);
+	r->revoked = run->now;
+	r->not_after = not_after;
+	r->reason = run->o->reason;
+	snprintf(r->issuer_keyid, sizeof r->issuer_keyid, "%s", kid);
+	snprintf(r->serial, sizeof r->serial, "%s", serial);
+	snprintf(r->label, sizeof r->label, "%s", label);
+	return 0;
+}
+
+static int
+ca_revoke_old_cb(const struct ca_revoked *r, void *arg)
+{
+	struct ca_revoke_run	*run = arg;
+	struct ca_revoked	*grown;
+
+	grown = reallocarray(run->old, run->nold + 1, sizeof *run->old);
+	if (grown == NULL)
+		return -1;
+	run->old = grown;
+	run->old[run->nold++] = *r;
+	return 0;
+}
+
+/* Match one issued record against --serial or --host. */
+static int
+ca_revoke_issued_cb(const struct issued_rec *rec, void *arg)
+{
+	struct ca_revoke_run	*run = arg;
+	char			 serial[CA_SERIAL_MAX + 1];
+
+	if (ca_x509_serial_norm(rec->serial, serial, sizeof serial) == -1)
+		return 0;
+	if (run->o->serial != NULL && strcmp(serial, run->serial) != 0)
+		return 0;
+	if (run->o->host != NULL && strcasecmp(rec->host, run->o->host) != 0)
+		return 0;
+	return ca_revoke_add(run, rec->issuer_keyid, serial, rec->not_after,
+	    rec->host);
+}
+
+/* --issuing-ca KEYID: the issuing CA goes on the intermediate's CRL. */
+static int
+ca_revoke_issuing(struct ca_store *st, struct ca_revoke_run *run,
+    char **cause)
+{
+	X509	*inter = NULL, *x = NULL;
+	char	 kid[CA_KEYID_MAX + 1], ikid[CA_KEYID_MAX + 1];
+	char	 serial[CA_SERIAL_MAX + 1], *p = NULL;
+	size_t	 i;
+	int	 rv = -1;
+
+	snprintf(kid, sizeof kid, "%s", run->o->issuing_ca);
+	for (i = 0; kid[i] != '\0'; i++) {
+		if (!isxdigit((unsigned char)kid[i])) {
+			cause_set(cause, "issuing CA key id \"%s\" is not hex",
+			    run->o->issuing_ca);
+			return -1;
+		}
+		kid[i] = (char)tolower((unsigned char)kid[i]);
+	}
+	if ((p = ca_store_path(st, "issuing/%s.pem", kid)) == NULL)
+		return -1;
+	if (!ca_store_exists(p)) {
+		cause_set(cause, "%s: no such issuing CA", p);
+		goto out;
+	}
+	if ((x = ca_x509_load(p, cause)) == NULL ||
+	    ca_issue_load_intermediate(st, &inter, NULL, cause) == -1)
+		goto out;
+	if (ca_x509_keyid(inter, ikid, sizeof ikid) == -1 ||
+	    ca_x509_serial(x, serial, sizeof serial) == -1) {
+		cause_set(cause, "%s: no key id or serial", p);
+		goto out;
+	}
+	rv = ca_revoke_add(run, ikid, serial,
+	    (int64_t)ca_x509_not_after(x), "issuing-ca");
+out:
+	X509_free(inter);
+	X509_free(x);
+	free(p);
+	return rv;
+}
+
+/* Rewrite revoked.tsv with the old and new records, atomically. */
+static int
+ca_revoke_save(const char *path, const struct ca_revoke_run *run,
+    char **cause)
+{
+	char	*buf = NULL, line[1024];
+	size_t	 len = 0, i;
+	FILE	*f;
+	int	 n, rv;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return -1;
+	for (i = 0; i < run->nold + run->nnew; i++) {
+		n = ca_revoke_format(i < run->nold ? &run->old[i] :
+		    &run->new[i - run->nold], line, sizeof line);
+		if (n > 0)
+			fwrite(line, 1, (size_t)n, f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		cause_set(cause, "%s: out of memory", path);
+		return -1;
+	}
+	rv = ca_store_write(path, buf, len, 0644, (uid_t)-1, (gid_t)-1, cause);
+	free(buf);
+	return rv;
+}
+
+/*
+ * revoke: record the certificates chosen by serial, host or issuing CA and
+ * write fresh CRLs. Nothing is written unless at least one matched.
+ */
+int
+ca_revoke(struct ca_store *st, const struct ca_revoke_opts *o, char **cause)
+{
+	struct ca_revoke_run	 run;
+	char			*path = NULL;
+	int			 rv = -1;
+
+	memset(&run, 0, sizeof run);
+	run.o = o;
+	run.now = time(NULL);
+	if ((path = ca_store_path(st, "revoked.tsv")) == NULL ||
+	    ca_revoke_foreach(path, ca_revoke_old_cb, &run, cause) == -1)
+		goto out;
+	if (o->issuing_ca != NULL) {
+		if (ca_revoke_issuing(st, &run, cause) == -1)
+			goto out;
+	} else {
+		if (o->serial != NULL && ca_x509_serial_norm(o->serial,
+		    run.serial, sizeof run.serial) == -1) {
+			cause_set(cause, "serial \"%s\" is not hex", o->serial);
+			goto out;
+		}
+		if (issued_foreach(o->issued, ca_revoke_issued_cb, &run,
+		    cause) == -1)
+			goto out;
+		if (run.found == 0) {
+			cause_set(cause, "%s: no certificate with %s %s",
+			    o->issued, o->serial != NULL ? "serial" : "host",
+			    o->serial != NULL ? o->serial : o->host);
+			goto out;
+		}
+	}
+	if (run.nnew > 0 && ca_revoke_save(path, &run, cause) == -1)
+		goto out;
+	printf("revoked %zu certificate(s), %zu already revoked\n", run.nnew,
+	    run.found - run.nnew);
+	rv = ca_crl_write_all(st, NULL, 1, cause);
+out:
+	free(run.old);
+	free(run.new);
+	free(path);
+	return rv;
+}

@@ -15,3 +15,10 @@ cert_helper_sslinspect_ca_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCA_DEFAULT_ISSUED='"$(localstatedir)/lib/sslinspect/certgen/issued.tsv"'
 cert_helper_sslinspect_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_sslinspect_ca_LDADD = cert_helper/libca.la
+
+CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
+	tests/integration/cases/210-ca-crl-lifecycle.sh
+if INTEGRATION
+TESTS += $(CA_CASES)
+endif
+EXTRA_DIST += $(CA_CASES)

@@ -273,6 +273,30 @@ ca_crl_walk(struct ca_crl_run *run, char **cause)
 	return rv;
 }
 
+/* How many issuing CA certificates DIR/issuing holds. */
+static uint64_t
+ca_crl_count(struct ca_store *st)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir;
+	size_t		 n;
+	uint64_t	 count = 0;
+
+	if ((dir = ca_store_path(st, "issuing")) == NULL)
+		return 0;
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			n = strlen(de->d_name);
+			if (n > 4 && strcmp(de->d_name + n - 4, ".pem") == 0)
+				count++;
+		}
+		closedir(d);
+	}
+	free(dir);
+	return count;
+}
+
 /* Reserve the next CRL numbers by bumping DIR/crlnumber before signing. */
 static int
 ca_crl_number(struct ca_crl_run *run, char **cause)
@@ -293,8 +317,9 @@ ca_crl_number(struct ca_crl_run *run, char **cause)
 			goto out;
 		}
 	}
-	/* One per issuing CA file plus the intermediate is an upper bound. */
-	snprintf(line, sizeof line, "%" PRIu64 "\n", run->number + 1024);
+	/* One per issuing CA plus the intermediate is an upper bound. */
+	snprintf(line, sizeof line, "%" PRIu64 "\n", run->number + 1 +
+	    ca_crl_count(run->st));
 	rv = ca_store_write(path, line, strlen(line), 0644, (uid_t)-1,
 	    (gid_t)-1, cause);
 out:

@@ -29,14 +29,19 @@ enum {
 #define DLP_SSN_NEAR		100	/* context word to SSN distance */
 #define DLP_SSN_PENDING		8
 #define DLP_IBAN_RECENT		4
+#define DLP_IBAN_PENDING	8
+#define DLP_IBAN_SPAN		(DLP_IBAN_MAX + 8 + 1)	/* spaces, next byte */
 #define DLP_SEV_CARD		4
 #define DLP_SEV_SSN		4
 #define DLP_SEV_IBAN		3
 
 /*
- * The built-in patterns. Each ends with the character after the number (or
- * the end of the body) so that a hit is reported once, where the number
- * really ends, and the validator can see its whole extent.
+ * The built-in patterns. Cards and SSNs end with the character after the
+ * number (or the end of the body) so that a hit is reported once, where the
+ * number really ends, and the validator sees its whole extent. A long
+ * IBAN-shaped pattern costs twice as much as all the others together, so
+ * IBANs are matched by their head and validated when the bytes after it
+ * have arrived (dlp_iban_flush).
  */
 static const struct {
 	const char	*re;
@@ -51,8 +56,8 @@ static const struct {
 	{ "\\d{3} \\d{2} \\d{4}(?:[^0-9 ]| [^0-9]|$)", DLP_ID_SSN, 0 },
 	{ "\\bssns?\\b|\\bsocial[ _-]?security\\b|\\bsoc\\.? ?sec\\b|"
 	    "\\bss ?#", DLP_ID_SSN_CONTEXT, HS_FLAG_CASELESS },
-	{ "[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
-	    "(?:[^A-Za-z0-9]|$)", DLP_ID_IBAN, 0 },
+	/* Only the head of an IBAN: the rest is read once it has arrived. */
+	{ "[A-Z]{2}\\d{2} ?[A-Z0-9]{4}", DLP_ID_IBAN, 0 },
 };
 #define DLP_NBUILTIN	(sizeof dlp_builtin / sizeof dlp_builtin[0])
 
@@ -87,8 +92,8 @@ struct dlp_scan {
 	char			 ssn_sample[ENGINE_SAMPLE_MAX];
 	char			 iban_sample[ENGINE_SAMPLE_MAX];
 	uint64_t		 card_end, ssn_end;	/* last counted */
-	uint64_t		 iban_start[DLP_IBAN_RECENT];
-	size_t			 iban_next;
+	uint64_t		 iban_pending[DLP_IBAN_PENDING];	/* starts */
+	size_t			 npending_iban;
 
 	uint64_t		 context_end;		/* 0: none seen */
 	struct dlp_ssn_pending	 pending[DLP_SSN_PENDING];
@@ -363,34 +368,62 @@ dlp_on_ssn_context(struct dlp_scan *s, uint64_t to)
 	s->context_end = to;
 }
 
-/* An IBAN-shaped hit: try each possible start in the window. */
+/* An IBAN head: note where it starts if nothing alphanumeric precedes it. */
 static void
 dlp_on_iban(struct dlp_scan *s, uint64_t to)
 {
-	char		w[64], iban[DLP_IBAN_MAX + 1], mask[40];
-	size_t		n, p, k, used;
+	char		w[10];
+	size_t		n, p;
 	uint64_t	start;
-	bool		at_start, seen;
+	bool		at_start;
 
 	n = dlp_window(s, to, sizeof w, w, &at_start);
-	for (p = n > 50 ? n - 50 : 0; p + 4 <= n; p++) {
-		if (p == 0 ? !at_start : dlp_isalnum((unsigned char)w[p - 1]))
+	if (n < 8)
+		return;
+	p = n >= 9 && w[n - 5] == ' ' ? n - 9 : n - 8;
+	if (p == 0 ? !at_start : dlp_isalnum((unsigned char)w[p - 1]))
+		return;
+	start = to - (n - p);
+	if (s->npending_iban > 0 &&
+	    s->iban_pending[s->npending_iban - 1] == start)
+		return;
+	if (s->npending_iban == DLP_IBAN_PENDING)
+		return;
+	s->iban_pending[s->npending_iban++] = start;
+}
+
+/*
+ * Validate the pending IBAN heads whose longest possible extent ends by
+ * stream offset upto (all of them at the end of the body).
+ */
+static void
+dlp_iban_flush(struct dlp_scan *s, uint64_t upto, bool final)
+{
+	char		w[DLP_IBAN_SPAN], iban[DLP_IBAN_MAX + 1], mask[40];
+	size_t		i, k, n;
+	uint64_t	start, to;
+	bool		at_start;
+
+	for (i = 0; i < s->npending_iban; i++) {
+		start = s->iban_pending[i];
+		to = start + DLP_IBAN_SPAN;
+		if (to > upto) {
+			if (!final)
+				break;
+			to = upto;
+		}
+		n = dlp_window(s, to, (size_t)(to - start), w, &at_start);
+		if (dlp_iban_take(w, n, iban) == 0)
 			continue;
-		if ((used = dlp_iban_take(w + p, n - p, iban)) == 0)
-			continue;
-		start = to - (n - p);
-		for (k = 0, seen = false; k < DLP_IBAN_RECENT; k++)
-			seen = seen || (s->iban_start[k] == start + 1);
-		if (seen)
-			continue;
-		s->iban_start[s->iban_next++ % DLP_IBAN_RECENT] = start + 1;
 		if (s->niban++ == 0) {
 			dlp_iban_mask(iban, strlen(iban), mask, sizeof mask);
 			snprintf(s->iban_sample, sizeof s->iban_sample, "%s",
 			    mask);
 		}
-		p += used - 1;
 	}
+	for (k = 0; i < s->npending_iban; i++, k++)
+		s->iban_pending[k] = s->iban_pending[i];
+	s->npending_iban = k;
 }
 
 /* A dictionary term: regexes count once per run of adjacent ends. */
@@ -498,6 +531,8 @@ dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
 		cause_set(cause, "dlp: vectorscan error %d", rc);
 		return (-1);
 	}
+	if (s->npending_iban > 0)
+		dlp_iban_flush(s, s->base + len, false);
 	if (len >= DLP_HIST) {
 		memcpy(s->hist, s->chunk + len - DLP_HIST, DLP_HIST);
 		s->hlen = DLP_HIST;
@@ -535,6 +570,7 @@ dlp_scan_end(struct dlp_scan *s, struct engine_result *r,
 		cause_set(cause, "dlp: vectorscan error %d", rc);
 		return (-1);
 	}
+	dlp_iban_flush(s, s->base, true);
 	if (s->ncard >= dlp_threshold(p->card_threshold))
 		engine_result_add(r, "dlp", "credit_card", s->ncard,
 		    DLP_SEV_CARD, s->card_sample);

@@ -60,3 +60,13 @@ ENGINE_CORPUS = \
 	tests/corpus/benign/api-orders.json \
 	tests/corpus/benign/lookalikes.txt
 EXTRA_DIST += $(ENGINE_CORPUS)
+
+# Benchmarks (not tests): built by make check, run by hand or by
+# tests/bench/engines.sh; see that script.
+check_PROGRAMS += tests/bench/engines_bench
+tests_bench_engines_bench_SOURCES = tests/bench/engines_bench.c
+tests_bench_engines_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service
+tests_bench_engines_bench_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_engines_bench_LDADD = icap_service/libengines.la \
+	common/libcommon.la $(ZLIB_LIBS) $(OPENSSL_LIBS)
+EXTRA_DIST += tests/bench/engines.sh

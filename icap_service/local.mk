@@ -1,1 +1,101 @@
-# srv_sslinspect.so: the c-icap service module.
+# srv_sslinspect.so: the c-icap service module, its pure logic (libsvc),
+# the sslinspect-policy CLI, unit tests, fuzzers and integration cases.
+
+# Pure logic: no c-icap types; linked by the module, the CLI, tests, fuzzers.
+noinst_LTLIBRARIES += icap_service/libsvc.la
+icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
+	icap_service/hostlist.c icap_service/policy.c icap_service/decode.c \
+	icap_service/multipart.c icap_service/form.c icap_service/body.c \
+	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c
+icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service \
+	-DSVC_TEMPLATEDIR='"$(pkgdatadir)/templates"'
+icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
+	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
+icap_service_libsvc_la_LIBADD = icap_service/libengines.la common/libcommon.la \
+	$(YAML_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
+
+cicapservice_LTLIBRARIES += icap_service/srv_sslinspect.la
+icap_service_srv_sslinspect_la_SOURCES = icap_service/srv_sslinspect.c
+icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service
+icap_service_srv_sslinspect_la_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
+icap_service_srv_sslinspect_la_LDFLAGS = -module -avoid-version -shared \
+	-no-undefined $(AM_LDFLAGS)
+icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la $(CICAP_LIBS)
+
+bin_PROGRAMS += icap_service/sslinspect-policy
+icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
+icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service \
+	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
+icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la
+
+svctemplatedir = $(pkgdatadir)/templates/en
+dist_svctemplate_DATA = icap_service/templates/en/BLOCKED
+svcexampledir = $(docdir)/examples
+dist_svcexample_DATA = icap_service/sslinspect.conf icap_service/policy.example.yaml
+
+dist_man_MANS += doc/srv_sslinspect.5 doc/sslinspect-policy.1
+
+# Unit tests (Check): pure functions only.
+SVC_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service
+SVC_UNIT_LIBS = icap_service/libsvc.la $(UNIT_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) \
+	$(ZSTD_LIBS) -lbrotlienc
+SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
+	tests/unit/test_decode tests/unit/test_multipart tests/unit/test_form \
+	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve
+check_PROGRAMS += $(SVC_UNIT_TESTS)
+TESTS += $(SVC_UNIT_TESTS)
+tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
+tests_unit_test_svcconf_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_svcconf_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_policy_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_decode_SOURCES = tests/unit/test_decode.c
+tests_unit_test_decode_CFLAGS = $(SVC_UNIT_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
+tests_unit_test_decode_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_multipart_SOURCES = tests/unit/test_multipart.c
+tests_unit_test_multipart_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_multipart_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_form_SOURCES = tests/unit/test_form.c
+tests_unit_test_form_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_form_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_body_SOURCES = tests/unit/test_body.c
+tests_unit_test_body_CFLAGS = $(SVC_UNIT_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_test_body_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_blockpage_SOURCES = tests/unit/test_blockpage.c
+tests_unit_test_blockpage_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_blockpage_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_crlserve_SOURCES = tests/unit/test_crlserve.c
+tests_unit_test_crlserve_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_crlserve_LDADD = $(SVC_UNIT_LIBS)
+
+# libFuzzer targets: ./configure --enable-fuzzers CC=clang
+if FUZZERS
+SVC_FUZZERS = tests/fuzz/fuzz_decode tests/fuzz/fuzz_multipart \
+	tests/fuzz/fuzz_policy
+noinst_PROGRAMS += $(SVC_FUZZERS)
+SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service
+tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c
+tests_fuzz_fuzz_decode_CFLAGS = $(SVC_FUZZ_CFLAGS)
+tests_fuzz_fuzz_decode_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_decode_LDADD = icap_service/libsvc.la
+tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c
+tests_fuzz_fuzz_multipart_CFLAGS = $(SVC_FUZZ_CFLAGS)
+tests_fuzz_fuzz_multipart_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_multipart_LDADD = icap_service/libsvc.la
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c
+tests_fuzz_fuzz_policy_CFLAGS = $(SVC_FUZZ_CFLAGS)
+tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_policy_LDADD = icap_service/libsvc.la
+endif
+
+# Integration cases (real Squid + c-icap + TLS origin), 300-399.
+SVC_CASES = \
+	tests/integration/cases/300-module-loads.sh \
+	tests/integration/cases/310-block-download.sh \
+	tests/integration/cases/320-block-upload.sh \
+	tests/integration/cases/330-clean-identical.sh
+if INTEGRATION
+TESTS += $(SVC_CASES)
+endif
+EXTRA_DIST += $(SVC_CASES)

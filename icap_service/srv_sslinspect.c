@@ -35,6 +35,8 @@
 
 #define SVC_NAME	"sslinspect"
 #define SVC_NDIRECTIVES	64
+/* Bodies up to this size are held whole: Squid buffers them in its pipe. */
+#define SVC_HOLD_MAX	(60 * 1024)
 
 enum svc_mode {
 	M_PASS,		/* no inspection: 204 */
@@ -78,6 +80,7 @@ struct svc_req {
 	const char	*engine;
 	struct body_outcome out;
 	bool		 scanned;
+	bool		 early;		/* HTTP headers sent, body held */
 };
 
 static struct svc_config conf;
@@ -101,6 +104,8 @@ static void	svc_release_request(void *);
 static int	svc_preview(char *, int, ci_request_t *);
 static int	svc_end_of_data(ci_request_t *);
 static int	svc_io(char *, int *, char *, int *, int, ci_request_t *);
+static int	svc_block(ci_request_t *, struct svc_req *);
+static int	svc_crl(ci_request_t *, struct svc_req *);
 
 CI_DECLARE_MOD_DATA ci_service_module_t service = {
 	SVC_NAME,
@@ -616,6 +621,25 @@ svc_preview(char *data, int len, ci_request_t *req)
 		}
 		if (svc_start_scan(d, data, len, ci_req_hasalldata(req)) != 0)
 			return CI_ERROR;
+		if (!ci_req_hasalldata(req) && !ci_req_allow204(req) &&
+		    !(d->clen > 0 && d->clen <= SVC_HOLD_MAX)) {
+			/*
+			 * Squid 5 stops reading a body larger than its 64 KiB
+			 * pipe until the ICAP response has begun (and offers
+			 * no 204 for it). Start the response with the HTTP
+			 * headers only; the body stays held in the locked
+			 * file until the verdict.
+			 */
+			d->early = true;
+			ci_req_unlock_data(req);
+		}
+		return CI_MOD_CONTINUE;
+	case M_BLOCK:
+	case M_CRL:
+		/* Answer now (early response); the rest of the body is dropped. */
+		if ((d->mode == M_BLOCK ? svc_block(req, d) : svc_crl(req, d)) != CI_MOD_DONE)
+			return CI_ERROR;
+		ci_req_unlock_data(req);
 		return CI_MOD_CONTINUE;
 	default:
 		return CI_MOD_CONTINUE;
@@ -666,6 +690,8 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *re
 		else if (d->file != NULL && (d->mode == M_SCAN ||
 		    d->mode == M_UNSCANNED || d->mode == M_ECHO))
 			*wlen = ci_simple_file_read(d->file, wbuf, *wlen);
+		else if (d->file != NULL)
+			*wlen = 0;	/* blocked mid-body: nothing more, ever */
 		else
 			*wlen = CI_EOF;
 	}
@@ -709,6 +735,17 @@ svc_block(ci_request_t *req, struct svc_req *d)
 	int rc;
 
 	d->verdict = "block";
+	if (ci_req_sent_data(req) || d->early) {
+		/*
+		 * The HTTP headers are out but no byte of the body: end the
+		 * transaction with an error so the proxy aborts the transfer.
+		 */
+		ci_debug_printf(2, "sslinspect: block %s %s after headers: aborted "
+		    "(%s, incident %s)\n", d->method, d->url, d->reason, d->incident);
+		snprintf(d->reason + strlen(d->reason), sizeof d->reason -
+		    strlen(d->reason), " (transfer aborted)");
+		return CI_ERROR;
+	}
 	memset(&bi, 0, sizeof bi);
 	bi.reason = d->reason;
 	bi.rule = d->dec.rule;
@@ -835,9 +872,9 @@ svc_end_of_data(ci_request_t *req)
 		ci_simple_file_write(d->file, NULL, 0, 1);
 	switch (d->mode) {
 	case M_CRL:
-		return svc_crl(req, d);
+		return d->page != NULL ? CI_MOD_DONE : svc_crl(req, d);
 	case M_BLOCK:
-		return svc_block(req, d);
+		return d->page != NULL ? CI_MOD_DONE : svc_block(req, d);
 	case M_SCAN:
 		body_end(d->body, &d->out);
 		d->scanned = true;

@@ -1,0 +1,64 @@
+# Downloads through real Squid (ssl-bump) + c-icap + TLS origin: a host a
+# policy rule blocks gets the HTML block page (403, reason, rule, URL, user,
+# time, incident id) or, for API clients, the JSON one; the EICAR test file
+# is blocked by content; both are in the audit log; clean files pass.
+
+SI_ORIGIN_NAMES="www.origin.test blocked.origin.test"
+
+case_main()
+{
+	local out code
+	cat > "$T/etc/policy.yaml" <<'YAML'
+version: 1
+rules:
+  - name: no-blocked-host
+    match: { host: [blocked.origin.test] }
+    action: block
+    reason: This site is not allowed
+default: { action: inspect }
+YAML
+	chmod a+r "$T/etc/policy.yaml"
+	touch "$T/log/audit.log"
+	si_own c-icap "$T/log/audit.log"
+	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml
+sslinspect.AuditLog $T/log/audit.log"
+	si_start_all
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+	printf 'hello\n' > "$T/www/hello.txt"
+	printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' \
+	    > "$T/www/eicar.com"
+	chmod a+r "$T/www/"*
+
+	code=$(si_curl -o "$T/tmp/page.html" -w '%{http_code}' -H 'Accept-Language: en' \
+	    "$(si_url /hello.txt blocked.origin.test)")
+	si_assert_eq "$code" 403 "blocked host status"
+	out=$(cat "$T/tmp/page.html")
+	si_assert_match "$out" "This site is not allowed" "reason on the page"
+	si_assert_match "$out" "no-blocked-host" "rule on the page"
+	si_assert_match "$out" "https://blocked.origin.test:$ORIGIN_PORT/hello.txt" "URL on the page"
+	si_assert_match "$out" "<td>[0-9a-f]{16}</td>" "incident id on the page"
+	si_assert_match "$out" "<td>[0-9]{4}-[0-9]{2}-[0-9]{2}T" "time on the page"
+
+	out=$(si_curl -H 'Accept: application/json' "$(si_url /hello.txt blocked.origin.test)")
+	si_assert_match "$out" '"blocked":true' "JSON block body"
+	si_assert_match "$out" '"rule":"no-blocked-host"' "JSON rule"
+	si_assert_match "$out" '"incident":"[0-9a-f]{16}"' "JSON incident"
+
+	out=$(si_curl "$(si_url /hello.txt)")
+	si_assert_eq "$out" "hello" "clean download"
+
+	code=$(si_curl -o "$T/tmp/eicar.got" -w '%{http_code}' "$(si_url /eicar.com)")
+	si_assert_eq "$code" 403 "EICAR download status"
+	si_assert_nomatch "$(cat "$T/tmp/eicar.got")" "EICAR-STANDARD" "EICAR body not released"
+	si_assert_match "$(cat "$T/tmp/eicar.got")" "This transfer was blocked" "EICAR block page"
+
+	sleep 0.5
+	out=$(cat "$T/log/audit.log")
+	si_assert_match "$out" '"host":"blocked.origin.test".*"verdict":"block","rule":"no-blocked-host"' \
+	    "policy block audited"
+	si_assert_match "$out" '"path":"/eicar.com","direction":"download","verdict":"block"' \
+	    "EICAR block audited"
+	si_assert_match "$out" '"path":"/hello.txt","direction":"download","verdict":"allow"' \
+	    "clean download audited"
+	si_assert_match "$out" '"client_ip":"127.0.0.1"' "client IP from Squid"
+}

@@ -1,0 +1,47 @@
+# Uploads (REQMOD) through real Squid + c-icap + TLS origin: a card number
+# in a multipart file part, in a urlencoded form and in a JSON body is
+# blocked with the 403 page before anything reaches the origin; a clean
+# upload and an upload of the same bytes to an allowed host go through.
+
+SI_ORIGIN_NAMES="www.origin.test partner.origin.test"
+
+case_main()
+{
+	local out code n
+	cat > "$T/etc/policy.yaml" <<'YAML'
+version: 1
+rules:
+  - name: partner-allowed
+    match: { host: [partner.origin.test], direction: upload }
+    action: allow
+default: { action: inspect }
+YAML
+	chmod a+r "$T/etc/policy.yaml"
+	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml"
+	si_start_all
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+	printf 'Invoice\nPay with 4111111111111111 please\n' > "$T/tmp/card.txt"
+	head -c 100000 /dev/urandom | base64 > "$T/tmp/clean.txt"
+
+	code=$(si_curl -o "$T/tmp/up1" -w '%{http_code}' -F "note=hi" \
+	    -F "file=@$T/tmp/card.txt" "$(si_url /upload)")
+	si_assert_eq "$code" 403 "multipart card upload status"
+	si_assert_match "$(cat "$T/tmp/up1")" "This transfer was blocked" "upload block page"
+
+	code=$(si_curl -o /dev/null -w '%{http_code}' --data "a=1&cc=4111111111111111" \
+	    "$(si_url /upload)")
+	si_assert_eq "$code" 403 "urlencoded card upload status"
+
+	out=$(si_curl -H 'Content-Type: application/json' -H 'Accept: application/json' \
+	    --data '{"cc":"\u0034111111111111111"}' "$(si_url /upload)")
+	si_assert_match "$out" '"blocked":true' "JSON card upload blocked (escaped digit)"
+
+	out=$(si_curl -F "file=@$T/tmp/clean.txt" "$(si_url /upload)")
+	si_assert_eq "$out" "received" "clean upload"
+	out=$(si_curl -F "file=@$T/tmp/card.txt" "$(si_url /upload partner.origin.test)")
+	si_assert_eq "$out" "received" "upload to allowed host"
+
+	sleep 0.5
+	n=$(grep -c 'POST /upload' "$T/log/origin-access.log" || true)
+	si_assert_eq "$n" 2 "only the two allowed uploads reached the origin"
+}

@@ -1,0 +1,39 @@
+# Clean traffic is byte-identical through Squid + c-icap + srv_sslinspect,
+# small (204 path) and large (echo path) bodies, both ways; over
+# MaxScanSize a download passes unscanned (logged) and an upload is blocked.
+
+case_main()
+{
+	local size code got
+	touch "$T/log/audit.log"
+	si_own c-icap "$T/log/audit.log"
+	SI_CICAP_EXTRA="sslinspect.MaxScanSize 3M
+sslinspect.AuditLog $T/log/audit.log"
+	si_start_all
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+	for size in 0 1 4095 4096 4097 65535 65536 70000 1000000 2500000; do
+		head -c $size /dev/urandom > "$T/www/r$size.bin"
+	done
+	head -c 5000000 /dev/urandom > "$T/www/big.bin"
+	chmod a+r "$T/www/"*
+
+	for size in 0 1 4095 4096 4097 65535 65536 70000 1000000 2500000; do
+		si_curl -o "$T/tmp/d$size" "$(si_url /r$size.bin)" || si_fail "download $size"
+		cmp -s "$T/tmp/d$size" "$T/www/r$size.bin" || si_fail "download $size differs"
+		got=$(si_curl --data-binary @"$T/www/r$size.bin" \
+		    -H 'Content-Type: application/octet-stream' "$(si_url /upload)") ||
+		    si_fail "upload $size"
+		si_assert_eq "$got" "received" "upload $size"
+	done
+
+	si_curl -o "$T/tmp/big" "$(si_url /big.bin)" || si_fail "big download"
+	cmp -s "$T/tmp/big" "$T/www/big.bin" || si_fail "unscanned big download differs"
+	code=$(si_curl -o /dev/null -w '%{http_code}' --data-binary @"$T/www/big.bin" \
+	    "$(si_url /upload)")
+	si_assert_eq "$code" 403 "upload over MaxScanSize"
+	sleep 0.5
+	si_assert_match "$(cat "$T/log/audit.log")" '"path":"/big.bin","direction":"download","verdict":"pass-unscanned"' \
+	    "unscanned download logged"
+	si_assert_match "$(cat "$T/log/audit.log")" '"direction":"upload","verdict":"block","rule":"default","reason":"too large to inspect"' \
+	    "oversize upload logged"
+}

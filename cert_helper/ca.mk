@@ -17,7 +17,8 @@ cert_helper_sslinspect_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_sslinspect_ca_LDADD = cert_helper/libca.la
 
 CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
-	tests/integration/cases/210-ca-crl-lifecycle.sh
+	tests/integration/cases/210-ca-crl-lifecycle.sh \
+	tests/integration/cases/220-ca-csr-install-errors.sh
 if INTEGRATION
 TESTS += $(CA_CASES)
 endif

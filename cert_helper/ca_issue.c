@@ -241,7 +241,8 @@ ca_issue_adopt(struct ca_store *st, const char *certfile, EVP_PKEY *key,
 		goto out;
 	}
 	if (ca_x509_verify(cert, chain, now, &built, &why) == -1) {
-		cause_set(cause, "%s: %s %s", certfile, why, chainfile);
+		cause_set(cause, "%s: does not verify against the chain in "
+		    "%s: %s", certfile, chainfile, why);
 		goto out;
 	}
 	rv = ca_issue_write_hierarchy(st, built, key, cause);

@@ -335,8 +335,7 @@ ca_x509_verify(X509 *x, STACK_OF(X509) *chain, time_t t,
 			*built = X509_STORE_CTX_get1_chain(ctx);
 		rv = 0;
 	} else
-		cause_set(cause, "does not verify against the chain: %s "
-		    "(depth %d)", X509_verify_cert_error_string(
+		cause_set(cause, "%s (depth %d)", X509_verify_cert_error_string(
 		    X509_STORE_CTX_get_error(ctx)),
 		    X509_STORE_CTX_get_error_depth(ctx));
 out:

@@ -23,3 +23,10 @@ if INTEGRATION
 TESTS += $(CA_CASES)
 endif
 EXTRA_DIST += $(CA_CASES)
+
+check_PROGRAMS += tests/unit/test_ca
+tests_unit_test_ca_SOURCES = tests/unit/test_ca.c
+tests_unit_test_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper
+tests_unit_test_ca_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_ca_LDADD = cert_helper/libca.la $(UNIT_LIBS)
+TESTS += tests/unit/test_ca

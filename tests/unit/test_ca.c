@@ -1,0 +1,245 @@
+/* Unit tests for sslinspect-ca's pure parts: settings, names, records, CRLs. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+
+START_TEST(conf_defaults_follow_the_table)
+{
+	struct ca_conf	c;
+	size_t		i;
+
+	ca_conf_defaults(&c);
+	ck_assert_int_eq(c.issuing_days, 7);
+	ck_assert_int_eq(c.crl_days, 7);
+	ck_assert_str_eq(c.squid_user, "proxy");
+	for (i = 0; i < ca_conf_nopts; i++) {
+		ck_assert_ptr_nonnull(ca_conf_opts[i].help);
+		ck_assert_int_eq(ca_conf_set(&c, ca_conf_opts[i].name,
+		    ca_conf_opts[i].dflt, NULL), 0);
+	}
+}
+END_TEST
+
+START_TEST(conf_parse_and_ranges)
+{
+	struct ca_conf	 c;
+	char		*cause = NULL, *text;
+	const char	*good = "# x\n\ncrl-url http://crl.test/{ca}.crl\n"
+			    "issuing-days 3\n  crl-days\t2  \nsquid-user squid\n";
+
+	ca_conf_defaults(&c);
+	ck_assert_int_eq(ca_conf_parse(&c, good, strlen(good), &cause), 0);
+	ck_assert_str_eq(c.crl_url, "http://crl.test/{ca}.crl");
+	ck_assert_int_eq(c.issuing_days, 3);
+	ck_assert_int_eq(c.crl_days, 2);
+	ck_assert_str_eq(c.squid_user, "squid");
+	text = ca_conf_format(&c);
+	ca_conf_defaults(&c);
+	ck_assert_int_eq(ca_conf_parse(&c, text, strlen(text), NULL), 0);
+	ck_assert_int_eq(c.issuing_days, 3);
+	free(text);
+
+	ck_assert_int_eq(ca_conf_parse(&c, "issuing-days 398\n", 17, &cause),
+	    -1);
+	ck_assert_str_eq(cause, "line 1: issuing-days: must be a number from "
+	    "1 to 397");
+	ck_assert_int_eq(ca_conf_set(&c, "crl-days", "0", NULL), -1);
+	ck_assert_int_eq(ca_conf_set(&c, "crl-days", "7x", NULL), -1);
+	ck_assert_int_eq(ca_conf_set(&c, "crl-url", "https://x/{ca}", NULL),
+	    -1);
+	ck_assert_int_eq(ca_conf_set(&c, "crl-url", "http://a b", NULL), -1);
+	ck_assert_int_eq(ca_conf_set(&c, "nosuch", "1", &cause), -1);
+	ck_assert_str_eq(cause, "unknown setting \"nosuch\"");
+	free(cause);
+}
+END_TEST
+
+START_TEST(conf_url_template)
+{
+	char	*u;
+
+	u = ca_conf_url("http://c/{ca}.crl?x={ca}", "ab01");
+	ck_assert_str_eq(u, "http://c/ab01.crl?x=ab01");
+	free(u);
+	u = ca_conf_url("http://c/fixed.crl", "ab01");
+	ck_assert_str_eq(u, "http://c/fixed.crl");
+	free(u);
+}
+END_TEST
+
+START_TEST(serial_normalization)
+{
+	char	b[CA_SERIAL_MAX + 1];
+
+	ck_assert_int_eq(ca_x509_serial_norm("0x00AB:cd", b, sizeof b), 0);
+	ck_assert_str_eq(b, "abcd");
+	ck_assert_int_eq(ca_x509_serial_norm("000", b, sizeof b), 0);
+	ck_assert_str_eq(b, "0");
+	ck_assert_int_eq(ca_x509_serial_norm("12g", b, sizeof b), -1);
+	ck_assert_int_eq(ca_x509_serial_norm("abcdef", b, 4), -1);
+}
+END_TEST
+
+START_TEST(dn_parse)
+{
+	X509_NAME	*n = NULL;
+	char		 buf[256], *cause = NULL;
+
+	ck_assert_int_eq(ca_x509_parse_dn("/O=Ex\\/ample/OU=IT/CN=Proxy CA",
+	    &n, NULL), 0);
+	X509_NAME_oneline(n, buf, sizeof buf);
+	ck_assert_str_eq(buf, "/O=Ex\\/ample/OU=IT/CN=Proxy CA");
+	X509_NAME_free(n);
+	ck_assert_int_eq(ca_x509_parse_dn("CN=x", &n, &cause), -1);
+	ck_assert_int_eq(ca_x509_parse_dn("/CN", &n, NULL), -1);
+	ck_assert_int_eq(ca_x509_parse_dn("/XX=1", &n, NULL), -1);
+	ck_assert_int_eq(ca_x509_parse_dn("/", &n, NULL), -1);
+	free(cause);
+}
+END_TEST
+
+START_TEST(revoked_round_trip)
+{
+	struct ca_revoked	r, back;
+	char			buf[1024], *cause = NULL;
+	int			n;
+
+	memset(&r, 0, sizeof r);
+	r.revoked = 1800000000;
+	r.not_after = 1800600000;
+	r.reason = ca_revoke_reason("KeyCompromise");
+	strcpy(r.issuer_keyid, "a1b2c3");
+	strcpy(r.serial, "5f3a");
+	strcpy(r.label, "www.example.test");
+	ck_assert_int_eq(r.reason, 1);
+	n = ca_revoke_format(&r, buf, sizeof buf);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(ca_revoke_parse(buf, (size_t)n, &back, &cause), 0);
+	ck_assert_int_eq(back.revoked, r.revoked);
+	ck_assert_int_eq(back.reason, 1);
+	ck_assert_str_eq(back.serial, "5f3a");
+	ck_assert_str_eq(back.label, "www.example.test");
+
+	ck_assert_int_eq(ca_revoke_parse("v1\t1\tAB\t1\t-1\t2\th", 18, &back,
+	    &cause), -1);
+	ck_assert_int_eq(ca_revoke_parse("v1\t1\tab\t1\t11\t2\th", 17, &back,
+	    NULL), -1);
+	ck_assert_int_eq(ca_revoke_parse("v1\t1\tab\t1\t-1\t2", 14, &back,
+	    NULL), -1);
+	ck_assert_int_eq(ca_revoke_parse("v1\t1\tab\t1\t-1\t2\th\tx", 19,
+	    &back, NULL), -1);
+	strcpy(r.label, "a\tb");
+	ck_assert_int_eq(ca_revoke_format(&r, buf, sizeof buf), -1);
+	ck_assert_int_eq(ca_revoke_reason("unspecified"), -1);
+	ck_assert_int_eq(ca_revoke_reason("certificateHold"), -1);
+	ck_assert_str_eq(ca_revoke_reason_name(9), "privilegeWithdrawn");
+	free(cause);
+}
+END_TEST
+
+/* A root and an issuing CA in memory, and a CRL from the issuing CA. */
+START_TEST(crl_build_verifies)
+{
+	EVP_PKEY		*rk, *ik;
+	X509			*root, *iss;
+	X509_NAME		*n = NULL;
+	X509_CRL		*crl;
+	X509_REVOKED		*rev;
+	struct ca_revoked	 r[2];
+	ASN1_INTEGER		*num;
+	AUTHORITY_KEYID		*akid;
+	time_t			 now = time(NULL);
+	int			 crit = -1;
+
+	rk = ca_keys_generate("ec-p256", NULL);
+	ik = ca_keys_generate("ec-p256", NULL);
+	ck_assert_ptr_nonnull(rk);
+	ck_assert_int_eq(ca_x509_parse_dn("/O=T/CN=Root", &n, NULL), 0);
+	root = ca_issue_mint_ca(NULL, NULL, rk, n, 30, now, -1, NULL, NULL);
+	X509_NAME_free(n);
+	ck_assert_int_eq(ca_x509_parse_dn("/O=T/CN=Issuing", &n, NULL), 0);
+	iss = ca_issue_mint_ca(root, rk, ik, n, 400, now, 0, "http://c/x.crl",
+	    NULL);
+	X509_NAME_free(n);
+	ck_assert_ptr_nonnull(iss);
+	ck_assert_int_eq(ca_x509_check_ca(iss, 0, NULL), 0);
+	ck_assert_int_eq(ca_x509_check_ca(iss, 1, NULL), -1);
+	/* Clamped to the issuer's notAfter. */
+	ck_assert_int_eq(ca_x509_not_after(iss), ca_x509_not_after(root));
+
+	memset(r, 0, sizeof r);
+	r[0].revoked = now - 10;
+	r[0].reason = 1;
+	strcpy(r[0].serial, "0abc");
+	r[1].revoked = now - 5;
+	r[1].reason = -1;
+	strcpy(r[1].serial, "ff00112233445566778899");
+	crl = ca_crl_build(iss, ik, r, 2, 42, now, now + 3600, NULL);
+	ck_assert_ptr_nonnull(crl);
+	ck_assert_int_eq(X509_CRL_verify(crl, ik), 1);
+	ck_assert_int_eq(X509_CRL_get_version(crl), X509_CRL_VERSION_2);
+	ck_assert_int_eq(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 2);
+	ck_assert_int_eq(X509_NAME_cmp(X509_CRL_get_issuer(crl),
+	    X509_get_subject_name(iss)), 0);
+	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
+	ck_assert_int_eq(ASN1_INTEGER_get(num), 42);
+	ck_assert_int_eq(crit, 0);
+	ASN1_INTEGER_free(num);
+	akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL,
+	    NULL);
+	ck_assert_int_eq(ASN1_OCTET_STRING_cmp(akid->keyid,
+	    X509_get0_subject_key_id(iss)), 0);
+	AUTHORITY_KEYID_free(akid);
+	rev = sk_X509_REVOKED_value(X509_CRL_get_REVOKED(crl), 0);
+	ck_assert_int_ge(X509_REVOKED_get_ext_by_NID(rev, NID_crl_reason, -1),
+	    0);
+	rev = sk_X509_REVOKED_value(X509_CRL_get_REVOKED(crl), 1);
+	ck_assert_int_eq(X509_REVOKED_get_ext_by_NID(rev, NID_crl_reason, -1),
+	    -1);
+	X509_CRL_free(crl);
+
+	strcpy(r[0].serial, "zz");
+	ck_assert_ptr_null(ca_crl_build(iss, ik, r, 1, 1, now, now + 1, NULL));
+	X509_free(iss);
+	X509_free(root);
+	EVP_PKEY_free(ik);
+	EVP_PKEY_free(rk);
+}
+END_TEST
+
+static Suite *
+ca_suite(void)
+{
+	Suite	*s = suite_create("ca");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, conf_defaults_follow_the_table);
+	tcase_add_test(tc, conf_parse_and_ranges);
+	tcase_add_test(tc, conf_url_template);
+	tcase_add_test(tc, serial_normalization);
+	tcase_add_test(tc, dn_parse);
+	tcase_add_test(tc, revoked_round_trip);
+	tcase_add_test(tc, crl_build_verifies);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(ca_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -268,7 +268,8 @@ dlp_window(const struct dlp_scan *s, uint64_t to, size_t want, char *buf,
 	if (from_hist > s->hlen)
 		from_hist = s->hlen;
 	memcpy(buf, s->hist + s->hlen - from_hist, from_hist);
-	memcpy(buf + from_hist, s->chunk, in_chunk);
+	if (in_chunk > 0)
+		memcpy(buf + from_hist, s->chunk, in_chunk);
 	n = from_hist + in_chunk;
 	first = s->base - from_hist;
 	*at_start = (first == 0);

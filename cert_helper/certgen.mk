@@ -1,1 +1,20 @@
 # sslinspect-certgen: Squid sslcrtd_program (see issue "cert_helper: sslinspect-certgen").
+# Everything but main() is in a convenience library that the program, the
+# unit tests, the fuzzer and the benchmark link.
+noinst_LTLIBRARIES += cert_helper/libcertgen.la
+cert_helper_libcertgen_la_SOURCES = cert_helper/certgen.h \
+	cert_helper/certgen.c cert_helper/dbcache.c cert_helper/forge.c \
+	cert_helper/hostname.c cert_helper/keypool.c cert_helper/lcache.c \
+	cert_helper/log.c cert_helper/opts.c cert_helper/proto.c \
+	cert_helper/sigcache.c
+cert_helper_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"'
+cert_helper_libcertgen_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(LMDB_CFLAGS) -pthread
+cert_helper_libcertgen_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS) \
+	$(LMDB_LIBS) -lpthread
+
+pkglibexec_PROGRAMS += cert_helper/sslinspect-certgen
+cert_helper_sslinspect_certgen_SOURCES = cert_helper/main.c
+cert_helper_sslinspect_certgen_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+cert_helper_sslinspect_certgen_LDADD = cert_helper/libcertgen.la

@@ -1,0 +1,242 @@
+/*
+ * sslinspect-certgen: the Squid sslcrtd_program that mints leaf
+ * certificates from the signing CA Squid sends, with a fresh leaf key, an
+ * allowlist profile (CRL distribution point, AIA, clamped validity) and a
+ * cache shared by every helper process.
+ *
+ * Internal interfaces, grouped by the file that implements them.
+ */
+#ifndef SSLINSPECT_CERTGEN_H
+#define SSLINSPECT_CERTGEN_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "attrib.h"
+
+#define CERTGEN_BODY_MAX	(1024 * 1024)	/* largest request body */
+#define CERTGEN_HOST_MAX	253
+#define CERTGEN_REASON_MAX	200		/* ERR reply text */
+
+/* log.c: one line per message on stderr, which Squid puts in cache.log. */
+extern int	log_debug_enabled;
+void		log_init(const char *);
+void		log_warnx(const char *, ...) PRINTF(1, 2);
+void		log_info(const char *, ...) PRINTF(1, 2);
+void		log_debug(const char *, ...) PRINTF(1, 2);
+
+/* hostname.c: what counts as a host name or IP literal. */
+enum hostname_kind {
+	HOSTNAME_BAD = 0,
+	HOSTNAME_DNS,
+	HOSTNAME_IPV4,
+	HOSTNAME_IPV6
+};
+enum hostname_kind hostname_check(const char *, size_t, int) NONNULL(1);
+int		hostname_normalize(const char *, size_t, char *, size_t,
+		    enum hostname_kind *) NONNULL(1, 3, 5);
+
+/* proto.c: the sslcrtd wire format; pure, no I/O. */
+enum proto_status {
+	PROTO_NEED = 0,		/* incomplete: read more */
+	PROTO_OK,		/* a complete request */
+	PROTO_BAD,		/* framing broken: skip fr.consumed bytes */
+	PROTO_SKIP		/* well framed but refused: skip fr.consumed */
+};
+
+enum proto_sign {
+	PROTO_SIGN_TRUSTED = 0,
+	PROTO_SIGN_UNTRUSTED,
+	PROTO_SIGN_SELF
+};
+
+struct proto_frame {
+	int		 has_id;
+	uint64_t	 id;
+	const char	*body;		/* inside the input buffer */
+	size_t		 body_len;
+	size_t		 consumed;	/* bytes of input this frame used */
+	char		 reason[CERTGEN_REASON_MAX];
+};
+
+struct proto_req {
+	char		 host[CERTGEN_HOST_MAX + 1];	/* as sent */
+	int		 set_cn;
+	int		 valid_after;	/* setValidAfter=on */
+	int		 valid_before;	/* setValidBefore=on */
+	enum proto_sign	 sign;
+	char		 sign_hash[32];	/* empty when not sent */
+	const char	*ca_cert;	/* PEM blocks, inside the body */
+	size_t		 ca_cert_len;
+	const char	*ca_key;
+	size_t		 ca_key_len;
+	const char	*mimic;		/* NULL when absent */
+	size_t		 mimic_len;
+};
+
+enum proto_status proto_frame(const char *, size_t, struct proto_frame *)
+		    NONNULL(1, 3);
+int		proto_parse(const char *, size_t, struct proto_req *, char **)
+		    NONNULL(1, 3);
+size_t		proto_reply_head(char *, size_t, const struct proto_frame *,
+		    int, size_t) NONNULL(1, 3);
+size_t		proto_reason(char *, size_t, const char *) NONNULL(1, 3);
+const char	*proto_sign_name(enum proto_sign);
+
+/* sigcache.c: signing CAs, parsed once per distinct PEM. */
+struct signer {
+	X509		*cert;
+	EVP_PKEY	*key;
+	unsigned char	 fp[32];	/* SHA-256 of the certificate DER */
+	unsigned char	 keyid[EVP_MAX_MD_SIZE];
+	size_t		 keyid_len;
+	char		 keyid_hex[2 * EVP_MAX_MD_SIZE + 1];
+	time_t		 not_before;
+	time_t		 not_after;
+};
+struct sigcache;
+struct sigcache	*sigcache_new(size_t);
+void		 sigcache_free(struct sigcache *);
+const struct signer *sigcache_get(struct sigcache *, const char *, size_t,
+		    const char *, size_t, char **) NONNULL(1, 2, 4);
+int		 sigcache_load(struct signer *, const char *, size_t,
+		    const char *, size_t, char **) NONNULL(1, 2, 4);
+void		 sigcache_clear(struct signer *);
+
+/* forge.c: the minted-certificate profile (an allowlist). */
+#define FORGE_SAN_MAX		100
+#define FORGE_URL_MAX		8
+struct forge_profile {
+	const char	*crl_urls[FORGE_URL_MAX];
+	size_t		 ncrl;
+	const char	*aia_urls[FORGE_URL_MAX];
+	size_t		 naia;
+	int		 max_days;
+};
+struct forge_req {
+	const char	*host;		/* normalized, validated */
+	enum hostname_kind kind;
+	enum proto_sign	 sign;
+	int		 valid_after;
+	int		 valid_before;
+	int		 mimic_sans;	/* take SANs from the mimic cert */
+	const EVP_MD	*md;		/* NULL for EdDSA signers */
+	X509		*mimic;		/* may be NULL */
+	EVP_PKEY	*leaf_key;
+	time_t		 now;
+};
+int		 forge_md(EVP_PKEY *, const char *, const EVP_MD **, char **)
+		    NONNULL(1, 2, 3);
+X509		*forge_leaf(const struct forge_profile *, const struct signer *,
+		    const struct forge_req *, char **) NONNULL(1, 2, 3);
+int		 forge_serial_hex(X509 *, char *, size_t) NONNULL(1, 2);
+time_t		 forge_time(const ASN1_TIME *) NONNULL(1);
+size_t		 forge_expand_url(const char *, const char *, char *, size_t)
+		    NONNULL(1, 2, 3);
+
+/* keypool.c: leaf keys generated ahead of time by a background thread. */
+enum keypool_type {
+	KEYPOOL_EC_P256 = 0,
+	KEYPOOL_RSA_2048,
+	KEYPOOL_RSA_3072
+};
+struct keypool;
+struct keypool	*keypool_new(enum keypool_type, size_t, char **);
+EVP_PKEY	*keypool_take(struct keypool *, char **) NONNULL(1);
+void		 keypool_free(struct keypool *);
+EVP_PKEY	*keypool_generate(enum keypool_type);
+
+/* lcache.c: bounded in-process LRU of replies, keyed by a 32-byte digest. */
+struct lcache;
+struct lcache	*lcache_new(size_t);
+void		 lcache_free(struct lcache *);
+const unsigned char *lcache_get(struct lcache *, const unsigned char *,
+		    time_t, size_t *) NONNULL(1, 2, 4);
+int		 lcache_put(struct lcache *, const unsigned char *,
+		    const unsigned char *, size_t, time_t) NONNULL(1, 2, 3);
+size_t		 lcache_count(struct lcache *) NONNULL(1);
+
+/* dbcache.c: the shared persistent cache in LMDB. */
+struct dbcache;
+struct dbcache	*dbcache_open(const char *, size_t, char **) NONNULL(1);
+void		 dbcache_close(struct dbcache *);
+int		 dbcache_get(struct dbcache *, const unsigned char *, time_t,
+		    unsigned char **, size_t *, time_t *, char **)
+		    NONNULL(1, 2, 4, 5, 6);
+int		 dbcache_put(struct dbcache *, const unsigned char *,
+		    const unsigned char *, size_t, time_t, time_t, char **)
+		    NONNULL(1, 2, 3);
+
+/* opts.c: the option table shared by argv, -c FILE, --help and the docs. */
+enum opts_type {
+	OPTS_STRING,
+	OPTS_NUMBER,
+	OPTS_SIZE,
+	OPTS_LIST,
+	OPTS_CHOICE,
+	OPTS_FLAG
+};
+struct opts_entry {
+	const char	*name;
+	int		 shortopt;
+	enum opts_type	 type;
+	const char	*def;		/* NULL: none */
+	long long	 min;
+	long long	 max;
+	const char	*choices;	/* OPTS_CHOICE: space separated */
+	const char	*arg;
+	const char	*help;
+};
+extern const struct opts_entry opts_table[];
+struct opts {
+	char		*cache_dir;	/* NULL or "": memory only */
+	long long	 cache_size;
+	long long	 mem_entries;
+	char		*crl_urls[FORGE_URL_MAX];
+	size_t		 ncrl;
+	char		*aia_urls[FORGE_URL_MAX];
+	size_t		 naia;
+	long long	 max_days;
+	enum keypool_type key_type;
+	long long	 pool_size;
+	int		 debug;
+};
+int		 opts_defaults(struct opts *, char **) NONNULL(1);
+int		 opts_set(struct opts *, const char *, const char *, char **)
+		    NONNULL(1, 2);
+int		 opts_file(struct opts *, const char *, char **) NONNULL(1, 2);
+int		 opts_parse_size(const char *, long long *) NONNULL(1, 2);
+void		 opts_free(struct opts *);
+void		 opts_usage(FILE *, const char *) NONNULL(1, 2);
+const struct opts_entry *opts_find(const char *) NONNULL(1);
+
+/* certgen.c: one request in, one reply out; no I/O on stdin/stdout. */
+struct certgen;
+struct cbuf {
+	char		*data;
+	size_t		 len;
+	size_t		 cap;
+};
+int		 cbuf_add(struct cbuf *, const void *, size_t) NONNULL(1);
+void		 cbuf_free(struct cbuf *);
+struct certgen_stats {
+	unsigned long	 requests;
+	unsigned long	 mem_hits;
+	unsigned long	 db_hits;
+	unsigned long	 minted;
+	unsigned long	 errors;
+};
+struct certgen	*certgen_new(const struct opts *, char **) NONNULL(1);
+void		 certgen_free(struct certgen *);
+int		 certgen_answer(struct certgen *, const struct proto_req *,
+		    unsigned char **, size_t *, char **) NONNULL(1, 2, 3, 4);
+size_t		 certgen_handle(struct certgen *, const char *, size_t,
+		    struct cbuf *) NONNULL(1, 2, 4);
+const struct certgen_stats *certgen_stats(struct certgen *) NONNULL(1);
+
+#endif

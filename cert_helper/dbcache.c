@@ -1,0 +1,384 @@
+/*
+ * The shared persistent cache: one LMDB file, DIR/cache.mdb, that every
+ * helper process of every Squid worker opens. LMDB gives lock-free readers
+ * and serialized writers across processes, so a hit costs no lock and no
+ * file rewrite. Values are a leaf certificate and its key (never a CA key)
+ * behind a header with the expiry and a SHA-256 check over key, header and
+ * data: an entry that fails the check is deleted and treated as a miss, so
+ * a damaged file can cost a mint but never serve a wrong certificate.
+ * The files are 0600: leaf keys are readable by the helper's user only.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "cause.h"
+#include "certgen.h"
+
+#define DBCACHE_FILE	"cache.mdb"
+#define DBCACHE_MAGIC	"SICG0001"
+#define DBCACHE_HDR	(8 + 8 + 8 + 4 + 32)
+
+struct dbcache {
+	MDB_env	*env;
+	MDB_dbi	 dbi;
+	MDB_txn	*rtxn;		/* reset between reads, renewed for each */
+	char	*path;
+};
+
+/* Fixed-width little-endian fields, so the file does not depend on ABI. */
+static void
+dbcache_put64(unsigned char *p, uint64_t v)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+dbcache_get64(const unsigned char *p)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* SHA-256 over key, header (without the check) and data into out. */
+static int
+dbcache_check(const unsigned char *key, const unsigned char *hdr,
+    const unsigned char *data, size_t len, unsigned char *out)
+{
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(ctx, key, 32) &&
+	    EVP_DigestUpdate(ctx, hdr, DBCACHE_HDR - 32) &&
+	    EVP_DigestUpdate(ctx, data, len) &&
+	    EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+/* Make path and its lock file 0600 if they are wider. */
+static int
+dbcache_perms(const char *path, char **cause)
+{
+	char		 lock[4096];
+	const char	*p[2] = { path, lock };
+	struct stat	 sb;
+	int		 i;
+
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	for (i = 0; i < 2; i++) {
+		if (stat(p[i], &sb) == -1)
+			continue;
+		if ((sb.st_mode & 077) != 0 && chmod(p[i], 0600) == -1) {
+			cause_set(cause, "%s: mode %o and chmod failed: %s",
+			    p[i], (unsigned)(sb.st_mode & 0777), strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Open the environment once; an LMDB error code (0 on success). */
+static int
+dbcache_try(struct dbcache *db, size_t mapsize)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	if ((rc = mdb_env_create(&db->env)) != 0)
+		return rc;
+	if ((rc = mdb_env_set_mapsize(db->env, mapsize)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(db->env, 1022)) != 0 ||
+	    (rc = mdb_env_open(db->env, db->path, MDB_NOSUBDIR | MDB_NOSYNC |
+	    MDB_NOTLS, 0600)) != 0)
+		goto fail;
+	mdb_reader_check(db->env, NULL);
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &db->dbi)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc != 0)
+			mdb_txn_abort(txn);
+		goto fail;
+	}
+	return 0;
+fail:
+	mdb_env_close(db->env);
+	db->env = NULL;
+	return rc;
+}
+
+/*
+ * Open (creating) the cache in dir, bounded by mapsize bytes. A file LMDB
+ * rejects as damaged is removed and created afresh. NULL with a cause:
+ * the caller then works from memory alone.
+ */
+struct dbcache *
+dbcache_open(const char *dir, size_t mapsize, char **cause)
+{
+	struct dbcache	*db;
+	char		 lock[4096];
+	int		 rc;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if ((db = calloc(1, sizeof *db)) == NULL ||
+	    asprintf(&db->path, "%s/%s", dir, DBCACHE_FILE) == -1) {
+		free(db);
+		cause_set(cause, "out of memory");
+		return NULL;
+	}
+	rc = dbcache_try(db, mapsize);
+	if (rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PANIC ||
+	    rc == MDB_VERSION_MISMATCH) {
+		log_warnx("%s: %s; rebuilding the cache", db->path,
+		    mdb_strerror(rc));
+		snprintf(lock, sizeof lock, "%s-lock", db->path);
+		if (unlink(db->path) == 0)
+			unlink(lock);
+		rc = dbcache_try(db, mapsize);
+	}
+	if (rc == 0 && dbcache_perms(db->path, cause) == -1)
+		rc = -1;
+	else if (rc != 0)
+		cause_set(cause, "%s: %s", db->path, mdb_strerror(rc));
+	if (rc != 0) {
+		dbcache_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void
+dbcache_close(struct dbcache *db)
+{
+	if (db == NULL)
+		return;
+	if (db->rtxn != NULL)
+		mdb_txn_abort(db->rtxn);
+	if (db->env != NULL)
+		mdb_env_close(db->env);
+	free(db->path);
+	free(db);
+}
+
+/* Is this stored value well formed and intact? Fills *expires. */
+static int
+dbcache_valid(const unsigned char *key, const MDB_val *v, time_t *expires)
+{
+	const unsigned char	*p = v->mv_data;
+	unsigned char		 check[32];
+	uint64_t		 len;
+
+	if (v->mv_size < DBCACHE_HDR || memcmp(p, DBCACHE_MAGIC, 8) != 0)
+		return 0;
+	len = dbcache_get64(p + 24) & 0xffffffff;
+	if (len != v->mv_size - DBCACHE_HDR ||
+	    dbcache_check(key, p, p + DBCACHE_HDR, (size_t)len, check) == -1 ||
+	    CRYPTO_memcmp(check, p + DBCACHE_HDR - 32, 32) != 0)
+		return 0;
+	*expires = (time_t)dbcache_get64(p + 16);
+	return 1;
+}
+
+/* Delete one key in its own write transaction (a damaged entry). */
+static void
+dbcache_del(struct dbcache *db, const unsigned char *key)
+{
+	MDB_txn	*txn;
+	MDB_val	 k = { 32, (void *)key };
+
+	if (mdb_txn_begin(db->env, NULL, 0, &txn) != 0)
+		return;
+	if (mdb_del(txn, db->dbi, &k, NULL) == 0)
+		mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+}
+
+/*
+ * Look key up. Returns 1 with a malloc'd copy of the value in *data (the
+ * caller wipes and frees it), 0 on a miss (absent, expired or damaged),
+ * -1 with a cause when LMDB fails.
+ */
+int
+dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
+    unsigned char **data, size_t *len, time_t *expires, char **cause)
+{
+	MDB_val	k = { 32, (void *)key }, v;
+	int	rc, valid, rv = 0;
+
+	rc = db->rtxn == NULL ?
+	    mdb_txn_begin(db->env, NULL, MDB_RDONLY, &db->rtxn) :
+	    mdb_txn_renew(db->rtxn);
+	if (rc != 0) {
+		db->rtxn = NULL;
+		cause_set(cause, "cache read: %s", mdb_strerror(rc));
+		return -1;
+	}
+	rc = mdb_get(db->rtxn, db->dbi, &k, &v);
+	if (rc == 0) {
+		valid = dbcache_valid(key, &v, expires);
+		if (valid && *expires > now) {
+			*len = v.mv_size - DBCACHE_HDR;
+			if ((*data = malloc(*len)) != NULL) {
+				memcpy(*data, (unsigned char *)v.mv_data +
+				    DBCACHE_HDR, *len);
+				rv = 1;
+			}
+		}
+	} else if (rc != MDB_NOTFOUND) {
+		cause_set(cause, "cache read: %s", mdb_strerror(rc));
+		rv = -1;
+	}
+	mdb_txn_reset(db->rtxn);
+	if (rc == 0 && !valid) {
+		log_warnx("%s: damaged entry removed", db->path);
+		dbcache_del(db, key);
+	}
+	return rv;
+}
+
+/* Time stored of a value, or 0 for one that is damaged. */
+static time_t
+dbcache_stored(const MDB_val *k, const MDB_val *v)
+{
+	time_t	exp;
+
+	if (k->mv_size != 32 || !dbcache_valid(k->mv_data, v, &exp))
+		return 0;
+	return (time_t)dbcache_get64((const unsigned char *)v->mv_data + 8);
+}
+
+static int
+dbcache_cmp_time(const void *a, const void *b)
+{
+	time_t	x = *(const time_t *)a, y = *(const time_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Make room: delete expired and damaged entries and, if that frees less
+ * than a quarter, the older half by time stored.
+ */
+static int
+dbcache_evict(struct dbcache *db, time_t now)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	time_t		*ages = NULL, cut = 0, exp;
+	size_t		 n = 0, cap = 0, dropped = 0;
+	int		 rc, pass;
+
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+		return rc;
+	for (pass = 0; pass < 2; pass++) {
+		if ((rc = mdb_cursor_open(txn, db->dbi, &cur)) != 0)
+			break;
+		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+			exp = 0;
+			if (dbcache_stored(&k, &v) == 0 ||
+			    (dbcache_valid(k.mv_data, &v, &exp) && exp <= now) ||
+			    (pass == 1 && dbcache_stored(&k, &v) <= cut)) {
+				mdb_cursor_del(cur, 0);
+				dropped++;
+			} else if (pass == 0) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 1024;
+					ages = reallocarray(ages, cap,
+					    sizeof *ages);
+					if (ages == NULL)
+						cap = n = 0;
+				}
+				if (ages != NULL)
+					ages[n++] = dbcache_stored(&k, &v);
+			}
+		}
+		mdb_cursor_close(cur);
+		if (pass == 1 || dropped * 4 >= n + dropped || n == 0)
+			break;
+		qsort(ages, n, sizeof *ages, dbcache_cmp_time);
+		cut = ages[n / 2];	/* the median time stored */
+	}
+	free(ages);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
+}
+
+/* Write one value; an LMDB error code. */
+static int
+dbcache_write(struct dbcache *db, const unsigned char *key,
+    const unsigned char *data, size_t len, time_t expires, time_t now)
+{
+	MDB_txn		*txn;
+	MDB_val		 k = { 32, (void *)key }, v;
+	unsigned char	*p;
+	int		 rc;
+
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+		return rc;
+	v.mv_size = DBCACHE_HDR + len;
+	if ((rc = mdb_put(txn, db->dbi, &k, &v, MDB_RESERVE)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	p = v.mv_data;
+	memcpy(p, DBCACHE_MAGIC, 8);
+	dbcache_put64(p + 8, (uint64_t)now);
+	dbcache_put64(p + 16, (uint64_t)expires);
+	dbcache_put64(p + 24, (uint64_t)len);
+	memcpy(p + DBCACHE_HDR, data, len);
+	if (dbcache_check(key, p, data, len, p + DBCACHE_HDR - 32) == -1) {
+		mdb_txn_abort(txn);
+		return MDB_PANIC;
+	}
+	return mdb_txn_commit(txn);
+}
+
+/*
+ * Store data under key until expires, making room when the map is full.
+ * Returns 0, or -1 with a cause (the entry is then simply not shared).
+ */
+int
+dbcache_put(struct dbcache *db, const unsigned char *key,
+    const unsigned char *data, size_t len, time_t expires, time_t now,
+    char **cause)
+{
+	int	rc;
+
+	rc = dbcache_write(db, key, data, len, expires, now);
+	if (rc == MDB_MAP_FULL && dbcache_evict(db, now) == 0)
+		rc = dbcache_write(db, key, data, len, expires, now);
+	if (rc != 0) {
+		cause_set(cause, "cache write: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}

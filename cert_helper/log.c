@@ -1,0 +1,63 @@
+/*
+ * Messages on stderr, one line each: Squid copies a helper's stderr into
+ * cache.log. Never pass key material or request bodies here.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "certgen.h"
+
+int		 log_debug_enabled;
+static const char *log_name = "sslinspect-certgen";
+
+/* Set the program name shown in front of every line. */
+void
+log_init(const char *name)
+{
+	log_name = name;
+}
+
+static void
+log_vline(const char *level, const char *fmt, va_list ap)
+{
+	char	buf[1024];
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	fprintf(stderr, "%s[%ld]: %s%s\n", log_name, (long)getpid(), level,
+	    buf);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline("WARNING: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vline("", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_debug_enabled)
+		return;
+	va_start(ap, fmt);
+	log_vline("debug: ", fmt, ap);
+	va_end(ap);
+}

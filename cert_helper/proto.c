@@ -1,0 +1,453 @@
+/*
+ * The Squid sslcrtd_program wire format (Squid 5.x and 6.x):
+ *
+ *   request: [<id> SP]new_certificate SP <len> SP <body> LF
+ *   reply:   [<id> SP]OK SP <len> SP <cert PEM><key PEM> 0x01
+ *            [<id> SP]ERR SP <len> SP <reason> 0x01
+ *
+ * <len> counts the body only. The body is "key=value" lines, then the
+ * signing certificate and its private key in PEM, then optionally one space
+ * and the origin certificate to mimic. Every byte here is hostile: this file
+ * only parses, it does no I/O, and it is the fuzz target.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cause.h"
+#include "certgen.h"
+
+#define PROTO_CODE		"new_certificate"
+#define PROTO_HEAD_MAX		64	/* id, code and length together */
+#define PROTO_LEN_DIGITS	9
+#define PROTO_PARAMS_MAX	32
+
+#define PEM_CERT_BEGIN	"-----BEGIN CERTIFICATE-----"
+#define PEM_CERT_END	"-----END CERTIFICATE-----"
+
+/* Set a frame's reason text (a constant, so it never needs freeing). */
+static void
+proto_why(struct proto_frame *fr, const char *why)
+{
+	snprintf(fr->reason, sizeof fr->reason, "%s", why);
+}
+
+/* Parse a run of decimal digits at buf[*pos]; 1 done, 0 need more, -1 bad. */
+static int
+proto_number(const char *buf, size_t len, size_t *pos, size_t maxdigits,
+    uint64_t *out)
+{
+	size_t		start = *pos;
+	uint64_t	v = 0, d;
+
+	while (*pos < len && isdigit((unsigned char)buf[*pos])) {
+		d = (uint64_t)(buf[*pos] - '0');
+		if (*pos - start >= maxdigits || v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+		(*pos)++;
+	}
+	if (*pos == len)
+		return 0;
+	if (*pos == start)
+		return -1;
+	*out = v;
+	return 1;
+}
+
+/* Bytes up to and including the next newline, or everything. */
+static size_t
+proto_to_eol(const char *buf, size_t len, size_t pos)
+{
+	const char	*nl;
+
+	nl = memchr(buf + pos, '\n', len - pos);
+	return nl == NULL ? len : (size_t)(nl - buf) + 1;
+}
+
+/*
+ * Parse "[<id> ]<code> " at buf[*pos]. Returns 1 with the code's span in
+ * code and codelen, 0 when more input is needed, -1 when this is no header.
+ */
+static int
+proto_head(const char *buf, size_t len, size_t *pos, struct proto_frame *fr,
+    const char **code, size_t *codelen)
+{
+	uint64_t	id;
+	size_t		start;
+	int		r;
+
+	if (*pos < len && isdigit((unsigned char)buf[*pos])) {
+		if ((r = proto_number(buf, len, pos, 20, &id)) != 1)
+			return r;
+		if (buf[*pos] != ' ')
+			return -1;
+		fr->has_id = 1;
+		fr->id = id;
+		(*pos)++;
+	}
+	start = *pos;
+	while (*pos < len && (islower((unsigned char)buf[*pos]) ||
+	    buf[*pos] == '_'))
+		(*pos)++;
+	if (*pos == len)
+		return 0;
+	if (*pos == start || buf[*pos] != ' ')
+		return -1;
+	*code = buf + start;
+	*codelen = *pos - start;
+	(*pos)++;
+	return 1;
+}
+
+/*
+ * Find the next complete request in buf. Fills fr and returns PROTO_OK;
+ * PROTO_NEED when more bytes are needed (fr->consumed bytes of leading
+ * white space may still be dropped); PROTO_BAD when the bytes are no
+ * request (drop fr->consumed bytes, up to the next newline); PROTO_SKIP for
+ * a framed request that is refused (fr->consumed may exceed len: the caller
+ * drops that many bytes as they arrive).
+ */
+enum proto_status
+proto_frame(const char *buf, size_t len, struct proto_frame *fr)
+{
+	const char	*code = NULL;
+	size_t		 pos = 0, codelen = 0, head;
+	uint64_t	 blen = 0;
+	int		 r;
+
+	memset(fr, 0, sizeof *fr);
+	while (pos < len && isspace((unsigned char)buf[pos]))
+		pos++;
+	fr->consumed = pos;
+	if (pos == len)
+		return PROTO_NEED;
+	r = proto_head(buf, len, &pos, fr, &code, &codelen);
+	if (r == 1)
+		r = proto_number(buf, len, &pos, PROTO_LEN_DIGITS, &blen);
+	if (r == 1 && buf[pos] != ' ')
+		r = -1;
+	if (r == 0 && len - fr->consumed < PROTO_HEAD_MAX)
+		return PROTO_NEED;
+	if (r != 1) {
+		proto_why(fr, "malformed request header");
+		fr->consumed = proto_to_eol(buf, len, fr->consumed);
+		return PROTO_BAD;
+	}
+	head = pos + 1;
+	if (codelen != strlen(PROTO_CODE) ||
+	    memcmp(code, PROTO_CODE, codelen) != 0) {
+		proto_why(fr, "unknown request code");
+		fr->consumed = head + blen + 1;
+		return PROTO_SKIP;
+	}
+	if (blen == 0 || blen > CERTGEN_BODY_MAX) {
+		proto_why(fr, blen == 0 ? "empty request body" :
+		    "request body over 1 MiB");
+		fr->consumed = head + blen + 1;
+		return PROTO_SKIP;
+	}
+	if (len - head <= blen)
+		return PROTO_NEED;	/* wait for the body and its newline */
+	fr->body = buf + head;
+	fr->body_len = blen;
+	fr->consumed = head + blen;
+	if (buf[fr->consumed] == '\n')
+		fr->consumed++;
+	return PROTO_OK;
+}
+
+/* Does the span start with the NUL-terminated prefix? */
+static int
+proto_starts(const char *s, size_t n, const char *prefix)
+{
+	size_t	plen = strlen(prefix);
+
+	return n >= plen && memcmp(s, prefix, plen) == 0;
+}
+
+/* Does the span contain a control byte (or a non-ASCII byte)? */
+static int
+proto_has_ctl(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* Store one "key=value"; 0 or -1 with a cause. */
+static int
+proto_param(struct proto_req *req, const char *k, size_t kl, const char *v,
+    size_t vl, char **cause)
+{
+	if (kl == 4 && memcmp(k, "host", 4) == 0) {
+		if (vl == 0 || vl > CERTGEN_HOST_MAX) {
+			cause_set(cause, "host length %zu out of range", vl);
+			return -1;
+		}
+		memcpy(req->host, v, vl);
+		req->host[vl] = '\0';
+	} else if (kl == 13 && memcmp(k, "setCommonName", 13) == 0) {
+		if (vl != strlen(req->host) || memcmp(v, req->host, vl) != 0) {
+			cause_set(cause, "setCommonName differs from host");
+			return -1;
+		}
+		req->set_cn = 1;
+	} else if (kl == 13 && memcmp(k, "setValidAfter", 13) == 0)
+		req->valid_after = vl == 2 && strncasecmp(v, "on", 2) == 0;
+	else if (kl == 14 && memcmp(k, "setValidBefore", 14) == 0)
+		req->valid_before = vl == 2 && strncasecmp(v, "on", 2) == 0;
+	else if (kl == 4 && memcmp(k, "Sign", 4) == 0) {
+		if (vl == 11 && memcmp(v, "signTrusted", 11) == 0)
+			req->sign = PROTO_SIGN_TRUSTED;
+		else if (vl == 13 && memcmp(v, "signUntrusted", 13) == 0)
+			req->sign = PROTO_SIGN_UNTRUSTED;
+		else if (vl == 8 && memcmp(v, "signSelf", 8) == 0)
+			req->sign = PROTO_SIGN_SELF;
+		else {
+			cause_set(cause, "unknown Sign value");
+			return -1;
+		}
+	} else if (kl == 8 && memcmp(k, "SignHash", 8) == 0) {
+		if (vl == 0 || vl >= sizeof req->sign_hash) {
+			cause_set(cause, "bad SignHash value");
+			return -1;
+		}
+		memcpy(req->sign_hash, v, vl);
+		req->sign_hash[vl] = '\0';
+	}
+	return 0;	/* unknown keys are ignored */
+}
+
+/* Is the key a token of letters, digits, '-' and '_'? */
+static int
+proto_key_ok(const char *k, size_t kl)
+{
+	size_t	i;
+
+	if (kl == 0 || kl > 64)
+		return 0;
+	for (i = 0; i < kl; i++) {
+		if (!isalnum((unsigned char)k[i]) && k[i] != '-' && k[i] != '_')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Parse the key=value lines at the start of the body. Returns the offset of
+ * the first PEM line, or -1 with a cause. The host must come first: Squid
+ * always writes it there, and a setCommonName check needs it.
+ */
+static long
+proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
+{
+	const char	*keys[PROTO_PARAMS_MAX], *line, *eq;
+	size_t		 klens[PROTO_PARAMS_MAX], nkeys = 0, pos = 0, eol, ll, i;
+
+	while (pos < len && !proto_starts(b + pos, len - pos, "-----BEGIN")) {
+		eol = proto_to_eol(b, len, pos);
+		line = b + pos;
+		ll = eol - pos;
+		pos = eol;
+		while (ll > 0 && (line[ll - 1] == '\n' || line[ll - 1] == '\r'))
+			ll--;
+		if (ll == 0)
+			continue;
+		if ((eq = memchr(line, '=', ll)) == NULL) {
+			cause_set(cause, "parameter line without '='");
+			return -1;
+		}
+		if (!proto_key_ok(line, (size_t)(eq - line))) {
+			cause_set(cause, "malformed parameter name");
+			return -1;
+		}
+		if (proto_has_ctl(eq + 1, ll - (size_t)(eq - line) - 1)) {
+			cause_set(cause, "control byte in parameter value");
+			return -1;
+		}
+		if (nkeys == PROTO_PARAMS_MAX) {
+			cause_set(cause, "too many parameters");
+			return -1;
+		}
+		klens[nkeys] = (size_t)(eq - line);
+		keys[nkeys] = line;
+		for (i = 0; i < nkeys; i++) {
+			if (klens[i] == klens[nkeys] &&
+			    memcmp(keys[i], line, klens[i]) == 0) {
+				cause_set(cause, "duplicate parameter %.*s",
+				    (int)klens[i], line);
+				return -1;
+			}
+		}
+		if (nkeys == 0 && (klens[0] != 4 || memcmp(line, "host", 4))) {
+			cause_set(cause, "first parameter is not host");
+			return -1;
+		}
+		nkeys++;
+		if (proto_param(req, line, (size_t)(eq - line), eq + 1,
+		    ll - (size_t)(eq - line) - 1, cause) == -1)
+			return -1;
+	}
+	if (req->host[0] == '\0') {
+		cause_set(cause, "no host parameter");
+		return -1;
+	}
+	return (long)pos;
+}
+
+/*
+ * Find a PEM block whose BEGIN line is at b[pos] and whose label ends with
+ * suffix. Returns the block's length through its END line, or 0.
+ */
+static size_t
+proto_pem(const char *b, size_t len, size_t pos, const char *suffix,
+    const char **label, size_t *labellen)
+{
+	const char	*p = b + pos, *eol, *end;
+	size_t		 n = len - pos, ll, sl = strlen(suffix);
+	char		 marker[96];
+
+	if (!proto_starts(p, n, "-----BEGIN ") ||
+	    (eol = memchr(p, '\n', n)) == NULL)
+		return 0;
+	ll = (size_t)(eol - p);
+	if (ll > 0 && p[ll - 1] == '\r')
+		ll--;
+	if (ll < 11 + sl || ll > 11 + 60 ||
+	    memcmp(p + ll - sl, suffix, sl) != 0)
+		return 0;
+	*label = p + 11;
+	*labellen = ll - 11 - 5;	/* without the trailing "-----" */
+	snprintf(marker, sizeof marker, "-----END %.*s-----", (int)*labellen,
+	    *label);
+	if ((end = memmem(eol, n - (size_t)(eol - p), marker,
+	    strlen(marker))) == NULL)
+		return 0;
+	return (size_t)(end - p) + strlen(marker);
+}
+
+/* Skip spaces and line ends; returns the new position. */
+static size_t
+proto_skip_ws(const char *b, size_t len, size_t pos)
+{
+	while (pos < len && (b[pos] == ' ' || b[pos] == '\n' ||
+	    b[pos] == '\r' || b[pos] == '\t'))
+		pos++;
+	return pos;
+}
+
+/* Locate the CA certificate, its key and the optional mimic certificate. */
+static int
+proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
+    char **cause)
+{
+	const char	*label;
+	size_t		 n, ll;
+
+	n = proto_pem(b, len, pos, "CERTIFICATE-----", &label, &ll);
+	if (n == 0 || ll != 11) {
+		cause_set(cause, "no signing certificate");
+		return -1;
+	}
+	req->ca_cert = b + pos;
+	req->ca_cert_len = n;
+	pos = proto_skip_ws(b, len, pos + n);
+	n = proto_pem(b, len, pos, "PRIVATE KEY-----", &label, &ll);
+	if (n == 0 || (ll > 9 && memmem(label, ll, "ENCRYPTED", 9) != NULL)) {
+		cause_set(cause, "no usable signing key");
+		return -1;
+	}
+	req->ca_key = b + pos;
+	req->ca_key_len = n;
+	pos = proto_skip_ws(b, len, pos + n);
+	n = proto_pem(b, len, pos, "CERTIFICATE-----", &label, &ll);
+	if (n != 0 && ll == 11) {
+		req->mimic = b + pos;
+		req->mimic_len = n;
+	}
+	return 0;
+}
+
+/*
+ * Parse a request body into req; pointers in req point into b. Returns 0,
+ * or -1 with a cause safe to log and to send back (no key bytes in it).
+ */
+int
+proto_parse(const char *b, size_t len, struct proto_req *req, char **cause)
+{
+	long	pos;
+
+	memset(req, 0, sizeof *req);
+	if (memchr(b, '\0', len) != NULL) {
+		cause_set(cause, "NUL byte in request");
+		return -1;
+	}
+	if ((pos = proto_params(b, len, req, cause)) == -1)
+		return -1;
+	if (hostname_check(req->host, strlen(req->host), 1) == HOSTNAME_BAD) {
+		cause_set(cause, "host is not a valid DNS name or IP literal");
+		return -1;
+	}
+	return proto_pems(b, len, (size_t)pos, req, cause);
+}
+
+/*
+ * Write "[<id> ]OK <len> " (ok) or "[<id> ]ERR <len> " into buf. Returns
+ * its length (0 if buf is too small).
+ */
+size_t
+proto_reply_head(char *buf, size_t size, const struct proto_frame *fr, int ok,
+    size_t body_len)
+{
+	int	n;
+
+	if (fr->has_id)
+		n = snprintf(buf, size, "%" PRIu64 " %s %zu ", fr->id,
+		    ok ? "OK" : "ERR", body_len);
+	else
+		n = snprintf(buf, size, "%s %zu ", ok ? "OK" : "ERR", body_len);
+	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
+}
+
+/*
+ * Copy text into dst as one printable ASCII line (other bytes become '?'),
+ * truncated to fit. Returns the length written.
+ */
+size_t
+proto_reason(char *dst, size_t size, const char *text)
+{
+	size_t	i;
+
+	if (size == 0)
+		return 0;
+	for (i = 0; text[i] != '\0' && i + 1 < size; i++) {
+		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f)
+			dst[i] = '?';
+		else
+			dst[i] = text[i];
+	}
+	dst[i] = '\0';
+	return i;
+}
+
+/* The wire name of a Sign= value. */
+const char *
+proto_sign_name(enum proto_sign s)
+{
+	switch (s) {
+	case PROTO_SIGN_UNTRUSTED:
+		return "signUntrusted";
+	case PROTO_SIGN_SELF:
+		return "signSelf";
+	default:
+		return "signTrusted";
+	}
+}

@@ -18,3 +18,18 @@ pkglibexec_PROGRAMS += cert_helper/sslinspect-certgen
 cert_helper_sslinspect_certgen_SOURCES = cert_helper/main.c
 cert_helper_sslinspect_certgen_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_sslinspect_certgen_LDADD = cert_helper/libcertgen.la
+
+# Unit tests (Check), each linked with the convenience library.
+CERTGEN_UNIT_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/cert_helper
+CERTGEN_UNIT_LIBS = cert_helper/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS)
+CERTGEN_UNIT_TESTS = tests/unit/test_proto tests/unit/test_forge
+check_PROGRAMS += $(CERTGEN_UNIT_TESTS)
+TESTS += $(CERTGEN_UNIT_TESTS)
+tests_unit_test_proto_SOURCES = tests/unit/test_proto.c \
+	tests/unit/certgen_pki.c tests/unit/certgen_pki.h
+tests_unit_test_proto_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
+tests_unit_test_proto_LDADD = $(CERTGEN_UNIT_LIBS)
+tests_unit_test_forge_SOURCES = tests/unit/test_forge.c \
+	tests/unit/certgen_pki.c tests/unit/certgen_pki.h
+tests_unit_test_forge_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
+tests_unit_test_forge_LDADD = $(CERTGEN_UNIT_LIBS)

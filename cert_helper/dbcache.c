@@ -34,6 +34,7 @@ struct dbcache {
 	MDB_dbi	 dbi;
 	MDB_txn	*rtxn;		/* reset between reads, renewed for each */
 	char	*path;
+	size_t	 limit;		/* bytes of entries before eviction */
 };
 
 /* Fixed-width little-endian fields, so the file does not depend on ABI. */
@@ -150,6 +151,12 @@ dbcache_open(const char *dir, size_t mapsize, char **cause)
 		cause_set(cause, "out of memory");
 		return NULL;
 	}
+	/*
+	 * Entries are held to mapsize by eviction; the map itself gets a
+	 * quarter more, because LMDB needs free pages to delete anything.
+	 */
+	db->limit = mapsize;
+	mapsize += mapsize / 4 + (1 << 20);
 	rc = dbcache_try(db, mapsize);
 	if (rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PANIC ||
 	    rc == MDB_VERSION_MISMATCH) {
@@ -304,7 +311,8 @@ dbcache_evict(struct dbcache *db, time_t now)
 			if (dbcache_stored(&k, &v) == 0 ||
 			    (dbcache_valid(k.mv_data, &v, &exp) && exp <= now) ||
 			    (pass == 1 && dbcache_stored(&k, &v) <= cut)) {
-				mdb_cursor_del(cur, 0);
+				if ((rc = mdb_cursor_del(cur, 0)) != 0)
+					break;
 				dropped++;
 			} else if (pass == 0) {
 				if (n == cap) {
@@ -339,7 +347,9 @@ dbcache_write(struct dbcache *db, const unsigned char *key,
 {
 	MDB_txn		*txn;
 	MDB_val		 k = { 32, (void *)key }, v;
+	MDB_stat	 st;
 	unsigned char	*p;
+	size_t		 used;
 	int		 rc;
 
 	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
@@ -359,7 +369,17 @@ dbcache_write(struct dbcache *db, const unsigned char *key,
 		mdb_txn_abort(txn);
 		return MDB_PANIC;
 	}
-	return mdb_txn_commit(txn);
+	if ((rc = mdb_stat(txn, db->dbi, &st)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return rc;
+	used = (st.ms_branch_pages + st.ms_leaf_pages +
+	    st.ms_overflow_pages) * (size_t)st.ms_psize;
+	if (used > db->limit && (rc = dbcache_evict(db, now)) != 0)
+		log_debug("cache eviction: %s", mdb_strerror(rc));
+	return 0;
 }
 
 /*
@@ -371,11 +391,19 @@ dbcache_put(struct dbcache *db, const unsigned char *key,
     const unsigned char *data, size_t len, time_t expires, time_t now,
     char **cause)
 {
-	int	rc;
+	int	rc, tries;
 
+
+	/*
+	 * Pages an eviction frees become reusable only after a later
+	 * commit, so a full map may take a second round.
+	 */
 	rc = dbcache_write(db, key, data, len, expires, now);
-	if (rc == MDB_MAP_FULL && dbcache_evict(db, now) == 0)
+	for (tries = 0; rc == MDB_MAP_FULL && tries < 3; tries++) {
+		if ((rc = dbcache_evict(db, now)) != 0)
+			log_debug("cache eviction: %s", mdb_strerror(rc));
 		rc = dbcache_write(db, key, data, len, expires, now);
+	}
 	if (rc != 0) {
 		cause_set(cause, "cache write: %s", mdb_strerror(rc));
 		return -1;

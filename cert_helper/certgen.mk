@@ -33,3 +33,11 @@ tests_unit_test_forge_SOURCES = tests/unit/test_forge.c \
 	tests/unit/certgen_pki.c tests/unit/certgen_pki.h
 tests_unit_test_forge_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
 tests_unit_test_forge_LDADD = $(CERTGEN_UNIT_LIBS)
+
+# Integration cases (real Squid, real verifiers, a real browser).
+CERTGEN_CASES = \
+	tests/integration/cases/100-certgen-profile.sh
+if INTEGRATION
+TESTS += $(CERTGEN_CASES)
+endif
+EXTRA_DIST += $(CERTGEN_CASES)

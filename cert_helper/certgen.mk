@@ -37,7 +37,8 @@ tests_unit_test_forge_LDADD = $(CERTGEN_UNIT_LIBS)
 # Integration cases (real Squid, real verifiers, a real browser).
 CERTGEN_CASES = \
 	tests/integration/cases/100-certgen-profile.sh \
-	tests/integration/cases/101-certgen-squid-cache.sh
+	tests/integration/cases/101-certgen-squid-cache.sh \
+	tests/integration/cases/102-certgen-chromium.sh
 if INTEGRATION
 TESTS += $(CERTGEN_CASES)
 endif

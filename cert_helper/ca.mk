@@ -19,7 +19,8 @@ cert_helper_sslinspect_ca_LDADD = cert_helper/libca.la
 CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
 	tests/integration/cases/210-ca-crl-lifecycle.sh \
 	tests/integration/cases/220-ca-csr-install-errors.sh \
-	tests/integration/cases/230-ca-rotate-under-squid.sh
+	tests/integration/cases/230-ca-rotate-under-squid.sh \
+	tests/integration/cases/240-ca-crl-http.sh
 if INTEGRATION
 TESTS += $(CA_CASES)
 endif

@@ -69,24 +69,29 @@ tests_unit_test_crlserve_SOURCES = tests/unit/test_crlserve.c
 tests_unit_test_crlserve_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_crlserve_LDADD = $(SVC_UNIT_LIBS)
 
-# libFuzzer targets: ./configure --enable-fuzzers CC=clang
+# libFuzzer targets: ./configure --enable-fuzzers CC=clang. The code under
+# test is compiled into each target so that it is instrumented.
 if FUZZERS
 SVC_FUZZERS = tests/fuzz/fuzz_decode tests/fuzz/fuzz_multipart \
 	tests/fuzz/fuzz_policy
 noinst_PROGRAMS += $(SVC_FUZZERS)
-SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service
-tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c
-tests_fuzz_fuzz_decode_CFLAGS = $(SVC_FUZZ_CFLAGS)
+SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service \
+	-DSVC_TEMPLATEDIR='"/nonexistent"'
+tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c icap_service/decode.c
+tests_fuzz_fuzz_decode_CFLAGS = $(SVC_FUZZ_CFLAGS) $(ZLIB_CFLAGS) \
+	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
 tests_fuzz_fuzz_decode_LDFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_decode_LDADD = icap_service/libsvc.la
-tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c
+tests_fuzz_fuzz_decode_LDADD = $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
+tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c \
+	icap_service/multipart.c icap_service/form.c
 tests_fuzz_fuzz_multipart_CFLAGS = $(SVC_FUZZ_CFLAGS)
 tests_fuzz_fuzz_multipart_LDFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_multipart_LDADD = icap_service/libsvc.la
-tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c
-tests_fuzz_fuzz_policy_CFLAGS = $(SVC_FUZZ_CFLAGS)
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c icap_service/policy.c \
+	icap_service/hostlist.c icap_service/svcconf.c
+tests_fuzz_fuzz_policy_CFLAGS = $(SVC_FUZZ_CFLAGS) $(YAML_CFLAGS)
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_policy_LDADD = icap_service/libsvc.la
+tests_fuzz_fuzz_policy_LDADD = icap_service/libengines.la common/libcommon.la \
+	$(YAML_LIBS)
 endif
 
 # Integration cases (real Squid + c-icap + TLS origin), 300-399.
@@ -94,7 +99,9 @@ SVC_CASES = \
 	tests/integration/cases/300-module-loads.sh \
 	tests/integration/cases/310-block-download.sh \
 	tests/integration/cases/320-block-upload.sh \
-	tests/integration/cases/330-clean-identical.sh
+	tests/integration/cases/330-clean-identical.sh \
+	tests/integration/cases/340-crl-serve.sh \
+	tests/integration/cases/350-policy-reload.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

@@ -118,6 +118,9 @@ strv_free(struct strv *s)
 	s->n = 0;
 }
 
+static int perr(struct pctx *, const yaml_node_t *, const char *, ...)
+    PRINTF(3, 4);
+
 static int
 perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
 {

@@ -13,12 +13,15 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <c_icap/c-icap.h>
 #include <c_icap/body.h>
@@ -35,6 +38,7 @@
 
 #define SVC_NAME	"sslinspect"
 #define SVC_NDIRECTIVES	64
+#define POLICY_FILE_MAX	(16 * 1024 * 1024)
 /* Bodies up to this size are held whole: Squid buffers them in its pipe. */
 #define SVC_HOLD_MAX	(60 * 1024)
 
@@ -212,17 +216,89 @@ pol_swap(struct policy *p)
 	pol_put(old);
 }
 
+/*
+ * The last policy that loaded is copied to TmpDir, because c-icap unloads
+ * the module on reconfigure: a bad policy file then falls back to it.
+ */
+static char last_good[4096];
+
+static char *
+svc_read_file(const char *path, size_t *len)
+{
+	FILE *f;
+	char *buf;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if ((buf = malloc(POLICY_FILE_MAX + 1)) != NULL) {
+		*len = fread(buf, 1, POLICY_FILE_MAX + 1, f);
+		if (ferror(f) || *len > POLICY_FILE_MAX) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static void
+svc_save_last_good(const char *path)
+{
+	char *buf, tmp[4200];
+	size_t len;
+	FILE *f;
+	int fd;
+
+	if (last_good[0] == '\0' || (buf = svc_read_file(path, &len)) == NULL)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.new", last_good);
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0 &&
+	    (f = fdopen(fd, "w")) != NULL) {
+		if (fwrite(buf, 1, len, f) == len && fclose(f) == 0)
+			rename(tmp, last_good);
+		else
+			unlink(tmp);
+	} else if (fd >= 0)
+		close(fd);
+	free(buf);
+}
+
+static struct policy *
+svc_load_last_good(void)
+{
+	char *buf, *dir, name[4200], *cause = NULL;
+	struct policy *p = NULL;
+	size_t len;
+
+	if (last_good[0] == '\0' || (buf = svc_read_file(last_good, &len)) == NULL)
+		return NULL;
+	snprintf(name, sizeof name, "%s (last good copy)", conf.policy_file);
+	if ((dir = strdup(conf.policy_file)) != NULL)
+		p = policy_parse(buf, len, name, dirname(dir), &cause);
+	free(cause);
+	free(dir);
+	free(buf);
+	return p;
+}
+
 /* Load the configured policy; on failure the running one stays. 0 or -1. */
 static int
-svc_load_policy(void)
+svc_load_policy(bool startup)
 {
 	struct policy *p;
 	char *cause = NULL;
+	bool file = conf.policy_file != NULL && *conf.policy_file != '\0';
 
-	if (conf.policy_file == NULL || *conf.policy_file == '\0')
-		p = policy_default();
-	else
-		p = policy_load(conf.policy_file, &cause);
+	p = file ? policy_load(conf.policy_file, &cause) : policy_default();
+	if (p == NULL && startup && pol_cur == NULL && file &&
+	    (p = svc_load_last_good()) != NULL) {
+		ci_debug_printf(1, "sslinspect: policy not loaded, using the last "
+		    "good copy: %s\n", cause ? cause : "out of memory");
+		free(cause);
+		pol_swap(p);
+		return 0;
+	}
 	if (p == NULL) {
 		ci_debug_printf(1, "sslinspect: policy not loaded, %s: %s\n",
 		    pol_cur ? "keeping the running policy" : "service disabled",
@@ -231,8 +307,9 @@ svc_load_policy(void)
 		return -1;
 	}
 	ci_debug_printf(2, "sslinspect: policy %s loaded, %u rules\n",
-	    conf.policy_file && *conf.policy_file ? conf.policy_file : "(built-in)",
-	    policy_nrules(p));
+	    file ? conf.policy_file : "(built-in)", policy_nrules(p));
+	if (file)
+		svc_save_last_good(conf.policy_file);
 	pol_swap(p);
 	return 0;
 }
@@ -240,7 +317,7 @@ svc_load_policy(void)
 static void
 svc_cmd_reload(const char *name, int type, const char **argv)
 {
-	svc_load_policy();
+	svc_load_policy(false);
 }
 
 /* ---- service life cycle ----------------------------------------------- */
@@ -309,7 +386,10 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 		    conf.fail_open ? "pass (FailOpen on)" : "be blocked");
 		free(cause);
 	}
-	if (svc_load_policy() != 0 && pol_cur == NULL)
+	if (sc != NULL && sc->TMPDIR != NULL)
+		snprintf(last_good, sizeof last_good, "%s/sslinspect-policy.last-good",
+		    sc->TMPDIR);
+	if (svc_load_policy(true) != 0 && pol_cur == NULL)
 		return CI_ERROR;
 	return CI_OK;
 }

@@ -1,0 +1,76 @@
+# Policy reload under load: while clients download through Squid, a new
+# policy is loaded with "sslinspect:reload" (every c-icap process) and takes
+# effect without a failed request; a broken policy, on reload and on c-icap
+# reconfigure, is refused with file:line:column in the log and the running
+# policy stays.
+
+SI_ORIGIN_NAMES="www.origin.test other.origin.test"
+
+load_loop()
+{
+	local i code
+	for i in $(seq 1 40); do
+		code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html)") || code=ERR
+		echo "$code" >> "$T/tmp/load.$1"
+	done
+}
+
+case_main()
+{
+	local code p n
+	p=$T/etc/policy.yaml
+	printf 'version: 1\ndefault: { action: inspect }\n' > "$p"
+	chmod a+r "$p"
+	SI_CICAP_EXTRA="sslinspect.PolicyFile $p
+DebugLevel 2"
+	si_start_all
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+	head -c 30000 /dev/urandom | base64 > "$T/www/page.html"
+	chmod a+r "$T/www/page.html"
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html other.origin.test)")
+	si_assert_eq "$code" 200 "other host allowed at first"
+
+	local pids=""
+	for n in 1 2 3; do
+		load_loop $n &
+		pids="$pids $!"
+	done
+	sleep 1
+	cat > "$p.new" <<'YAML'
+version: 1
+rules:
+  - name: block-other
+    match: { host: [other.origin.test] }
+    action: block
+default: { action: inspect }
+YAML
+	chmod a+r "$p.new"
+	mv "$p.new" "$p"
+	si_icap_ctl "sslinspect:reload"
+	# shellcheck disable=SC2086
+	wait $pids
+	n=$(cat "$T"/tmp/load.* | grep -vc '^200$' || true)
+	si_assert_eq "$n" 0 "requests that failed during the reload"
+	si_assert_eq "$(cat "$T"/tmp/load.* | wc -l)" 120 "requests made under load"
+	sleep 0.5
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html other.origin.test)")
+	si_assert_eq "$code" 403 "new policy in effect"
+
+	printf 'version: 1\nrules:\n  - name: x\n    action: explode\n' > "$p"
+	si_icap_ctl "sslinspect:reload"
+	sleep 1
+	si_assert_match "$(cat "$T/log/icap-server.log")" \
+	    "policy.yaml:4:13: action must be .*keeping|keeping the running policy: .*policy.yaml:4:13" \
+	    "bad policy refused with its position"
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html other.origin.test)")
+	si_assert_eq "$code" 403 "running policy kept after a bad reload"
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html)")
+	si_assert_eq "$code" 200 "service still answers"
+
+	si_icap_ctl reconfigure
+	sleep 3
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html other.origin.test)")
+	si_assert_eq "$code" 403 "running policy kept after reconfigure with a bad policy"
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html)")
+	si_assert_eq "$code" 200 "service answers after reconfigure"
+}

@@ -20,7 +20,8 @@ CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
 	tests/integration/cases/210-ca-crl-lifecycle.sh \
 	tests/integration/cases/220-ca-csr-install-errors.sh \
 	tests/integration/cases/230-ca-rotate-under-squid.sh \
-	tests/integration/cases/240-ca-crl-http.sh
+	tests/integration/cases/240-ca-crl-http.sh \
+	tests/integration/cases/250-ca-certgen-revoke.sh
 if INTEGRATION
 TESTS += $(CA_CASES)
 endif

@@ -72,3 +72,36 @@ si_pki_org()
 	si_own proxy "$ca/squid-bundle.pem"
 	chmod 0600 "$ca/squid-bundle.pem"
 }
+
+# si_crl_start: nginx on 127.0.0.1:$CRL_PORT (set it with si_port first,
+# the CRL URL must be known before the CA exists) with the shipped CRL
+# publication snippet, serving $T/ca/crl.
+si_crl_start()
+{
+	local user=""
+	mkdir -p "$T/crlweb"
+	[ "$(id -u)" = 0 ] && user="user www-data;"
+	sed -e "s|^\tlisten 80;|\tlisten 127.0.0.1:$CRL_PORT;|" \
+	    -e '/listen \[::\]:80;/d' \
+	    -e "s|^\troot .*;|\troot $T/ca/crl;|" \
+	    -e "s|^\taccess_log .*;|\taccess_log $T/log/crl-access.log;|" \
+	    "$top_srcdir/dist/nginx/sslinspect-crl.conf" > "$T/crlweb/site.conf"
+	cat > "$T/crlweb/nginx.conf" <<NGX
+$user
+worker_processes 1;
+pid $T/run/crl-nginx.pid;
+error_log $T/log/crl-error.log warn;
+events { worker_connections 64; }
+http {
+	client_body_temp_path $T/crlweb/body;
+	proxy_temp_path $T/crlweb/proxy;
+	fastcgi_temp_path $T/crlweb/fastcgi;
+	uwsgi_temp_path $T/crlweb/uwsgi;
+	scgi_temp_path $T/crlweb/scgi;
+	include $T/crlweb/site.conf;
+}
+NGX
+	si_spawn crl-nginx "$NGINX" -e "$T/log/crl-error.log" -p "$T/crlweb" \
+	    -c "$T/crlweb/nginx.conf" -g 'daemon off;'
+	si_wait_port "$CRL_PORT" crl-nginx
+}

@@ -9,36 +9,6 @@ ca_tool()
 	"$top_builddir/cert_helper/sslinspect-ca" -d "$T/ca" "$@"
 }
 
-crl_nginx_start()
-{
-	local user=""
-	mkdir -p "$T/crlweb"
-	[ "$(id -u)" = 0 ] && user="user www-data;"
-	sed -e "s|^\tlisten 80;|\tlisten 127.0.0.1:$CRL_PORT;|" \
-	    -e '/listen \[::\]:80;/d' \
-	    -e "s|^\troot .*;|\troot $T/ca/crl;|" \
-	    -e "s|^\taccess_log .*;|\taccess_log $T/log/crl-access.log;|" \
-	    "$top_srcdir/dist/nginx/sslinspect-crl.conf" > "$T/crlweb/site.conf"
-	cat > "$T/crlweb/nginx.conf" <<NGX
-$user
-worker_processes 1;
-pid $T/run/crl-nginx.pid;
-error_log $T/log/crl-error.log warn;
-events { worker_connections 64; }
-http {
-	client_body_temp_path $T/crlweb/body;
-	proxy_temp_path $T/crlweb/proxy;
-	fastcgi_temp_path $T/crlweb/fastcgi;
-	uwsgi_temp_path $T/crlweb/uwsgi;
-	scgi_temp_path $T/crlweb/scgi;
-	include $T/crlweb/site.conf;
-}
-NGX
-	si_spawn crl-nginx "$NGINX" -e "$T/log/crl-error.log" -p "$T/crlweb" \
-	    -c "$T/crlweb/nginx.conf" -g 'daemon off;'
-	si_wait_port "$CRL_PORT" crl-nginx
-}
-
 case_main()
 {
 	local kid ikid hdr out n1 n2 path code
@@ -46,7 +16,7 @@ case_main()
 	si_port CRL_PORT	# the CRL URL must be known before the CA exists
 	ca_tool demo-init --crl-url "http://127.0.0.1:$CRL_PORT/{ca}.crl" >/dev/null &&
 	    ca_tool rotate >/dev/null || si_fail "setup"
-	crl_nginx_start
+	si_crl_start
 	kid=$(cat "$T/ca/current")
 	ikid=$(openssl x509 -in "$T/ca/intermediate.pem" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' :' | tr A-F a-f)
 

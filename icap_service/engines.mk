@@ -70,3 +70,11 @@ tests_bench_engines_bench_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_engines_bench_LDADD = icap_service/libengines.la \
 	common/libcommon.la $(ZLIB_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/engines.sh
+
+# ICAP throughput through c-icap: tests/bench/icap.sh drives icap_bench
+# against srv_echo and srv_sslinspect in one c-icap.
+check_PROGRAMS += tests/bench/icap_bench
+tests_bench_icap_bench_SOURCES = tests/bench/icap_bench.c
+tests_bench_icap_bench_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
+tests_bench_icap_bench_LDADD = $(CICAP_LIBS) -lpthread
+EXTRA_DIST += tests/bench/icap.sh

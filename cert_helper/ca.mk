@@ -11,7 +11,7 @@ cert_helper_libca_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS)
 sbin_PROGRAMS += cert_helper/sslinspect-ca
 cert_helper_sslinspect_ca_SOURCES = cert_helper/ca_main.c
 cert_helper_sslinspect_ca_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DCA_DEFAULT_DIR='"$(localstatedir)/lib/sslinspect/ca"' \
+	-DCA_DEFAULT_DIR='"$(CA_DIR)"' \
 	-DCA_DEFAULT_ISSUED='"$(localstatedir)/lib/sslinspect/certgen/issued.tsv"'
 cert_helper_sslinspect_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_sslinspect_ca_LDADD = cert_helper/libca.la
@@ -21,7 +21,8 @@ CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
 	tests/integration/cases/220-ca-csr-install-errors.sh \
 	tests/integration/cases/230-ca-rotate-under-squid.sh \
 	tests/integration/cases/240-ca-crl-http.sh \
-	tests/integration/cases/250-ca-certgen-revoke.sh
+	tests/integration/cases/250-ca-certgen-revoke.sh \
+	tests/integration/cases/260-ca-systemd-units.sh
 if INTEGRATION
 TESTS += $(CA_CASES)
 endif
@@ -33,3 +34,24 @@ tests_unit_test_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper
 tests_unit_test_ca_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_ca_LDADD = cert_helper/libca.la $(UNIT_LIBS)
 TESTS += tests/unit/test_ca
+
+# Installed data: systemd units for CRL refresh and rotation (the services
+# are rendered with the configured paths), the nginx CRL publication snippet
+# (an example: copy it into /etc/nginx/conf.d/ and set server_name), the
+# man page.
+CA_DIR = $(localstatedir)/lib/sslinspect/ca
+systemdsystemunit_DATA = dist/systemd/sslinspect-crl.service \
+	dist/systemd/sslinspect-rotate.service
+dist_systemdsystemunit_DATA = dist/systemd/sslinspect-crl.timer \
+	dist/systemd/sslinspect-rotate.timer
+CLEANFILES += dist/systemd/sslinspect-crl.service \
+	dist/systemd/sslinspect-rotate.service
+EXTRA_DIST += dist/systemd/sslinspect-crl.service.in \
+	dist/systemd/sslinspect-rotate.service.in
+sslinspectnginxdir = $(pkgdatadir)/nginx
+dist_sslinspectnginx_DATA = dist/nginx/sslinspect-crl.conf
+dist_man_MANS += doc/sslinspect-ca.8
+
+dist/systemd/%.service: $(top_srcdir)/dist/systemd/%.service.in
+	$(AM_V_GEN)$(MKDIR_P) dist/systemd && sed -e 's|%SBINDIR%|$(sbindir)|g' \
+	    -e 's|%CADIR%|$(CA_DIR)|g' < $< > $@.tmp && mv $@.tmp $@

@@ -212,41 +212,37 @@ certgen_key(struct certgen *cg, const struct signer *ca,
 	return ok ? 0 : -1;
 }
 
-/* The mimicked certificate, or NULL when absent or unparsable. */
-static X509 *
-certgen_mimic(const struct proto_req *req)
+/* Read the mimicked certificate into m; NULL when absent or unparsable. */
+static const struct mimic *
+certgen_mimic(const struct proto_req *req, struct mimic *m)
 {
-	BIO	*bio;
-	X509	*x = NULL;
-
 	if (req->mimic == NULL)
 		return NULL;
-	if ((bio = BIO_new_mem_buf(req->mimic, (int)req->mimic_len)) != NULL)
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (x == NULL) {
+	if (mimic_parse(req->mimic, req->mimic_len, m) == -1) {
 		log_debug("mimic certificate for %s does not parse; "
 		    "minting from the host alone", req->host);
 		ERR_clear_error();
+		return NULL;
 	}
-	return x;
+	return m;
 }
 
 /* Certificate PEM then key PEM, in a malloc'd buffer. 0 or -1. */
 static int
-certgen_pem(X509 *x, EVP_PKEY *key, unsigned char **data, size_t *len)
+certgen_pem(X509 *x, const struct leafkey *lk, unsigned char **data,
+    size_t *len)
 {
 	BIO	*bio;
 	BUF_MEM	*mem;
 	int	 rv = -1;
 
-	if ((bio = BIO_new(BIO_s_secmem())) == NULL)
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return -1;
-	if (PEM_write_bio_X509(bio, x) && PEM_write_bio_PrivateKey(bio, key,
-	    NULL, NULL, 0, NULL, NULL) && BIO_get_mem_ptr(bio, &mem) > 0 &&
-	    (*data = malloc(mem->length)) != NULL) {
+	if (PEM_write_bio_X509(bio, x) && BIO_get_mem_ptr(bio, &mem) > 0 &&
+	    (*data = malloc(mem->length + lk->pem_len)) != NULL) {
 		memcpy(*data, mem->data, mem->length);
-		*len = mem->length;
+		memcpy(*data + mem->length, lk->pem, lk->pem_len);
+		*len = mem->length + lk->pem_len;
 		rv = 0;
 	}
 	BIO_free(bio);
@@ -307,14 +303,17 @@ certgen_mint(struct certgen *cg, const struct signer *ca,
     struct forge_req *fr, const unsigned char *key, unsigned char **data,
     size_t *len, char **cause)
 {
-	X509	*x = NULL;
-	int	 rv = -1;
+	struct leafkey	*lk;
+	X509		*x = NULL;
+	int		 rv = -1;
 
-	if ((fr->leaf_key = keypool_take(cg->pool, cause)) == NULL)
-		goto out;
+	if ((lk = keypool_take(cg->pool, cause)) == NULL)
+		return -1;
+	fr->leaf_key = lk->key;
+	fr->leaf_pub = lk->pub;
 	if ((x = forge_leaf(&cg->prof, ca, fr, cause)) == NULL)
 		goto out;
-	if (certgen_pem(x, fr->leaf_key, data, len) == -1) {
+	if (certgen_pem(x, lk, data, len) == -1) {
 		cause_set(cause, "cannot encode certificate");
 		goto out;
 	}
@@ -325,8 +324,9 @@ certgen_mint(struct certgen *cg, const struct signer *ca,
 	rv = 0;
 out:
 	X509_free(x);
-	EVP_PKEY_free(fr->leaf_key);
+	leafkey_free(lk);
 	fr->leaf_key = NULL;
+	fr->leaf_pub = NULL;
 	return rv;
 }
 
@@ -367,6 +367,7 @@ certgen_answer(struct certgen *cg, const struct proto_req *req,
 	unsigned char		 key[32];
 	char			 host[CERTGEN_HOST_MAX + 1];
 	struct forge_req	 fr;
+	struct mimic		 m;
 	int			 rv;
 
 	memset(&fr, 0, sizeof fr);
@@ -400,9 +401,10 @@ certgen_answer(struct certgen *cg, const struct proto_req *req,
 	fr.valid_after = req->valid_after;
 	fr.valid_before = req->valid_before;
 	fr.mimic_sans = !req->set_cn;
-	fr.mimic = certgen_mimic(req);
+	memset(&m, 0, sizeof m);
+	fr.mimic = certgen_mimic(req, &m);
 	rv = certgen_mint(cg, ca, &fr, key, data, len, cause);
-	X509_free(fr.mimic);
+	GENERAL_NAMES_free(m.sans);
 	return rv;
 }
 

@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "attrib.h"
 
@@ -108,6 +109,13 @@ int		 sigcache_load(struct signer *, const char *, size_t,
 		    const char *, size_t, char **) NONNULL(1, 2, 4);
 void		 sigcache_clear(struct signer *);
 
+/* mimic.c: what is read from the origin certificate. */
+struct mimic {
+	time_t		 not_after;
+	GENERAL_NAMES	*sans;		/* NULL when it has none */
+};
+int		 mimic_parse(const char *, size_t, struct mimic *) NONNULL(1, 3);
+
 /* forge.c: the minted-certificate profile (an allowlist). */
 #define FORGE_SAN_MAX		100
 #define FORGE_URL_MAX		8
@@ -126,8 +134,9 @@ struct forge_req {
 	int		 valid_before;
 	int		 mimic_sans;	/* take SANs from the mimic cert */
 	const EVP_MD	*md;		/* NULL for EdDSA signers */
-	X509		*mimic;		/* may be NULL */
+	const struct mimic *mimic;	/* may be NULL */
 	EVP_PKEY	*leaf_key;
+	X509_PUBKEY	*leaf_pub;	/* may be NULL: encoded here */
 	time_t		 now;
 };
 int		 forge_md(EVP_PKEY *, const char *, const EVP_MD **, char **)
@@ -145,9 +154,17 @@ enum keypool_type {
 	KEYPOOL_RSA_2048,
 	KEYPOOL_RSA_3072
 };
+struct leafkey {
+	EVP_PKEY	*key;
+	X509_PUBKEY	*pub;		/* encoded SubjectPublicKeyInfo */
+	char		*pem;		/* PKCS#8 PEM of the private key */
+	size_t		 pem_len;
+};
 struct keypool;
 struct keypool	*keypool_new(enum keypool_type, size_t, char **);
-EVP_PKEY	*keypool_take(struct keypool *, char **) NONNULL(1);
+struct leafkey	*keypool_take(struct keypool *, char **) NONNULL(1);
+struct leafkey	*leafkey_new(enum keypool_type);
+void		 leafkey_free(struct leafkey *);
 void		 keypool_free(struct keypool *);
 EVP_PKEY	*keypool_generate(enum keypool_type);
 

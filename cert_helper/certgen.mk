@@ -5,7 +5,7 @@ noinst_LTLIBRARIES += cert_helper/libcertgen.la
 cert_helper_libcertgen_la_SOURCES = cert_helper/certgen.h \
 	cert_helper/certgen.c cert_helper/dbcache.c cert_helper/forge.c \
 	cert_helper/hostname.c cert_helper/keypool.c cert_helper/lcache.c \
-	cert_helper/log.c cert_helper/opts.c cert_helper/proto.c \
+	cert_helper/log.c cert_helper/mimic.c cert_helper/opts.c cert_helper/proto.c \
 	cert_helper/sigcache.c
 cert_helper_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"'
@@ -43,3 +43,12 @@ if INTEGRATION
 TESTS += $(CERTGEN_CASES)
 endif
 EXTRA_DIST += $(CERTGEN_CASES)
+
+# Benchmark driver (tests/bench/certgen.sh runs it against Squid's helper).
+check_PROGRAMS += tests/bench/certgen_bench
+tests_bench_certgen_bench_SOURCES = tests/bench/certgen_bench.c \
+	tests/unit/certgen_pki.c tests/unit/certgen_pki.h
+tests_bench_certgen_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+	-I$(top_srcdir)/tests/unit
+tests_bench_certgen_bench_LDADD = $(OPENSSL_LIBS)
+EXTRA_DIST += tests/bench/certgen.sh

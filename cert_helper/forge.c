@@ -183,17 +183,15 @@ forge_add_name(GENERAL_NAMES *names, GENERAL_NAME *g)
  * (email, URI, directory names, other names) is dropped.
  */
 static int
-forge_mimic_sans(GENERAL_NAMES *names, X509 *mimic)
+forge_mimic_sans(GENERAL_NAMES *names, const GENERAL_NAMES *src)
 {
-	GENERAL_NAMES		*src;
 	const GENERAL_NAME	*g;
 	const ASN1_STRING	*s;
 	char			 host[CERTGEN_HOST_MAX + 1];
 	enum hostname_kind	 kind;
 	int			 i, rv = 0;
 
-	src = X509_get_ext_d2i(mimic, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; src != NULL && i < sk_GENERAL_NAME_num(src); i++) {
+	for (i = 0; i < sk_GENERAL_NAME_num(src); i++) {
 		if (sk_GENERAL_NAME_num(names) >= FORGE_SAN_MAX)
 			break;
 		g = sk_GENERAL_NAME_value(src, i);
@@ -211,8 +209,6 @@ forge_mimic_sans(GENERAL_NAMES *names, X509 *mimic)
 		if (rv == -1)
 			break;
 	}
-	GENERAL_NAMES_free(src);
-	ERR_clear_error();
 	return rv;
 }
 
@@ -227,8 +223,8 @@ forge_san(X509 *x, const struct forge_req *req, int critical)
 		return -1;
 	if (forge_add_name(names, forge_gen_host(req->host, req->kind)) == -1)
 		goto out;
-	if (req->mimic != NULL && req->mimic_sans &&
-	    forge_mimic_sans(names, req->mimic) == -1)
+	if (req->mimic != NULL && req->mimic->sans != NULL && req->mimic_sans &&
+	    forge_mimic_sans(names, req->mimic->sans) == -1)
 		goto out;
 	if (X509_add1_ext_i2d(x, NID_subject_alt_name, names, critical,
 	    X509V3_ADD_DEFAULT) != 1)
@@ -427,17 +423,15 @@ static int
 forge_validity(X509 *x, const struct forge_profile *prof,
     const struct signer *ca, const struct forge_req *req)
 {
-	time_t	nb, na, oa;
+	time_t	nb, na;
 
 	nb = req->now - FORGE_SKEW;
 	if (req->valid_before || nb < ca->not_before)
 		nb = ca->not_before;
 	na = req->now + (time_t)prof->max_days * 86400;
-	if (req->mimic != NULL && !req->valid_after) {
-		oa = forge_time(X509_get0_notAfter(req->mimic));
-		if (oa != (time_t)-1 && oa < na)
-			na = oa;
-	}
+	if (req->mimic != NULL && !req->valid_after &&
+	    req->mimic->not_after < na)
+		na = req->mimic->not_after;
 	if (ca->not_after < na)
 		na = ca->not_after;
 	if (na <= nb)
@@ -468,6 +462,40 @@ forge_names(X509 *x, const struct signer *ca, const struct forge_req *req)
 }
 
 /*
+ * The leaf's SubjectPublicKeyInfo. With a pre-encoded key (the key pool)
+ * its parts are copied, which skips OpenSSL 3.0's slow key encoder.
+ */
+static int
+forge_pubkey(X509 *x, const struct forge_req *req)
+{
+	ASN1_OBJECT		*alg, *ptype_obj = NULL;
+	const unsigned char	*pk;
+	unsigned char		*bits;
+	X509_ALGOR		*pa;
+	const void		*pval;
+	int			 pklen, ptype;
+
+	if (req->leaf_pub == NULL)
+		return X509_set_pubkey(x, req->leaf_key) ? 0 : -1;
+	if (!X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, req->leaf_pub))
+		return -1;
+	X509_ALGOR_get0(NULL, &ptype, &pval, pa);
+	if (ptype == V_ASN1_OBJECT) {
+		if ((ptype_obj = OBJ_dup(pval)) == NULL)
+			return -1;
+	} else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
+		return X509_set_pubkey(x, req->leaf_key) ? 0 : -1;
+	if ((bits = OPENSSL_memdup(pk, (size_t)pklen)) == NULL ||
+	    !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_dup(alg),
+	    ptype, ptype_obj, bits, pklen)) {
+		ASN1_OBJECT_free(ptype_obj);
+		OPENSSL_free(bits);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Mint a leaf for req, signed by ca (or by the leaf key itself for
  * signSelf). The caller owns the result (X509_free). NULL with a cause.
  */
@@ -484,7 +512,7 @@ forge_leaf(const struct forge_profile *prof, const struct signer *ca,
 	if (!X509_set_version(x, X509_VERSION_3) || forge_serial(x) == -1 ||
 	    forge_names(x, ca, req) == -1 ||
 	    forge_validity(x, prof, ca, req) == -1 ||
-	    !X509_set_pubkey(x, req->leaf_key) ||
+	    forge_pubkey(x, req) == -1 ||
 	    forge_constraints(x) == -1 ||
 	    forge_key_usage(x, req->leaf_key) == -1 ||
 	    forge_key_ids(x, ca, self) == -1 ||

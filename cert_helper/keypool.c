@@ -8,16 +8,24 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "cause.h"
 #include "certgen.h"
 
 struct keypool {
 	enum keypool_type	 type;
-	EVP_PKEY		**keys;
+	struct leafkey		**keys;
 	size_t			 cap;
 	size_t			 n;
 	int			 stop;
@@ -49,12 +57,91 @@ keypool_generate(enum keypool_type type)
 	return k;
 }
 
+/*
+ * The SubjectPublicKeyInfo of k. For EC keys it is assembled from the
+ * encoded point, which is much cheaper than OpenSSL 3.0's key encoder.
+ */
+static X509_PUBKEY *
+keypool_pubkey(EVP_PKEY *k)
+{
+	X509_PUBKEY	*pub = NULL;
+	unsigned char	 pt[256], *bits;
+	size_t		 ptlen;
+
+	if (!EVP_PKEY_is_a(k, "EC") || !EVP_PKEY_get_octet_string_param(k,
+	    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt, &ptlen)) {
+		if ((pub = X509_PUBKEY_new()) != NULL &&
+		    !X509_PUBKEY_set(&pub, k)) {
+			X509_PUBKEY_free(pub);
+			pub = NULL;
+		}
+		return pub;
+	}
+	if ((pub = X509_PUBKEY_new()) == NULL ||
+	    (bits = OPENSSL_memdup(pt, ptlen)) == NULL)
+		goto fail;
+	if (!X509_PUBKEY_set0_param(pub, OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+	    V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), bits,
+	    (int)ptlen)) {
+		OPENSSL_free(bits);
+		goto fail;
+	}
+	return pub;
+fail:
+	X509_PUBKEY_free(pub);
+	return NULL;
+}
+
+/*
+ * A leaf key with what a certificate and a reply need from it, encoded
+ * ahead of time: OpenSSL 3.0 spends most of a mint encoding keys, and the
+ * filler thread does that on the other core. NULL on failure.
+ */
+struct leafkey *
+leafkey_new(enum keypool_type type)
+{
+	struct leafkey	*lk;
+	BIO		*bio = NULL;
+	BUF_MEM		*mem;
+
+	if ((lk = calloc(1, sizeof *lk)) == NULL)
+		return NULL;
+	if ((lk->key = keypool_generate(type)) == NULL ||
+	    (lk->pub = keypool_pubkey(lk->key)) == NULL ||
+	    (bio = BIO_new(BIO_s_secmem())) == NULL ||
+	    !PEM_write_bio_PrivateKey(bio, lk->key, NULL, NULL, 0, NULL,
+	    NULL) || BIO_get_mem_ptr(bio, &mem) <= 0 ||
+	    (lk->pem = malloc(mem->length)) == NULL) {
+		BIO_free(bio);
+		leafkey_free(lk);
+		ERR_clear_error();
+		return NULL;
+	}
+	memcpy(lk->pem, mem->data, mem->length);
+	lk->pem_len = mem->length;
+	BIO_free(bio);
+	return lk;
+}
+
+/* Free a leaf key, wiping its PEM. */
+void
+leafkey_free(struct leafkey *lk)
+{
+	if (lk == NULL)
+		return;
+	EVP_PKEY_free(lk->key);
+	X509_PUBKEY_free(lk->pub);
+	if (lk->pem != NULL)
+		OPENSSL_clear_free(lk->pem, lk->pem_len);
+	free(lk);
+}
+
 /* The filler thread: generate until the pool is full, then wait. */
 static void *
 keypool_main(void *arg)
 {
 	struct keypool	*kp = arg;
-	EVP_PKEY	*k;
+	struct leafkey	*k;
 
 	pthread_mutex_lock(&kp->mtx);
 	while (!kp->stop) {
@@ -63,14 +150,14 @@ keypool_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&kp->mtx);
-		k = keypool_generate(kp->type);
+		k = leafkey_new(kp->type);
 		pthread_mutex_lock(&kp->mtx);
 		if (k == NULL)
 			break;
 		if (kp->n < kp->cap && !kp->stop)
 			kp->keys[kp->n++] = k;
 		else
-			EVP_PKEY_free(k);
+			leafkey_free(k);
 	}
 	pthread_mutex_unlock(&kp->mtx);
 	return NULL;
@@ -105,20 +192,20 @@ keypool_new(enum keypool_type type, size_t size, char **cause)
 }
 
 /*
- * A fresh key for one certificate; the caller owns it. Taken from the pool
+ * A fresh key for one certificate; the caller owns it (leafkey_free). Taken from the pool
  * when it has one, generated here otherwise. NULL with a cause.
  */
-EVP_PKEY *
+struct leafkey *
 keypool_take(struct keypool *kp, char **cause)
 {
-	EVP_PKEY	*k = NULL;
+	struct leafkey	*k = NULL;
 
 	pthread_mutex_lock(&kp->mtx);
 	if (kp->n > 0)
 		k = kp->keys[--kp->n];
 	pthread_cond_signal(&kp->cv);
 	pthread_mutex_unlock(&kp->mtx);
-	if (k == NULL && (k = keypool_generate(kp->type)) == NULL)
+	if (k == NULL && (k = leafkey_new(kp->type)) == NULL)
 		cause_set(cause, "leaf key generation failed");
 	return k;
 }
@@ -137,7 +224,7 @@ keypool_free(struct keypool *kp)
 	if (kp->running)
 		pthread_join(kp->thr, NULL);
 	for (i = 0; i < kp->n; i++)
-		EVP_PKEY_free(kp->keys[i]);
+		leafkey_free(kp->keys[i]);
 	pthread_mutex_destroy(&kp->mtx);
 	pthread_cond_destroy(&kp->cv);
 	free(kp->keys);

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Benchmark sslinspect-certgen against Squid's security_file_certgen in one
+# run, with identical Squid-shaped requests (signing CA cert + key, a
+# distinct origin certificate per host): cold mints/s, cache hits/s, hit
+# latency, and the ratios. Not a test: it prints figures.
+#
+#   tests/bench/certgen.sh [BUILDDIR]     (default: the current directory)
+#
+# BENCH_COLD / BENCH_HITS: request counts for our helper (the stock helper
+# gets a tenth, it is that much slower); STOCK=path overrides Squid's helper.
+set -eu
+b=$(cd "${1:-.}" && pwd)
+stock=${STOCK:-/usr/lib/squid/security_file_certgen}
+cold=${BENCH_COLD:-3000}
+hits=${BENCH_HITS:-30000}
+scold=$((cold / 10))
+shits=$((hits / 30))
+[ "$scold" -le 900 ] || scold=900	# -M 4MB holds about 1000 entries
+make -C "$b" -s cert_helper/sslinspect-certgen tests/bench/certgen_bench >/dev/null
+d=$(mktemp -d "${TMPDIR:-/tmp}/certgen-bench.XXXXXX")
+trap 'rm -rf "$d"' EXIT INT TERM
+"$stock" -c -s "$d/ssl_db" -M 4MB >/dev/null
+ours=$("$b/tests/bench/certgen_bench" sslinspect-certgen "$cold" "$hits" -- \
+    "$b/cert_helper/sslinspect-certgen" --cache-dir "$d/ours" \
+    --crl-url 'http://crl.example/{ca}.crl')
+theirs=$("$b/tests/bench/certgen_bench" security_file_certgen "$scold" "$shits" -- \
+    "$stock" -s "$d/ssl_db" -M 4MB)
+echo "$ours"
+echo "$theirs"
+printf '%s\n%s\n' "$ours" "$theirs" | awk '
+	{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[NR, kv[1]] = kv[2] } }
+	END {
+		printf "ratio cold=%.1fx hits=%.1fx hit_p99: %.3f ms vs %.3f ms\n",
+		    v[1, "cold_per_s"] / v[2, "cold_per_s"],
+		    v[1, "hits_per_s"] / v[2, "hits_per_s"],
+		    v[1, "hit_p99_ms"], v[2, "hit_p99_ms"]
+	}'

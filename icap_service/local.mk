@@ -101,7 +101,8 @@ SVC_CASES = \
 	tests/integration/cases/320-block-upload.sh \
 	tests/integration/cases/330-clean-identical.sh \
 	tests/integration/cases/340-crl-serve.sh \
-	tests/integration/cases/350-policy-reload.sh
+	tests/integration/cases/350-policy-reload.sh \
+	tests/integration/cases/360-hostile-bodies.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

@@ -701,14 +701,15 @@ svc_preview(char *data, int len, ci_request_t *req)
 		}
 		if (svc_start_scan(d, data, len, ci_req_hasalldata(req)) != 0)
 			return CI_ERROR;
-		if (!ci_req_hasalldata(req) && !ci_req_allow204(req) &&
+		if (d->dir == ENGINE_DOWNLOAD && !ci_req_hasalldata(req) &&
+		    !ci_req_allow204(req) &&
 		    !(d->clen > 0 && d->clen <= SVC_HOLD_MAX)) {
 			/*
-			 * Squid 5 stops reading a body larger than its 64 KiB
-			 * pipe until the ICAP response has begun (and offers
-			 * no 204 for it). Start the response with the HTTP
-			 * headers only; the body stays held in the locked
-			 * file until the verdict.
+			 * Squid 5 stops reading a response body larger than
+			 * its 64 KiB pipe from the origin until the ICAP
+			 * response has begun (uploads are not affected).
+			 * Start the response with the HTTP headers only; the
+			 * body stays held in the locked file until the verdict.
 			 */
 			d->early = true;
 			ci_req_unlock_data(req);

@@ -1,7 +1,10 @@
 # Downloads through real Squid (ssl-bump) + c-icap + TLS origin: a host a
 # policy rule blocks gets the HTML block page (403, reason, rule, URL, user,
 # time, incident id) or, for API clients, the JSON one; the EICAR test file
-# is blocked by content; both are in the audit log; clean files pass.
+# is blocked by content; both are in the audit log; clean files pass. A
+# 2 MB zip with EICAR as its last entry (too large for Squid to wait for
+# the verdict before the response starts) is aborted after the headers:
+# the client gets none of its bytes.
 
 SI_ORIGIN_NAMES="www.origin.test blocked.origin.test"
 
@@ -52,6 +55,21 @@ sslinspect.AuditLog $T/log/audit.log"
 	si_assert_nomatch "$(cat "$T/tmp/eicar.got")" "EICAR-STANDARD" "EICAR body not released"
 	si_assert_match "$(cat "$T/tmp/eicar.got")" "This transfer was blocked" "EICAR block page"
 
+	python3 - "$T/www/big.zip" "$T/www/eicar.com" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_STORED) as z:
+    z.writestr("random.bin", os.urandom(2000000))
+    z.write(sys.argv[2], "eicar.com")
+PY
+	chmod a+r "$T/www/big.zip"
+	if si_curl -o "$T/tmp/big.got" "$(si_url /big.zip)" 2>/dev/null; then
+		si_fail "infected 2 MB zip downloaded completely"
+	fi
+	si_assert_nomatch "$(cat "$T/tmp/big.got" 2>/dev/null | tr -d '\0')" "EICAR-STANDARD" \
+	    "infected zip body not released"
+	[ "$(stat -c %s "$T/tmp/big.got" 2>/dev/null || echo 0)" -lt 100000 ] ||
+	    si_fail "infected zip: body bytes were released"
+
 	sleep 0.5
 	out=$(cat "$T/log/audit.log")
 	si_assert_match "$out" '"host":"blocked.origin.test".*"verdict":"block","rule":"no-blocked-host"' \
@@ -61,4 +79,6 @@ sslinspect.AuditLog $T/log/audit.log"
 	si_assert_match "$out" '"path":"/hello.txt","direction":"download","verdict":"allow"' \
 	    "clean download audited"
 	si_assert_match "$out" '"client_ip":"127.0.0.1"' "client IP from Squid"
+	si_assert_match "$out" '"path":"/big.zip","direction":"download","verdict":"block",.*transfer aborted' \
+	    "infected zip block audited"
 }

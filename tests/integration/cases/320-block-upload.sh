@@ -1,7 +1,9 @@
 # Uploads (REQMOD) through real Squid + c-icap + TLS origin: a card number
 # in a multipart file part, in a urlencoded form and in a JSON body is
 # blocked with the 403 page before anything reaches the origin; a clean
-# upload and an upload of the same bytes to an allowed host go through.
+# upload and an upload of the same bytes to an allowed host go through. A
+# 4 MB upload with the card number at its very end gets the block page too,
+# and nothing of it reaches the origin.
 
 SI_ORIGIN_NAMES="www.origin.test partner.origin.test"
 
@@ -44,4 +46,13 @@ YAML
 	sleep 0.5
 	n=$(grep -c 'POST /upload' "$T/log/origin-access.log" || true)
 	si_assert_eq "$n" 2 "only the two allowed uploads reached the origin"
+
+	{ head -c 3000000 /dev/urandom | base64; cat "$T/tmp/card.txt"; } > "$T/tmp/big.txt"
+	code=$(si_curl -o "$T/tmp/up4" -w '%{http_code}' -H 'Content-Type: text/plain' \
+	    --data-binary @"$T/tmp/big.txt" "$(si_url /upload)")
+	si_assert_eq "$code" 403 "big card upload status"
+	si_assert_match "$(cat "$T/tmp/up4")" "This transfer was blocked" "big upload block page"
+	sleep 0.5
+	n=$(grep -c 'POST /upload' "$T/log/origin-access.log" || true)
+	si_assert_eq "$n" 2 "the big card upload never reached the origin"
 }

@@ -273,6 +273,22 @@ ca_revoke_issued_cb(const struct issued_rec *rec, void *arg)
 	    rec->host);
 }
 
+/* Is kid the issuing CA named by DIR/current? */
+static int
+ca_revoke_is_current(struct ca_store *st, const char *kid)
+{
+	char	*p, *buf = NULL;
+	size_t	 len, n = strlen(kid);
+	int	 yes = 0;
+
+	if ((p = ca_store_path(st, "current")) != NULL &&
+	    ca_store_read(p, &buf, &len, NULL) == 0)
+		yes = len > n && strncmp(buf, kid, n) == 0 && buf[n] == '\n';
+	free(buf);
+	free(p);
+	return yes;
+}
+
 /* --issuing-ca KEYID: the issuing CA goes on the intermediate's CRL. */
 static int
 ca_revoke_issuing(struct ca_store *st, struct ca_revoke_run *run,
@@ -309,6 +325,9 @@ ca_revoke_issuing(struct ca_store *st, struct ca_revoke_run *run,
 	}
 	rv = ca_revoke_add(run, ikid, serial,
 	    (int64_t)ca_x509_not_after(x), "issuing-ca");
+	if (rv == 0 && ca_revoke_is_current(st, kid))
+		fprintf(stderr, "sslinspect-ca: warning: %s is the issuing CA in "
+		    "squid-bundle.pem; run rotate now\n", kid);
 out:
 	X509_free(inter);
 	X509_free(x);

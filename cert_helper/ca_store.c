@@ -105,6 +105,8 @@ ca_store_open(struct ca_store *st, const char *dir, int create, char **cause)
 	if ((path = ca_store_path(st, ".lock")) == NULL)
 		goto out;
 	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lockfd == -1 && errno == EACCES)	/* status as non-root */
+		st->lockfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (st->lockfd == -1) {
 		cause_set(cause, "%s: %s", errno == ENOENT ? dir : path,
 		    strerror(errno));

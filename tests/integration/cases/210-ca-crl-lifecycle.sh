@@ -90,8 +90,10 @@ case_main()
 	si_assert_match "$out" "revoked 0 certificate\(s\), 1 already revoked" "revoking twice is idempotent"
 
 	# The issuing CA itself, on the intermediate's CRL.
-	ca_tool revoke --issuing-ca "$kid" --reason cACompromise >/dev/null ||
+	out=$(ca_tool revoke --issuing-ca "$kid" --reason cACompromise 2>&1 >/dev/null) ||
 	    si_fail "revoke --issuing-ca failed"
+	si_assert_match "$out" "warning: $kid is the issuing CA in squid-bundle.pem; run rotate now" \
+	    "revoking the current issuing CA asks for a rotation"
 	openssl crl -in "$T/ca/crl/$ikid.pem" -noout -verify \
 	    -CAfile "$T/ca/intermediate.pem" 2>&1 | grep -q 'verify OK' ||
 	    si_fail "the intermediate's CRL does not verify"

@@ -15,7 +15,8 @@
 #include "engine.h"
 
 static struct engine_set	*set;
-static char			 dictdir[] = "/tmp/test_dlp.XXXXXX";
+static char			 top[] = "/tmp/test_dlp.XXXXXX";
+static char			 dictdir[128];
 
 static void
 write_dict(const char *name, const char *text)
@@ -30,12 +31,31 @@ write_dict(const char *name, const char *text)
 	fclose(f);
 }
 
+/* Once, in the parent, so a failed test leaves nothing behind. */
+static void
+setup_top(void)
+{
+	if (mkdtemp(top) == NULL)
+		abort();
+}
+
+static void
+teardown_top(void)
+{
+	char	cmd[400];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", top);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", top);
+}
+
 static void
 setup(void)
 {
 	struct engine_config	 cfg;
 	char			*cause = NULL;
 
+	snprintf(dictdir, sizeof dictdir, "%s/d.XXXXXX", top);
 	ck_assert_ptr_nonnull(mkdtemp(dictdir));
 	write_dict("codenames.dict", "severity 3\nthreshold 2\n"
 	    "keyword project bluebird\nkeyword-cs NIGHTJAR\n");
@@ -63,7 +83,6 @@ teardown(void)
 	snprintf(path, sizeof path, "%s/notes.txt", dictdir);
 	unlink(path);
 	rmdir(dictdir);
-	strcpy(dictdir, "/tmp/test_dlp.XXXXXX");
 }
 
 static struct engine_result
@@ -278,6 +297,7 @@ dlp_suite(void)
 	Suite	*s = suite_create("dlp");
 	TCase	*tc = tcase_create("dlp");
 
+	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, case_any_chunking, 0,
 	    (int)(sizeof cases / sizeof cases[0]));

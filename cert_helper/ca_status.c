@@ -95,8 +95,10 @@ ca_status_collect(struct ca_store *st, struct ca_status_run *run,
 	if ((dir = ca_store_path(st, "issuing")) == NULL)
 		return -1;
 	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			cause_set(cause, "%s: %s", dir, strerror(errno));
 		free(dir);
-		return 0;
+		return errno == ENOENT ? 0 : -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		n = strlen(de->d_name);

@@ -104,7 +104,7 @@ ca_store_open(struct ca_store *st, const char *dir, int create, char **cause)
 		goto out;
 	if ((path = ca_store_path(st, ".lock")) == NULL)
 		goto out;
-	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (st->lockfd == -1 && errno == EACCES)	/* status as non-root */
 		st->lockfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (st->lockfd == -1) {

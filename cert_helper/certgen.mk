@@ -19,10 +19,15 @@ cert_helper_sslinspect_certgen_SOURCES = cert_helper/main.c
 cert_helper_sslinspect_certgen_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_sslinspect_certgen_LDADD = cert_helper/libcertgen.la
 
+certgenconfdir = $(sysconfdir)/sslinspect
+dist_certgenconf_DATA = cert_helper/certgen.conf
+dist_man_MANS += doc/sslinspect-certgen.8
+
 # Unit tests (Check), each linked with the convenience library.
 CERTGEN_UNIT_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/cert_helper
 CERTGEN_UNIT_LIBS = cert_helper/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS)
-CERTGEN_UNIT_TESTS = tests/unit/test_proto tests/unit/test_forge
+CERTGEN_UNIT_TESTS = tests/unit/test_proto tests/unit/test_forge \
+	tests/unit/test_opts
 check_PROGRAMS += $(CERTGEN_UNIT_TESTS)
 TESTS += $(CERTGEN_UNIT_TESTS)
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c \
@@ -33,6 +38,10 @@ tests_unit_test_forge_SOURCES = tests/unit/test_forge.c \
 	tests/unit/certgen_pki.c tests/unit/certgen_pki.h
 tests_unit_test_forge_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
 tests_unit_test_forge_LDADD = $(CERTGEN_UNIT_LIBS)
+
+tests_unit_test_opts_SOURCES = tests/unit/test_opts.c
+tests_unit_test_opts_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
+tests_unit_test_opts_LDADD = $(CERTGEN_UNIT_LIBS)
 
 # Integration cases (real Squid, real verifiers, a real browser).
 CERTGEN_CASES = \

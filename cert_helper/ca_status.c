@@ -91,14 +91,16 @@ ca_status_collect(struct ca_store *st, struct ca_status_run *run,
 	X509			*x;
 	char			*dir, *p;
 	size_t			 n;
+	int			 missing;
 
 	if ((dir = ca_store_path(st, "issuing")) == NULL)
 		return -1;
 	if ((d = opendir(dir)) == NULL) {
-		if (errno != ENOENT)
+		missing = errno == ENOENT;
+		if (!missing)
 			cause_set(cause, "%s: %s", dir, strerror(errno));
 		free(dir);
-		return errno == ENOENT ? 0 : -1;
+		return missing ? 0 : -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		n = strlen(de->d_name);

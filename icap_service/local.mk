@@ -97,6 +97,7 @@ endif
 # Integration cases (real Squid + c-icap + TLS origin), 300-399.
 SVC_CASES = \
 	tests/integration/cases/300-module-loads.sh \
+	tests/integration/cases/305-policy-cli.sh \
 	tests/integration/cases/310-block-download.sh \
 	tests/integration/cases/320-block-upload.sh \
 	tests/integration/cases/330-clean-identical.sh \

@@ -1,6 +1,8 @@
 /* Unit tests for the sslinspect.* directive table (svcconf.c). */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "svc_test.h"
 
 START_TEST(table_walk)
@@ -82,6 +84,29 @@ START_TEST(sizes)
 }
 END_TEST
 
+/* Every directive of the table is documented in srv_sslinspect(5). */
+START_TEST(documented)
+{
+	const struct svcconf_entry *e;
+	const char *top = getenv("top_srcdir");
+	char path[4096], want[128], *man;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/doc/srv_sslinspect.5", top ? top : "..");
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s", path);
+	man = calloc(1, 1 << 20);
+	n = fread(man, 1, (1 << 20) - 1, f);
+	fclose(f);
+	ck_assert_uint_gt(n, 0);
+	for (e = svcconf_table; e->name != NULL; e++) {
+		snprintf(want, sizeof want, ".BI sslinspect.%s ", e->name);
+		ck_assert_msg(strstr(man, want) != NULL, "%s not in %s", e->name, path);
+	}
+	free(man);
+}
+END_TEST
+
 static Suite *
 svcconf_suite(void)
 {
@@ -92,6 +117,7 @@ svcconf_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, sizes);
+	tcase_add_test(tc, documented);
 	suite_add_tcase(s, tc);
 	return s;
 }

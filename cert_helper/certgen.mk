@@ -61,3 +61,17 @@ tests_bench_certgen_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/tests/unit
 tests_bench_certgen_bench_LDADD = $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/certgen.sh
+
+# libFuzzer target for the protocol parser: ./configure --enable-fuzzers
+# CC=clang. The parsing code is compiled into the target so that it is
+# instrumented; tests/fuzz/corpus/proto holds a captured-shape request.
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_proto
+tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c cert_helper/proto.c \
+	cert_helper/hostname.c cert_helper/mimic.c cert_helper/forge.c
+tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS) \
+	-I$(top_srcdir)/cert_helper
+tests_fuzz_fuzz_proto_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_proto_LDADD = common/libcommon.la $(OPENSSL_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz_proto.c tests/fuzz/corpus/proto/squid-request

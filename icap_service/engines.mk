@@ -78,3 +78,5 @@ tests_bench_icap_bench_SOURCES = tests/bench/icap_bench.c
 tests_bench_icap_bench_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
 tests_bench_icap_bench_LDADD = $(CICAP_LIBS) -lpthread
 EXTRA_DIST += tests/bench/icap.sh
+
+dist_man_MANS += doc/sslinspect-engines.7

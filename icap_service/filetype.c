@@ -266,6 +266,15 @@ filetype_sniff(const void *buf, size_t n)
 	return (NULL);
 }
 
+/* The i-th known type (for documentation checks), or NULL past the end. */
+const struct filetype *
+filetype_at(size_t i)
+{
+	if (i >= sizeof filetype_types / sizeof filetype_types[0])
+		return (NULL);
+	return (&filetype_types[i]);
+}
+
 /* The table entry for a type name, or NULL. */
 const struct filetype *
 filetype_lookup(const char *name)

@@ -25,6 +25,7 @@ struct filetype_magic;
 
 const struct filetype	*filetype_sniff(const void *, size_t);
 const struct filetype	*filetype_lookup(const char *name);
+const struct filetype	*filetype_at(size_t);
 struct filetype_magic	*filetype_magic_open(char **cause);
 void			 filetype_magic_close(struct filetype_magic *);
 void			 filetype_magic_guess(struct filetype_magic *,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dlp.h"
+#include "filetype.h"
 
 static bool
 card(const char *run)
@@ -200,6 +201,39 @@ START_TEST(dict_errors)
 }
 END_TEST
 
+/* The man page's type table names every type, in its group's row. */
+START_TEST(doc_lists_every_type)
+{
+	const struct filetype	*t;
+	const char		*top = getenv("top_srcdir");
+	char			 path[512], line[512], row[600], word[64];
+	FILE			*f;
+	size_t			 i, k;
+	bool			 found;
+
+	snprintf(path, sizeof path, "%s/doc/sslinspect-engines.7",
+	    top != NULL ? top : "..");
+	for (i = 0; (t = filetype_at(i)) != NULL; i++) {
+		ck_assert_ptr_nonnull(f = fopen(path, "r"));
+		found = false;
+		while (fgets(line, sizeof line, f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(row, sizeof row, " %s ", line);
+			for (k = 0; row[k] != '\0'; k++)
+				row[k] = row[k] == '\t' ? ' ' : row[k];
+			snprintf(word, sizeof word, " %s ", t->name);
+			if (strncmp(line, t->group, strlen(t->group)) == 0 &&
+			    line[strlen(t->group)] == '\t')
+				found = found || strstr(row, word) != NULL;
+		}
+		fclose(f);
+		ck_assert_msg(found, "%s (%s) missing from %s", t->name,
+		    t->group, path);
+	}
+	ck_assert_uint_ge(i, 40);
+}
+END_TEST
+
 static Suite *
 validators_suite(void)
 {
@@ -215,6 +249,7 @@ validators_suite(void)
 	tcase_add_test(tc, iban_invalid);
 	tcase_add_test(tc, dict_parse);
 	tcase_add_test(tc, dict_errors);
+	tcase_add_test(tc, doc_lists_every_type);
 	suite_add_tcase(s, tc);
 	return (s);
 }

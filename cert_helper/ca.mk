@@ -55,3 +55,14 @@ dist_man_MANS += doc/sslinspect-ca.8
 dist/systemd/%.service: $(top_srcdir)/dist/systemd/%.service.in
 	$(AM_V_GEN)$(MKDIR_P) dist/systemd && sed -e 's|%SBINDIR%|$(sbindir)|g' \
 	    -e 's|%CADIR%|$(CA_DIR)|g' < $< > $@.tmp && mv $@.tmp $@
+
+# libFuzzer target: ./configure --enable-fuzzers CC=clang. The code under
+# test is compiled into it so that it is instrumented.
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_ca
+tests_fuzz_fuzz_ca_SOURCES = tests/fuzz/fuzz_ca.c $(cert_helper_libca_la_SOURCES)
+tests_fuzz_fuzz_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper
+tests_fuzz_fuzz_ca_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_ca_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_ca_LDADD = common/libcommon.la $(OPENSSL_LIBS)
+endif

@@ -11,6 +11,8 @@
 
 #include "ca.h"
 
+#define PARSE_ARGS(lit)	lit, strlen(lit)
+
 START_TEST(conf_defaults_follow_the_table)
 {
 	struct ca_conf	c;
@@ -47,7 +49,7 @@ START_TEST(conf_parse_and_ranges)
 	ck_assert_int_eq(c.issuing_days, 3);
 	free(text);
 
-	ck_assert_int_eq(ca_conf_parse(&c, "issuing-days 398\n", 17, &cause),
+	ck_assert_int_eq(ca_conf_parse(&c, PARSE_ARGS("issuing-days 398\n"), &cause),
 	    -1);
 	ck_assert_str_eq(cause, "line 1: issuing-days: must be a number from "
 	    "1 to 397");
@@ -128,13 +130,13 @@ START_TEST(revoked_round_trip)
 	ck_assert_str_eq(back.serial, "5f3a");
 	ck_assert_str_eq(back.label, "www.example.test");
 
-	ck_assert_int_eq(ca_revoke_parse("v1\t1\tAB\t1\t-1\t2\th", 18, &back,
+	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tAB\t1\t-1\t2\th"), &back,
 	    &cause), -1);
-	ck_assert_int_eq(ca_revoke_parse("v1\t1\tab\t1\t11\t2\th", 17, &back,
+	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tab\t1\t11\t2\th"), &back,
 	    NULL), -1);
-	ck_assert_int_eq(ca_revoke_parse("v1\t1\tab\t1\t-1\t2", 14, &back,
+	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2"), &back,
 	    NULL), -1);
-	ck_assert_int_eq(ca_revoke_parse("v1\t1\tab\t1\t-1\t2\th\tx", 19,
+	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2\th\tx"),
 	    &back, NULL), -1);
 	strcpy(r.label, "a\tb");
 	ck_assert_int_eq(ca_revoke_format(&r, buf, sizeof buf), -1);

@@ -80,3 +80,17 @@ tests_bench_icap_bench_LDADD = $(CICAP_LIBS) -lpthread
 EXTRA_DIST += tests/bench/icap.sh
 
 dist_man_MANS += doc/sslinspect-engines.7
+
+# libFuzzer target for the engines (./configure --enable-fuzzers CC=clang);
+# the engine sources are compiled into it so they are instrumented.
+if FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_engines
+tests_fuzz_fuzz_engines_SOURCES = tests/fuzz/fuzz_engines.c \
+	$(icap_service_libengines_la_SOURCES) common/cause.c
+tests_fuzz_fuzz_engines_CPPFLAGS = $(icap_service_libengines_la_CPPFLAGS) \
+	-I$(top_srcdir)/icap_service
+tests_fuzz_fuzz_engines_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_engines_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_engines_LDADD = $(HS_LIBS) $(CLAMAV_LIBS) $(ARCHIVE_LIBS) \
+	$(MAGIC_LIBS) $(OPENSSL_LIBS) -lpthread
+endif

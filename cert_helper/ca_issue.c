@@ -160,46 +160,79 @@ out:
 	return rv;
 }
 
-/* Write chain (intermediate first, root last) as intermediate/chain/root. */
+/* The PEM of chain[from..] concatenated; the caller frees. */
+static char *
+ca_issue_pems(STACK_OF(X509) *chain, int from, int to, size_t *len)
+{
+	char	*all = NULL, *pem;
+	size_t	 n;
+	FILE	*f;
+	int	 i;
+
+	if ((f = open_memstream(&all, len)) == NULL)
+		return NULL;
+	for (i = from; i < to; i++) {
+		if ((pem = ca_x509_pem(sk_X509_value(chain, i), &n)) != NULL)
+			fwrite(pem, 1, n, f);
+		free(pem);
+	}
+	if (fclose(f) != 0) {
+		free(all);
+		return NULL;
+	}
+	return all;
+}
+
+/*
+ * Write chain (intermediate first, root last) and its key as
+ * intermediate.key, chain.pem, root.pem and intermediate.pem: every file is
+ * first written in full as NAME.new, and only when all are there are they
+ * renamed into place, so a failure leaves the old hierarchy whole.
+ */
 static int
 ca_issue_write_hierarchy(struct ca_store *st, STACK_OF(X509) *chain,
     EVP_PKEY *key, char **cause)
 {
-	char	*p = NULL, *pem = NULL, *all = NULL;
-	size_t	 len, alllen = 0;
-	FILE	*f;
-	int	 i, rv = -1;
+	static const char *names[] = { "intermediate.key", "chain.pem",
+			    "root.pem", "intermediate.pem" };
+	char		*data[4] = { NULL }, *tmp[4] = { NULL }, *dst[4] = { NULL };
+	size_t		 len[4] = { 0 };
+	int		 i, n = sk_X509_num(chain), done = 0, rv = -1;
 
-	if ((f = open_memstream(&all, &alllen)) == NULL)
-		return -1;
-	for (i = 1; i < sk_X509_num(chain); i++) {
-		if ((pem = ca_x509_pem(sk_X509_value(chain, i), &len)) != NULL)
-			fwrite(pem, 1, len, f);
-		free(pem);
+	data[0] = ca_keys_pem(key, &len[0]);
+	data[1] = ca_issue_pems(chain, 1, n, &len[1]);
+	data[2] = ca_issue_pems(chain, n - 1, n, &len[2]);
+	data[3] = ca_issue_pems(chain, 0, 1, &len[3]);
+	for (i = 0; i < 4; i++) {
+		tmp[i] = ca_store_path(st, "%s.new", names[i]);
+		dst[i] = ca_store_path(st, "%s", names[i]);
+		if (data[i] == NULL || tmp[i] == NULL || dst[i] == NULL) {
+			cause_set(cause, "%s: out of memory", names[i]);
+			goto out;
+		}
 	}
-	if (fclose(f) != 0)
-		goto out;
-	if ((p = ca_store_path(st, "intermediate.key")) == NULL ||
-	    ca_keys_write(p, key, (uid_t)-1, (gid_t)-1, cause) == -1)
-		goto out;
-	free(p);
-	if ((p = ca_store_path(st, "chain.pem")) == NULL ||
-	    ca_store_write(p, all, alllen, 0644, (uid_t)-1, (gid_t)-1,
-	    cause) == -1)
-		goto out;
-	free(p);
-	if ((p = ca_store_path(st, "root.pem")) == NULL ||
-	    ca_x509_write(p, sk_X509_value(chain, sk_X509_num(chain) - 1),
-	    cause) == -1)
-		goto out;
-	free(p);
-	if ((p = ca_store_path(st, "intermediate.pem")) == NULL ||
-	    ca_x509_write(p, sk_X509_value(chain, 0), cause) == -1)
-		goto out;
+	for (done = 0; done < 4; done++) {
+		if (ca_store_write(tmp[done], data[done], len[done],
+		    done == 0 ? 0600 : 0644, (uid_t)-1, (gid_t)-1, cause) == -1)
+			goto out;
+	}
+	for (i = 0; i < 4; i++) {
+		if (rename(tmp[i], dst[i]) == -1) {
+			cause_set(cause, "%s: %s", dst[i], strerror(errno));
+			goto out;
+		}
+	}
 	rv = 0;
 out:
-	free(p);
-	free(all);
+	for (i = 0; i < done && rv == -1; i++)
+		unlink(tmp[i]);
+	ca_keys_free_pem(data[0], len[0]);
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			free(data[i]);
+		free(tmp[i]);
+		free(dst[i]);
+	}
 	return rv;
 }
 
@@ -560,6 +593,22 @@ ca_issue_record(struct ca_store *st, X509 *x, EVP_PKEY *key,
 	return rv;
 }
 
+/* Forget an issuing CA that never reached the bundle. */
+static void
+ca_issue_unrecord(struct ca_store *st, const char *keyid)
+{
+	char	*kp, *cp;
+
+	kp = ca_store_path(st, "issuing/%s.key", keyid);
+	cp = ca_store_path(st, "issuing/%s.pem", keyid);
+	if (kp != NULL)
+		unlink(kp);
+	if (cp != NULL)
+		unlink(cp);
+	free(cp);
+	free(kp);
+}
+
 /*
  * rotate: a new issuing CA (pathlen 0, CRL distribution point of the
  * intermediate's CRL), recorded, put in the bundle, its (empty) CRL
@@ -594,9 +643,12 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 	    o->days : st->conf.issuing_days, now, 0, url, cause)) == NULL)
 		goto out;
 	if (ca_x509_keyid(x, kid, sizeof kid) == -1 ||
-	    ca_issue_record(st, x, key, kid, cause) == -1 ||
-	    ca_issue_bundle(st, x, key, inter, cause) == -1)
+	    ca_issue_record(st, x, key, kid, cause) == -1)
 		goto out;
+	if (ca_issue_bundle(st, x, key, inter, cause) == -1) {
+		ca_issue_unrecord(st, kid);
+		goto out;
+	}
 	snprintf(line, sizeof line, "%s\n", kid);
 	if ((cur = ca_store_path(st, "current")) == NULL ||
 	    ca_store_write(cur, line, strlen(line), 0644, (uid_t)-1,

@@ -11,7 +11,7 @@ ca_tool()
 
 case_main()
 {
-	local out kid kid2 iski aki days blocks txt
+	local out kid kid2 iski aki days blocks txt before
 	[ -x "$top_builddir/cert_helper/sslinspect-ca" ] || exit 77
 	ca_tool demo-init --org "Example Corp" \
 	    --crl-url 'http://crl.example.test/c/{ca}.crl' >/dev/null ||
@@ -65,4 +65,12 @@ case_main()
 	out=$(ca_tool rotate --reload "exit 3" 2>&1) && si_fail "failing reload not reported"
 	si_assert_match "$out" "reload command failed \(status 3\)" "reload failure message"
 	si_assert_eq "$(stat -c '%a %U' "$T/ca/squid-bundle.pem")" "600 proxy" "bundle mode after a failed reload"
+
+	# A rotation that cannot finish (unknown squid user) changes nothing.
+	sed -i 's/^squid-user .*/squid-user nosuchuser-sslinspect/' "$T/ca/ca.conf"
+	before=$(cd "$T/ca" && find . -type f ! -name .lock -exec sha256sum {} + | sort)
+	out=$(ca_tool rotate 2>&1) && si_fail "rotate with an unknown squid user succeeded"
+	si_assert_match "$out" 'user "nosuchuser-sslinspect" does not exist' "unknown squid user"
+	si_assert_eq "$(cd "$T/ca" && find . -type f ! -name .lock -exec sha256sum {} + | sort)" \
+	    "$before" "failed rotate left files behind"
 }

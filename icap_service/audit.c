@@ -3,15 +3,19 @@
  * write(2) on an O_APPEND descriptor (so lines from several threads and
  * processes never interleave), or sent to syslog. Findings carry the
  * engines' masked samples only; nothing else from the body is logged.
- * audit_open runs in c-icap's post-init (again on every reconfigure, which
- * is how the file is reopened after rotation), before threads exist.
+ * audit_open runs in c-icap's post-init (again on every reconfigure),
+ * before threads exist. Processes that outlive a reconfigure (children
+ * still serving persistent connections) notice a rotated file themselves:
+ * at most once a second a writer compares the path's inode with its own.
  */
 #include "config.h"
 
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,9 @@
 
 static int	audit_fd = -1;
 static int	audit_syslog;
+static char	*audit_path;
+static time_t	audit_checked;
+static pthread_mutex_t audit_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* Write v as a quoted JSON string ("null" for NULL) into buf, truncating. */
 void
@@ -116,6 +123,12 @@ audit_format(const struct audit_record *r, size_t *len)
 	return s;
 }
 
+static int
+audit_open_path(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+}
+
 /*
  * Open the log: a file path, "syslog", or NULL/"" for none. The previous
  * destination is closed first. 0, or -1 with *cause.
@@ -133,13 +146,36 @@ audit_open(const char *spec, char **cause)
 		audit_syslog = 1;
 		return 0;
 	}
-	fd = open(spec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0) {
+	if ((fd = audit_open_path(spec)) < 0) {
 		cause_set(cause, "%s: %s", spec, strerror(errno));
 		return -1;
 	}
 	audit_fd = fd;
+	free(audit_path);
+	audit_path = strdup(spec);
+	audit_checked = time(NULL);
 	return 0;
+}
+
+/* Reopen the file if it was rotated (the path names another inode). */
+static void
+audit_check_rotated(void)
+{
+	struct stat a, b;
+	time_t now = time(NULL);
+	int fd;
+
+	pthread_mutex_lock(&audit_mtx);
+	if (audit_path != NULL && now != audit_checked) {
+		audit_checked = now;
+		if (fstat(audit_fd, &a) == 0 && stat(audit_path, &b) == 0 &&
+		    (a.st_ino != b.st_ino || a.st_dev != b.st_dev) &&
+		    (fd = audit_open_path(audit_path)) >= 0) {
+			dup2(fd, audit_fd);	/* atomic for concurrent writers */
+			close(fd);
+		}
+	}
+	pthread_mutex_unlock(&audit_mtx);
 }
 
 void
@@ -154,8 +190,11 @@ audit_write(const struct audit_record *r)
 		return;
 	if (audit_syslog)
 		syslog(LOG_INFO, "%.*s", (int)(len - 1), line);
-	else if (write(audit_fd, line, len) < 0) {
-		/* Nothing sensible to do: the decision itself stands. */
+	else {
+		audit_check_rotated();
+		if (write(audit_fd, line, len) < 0) {
+			/* Nothing sensible to do: the decision itself stands. */
+		}
 	}
 	free(line);
 }
@@ -166,6 +205,8 @@ audit_close(void)
 	if (audit_fd >= 0)
 		close(audit_fd);
 	audit_fd = -1;
+	free(audit_path);
+	audit_path = NULL;
 	if (audit_syslog)
 		closelog();
 	audit_syslog = 0;

@@ -103,7 +103,9 @@ SVC_CASES = \
 	tests/integration/cases/330-clean-identical.sh \
 	tests/integration/cases/340-crl-serve.sh \
 	tests/integration/cases/350-policy-reload.sh \
-	tests/integration/cases/360-hostile-bodies.sh
+	tests/integration/cases/360-hostile-bodies.sh \
+	tests/integration/cases/370-fail-closed.sh \
+	tests/integration/cases/371-fail-open.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

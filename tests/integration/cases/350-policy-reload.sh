@@ -2,7 +2,7 @@
 # policy is loaded with "sslinspect:reload" (every c-icap process) and takes
 # effect without a failed request; a broken policy, on reload and on c-icap
 # reconfigure, is refused with file:line:column in the log and the running
-# policy stays.
+# policy stays. The audit log is reopened on reconfigure (rotation).
 
 SI_ORIGIN_NAMES="www.origin.test other.origin.test"
 
@@ -21,7 +21,10 @@ case_main()
 	p=$T/etc/policy.yaml
 	printf 'version: 1\ndefault: { action: inspect }\n' > "$p"
 	chmod a+r "$p"
+	touch "$T/log/audit.log"
+	si_own c-icap "$T/log/audit.log"
 	SI_CICAP_EXTRA="sslinspect.PolicyFile $p
+sslinspect.AuditLog $T/log/audit.log
 DebugLevel 2"
 	si_start_all
 	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
@@ -67,10 +70,22 @@ YAML
 	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html)")
 	si_assert_eq "$code" 200 "service still answers"
 
+	mv "$T/log/audit.log" "$T/log/audit.log.1"
+	touch "$T/log/audit.log"
+	si_own c-icap "$T/log/audit.log"
 	si_icap_ctl reconfigure
 	sleep 3
 	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html other.origin.test)")
 	si_assert_eq "$code" 403 "running policy kept after reconfigure with a bad policy"
 	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /page.html)")
 	si_assert_eq "$code" 200 "service answers after reconfigure"
+	sleep 0.5
+	si_assert_match "$(cat "$T/log/audit.log")" '"host":"other.origin.test".*"verdict":"block"' \
+	    "audit log reopened after reconfigure"
+	# Squid serves repeats from its cache, without RESPMOD: compare with
+	# what the origin served.
+	si_assert_eq "$(cat "$T/log/audit.log.1" "$T/log/audit.log" |
+	    grep -c '"path":"/page.html","direction":"download","verdict":"allow"')" \
+	    "$(grep -c 'GET /page.html' "$T/log/origin-access.log")" \
+	    "one audit line per download, across the rotation"
 }

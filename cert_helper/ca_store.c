@@ -63,6 +63,25 @@ ca_store_mkdir(const char *path, mode_t mode, char **cause)
 	return -1;
 }
 
+/* mkdir -p for the CA directory and its parents, each 0755. */
+static int
+ca_store_mkdirs(const char *dir, char **cause)
+{
+	char	*copy, *p;
+	int	 rv = 0;
+
+	if ((copy = strdup(dir)) == NULL)
+		return -1;
+	for (p = copy + 1; rv == 0 && (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (p[-1] != '/')
+			rv = ca_store_mkdir(copy, 0755, cause);
+		*p = '/';
+	}
+	free(copy);
+	return rv == 0 ? ca_store_mkdir(dir, 0755, cause) : -1;
+}
+
 /* Look up a user for chown; -1 with a cause when it does not exist. */
 int
 ca_store_user(const char *user, uid_t *uid, gid_t *gid, char **cause)
@@ -100,7 +119,7 @@ ca_store_open(struct ca_store *st, const char *dir, int create, char **cause)
 		cause_set(cause, "out of memory");
 		return -1;
 	}
-	if (create && ca_store_mkdir(dir, 0755, cause) == -1)
+	if (create && ca_store_mkdirs(dir, cause) == -1)
 		goto out;
 	if ((path = ca_store_path(st, ".lock")) == NULL)
 		goto out;

@@ -109,4 +109,4 @@ SVC_CASES = \
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif
-EXTRA_DIST += $(SVC_CASES)
+EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh

@@ -60,7 +60,7 @@ tests_bench_certgen_bench_SOURCES = tests/bench/certgen_bench.c \
 tests_bench_certgen_bench_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/tests/unit
 tests_bench_certgen_bench_LDADD = $(OPENSSL_LIBS)
-EXTRA_DIST += tests/bench/certgen.sh
+EXTRA_DIST += tests/bench/certgen.sh tests/bench/certgen-connect.sh
 
 # libFuzzer target for the protocol parser: ./configure --enable-fuzzers
 # CC=clang. The parsing code is compiled into the target so that it is

@@ -7,7 +7,9 @@
 #
 # Run from the build directory: bash ../tests/bench/icap.sh
 # Knobs: SECS (per measurement, default 5), CONNS (default 4), MODE
-# (reqmod or respmod, default reqmod). Exits 77 when the module is not built.
+# (reqmod or respmod, default reqmod), POLICY (a policy file instead of the
+# built-in default, to see what each engine costs). Exits 77 when the
+# module is not built.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
@@ -32,6 +34,11 @@ MaxServers 1
 ThreadsPerChild 80
 MinSpareThreads 1
 MaxSpareThreads 80"
+if [ -n "${POLICY:-}" ]; then
+	cp "$POLICY" "$T/etc/policy.yaml"
+	SI_CICAP_EXTRA="$SI_CICAP_EXTRA
+sslinspect.PolicyFile $T/etc/policy.yaml"
+fi
 si_cicap_start
 [ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "srv_sslinspect not loaded"
 cicap_sid=$(awk '$2 == "c-icap" { print $1 }' "$SI_PIDS")

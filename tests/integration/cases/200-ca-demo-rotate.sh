@@ -37,6 +37,12 @@ case_main()
 	    "$kid" "current names the bundle's issuing CA"
 	openssl verify -x509_strict -CAfile "$T/ca/root.pem" -untrusted "$T/ca/intermediate.pem" \
 	    "$T/issuing.pem" >/dev/null || si_fail "issuing CA does not verify (strict)"
+	if command -v certtool >/dev/null; then
+		cat "$T/issuing.pem" "$T/ca/intermediate.pem" > "$T/chain.pem"
+		certtool --verify-profile=high --verify --load-ca-certificate "$T/ca/root.pem" \
+		    --infile "$T/chain.pem" 2>&1 | grep -q 'Chain verification output: Verified' ||
+		    si_fail "GnuTLS does not verify the issuing CA chain"
+	fi
 	txt=$(openssl x509 -in "$T/issuing.pem" -noout -text)
 	si_assert_match "$txt" "CA:TRUE, pathlen:0" "issuing CA pathlen 0"
 	si_assert_match "$txt" "Certificate Sign, CRL Sign" "issuing CA key usage"

@@ -43,6 +43,7 @@ struct ca_conf {
 	int	issuing_days;		/* issuing CA validity */
 	int	crl_days;		/* nextUpdate - thisUpdate */
 	char	squid_user[64];		/* owner of the bundle */
+	int	crl_idp;		/* write issuingDistributionPoint */
 };
 
 enum ca_conf_type {
@@ -166,7 +167,8 @@ int	ca_revoke(struct ca_store *, const struct ca_revoke_opts *, char **)
 
 /* ca_crl.c: CRL building (pure, in memory) and the crl command. */
 X509_CRL *ca_crl_build(X509 *, EVP_PKEY *, const struct ca_revoked *,
-	    size_t, uint64_t, time_t, time_t, char **) NONNULL(1, 2);
+	    size_t, uint64_t, time_t, time_t, const char *, int, char **)
+	    NONNULL(1, 2);
 int	ca_crl_write_all(struct ca_store *, const char *, int, char **)
 	    NONNULL(1);
 

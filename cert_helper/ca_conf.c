@@ -20,6 +20,9 @@ const struct ca_conf_opt ca_conf_opts[] = {
 	  "days between a CRL's thisUpdate and nextUpdate" },
 	{ "squid-user", CA_CONF_STRING, "proxy", 1, 63,
 	  "user that owns squid-bundle.pem (Squid's cache_effective_user)" },
+	{ "crl-idp", CA_CONF_INT, "0", 0, 1,
+	  "1: CRLs carry a critical issuingDistributionPoint naming their "
+	  "crl-url (Windows likes it; every CRLDP must then use that URL)" },
 };
 const size_t ca_conf_nopts = sizeof ca_conf_opts / sizeof ca_conf_opts[0];
 
@@ -105,6 +108,8 @@ ca_conf_set(struct ca_conf *conf, const char *name, const char *value,
 		    sizeof conf->squid_user, cause);
 	if (strcmp(name, "issuing-days") == 0)
 		return ca_conf_int(o, value, &conf->issuing_days, cause);
+	if (strcmp(name, "crl-idp") == 0)
+		return ca_conf_int(o, value, &conf->crl_idp, cause);
 	return ca_conf_int(o, value, &conf->crl_days, cause);
 }
 
@@ -168,6 +173,7 @@ ca_conf_format(const struct ca_conf *conf)
 	fprintf(f, "# %s\ncrl-days %d\n", ca_conf_opts[2].help, conf->crl_days);
 	fprintf(f, "# %s\nsquid-user %s\n", ca_conf_opts[3].help,
 	    conf->squid_user);
+	fprintf(f, "# %s\ncrl-idp %d\n", ca_conf_opts[4].help, conf->crl_idp);
 	if (fclose(f) != 0) {
 		free(out);
 		return NULL;

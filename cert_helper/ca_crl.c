@@ -88,14 +88,39 @@ out:
 }
 
 /*
+ * The critical issuingDistributionPoint: the URL this CRL is published at
+ * and whether it covers only CA or only end-entity certificates.
+ */
+static int
+ca_crl_idp(X509_CRL *crl, const char *url, int only_ca)
+{
+	X509_EXTENSION	*ext;
+	char		*value = NULL;
+	int		 ok = 0;
+
+	if (strpbrk(url, ",\n") != NULL || asprintf(&value,
+	    "critical,fullname:URI:%s,%s:TRUE", url, only_ca ? "onlyCA" :
+	    "onlyuser") == -1)
+		return -1;
+	if ((ext = X509V3_EXT_nconf_nid(NULL, NULL,
+	    NID_issuing_distribution_point, value)) != NULL)
+		ok = X509_CRL_add_ext(crl, ext, -1);
+	X509_EXTENSION_free(ext);
+	free(value);
+	return ok ? 0 : -1;
+}
+
+/*
  * Build and sign a CRL for issuer listing the n records of revs (the
- * caller picks those of this issuer). Pure: no I/O. Returns the CRL the
+ * caller picks those of this issuer); with idp_url, an
+ * issuingDistributionPoint for that URL covering CA certificates only
+ * (only_ca) or end-entity ones only. Pure: no I/O. Returns the CRL the
  * caller frees, or NULL with a cause.
  */
 X509_CRL *
 ca_crl_build(X509 *issuer, EVP_PKEY *key, const struct ca_revoked *revs,
     size_t n, uint64_t number, time_t this_update, time_t next_update,
-    char **cause)
+    const char *idp_url, int only_ca, char **cause)
 {
 	X509_CRL	*crl;
 	ASN1_TIME	*t1 = NULL, *t2 = NULL;
@@ -115,7 +140,8 @@ ca_crl_build(X509 *issuer, EVP_PKEY *key, const struct ca_revoked *revs,
 		if (ca_crl_entry(crl, &revs[i]) == -1)
 			goto out;
 	}
-	if (ca_crl_exts(crl, issuer, number) == -1)
+	if (ca_crl_exts(crl, issuer, number) == -1 ||
+	    (idp_url != NULL && ca_crl_idp(crl, idp_url, only_ca) == -1))
 		goto out;
 	X509_CRL_sort(crl);
 	if (X509_CRL_sign(crl, key, EVP_sha256()) == 0)
@@ -162,13 +188,14 @@ ca_crl_rev_cb(const struct ca_revoked *r, void *arg)
 /* Write one CRL as out/<keyid>.crl (DER) and .pem, atomically. */
 static int
 ca_crl_publish(struct ca_crl_run *run, X509 *issuer, EVP_PKEY *key,
-    char **cause)
+    int only_ca, char **cause)
 {
 	struct ca_revoked	*mine = NULL;
 	X509_CRL		*crl = NULL;
 	BIO			*bio = NULL;
 	unsigned char		*der = NULL;
 	char			 kid[CA_KEYID_MAX + 1], path[4096], *pem;
+	char			*url = NULL;
 	size_t			 i, n = 0;
 	long			 pemlen;
 	int			 derlen, rv = -1;
@@ -183,8 +210,11 @@ ca_crl_publish(struct ca_crl_run *run, X509 *issuer, EVP_PKEY *key,
 		if (strcmp(run->revs[i].issuer_keyid, kid) == 0)
 			mine[n++] = run->revs[i];
 	}
+	if (run->st->conf.crl_idp &&
+	    (url = ca_conf_url(run->st->conf.crl_url, kid)) == NULL)
+		goto out;
 	if ((crl = ca_crl_build(issuer, key, mine, n, ++run->number, run->now,
-	    run->now + (time_t)run->st->conf.crl_days * 86400,
+	    run->now + (time_t)run->st->conf.crl_days * 86400, url, only_ca,
 	    cause)) == NULL)
 		goto out;
 	if ((derlen = i2d_X509_CRL(crl, &der)) <= 0 ||
@@ -208,6 +238,7 @@ out:
 	OPENSSL_free(der);
 	BIO_free(bio);
 	X509_CRL_free(crl);
+	free(url);
 	free(mine);
 	return rv;
 }
@@ -231,7 +262,7 @@ ca_crl_issuing(struct ca_crl_run *run, const char *kid, char **cause)
 	}
 	if ((key = ca_keys_load(kp, 1, cause)) == NULL)
 		goto out;
-	rv = ca_crl_publish(run, x, key, cause);
+	rv = ca_crl_publish(run, x, key, 0, cause);
 out:
 	EVP_PKEY_free(key);
 	X509_free(x);
@@ -357,7 +388,7 @@ ca_crl_write_all(struct ca_store *st, const char *out, int quiet,
 	    ca_issue_load_intermediate(st, &inter, &ikey, cause) == -1 ||
 	    ca_crl_number(&run, cause) == -1)
 		goto out;
-	if (ca_crl_publish(&run, inter, ikey, cause) == -1 ||
+	if (ca_crl_publish(&run, inter, ikey, 1, cause) == -1 ||
 	    ca_crl_walk(&run, cause) == -1)
 		goto out;
 	if (!quiet) {

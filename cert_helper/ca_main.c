@@ -45,7 +45,7 @@ static const struct {
 enum {
 	O_ORG = 256, O_KEYTYPE, O_CRLURL, O_USER, O_FORCE, O_SUBJECT, O_CERT,
 	O_KEY, O_CHAIN, O_VALIDITY, O_RELOAD, O_SERIAL, O_HOST, O_ISSUING,
-	O_REASON, O_ISSUED, O_OUT, O_NEXT
+	O_REASON, O_ISSUED, O_OUT, O_NEXT, O_IDP
 };
 
 static const struct {
@@ -89,6 +89,8 @@ static const struct {
 	  "write CRLs here instead of DIR/crl" },
 	{ { "next-update", 1, NULL, O_NEXT }, C_SETUP | C_CRL, "DAYS",
 	  "days from thisUpdate to nextUpdate (default 7)" },
+	{ { "crl-idp", 1, NULL, O_IDP }, C_SETUP | C_CRL, "0|1",
+	  "issuingDistributionPoint in CRLs (saved by setup commands)" },
 };
 #define NOPTS	(sizeof ca_main_opts / sizeof ca_main_opts[0])
 
@@ -145,6 +147,7 @@ ca_main_opt(int c, const char *v, struct ca_main_args *a, struct ca_conf *conf,
 	case O_ISSUED: a->rev.issued = v; break;
 	case O_OUT: a->out = v; break;
 	case O_NEXT: return ca_conf_set(conf, "crl-days", v, cause);
+	case O_IDP: return ca_conf_set(conf, "crl-idp", v, cause);
 	case O_VALIDITY:
 		if (ca_conf_set(conf, "issuing-days", v, cause) == -1)
 			return -1;

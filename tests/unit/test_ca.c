@@ -158,6 +158,7 @@ START_TEST(crl_build_verifies)
 	struct ca_revoked	 r[2];
 	ASN1_INTEGER		*num;
 	AUTHORITY_KEYID		*akid;
+	ISSUING_DIST_POINT	*idp;
 	time_t			 now = time(NULL);
 	int			 crit = -1;
 
@@ -184,7 +185,7 @@ START_TEST(crl_build_verifies)
 	r[1].revoked = now - 5;
 	r[1].reason = -1;
 	strcpy(r[1].serial, "ff00112233445566778899");
-	crl = ca_crl_build(iss, ik, r, 2, 42, now, now + 3600, NULL);
+	crl = ca_crl_build(iss, ik, r, 2, 42, now, now + 3600, NULL, 0, NULL);
 	ck_assert_ptr_nonnull(crl);
 	ck_assert_int_eq(X509_CRL_verify(crl, ik), 1);
 	ck_assert_int_eq(X509_CRL_get_version(crl), X509_CRL_VERSION_2);
@@ -209,7 +210,22 @@ START_TEST(crl_build_verifies)
 	X509_CRL_free(crl);
 
 	strcpy(r[0].serial, "zz");
-	ck_assert_ptr_null(ca_crl_build(iss, ik, r, 1, 1, now, now + 1, NULL));
+	ck_assert_ptr_null(ca_crl_build(iss, ik, r, 1, 1, now, now + 1, NULL,
+	    0, NULL));
+	strcpy(r[0].serial, "01");
+	crl = ca_crl_build(iss, ik, r, 1, 2, now, now + 1, "http://c/x.crl", 0,
+	    NULL);
+	ck_assert_ptr_nonnull(crl);
+	idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
+	    NULL);
+	ck_assert_ptr_nonnull(idp);
+	ck_assert_int_eq(crit, 1);
+	ck_assert_int_ne(idp->onlyuser, 0);
+	ck_assert_int_eq(idp->onlyCA, 0);
+	ISSUING_DIST_POINT_free(idp);
+	X509_CRL_free(crl);
+	ck_assert_ptr_null(ca_crl_build(iss, ik, r, 1, 2, now, now + 1,
+	    "http://c/a,b.crl", 0, NULL));
 	X509_free(iss);
 	X509_free(root);
 	EVP_PKEY_free(ik);

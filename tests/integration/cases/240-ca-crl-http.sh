@@ -2,7 +2,9 @@
 # crl/ directory; OpenSSL itself downloads the CRLs named by the CRL
 # distribution points (-crl_download) and refuses a revoked issuing CA and
 # a revoked leaf; the served CRL is DER with type application/pkix-crl and
-# changes as soon as a new one is written; nothing else is served.
+# changes as soon as a new one is written; nothing else is served. The CRLs
+# carry an issuingDistributionPoint here (crl-idp 1), which OpenSSL checks
+# against each certificate's CRL distribution point.
 
 ca_tool()
 {
@@ -14,7 +16,7 @@ case_main()
 	local kid ikid hdr out n1 n2 path code
 	[ -x "$top_builddir/cert_helper/sslinspect-ca" ] || exit 77
 	si_port CRL_PORT	# the CRL URL must be known before the CA exists
-	ca_tool demo-init --crl-url "http://127.0.0.1:$CRL_PORT/{ca}.crl" >/dev/null &&
+	ca_tool demo-init --crl-url "http://127.0.0.1:$CRL_PORT/{ca}.crl" --crl-idp 1 >/dev/null &&
 	    ca_tool rotate >/dev/null || si_fail "setup"
 	si_crl_start
 	kid=$(cat "$T/ca/current")
@@ -39,6 +41,12 @@ case_main()
 	cmp -s "$T/got.crl" "$T/ca/crl/$kid.crl" || si_fail "served CRL differs from the file"
 	openssl crl -in "$T/got.crl" -inform DER -noout -verify -CAfile "$T/ca/issuing/$kid.pem" 2>&1 |
 	    grep -q 'verify OK' || si_fail "served CRL does not verify"
+	# With crl-idp 1 the CRLs name the URL they are published at, which
+	# OpenSSL matches against the CRL distribution points.
+	si_assert_match "$(openssl crl -in "$T/got.crl" -inform DER -noout -text)" \
+	    "Issuing Distribution Point: critical" "issuingDistributionPoint"
+	si_assert_match "$(openssl crl -in "$T/got.crl" -inform DER -noout -text)" \
+	    "URI:http://127.0.0.1:$CRL_PORT/$kid.crl" "issuingDistributionPoint URL"
 	openssl verify -crl_check -crl_download -CAfile "$T/ca/root.pem" \
 	    -untrusted "$T/untrusted.pem" "$T/leaf.pem" >/dev/null 2>&1 ||
 	    si_fail "leaf refused with the downloaded CRL before any revocation"

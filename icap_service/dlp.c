@@ -305,7 +305,7 @@ dlp_on_card(struct dlp_scan *s, uint64_t to)
 		return;
 	s->card_end = to - (n - e);
 	if (s->ncard++ == 0) {
-		dlp_card_mask(digits, nd, mask, sizeof mask);
+		dlp_mask(digits, nd, 0, 4, mask, sizeof mask);
 		snprintf(s->card_sample, sizeof s->card_sample, "%s", mask);
 	}
 }
@@ -417,7 +417,7 @@ dlp_iban_flush(struct dlp_scan *s, uint64_t upto, bool final)
 		if (dlp_iban_take(w, n, iban) == 0)
 			continue;
 		if (s->niban++ == 0) {
-			dlp_iban_mask(iban, strlen(iban), mask, sizeof mask);
+			dlp_mask(iban, strlen(iban), 2, 4, mask, sizeof mask);
 			snprintf(s->iban_sample, sizeof s->iban_sample, "%s",
 			    mask);
 		}
@@ -520,7 +520,6 @@ int
 dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
 {
 	hs_error_t	rc;
-	size_t		keep;
 
 	if (len == 0)
 		return (0);
@@ -534,15 +533,7 @@ dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
 	}
 	if (s->npending_iban > 0)
 		dlp_iban_flush(s, s->base + len, false);
-	if (len >= DLP_HIST) {
-		memcpy(s->hist, s->chunk + len - DLP_HIST, DLP_HIST);
-		s->hlen = DLP_HIST;
-	} else {
-		keep = s->hlen + len > DLP_HIST ? DLP_HIST - len : s->hlen;
-		memmove(s->hist, s->hist + s->hlen - keep, keep);
-		memcpy(s->hist + keep, buf, len);
-		s->hlen = keep + len;
-	}
+	engine_tail_keep(s->hist, &s->hlen, DLP_HIST, buf, len);
 	s->base += len;
 	s->chunk = NULL;
 	s->chunklen = 0;

@@ -23,8 +23,8 @@ int		 dlp_card_parse(const char *run, size_t len, char *digits,
 		     size_t *ndigits);
 bool		 dlp_card_valid(const char *run, size_t len, char *digits,
 		     size_t *ndigits);
-void		 dlp_card_mask(const char *digits, size_t n, char *out,
-		     size_t outlen);
+void		 dlp_mask(const char *, size_t n, size_t head, size_t tail,
+		     char *out, size_t outlen);
 
 /* dlp_ssn.c */
 int		 dlp_ssn_parse(const char *s, size_t len, char *digits);
@@ -35,8 +35,6 @@ void		 dlp_ssn_mask(const char *digits, char *out, size_t outlen);
 int		 dlp_iban_length(const char *country);
 bool		 dlp_iban_mod97(const char *iban, size_t n);
 size_t		 dlp_iban_take(const char *p, size_t len, char *iban);
-void		 dlp_iban_mask(const char *iban, size_t n, char *out,
-		     size_t outlen);
 
 /* dlp_dict.c: one *.dict file; see sslinspect-engines(7). */
 enum dlp_term_kind {

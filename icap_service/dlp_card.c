@@ -160,15 +160,19 @@ dlp_card_valid(const char *run, size_t len, char *digits, size_t *ndigits)
 	    dlp_card_issuer(digits, *ndigits) != NULL);
 }
 
-/* The logged form of a card number: only the last four digits stay. */
+/*
+ * The logged form of a matched number: every character but the first head
+ * and the last tail ones becomes '*' (a card keeps its last four digits).
+ */
 void
-dlp_card_mask(const char *digits, size_t n, char *out, size_t outlen)
+dlp_mask(const char *src, size_t n, size_t head, size_t tail, char *out,
+    size_t outlen)
 {
 	size_t	i;
 
 	if (outlen == 0)
 		return;
 	for (i = 0; i < n && i + 1 < outlen; i++)
-		out[i] = i + 4 < n ? '*' : digits[i];
+		out[i] = (i < head || i + tail >= n) ? src[i] : '*';
 	out[i] = '\0';
 }

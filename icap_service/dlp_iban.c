@@ -120,16 +120,3 @@ dlp_iban_take(const char *p, size_t len, char *iban)
 		return (0);
 	return (dlp_iban_mod97(iban, n) ? i : 0);
 }
-
-/* The logged form: country code, stars, last four characters. */
-void
-dlp_iban_mask(const char *iban, size_t n, char *out, size_t outlen)
-{
-	size_t	i;
-
-	if (outlen == 0)
-		return;
-	for (i = 0; i < n && i + 1 < outlen; i++)
-		out[i] = (i < 2 || i + 4 >= n) ? iban[i] : '*';
-	out[i] = '\0';
-}

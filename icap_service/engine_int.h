@@ -51,6 +51,8 @@ int	engine_spool_init(struct engine_spool *, uint64_t limit);
 int	engine_spool_add(struct engine_spool *, const char *tmpdir,
 	    const void *, size_t, char **cause);
 void	engine_spool_free(struct engine_spool *);
+void	engine_tail_keep(unsigned char *, size_t *, size_t, const void *,
+	    size_t);
 
 /* Shared by a body and everything unpacked from it. */
 struct engine_budget {

@@ -1,6 +1,7 @@
 /*
- * The body spool for engines without a streaming API: memory first, then an
- * unlinked temporary file, never more than its limit.
+ * Keeping bytes of a body: the spool for engines without a streaming API
+ * (memory first, then an unlinked temporary file, never more than its
+ * limit), and the short tail a streaming matcher keeps of earlier chunks.
  */
 #include "config.h"
 
@@ -111,4 +112,25 @@ engine_spool_free(struct engine_spool *sp)
 	if (sp->fd != -1)
 		close(sp->fd);
 	engine_spool_init(sp, 0);
+}
+
+/*
+ * Make buf (cap bytes, *n in use) hold the last cap bytes of its old
+ * contents followed by data (len bytes).
+ */
+void
+engine_tail_keep(unsigned char *buf, size_t *n, size_t cap, const void *data,
+    size_t len)
+{
+	size_t	old;
+
+	if (len >= cap) {
+		memcpy(buf, (const unsigned char *)data + len - cap, cap);
+		*n = cap;
+		return;
+	}
+	old = *n + len > cap ? cap - len : *n;
+	memmove(buf, buf + *n - old, old);
+	memcpy(buf + old, data, len);
+	*n = old + len;
 }

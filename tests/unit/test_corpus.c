@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "engine.h"
+#include "engine_test.h"
 
 #define CORPUS_FILE_MAX	(4 * 1024 * 1024)
 
@@ -74,25 +75,12 @@ slurp(const char *path, size_t *len)
 }
 
 static struct engine_result
-scan(const char *buf, size_t len, size_t step, const char *name)
+scan(const char *buf, size_t len, size_t step)
 {
-	struct engine_profile	 p;
-	struct engine_result	 r;
-	struct engine_scan	*s;
-	char			*cause = NULL;
-	size_t			 off, n;
+	struct engine_profile	p;
 
 	engine_profile_defaults(&p, ENGINE_UPLOAD);
-	s = engine_scan_begin(set, &p, ENGINE_UPLOAD, name, &cause);
-	ck_assert_msg(s != NULL, "begin: %s", cause);
-	for (off = 0; off < len; off += n) {
-		n = len - off < step ? len - off : step;
-		ck_assert_int_eq(engine_scan_feed(s, buf + off, n, &cause), 0);
-	}
-	ck_assert_msg(engine_scan_end(s, &r, &cause) == 0, "%s: %s", name,
-	    cause);
-	engine_scan_free(s);
-	return (r);
+	return (engine_test_scan(set, &p, ENGINE_UPLOAD, buf, len, step));
 }
 
 /* The "+"-joined finding types of r, sorted as found. */
@@ -127,7 +115,7 @@ START_TEST(detection_corpus)
 		    srcdir(), de->d_name);
 		ck_assert_msg((buf = slurp(path, &len)) != NULL, "%s", path);
 		for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-			r = scan(buf, len, steps[i], de->d_name);
+			r = scan(buf, len, steps[i]);
 			types(&r, got, sizeof got);
 			ck_assert_msg(strcmp(got, want) == 0,
 			    "%s (pieces of %zu): want %s, got %s", de->d_name,
@@ -152,7 +140,7 @@ benign_file(const char *path)
 	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (buf = slurp(path, &len)) == NULL)
 		return;
-	r = scan(buf, len, 4064, path);
+	r = scan(buf, len, 4064);
 	benign_files++;
 	benign_bytes += len;
 	for (i = 0; i < r.nfindings; i++) {
@@ -221,11 +209,5 @@ corpus_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(corpus_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (engine_test_run(corpus_suite()));
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_test.h"
 
 static struct engine_set	*set;
 static char			 top[] = "/tmp/test_dlp.XXXXXX";
@@ -88,20 +89,8 @@ teardown(void)
 static struct engine_result
 scan_with(const struct engine_profile *p, const char *text, size_t step)
 {
-	struct engine_result	 r;
-	struct engine_scan	*s;
-	char			*cause = NULL;
-	size_t			 off, n, len = strlen(text);
-
-	s = engine_scan_begin(set, p, ENGINE_UPLOAD, "case", &cause);
-	ck_assert_msg(s != NULL, "begin: %s", cause);
-	for (off = 0; off < len; off += n) {
-		n = len - off < step ? len - off : step;
-		ck_assert_int_eq(engine_scan_feed(s, text + off, n, &cause), 0);
-	}
-	ck_assert_int_eq(engine_scan_end(s, &r, &cause), 0);
-	engine_scan_free(s);
-	return (r);
+	return (engine_test_scan(set, p, ENGINE_UPLOAD, text, strlen(text),
+	    step));
 }
 
 /* "type:count,type:count" of the findings, in order. */
@@ -313,11 +302,5 @@ dlp_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(dlp_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (engine_test_run(dlp_suite()));
 }

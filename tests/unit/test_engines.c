@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_test.h"
 #include "malware.h"
 
 struct blob {
@@ -223,20 +224,7 @@ static struct engine_result
 scan_prof(const struct engine_profile *p, enum engine_direction d,
     struct blob b, size_t step)
 {
-	struct engine_result	 r;
-	struct engine_scan	*s;
-	char			*cause = NULL;
-	size_t			 off, n;
-
-	s = engine_scan_begin(set, p, d, "body", &cause);
-	ck_assert_msg(s != NULL, "begin: %s", cause);
-	for (off = 0; off < b.n; off += n) {
-		n = b.n - off < step ? b.n - off : step;
-		ck_assert_int_eq(engine_scan_feed(s, b.p + off, n, &cause), 0);
-	}
-	ck_assert_msg(engine_scan_end(s, &r, &cause) == 0, "end: %s", cause);
-	engine_scan_free(s);
-	return (r);
+	return (engine_test_scan(set, p, d, b.p, b.n, step));
 }
 
 /* Scan as an upload with the default profile, in c-icap sized pieces. */
@@ -603,11 +591,5 @@ engines_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(engines_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (engine_test_run(engines_suite()));
 }

@@ -157,16 +157,16 @@ enum keypool_type {
 struct leafkey {
 	EVP_PKEY	*key;
 	X509_PUBKEY	*pub;		/* encoded SubjectPublicKeyInfo */
-	char		*pem;		/* PKCS#8 PEM of the private key */
+	char		*pem;		/* PEM of the private key */
 	size_t		 pem_len;
 };
 struct keypool;
 struct keypool	*keypool_new(enum keypool_type, size_t, char **);
 struct leafkey	*keypool_take(struct keypool *, char **) NONNULL(1);
-struct leafkey	*leafkey_new(enum keypool_type);
+struct leafkey	*leafkey_new(enum keypool_type, EVP_PKEY_CTX *);
 void		 leafkey_free(struct leafkey *);
 void		 keypool_free(struct keypool *);
-EVP_PKEY	*keypool_generate(enum keypool_type);
+EVP_PKEY	*keypool_generate(enum keypool_type, EVP_PKEY_CTX *);
 
 /* lcache.c: bounded in-process LRU of replies, keyed by a 32-byte digest. */
 struct lcache;

@@ -7,6 +7,8 @@
  * data: an entry that fails the check is deleted and treated as a miss, so
  * a damaged file can cost a mint but never serve a wrong certificate.
  * The files are 0600: leaf keys are readable by the helper's user only.
+ * Writes go through the shared map without fsync (MDB_WRITEMAP, NOSYNC):
+ * this is a cache, and a file damaged by a crash is detected and rebuilt.
  */
 #include "config.h"
 
@@ -111,7 +113,7 @@ dbcache_try(struct dbcache *db, size_t mapsize)
 	if ((rc = mdb_env_set_mapsize(db->env, mapsize)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(db->env, 1022)) != 0 ||
 	    (rc = mdb_env_open(db->env, db->path, MDB_NOSUBDIR | MDB_NOSYNC |
-	    MDB_NOTLS, 0600)) != 0)
+	    MDB_WRITEMAP | MDB_MAPASYNC | MDB_NOTLS, 0600)) != 0)
 		goto fail;
 	mdb_reader_check(db->env, NULL);
 	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)

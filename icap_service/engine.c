@@ -123,17 +123,25 @@ engine_reload_hashes(struct engine_set *set, char **cause)
 /*
  * Reload the ClamAV signatures (if their directory changed) and the hash
  * blocklist (if its file changed). 0, or -1 with *cause; what failed to
- * load keeps its old version.
+ * load keeps its old version. Scans may run meanwhile; two reloads of one
+ * set must not.
  */
 int
 engine_set_reload(struct engine_set *set, char **cause)
 {
 	struct malware_clam	*old, *new;
+	bool			 changed;
 	int			 rc = 0;
 
 	if (engine_reload_hashes(set, cause) != 0)
 		rc = -1;
-	if (set->clam == NULL || !malware_clam_changed(set->clam))
+	pthread_mutex_lock(&set->lock);
+	if ((old = set->clam) != NULL)
+		malware_clam_hold(old);
+	pthread_mutex_unlock(&set->lock);
+	changed = old != NULL && malware_clam_changed(old);
+	malware_clam_release(old);
+	if (!changed)
 		return (rc);
 	if ((new = malware_clam_load(&set->cfg, rc == 0 ? cause : NULL)) ==
 	    NULL)
@@ -153,10 +161,8 @@ engine_check_hashes(struct engine_set *set)
 	time_t	now = time(NULL);
 	bool	due = false;
 
-	if (set->hashes == NULL)
-		return;
 	pthread_mutex_lock(&set->lock);
-	if (now != set->hash_checked) {
+	if (set->hashes != NULL && now != set->hash_checked) {
 		set->hash_checked = now;
 		due = true;
 	}

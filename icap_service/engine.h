@@ -91,7 +91,11 @@ void	engine_profile_defaults(struct engine_profile *, enum engine_direction);
 /* Returns the loaded set, or NULL with *cause. Caller frees with engine_set_free. */
 struct engine_set *engine_set_load(const struct engine_config *, char **cause);
 void	engine_set_free(struct engine_set *);
-/* Reload what changed on disk (signatures, blocklist); the old set stays on error. */
+/*
+ * Reload what changed on disk (signatures, blocklist); the old set stays on
+ * error. Safe while other threads scan; call it from one thread at a time
+ * (the c-icap command handler). Dictionaries are read only by load.
+ */
 int	engine_set_reload(struct engine_set *, char **cause);
 
 /*

@@ -11,6 +11,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -552,6 +553,62 @@ START_TEST(clamav_signatures_gating_reload)
 }
 END_TEST
 
+struct racer {
+	struct blob	listed;
+	unsigned	found;
+};
+
+static void *
+race_scan(void *arg)
+{
+	struct racer		*r = arg;
+	struct engine_profile	 p;
+	struct engine_result	 res;
+	int			 i;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	for (i = 0; i < 300; i++) {
+		res = engine_test_scan(set, &p, ENGINE_UPLOAD, r->listed.p,
+		    r->listed.n, 1000);
+		if (res.verdict == ENGINE_FOUND)
+			r->found++;
+	}
+	return (NULL);
+}
+
+/* Scans on four threads while the blocklist is swapped under them. */
+START_TEST(reload_while_scanning)
+{
+	struct racer	 r[4];
+	pthread_t	 th[4];
+	char		 hex[65], line[100], *cause = NULL;
+	size_t		 i;
+	int		 k;
+
+	r[0].listed = noise(20000, 5);
+	hex_digest("SHA256", &r[0].listed, hex);
+	snprintf(line, sizeof line, "%s\n", hex);
+	put_file(path_hashes, line, strlen(line));
+	cfg.hash_blocklist = path_hashes;
+	load();
+	for (i = 0; i < 4; i++) {
+		r[i].listed = r[0].listed;
+		r[i].found = 0;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, race_scan,
+		    &r[i]), 0);
+	}
+	for (k = 0; k < 50; k++) {
+		snprintf(line, sizeof line, "# %d\n%s\n", k, hex);
+		put_file(path_hashes, line, strlen(line));
+		ck_assert_int_eq(engine_set_reload(set, &cause), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_uint_eq(r[i].found, 300);
+	}
+}
+END_TEST
+
 START_TEST(bad_config_fails_load)
 {
 	struct engine_set	*s;
@@ -583,6 +640,7 @@ engines_suite(void)
 	tcase_add_test(tc, blocked_types);
 	tcase_add_test(tc, hash_blocklist_reload);
 	tcase_add_test(tc, clamav_signatures_gating_reload);
+	tcase_add_test(tc, reload_while_scanning);
 	tcase_add_test(tc, bad_config_fails_load);
 	suite_add_tcase(s, tc);
 	return (s);

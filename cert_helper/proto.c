@@ -407,13 +407,12 @@ size_t
 proto_reply_head(char *buf, size_t size, const struct proto_frame *fr, int ok,
     size_t body_len)
 {
+	char	id[24] = "";
 	int	n;
 
 	if (fr->has_id)
-		n = snprintf(buf, size, "%" PRIu64 " %s %zu ", fr->id,
-		    ok ? "OK" : "ERR", body_len);
-	else
-		n = snprintf(buf, size, "%s %zu ", ok ? "OK" : "ERR", body_len);
+		snprintf(id, sizeof id, "%" PRIu64 " ", fr->id);
+	n = snprintf(buf, size, "%s%s %zu ", id, ok ? "OK" : "ERR", body_len);
 	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 

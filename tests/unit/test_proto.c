@@ -41,18 +41,20 @@ body_with(const char *params)
 	return pki_body(params, ca_pem, ca_key_pem, mimic_pem);
 }
 
-/* Parse a body built from params; returns proto_parse's result. */
+/*
+ * Parse a body built from params; returns proto_parse's result. The body
+ * lives until the next call, since req points into it.
+ */
 static int
 parse_params(const char *params, struct proto_req *req, char **cause)
 {
-	char	*b = body_with(params);
-	int	 rv;
+	static char	*b;
 
+	free(b);
+	b = body_with(params);
 	free(*cause);
 	*cause = NULL;
-	rv = proto_parse(b, strlen(b), req, cause);
-	free(b);
-	return rv;
+	return proto_parse(b, strlen(b), req, cause);
 }
 
 START_TEST(frame_plain_and_id)

@@ -43,7 +43,8 @@ case_main()
 
 	# 10 GiB of zeros: 10240 gzip members of 1 MiB each (about 10 MB).
 	head -c 1048576 /dev/zero | gzip -9 > "$T/tmp/member.gz"
-	for i in $(seq 1 10240); do cat "$T/tmp/member.gz"; done > "$T/tmp/bomb.gz"
+	python3 -c 'import sys; m = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(m * 10240)' \
+	    "$T/tmp/member.gz" "$T/tmp/bomb.gz"
 	expect_block "10 GB gzip bomb" -f "$T/tmp/bomb.gz" -rhx "Content-Encoding: gzip"
 	si_assert_match "$(cat "$T/tmp/out")" "decompression bomb" "bomb reason on the page"
 

@@ -4,7 +4,8 @@
 # is blocked by content; both are in the audit log; clean files pass. A
 # 2 MB zip with EICAR as its last entry (too large for Squid to wait for
 # the verdict before the response starts) is aborted after the headers:
-# the client gets none of its bytes.
+# the client gets none of its bytes. An encrypted zip cannot be inspected
+# and is blocked with that reason.
 
 SI_ORIGIN_NAMES="www.origin.test blocked.origin.test"
 
@@ -54,6 +55,13 @@ sslinspect.AuditLog $T/log/audit.log"
 	si_assert_eq "$code" 403 "EICAR download status"
 	si_assert_nomatch "$(cat "$T/tmp/eicar.got")" "EICAR-STANDARD" "EICAR body not released"
 	si_assert_match "$(cat "$T/tmp/eicar.got")" "This transfer was blocked" "EICAR block page"
+
+	printf 'quarterly numbers\n' > "$T/tmp/report.txt"
+	(cd "$T/tmp" && zip -q -P secret "$T/www/locked.zip" report.txt) || si_fail "zip"
+	chmod a+r "$T/www/locked.zip"
+	code=$(si_curl -o "$T/tmp/locked.got" -w '%{http_code}' "$(si_url /locked.zip)")
+	si_assert_eq "$code" 403 "encrypted zip status"
+	si_assert_match "$(cat "$T/tmp/locked.got")" "encrypted archive" "encrypted zip reason"
 
 	python3 - "$T/www/big.zip" "$T/www/eicar.com" <<'PY'
 import os, sys, zipfile

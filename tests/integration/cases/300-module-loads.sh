@@ -36,8 +36,17 @@ case_main()
 	si_assert_match "$(cat "$T/tmp/eicar.out")" "[0-9a-f]{16}" "incident id"
 	si_assert_nomatch "$(cat "$T/tmp/eicar.out")" "EICAR-STANDARD" "no body leak"
 
+	# The same file gzip-encoded, and gzip then deflate (chained), is found too.
+	gzip -c "$T/tmp/eicar.com" > "$T/tmp/eicar.gz"
+	out=$(svc_icap -f "$T/tmp/eicar.gz" -v -rhx "Content-Encoding: gzip")
+	si_assert_match "$out" "HTTP/1.1 403 Forbidden" "gzip-encoded EICAR blocked"
+	python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1], "rb").read()))' \
+	    "$T/tmp/eicar.gz" > "$T/tmp/eicar.gz.df"
+	out=$(svc_icap -f "$T/tmp/eicar.gz.df" -v -rhx "Content-Encoding: gzip, deflate")
+	si_assert_match "$out" "HTTP/1.1 403 Forbidden" "gzip+deflate EICAR blocked"
+
 	out=$(c-icap-client -i 127.0.0.1 -p "$ICAP_PORT" -s "info?view=text" \
 	    -req http://localhost/ 2>&1)
 	si_assert_match "$out" "Service sslinspect" "stats group"
-	si_assert_match "$out" "Blocked: detection *: *1" "detection counter"
+	si_assert_match "$out" "Blocked: detection *: *3" "detection counter"
 }

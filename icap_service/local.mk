@@ -30,8 +30,10 @@ icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la
 
 svctemplatedir = $(pkgdatadir)/templates/en
 dist_svctemplate_DATA = icap_service/templates/en/BLOCKED
+cicapconfdir = $(sysconfdir)/c-icap
+dist_cicapconf_DATA = icap_service/sslinspect.conf
 svcexampledir = $(docdir)/examples
-dist_svcexample_DATA = icap_service/sslinspect.conf icap_service/policy.example.yaml
+dist_svcexample_DATA = icap_service/policy.example.yaml
 
 dist_man_MANS += doc/srv_sslinspect.5 doc/sslinspect-policy.1
 
@@ -109,4 +111,4 @@ SVC_CASES = \
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif
-EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh
+EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh tests/unit/svc_test.h

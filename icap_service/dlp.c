@@ -369,7 +369,28 @@ dlp_on_ssn_context(struct dlp_scan *s, uint64_t to)
 	s->context_end = to;
 }
 
-/* An IBAN head: note where it starts if nothing alphanumeric precedes it. */
+/* Validate the IBAN that may start at stream offset start (bytes to to). */
+static void
+dlp_iban_check(struct dlp_scan *s, uint64_t start, uint64_t to)
+{
+	char	w[DLP_IBAN_SPAN], iban[DLP_IBAN_MAX + 1], mask[40];
+	size_t	n;
+	bool	at_start;
+
+	n = dlp_window(s, to, (size_t)(to - start), w, &at_start);
+	if (dlp_iban_take(w, n, iban) == 0)
+		return;
+	if (s->niban++ == 0) {
+		dlp_mask(iban, strlen(iban), 2, 4, mask, sizeof mask);
+		snprintf(s->iban_sample, sizeof s->iban_sample, "%s", mask);
+	}
+}
+
+/*
+ * An IBAN head, not preceded by a letter or digit. The rest of the chunk is
+ * at hand, so it is validated at once unless the IBAN may run past the
+ * chunk's end; then it waits for the next chunk (dlp_iban_flush).
+ */
 static void
 dlp_on_iban(struct dlp_scan *s, uint64_t to)
 {
@@ -385,10 +406,13 @@ dlp_on_iban(struct dlp_scan *s, uint64_t to)
 	if (p == 0 ? !at_start : dlp_isalnum((unsigned char)w[p - 1]))
 		return;
 	start = to - (n - p);
-	if (s->npending_iban > 0 &&
-	    s->iban_pending[s->npending_iban - 1] == start)
+	if (start + DLP_IBAN_SPAN <= s->base + s->chunklen) {
+		dlp_iban_check(s, start, start + DLP_IBAN_SPAN);
 		return;
-	if (s->npending_iban == DLP_IBAN_PENDING)
+	}
+	if ((s->npending_iban > 0 &&
+	    s->iban_pending[s->npending_iban - 1] == start) ||
+	    s->npending_iban == DLP_IBAN_PENDING)
 		return;
 	s->iban_pending[s->npending_iban++] = start;
 }
@@ -400,10 +424,8 @@ dlp_on_iban(struct dlp_scan *s, uint64_t to)
 static void
 dlp_iban_flush(struct dlp_scan *s, uint64_t upto, bool final)
 {
-	char		w[DLP_IBAN_SPAN], iban[DLP_IBAN_MAX + 1], mask[40];
-	size_t		i, k, n;
+	size_t		i, k;
 	uint64_t	start, to;
-	bool		at_start;
 
 	for (i = 0; i < s->npending_iban; i++) {
 		start = s->iban_pending[i];
@@ -413,14 +435,7 @@ dlp_iban_flush(struct dlp_scan *s, uint64_t upto, bool final)
 				break;
 			to = upto;
 		}
-		n = dlp_window(s, to, (size_t)(to - start), w, &at_start);
-		if (dlp_iban_take(w, n, iban) == 0)
-			continue;
-		if (s->niban++ == 0) {
-			dlp_mask(iban, strlen(iban), 2, 4, mask, sizeof mask);
-			snprintf(s->iban_sample, sizeof s->iban_sample, "%s",
-			    mask);
-		}
+		dlp_iban_check(s, start, to);
 	}
 	for (k = 0; i < s->npending_iban; i++, k++)
 		s->iban_pending[k] = s->iban_pending[i];

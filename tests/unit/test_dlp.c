@@ -257,6 +257,32 @@ START_TEST(bad_dictionary_fails_load)
 }
 END_TEST
 
+/* Many IBANs (and decoy heads) in one chunk: none is dropped. */
+START_TEST(many_ibans_one_chunk)
+{
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	char			 text[4000];
+	size_t			 o = 0;
+	int			 i;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	for (i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o,
+		    "AB12 CDEF decoy %d, ", i);
+	for (i = 0; i < 30; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o,
+		    "%s; ", i % 2 ? "DE89 3704 0044 0532 0130 00" :
+		    "GB82WEST12345698765432");
+	r = scan_with(&p, text, sizeof text);
+	ck_assert_uint_eq(r.nfindings, 1);
+	ck_assert_str_eq(r.findings[0].type, "iban");
+	ck_assert_uint_eq(r.findings[0].count, 30);
+	r = scan_with(&p, text, 100);
+	ck_assert_uint_eq(r.findings[0].count, 30);
+}
+END_TEST
+
 /* A long body with one card straddling every 4064-byte c-icap piece edge. */
 START_TEST(card_deep_in_large_body)
 {
@@ -295,6 +321,7 @@ dlp_suite(void)
 	tcase_add_test(tc, download_default_no_dlp);
 	tcase_add_test(tc, bad_dictionary_fails_load);
 	tcase_add_test(tc, card_deep_in_large_body);
+	tcase_add_test(tc, many_ibans_one_chunk);
 	suite_add_tcase(s, tc);
 	return (s);
 }

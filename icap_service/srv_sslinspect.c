@@ -608,7 +608,10 @@ svc_release_request(void *data)
 
 	if (d == NULL)
 		return;
-	svc_audit(d);
+	/* A request without a body that nothing blocked is logged by its response. */
+	if (!(d->dir == ENGINE_UPLOAD && d->mode == M_PASS &&
+	    strcmp(d->reason, "no body") == 0))
+		svc_audit(d);
 	if (strcmp(d->verdict, "block") == 0)
 		ci_stat_uint64_inc(st_block, 1);
 	else if (strcmp(d->verdict, "monitor") == 0)

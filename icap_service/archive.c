@@ -81,6 +81,17 @@ archive_failed(struct engine_scan *s, struct archive *a, const char *what)
 		    msg != NULL ? msg : "unreadable");
 }
 
+/* A member name for reasons and logs: printable ASCII only, truncated. */
+static void
+archive_safe_name(const char *name, char *out, size_t outlen)
+{
+	size_t	i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < outlen; i++)
+		out[i] = name[i] > 0x20 && name[i] < 0x7f ? name[i] : '?';
+	out[i] = '\0';
+}
+
 /* Scan one member's data. 0, or -1 with *cause on an engine error. */
 static int
 archive_member(struct engine_scan *s, struct archive *a, const char *name,
@@ -94,13 +105,13 @@ archive_member(struct engine_scan *s, struct archive *a, const char *name,
 	if ((m = engine_scan_nested(s->set, &s->prof, s->dir, s->depth + 1, s,
 	    cause)) == NULL)
 		return (-1);
-	snprintf(m->name, sizeof m->name, "%s", name);
+	archive_safe_name(name, m->name, sizeof m->name);
 	for (;;) {
 		n = archive_read_data(a, buf, ARCHIVE_BLOCK);
 		if (n == 0)
 			break;
 		if (n < 0) {
-			archive_failed(s, a, name);
+			archive_failed(s, a, m->name);
 			rc = 0;
 			goto out;
 		}
@@ -113,7 +124,7 @@ archive_member(struct engine_scan *s, struct archive *a, const char *name,
 	}
 	if (engine_scan_end(m, &r, cause) != 0)
 		goto out;
-	engine_result_merge(&s->res, &r, name);
+	engine_result_merge(&s->res, &r, m->name);
 	rc = 0;
 out:
 	engine_scan_free(m);

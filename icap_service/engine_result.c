@@ -43,6 +43,16 @@ engine_result_add(struct engine_result *r, const char *engine,
 	    sample != NULL ? sample : "");
 }
 
+/* Reasons go to logs and block pages: no control characters in them. */
+static void
+engine_result_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
 /* Fold a nested (archive member) result into its parent. */
 void
 engine_result_merge(struct engine_result *r, const struct engine_result *in,
@@ -63,6 +73,7 @@ engine_result_merge(struct engine_result *r, const struct engine_result *in,
 			r->verdict = in->verdict;
 			snprintf(r->reason, sizeof r->reason, "%.40s: %.110s", where,
 			    in->reason);
+			engine_result_clean(r->reason);
 		}
 	}
 }
@@ -79,6 +90,7 @@ engine_result_uninspectable(struct engine_result *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
 	va_end(ap);
+	engine_result_clean(r->reason);
 }
 
 /* Settle the verdict: any finding wins over uninspectable, not over error. */

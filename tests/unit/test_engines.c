@@ -327,6 +327,14 @@ START_TEST(archive_limits)
 	r = scan(enc);
 	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
 	ck_assert_ptr_nonnull(strstr(r.reason, "encrypted"));
+	/* A hostile member name does not reach the reason raw. */
+	z1 = zip1("x\nForged: line\r.zip", zip1("in.txt", text("x")));
+	ck_assert_int_eq(scan(z1).verdict, ENGINE_CLEAN);
+	z1 = zip1("x\nForged: line\r.zip",
+	    pack("zip", NULL, "pw", (struct member[]){ { "a", text("b") } }, 1));
+	r = scan(z1);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	ck_assert_str_eq(r.reason, "x?Forged:?line?.zip: encrypted archive");
 
 	zeros.n = 8 * 1024 * 1024;
 	zeros.p = own(calloc(1, zeros.n));

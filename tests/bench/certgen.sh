@@ -34,4 +34,7 @@ printf '%s\n%s\n' "$ours" "$theirs" | awk '
 		    v[1, "cold_per_s"] / v[2, "cold_per_s"],
 		    v[1, "hits_per_s"] / v[2, "hits_per_s"],
 		    v[1, "hit_p99_ms"], v[2, "hit_p99_ms"]
+		printf "ratio by helper CPU per request: cold=%.1fx hits=%.1fx\n",
+		    v[2, "cold_cpu_us"] / v[1, "cold_cpu_us"],
+		    v[2, "hit_cpu_us"] / v[1, "hit_cpu_us"]
 	}'

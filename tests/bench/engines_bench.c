@@ -327,6 +327,7 @@ best_of(int reps, size_t bytes, void (*fn)(void *), void *arg)
 
 struct job {
 	struct run	*r;
+	void		(*decode)(struct run *, const struct gz *, size_t);
 	const char	*buf;
 	size_t		 len, body, nb;
 	struct gz	*gz;
@@ -366,39 +367,14 @@ job_identity(void *a)
 	run_identity(j->r, j->buf, j->len, j->body);
 }
 
+/* Decode the gzip'd bodies with j->decode; j->r NULL: decoder alone. */
 static void
-job_inflate(void *a)
+job_decode(void *a)
 {
 	struct job	*j = a;
 
-	run_gzip(NULL, j->gz, j->nb);
+	j->decode(j->r, j->gz, j->nb);
 }
-
-static void
-job_gzip(void *a)
-{
-	struct job	*j = a;
-
-	run_gzip(j->r, j->gz, j->nb);
-}
-
-#ifdef HAVE_ISAL_HEADERS
-static void
-job_isal_inflate(void *a)
-{
-	struct job	*j = a;
-
-	run_isal(NULL, j->gz, j->nb);
-}
-
-static void
-job_isal_gzip(void *a)
-{
-	struct job	*j = a;
-
-	run_isal(j->r, j->gz, j->nb);
-}
-#endif
 
 static struct engine_set *
 load_set(const char *blocklist)
@@ -472,12 +448,14 @@ main(int argc, char **argv)
 	LINE("sha256 alone", job_sha, NULL);
 	LINE("dlp alone (stream, 4064 pieces)", job_identity, &dlp);
 	LINE("identity: dlp+sha256+eicar+type", job_identity, &full);
-	LINE("zlib inflate alone", job_inflate, NULL);
-	LINE("gzip: inflate+dlp+sha256+eicar+type", job_gzip, &full);
+	j.decode = run_gzip;
+	LINE("zlib inflate alone", job_decode, NULL);
+	LINE("gzip: inflate+dlp+sha256+eicar+type", job_decode, &full);
 #ifdef HAVE_ISAL_HEADERS
 	if (isal_load()) {
-		LINE("ISA-L inflate alone", job_isal_inflate, NULL);
-		LINE("gzip: ISA-L+dlp+sha256+eicar+type", job_isal_gzip, &full);
+		j.decode = run_isal;
+		LINE("ISA-L inflate alone", job_decode, NULL);
+		LINE("gzip: ISA-L+dlp+sha256+eicar+type", job_decode, &full);
 	} else
 		printf("ISA-L: libisal.so.2 not installed, skipped\n");
 #endif

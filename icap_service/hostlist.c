@@ -131,8 +131,10 @@ hostlist_has(char **v, size_t n, const char *key)
 void
 hostlist_seal(struct hostlist *hl)
 {
-	qsort(hl->exact, hl->nexact, sizeof *hl->exact, hostlist_cmp);
-	qsort(hl->domain, hl->ndomain, sizeof *hl->domain, hostlist_cmp);
+	if (hl->nexact > 0)
+		qsort(hl->exact, hl->nexact, sizeof *hl->exact, hostlist_cmp);
+	if (hl->ndomain > 0)
+		qsort(hl->domain, hl->ndomain, sizeof *hl->domain, hostlist_cmp);
 	hl->sorted = 1;
 }
 

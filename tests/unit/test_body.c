@@ -208,7 +208,7 @@ body_suite(void)
 	Suite *s = suite_create("body");
 	TCase *tc = tcase_create("core");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 300);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, clean_and_found);
 	tcase_add_test(tc, gzip_multipart);

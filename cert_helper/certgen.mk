@@ -24,8 +24,10 @@ dist_certgenconf_DATA = cert_helper/certgen.conf
 dist_man_MANS += doc/sslinspect-certgen.8
 
 # Unit tests (Check), each linked with the convenience library.
-CERTGEN_UNIT_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/cert_helper
-CERTGEN_UNIT_LIBS = cert_helper/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS)
+CERTGEN_UNIT_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) \
+	-I$(top_srcdir)/cert_helper
+CERTGEN_UNIT_LIBS = cert_helper/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS) \
+	$(LMDB_LIBS)
 CERTGEN_UNIT_TESTS = tests/unit/test_proto tests/unit/test_forge \
 	tests/unit/test_opts
 check_PROGRAMS += $(CERTGEN_UNIT_TESTS)

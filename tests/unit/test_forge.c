@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,6 +465,74 @@ START_TEST(cache_corrupt_rebuilt)
 }
 END_TEST
 
+/* Flip one byte in the data of every value of the cache in dir. */
+static int
+damage_values(const char *dir)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+	MDB_cursor	*cur;
+	MDB_val		 k, v, nv;
+	char		 path[160];
+	unsigned char	*copy;
+	int		 n = 0;
+
+	snprintf(path, sizeof path, "%s/cache.mdb", dir);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	mdb_env_set_mapsize(env, 128 << 20);
+	ck_assert_int_eq(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, dbi, &cur), 0);
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		copy = malloc(v.mv_size);
+		memcpy(copy, v.mv_data, v.mv_size);
+		copy[v.mv_size - 40] ^= 0x20;	/* inside the PEM */
+		nv.mv_size = v.mv_size;
+		nv.mv_data = copy;
+		ck_assert_int_eq(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+		free(copy);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return n;
+}
+
+START_TEST(cache_damaged_entry_never_served)
+{
+	struct opts	 o;
+	struct certgen	*cg;
+	EVP_PKEY	*k;
+	X509		*x;
+	char		 dir[128], *r1, *r2;
+
+	snprintf(dir, sizeof dir, "%s/damaged", tmpdir);
+	cg = helper(&o, dir, NULL);
+	x = mint(cg, "host=damaged.origin.test\n", NULL, &k, &r1);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	certgen_free(cg);
+	opts_free(&o);
+	ck_assert_int_eq(damage_values(dir), 1);
+	/* A new instance finds the damaged entry, drops it, mints anew. */
+	cg = helper(&o, dir, NULL);
+	x = mint(cg, "host=damaged.origin.test\n", NULL, &k, &r2);
+	ck_assert_uint_eq(certgen_stats(cg)->db_hits, 0);
+	ck_assert_uint_eq(certgen_stats(cg)->minted, 1);
+	check_profile(x, k, 0);
+	ck_assert_str_ne(r1, r2);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	free(r1);
+	free(r2);
+	certgen_free(cg);
+	opts_free(&o);
+}
+END_TEST
+
 START_TEST(dbcache_expiry_and_eviction)
 {
 	struct dbcache	*db;
@@ -544,6 +613,7 @@ forge_suite(void)
 	tcase_add_test(tc, profile_san_cap);
 	tcase_add_test(tc, cache_shared_and_recorded);
 	tcase_add_test(tc, cache_corrupt_rebuilt);
+	tcase_add_test(tc, cache_damaged_entry_never_served);
 	tcase_add_test(tc, dbcache_expiry_and_eviction);
 	tcase_add_test(tc, lcache_bounded_lru);
 	tcase_add_test(tc, url_expansion);

@@ -317,7 +317,15 @@ svc_load_policy(bool startup)
 static void
 svc_cmd_reload(const char *name, int type, const char **argv)
 {
+	char	*cause = NULL;
+
 	svc_load_policy(false);
+	/* Signatures and the hash blocklist too; the old set stays on error. */
+	if (engines != NULL && engine_set_reload(engines, &cause) != 0) {
+		ci_debug_printf(1, "sslinspect: engine reload: %s\n",
+		    cause != NULL ? cause : "failed");
+		free(cause);
+	}
 }
 
 /* ---- service life cycle ----------------------------------------------- */

@@ -21,6 +21,7 @@
 #include "ca.h"
 #include "cause.h"
 #include "issued.h"
+#include "tsv.h"
 
 /* CRLReason codes an admin may give (BR 7.2.2: never unspecified/hold). */
 static const struct {
@@ -78,65 +79,26 @@ ca_revoke_format(const struct ca_revoked *r, char *buf, size_t len)
 	return n;
 }
 
-/* A lowercase hex field into dst (max digits); 0 or -1. */
-static int
-ca_revoke_hex(const char *s, size_t n, char *dst, size_t max)
-{
-	size_t	i;
-
-	if (n == 0 || n > max)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return -1;
-	}
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-	return 0;
-}
-
-static int
-ca_revoke_num(const char *s, size_t n, int64_t min, int64_t *out)
-{
-	char	tmp[24], *end;
-
-	if (n == 0 || n >= sizeof tmp)
-		return -1;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	errno = 0;
-	*out = strtoll(tmp, &end, 10);
-	return errno != 0 || *end != '\0' || *out < min ? -1 : 0;
-}
-
 /* Parse one line into r; 0, or -1 with a cause naming the field. */
 int
 ca_revoke_parse(const char *line, size_t len, struct ca_revoked *r,
     char **cause)
 {
 	const char	*f[7];
-	size_t		 fl[7], i, start = 0, nf = 0;
+	size_t		 fl[7];
 	int64_t		 reason;
 
-	if (len > 0 && line[len - 1] == '\n')
-		len--;
 	memset(r, 0, sizeof *r);
-	for (i = 0; i <= len && nf < 7; i++) {
-		if (i == len || line[i] == '\t') {
-			f[nf] = line + start;
-			fl[nf++] = i - start;
-			start = i + 1;
-		}
-	}
-	if (nf != 7 || start <= len || fl[0] != 2 || memcmp(f[0], "v1", 2)) {
+	if (tsv_split(line, len, f, fl, 7) == -1 || fl[0] != 2 ||
+	    memcmp(f[0], "v1", 2)) {
 		cause_set(cause, "expected v1 and 7 tab-separated fields");
 		return -1;
 	}
-	if (ca_revoke_num(f[1], fl[1], 0, &r->revoked) == -1 ||
-	    ca_revoke_hex(f[2], fl[2], r->issuer_keyid, CA_KEYID_MAX) == -1 ||
-	    ca_revoke_hex(f[3], fl[3], r->serial, CA_SERIAL_MAX) == -1 ||
-	    ca_revoke_num(f[4], fl[4], -1, &reason) == -1 || reason > 10 ||
-	    ca_revoke_num(f[5], fl[5], 0, &r->not_after) == -1 ||
+	if (tsv_num(f[1], fl[1], 0, &r->revoked) == -1 ||
+	    tsv_hex(f[2], fl[2], r->issuer_keyid, CA_KEYID_MAX) == -1 ||
+	    tsv_hex(f[3], fl[3], r->serial, CA_SERIAL_MAX) == -1 ||
+	    tsv_num(f[4], fl[4], -1, &reason) == -1 || reason > 10 ||
+	    tsv_num(f[5], fl[5], 0, &r->not_after) == -1 ||
 	    fl[6] == 0 || fl[6] >= sizeof r->label) {
 		cause_set(cause, "bad field");
 		return -1;

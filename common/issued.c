@@ -12,6 +12,7 @@
 
 #include "cause.h"
 #include "issued.h"
+#include "tsv.h"
 
 /*
  * Render rec as one line with its newline into buf. Returns the length, or
@@ -33,40 +34,6 @@ issued_format(const struct issued_rec *rec, char *buf, size_t len)
 	return n;
 }
 
-/* Copy a lowercase-hex field of at most max digits; 0 or -1. */
-static int
-issued_hex(const char *s, size_t n, char *dst, size_t max)
-{
-	size_t	i;
-
-	if (n == 0 || n > max)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-			return -1;
-		dst[i] = s[i];
-	}
-	dst[n] = '\0';
-	return 0;
-}
-
-/* Parse a decimal time field; 0 or -1. */
-static int
-issued_time(const char *s, size_t n, int64_t *out)
-{
-	char	 tmp[24], *end;
-
-	if (n == 0 || n >= sizeof tmp)
-		return -1;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	errno = 0;
-	*out = strtoll(tmp, &end, 10);
-	if (errno != 0 || *end != '\0' || *out < 0)
-		return -1;
-	return 0;
-}
-
 /*
  * Parse one line (without or with its trailing newline) into rec. Returns 0,
  * or -1 with a cause naming the bad field.
@@ -79,20 +46,11 @@ issued_parse(const char *line, size_t len, struct issued_rec *rec,
 				    "issuer key id", "not-before", "not-after",
 				    "host" };
 	const char		*f[7];
-	size_t			 fl[7], i, start = 0, nf = 0;
+	size_t			 fl[7], i;
 	int			 bad;
 
-	if (len > 0 && line[len - 1] == '\n')
-		len--;
 	memset(rec, 0, sizeof *rec);
-	for (i = 0; i <= len && nf < 7; i++) {
-		if (i == len || line[i] == '\t') {
-			f[nf] = line + start;
-			fl[nf++] = i - start;
-			start = i + 1;
-		}
-	}
-	if (nf != 7 || start <= len) {
+	if (tsv_split(line, len, f, fl, 7) == -1) {
 		cause_set(cause, "expected 7 tab-separated fields");
 		return -1;
 	}
@@ -102,21 +60,21 @@ issued_parse(const char *line, size_t len, struct issued_rec *rec,
 			bad = fl[0] != 2 || memcmp(f[0], "v1", 2) != 0;
 			break;
 		case 1:
-			bad = issued_time(f[1], fl[1], &rec->issued);
+			bad = tsv_num(f[1], fl[1], 0, &rec->issued);
 			break;
 		case 2:
-			bad = issued_hex(f[2], fl[2], rec->serial,
+			bad = tsv_hex(f[2], fl[2], rec->serial,
 			    ISSUED_SERIAL_MAX);
 			break;
 		case 3:
-			bad = issued_hex(f[3], fl[3], rec->issuer_keyid,
+			bad = tsv_hex(f[3], fl[3], rec->issuer_keyid,
 			    ISSUED_KEYID_MAX);
 			break;
 		case 4:
-			bad = issued_time(f[4], fl[4], &rec->not_before);
+			bad = tsv_num(f[4], fl[4], 0, &rec->not_before);
 			break;
 		case 5:
-			bad = issued_time(f[5], fl[5], &rec->not_after);
+			bad = tsv_num(f[5], fl[5], 0, &rec->not_after);
 			break;
 		default:
 			bad = fl[6] == 0 || fl[6] > ISSUED_HOST_MAX ||

@@ -2,4 +2,5 @@
 # A libtool convenience library, so it is PIC and can go into the c-icap module.
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = common/attrib.h common/cause.c common/cause.h \
-	common/issued.c common/issued.h
+	common/issued.c common/issued.h \
+	common/tsv.c common/tsv.h

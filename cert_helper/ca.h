@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 
 #include "attrib.h"
+#include "revoked.h"
 
 #define CA_KEYID_MAX	128	/* hex digits */
 #define CA_SERIAL_MAX	64	/* hex digits */
@@ -136,16 +137,7 @@ X509	*ca_issue_mint_ca(X509 *, EVP_PKEY *, EVP_PKEY *, X509_NAME *, int,
 int	ca_issue_load_intermediate(struct ca_store *, X509 **, EVP_PKEY **,
 	    char **) NONNULL(1, 2);
 
-/* ca_revoke.c: the revocation record and the revoke command. */
-struct ca_revoked {
-	int64_t	revoked;
-	int64_t	not_after;
-	int	reason;			/* -1: none given */
-	char	issuer_keyid[CA_KEYID_MAX + 1];
-	char	serial[CA_SERIAL_MAX + 1];
-	char	label[254];		/* host name or "issuing-ca" */
-};
-
+/* ca_revoke.c: the revoke command (the record itself: common/revoked.h). */
 struct ca_revoke_opts {
 	const char	*serial;
 	const char	*host;
@@ -156,17 +148,11 @@ struct ca_revoke_opts {
 
 int	ca_revoke_reason(const char *) NONNULL(1);
 const char *ca_revoke_reason_name(int);
-int	ca_revoke_format(const struct ca_revoked *, char *, size_t)
-	    NONNULL(1, 2);
-int	ca_revoke_parse(const char *, size_t, struct ca_revoked *, char **)
-	    NONNULL(1, 3);
-int	ca_revoke_foreach(const char *, int (*)(const struct ca_revoked *,
-	    void *), void *, char **) NONNULL(1, 2);
 int	ca_revoke(struct ca_store *, const struct ca_revoke_opts *, char **)
 	    NONNULL(1, 2);
 
 /* ca_crl.c: CRL building (pure, in memory) and the crl command. */
-X509_CRL *ca_crl_build(X509 *, EVP_PKEY *, const struct ca_revoked *,
+X509_CRL *ca_crl_build(X509 *, EVP_PKEY *, const struct revoked_rec *,
 	    size_t, uint64_t, time_t, time_t, const char *, int, char **)
 	    NONNULL(1, 2);
 int	ca_crl_write_all(struct ca_store *, const char *, int, char **)

@@ -25,7 +25,7 @@
 
 /* One revoked entry: serial, date and (when given) its reasonCode. */
 static int
-ca_crl_entry(X509_CRL *crl, const struct ca_revoked *r)
+ca_crl_entry(X509_CRL *crl, const struct revoked_rec *r)
 {
 	X509_REVOKED	*rev = NULL;
 	ASN1_INTEGER	*serial = NULL;
@@ -118,7 +118,7 @@ ca_crl_idp(X509_CRL *crl, const char *url, int only_ca)
  * caller frees, or NULL with a cause.
  */
 X509_CRL *
-ca_crl_build(X509 *issuer, EVP_PKEY *key, const struct ca_revoked *revs,
+ca_crl_build(X509 *issuer, EVP_PKEY *key, const struct revoked_rec *revs,
     size_t n, uint64_t number, time_t this_update, time_t next_update,
     const char *idp_url, int only_ca, char **cause)
 {
@@ -164,7 +164,7 @@ out:
 struct ca_crl_run {
 	struct ca_store		*st;
 	const char		*out;
-	struct ca_revoked	*revs;
+	struct revoked_rec	*revs;
 	size_t			 nrevs;
 	uint64_t		 number;
 	time_t			 now;
@@ -172,10 +172,10 @@ struct ca_crl_run {
 };
 
 static int
-ca_crl_rev_cb(const struct ca_revoked *r, void *arg)
+ca_crl_rev_cb(const struct revoked_rec *r, void *arg)
 {
 	struct ca_crl_run	*run = arg;
-	struct ca_revoked	*grown;
+	struct revoked_rec	*grown;
 
 	grown = reallocarray(run->revs, run->nrevs + 1, sizeof *run->revs);
 	if (grown == NULL)
@@ -190,7 +190,7 @@ static int
 ca_crl_publish(struct ca_crl_run *run, X509 *issuer, EVP_PKEY *key,
     int only_ca, char **cause)
 {
-	struct ca_revoked	*mine = NULL;
+	struct revoked_rec	*mine = NULL;
 	X509_CRL		*crl = NULL;
 	BIO			*bio = NULL;
 	unsigned char		*der = NULL;
@@ -383,8 +383,8 @@ ca_crl_write_all(struct ca_store *st, const char *out, int quiet,
 		out = dflt;
 	}
 	run.out = out;
-	if ((rpath = ca_store_path(st, "revoked.tsv")) == NULL ||
-	    ca_revoke_foreach(rpath, ca_crl_rev_cb, &run, cause) == -1 ||
+	if ((rpath = ca_store_path(st, REVOKED_FILE)) == NULL ||
+	    revoked_foreach(rpath, ca_crl_rev_cb, &run, cause) == -1 ||
 	    ca_issue_load_intermediate(st, &inter, &ikey, cause) == -1 ||
 	    ca_crl_number(&run, cause) == -1)
 		goto out;

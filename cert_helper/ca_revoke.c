@@ -1,17 +1,12 @@
 /*
- * Revocation: the record of revoked certificates (DIR/revoked.tsv) and the
- * revoke command, which finds certificates in the issued-certificate record
- * that sslinspect-certgen keeps (or among the issuing CAs).
- *
- * Line format (tab separated):
- *   v1 <revoked> <issuer-keyid> <serial> <reason> <not-after> <label>
- * reason is an RFC 5280 CRLReason code or -1 (none given).
+ * Revocation: the revoke command, which finds certificates in the
+ * issued-certificate record that sslinspect-certgen keeps (or among the
+ * issuing CAs) and adds them to the revocation record (common/revoked.c).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +16,6 @@
 #include "ca.h"
 #include "cause.h"
 #include "issued.h"
-#include "tsv.h"
 
 /* CRLReason codes an admin may give (BR 7.2.2: never unspecified/hold). */
 static const struct {
@@ -62,99 +56,13 @@ ca_revoke_reason_name(int code)
 	return "-";
 }
 
-/* One record as a line with its newline; the length or -1. */
-int
-ca_revoke_format(const struct ca_revoked *r, char *buf, size_t len)
-{
-	int	n;
-
-	if (r->serial[0] == '\0' || r->issuer_keyid[0] == '\0' ||
-	    strpbrk(r->label, "\t\r\n") != NULL)
-		return -1;
-	n = snprintf(buf, len, "v1\t%" PRId64 "\t%s\t%s\t%d\t%" PRId64 "\t%s\n",
-	    r->revoked, r->issuer_keyid, r->serial, r->reason, r->not_after,
-	    r->label[0] != '\0' ? r->label : "-");
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	return n;
-}
-
-/* Parse one line into r; 0, or -1 with a cause naming the field. */
-int
-ca_revoke_parse(const char *line, size_t len, struct ca_revoked *r,
-    char **cause)
-{
-	const char	*f[7];
-	size_t		 fl[7];
-	int64_t		 reason;
-
-	memset(r, 0, sizeof *r);
-	if (tsv_split(line, len, f, fl, 7) == -1 || fl[0] != 2 ||
-	    memcmp(f[0], "v1", 2)) {
-		cause_set(cause, "expected v1 and 7 tab-separated fields");
-		return -1;
-	}
-	if (tsv_num(f[1], fl[1], 0, &r->revoked) == -1 ||
-	    tsv_hex(f[2], fl[2], r->issuer_keyid, CA_KEYID_MAX) == -1 ||
-	    tsv_hex(f[3], fl[3], r->serial, CA_SERIAL_MAX) == -1 ||
-	    tsv_num(f[4], fl[4], -1, &reason) == -1 || reason > 10 ||
-	    tsv_num(f[5], fl[5], 0, &r->not_after) == -1 ||
-	    fl[6] == 0 || fl[6] >= sizeof r->label) {
-		cause_set(cause, "bad field");
-		return -1;
-	}
-	r->reason = (int)reason;
-	memcpy(r->label, f[6], fl[6]);
-	r->label[fl[6]] = '\0';
-	return 0;
-}
-
-/*
- * Call cb for every record of path in order (a missing file is empty); a
- * malformed line stops with -1 naming the file and line, since a CRL must
- * never silently drop a revocation.
- */
-int
-ca_revoke_foreach(const char *path, int (*cb)(const struct ca_revoked *,
-    void *), void *arg, char **cause)
-{
-	FILE			*f;
-	char			*line = NULL, *why = NULL;
-	size_t			 cap = 0;
-	ssize_t			 n;
-	unsigned long		 lineno = 0;
-	struct ca_revoked	 r;
-	int			 rv = 0;
-
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		cause_set(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rv == 0 && (n = getline(&line, &cap, f)) != -1) {
-		lineno++;
-		if (n == 1 && line[0] == '\n')
-			continue;
-		if (ca_revoke_parse(line, (size_t)n, &r, &why) == -1) {
-			cause_set(cause, "%s:%lu: %s", path, lineno, why);
-			rv = -1;
-		} else
-			rv = cb(&r, arg);
-	}
-	free(why);
-	free(line);
-	fclose(f);
-	return rv;
-}
-
 /* What the revoke command collects before writing anything. */
 struct ca_revoke_run {
 	const struct ca_revoke_opts *o;
 	char			 serial[CA_SERIAL_MAX + 1];
-	struct ca_revoked	*old;
+	struct revoked_rec	*old;
 	size_t			 nold;
-	struct ca_revoked	*new;
+	struct revoked_rec	*new;
 	size_t			 nnew;
 	size_t			 found;
 	time_t			 now;
@@ -184,7 +92,7 @@ static int
 ca_revoke_add(struct ca_revoke_run *run, const char *kid, const char *serial,
     int64_t not_after, const char *label)
 {
-	struct ca_revoked	*r, *grown;
+	struct revoked_rec	*r, *grown;
 
 	run->found++;
 	if (ca_revoke_known(run, kid, serial))
@@ -205,10 +113,10 @@ ca_revoke_add(struct ca_revoke_run *run, const char *kid, const char *serial,
 }
 
 static int
-ca_revoke_old_cb(const struct ca_revoked *r, void *arg)
+ca_revoke_old_cb(const struct revoked_rec *r, void *arg)
 {
 	struct ca_revoke_run	*run = arg;
-	struct ca_revoked	*grown;
+	struct revoked_rec	*grown;
 
 	grown = reallocarray(run->old, run->nold + 1, sizeof *run->old);
 	if (grown == NULL)
@@ -310,7 +218,7 @@ ca_revoke_save(const char *path, const struct ca_revoke_run *run,
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return -1;
 	for (i = 0; i < run->nold + run->nnew; i++) {
-		n = ca_revoke_format(i < run->nold ? &run->old[i] :
+		n = revoked_format(i < run->nold ? &run->old[i] :
 		    &run->new[i - run->nold], line, sizeof line);
 		if (n > 0)
 			fwrite(line, 1, (size_t)n, f);
@@ -339,8 +247,8 @@ ca_revoke(struct ca_store *st, const struct ca_revoke_opts *o, char **cause)
 	memset(&run, 0, sizeof run);
 	run.o = o;
 	run.now = time(NULL);
-	if ((path = ca_store_path(st, "revoked.tsv")) == NULL ||
-	    ca_revoke_foreach(path, ca_revoke_old_cb, &run, cause) == -1)
+	if ((path = ca_store_path(st, REVOKED_FILE)) == NULL ||
+	    revoked_foreach(path, ca_revoke_old_cb, &run, cause) == -1)
 		goto out;
 	if (o->issuing_ca != NULL) {
 		if (ca_revoke_issuing(st, &run, cause) == -1)

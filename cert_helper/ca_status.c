@@ -61,7 +61,7 @@ ca_status_issued_cb(const struct issued_rec *rec, void *arg)
 }
 
 static int
-ca_status_revoked_cb(const struct ca_revoked *r, void *arg)
+ca_status_revoked_cb(const struct revoked_rec *r, void *arg)
 {
 	struct ca_status_run	*run = arg;
 	struct ca_status_ca	*ca;
@@ -205,10 +205,10 @@ ca_status(struct ca_store *st, const char *issued, char **cause)
 	if ((p = ca_store_path(st, "current")) != NULL && ca_store_exists(p) &&
 	    ca_store_read(p, &buf, &len, NULL) == 0)
 		snprintf(cur, sizeof cur, "%.*s", (int)strcspn(buf, "\n"), buf);
-	rpath = ca_store_path(st, "revoked.tsv");
+	rpath = ca_store_path(st, REVOKED_FILE);
 	if (rpath == NULL || ca_status_collect(st, &run, cause) == -1 ||
 	    issued_foreach(issued, ca_status_issued_cb, &run, cause) == -1 ||
-	    ca_revoke_foreach(rpath, ca_status_revoked_cb, &run, cause) == -1)
+	    revoked_foreach(rpath, ca_status_revoked_cb, &run, cause) == -1)
 		goto out;
 	ca_x509_fmt_time(ca_x509_not_after(inter), t, sizeof t);
 	printf("intermediate %s expires %s\n", run.ikid, t);

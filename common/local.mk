@@ -3,4 +3,5 @@
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = common/attrib.h common/cause.c common/cause.h \
 	common/issued.c common/issued.h \
+	common/revoked.c common/revoked.h \
 	common/tsv.c common/tsv.h

@@ -18,16 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void
 fuzz_revoked(const char *s, size_t n)
 {
-	struct ca_revoked	r, back;
+	struct revoked_rec	r, back;
 	char			buf[1024];
 	int			len;
 
-	if (ca_revoke_parse(s, n, &r, NULL) == -1)
+	if (revoked_parse(s, n, &r, NULL) == -1)
 		return;
-	len = ca_revoke_format(&r, buf, sizeof buf);
+	len = revoked_format(&r, buf, sizeof buf);
 	if (len < 0)
 		return;		/* a label the format refuses is dropped */
-	if (ca_revoke_parse(buf, (size_t)len, &back, NULL) == -1 ||
+	if (revoked_parse(buf, (size_t)len, &back, NULL) == -1 ||
 	    back.revoked != r.revoked || back.reason != r.reason ||
 	    strcmp(back.serial, r.serial) != 0 ||
 	    strcmp(back.issuer_keyid, r.issuer_keyid) != 0)

@@ -110,7 +110,7 @@ END_TEST
 
 START_TEST(revoked_round_trip)
 {
-	struct ca_revoked	r, back;
+	struct revoked_rec	r, back;
 	char			buf[1024], *cause = NULL;
 	int			n;
 
@@ -122,24 +122,24 @@ START_TEST(revoked_round_trip)
 	strcpy(r.serial, "5f3a");
 	strcpy(r.label, "www.example.test");
 	ck_assert_int_eq(r.reason, 1);
-	n = ca_revoke_format(&r, buf, sizeof buf);
+	n = revoked_format(&r, buf, sizeof buf);
 	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(ca_revoke_parse(buf, (size_t)n, &back, &cause), 0);
+	ck_assert_int_eq(revoked_parse(buf, (size_t)n, &back, &cause), 0);
 	ck_assert_int_eq(back.revoked, r.revoked);
 	ck_assert_int_eq(back.reason, 1);
 	ck_assert_str_eq(back.serial, "5f3a");
 	ck_assert_str_eq(back.label, "www.example.test");
 
-	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tAB\t1\t-1\t2\th"), &back,
+	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tAB\t1\t-1\t2\th"), &back,
 	    &cause), -1);
-	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tab\t1\t11\t2\th"), &back,
+	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tab\t1\t11\t2\th"), &back,
 	    NULL), -1);
-	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2"), &back,
+	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2"), &back,
 	    NULL), -1);
-	ck_assert_int_eq(ca_revoke_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2\th\tx"),
+	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2\th\tx"),
 	    &back, NULL), -1);
 	strcpy(r.label, "a\tb");
-	ck_assert_int_eq(ca_revoke_format(&r, buf, sizeof buf), -1);
+	ck_assert_int_eq(revoked_format(&r, buf, sizeof buf), -1);
 	ck_assert_int_eq(ca_revoke_reason("unspecified"), -1);
 	ck_assert_int_eq(ca_revoke_reason("certificateHold"), -1);
 	ck_assert_str_eq(ca_revoke_reason_name(9), "privilegeWithdrawn");
@@ -155,7 +155,7 @@ START_TEST(crl_build_verifies)
 	X509_NAME		*n = NULL;
 	X509_CRL		*crl;
 	X509_REVOKED		*rev;
-	struct ca_revoked	 r[2];
+	struct revoked_rec	 r[2];
 	ASN1_INTEGER		*num;
 	AUTHORITY_KEYID		*akid;
 	ISSUING_DIST_POINT	*idp;

@@ -14,7 +14,8 @@ TESTS += tests/unit/test_issued
 INTEGRATION_CASES = \
 	tests/integration/cases/001-bump-basic.sh \
 	tests/integration/cases/002-splice-do-not-inspect.sh \
-	tests/integration/cases/003-icap-wired.sh
+	tests/integration/cases/003-icap-wired.sh \
+	tests/integration/cases/010-state-dirs.sh
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)
 endif

@@ -182,9 +182,12 @@ struct mp_callbacks {
 enum mp_status {
 	MP_OK = 0,
 	MP_MALFORMED,		/* bad boundary, truncated, headers too long */
-	MP_LIMIT,		/* too many parts */
+	MP_LIMIT,		/* too many parts, nesting too deep */
 	MP_CALLBACK		/* a callback failed */
 };
+
+/* Levels of multipart in multipart, the body itself counting as one. */
+#define MULTIPART_MAXDEPTH	8
 
 struct multipart;
 int	multipart_boundary(const char *content_type, char *, size_t);
@@ -193,6 +196,7 @@ struct multipart *multipart_new(const char *boundary, const struct svc_limits *,
 enum mp_status multipart_feed(struct multipart *, const void *, size_t);
 enum mp_status multipart_finish(struct multipart *);
 unsigned multipart_parts(const struct multipart *);
+const char *multipart_error(const struct multipart *);
 void	multipart_free(struct multipart *);
 
 /* ---- form.c: urlencoded and JSON text normalisers --------------------- */

@@ -194,6 +194,190 @@ START_TEST(lf_only_and_no_headers)
 }
 END_TEST
 
+/* RFC 2388 file set: a form field whose content is multipart/mixed. */
+static const char nested[] =
+    "--AaB03x\r\n"
+    "Content-Disposition: form-data; name=\"title\"\r\n"
+    "\r\n"
+    "report\r\n"
+    "--AaB03x\r\n"
+    "Content-Disposition: form-data; name=\"files\"\r\n"
+    "Content-Type: multipart/mixed; boundary=BbC04y\r\n"
+    "\r\n"
+    "--BbC04y\r\n"
+    "Content-Disposition: file; filename=\"a.txt\"\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "Y2FyZCA0MTExMTExMT\r\nExMTExMTEx\r\n"
+    "--BbC04y\r\n"
+    "Content-Disposition: file; filename=\"b.txt\"\r\n"
+    "Content-Transfer-Encoding: Quoted-Printable\r\n"
+    "\r\n"
+    "iban=3D DE89 3704 0044 05=\r\n32 0130 00 =E9\r\n"
+    "--BbC04y--\r\n"
+    "\r\n"
+    "--AaB03x--\r\n";
+
+START_TEST(nested_decoded_any_chunking)
+{
+	static const size_t steps[] = { 1, 2, 3, 7, 64, 4096 };
+	struct svc_limits lim;
+	struct rec r;
+	size_t i;
+
+	test_limits(&lim);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		ck_assert_int_eq(parse("AaB03x", nested, sizeof nested - 1, steps[i],
+		    &r, &lim), MP_OK);
+		ck_assert_uint_eq(r.begins, 3);
+		ck_assert_uint_eq(r.ends, 3);
+		ck_assert_str_eq(r.log, "[title||]report$"
+		    "[files|a.txt|text/plain]card 4111111111111111$"
+		    "[files|b.txt|]iban= DE89 3704 0044 0532 0130 00 \xe9$");
+	}
+}
+END_TEST
+
+/* "--B\r\n" headers; depth 1 is the body itself. */
+static char *
+nest(unsigned depth, const char *leaf, size_t *len)
+{
+	size_t cap = 256 * depth + strlen(leaf) + 64, n = 0;
+	char *b = malloc(cap);
+	unsigned i;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 1; i < depth; i++)
+		n += (size_t)snprintf(b + n, cap - n, "--b%u\r\nContent-Type: "
+		    "multipart/mixed; boundary=\"b%u\"\r\n\r\n", i, i + 1);
+	n += (size_t)snprintf(b + n, cap - n, "--b%u\r\n\r\n%s", depth, leaf);
+	for (i = depth; i >= 1; i--)
+		n += (size_t)snprintf(b + n, cap - n, "\r\n--b%u--", i);
+	*len = n;
+	return b;
+}
+
+START_TEST(nesting_limit)
+{
+	struct svc_limits lim;
+	struct multipart *m;
+	struct rec r;
+	char *b;
+	size_t len;
+
+	test_limits(&lim);
+	b = nest(MULTIPART_MAXDEPTH, "deep 4111111111111111", &len);
+	ck_assert_int_eq(parse("b1", b, len, 5, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[||]deep 4111111111111111$");
+	free(b);
+
+	b = nest(MULTIPART_MAXDEPTH + 1, "too deep", &len);
+	ck_assert_int_eq(parse("b1", b, len, 5, &r, &lim), MP_LIMIT);
+	ck_assert_uint_eq(r.begins, 0);
+	m = multipart_new("b1", &lim, &cbs, &r);
+	ck_assert_int_eq(multipart_feed(m, b, len), MP_LIMIT);
+	ck_assert_str_eq(multipart_error(m), "multipart nesting over 8");
+	multipart_free(m);
+	free(b);
+
+	/* Far deeper than the limit: stops at it, nothing grows. */
+	b = nest(5000, "x", &len);
+	ck_assert_int_eq(parse("b1", b, len, 4096, &r, &lim), MP_LIMIT);
+	free(b);
+}
+END_TEST
+
+START_TEST(nested_tiny_parts)
+{
+	struct svc_limits lim;
+	struct multipart *m;
+	struct rec r;
+	size_t n = 100000, i, len = 0;
+	char *body = malloc(n * 40 + 256);
+
+	test_limits(&lim);
+	len += (size_t)sprintf(body + len, "--o\r\nContent-Type: multipart/mixed; "
+	    "boundary=i\r\n\r\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(body + len, "--i\r\n\r\n%zu\r\n", i % 10);
+	len += (size_t)sprintf(body + len, "--i--\r\n--o--\r\n");
+	/* Parts of all levels count against one limit. */
+	m = multipart_new("o", &lim, &cbs, &r);
+	memset(&r, 0, sizeof r);
+	ck_assert_int_eq(multipart_feed(m, body, len), MP_LIMIT);
+	ck_assert_str_eq(multipart_error(m), "too many multipart parts");
+	ck_assert_uint_eq(multipart_parts(m), lim.max_parts + 1);
+	ck_assert_uint_eq(r.begins, lim.max_parts - 1);
+	multipart_free(m);
+	lim.max_parts = 200000;
+	ck_assert_int_eq(parse("o", body, len, 4096, &r, &lim), MP_OK);
+	ck_assert_uint_eq(r.begins, n);
+	ck_assert_uint_eq(r.bytes, n);
+	free(body);
+}
+END_TEST
+
+START_TEST(nested_boundary_prefix)
+{
+	struct svc_limits lim;
+	struct rec r;
+	const char *b;
+
+	test_limits(&lim);
+	/* The inner boundary is a prefix of the outer one: legal, both parsed. */
+	b = "--outer1\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n"
+	    "--outer\r\n\r\nin 4111111111111111\r\n--outer--\r\n"
+	    "--outer1\r\n\r\nnext\r\n--outer1--\r\n";
+	ck_assert_int_eq(parse("outer1", b, strlen(b), 3, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[||]in 4111111111111111$[||]next$");
+	/*
+	 * The outer boundary is a prefix of the inner one (RFC 2046 forbids
+	 * it): the outer parser cuts the nested part at the inner delimiter,
+	 * which leaves junk after a delimiter: malformed, not a pass.
+	 */
+	b = "--out\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n"
+	    "--outer\r\n\r\nin 4111111111111111\r\n--outer--\r\n--out--\r\n";
+	ck_assert_int_eq(parse("out", b, strlen(b), 3, &r, &lim), MP_MALFORMED);
+}
+END_TEST
+
+START_TEST(nested_hostile)
+{
+	struct svc_limits lim;
+	struct multipart *m;
+	struct rec r;
+	const char *b;
+
+	test_limits(&lim);
+	/* Preamble and epilogue of a nested body reach the application. */
+	b = "--o\r\nContent-Disposition: form-data; name=\"f\"\r\n"
+	    "Content-Type: multipart/mixed; boundary=i\r\n\r\n"
+	    "pre 4111111111111111\r\n--i\r\n\r\nx\r\n--i--\r\npost\r\n--o--";
+	ck_assert_int_eq(parse("o", b, strlen(b), 2, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[f||]pre 4111111111111111$[f||]x$[f||]post$");
+	/* A nested part without a boundary cannot be parsed: malformed. */
+	b = "--o\r\nContent-Type: multipart/mixed\r\n\r\n4111111111111111\r\n--o--";
+	m = multipart_new("o", &lim, &cbs, &r);
+	memset(&r, 0, sizeof r);
+	ck_assert_int_eq(multipart_feed(m, b, strlen(b)), MP_MALFORMED);
+	ck_assert_ptr_nonnull(strstr(multipart_error(m), "without a boundary"));
+	multipart_free(m);
+	/* Truncated inside a nested part: its content is still delivered. */
+	b = "--o\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+	    "--i\r\n\r\nsecret 4111111111111111";
+	ck_assert_int_eq(parse("o", b, strlen(b), 1, &r, &lim), MP_MALFORMED);
+	ck_assert_ptr_nonnull(strstr(r.log, "secret 4111111111111111$"));
+	/* Broken encodings: invalid characters skipped, odd "=" kept. */
+	b = "--o\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	    "NDEx!MTEx*MTEx\nMTEx=MTEx=\r\n"
+	    "--o\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "a=zz=4=\r\n--o--";
+	ck_assert_int_eq(parse("o", b, strlen(b), 1, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[||]411111111111111$[||]a=zz=4=$");
+}
+END_TEST
+
 static Suite *
 multipart_suite(void)
 {
@@ -206,6 +390,11 @@ multipart_suite(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, many_tiny_parts);
 	tcase_add_test(tc, lf_only_and_no_headers);
+	tcase_add_test(tc, nested_decoded_any_chunking);
+	tcase_add_test(tc, nesting_limit);
+	tcase_add_test(tc, nested_tiny_parts);
+	tcase_add_test(tc, nested_boundary_prefix);
+	tcase_add_test(tc, nested_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1003,6 +1003,13 @@ match_what(const struct rule *r, const struct policy_facts *f,
 	if (r->direction >= 0) {
 		if ((int)f->direction != r->direction)
 			return R_NO;
+		/*
+		 * Every request goes through REQMOD, but only one with a body
+		 * uploads something: a rule blocking uploads to a site must not
+		 * block browsing it. An unknown size (chunked) counts as a body.
+		 */
+		if (r->direction == ENGINE_UPLOAD && f->size == 0)
+			return R_NO;
 		why_add(d, "direction", f->direction == ENGINE_UPLOAD ? "upload" : "download");
 	}
 	if (r->ctypes.n > 0) {

@@ -100,6 +100,14 @@ START_TEST(decide_rules)
 	ck_assert_str_eq(d.category, "social");
 	ck_assert_str_eq(d.reason, "No uploads to social media");
 	ck_assert_ptr_nonnull(strstr(d.why, "category social"));
+	/* A request without a body uploads nothing: browsing is not blocked. */
+	f.method = "GET";
+	f.size = 0;
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "default");
+	f.size = 1;
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "social");
 
 	facts(&f, "sub.exact.test", ENGINE_UPLOAD);
 	f.size = 5;

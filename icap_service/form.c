@@ -5,6 +5,13 @@
  * \uXXXX and surrogate pairs, decoded to UTF-8; everything else as is).
  * State carried across chunks is a few bytes; output goes to a sink in
  * blocks of at most FORM_BUF bytes.
+ *
+ * Values are often encoded twice: JSON sent as a string inside JSON, JSON
+ * or a urlencoded string inside a form field, percent signs encoded again.
+ * So the first pass is followed by FORM_DEPTH - 1 passes that undo any
+ * %XX and backslash escape they find, anywhere: each pass peels one layer
+ * and the engines see the last. Over-decoding text that was plain can
+ * only show the engines more, and the passes keep memory and time linear.
  */
 #include "config.h"
 
@@ -14,6 +21,10 @@
 #include "svc.h"
 
 #define FORM_BUF	4096
+#define FORM_DEPTH	3	/* layers of encoding undone */
+
+/* FORM_DEEP: the passes after the first (no '+' or '&' rules, no strings). */
+enum { FORM_DEEP = FORM_JSON + 1 };
 
 struct form {
 	enum form_kind	 kind;
@@ -27,19 +38,37 @@ struct form {
 	int		 instr, esc;
 	unsigned	 hi;		/* pending high surrogate */
 	int		 failed;
+	struct form	*next;		/* the next pass, NULL for the last */
 };
 
+static int
+form_next_sink(void *arg, const void *buf, size_t len)
+{
+	return form_feed(arg, buf, len);
+}
+
+/*
+ * A normaliser writing to sink; NULL when out of memory. The caller frees
+ * it with form_free.
+ */
 struct form *
 form_new(enum form_kind kind, decode_sink sink, void *arg)
 {
-	struct form *f;
+	struct form *f, *next = NULL;
+	int i;
 
-	if ((f = calloc(1, sizeof *f)) == NULL)
-		return NULL;
-	f->kind = kind;
-	f->sink = sink;
-	f->arg = arg;
-	return f;
+	for (i = FORM_DEPTH - 1; i >= 0; i--) {
+		if ((f = calloc(1, sizeof *f)) == NULL) {
+			form_free(next);
+			return NULL;
+		}
+		f->kind = i == 0 ? kind : (enum form_kind)FORM_DEEP;
+		f->next = next;
+		f->sink = next ? form_next_sink : sink;
+		f->arg = next ? (void *)next : arg;
+		next = f;
+	}
+	return next;
 }
 
 static int
@@ -194,6 +223,25 @@ json_byte(struct form *f, unsigned char c)
 	return put(f, c);
 }
 
+/* A later pass: a backslash escape or a %XX wherever it is. */
+static int
+deep_byte(struct form *f, unsigned char c)
+{
+	if (f->esc)
+		return json_escape(f, c);
+	if (f->npend > 0)
+		return url_byte(f, c);
+	if (c == '\\') {
+		f->esc = 1;
+		return 0;
+	}
+	if (c == '%') {
+		f->pend[f->npend++] = '%';
+		return 0;
+	}
+	return put(f, c);
+}
+
 /* Feed raw text; 0, or -1 once the sink failed. */
 int
 form_feed(struct form *f, const void *buf, size_t len)
@@ -202,26 +250,51 @@ form_feed(struct form *f, const void *buf, size_t len)
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < len && rc == 0; i++)
-		rc = f->kind == FORM_URLENCODED ? url_byte(f, p[i]) : json_byte(f, p[i]);
+	for (i = 0; i < len && rc == 0; i++) {
+		switch ((int)f->kind) {
+		case FORM_URLENCODED:
+			rc = url_byte(f, p[i]);
+			break;
+		case FORM_JSON:
+			rc = json_byte(f, p[i]);
+			break;
+		default:
+			rc = deep_byte(f, p[i]);
+			break;
+		}
+	}
 	return rc;
 }
 
-/* Flush what is pending (an incomplete escape is passed through as text). */
+/*
+ * Flush what is pending, pass after pass (an incomplete escape is passed
+ * through as text); 0, or -1 if the sink failed.
+ */
 int
 form_finish(struct form *f)
 {
 	size_t i;
+	int rc;
 
-	if (f->kind == FORM_URLENCODED)
-		for (i = 0; i < f->npend; i++)
-			put(f, (unsigned char)f->pend[i]);
+	if (f->esc && f->npend == 0)
+		put(f, '\\');
+	for (i = 0; i < f->npend; i++)
+		put(f, (unsigned char)f->pend[i]);
 	f->npend = 0;
-	return flush(f);
+	f->esc = 0;
+	rc = flush(f);
+	if (f->next != NULL && form_finish(f->next) != 0)
+		rc = -1;
+	return rc;
 }
 
 void
 form_free(struct form *f)
 {
-	free(f);
+	struct form *next;
+
+	for (; f != NULL; f = next) {
+		next = f->next;
+		free(f);
+	}
 }

@@ -52,6 +52,41 @@ START_TEST(json)
 }
 END_TEST
 
+START_TEST(nested_encodings)
+{
+	/* JSON sent as a string inside JSON. */
+	check(FORM_JSON, "{\"data\":\"{\\\"cc\\\":\\\"\\\\u0034111 1111\\\"}\"}",
+	    "{\"data\":\"{\"cc\":\"4111 1111\"}\"}");
+	/* JSON inside a form field (Slack-style payload=). */
+	check(FORM_URLENCODED, "payload=%7B%22cc%22%3A%22%5Cu0034111%22%7D",
+	    "payload={\"cc\":\"4111\"}");
+	/* Percent signs encoded again, twice. */
+	check(FORM_URLENCODED, "cc=%25341111&d=%252534", "cc=41111\nd=4");
+	/* Three layers are undone, a fourth is left for the engines as is. */
+	check(FORM_URLENCODED, "d=%25252534", "d=%34");
+	/* Incomplete escapes at the end stay text, in every pass. */
+	check(FORM_JSON, "\"a\\u00", "\"au00");
+	check(FORM_URLENCODED, "a=%2", "a=%2");
+}
+END_TEST
+
+START_TEST(nested_large)
+{
+	size_t n = 1 << 20, i;
+	char *in = malloc(n + 1), *got;
+
+	/* A megabyte of double-encoded text in one feed, every layer undone. */
+	for (i = 0; i + 6 <= n; i += 6)
+		memcpy(in + i, "%2541 ", 6);
+	in[i] = '\0';
+	got = run(FORM_URLENCODED, in, n);
+	ck_assert_uint_eq(strlen(got), i / 6 * 2);
+	ck_assert_int_eq(strncmp(got, "A A ", 4), 0);
+	free(got);
+	free(in);
+}
+END_TEST
+
 static Suite *
 form_suite(void)
 {
@@ -60,6 +95,8 @@ form_suite(void)
 
 	tcase_add_test(tc, urlencoded);
 	tcase_add_test(tc, json);
+	tcase_add_test(tc, nested_encodings);
+	tcase_add_test(tc, nested_large);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -99,24 +99,30 @@ hexval(int c)
 	return -1;
 }
 
+/* The bytes after a '%': a byte when they are two hex digits, else text. */
 static int
-url_byte(struct form *f, unsigned char c)
+pct_byte(struct form *f, unsigned char c)
 {
 	size_t i;
 
-	if (f->npend > 0) {
-		f->pend[f->npend++] = (char)c;
-		if (f->npend < 3)
-			return 0;
-		f->npend = 0;
-		if (hexval(f->pend[1]) >= 0 && hexval(f->pend[2]) >= 0)
-			return put(f, (unsigned char)(hexval(f->pend[1]) << 4 |
-			    hexval(f->pend[2])));
-		for (i = 0; i < 3; i++)
-			if (put(f, (unsigned char)f->pend[i]) != 0)
-				return -1;
+	f->pend[f->npend++] = (char)c;
+	if (f->npend < 3)
 		return 0;
-	}
+	f->npend = 0;
+	if (hexval(f->pend[1]) >= 0 && hexval(f->pend[2]) >= 0)
+		return put(f, (unsigned char)(hexval(f->pend[1]) << 4 |
+		    hexval(f->pend[2])));
+	for (i = 0; i < 3; i++)
+		if (put(f, (unsigned char)f->pend[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+url_byte(struct form *f, unsigned char c)
+{
+	if (f->npend > 0)
+		return pct_byte(f, c);
 	switch (c) {
 	case '%':
 		f->pend[f->npend++] = '%';
@@ -230,7 +236,7 @@ deep_byte(struct form *f, unsigned char c)
 	if (f->esc)
 		return json_escape(f, c);
 	if (f->npend > 0)
-		return url_byte(f, c);
+		return pct_byte(f, c);
 	if (c == '\\') {
 		f->esc = 1;
 		return 0;
@@ -242,7 +248,76 @@ deep_byte(struct form *f, unsigned char c)
 	return put(f, c);
 }
 
-/* Feed raw text; 0, or -1 once the sink failed. */
+/* Bytes with a meaning of their own in a later pass; the rest is copied. */
+static const char deep_specials[] = "%\\";
+
+/*
+ * A run of plain bytes: a long one goes to the sink as it is, so that text
+ * with nothing to undo costs a scan and no copy in every pass.
+ */
+static int
+put_run(struct form *f, const unsigned char *p, size_t n)
+{
+	size_t k;
+
+	if (n >= 256) {
+		if (flush(f) != 0)
+			return -1;
+		if (f->sink(f->arg, p, n) != 0)
+			f->failed = 1;
+		return f->failed ? -1 : 0;
+	}
+	while (n > 0) {
+		k = FORM_BUF - f->nout < n ? FORM_BUF - f->nout : n;
+		memcpy(f->out + f->nout, p, k);
+		f->nout += k;
+		p += k;
+		n -= k;
+		if (f->nout >= FORM_BUF && flush(f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A later pass. Escapes are rare here, so plain runs are found with
+ * memchr, one search per special byte, each remembered until passed: the
+ * scan stays linear however the specials are spread.
+ */
+static int
+deep_feed(struct form *f, const unsigned char *p, size_t len)
+{
+	const unsigned char *next[2] = { NULL, NULL }, *end;
+	size_t i = 0, k;
+	int rc = 0;
+
+	while (i < len && rc == 0) {
+		if (f->npend == 0 && !f->esc) {
+			end = p + len;
+			for (k = 0; k < 2; k++) {
+				if (next[k] == NULL || next[k] < p + i) {
+					next[k] = memchr(p + i, deep_specials[k], len - i);
+					if (next[k] == NULL)
+						next[k] = p + len;
+				}
+				if (next[k] < end)
+					end = next[k];
+			}
+			if (end > p + i) {
+				rc = put_run(f, p + i, (size_t)(end - (p + i)));
+				i = (size_t)(end - p);
+				continue;
+			}
+		}
+		rc = deep_byte(f, p[i++]);
+	}
+	return rc;
+}
+
+/*
+ * Feed raw text; 0, or -1 once the sink failed. The first pass meets a
+ * quote or a '&' every few bytes and goes byte by byte.
+ */
 int
 form_feed(struct form *f, const void *buf, size_t len)
 {
@@ -250,20 +325,18 @@ form_feed(struct form *f, const void *buf, size_t len)
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < len && rc == 0; i++) {
-		switch ((int)f->kind) {
-		case FORM_URLENCODED:
+	switch ((int)f->kind) {
+	case FORM_URLENCODED:
+		for (i = 0; i < len && rc == 0; i++)
 			rc = url_byte(f, p[i]);
-			break;
-		case FORM_JSON:
+		return rc;
+	case FORM_JSON:
+		for (i = 0; i < len && rc == 0; i++)
 			rc = json_byte(f, p[i]);
-			break;
-		default:
-			rc = deep_byte(f, p[i]);
-			break;
-		}
+		return rc;
+	default:
+		return deep_feed(f, p, len);
 	}
-	return rc;
 }
 
 /*

@@ -270,21 +270,25 @@ emit(struct multipart *m, const void *buf, size_t len)
 	return MP_OK;
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')	/* '-', '_': the URL-safe alphabet */
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
+/* base64 alphabet values; '-' and '_' are the URL-safe alphabet's. */
+static const signed char b64_values[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, 62, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 static int
 hex_value(unsigned char c)
@@ -317,7 +321,7 @@ b64_step(struct multipart *m, unsigned char c, unsigned char *out)
 		m->b64bits = 0;
 		return n;
 	}
-	if ((v = b64_value(c)) < 0)
+	if ((v = b64_values[c]) < 0)
 		return 0;
 	m->b64bits = (m->b64bits << 6) | (uint32_t)v;
 	if (++m->b64n == 4) {
@@ -382,19 +386,32 @@ part_data(struct multipart *m, const unsigned char *buf, size_t len)
 	unsigned char out[4096];
 	enum mp_status st;
 	size_t i, n = 0;
+	uint32_t v;
 
 	if (m->cte == CTE_NONE)
 		return emit(m, buf, len);
-	for (i = 0; i < len; i++) {
-		if (m->cte == CTE_BASE64)
-			n += b64_step(m, buf[i], out + n);
-		else
-			n += qp_step(m, buf[i], out + n);
+	for (i = 0; i < len; ) {
 		if (n + 3 > sizeof out) {
 			if ((st = emit(m, out, n)) != MP_OK)
 				return st;
 			n = 0;
 		}
+		/* A whole group of four alphabet characters, the common case. */
+		if (m->cte == CTE_BASE64 && m->b64n == 0 && i + 4 <= len &&
+		    (b64_values[buf[i]] | b64_values[buf[i + 1]] |
+		    b64_values[buf[i + 2]] | b64_values[buf[i + 3]]) >= 0) {
+			v = (uint32_t)b64_values[buf[i]] << 18 |
+			    (uint32_t)b64_values[buf[i + 1]] << 12 |
+			    (uint32_t)b64_values[buf[i + 2]] << 6 |
+			    (uint32_t)b64_values[buf[i + 3]];
+			out[n++] = (unsigned char)(v >> 16);
+			out[n++] = (unsigned char)(v >> 8);
+			out[n++] = (unsigned char)v;
+			i += 4;
+		} else if (m->cte == CTE_BASE64)
+			n += b64_step(m, buf[i++], out + n);
+		else
+			n += qp_step(m, buf[i++], out + n);
 	}
 	return emit(m, out, n);
 }

@@ -378,6 +378,72 @@ START_TEST(nested_hostile)
 }
 END_TEST
 
+static int
+cbegin(void *arg, const struct mp_part *p)
+{
+	return 0;
+}
+
+static int
+cend(void *arg)
+{
+	return 0;
+}
+
+START_TEST(base64_round_trip)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const size_t steps[] = { 1, 3, 7, 4096, 1 << 20 };
+	const struct mp_callbacks ccb = { cbegin, collect_sink, cend };
+	unsigned char raw[29999];
+	struct svc_limits lim;
+	struct multipart *m;
+	struct collect c;
+	size_t i, k, n = 0, off, len, cap = sizeof raw * 2 + 4096;
+	char *body = malloc(cap);
+	uint32_t v;
+
+	test_limits(&lim);
+	for (i = 0; i < sizeof raw; i++)
+		raw[i] = (unsigned char)(i * 7 + i / 256);
+	n += (size_t)snprintf(body + n, cap - n,
+	    "--b\r\nContent-Transfer-Encoding: BASE64\r\n\r\n");
+	/* 76-character lines, and a last group padded with "=". */
+	for (i = 0, k = 0; i < sizeof raw; i += 3) {
+		v = (uint32_t)raw[i] << 16;
+		if (i + 1 < sizeof raw)
+			v |= (uint32_t)raw[i + 1] << 8;
+		if (i + 2 < sizeof raw)
+			v |= raw[i + 2];
+		body[n++] = abc[v >> 18 & 63];
+		body[n++] = abc[v >> 12 & 63];
+		body[n++] = i + 1 < sizeof raw ? abc[v >> 6 & 63] : '=';
+		body[n++] = i + 2 < sizeof raw ? abc[v & 63] : '=';
+		if ((k += 4) == 76) {
+			body[n++] = '\r';
+			body[n++] = '\n';
+			k = 0;
+		}
+	}
+	n += (size_t)snprintf(body + n, cap - n, "\r\n--b--\r\n");
+	for (k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		memset(&c, 0, sizeof c);
+		m = multipart_new("b", &lim, &ccb, &c);
+		for (off = 0; off < n; off += len) {
+			len = n - off < steps[k] ? n - off : steps[k];
+			ck_assert_int_eq(multipart_feed(m, body + off, len), MP_OK);
+		}
+		ck_assert_int_eq(multipart_finish(m), MP_OK);
+		multipart_free(m);
+		ck_assert_uint_eq(c.len, sizeof raw);
+		ck_assert_int_eq(memcmp(c.buf, raw, sizeof raw), 0);
+		free(c.buf);
+	}
+	free(body);
+}
+END_TEST
+
 static Suite *
 multipart_suite(void)
 {
@@ -395,6 +461,7 @@ multipart_suite(void)
 	tcase_add_test(tc, nested_tiny_parts);
 	tcase_add_test(tc, nested_boundary_prefix);
 	tcase_add_test(tc, nested_hostile);
+	tcase_add_test(tc, base64_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -902,18 +902,22 @@ csv_has(const char *csv, const char *g)
 	return false;
 }
 
-static bool
+/*
+ * Is the transaction in group g? NULL if not, else where that came from
+ * (the proxy's groups header or the policy's groups: mapping), for why.
+ */
+static const char *
 in_group(const struct policy *p, const struct policy_facts *f, const char *g)
 {
 	size_t i;
 
 	if (f->groups != NULL && csv_has(f->groups, g))
-		return true;
+		return "from the proxy";
 	for (i = 0; f->user != NULL && i < p->ngroups; i++)
 		if (strcmp(p->groups[i].name, g) == 0 &&
 		    strv_has(&p->groups[i].users, f->user))
-			return true;
-	return false;
+			return "from policy groups";
+	return NULL;
 }
 
 /* Append "label value" to the explanation of a decision. */
@@ -930,6 +934,8 @@ static enum rmatch
 match_where(const struct policy *p, const struct rule *r,
     const struct policy_facts *f, struct policy_decision *d)
 {
+	const char *src;
+	char g[160];
 	size_t i;
 	bool ok;
 
@@ -965,11 +971,12 @@ match_where(const struct policy *p, const struct rule *r,
 		why_add(d, "user", f->user);
 	}
 	if (r->groups.n > 0) {
-		for (i = 0, ok = false; i < r->groups.n && !ok; i++)
-			ok = in_group(p, f, r->groups.v[i]);
-		if (!ok)
+		for (i = 0, src = NULL; i < r->groups.n && src == NULL; i++)
+			src = in_group(p, f, r->groups.v[i]);
+		if (src == NULL)
 			return R_NO;
-		why_add(d, "group", r->groups.v[i - 1]);
+		snprintf(g, sizeof g, "%s (%s)", r->groups.v[i - 1], src);
+		why_add(d, "group", g);
 	}
 	return R_YES;
 }

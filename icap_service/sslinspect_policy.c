@@ -56,6 +56,10 @@ print_decision(const char *url, const struct policy_facts *f,
 {
 	printf("url:       %s\n", url);
 	printf("direction: %s\n", f->direction == ENGINE_UPLOAD ? "upload" : "download");
+	if (f->user != NULL)
+		printf("user:      %s\n", f->user);
+	if (f->groups != NULL)
+		printf("groups:    %s (as sent by the proxy)\n", f->groups);
 	printf("rule:      %s\n", d->rule);
 	printf("action:    %s\n", policy_action_str(d->action));
 	if (d->action == POLICY_INSPECT || d->action == POLICY_MONITOR)

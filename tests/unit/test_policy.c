@@ -138,12 +138,17 @@ START_TEST(decide_identity)
 	ck_assert_uint_eq(d.profile->card_threshold, 3);
 	ck_assert_str_eq(d.profile->blocked_types[1], "elf");
 	ck_assert_ptr_null(d.profile->blocked_types[2]);
+	ck_assert_str_eq(d.why, "group finance (from policy groups)");
 
 	facts(&f, "x.test", ENGINE_UPLOAD);
 	f.user = "carol";
 	f.groups = "staff, finance";
 	policy_decide(p, &f, &d);
 	ck_assert_str_eq(d.rule, "finance");
+	ck_assert_str_eq(d.why, "group finance (from the proxy)");
+	f.groups = "staff,financial";
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "default");
 
 	facts(&f, "x.test", ENGINE_UPLOAD);
 	f.client_ip = "10.20.3.4";

@@ -7,8 +7,8 @@
 # adaptation_meta sends as X-Client-Groups ("a,b" for several, no header
 # without a note; the notes log shows what Squid sent). A user or group a
 # rule blocks gets the 403 block page over HTTPS with the user on it and
-# in the audit log; another user gets the file byte-identical. Without credentials, or
-# with a wrong password, Squid refuses (407).
+# in the audit log; another user gets the file byte-identical. Without
+# credentials, or with a wrong password, Squid refuses (407).
 
 SI_ORIGIN_NAMES="www.origin.test"
 

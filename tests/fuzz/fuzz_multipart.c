@@ -1,7 +1,8 @@
 /*
- * libFuzzer target: the multipart/form-data parser (multipart.c) and the
- * urlencoded/JSON normalisers (form.c). The first byte chooses the feed
- * size; the body uses boundary "b".
+ * libFuzzer target: the multipart/form-data parser (multipart.c), nested
+ * parts and transfer encodings included, and the urlencoded/JSON
+ * normalisers (form.c). The first byte chooses the feed size; the body
+ * uses boundary "b". Seeds: tests/fuzz/corpus/multipart/.
  */
 #include "config.h"
 
@@ -63,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct svc_limits lim = { 1 << 20, 4 << 20, 50, 3, 64, 2048, 5 };
 	struct counts c = { 0, 0 };
 	struct multipart *m;
+	enum mp_status st = MP_OK;
 	struct form *f;
 	size_t off, n, step;
 	char b[80];
@@ -74,11 +76,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (off = 1; off < size; off += n) {
 		n = size - off < step ? size - off : step;
-		if (multipart_feed(m, data + off, n) != MP_OK)
+		if ((st = multipart_feed(m, data + off, n)) != MP_OK)
 			break;
 	}
-	multipart_finish(m);
+	if (st == MP_OK)
+		st = multipart_finish(m);
+	/* Every stop has a reason; a clean finish leaves no part open. */
+	if ((st != MP_OK) != (multipart_error(m)[0] != '\0'))
+		__builtin_trap();
+	if (st == MP_OK && c.open)
+		__builtin_trap();
+	if (multipart_parts(m) > lim.max_parts + 1)
+		__builtin_trap();
 	multipart_free(m);
+	/* Decoding never makes content longer than its input. */
 	if (c.bytes > size)
 		__builtin_trap();
 	f = form_new(data[0] & 1 ? FORM_JSON : FORM_URLENCODED, fsink, NULL);

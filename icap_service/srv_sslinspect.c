@@ -6,9 +6,11 @@
  * the policy reference shared by threads. What to do with a request is
  * decided by the pure code of libsvc (policy.c, body.c, blockpage.c ...).
  *
- * Nothing is released to the proxy before the verdict: the body is held in
- * a c-icap temp file (locked) while it is decoded and scanned chunk by
- * chunk; a clean body is then answered with 204 (or 206) when the proxy
+ * Nothing is released to the proxy before the verdict: the body is held
+ * (locked) in a c-icap cached file, in memory up to c-icap's MaxMemObject
+ * and spilled to a temp file beyond, while it is decoded and scanned chunk
+ * by chunk (a temp file for every body cost a write, a read and two lseeks
+ * per 4 KiB piece); a clean body is then answered with 204 (or 206) when the proxy
  * allows it, else echoed from the file. Failures block unless FailOpen.
  */
 #include "config.h"
@@ -73,7 +75,7 @@ struct svc_req {
 	int64_t		 clen;
 	struct polref	*pol;
 	struct policy_decision dec;
-	ci_simple_file_t *file;
+	ci_cached_file_t *file;
 	struct body	*body;
 	ci_membuf_t	*page;
 	uint64_t	 bytes;
@@ -627,7 +629,7 @@ svc_release_request(void *data)
 	else
 		ci_stat_uint64_inc(st_allow, 1);
 	if (d->file != NULL)
-		ci_simple_file_destroy(d->file);
+		ci_cached_file_destroy(d->file);
 	if (d->page != NULL)
 		ci_membuf_free(d->page);
 	body_free(d->body);
@@ -647,11 +649,11 @@ svc_start_scan(struct svc_req *d, char *data, int len, int eof)
 	bp.content_type = d->ctype[0] ? d->ctype : NULL;
 	bp.content_encoding = d->cenc[0] ? d->cenc : NULL;
 	bp.limits = &conf.limits;
-	if ((d->file = ci_simple_file_new(0)) == NULL ||
+	if ((d->file = ci_cached_file_new(0)) == NULL ||
 	    (d->body = body_new(&bp)) == NULL)
 		return -1;
-	ci_simple_file_lock_all(d->file);
-	if (ci_simple_file_write(d->file, data, len, eof) < 0)
+	ci_cached_file_lock_all(d->file);
+	if (ci_cached_file_write(d->file, data, len, eof) < 0)
 		return -1;
 	if (len > 0)
 		body_feed(d->body, data, (size_t)len);
@@ -686,7 +688,7 @@ svc_pass(char *data, ci_request_t *req, struct svc_req *d)
 {
 	if (data == NULL && !ci_req_allow204(req) && ci_req_hasbody(req)) {
 		d->mode = M_ECHO;
-		if ((d->file = ci_simple_file_new(0)) == NULL)
+		if ((d->file = ci_cached_file_new(0)) == NULL)
 			return CI_ERROR;
 		ci_req_unlock_data(req);
 		return CI_MOD_CONTINUE;
@@ -746,17 +748,17 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen, int iseof
 	if (d->mode == M_SCAN && d->bytes + (uint64_t)n > conf.limits.max_scan &&
 	    svc_oversize(d)) {
 		/* Downloads over the limit stream on, unscanned, from here. */
-		ci_simple_file_unlock_all(d->file);
+		ci_cached_file_unlock_all(d->file);
 		ci_req_unlock_data(req);
 	}
 	if ((d->mode == M_SCAN || d->mode == M_UNSCANNED || d->mode == M_ECHO) &&
 	    d->file != NULL) {
-		if ((n = ci_simple_file_write(d->file, rbuf, n, iseof)) < 0)
+		if ((n = ci_cached_file_write(d->file, rbuf, n, iseof)) < 0)
 			return CI_ERROR;
 		if (d->mode == M_SCAN && n > 0)
 			body_feed(d->body, rbuf, (size_t)n);
 		if (d->mode == M_ECHO)
-			ci_simple_file_unlock_all(d->file);
+			ci_cached_file_unlock_all(d->file);
 	}
 	/* Blocked or answered requests: the body is read and dropped. */
 	*rlen = n;
@@ -775,13 +777,13 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *re
 		if (svc_io_in(d, req, rbuf, rlen, iseof) != CI_OK)
 			return CI_ERROR;
 	} else if (iseof && d->file != NULL)
-		ci_simple_file_write(d->file, NULL, 0, 1);
+		ci_cached_file_write(d->file, NULL, 0, 1);
 	if (wbuf != NULL && wlen != NULL && *wlen > 0) {
 		if (d->page != NULL)
 			*wlen = ci_membuf_read(d->page, wbuf, *wlen);
 		else if (d->file != NULL && (d->mode == M_SCAN ||
 		    d->mode == M_UNSCANNED || d->mode == M_ECHO))
-			*wlen = ci_simple_file_read(d->file, wbuf, *wlen);
+			*wlen = ci_cached_file_read(d->file, wbuf, *wlen);
 		else if (d->file != NULL)
 			*wlen = 0;	/* blocked mid-body: nothing more, ever */
 		else
@@ -895,7 +897,7 @@ svc_release_body(ci_request_t *req, struct svc_req *d)
 		ci_request_206_origin_body(req, 0);
 		return CI_MOD_ALLOW206;
 	}
-	ci_simple_file_unlock_all(d->file);
+	ci_cached_file_unlock_all(d->file);
 	ci_req_unlock_data(req);
 	return CI_MOD_DONE;
 }
@@ -961,7 +963,7 @@ svc_end_of_data(ci_request_t *req)
 	if (d == NULL)
 		return CI_ERROR;
 	if (d->file != NULL)
-		ci_simple_file_write(d->file, NULL, 0, 1);
+		ci_cached_file_write(d->file, NULL, 0, 1);
 	switch (d->mode) {
 	case M_CRL:
 		return d->page != NULL ? CI_MOD_DONE : svc_crl(req, d);
@@ -976,7 +978,7 @@ svc_end_of_data(ci_request_t *req)
 	case M_UNSCANNED:
 	case M_ECHO:
 		if (d->file != NULL)
-			ci_simple_file_unlock_all(d->file);
+			ci_cached_file_unlock_all(d->file);
 		ci_req_unlock_data(req);
 		return CI_MOD_DONE;
 	default:

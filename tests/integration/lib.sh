@@ -66,12 +66,17 @@ si_own()
 }
 
 # si_port VAR: set VAR to a free loopback TCP port not handed out before
-# in this run.
+# in this run. Ports come from below the kernel's ephemeral range when it
+# leaves room, so the client side of some other connection cannot hold one.
 si_port()
 {
-	local var=$1 p i
+	local var=$1 p i lo=20000 span=40000 eph
+	eph=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	if [ -n "$eph" ] && [ "$eph" -gt $((lo + 2000)) ]; then
+		span=$((eph - lo))
+	fi
 	for i in $(seq 1 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		p=$(( lo + (RANDOM * 32768 + RANDOM) % span ))
 		case " $SI_PORTS " in *" $p "*) continue ;; esac
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			if [ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then
@@ -97,17 +102,83 @@ si_spawn()
 # si_wait_port PORT NAME [SECONDS]: wait until something accepts on PORT.
 si_wait_port()
 {
+	local rc=0
+	si_wait_listen "$@" || rc=$?
+	case $rc in
+	0) return 0 ;;
+	2) si_fail "$2: 127.0.0.1:$1 is already in use (see its log below)" ;;
+	*) si_fail "$2 did not listen on 127.0.0.1:$1 within ${3:-30}s" ;;
+	esac
+}
+
+# si_bind_lost NAME [LOG...]: did the daemon NAME report that its port was
+# taken (by a case running in parallel since si_port chose it)? c-icap
+# says only "Error binding"; on a free high loopback port nothing else
+# makes bind fail.
+si_bind_lost()
+{
+	local name=$1
+	shift
+	grep -Eqs 'Address already in use|Error binding' "$T/log/$name.out" "$@"
+}
+
+# si_wait_listen PORT NAME [SECONDS [LOG...]]: like si_wait_port but returns
+# 2 when NAME lost its port to another process (its output or a LOG says so)
+# and 1 on a time-out; still fails the case when NAME exits for another
+# reason. A connect that succeeds may reach the other process, so the logs
+# are checked once more after it.
+si_wait_listen()
+{
 	local port=$1 name=$2 limit=${3:-30} i
+	shift 3 2>/dev/null || shift $#
 	for i in $(seq 1 $((limit * 10))); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			return 0
+			sleep 0.2
+			si_bind_lost "$name" "$@" && return 2
+			si_alive "$name" && return 0
 		fi
+		si_bind_lost "$name" "$@" && return 2
 		if ! si_alive "$name"; then
 			si_fail "$name exited during start-up (see its log below)"
 		fi
 		sleep 0.1
 	done
-	si_fail "$name did not listen on 127.0.0.1:$port within ${limit}s"
+	return 1
+}
+
+# si_start_retry NAME PORTVAR FIXED FN: run FN (which starts NAME on
+# $PORTVAR and waits with si_wait_listen) up to SI_START_ATTEMPTS times
+# (default 5), with a new port from si_port after each lost bind; with
+# FIXED non-empty the port cannot change (it is already written into
+# certificates or configuration) and the same one is tried again after a
+# pause.
+si_start_retry()
+{
+	local name=$1 var=$2 fixed=$3 fn=$4 n rc
+	for n in $(seq 1 "${SI_START_ATTEMPTS:-5}"); do
+		rc=0
+		"$fn" || rc=$?
+		[ "$rc" = 0 ] && return 0
+		[ "$rc" = 2 ] || si_fail "$name did not listen on 127.0.0.1:${!var} within 30s"
+		si_stop_one "$name"
+		si_log "$name: 127.0.0.1:${!var} was taken by another process (attempt $n)"
+		if [ -n "$fixed" ]; then
+			sleep 1
+		else
+			si_port "$var"
+		fi
+	done
+	si_fail "$name: every port tried was taken by another process (${SI_START_ATTEMPTS:-5} attempts)"
+}
+
+# si_stop_one NAME: stop what is left of the latest daemon started as NAME.
+si_stop_one()
+{
+	local pid
+	pid=$(awk -v n="$1" '$2 == n { p = $1 } END { print p }' "$SI_PIDS")
+	[ -n "$pid" ] || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 
 # si_alive NAME: is the daemon started under NAME still running?
@@ -177,8 +248,18 @@ si_origin_start()
 	# shellcheck disable=SC2086
 	si_pki_origin origin $sans
 	if [ -n "${SI_ORIGIN_PORT:-}" ]; then ORIGIN_PORT=$SI_ORIGIN_PORT; else si_port ORIGIN_PORT; fi
+	[ -f "$T/www/index.html" ] || printf '<html><body><h1>sslinspect test origin</h1></body></html>\n' > "$T/www/index.html"
+	chmod -R a+rX "$T/www" "$T/pki"
+	SI_ORIGIN_NAMES_=$names
+	si_start_retry origin ORIGIN_PORT "${SI_ORIGIN_PORT:-}" si_origin_try
+}
+
+si_origin_try()
+{
+	local names=$SI_ORIGIN_NAMES_ user=""
 	mkdir -p "$T/origin"
 	[ "$(id -u)" = 0 ] && user="user www-data;"
+	: > "$T/log/origin-error.log"
 	cat > "$T/origin/nginx.conf" <<NGX
 $user
 worker_processes 1;
@@ -208,11 +289,9 @@ http {
 	}
 }
 NGX
-	[ -f "$T/www/index.html" ] || printf '<html><body><h1>sslinspect test origin</h1></body></html>\n' > "$T/www/index.html"
-	chmod -R a+rX "$T/www" "$T/pki"
 	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
 	    -c "$T/origin/nginx.conf" -g 'daemon off;'
-	si_wait_port "$ORIGIN_PORT" origin
+	si_wait_listen "$ORIGIN_PORT" origin 30 "$T/log/origin-error.log"
 }
 
 # --- c-icap ----------------------------------------------------------------
@@ -223,12 +302,19 @@ NGX
 si_cicap_start()
 {
 	local mods conf=$T/etc/c-icap.conf user="" module
-	mods=$(c-icap-config --modulesdir)
 	si_port ICAP_PORT
+	si_start_retry c-icap ICAP_PORT "" si_cicap_try
+}
+
+si_cicap_try()
+{
+	local mods conf=$T/etc/c-icap.conf user="" module
+	mods=$(c-icap-config --modulesdir)
 	[ "$(id -u)" = 0 ] && user="User c-icap
 Group nogroup"
 	mkdir -p "$T/icap-tmp" "$T/icap-run"
-	touch "$T/log/icap-server.log" "$T/log/icap-access.log"
+	: > "$T/log/icap-server.log"
+	touch "$T/log/icap-access.log"
 	si_own c-icap "$T/icap-tmp" "$T/icap-run" "$T/log/icap-server.log" \
 	    "$T/log/icap-access.log"
 	cat > "$conf" <<CONF
@@ -269,7 +355,7 @@ CONF
 	[ -n "${SI_CICAP_EXTRA:-}" ] && printf '%s\n' "$SI_CICAP_EXTRA" >> "$conf"
 	chmod -R a+rX "$T/etc" "$T/lib"
 	si_spawn c-icap "$CICAP" -N -f "$conf"
-	si_wait_port "$ICAP_PORT" c-icap
+	si_wait_listen "$ICAP_PORT" c-icap 30 "$T/log/icap-server.log"
 }
 
 # si_icap_ctl CMD: send a command (reconfigure, stop, ...) to c-icap.
@@ -313,6 +399,13 @@ si_squid_start()
 	if [ -n "${SI_PROXY_PORT:-}" ]; then PROXY_PORT=$SI_PROXY_PORT; else si_port PROXY_PORT; fi
 	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
 	si_certgen_setup
+	si_start_retry squid PROXY_PORT "${SI_PROXY_PORT:-}" si_squid_try
+}
+
+si_squid_try()
+{
+	local conf=$T/etc/squid.conf render=$top_srcdir/squid-conf/render
+	local user="" n
 	printf '%s\n' "${SI_NO_INSPECT:-}" > "$T/etc/no-inspect.txt"
 	printf '%s\n' ".pinning-test.invalid" > "$T/etc/pinned-apps.txt"
 	: > "$T/etc/hosts"
@@ -358,8 +451,9 @@ CONF
 	chmod -R a+rX "$T/etc" "$T/bin"
 	"$SQUID" -k parse -f "$conf" > "$T/log/squid-parse.log" 2>&1 ||
 	    si_fail "squid -k parse rejected the configuration"
+	[ -f "$T/log/cache.log" ] && : > "$T/log/cache.log"
 	si_spawn squid "$SQUID" -N -f "$conf"
-	si_wait_port "$PROXY_PORT" squid
+	si_wait_listen "$PROXY_PORT" squid 30 "$T/log/cache.log"
 }
 
 # si_start_all: origin, c-icap and Squid, the usual order.

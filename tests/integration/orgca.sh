@@ -78,8 +78,14 @@ si_pki_org()
 # publication snippet, serving $T/ca/crl.
 si_crl_start()
 {
+	si_start_retry crl-nginx CRL_PORT fixed si_crl_try
+}
+
+si_crl_try()
+{
 	local user=""
 	mkdir -p "$T/crlweb"
+	: > "$T/log/crl-error.log"
 	[ "$(id -u)" = 0 ] && user="user www-data;"
 	sed -e "s|^\tlisten 80;|\tlisten 127.0.0.1:$CRL_PORT;|" \
 	    -e '/listen \[::\]:80;/d' \
@@ -103,5 +109,5 @@ http {
 NGX
 	si_spawn crl-nginx "$NGINX" -e "$T/log/crl-error.log" -p "$T/crlweb" \
 	    -c "$T/crlweb/nginx.conf" -g 'daemon off;'
-	si_wait_port "$CRL_PORT" crl-nginx
+	si_wait_listen "$CRL_PORT" crl-nginx 30 "$T/log/crl-error.log"
 }

@@ -167,6 +167,15 @@ part_end(void *arg)
 
 static const struct mp_callbacks body_mp = { part_begin, scan_feed, part_end };
 
+/* The multipart parser's own reason (nesting, parts, which malformation). */
+static const char *
+mp_reason(const struct multipart *m)
+{
+	const char *why = multipart_error(m);
+
+	return why[0] != '\0' ? why : "malformed multipart body";
+}
+
 static int
 form_sink(void *arg, const void *buf, size_t len)
 {
@@ -177,10 +186,8 @@ form_sink(void *arg, const void *buf, size_t len)
 		case MP_OK:
 			return 0;
 		case MP_LIMIT:
-			settle(b, BODY_UNINSPECTABLE, "too many multipart parts");
-			return -1;
 		case MP_MALFORMED:
-			settle(b, BODY_UNINSPECTABLE, "malformed multipart body");
+			settle(b, BODY_UNINSPECTABLE, mp_reason(b->mp));
 			return -1;
 		default:
 			return -1;
@@ -276,7 +283,7 @@ body_finish_content(struct body *b)
 	}
 	if (b->mp != NULL) {
 		if (multipart_finish(b->mp) == MP_MALFORMED)
-			settle(b, BODY_UNINSPECTABLE, "malformed multipart body");
+			settle(b, BODY_UNINSPECTABLE, mp_reason(b->mp));
 		return;
 	}
 	if (b->form != NULL && form_finish(b->form) != 0)

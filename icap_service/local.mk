@@ -107,7 +107,9 @@ SVC_CASES = \
 	tests/integration/cases/350-policy-reload.sh \
 	tests/integration/cases/360-hostile-bodies.sh \
 	tests/integration/cases/370-fail-closed.sh \
-	tests/integration/cases/371-fail-open.sh
+	tests/integration/cases/371-fail-open.sh \
+	tests/integration/cases/380-squid-auth-users.sh \
+	tests/integration/cases/381-nested-multipart.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

@@ -133,49 +133,33 @@ issued_write(int fd, const struct issued_rec *rec, char **cause)
 	return 0;
 }
 
+struct issued_walk {
+	issued_cb	 cb;
+	void		*arg;
+};
+
+static int
+issued_line(const char *line, size_t len, void *arg, char **why)
+{
+	struct issued_walk	*w = arg;
+	struct issued_rec	 rec;
+
+	if (issued_parse(line, len, &rec, why) == -1)
+		return -1;
+	return w->cb(&rec, w->arg);
+}
+
 /*
  * Call cb for every well-formed line of path, in file order; a cb return
  * other than 0 stops the walk and is returned. A malformed line stops with
  * -1 and a cause naming path and line number, since revocation must not
- * silently miss certificates. A missing file is an empty record.
+ * silently miss certificates. A missing file is an empty record; a last
+ * line still being appended is left out.
  */
 int
 issued_foreach(const char *path, issued_cb cb, void *arg, char **cause)
 {
-	FILE			*f;
-	char			*line = NULL, *why = NULL;
-	size_t			 cap = 0;
-	ssize_t			 n;
-	unsigned long		 lineno = 0;
-	struct issued_rec	 rec;
-	int			 rv = 0;
+	struct issued_walk	w = { cb, arg };
 
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		cause_set(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		lineno++;
-		if (n == 0 || (n == 1 && line[0] == '\n'))
-			continue;
-		if (line[n - 1] != '\n' && feof(f))
-			break;	/* a line still being appended */
-		if (issued_parse(line, (size_t)n, &rec, &why) == -1) {
-			cause_set(cause, "%s:%lu: %s", path, lineno, why);
-			rv = -1;
-			break;
-		}
-		if ((rv = cb(&rec, arg)) != 0)
-			break;
-	}
-	if (rv == 0 && ferror(f)) {
-		cause_set(cause, "%s: %s", path, strerror(errno));
-		rv = -1;
-	}
-	free(why);
-	free(line);
-	fclose(f);
-	return rv;
+	return tsv_foreach(path, 1, issued_line, &w, cause);
 }

@@ -61,6 +61,22 @@ revoked_parse(const char *line, size_t len, struct revoked_rec *r,
 	return 0;
 }
 
+struct revoked_walk {
+	revoked_cb	 cb;
+	void		*arg;
+};
+
+static int
+revoked_line(const char *line, size_t len, void *arg, char **why)
+{
+	struct revoked_walk	*w = arg;
+	struct revoked_rec	 r;
+
+	if (revoked_parse(line, len, &r, why) == -1)
+		return -1;
+	return w->cb(&r, w->arg);
+}
+
 /*
  * Call cb for every record of path in order (a missing file is empty); a
  * malformed line stops with -1 naming the file and line, since a CRL must
@@ -69,32 +85,7 @@ revoked_parse(const char *line, size_t len, struct revoked_rec *r,
 int
 revoked_foreach(const char *path, revoked_cb cb, void *arg, char **cause)
 {
-	FILE			*f;
-	char			*line = NULL, *why = NULL;
-	size_t			 cap = 0;
-	ssize_t			 n;
-	unsigned long		 lineno = 0;
-	struct revoked_rec	 r;
-	int			 rv = 0;
+	struct revoked_walk	w = { cb, arg };
 
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		cause_set(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rv == 0 && (n = getline(&line, &cap, f)) != -1) {
-		lineno++;
-		if (n == 1 && line[0] == '\n')
-			continue;
-		if (revoked_parse(line, (size_t)n, &r, &why) == -1) {
-			cause_set(cause, "%s:%lu: %s", path, lineno, why);
-			rv = -1;
-		} else
-			rv = cb(&r, arg);
-	}
-	free(why);
-	free(line);
-	fclose(f);
-	return rv;
+	return tsv_foreach(path, 0, revoked_line, &w, cause);
 }

@@ -3,9 +3,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "tsv.h"
 
 /*
@@ -60,4 +62,50 @@ tsv_num(const char *s, size_t n, int64_t min, int64_t *out)
 	errno = 0;
 	*out = strtoll(tmp, &end, 10);
 	return errno != 0 || *end != '\0' || *out < min ? -1 : 0;
+}
+
+/*
+ * Call cb for every non-empty line of path, in file order; a missing file
+ * has no lines. With appending, a last line without its newline is a
+ * record still being written and is left out. A malformed line stops with
+ * -1 and a cause naming path and line number: a record must never be
+ * silently dropped.
+ */
+int
+tsv_foreach(const char *path, int appending, tsv_line_cb cb, void *arg,
+    char **cause)
+{
+	FILE		*f;
+	char		*line = NULL, *why = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	unsigned long	 lineno = 0;
+	int		 rv = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (n == 0 || (n == 1 && line[0] == '\n'))
+			continue;
+		if (appending && line[n - 1] != '\n' && feof(f))
+			break;
+		if ((rv = cb(line, (size_t)n, arg, &why)) != 0) {
+			if (rv == -1 && why != NULL)
+				cause_set(cause, "%s:%lu: %s", path, lineno, why);
+			break;
+		}
+	}
+	if (rv == 0 && ferror(f)) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		rv = -1;
+	}
+	free(why);
+	free(line);
+	fclose(f);
+	return rv;
 }

@@ -5,7 +5,7 @@
  * it arrives, so every field and file is inspected on its own.
  *
  * A part that is itself multipart (RFC 2388 file sets, mail-like
- * uploads) is parsed by a child parser, up to MULTIPART_MAXDEPTH levels;
+ * uploads) is parsed by a child parser, up to max_nesting levels;
  * the callbacks only ever see leaf parts. base64 and quoted-printable
  * parts are decoded before they reach the callbacks. The parts limit
  * counts the parts of all levels together.
@@ -562,13 +562,14 @@ static enum mp_status
 open_child(struct multipart *m, const struct mp_head *hd)
 {
 	char why[96];
+	unsigned max = m->limits->max_nesting ? m->limits->max_nesting :
+	    MULTIPART_MAXDEPTH;
 
 	if (hd->boundary[0] == '\0')
 		return fail(m, MP_MALFORMED,
 		    "malformed multipart body: nested part without a boundary");
-	if (m->depth + 1 >= MULTIPART_MAXDEPTH) {
-		snprintf(why, sizeof why, "multipart nesting over %d",
-		    MULTIPART_MAXDEPTH);
+	if (m->depth + 1 >= max) {
+		snprintf(why, sizeof why, "multipart nesting over %u", max);
 		return fail(m, MP_LIMIT, why);
 	}
 	m->child = multipart_new(hd->boundary, m->limits, m->cb, m->arg);

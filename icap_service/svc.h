@@ -39,6 +39,7 @@ struct svc_limits {
 	unsigned	 max_parts;	/* multipart parts */
 	uint64_t	 max_header;	/* bytes of one part's headers */
 	unsigned	 max_seconds;	/* wall time of one inspection */
+	unsigned	 max_nesting;	/* multipart levels; 0: MULTIPART_MAXDEPTH */
 };
 
 struct svc_config {
@@ -187,7 +188,7 @@ enum mp_status {
 };
 
 /* Levels of multipart in multipart, the body itself counting as one. */
-#define MULTIPART_MAXDEPTH	8
+#define MULTIPART_MAXDEPTH	8	/* default of sslinspect.MaxNesting */
 
 struct multipart;
 int	multipart_boundary(const char *content_type, char *, size_t);

@@ -55,6 +55,8 @@ const struct svcconf_entry svcconf_table[] = {
 	  "Content-Encoding layers decoded" },
 	{ "MaxParts", SVCCONF_UINT, OFF(limits.max_parts), "1000", 1, 1000000,
 	  "multipart/form-data parts in one upload" },
+	{ "MaxNesting", SVCCONF_UINT, OFF(limits.max_nesting), "8", 1, 32,
+	  "levels of multipart bodies inside multipart bodies" },
 	{ "MaxPartHeader", SVCCONF_SIZE, OFF(limits.max_header), "16K", 256, 1 * MIB,
 	  "bytes of one part's headers" },
 	{ "MaxScanTime", SVCCONF_UINT, OFF(limits.max_seconds), "60", 1, 3600,

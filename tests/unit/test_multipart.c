@@ -285,6 +285,24 @@ START_TEST(nesting_limit)
 	b = nest(5000, "x", &len);
 	ck_assert_int_eq(parse("b1", b, len, 4096, &r, &lim), MP_LIMIT);
 	free(b);
+
+	/* sslinspect.MaxNesting: 3 levels pass, the fourth is over. */
+	lim.max_nesting = 3;
+	b = nest(3, "three 4111111111111111", &len);
+	ck_assert_int_eq(parse("b1", b, len, 7, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[||]three 4111111111111111$");
+	free(b);
+	b = nest(4, "four", &len);
+	m = multipart_new("b1", &lim, &cbs, &r);
+	ck_assert_int_eq(multipart_feed(m, b, len), MP_LIMIT);
+	ck_assert_str_eq(multipart_error(m), "multipart nesting over 3");
+	multipart_free(m);
+	free(b);
+	/* 1: no multipart inside a multipart body. */
+	lim.max_nesting = 1;
+	b = nest(2, "two", &len);
+	ck_assert_int_eq(parse("b1", b, len, 5, &r, &lim), MP_LIMIT);
+	free(b);
 }
 END_TEST
 

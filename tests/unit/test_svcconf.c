@@ -38,6 +38,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.uninspectable, SVC_ACT_BLOCK);
 	ck_assert_int_eq(c.oversize_upload, SVC_ACT_BLOCK);
 	ck_assert_int_eq(c.oversize_download, SVC_ACT_ALLOW);
+	ck_assert_uint_eq(c.limits.max_nesting, MULTIPART_MAXDEPTH);
 	svcconf_free(&c);
 }
 END_TEST
@@ -59,6 +60,11 @@ START_TEST(bad_values)
 	ck_assert_ptr_nonnull(strstr(cause, "range"));
 	free(cause);
 	cause = NULL;
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "0", &cause), -1);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "3", &cause), 0);
+	ck_assert_uint_eq(c.limits.max_nesting, 3);
 	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxScanSize"), "2G", &cause), 0);
 	ck_assert_uint_eq(c.limits.max_scan, 2ULL << 30);
 	ck_assert_int_eq(svcconf_set(&c, svcconf_find("failopen"), "on", &cause), 0);

@@ -85,6 +85,19 @@ findings_json(const struct audit_record *r)
 	return ns;
 }
 
+/*
+ * "download" for a response, "upload" for a request with a body, and
+ * "request" for one without (a GET): policy rules with direction upload
+ * match only requests with a body, and the log says the same.
+ */
+const char *
+audit_direction(enum engine_direction dir, bool bodiless)
+{
+	if (dir == ENGINE_DOWNLOAD)
+		return "download";
+	return bodiless ? "request" : "upload";
+}
+
 /* The JSON line for a record, with its newline; malloc'd or NULL. */
 char *
 audit_format(const struct audit_record *r, size_t *len)
@@ -113,7 +126,7 @@ audit_format(const struct audit_record *r, size_t *len)
 	    "\"verdict\":%s,\"rule\":%s,\"reason\":%s,\"engine\":%s,"
 	    "\"findings\":%s,\"bytes\":%llu,\"ms\":%llu,\"incident\":%s}\n",
 	    t, ip, user, method, host, path,
-	    r->direction == ENGINE_UPLOAD ? "upload" : "download", verdict, rule,
+	    audit_direction(r->direction, r->bodiless), verdict, rule,
 	    reason, engine, f, (unsigned long long)r->bytes,
 	    (unsigned long long)r->msec, inc);
 	free(f);

@@ -43,7 +43,8 @@ SVC_UNIT_LIBS = icap_service/libsvc.la $(UNIT_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) 
 	$(ZSTD_LIBS) -lbrotlienc
 SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
 	tests/unit/test_decode tests/unit/test_multipart tests/unit/test_form \
-	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve
+	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve \
+	tests/unit/test_audit
 check_PROGRAMS += $(SVC_UNIT_TESTS)
 TESTS += $(SVC_UNIT_TESTS)
 tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
@@ -70,6 +71,9 @@ tests_unit_test_blockpage_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_crlserve_SOURCES = tests/unit/test_crlserve.c
 tests_unit_test_crlserve_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_crlserve_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_audit_SOURCES = tests/unit/test_audit.c
+tests_unit_test_audit_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_audit_LDADD = $(SVC_UNIT_LIBS)
 
 # libFuzzer targets: ./configure --enable-fuzzers CC=clang. The code under
 # test is compiled into each target so that it is instrumented.

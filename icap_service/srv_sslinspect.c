@@ -86,6 +86,7 @@ struct svc_req {
 	const char	*engine;
 	struct body_outcome out;
 	bool		 scanned;
+	bool		 hasbody;
 	bool		 early;		/* HTTP headers sent, body held */
 };
 
@@ -490,7 +491,8 @@ svc_collect(ci_request_t *req, struct svc_req *d)
 	}
 	copy_hdr(d->accept, sizeof d->accept, ci_http_request_get_header(req, "Accept"));
 	copy_hdr(d->lang, sizeof d->lang, ci_http_request_get_header(req, "Accept-Language"));
-	d->clen = ci_req_hasbody(req) ? (int64_t)ci_http_content_length(req) : 0;
+	d->hasbody = ci_req_hasbody(req) != 0;
+	d->clen = d->hasbody ? (int64_t)ci_http_content_length(req) : 0;
 }
 
 static void
@@ -596,6 +598,7 @@ svc_audit(struct svc_req *d)
 	r.host = d->host;
 	r.path = d->path;
 	r.direction = d->dir;
+	r.bodiless = !d->hasbody;
 	r.verdict = d->verdict;
 	r.rule = d->mode == M_CRL ? "crl" : d->dec.rule;
 	r.reason = d->reason[0] ? d->reason : NULL;

@@ -277,6 +277,7 @@ struct audit_record {
 	time_t		 when;
 	const char	*client_ip, *user, *method, *host, *path;
 	enum engine_direction direction;
+	bool		 bodiless;	/* a request without a body (a GET) */
 	const char	*verdict;	/* allow, block, monitor, pass-unscanned */
 	const char	*rule;
 	const char	*reason;
@@ -290,6 +291,7 @@ struct audit_record {
 
 /* Returns the malloc'd JSON line (with '\n'); the caller frees it. */
 char	*audit_format(const struct audit_record *, size_t *len);
+const char *audit_direction(enum engine_direction, bool bodiless);
 void	audit_json_string(char *, size_t, const char *);
 int	audit_open(const char *spec, char **cause);
 void	audit_write(const struct audit_record *);

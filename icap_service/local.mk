@@ -113,7 +113,8 @@ SVC_CASES = \
 	tests/integration/cases/370-fail-closed.sh \
 	tests/integration/cases/371-fail-open.sh \
 	tests/integration/cases/380-squid-auth-users.sh \
-	tests/integration/cases/381-nested-multipart.sh
+	tests/integration/cases/381-nested-multipart.sh \
+	tests/integration/cases/382-decrypted-not-cached.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

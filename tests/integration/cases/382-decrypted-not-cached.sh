@@ -27,7 +27,7 @@ origin_cacheable()
 	sed -i 's|^\t\troot \(.*\);$|\t\troot \1;\n\t\tadd_header Cache-Control "public, max-age=600" always;|' \
 	    "$T/origin/nginx.conf"
 	grep -q 'max-age=600' "$T/origin/nginx.conf" || si_fail "origin configuration"
-	"$NGINX" -p "$T/origin" -c "$T/origin/nginx.conf" -s reload ||
+	"$NGINX" -p "$T/origin" -c "$T/origin/nginx.conf" -s reload 2>/dev/null ||
 	    si_fail "origin reload"
 	for i in $(seq 1 50); do
 		h=$(curl -sS -o /dev/null -D - --max-time 5 --cacert "$T/pki/web-root.pem" \

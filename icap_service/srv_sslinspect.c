@@ -10,8 +10,14 @@
  * (locked) in a c-icap cached file, in memory up to c-icap's MaxMemObject
  * and spilled to a temp file beyond, while it is decoded and scanned chunk
  * by chunk (a temp file for every body cost a write, a read and two lseeks
- * per 4 KiB piece); a clean body is then answered with 204 (or 206) when the proxy
+ * per 4 KiB piece); a clean body is then answered with 204 when the proxy
  * allows it, else echoed from the file. Failures block unless FailOpen.
+ *
+ * ICAP 206 is never answered: Squid 5.7 allows it exactly where it allows
+ * 204 (inside the preview, or after it for a body of known size under
+ * 64 KiB; ModXact.cc makeAllowHeader, shouldAllow206in/out), and for an
+ * unmodified body 204 is the cheaper of the two. A large body can skip the
+ * echo only when it is decided inside the preview, see srv_sslinspect(5).
  */
 #include "config.h"
 
@@ -87,6 +93,7 @@ struct svc_req {
 	struct body_outcome out;
 	bool		 scanned;
 	bool		 hasbody;
+	bool		 in_preview;	/* deciding inside the preview: 204 allowed */
 	bool		 early;		/* HTTP headers sent, body held */
 };
 
@@ -113,6 +120,7 @@ static int	svc_end_of_data(ci_request_t *);
 static int	svc_io(char *, int *, char *, int *, int, ci_request_t *);
 static int	svc_block(ci_request_t *, struct svc_req *);
 static int	svc_crl(ci_request_t *, struct svc_req *);
+static int	svc_scan_end(ci_request_t *, struct svc_req *);
 
 CI_DECLARE_MOD_DATA ci_service_module_t service = {
 	SVC_NAME,
@@ -365,6 +373,11 @@ svc_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 	svcconf_defaults(&conf);
 	ci_service_set_preview(xdata, 4096);
 	ci_service_enable_204(xdata);
+	/*
+	 * Never answered (see the top of this file), but offered so that
+	 * Squid's Allow header says which answers it would take: "206" alone
+	 * means inside the preview only (case 331 checks this).
+	 */
 	ci_service_enable_206(xdata);
 	ci_service_set_transfer_preview(xdata, "*");
 	ci_service_set_xopts(xdata, CI_XCLIENTIP | CI_XAUTHENTICATEDUSER);
@@ -699,6 +712,26 @@ svc_pass(char *data, ci_request_t *req, struct svc_req *d)
 	return CI_MOD_ALLOW204;
 }
 
+/*
+ * The whole body came inside the preview ("0; ieof"): decide now. A 204
+ * in reply to a preview is always allowed, while after it Squid allows
+ * 204 only for a body of known size under 64 KiB, so a clean chunked body
+ * would otherwise be echoed. A block page goes out from end_of_data.
+ */
+static int
+svc_preview_decide(ci_request_t *req, struct svc_req *d)
+{
+	int rc;
+
+	d->in_preview = true;
+	rc = svc_scan_end(req, d);
+	d->in_preview = false;
+	if (rc != CI_MOD_DONE)
+		return rc;
+	d->mode = M_BLOCK;
+	return CI_MOD_CONTINUE;
+}
+
 static int
 svc_preview(char *data, int len, ci_request_t *req)
 {
@@ -717,6 +750,8 @@ svc_preview(char *data, int len, ci_request_t *req)
 		}
 		if (svc_start_scan(d, data, len, ci_req_hasalldata(req)) != 0)
 			return CI_ERROR;
+		if (ci_req_hasalldata(req))
+			return svc_preview_decide(req, d);
 		if (d->dir == ENGINE_DOWNLOAD && !ci_req_hasalldata(req) &&
 		    !ci_req_allow204(req) &&
 		    !(d->clen > 0 && d->clen <= SVC_HOLD_MAX)) {
@@ -890,16 +925,12 @@ svc_crl(ci_request_t *req, struct svc_req *d)
 	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
 }
 
-/* A clean (or passed) held body: 204 or 206 if the proxy allows, else echo. */
+/* A clean (or passed) held body: 204 if the proxy allows it, else echo. */
 static int
 svc_release_body(ci_request_t *req, struct svc_req *d)
 {
-	if (!ci_req_sent_data(req) && ci_req_allow204(req))
+	if (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req)))
 		return CI_MOD_ALLOW204;
-	if (!ci_req_sent_data(req) && ci_req_allow206_outside_preview(req)) {
-		ci_request_206_origin_body(req, 0);
-		return CI_MOD_ALLOW206;
-	}
 	ci_cached_file_unlock_all(d->file);
 	ci_req_unlock_data(req);
 	return CI_MOD_DONE;
@@ -958,6 +989,17 @@ svc_verdict(ci_request_t *req, struct svc_req *d)
 	}
 }
 
+/* The whole body is in: the engines' outcome and the verdict. */
+static int
+svc_scan_end(ci_request_t *req, struct svc_req *d)
+{
+	body_end(d->body, &d->out);
+	d->scanned = true;
+	ci_stat_kbs_inc(st_bytes, (int)(d->out.raw_bytes > INT32_MAX ?
+	    INT32_MAX : d->out.raw_bytes));
+	return svc_verdict(req, d);
+}
+
 static int
 svc_end_of_data(ci_request_t *req)
 {
@@ -973,11 +1015,7 @@ svc_end_of_data(ci_request_t *req)
 	case M_BLOCK:
 		return d->page != NULL ? CI_MOD_DONE : svc_block(req, d);
 	case M_SCAN:
-		body_end(d->body, &d->out);
-		d->scanned = true;
-		ci_stat_kbs_inc(st_bytes, (int)(d->out.raw_bytes > INT32_MAX ?
-		    INT32_MAX : d->out.raw_bytes));
-		return svc_verdict(req, d);
+		return svc_scan_end(req, d);
 	case M_UNSCANNED:
 	case M_ECHO:
 		if (d->file != NULL)

@@ -1,0 +1,133 @@
+# Which ICAP answers Squid 5.7 accepts and the service gives, shape by
+# shape, from Squid's "Allow:" header and c-icap's status in c-icap's
+# access log. Squid offers "Allow: 204, 206" only for a body of known size
+# under 64 KiB and "Allow: 206" (inside the preview only) otherwise, so:
+#  - known size under 64 KiB, inspected in full: 204 after the body;
+#  - 1 MB, inspected in full: echoed (ICAP 200), no 204/206 possible;
+#  - a chunked body that fits in the preview ("0; ieof"): decided in the
+#    preview and answered 204 there, for a response (gzip, chunked) and a
+#    request; EICAR or a card number in it is still blocked; a longer
+#    chunked body is echoed;
+#  - 1 MB from a host the policy allows: 204 in the preview, no echo.
+# Squid is offered 206 but never needs it: no answer is a 206. Every
+# clean body arrives byte-identical.
+
+SI_ORIGIN_NAMES="www.origin.test cdn.origin.test"
+
+# origin_gzip: the origin compresses .txt on the fly (gzip, chunked).
+origin_gzip()
+{
+	local i h
+	sed -i 's|^\t\troot \(.*\);$|\t\troot \1;\n\t\tgzip on; gzip_proxied any; gzip_min_length 1; gzip_types text/plain;|' \
+	    "$T/origin/nginx.conf"
+	grep -q 'gzip on' "$T/origin/nginx.conf" || si_fail "origin configuration"
+	"$NGINX" -p "$T/origin" -c "$T/origin/nginx.conf" -s reload 2>/dev/null ||
+	    si_fail "origin reload"
+	for i in $(seq 1 50); do
+		h=$(curl -sS -o /dev/null -D - --compressed --max-time 5 \
+		    --cacert "$T/pki/web-root.pem" \
+		    --resolve "www.origin.test:$ORIGIN_PORT:127.0.0.1" \
+		    "$(si_url /text.txt)" 2>/dev/null || true)
+		case $h in *[Cc]ontent-[Ee]ncoding:\ gzip*) return 0 ;; esac
+		sleep 0.1
+	done
+	si_fail "origin does not compress"
+}
+
+# icap_line METHOD SHAPE: c-icap's log line for the REQMOD or RESPMOD of
+# the request curl marked SHAPE.
+icap_line()
+{
+	grep "^$1 [0-9]* shape=$2 " "$T/log/icap-shapes.log" | tail -n 1
+}
+
+case_main()
+{
+	local code out
+	cat > "$T/etc/policy.yaml" <<'YAML'
+version: 1
+rules:
+  - name: trusted-cdn
+    match: { host: cdn.origin.test }
+    action: allow
+default: { action: inspect }
+YAML
+	chmod a+r "$T/etc/policy.yaml"
+	touch "$T/log/icap-shapes.log"
+	si_own c-icap "$T/log/icap-shapes.log"
+	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml
+LogFormat si_shapes \"%im %is shape=%{X-Shape}>ho allow=%{Allow}>ih preview=%{Preview}>ih out=%Ob\"
+AccessLog $T/log/icap-shapes.log si_shapes"
+	si_start_all
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+	head -c 30000 /dev/urandom > "$T/www/small.bin"
+	head -c 1000000 /dev/urandom > "$T/www/large.bin"
+	awk 'BEGIN { for (i = 0; i < 400; i++) printf "line %d of a plain text file\n", i }' \
+	    > "$T/www/text.txt"
+	printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' \
+	    > "$T/www/eicar.txt"
+	head -c 3000 "$T/www/text.txt" > "$T/www/short.txt"
+	{ cat "$T/www/short.txt"; echo "card 4111111111111111"; } > "$T/www/card.txt"
+	chmod a+r "$T/www/"*
+	origin_gzip
+
+	si_curl -H 'X-Shape: small' -o "$T/tmp/small" "$(si_url /small.bin)" ||
+	    si_fail "small download"
+	cmp -s "$T/tmp/small" "$T/www/small.bin" || si_fail "small download differs"
+	si_curl -H 'X-Shape: large' -o "$T/tmp/large" "$(si_url /large.bin)" ||
+	    si_fail "large download"
+	cmp -s "$T/tmp/large" "$T/www/large.bin" || si_fail "large download differs"
+	si_curl -H 'X-Shape: chunked' --compressed -D "$T/tmp/chunked.h" \
+	    -o "$T/tmp/chunked" "$(si_url /text.txt)" || si_fail "chunked download"
+	cmp -s "$T/tmp/chunked" "$T/www/text.txt" || si_fail "chunked download differs"
+	si_assert_match "$(cat "$T/tmp/chunked.h")" '[Cc]ontent-[Ee]ncoding: gzip' \
+	    "the chunked download was compressed"
+	si_assert_nomatch "$(cat "$T/tmp/chunked.h")" '[Cc]ontent-[Ll]ength' \
+	    "the chunked download had no length"
+	code=$(si_curl -H 'X-Shape: chunkedeicar' --compressed -o "$T/tmp/card.html" \
+	    -w '%{http_code}' "$(si_url /eicar.txt)")
+	si_assert_eq "$code" 403 "EICAR in a chunked download"
+	si_assert_match "$(cat "$T/tmp/card.html")" 'incident' "block page"
+	out=$(si_curl -H 'X-Shape: upload' -H 'Transfer-Encoding: chunked' \
+	    -H 'Content-Type: text/plain' --data-binary @"$T/www/short.txt" \
+	    "$(si_url /upload)") || si_fail "chunked upload"
+	si_assert_eq "$out" received "chunked upload"
+	out=$(si_curl -H 'X-Shape: uploadlong' -H 'Transfer-Encoding: chunked' \
+	    -H 'Content-Type: text/plain' --data-binary @"$T/www/text.txt" \
+	    "$(si_url /upload)") || si_fail "long chunked upload"
+	si_assert_eq "$out" received "long chunked upload"
+	code=$(si_curl -H 'X-Shape: uploadcard' -H 'Transfer-Encoding: chunked' \
+	    -H 'Content-Type: text/plain' --data-binary @"$T/www/card.txt" \
+	    -o /dev/null -w '%{http_code}' "$(si_url /upload)")
+	si_assert_eq "$code" 403 "card number in a chunked upload"
+	si_curl -H 'X-Shape: allowed' -o "$T/tmp/allowed" \
+	    "$(si_url /large.bin cdn.origin.test)" || si_fail "allowed download"
+	cmp -s "$T/tmp/allowed" "$T/www/large.bin" || si_fail "allowed download differs"
+	sleep 0.5
+
+	out=$(icap_line RESPMOD small)
+	si_assert_match "$out" '^RESPMOD 204 shape=small allow=204, 206, trailers preview=4096 ' \
+	    "known size under 64 KiB: 204 after the whole body"
+	out=$(icap_line RESPMOD large)
+	si_assert_match "$out" '^RESPMOD 200 shape=large allow=206, trailers preview=4096 out=1000000$' \
+	    "1 MB inspected: 206 offered for the preview only, body echoed"
+	out=$(icap_line RESPMOD chunked)
+	si_assert_match "$out" '^RESPMOD 204 shape=chunked allow=206, trailers preview=4096 ' \
+	    "chunked response inside the preview: 204 from the preview"
+	out=$(icap_line RESPMOD chunkedeicar)
+	si_assert_match "$out" '^RESPMOD 200 shape=chunkedeicar allow=206, trailers ' \
+	    "chunked response blocked"
+	out=$(icap_line REQMOD upload)
+	si_assert_match "$out" '^REQMOD 204 shape=upload allow=206, trailers preview=4096 out=0$' \
+	    "chunked request inside the preview: 204 from the preview"
+	out=$(icap_line REQMOD uploadlong)
+	si_assert_match "$out" "^REQMOD 200 shape=uploadlong allow=206, trailers preview=4096 out=$(wc -c < "$T/www/text.txt")\$" \
+	    "chunked request longer than the preview: echoed"
+	out=$(icap_line REQMOD uploadcard)
+	si_assert_match "$out" '^REQMOD 200 shape=uploadcard ' "chunked request blocked"
+	out=$(icap_line RESPMOD allowed)
+	si_assert_match "$out" '^RESPMOD 204 shape=allowed allow=206, trailers preview=4096 out=0$' \
+	    "allowed host: 204 in the preview, nothing echoed"
+	si_assert_nomatch "$(cat "$T/log/icap-shapes.log")" '^[A-Z]+ 206 ' "a 206 answer"
+	si_assert_nomatch "$(cat "$T/log/cache.log")" 'ICAP|essential' "ICAP errors in Squid"
+}

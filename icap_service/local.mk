@@ -75,6 +75,14 @@ tests_unit_test_audit_SOURCES = tests/unit/test_audit.c
 tests_unit_test_audit_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_audit_LDADD = $(SVC_UNIT_LIBS)
 
+# Parser benchmark (not a test): built by make check, run by hand or by
+# tests/bench/parsers.sh.
+check_PROGRAMS += tests/bench/parsers_bench
+tests_bench_parsers_bench_SOURCES = tests/bench/parsers_bench.c
+tests_bench_parsers_bench_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_bench_parsers_bench_LDADD = $(SVC_UNIT_LIBS)
+EXTRA_DIST += tests/bench/parsers.sh
+
 # libFuzzer targets: ./configure --enable-fuzzers CC=clang. The code under
 # test is compiled into each target so that it is instrumented.
 if FUZZERS

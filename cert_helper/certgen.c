@@ -20,6 +20,7 @@
 #include "cause.h"
 #include "certgen.h"
 #include "issued.h"
+#include "revoked.h"
 
 #define CERTGEN_CAS		8	/* distinct signing CAs kept parsed */
 #define CERTGEN_KEY_TAG		"sslinspect-certgen cache v1"
@@ -31,6 +32,7 @@ struct certgen {
 	struct lcache		*mem;
 	struct dbcache		*db;
 	struct keypool		*pool;
+	struct revcheck		*revoked;	/* NULL: none configured */
 	int			 record;	/* issued.tsv, or -1 */
 	size_t			 skip;		/* refused bytes still to drop */
 	int			 resync;	/* dropping a broken request */
@@ -149,6 +151,9 @@ certgen_new(const struct opts *o, char **cause)
 	if ((cg->pool = keypool_new(o->key_type, (size_t)o->pool_size,
 	    cause)) == NULL)
 		goto fail;
+	if (o->revoked != NULL &&
+	    (cg->revoked = revcheck_new(o->revoked, time(NULL), cause)) == NULL)
+		goto fail;
 	if (o->cache_dir != NULL)
 		certgen_open_dir(cg, o);
 	return cg;
@@ -166,6 +171,7 @@ certgen_free(struct certgen *cg)
 	lcache_free(cg->mem);
 	dbcache_close(cg->db);
 	sigcache_free(cg->cas);
+	revcheck_free(cg->revoked);
 	if (cg->record != -1)
 		close(cg->record);
 	free(cg);
@@ -330,6 +336,26 @@ out:
 	return rv;
 }
 
+/*
+ * 1 if a cached reply's certificate is listed in revoked.tsv: it is then
+ * minted again, and the new leaf replaces it in both caches.
+ */
+static int
+certgen_revoked(struct certgen *cg, const struct signer *ca, const char *host,
+    const unsigned char *data, size_t len)
+{
+	char	serial[REVOKED_SERIAL_MAX + 1];
+
+	if (cg->revoked == NULL || revcheck_count(cg->revoked) == 0 ||
+	    revcheck_pem_serial(data, len, serial, sizeof serial) == -1 ||
+	    !revcheck_listed(cg->revoked, ca->keyid_hex, serial))
+		return 0;
+	log_info("cached certificate %s for %s is revoked; minting a new one",
+	    serial, host);
+	cg->stats.revoked++;
+	return 1;
+}
+
 /* Try the shared cache; a failing cache is closed for good. 1 on a hit. */
 static int
 certgen_db_lookup(struct certgen *cg, const unsigned char *key, time_t now,
@@ -385,16 +411,24 @@ certgen_answer(struct certgen *cg, const struct proto_req *req,
 		cause_set(cause, "digest failed");
 		return -1;
 	}
-	if ((hit = lcache_get(cg->mem, key, fr.now, len)) != NULL) {
+	if (cg->revoked != NULL)
+		revcheck_refresh(cg->revoked, fr.now);
+	if ((hit = lcache_get(cg->mem, key, fr.now, len)) != NULL &&
+	    !certgen_revoked(cg, ca, host, hit, *len)) {
 		if ((*data = malloc(*len)) == NULL)
 			return -1;
 		memcpy(*data, hit, *len);
 		cg->stats.mem_hits++;
 		return 0;
 	}
-	if (certgen_db_lookup(cg, key, fr.now, data, len) == 1) {
-		cg->stats.db_hits++;
-		return 0;
+	if (hit == NULL && certgen_db_lookup(cg, key, fr.now, data, len) == 1) {
+		if (!certgen_revoked(cg, ca, host, *data, *len)) {
+			cg->stats.db_hits++;
+			return 0;
+		}
+		OPENSSL_cleanse(*data, *len);
+		free(*data);
+		*data = NULL;
 	}
 	fr.host = host;
 	fr.sign = req->sign;

@@ -168,6 +168,17 @@ void		 leafkey_free(struct leafkey *);
 void		 keypool_free(struct keypool *);
 EVP_PKEY	*keypool_generate(enum keypool_type, EVP_PKEY_CTX *);
 
+/* revcheck.c: the revoked leaves of sslinspect-ca's revoked.tsv. */
+struct revcheck;
+struct revcheck	*revcheck_new(const char *, time_t, char **) NONNULL(1);
+void		 revcheck_refresh(struct revcheck *, time_t) NONNULL(1);
+int		 revcheck_listed(const struct revcheck *, const char *,
+		    const char *) NONNULL(1, 2, 3);
+size_t		 revcheck_count(const struct revcheck *) NONNULL(1);
+void		 revcheck_free(struct revcheck *);
+int		 revcheck_pem_serial(const unsigned char *, size_t, char *,
+		    size_t) NONNULL(1, 3);
+
 /* lcache.c: bounded in-process LRU of replies, keyed by a 32-byte digest. */
 struct lcache;
 struct lcache	*lcache_new(size_t);
@@ -221,6 +232,7 @@ struct opts {
 	long long	 max_days;
 	enum keypool_type key_type;
 	long long	 pool_size;
+	char		*revoked;	/* revoked.tsv to honour, or NULL */
 	int		 debug;
 };
 int		 opts_defaults(struct opts *, char **) NONNULL(1);
@@ -246,6 +258,7 @@ struct certgen_stats {
 	unsigned long	 mem_hits;
 	unsigned long	 db_hits;
 	unsigned long	 minted;
+	unsigned long	 revoked;	/* cached leaves found revoked */
 	unsigned long	 errors;
 };
 struct certgen	*certgen_new(const struct opts *, char **) NONNULL(1);

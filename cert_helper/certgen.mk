@@ -4,11 +4,13 @@
 noinst_LTLIBRARIES += cert_helper/libcertgen.la
 cert_helper_libcertgen_la_SOURCES = cert_helper/certgen.h \
 	cert_helper/certgen.c cert_helper/dbcache.c cert_helper/forge.c \
+	cert_helper/revcheck.c \
 	cert_helper/hostname.c cert_helper/keypool.c cert_helper/lcache.c \
 	cert_helper/log.c cert_helper/mimic.c cert_helper/opts.c cert_helper/proto.c \
 	cert_helper/sigcache.c
 cert_helper_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"'
+	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"' \
+	-DCERTGEN_REVOKED='"$(localstatedir)/lib/sslinspect/ca/revoked.tsv"'
 cert_helper_libcertgen_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LMDB_CFLAGS) -pthread
 cert_helper_libcertgen_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS) \
@@ -29,7 +31,7 @@ CERTGEN_UNIT_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) \
 CERTGEN_UNIT_LIBS = cert_helper/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS) \
 	$(LMDB_LIBS)
 CERTGEN_UNIT_TESTS = tests/unit/test_proto tests/unit/test_forge \
-	tests/unit/test_opts
+	tests/unit/test_opts tests/unit/test_revcheck
 check_PROGRAMS += $(CERTGEN_UNIT_TESTS)
 TESTS += $(CERTGEN_UNIT_TESTS)
 tests_unit_test_proto_SOURCES = tests/unit/test_proto.c \
@@ -41,6 +43,10 @@ tests_unit_test_forge_SOURCES = tests/unit/test_forge.c \
 tests_unit_test_forge_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
 tests_unit_test_forge_LDADD = $(CERTGEN_UNIT_LIBS)
 
+tests_unit_test_revcheck_SOURCES = tests/unit/test_revcheck.c \
+	tests/unit/certgen_pki.c tests/unit/certgen_pki.h
+tests_unit_test_revcheck_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
+tests_unit_test_revcheck_LDADD = $(CERTGEN_UNIT_LIBS)
 tests_unit_test_opts_SOURCES = tests/unit/test_opts.c
 tests_unit_test_opts_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
 tests_unit_test_opts_LDADD = $(CERTGEN_UNIT_LIBS)

@@ -17,6 +17,9 @@
 #ifndef CERTGEN_CACHEDIR
 #define CERTGEN_CACHEDIR "/var/lib/sslinspect/certgen"
 #endif
+#ifndef CERTGEN_REVOKED
+#define CERTGEN_REVOKED "/var/lib/sslinspect/ca/revoked.tsv"
+#endif
 
 #define OPTS_LINE_MAX	4096
 
@@ -39,6 +42,8 @@ const struct opts_entry opts_table[] = {
 	  "ec-p256 rsa-2048 rsa-3072", "TYPE", "leaf key algorithm" },
 	{ "key-pool", 'p', OPTS_NUMBER, "16", 1, 1024, NULL, "N",
 	  "leaf keys generated ahead of time" },
+	{ "revoked", 'r', OPTS_STRING, CERTGEN_REVOKED, 0, 0, NULL, "FILE",
+	  "sslinspect-ca's revoked.tsv: never serve a listed leaf; \"none\": off" },
 	{ "debug", 'd', OPTS_FLAG, NULL, 0, 0, NULL, NULL,
 	  "log every request to stderr (cache.log)" },
 	{ "help", 'h', OPTS_FLAG, NULL, 0, 0, NULL, NULL,
@@ -161,6 +166,18 @@ opts_append(const struct opts_entry *e, char **list, size_t *n,
 	return 0;
 }
 
+/* A path option: "none" or empty unsets it. 0 or -1. */
+static int
+opts_path(char **dst, const char *value)
+{
+	free(*dst);
+	*dst = NULL;
+	if (strcmp(value, "none") != 0 && value[0] != '\0' &&
+	    (*dst = strdup(value)) == NULL)
+		return -1;
+	return 0;
+}
+
 /*
  * Set option name (long form) to value (NULL for a flag). Returns 0, or -1
  * with a cause. config, help and version are handled by main.
@@ -183,13 +200,9 @@ opts_set(struct opts *o, const char *name, const char *value, char **cause)
 	if ((e->type == OPTS_NUMBER || e->type == OPTS_SIZE) &&
 	    opts_number(e, value, &n, cause) == -1)
 		return -1;
-	if (strcmp(name, "cache-dir") == 0) {
-		free(o->cache_dir);
-		o->cache_dir = NULL;
-		if (strcmp(value, "none") != 0 && value[0] != '\0' &&
-		    (o->cache_dir = strdup(value)) == NULL)
-			return -1;
-	} else if (strcmp(name, "cache-size") == 0)
+	if (strcmp(name, "cache-dir") == 0)
+		return opts_path(&o->cache_dir, value);
+	else if (strcmp(name, "cache-size") == 0)
 		o->cache_size = n;
 	else if (strcmp(name, "memory-cache") == 0)
 		o->mem_entries = n;
@@ -197,6 +210,8 @@ opts_set(struct opts *o, const char *name, const char *value, char **cause)
 		o->max_days = n;
 	else if (strcmp(name, "key-pool") == 0)
 		o->pool_size = n;
+	else if (strcmp(name, "revoked") == 0)
+		return opts_path(&o->revoked, value);
 	else if (strcmp(name, "crl-url") == 0)
 		return opts_append(e, o->crl_urls, &o->ncrl, value, cause);
 	else if (strcmp(name, "aia-url") == 0)
@@ -287,6 +302,7 @@ opts_free(struct opts *o)
 	if (o == NULL)
 		return;
 	free(o->cache_dir);
+	free(o->revoked);
 	for (i = 0; i < o->ncrl; i++)
 		free(o->crl_urls[i]);
 	for (i = 0; i < o->naia; i++)

@@ -1,7 +1,9 @@
 /*
- * Content-Encoding decoding, streaming: gzip and deflate (zlib), br
- * (libbrotlidec) and zstd (libzstd), chained in the order the header lists
- * them ("gzip, br" was gzipped, then brotli'd, so brotli is undone first).
+ * Content-Encoding decoding, streaming: gzip and deflate (ISA-L's
+ * isal_inflate when configure found it, about three times zlib's speed;
+ * zlib otherwise), br (libbrotlidec) and zstd (libzstd), chained in the
+ * order the header lists them ("gzip, br" was gzipped, then brotli'd, so
+ * brotli is undone first).
  * Memory per chain is the decoders' own state plus one 16 KiB buffer per
  * layer; output goes to a sink as it is produced. Limits end the stream
  * with an explicit status: CORRUPT, BOMB (ratio), LIMIT (size).
@@ -14,7 +16,11 @@
 #include <strings.h>
 
 #include <brotli/decode.h>
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#else
 #include <zlib.h>
+#endif
 #include <zstd.h>
 
 #include "svc.h"
@@ -28,11 +34,15 @@ enum coding { C_GZIP, C_DEFLATE, C_BR, C_ZSTD };
 
 struct layer {
 	enum coding	 coding;
-	int		 started;	/* zlib stream initialised */
+	int		 started;	/* inflate stream initialised */
 	int		 ended;		/* a complete stream/frame was seen */
 	unsigned char	 head[2];	/* first bytes of a deflate stream */
 	size_t		 nhead;
+#ifdef HAVE_ISAL
+	struct inflate_state *isal;
+#else
 	z_stream	 z;
+#endif
 	BrotliDecoderState *br;
 	ZSTD_DStream	*zs;
 	unsigned char	*out;
@@ -73,6 +83,12 @@ layer_init(struct layer *l, enum coding c)
 	l->coding = c;
 	if ((l->out = malloc(DECODE_BUF)) == NULL)
 		return -1;
+#ifdef HAVE_ISAL
+	/* 87 KB, against zlib's 44 KB; only compressed bodies pay it. */
+	if ((c == C_GZIP || c == C_DEFLATE) &&
+	    (l->isal = malloc(sizeof *l->isal)) == NULL)
+		return -1;
+#endif
 	if (c == C_BR && (l->br = BrotliDecoderCreateInstance(NULL, NULL, NULL)) == NULL)
 		return -1;
 	if (c == C_ZSTD && (l->zs = ZSTD_createDStream()) == NULL)
@@ -145,19 +161,93 @@ decode_emit(struct decode_chain *d, size_t idx, const unsigned char *buf,
 	return d->sink(d->arg, buf, len) == 0 ? DECODE_OK : DECODE_SINK;
 }
 
+/* RFC 9110 deflate is zlib-wrapped; some servers send raw deflate. */
+static int
+inflate_zlib_wrapped(const unsigned char *head)
+{
+	return (head[0] & 0x0f) == 8 && ((head[0] << 8) | head[1]) % 31 == 0;
+}
+
+#ifdef HAVE_ISAL
+static void
+isal_wrapper(struct layer *l)
+{
+	if (l->coding == C_GZIP)
+		l->isal->crc_flag = ISAL_GZIP;
+	else if (inflate_zlib_wrapped(l->head))
+		l->isal->crc_flag = ISAL_ZLIB;
+	else
+		l->isal->crc_flag = ISAL_DEFLATE;
+}
+
 static enum decode_status
-zlib_start(struct layer *l)
+inflate_start(struct layer *l)
+{
+	isal_inflate_init(l->isal);
+	isal_wrapper(l);
+	l->started = 1;
+	return DECODE_OK;
+}
+
+/*
+ * isal_inflate consumes all input it is given (buffering what it cannot
+ * use yet) unless the output fills or the stream ends; at the end it hands
+ * back the bytes it read ahead, so a next gzip member starts right there.
+ */
+static enum decode_status
+inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+{
+	struct layer *l = &d->layers[idx];
+	struct inflate_state *z = l->isal;
+	enum decode_status st;
+	uint32_t in_before;
+	size_t out;
+	int full = 0;
+
+	z->next_in = (uint8_t *)buf;
+	z->avail_in = (uint32_t)len;
+	for (;;) {
+		if (l->ended) {
+			if (z->avail_in == 0)
+				break;
+			/* Concatenated gzip members; anything else after the end is junk. */
+			if (l->coding != C_GZIP)
+				return DECODE_CORRUPT;
+			isal_inflate_reset(z);
+			isal_wrapper(l);
+			l->ended = 0;
+		} else if (z->avail_in == 0 && !full)
+			break;
+		in_before = z->avail_in;
+		z->next_out = l->out;
+		z->avail_out = DECODE_BUF;
+		if (isal_inflate(z) != ISAL_DECOMP_OK)
+			return DECODE_CORRUPT;
+		out = DECODE_BUF - z->avail_out;
+		if ((st = decode_emit(d, idx, l->out, out)) != DECODE_OK)
+			return st;
+		full = z->avail_out == 0;
+		if (z->block_state == ISAL_BLOCK_FINISH)
+			l->ended = 1;
+		else if (out == 0 && z->avail_in == in_before && in_before > 0)
+			return DECODE_CORRUPT;	/* no progress */
+	}
+	return DECODE_OK;
+}
+
+static void
+inflate_free(struct layer *l)
+{
+	free(l->isal);
+}
+#else
+static enum decode_status
+inflate_start(struct layer *l)
 {
 	int wbits = 15 + 16;	/* gzip */
 
-	if (l->coding == C_DEFLATE) {
-		/* RFC 9110 deflate is zlib-wrapped; some servers send raw deflate. */
-		if ((l->head[0] & 0x0f) == 8 &&
-		    ((l->head[0] << 8) | l->head[1]) % 31 == 0)
-			wbits = 15;
-		else
-			wbits = -15;
-	}
+	if (l->coding == C_DEFLATE)
+		wbits = inflate_zlib_wrapped(l->head) ? 15 : -15;
 	memset(&l->z, 0, sizeof l->z);
 	if (inflateInit2(&l->z, wbits) != Z_OK)
 		return DECODE_CORRUPT;
@@ -166,21 +256,24 @@ zlib_start(struct layer *l)
 }
 
 static enum decode_status
-zlib_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
 {
 	struct layer *l = &d->layers[idx];
 	enum decode_status st;
-	int zr;
+	int zr, full = 0;
 
 	l->z.next_in = (unsigned char *)buf;
 	l->z.avail_in = (uInt)len;
-	while (l->z.avail_in > 0) {
+	for (;;) {
 		if (l->ended) {
+			if (l->z.avail_in == 0)
+				break;
 			/* Concatenated gzip members; anything else after the end is junk. */
 			if (l->coding != C_GZIP || inflateReset(&l->z) != Z_OK)
 				return DECODE_CORRUPT;
 			l->ended = 0;
-		}
+		} else if (l->z.avail_in == 0 && !full)
+			break;
 		l->z.next_out = l->out;
 		l->z.avail_out = DECODE_BUF;
 		zr = inflate(&l->z, Z_NO_FLUSH);
@@ -188,16 +281,29 @@ zlib_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t le
 			return DECODE_CORRUPT;
 		if ((st = decode_emit(d, idx, l->out, DECODE_BUF - l->z.avail_out)) != DECODE_OK)
 			return st;
+		full = l->z.avail_out == 0;
 		if (zr == Z_STREAM_END)
 			l->ended = 1;
-		else if (zr == Z_BUF_ERROR && l->z.avail_out == DECODE_BUF)
-			return DECODE_CORRUPT;
+		else if (zr == Z_BUF_ERROR && l->z.avail_out == DECODE_BUF) {
+			/* No progress: fine once the input is used up, junk if not. */
+			if (l->z.avail_in > 0)
+				return DECODE_CORRUPT;
+			break;
+		}
 	}
 	return DECODE_OK;
 }
 
+static void
+inflate_free(struct layer *l)
+{
+	if (l->started)
+		inflateEnd(&l->z);
+}
+#endif
+
 static enum decode_status
-zlib_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+inflate_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
 {
 	struct layer *l = &d->layers[idx];
 	enum decode_status st;
@@ -212,13 +318,13 @@ zlib_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t l
 		len -= n;
 		if (l->nhead < 2)
 			return DECODE_OK;
-		if ((st = zlib_start(l)) != DECODE_OK)
+		if ((st = inflate_start(l)) != DECODE_OK)
 			return st;
 		memcpy(head, l->head, 2);
-		if ((st = zlib_run(d, idx, head, 2)) != DECODE_OK)
+		if ((st = inflate_run(d, idx, head, 2)) != DECODE_OK)
 			return st;
 	}
-	return zlib_run(d, idx, buf, len);
+	return inflate_run(d, idx, buf, len);
 }
 
 static enum decode_status
@@ -282,7 +388,7 @@ decode_push(struct decode_chain *d, size_t idx, const unsigned char *buf,
 	case C_ZSTD:
 		return zstd_feed(d, idx, buf, len);
 	default:
-		return zlib_feed(d, idx, buf, len);
+		return inflate_feed(d, idx, buf, len);
 	}
 }
 
@@ -352,8 +458,8 @@ decode_free(struct decode_chain *d)
 		return;
 	for (i = 0; i < d->nlayers; i++) {
 		l = &d->layers[i];
-		if (l->started)
-			inflateEnd(&l->z);
+		if (l->coding == C_GZIP || l->coding == C_DEFLATE)
+			inflate_free(l);
 		if (l->br != NULL)
 			BrotliDecoderDestroyInstance(l->br);
 		if (l->zs != NULL)

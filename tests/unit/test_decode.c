@@ -135,6 +135,50 @@ START_TEST(codings)
 }
 END_TEST
 
+/*
+ * Concatenated gzip members (as gzip -c a b > ab writes) decode to both;
+ * junk after the end of a gzip, zlib or raw deflate stream is corrupt.
+ */
+START_TEST(members_and_trailing_junk)
+{
+	static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
+	size_t alen = 20000, blen = 32768, la, lb, elen, i;
+	unsigned char *a = sample(alen), *b = sample(blen), *ea, *eb, *enc;
+	unsigned char *plain;
+	struct svc_limits lim;
+	struct collect c;
+	static const int wbits[] = { 31, 15, -15 };
+
+	test_limits(&lim);
+	ea = zlib_pack(a, alen, 31, &la);
+	eb = zlib_pack(b, blen, 31, &lb);
+	enc = malloc(la + lb);
+	memcpy(enc, ea, la);
+	memcpy(enc + la, eb, lb);
+	plain = malloc(alen + blen);
+	memcpy(plain, a, alen);
+	memcpy(plain + alen, b, blen);
+	round_trip("gzip", enc, la + lb, plain, alen + blen);
+	/* A body that fills the output buffer exactly (2 x 16 KiB). */
+	round_trip("gzip", eb, lb, b, blen);
+	free(plain);
+	for (i = 0; i < 3; i++) {
+		enc = zlib_pack(a, alen, wbits[i], &elen);
+		enc = realloc(enc, elen + 16);
+		memset(enc + elen, 'x', 16);
+		memset(&c, 0, sizeof c);
+		ck_assert_msg(run(i == 0 ? "gzip" : "deflate", enc, elen + 16,
+		    steps[i], &c, &lim) == DECODE_CORRUPT, "wbits %d: junk after the end",
+		    wbits[i]);
+		free(c.buf);
+		free(enc);
+	}
+	free(ea);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(chained)
 {
 	size_t plen = 50000, glen, blen, zlen;
@@ -268,6 +312,7 @@ decode_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, codings);
 	tcase_add_test(tc, chained);
+	tcase_add_test(tc, members_and_trailing_junk);
 	tcase_add_test(tc, corrupt_and_truncated);
 	tcase_add_test(tc, unsupported);
 	tcase_add_test(tc, gzip_bomb_10g);

@@ -25,6 +25,15 @@
 #define CERTGEN_CAS		8	/* distinct signing CAs kept parsed */
 #define CERTGEN_KEY_TAG		"sslinspect-certgen cache v1"
 
+/* A shared-cache write waiting for certgen_flush. */
+struct certgen_pending {
+	unsigned char	 key[32];
+	unsigned char	*data;
+	size_t		 len;
+	time_t		 expires;
+	time_t		 now;
+};
+
 struct certgen {
 	struct forge_profile	 prof;
 	unsigned char		 profile[32];	/* digest of the profile */
@@ -33,6 +42,8 @@ struct certgen {
 	struct dbcache		*db;
 	struct keypool		*pool;
 	struct revcheck		*revoked;	/* NULL: none configured */
+	struct certgen_pending	*pending;
+	size_t			 npending, cappending;
 	int			 record;	/* issued.tsv, or -1 */
 	size_t			 skip;		/* refused bytes still to drop */
 	int			 resync;	/* dropping a broken request */
@@ -167,6 +178,8 @@ certgen_free(struct certgen *cg)
 {
 	if (cg == NULL)
 		return;
+	certgen_flush(cg);
+	free(cg->pending);
 	keypool_free(cg->pool);
 	lcache_free(cg->mem);
 	dbcache_close(cg->db);
@@ -280,6 +293,9 @@ certgen_record(struct certgen *cg, X509 *x, const struct signer *ca,
 	}
 }
 
+static int	certgen_defer(struct certgen *, const unsigned char *,
+		    const unsigned char *, size_t, time_t, time_t);
+
 /* Keep a minted reply in both caches until shortly before it expires. */
 static void
 certgen_store(struct certgen *cg, const unsigned char *key, X509 *x,
@@ -296,11 +312,66 @@ certgen_store(struct certgen *cg, const unsigned char *key, X509 *x,
 	if (na == (time_t)-1 || expires <= now)
 		return;
 	lcache_put(cg->mem, key, data, len, expires);
-	if (cg->db != NULL && dbcache_put(cg->db, key, data, len, expires, now,
-	    &cause) == -1) {
+	if (cg->db == NULL)
+		return;
+	if (certgen_defer(cg, key, data, len, expires, now) == 0)
+		return;
+	if (dbcache_put(cg->db, key, data, len, expires, now, &cause) == -1) {
 		log_debug("%s", cause);
 		free(cause);
 	}
+}
+
+/*
+ * Queue a shared-cache write until certgen_flush, which the request loop
+ * calls once the replies are out: the LMDB commit then overlaps Squid's
+ * use of the reply instead of delaying it. 0, or -1 (write it now).
+ */
+static int
+certgen_defer(struct certgen *cg, const unsigned char *key,
+    const unsigned char *data, size_t len, time_t expires, time_t now)
+{
+	struct certgen_pending	*p, *np;
+	size_t			 cap;
+
+	if (cg->npending == cg->cappending) {
+		cap = cg->cappending ? cg->cappending * 2 : 16;
+		if ((np = reallocarray(cg->pending, cap, sizeof *np)) == NULL)
+			return -1;
+		cg->pending = np;
+		cg->cappending = cap;
+	}
+	p = &cg->pending[cg->npending];
+	if ((p->data = malloc(len)) == NULL)
+		return -1;
+	memcpy(p->key, key, sizeof p->key);
+	memcpy(p->data, data, len);
+	p->len = len;
+	p->expires = expires;
+	p->now = now;
+	cg->npending++;
+	return 0;
+}
+
+/* Write the queued shared-cache entries; the reply data is wiped. */
+void
+certgen_flush(struct certgen *cg)
+{
+	struct certgen_pending	*p;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (i = 0; i < cg->npending; i++) {
+		p = &cg->pending[i];
+		if (cg->db != NULL && dbcache_put(cg->db, p->key, p->data,
+		    p->len, p->expires, p->now, &cause) == -1) {
+			log_debug("%s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		OPENSSL_clear_free(p->data, p->len);
+	}
+	cg->npending = 0;
 }
 
 /* Mint, encode, record and cache a new leaf. 0 or -1 with a cause. */

@@ -265,6 +265,7 @@ struct certgen	*certgen_new(const struct opts *, char **) NONNULL(1);
 void		 certgen_free(struct certgen *);
 int		 certgen_answer(struct certgen *, const struct proto_req *,
 		    unsigned char **, size_t *, char **) NONNULL(1, 2, 3, 4);
+void		 certgen_flush(struct certgen *) NONNULL(1);
 size_t		 certgen_handle(struct certgen *, const char *, size_t,
 		    struct cbuf *) NONNULL(1, 2, 4);
 const struct certgen_stats *certgen_stats(struct certgen *) NONNULL(1);

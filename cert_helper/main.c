@@ -163,6 +163,7 @@ main(int argc, char **argv)
 			OPENSSL_cleanse(out.data, out.len);
 			out.len = 0;
 		}
+		certgen_flush(cg);
 		OPENSSL_cleanse(buf, used);
 		memmove(buf, buf + used, len - used);
 		len -= used;

@@ -314,28 +314,100 @@ deep_feed(struct form *f, const unsigned char *p, size_t len)
 	return rc;
 }
 
+/* Bytes the JSON first pass must look at; runs of the others are copied. */
+static const unsigned char json_specials[256] = { ['"'] = 1, ['\\'] = 1 };
+
+/* Hex digit value + 1; 0 for other bytes. */
+static const unsigned char hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16
+};
+
 /*
- * Feed raw text; 0, or -1 once the sink failed. The first pass meets a
- * quote or a '&' every few bytes and goes byte by byte.
+ * The urlencoded first pass. '+' and '&' come every few bytes, too often
+ * to stop at: the bytes between two '%' are copied with those two
+ * translated, a loop without branches. A whole %XX is decoded in place;
+ * one cut by the chunk's end goes through url_byte's state.
  */
+static int
+url_feed(struct form *f, const unsigned char *p, size_t len)
+{
+	const unsigned char *pct;
+	unsigned char c, *o;
+	size_t i = 0, n, k, j;
+
+	while (i < len) {
+		if (f->npend > 0 || (p[i] == '%' && (len - i < 3 ||
+		    !hex1[p[i + 1]] || !hex1[p[i + 2]]))) {
+			if (url_byte(f, p[i++]) != 0)
+				return -1;
+			continue;
+		}
+		if (p[i] == '%') {
+			if (put(f, (unsigned char)((hex1[p[i + 1]] - 1) << 4 |
+			    (hex1[p[i + 2]] - 1))) != 0)
+				return -1;
+			i += 3;
+			continue;
+		}
+		pct = memchr(p + i, '%', len - i);
+		n = pct != NULL ? (size_t)(pct - (p + i)) : len - i;
+		while (n > 0) {
+			k = FORM_BUF - f->nout < n ? FORM_BUF - f->nout : n;
+			o = f->out + f->nout;
+			for (j = 0; j < k; j++) {
+				c = p[i + j];
+				o[j] = c == '+' ? ' ' : c == '&' ? '\n' : c;
+			}
+			f->nout += k;
+			i += k;
+			n -= k;
+			if (f->nout >= FORM_BUF && flush(f) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The JSON first pass. Quotes come every few bytes, too often for one
+ * memchr per special, so a table finds the end of each plain run and the
+ * run is copied at once.
+ */
+static int
+json_feed(struct form *f, const unsigned char *p, size_t len)
+{
+	size_t i = 0, j;
+	int rc = 0;
+
+	while (i < len && rc == 0) {
+		if (f->npend == 0 && !f->esc) {
+			for (j = i; j < len && !json_specials[p[j]]; j++)
+				;
+			if (j > i) {
+				rc = put_run(f, p + i, j - i);
+				i = j;
+				continue;
+			}
+		}
+		rc = json_byte(f, p[i++]);
+	}
+	return rc;
+}
+
+/* Feed raw text; 0, or -1 once the sink failed. */
 int
 form_feed(struct form *f, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-	size_t i;
-	int rc = 0;
-
 	switch ((int)f->kind) {
 	case FORM_URLENCODED:
-		for (i = 0; i < len && rc == 0; i++)
-			rc = url_byte(f, p[i]);
-		return rc;
+		return url_feed(f, buf, len);
 	case FORM_JSON:
-		for (i = 0; i < len && rc == 0; i++)
-			rc = json_byte(f, p[i]);
-		return rc;
+		return json_feed(f, buf, len);
 	default:
-		return deep_feed(f, p, len);
+		return deep_feed(f, buf, len);
 	}
 }
 

@@ -6,7 +6,7 @@
  * c-icap pieces to a sink that only counts, so the figure is the parser's
  * own cost, not the engines'.
  *
- *	parsers_bench [-m MiB] [-b body-KiB] [-r repetitions]
+ *	parsers_bench [-m MiB] [-b body-KiB] [-r repetitions] [-o only]
  *
  * Run it pinned: taskset -c 1 tests/bench/parsers_bench (parsers.sh runs
  * it three times). MB/s are of input bytes; the best of the repetitions
@@ -29,6 +29,7 @@
 
 static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
 static volatile uint64_t sink_bytes;
+static const char *only;
 
 static uint64_t
 next(void)
@@ -319,6 +320,8 @@ report(const char *name, enum kind k, const struct buf *b, size_t total,
 {
 	double base, mbs;
 
+	if (only != NULL && strcmp(only, name) != 0)
+		return;
 	base = measure(K_MEMCHR, b, total, reps, lim);
 	mbs = measure(k, b, total, reps, lim);
 	printf("%-18s %8.0f MB/s   memchr %8.0f MB/s   ratio %.4f (1/%.0f)\n",
@@ -334,7 +337,7 @@ main(int argc, char **argv)
 	size_t total = 64 << 20, body = 1 << 20;
 	int ch, reps = 3;
 
-	while ((ch = getopt(argc, argv, "m:b:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "m:b:r:o:")) != -1) {
 		switch (ch) {
 		case 'm':
 			total = (size_t)strtoul(optarg, NULL, 10) << 20;
@@ -345,9 +348,12 @@ main(int argc, char **argv)
 		case 'r':
 			reps = atoi(optarg);
 			break;
+		case 'o':
+			only = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: parsers_bench [-m MiB] [-b body-KiB] "
-			    "[-r repetitions]\n");
+			    "[-r repetitions] [-o only]\n");
 			return 2;
 		}
 	}

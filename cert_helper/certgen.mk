@@ -76,7 +76,8 @@ EXTRA_DIST += tests/bench/certgen.sh tests/bench/certgen-connect.sh
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_proto
 tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c cert_helper/proto.c \
-	cert_helper/hostname.c cert_helper/mimic.c cert_helper/forge.c
+	cert_helper/hostname.c cert_helper/mimic.c cert_helper/forge.c \
+	cert_helper/revcheck.c cert_helper/log.c
 tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/cert_helper
 tests_fuzz_fuzz_proto_LDFLAGS = $(FUZZ_CFLAGS)

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for what sslinspect-certgen reads from Squid: request
  * framing (with channel ids), the body's parameters and PEM parts, host
- * names, and the walk of the mimicked certificate. Input is a byte stream
- * as Squid would write it; every complete frame is parsed.
+ * names, the walk of the mimicked certificate, and the serial read from
+ * the head of a PEM certificate (revcheck). Input is a byte stream as Squid
+ * would write it; every complete frame is parsed.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@ fuzz_body(const char *b, size_t len)
 	struct proto_req	 req;
 	struct mimic		 m;
 	char			*cause = NULL, host[CERTGEN_HOST_MAX + 1];
+	char			 serial[80];
 	enum hostname_kind	 kind;
 
 	if (proto_parse(b, len, &req, &cause) == 0) {
@@ -31,6 +33,9 @@ fuzz_body(const char *b, size_t len)
 		if (req.mimic != NULL &&
 		    mimic_parse(req.mimic, req.mimic_len, &m) == 0)
 			GENERAL_NAMES_free(m.sans);
+		if (req.mimic != NULL)
+			(void)revcheck_pem_serial((const unsigned char *)
+			    req.mimic, req.mimic_len, serial, sizeof serial);
 	}
 	free(cause);
 }

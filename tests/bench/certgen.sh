@@ -6,16 +6,18 @@
 #
 #   tests/bench/certgen.sh [BUILDDIR]     (default: the current directory)
 #
-# BENCH_COLD / BENCH_HITS: request counts for our helper (the stock helper
-# gets a tenth, it is that much slower); STOCK=path overrides Squid's helper.
+# Both helpers get the same cold requests (BENCH_COLD distinct origins,
+# default 2000: Squid's helper keeps them in its -M 4MB database, evicting
+# the oldest as a busy proxy's would). Hits then cycle over the last 500
+# origins, which both caches hold: BENCH_HITS for ours, a tenth for the
+# stock helper, which is that much slower. STOCK=path overrides Squid's
+# helper.
 set -eu
 b=$(cd "${1:-.}" && pwd)
 stock=${STOCK:-/usr/lib/squid/security_file_certgen}
-cold=${BENCH_COLD:-3000}
+cold=${BENCH_COLD:-2000}
 hits=${BENCH_HITS:-30000}
-scold=$((cold / 10))
-shits=$((hits / 30))
-[ "$scold" -le 900 ] || scold=900	# -M 4MB holds about 1000 entries
+shits=$((hits / 10))
 make -C "$b" -s cert_helper/sslinspect-certgen tests/bench/certgen_bench >/dev/null
 d=$(mktemp -d "${TMPDIR:-/tmp}/certgen-bench.XXXXXX")
 trap 'rm -rf "$d"' EXIT INT TERM
@@ -23,7 +25,7 @@ trap 'rm -rf "$d"' EXIT INT TERM
 ours=$("$b/tests/bench/certgen_bench" sslinspect-certgen "$cold" "$hits" -- \
     "$b/cert_helper/sslinspect-certgen" --cache-dir "$d/ours" \
     --crl-url 'http://crl.example/{ca}.crl')
-theirs=$("$b/tests/bench/certgen_bench" security_file_certgen "$scold" "$shits" -- \
+theirs=$("$b/tests/bench/certgen_bench" security_file_certgen "$cold" "$shits" -- \
     "$stock" -s "$d/ssl_db" -M 4MB)
 echo "$ours"
 echo "$theirs"

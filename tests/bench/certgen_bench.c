@@ -4,7 +4,8 @@
  * with Squid-shaped requests: host, Sign, SignHash, the signing CA
  * certificate and PKCS#8 key, a space and a distinct origin certificate
  * per host. Reports cold mints per second (every origin new) and cache
- * hits per second with p50/p99 latency (the same origins again).
+ * hits per second with p50/p99 latency (the last BENCH_HITSET origins
+ * again, which fit in either helper's cache).
  *
  *   certgen_bench NAME COLD HITS -- PROGRAM [ARGS...]
  *
@@ -134,7 +135,7 @@ main(int argc, char **argv)
 	char		*ca_pem, *ca_key_pem, **reqs, params[256], name[64];
 	char		*body, *buf;
 	double		*lat, t0, c0, cold_s, hit_s, cold_cpu, hit_cpu;
-	int		 ncold, nhits, i, fd;
+	int		 ncold, nhits, i, fd, hitset, h;
 	pid_t		 pid;
 
 	if (argc < 6 || strcmp(argv[4], "--") != 0) {
@@ -144,6 +145,14 @@ main(int argc, char **argv)
 	}
 	ncold = atoi(argv[2]);
 	nhits = atoi(argv[3]);
+	if (ncold < 1 || nhits < 1) {
+		fprintf(stderr, "COLD and HITS must be at least 1\n");
+		return 2;
+	}
+	hitset = getenv("BENCH_HITSET") != NULL ? atoi(getenv("BENCH_HITSET")) :
+	    500;
+	if (hitset < 1 || hitset > ncold)
+		hitset = ncold;
 	cak = pki_key("EC");
 	ca = pki_cert(&cas, cak, NULL, NULL);
 	ca_pem = pki_pem_cert(ca);
@@ -186,9 +195,10 @@ main(int argc, char **argv)
 	    lat[ncold / 2] * 1e3);
 	c0 = cpu_s(pid);
 	t0 = now_s();
-	for (i = 0; i < nhits; i++)
-		lat[i] = roundtrip(fd, reqs[i % ncold], strlen(reqs[i % ncold]),
-		    buf, 1 << 20);
+	for (i = 0; i < nhits; i++) {
+		h = ncold - hitset + i % hitset;
+		lat[i] = roundtrip(fd, reqs[h], strlen(reqs[h]), buf, 1 << 20);
+	}
 	hit_s = now_s() - t0;
 	hit_cpu = cpu_s(pid) - c0;
 	qsort(lat, (size_t)nhits, sizeof *lat, cmp_double);

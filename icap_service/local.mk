@@ -116,6 +116,7 @@ SVC_CASES = \
 	tests/integration/cases/320-block-upload.sh \
 	tests/integration/cases/330-clean-identical.sh \
 	tests/integration/cases/331-icap-preview-answers.sh \
+	tests/integration/cases/332-preview-60k.sh \
 	tests/integration/cases/340-crl-serve.sh \
 	tests/integration/cases/350-policy-reload.sh \
 	tests/integration/cases/360-hostile-bodies.sh \

@@ -211,6 +211,7 @@ si_stop_all()
 	done < "$SI_PIDS"
 	wait 2>/dev/null || true
 	: > "$SI_PIDS"
+	si_squid_smp_clean
 }
 
 # si_dump_logs: the tail of every log, for a failed case.
@@ -392,6 +393,10 @@ si_certgen_setup()
 # must be set; SI_PROXY_PORT fixes the port; SI_NO_INSPECT is the
 # do-not-inspect list (one per line);
 # SI_SQUID_EXTRA is appended to the main configuration.
+#
+# SI_SQUID_WORKERS=N runs Squid with "workers N" (SMP from 2 on) instead
+# of as one process (-N); see si_squid_smp_setup. SQUID_CTL holds the
+# arguments that a "squid -k" command needs for this instance.
 si_squid_start()
 {
 	local conf=$T/etc/squid.conf render=$top_srcdir/squid-conf/render
@@ -399,7 +404,54 @@ si_squid_start()
 	if [ -n "${SI_PROXY_PORT:-}" ]; then PROXY_PORT=$SI_PROXY_PORT; else si_port PROXY_PORT; fi
 	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
 	si_certgen_setup
+	SQUID_CTL=$(printf -- '-f %q' "$conf")
+	[ -n "${SI_SQUID_WORKERS:-}" ] && si_squid_smp_setup
 	si_start_retry squid PROXY_PORT "${SI_PROXY_PORT:-}" si_squid_try
+}
+
+# si_squid_smp_setup: prepare an SMP Squid (master, coordinator, N
+# workers). Squid 5.7 names its shared memory segments (/dev/shm) and its
+# IPC sockets after the service name (-n), and puts the sockets in a
+# directory fixed at build time (/var/run/squid); neither is configurable.
+# A service name unique to the run keeps parallel cases apart, and where
+# a private mount namespace can be made (root), Squid runs in one that
+# mounts $T/squid-ipc over the socket directory and a fresh tmpfs over
+# /dev/shm, so nothing of it lives outside $T and it all vanishes with
+# the last process. Otherwise the leftovers of a killed Squid are removed
+# by name in si_squid_smp_clean.
+si_squid_smp_setup()
+{
+	case $SI_SQUID_WORKERS in
+	[1-9]|[1-9][0-9]) ;;
+	*) si_fail "SI_SQUID_WORKERS must be a number of workers, not '$SI_SQUID_WORKERS'" ;;
+	esac
+	# Squid accepts only letters and digits in a service name.
+	SI_SQUID_SERVICE=si$(basename "$T" | tr -cd 'A-Za-z0-9' | tail -c 20)
+	SQUID_CTL="$SQUID_CTL -n $SI_SQUID_SERVICE"
+	mkdir -p "$T/squid-ipc"
+	si_own proxy "$T/squid-ipc"
+	# The prefix that runs Squid in a private mount namespace whose Squid
+	# IPC directory is $T/squid-ipc and whose /dev/shm is a new tmpfs.
+	SI_SQUID_NS=(unshare -m --propagation private sh -ec '
+		mount --bind "$1" /var/run/squid
+		mount -t tmpfs -o mode=1777 si-squid-shm /dev/shm
+		shift
+		exec "$@"' sh "$T/squid-ipc")
+	if [ -d /var/run/squid ] && "${SI_SQUID_NS[@]}" true 2>/dev/null; then
+		si_log "Squid with workers $SI_SQUID_WORKERS, IPC and shm under $T"
+	else
+		SI_SQUID_NS=()
+		si_log "Squid with workers $SI_SQUID_WORKERS, service $SI_SQUID_SERVICE in /var/run/squid and /dev/shm"
+	fi
+}
+
+# si_squid_smp_clean: remove the IPC sockets and shared memory segments a
+# killed SMP Squid left outside $T (only its own, by service name).
+si_squid_smp_clean()
+{
+	[ -n "${SI_SQUID_SERVICE:-}" ] && [ "${#SI_SQUID_NS[@]}" = 0 ] || return 0
+	rm -f /var/run/squid/"$SI_SQUID_SERVICE"-*.ipc \
+	    /dev/shm/"$SI_SQUID_SERVICE"-*.shm
 }
 
 si_squid_try()
@@ -448,11 +500,28 @@ http_access allow localhost
 http_access deny all
 ${SI_SQUID_EXTRA:-}
 CONF
+	if [ -n "${SI_SQUID_WORKERS:-}" ]; then
+		# One access log per worker as well, to see which one served.
+		cat >> "$conf" <<CONF
+workers $SI_SQUID_WORKERS
+access_log stdio:$T/log/access-kid\${process_number}.log
+CONF
+	fi
 	chmod -R a+rX "$T/etc" "$T/bin"
-	"$SQUID" -k parse -f "$conf" > "$T/log/squid-parse.log" 2>&1 ||
+	"$SQUID" -k parse -f "$conf" ${SI_SQUID_SERVICE:+-n "$SI_SQUID_SERVICE"} \
+	    > "$T/log/squid-parse.log" 2>&1 ||
 	    si_fail "squid -k parse rejected the configuration"
 	[ -f "$T/log/cache.log" ] && : > "$T/log/cache.log"
-	si_spawn squid "$SQUID" -N -f "$conf"
+	if [ -n "${SI_SQUID_WORKERS:-}" ]; then
+		# --foreground: the master stays the process we started, so the
+		# coordinator, the workers and their helpers stay in its
+		# process group and are stopped with it.
+		si_squid_smp_clean
+		si_spawn squid "${SI_SQUID_NS[@]}" "$SQUID" --foreground \
+		    -n "$SI_SQUID_SERVICE" -f "$conf"
+	else
+		si_spawn squid "$SQUID" -N -f "$conf"
+	fi
 	si_wait_listen "$PROXY_PORT" squid 30 "$T/log/cache.log"
 }
 

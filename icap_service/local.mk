@@ -128,4 +128,5 @@ SVC_CASES = \
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif
-EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh tests/unit/svc_test.h
+EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh tests/unit/svc_test.h \
+	tests/integration/svc-origin.sh

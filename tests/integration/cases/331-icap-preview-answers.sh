@@ -14,32 +14,7 @@
 
 SI_ORIGIN_NAMES="www.origin.test cdn.origin.test"
 
-# origin_gzip: the origin compresses .txt on the fly (gzip, chunked).
-origin_gzip()
-{
-	local i h
-	sed -i 's|^\t\troot \(.*\);$|\t\troot \1;\n\t\tgzip on; gzip_proxied any; gzip_min_length 1; gzip_types text/plain;|' \
-	    "$T/origin/nginx.conf"
-	grep -q 'gzip on' "$T/origin/nginx.conf" || si_fail "origin configuration"
-	"$NGINX" -p "$T/origin" -c "$T/origin/nginx.conf" -s reload 2>/dev/null ||
-	    si_fail "origin reload"
-	for i in $(seq 1 50); do
-		h=$(curl -sS -o /dev/null -D - --compressed --max-time 5 \
-		    --cacert "$T/pki/web-root.pem" \
-		    --resolve "www.origin.test:$ORIGIN_PORT:127.0.0.1" \
-		    "$(si_url /text.txt)" 2>/dev/null || true)
-		case $h in *[Cc]ontent-[Ee]ncoding:\ gzip*) return 0 ;; esac
-		sleep 0.1
-	done
-	si_fail "origin does not compress"
-}
-
-# icap_line METHOD SHAPE: c-icap's log line for the REQMOD or RESPMOD of
-# the request curl marked SHAPE.
-icap_line()
-{
-	grep "^$1 [0-9]* shape=$2 " "$T/log/icap-shapes.log" | tail -n 1
-}
+. "$top_srcdir/tests/integration/svc-origin.sh"
 
 case_main()
 {
@@ -53,11 +28,8 @@ rules:
 default: { action: inspect }
 YAML
 	chmod a+r "$T/etc/policy.yaml"
-	touch "$T/log/icap-shapes.log"
-	si_own c-icap "$T/log/icap-shapes.log"
 	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml
-LogFormat si_shapes \"%im %is shape=%{X-Shape}>ho allow=%{Allow}>ih preview=%{Preview}>ih out=%Ob\"
-AccessLog $T/log/icap-shapes.log si_shapes"
+$(svc_shapes_conf)"
 	si_start_all
 	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
 	head -c 30000 /dev/urandom > "$T/www/small.bin"
@@ -69,7 +41,7 @@ AccessLog $T/log/icap-shapes.log si_shapes"
 	head -c 3000 "$T/www/text.txt" > "$T/www/short.txt"
 	{ cat "$T/www/short.txt"; echo "card 4111111111111111"; } > "$T/www/card.txt"
 	chmod a+r "$T/www/"*
-	origin_gzip
+	svc_origin_gzip /text.txt
 
 	si_curl -H 'X-Shape: small' -o "$T/tmp/small" "$(si_url /small.bin)" ||
 	    si_fail "small download"
@@ -105,27 +77,27 @@ AccessLog $T/log/icap-shapes.log si_shapes"
 	cmp -s "$T/tmp/allowed" "$T/www/large.bin" || si_fail "allowed download differs"
 	sleep 0.5
 
-	out=$(icap_line RESPMOD small)
+	out=$(svc_shape RESPMOD small)
 	si_assert_match "$out" '^RESPMOD 204 shape=small allow=204, 206, trailers preview=4096 ' \
 	    "known size under 64 KiB: 204 after the whole body"
-	out=$(icap_line RESPMOD large)
+	out=$(svc_shape RESPMOD large)
 	si_assert_match "$out" '^RESPMOD 200 shape=large allow=206, trailers preview=4096 out=1000000$' \
 	    "1 MB inspected: 206 offered for the preview only, body echoed"
-	out=$(icap_line RESPMOD chunked)
+	out=$(svc_shape RESPMOD chunked)
 	si_assert_match "$out" '^RESPMOD 204 shape=chunked allow=206, trailers preview=4096 ' \
 	    "chunked response inside the preview: 204 from the preview"
-	out=$(icap_line RESPMOD chunkedeicar)
+	out=$(svc_shape RESPMOD chunkedeicar)
 	si_assert_match "$out" '^RESPMOD 200 shape=chunkedeicar allow=206, trailers ' \
 	    "chunked response blocked"
-	out=$(icap_line REQMOD upload)
+	out=$(svc_shape REQMOD upload)
 	si_assert_match "$out" '^REQMOD 204 shape=upload allow=206, trailers preview=4096 out=0$' \
 	    "chunked request inside the preview: 204 from the preview"
-	out=$(icap_line REQMOD uploadlong)
+	out=$(svc_shape REQMOD uploadlong)
 	si_assert_match "$out" "^REQMOD 200 shape=uploadlong allow=206, trailers preview=4096 out=$(wc -c < "$T/www/text.txt")\$" \
 	    "chunked request longer than the preview: echoed"
-	out=$(icap_line REQMOD uploadcard)
+	out=$(svc_shape REQMOD uploadcard)
 	si_assert_match "$out" '^REQMOD 200 shape=uploadcard ' "chunked request blocked"
-	out=$(icap_line RESPMOD allowed)
+	out=$(svc_shape RESPMOD allowed)
 	si_assert_match "$out" '^RESPMOD 204 shape=allowed allow=206, trailers preview=4096 out=0$' \
 	    "allowed host: 204 in the preview, nothing echoed"
 	si_assert_nomatch "$(cat "$T/log/icap-shapes.log")" '^[A-Z]+ 206 ' "a 206 answer"

@@ -11,32 +11,14 @@
 
 SI_ORIGIN_NAMES="www.origin.test"
 
+. "$top_srcdir/tests/integration/svc-origin.sh"
+
 # si_auth_curl USER:PASS ARGS...: curl through the proxy as a user.
 si_auth_curl()
 {
 	local cred=$1
 	shift
 	si_curl --proxy-user "$cred" --proxy-basic "$@"
-}
-
-# origin_cacheable: make the origin mark its responses cacheable for ten
-# minutes and wait until it does.
-origin_cacheable()
-{
-	local i h
-	sed -i 's|^\t\troot \(.*\);$|\t\troot \1;\n\t\tadd_header Cache-Control "public, max-age=600" always;|' \
-	    "$T/origin/nginx.conf"
-	grep -q 'max-age=600' "$T/origin/nginx.conf" || si_fail "origin configuration"
-	"$NGINX" -p "$T/origin" -c "$T/origin/nginx.conf" -s reload 2>/dev/null ||
-	    si_fail "origin reload"
-	for i in $(seq 1 50); do
-		h=$(curl -sS -o /dev/null -D - --max-time 5 --cacert "$T/pki/web-root.pem" \
-		    --resolve "www.origin.test:$ORIGIN_PORT:127.0.0.1" \
-		    "$(si_url /index.html)" 2>/dev/null || true)
-		case $h in *max-age=600*) return 0 ;; esac
-		sleep 0.1
-	done
-	si_fail "origin does not send Cache-Control"
 }
 
 # downloads_audited PATH: RESPMOD decisions logged for PATH so far.
@@ -80,7 +62,8 @@ YAML
 sslinspect.AuditLog $T/log/audit.log"
 	si_start_all
 	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
-	origin_cacheable
+	svc_origin_add 'add_header Cache-Control "public, max-age=600" always;' \
+	    /index.html "max-age=600"
 	for n in 1 2; do
 		head -c 100000 /dev/urandom > "$T/www/c$n.bin"
 	done

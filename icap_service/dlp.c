@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <hs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,20 @@
 #include "engine_int.h"
 
 enum {
-	DLP_ID_CARD = 1,
+	DLP_ID_RUN = 1,
 	DLP_ID_SSN,
+	DLP_ID_SSN_DASH_AFTER,
 	DLP_ID_SSN_CONTEXT,
 	DLP_ID_IBAN,
 	DLP_ID_DICT = 1000	/* + index of the dictionary term */
 };
 
 #define DLP_HIST		128	/* bytes of earlier chunks kept */
+/*
+ * c-icap hands over bodies in pieces of at most 4064 bytes; Vectorscan
+ * pays per call, so short pieces are gathered first.
+ */
+#define DLP_BATCH		16384
 #define DLP_SSN_NEAR		100	/* context word to SSN distance */
 #define DLP_SSN_PENDING		8
 #define DLP_IBAN_RECENT		4
@@ -36,24 +43,31 @@ enum {
 #define DLP_SEV_IBAN		3
 
 /*
- * The built-in patterns. Cards and SSNs end with the character after the
- * number (or the end of the body) so that a hit is reported once, where the
- * number really ends, and the validator sees its whole extent. A long
- * IBAN-shaped pattern costs twice as much as all the others together, so
- * IBANs are matched by their head and validated when the bytes after it
- * have arrived (dlp_iban_flush).
+ * The built-in patterns. A hit only marks where a candidate ends; the
+ * validators find its extent in the bytes before and decide.
+ *
+ * Cards and SSNs: one pattern for the end of any run of 11 or more digits,
+ * spaces and dashes (followed by a byte that ends it, or the end of the
+ * body), reported once where the run really ends; the card and SSN
+ * validators both look at that end. Exact shapes per card layout and SSN
+ * format cost twice as much on text with many numbers (a space-separated
+ * SSN shape fires on every space), and the validators check the shapes
+ * anyway. Two SSN forms a run would hide get their own patterns, both
+ * anchored on a dash (rare, so cheap): a dashed SSN followed by a space
+ * and digits, and a spaced one followed by a dash and digits.
+ *
+ * A long IBAN-shaped pattern costs twice as much as all the others
+ * together, so IBANs are matched by their head and validated when the
+ * bytes after it have arrived (dlp_iban_flush).
  */
 static const struct {
 	const char	*re;
 	unsigned	 id;
 	unsigned	 flags;
 } dlp_builtin[] = {
-	{ "\\d{4}[ -]?\\d{4}[ -]?\\d{4}[ -]?\\d{1,7}(?:[^0-9 -]|[ -][^0-9]|$)",
-	    DLP_ID_CARD, 0 },
-	{ "\\d{4}[ -]\\d{6}[ -]\\d{4,5}(?:[^0-9 -]|[ -][^0-9]|$)",
-	    DLP_ID_CARD, 0 },
+	{ "\\d[0-9 -]{9,}\\d(?:[^0-9 -]|[ -][^0-9]|$)", DLP_ID_RUN, 0 },
 	{ "\\d{3}-\\d{2}-\\d{4}(?:[^0-9-]|-[^0-9]|$)", DLP_ID_SSN, 0 },
-	{ "\\d{3} \\d{2} \\d{4}(?:[^0-9 ]| [^0-9]|$)", DLP_ID_SSN, 0 },
+	{ "\\d{3} \\d{2} \\d{4}-(?:\\d|$)", DLP_ID_SSN_DASH_AFTER, 0 },
 	{ "\\bssns?\\b|\\bsocial[ _-]?security\\b|\\bsoc\\.? ?sec\\b|"
 	    "\\bss ?#", DLP_ID_SSN_CONTEXT, HS_FLAG_CASELESS },
 	/* Only the head of an IBAN: the rest is read once it has arrived. */
@@ -61,9 +75,24 @@ static const struct {
 };
 #define DLP_NBUILTIN	(sizeof dlp_builtin / sizeof dlp_builtin[0])
 
+/*
+ * What a scan borrows from the database for its duration: a Vectorscan
+ * scratch (one per concurrent scan) and the batch buffer. Returned to an
+ * idle list, so a body costs no clone and no large allocation once the
+ * threads have warmed up; the list never holds more than the highest
+ * number of concurrent scans.
+ */
+struct dlp_slot {
+	hs_scratch_t		*scratch;
+	struct dlp_slot		*next;
+	unsigned char		 batch[DLP_BATCH];
+};
+
 struct dlp_db {
 	hs_database_t		 *hs;
-	hs_scratch_t		 *scratch;	/* prototype, cloned per scan */
+	hs_scratch_t		 *scratch;	/* prototype, cloned per slot */
+	pthread_mutex_t		  lock;		/* guards idle */
+	struct dlp_slot		 *idle;
 	struct dlp_dict		 *dicts;
 	size_t			  ndicts;
 	const struct dlp_term	**terms;	/* all dictionary terms */
@@ -79,7 +108,8 @@ struct dlp_ssn_pending {
 struct dlp_scan {
 	struct dlp_db		*db;
 	hs_stream_t		*stream;
-	hs_scratch_t		*scratch;
+	struct dlp_slot		*slot;
+	size_t			 nbatch;	/* bytes waiting in slot->batch */
 
 	const unsigned char	*chunk;		/* being scanned */
 	size_t			 chunklen;
@@ -196,6 +226,7 @@ dlp_db_load(const char *dictionary_dir, char **cause)
 		cause_set(cause, "out of memory");
 		return (NULL);
 	}
+	pthread_mutex_init(&db->lock, NULL);
 	if (dictionary_dir != NULL && *dictionary_dir != '\0' &&
 	    dlp_dict_load_dir(dictionary_dir, &db->dicts, &db->ndicts,
 	    cause) != 0)
@@ -225,8 +256,16 @@ fail:
 void
 dlp_db_free(struct dlp_db *db)
 {
+	struct dlp_slot	*slot;
+
 	if (db == NULL)
 		return;
+	while ((slot = db->idle) != NULL) {
+		db->idle = slot->next;
+		hs_free_scratch(slot->scratch);
+		free(slot);
+	}
+	pthread_mutex_destroy(&db->lock);
 	if (db->scratch != NULL)
 		hs_free_scratch(db->scratch);
 	if (db->hs != NULL)
@@ -466,11 +505,19 @@ dlp_on_match(unsigned id, unsigned long long from, unsigned long long to,
 	struct dlp_scan	*s = ctx;
 
 	switch (id) {
-	case DLP_ID_CARD:
+	case DLP_ID_RUN:
 		dlp_on_card(s, to);
+		dlp_on_ssn(s, to);
 		break;
 	case DLP_ID_SSN:
 		dlp_on_ssn(s, to);
+		break;
+	case DLP_ID_SSN_DASH_AFTER:
+		/*
+		 * As if it ended at the dash: one byte back, unless this is
+		 * the end of the body (the "$" branch, when the stream closes).
+		 */
+		dlp_on_ssn(s, s->chunk == NULL ? to : to - 1);
 		break;
 	case DLP_ID_SSN_CONTEXT:
 		dlp_on_ssn_context(s, to);
@@ -500,6 +547,37 @@ dlp_dict_wanted(const struct engine_profile *p, const char *name)
 	return (false);
 }
 
+/* An idle slot, or a new one with a clone of the prototype scratch. */
+static struct dlp_slot *
+dlp_slot_take(struct dlp_db *db)
+{
+	struct dlp_slot	*slot;
+
+	pthread_mutex_lock(&db->lock);
+	if ((slot = db->idle) != NULL)
+		db->idle = slot->next;
+	pthread_mutex_unlock(&db->lock);
+	if (slot != NULL)
+		return (slot);
+	if ((slot = malloc(sizeof *slot)) == NULL)
+		return (NULL);
+	slot->scratch = NULL;
+	if (hs_clone_scratch(db->scratch, &slot->scratch) != HS_SUCCESS) {
+		free(slot);
+		return (NULL);
+	}
+	return (slot);
+}
+
+static void
+dlp_slot_give(struct dlp_db *db, struct dlp_slot *slot)
+{
+	pthread_mutex_lock(&db->lock);
+	slot->next = db->idle;
+	db->idle = slot;
+	pthread_mutex_unlock(&db->lock);
+}
+
 /* Start one body. Returns the scan, or NULL with *cause. */
 struct dlp_scan *
 dlp_scan_begin(struct dlp_db *db, const struct engine_profile *p, char **cause)
@@ -519,7 +597,7 @@ dlp_scan_begin(struct dlp_db *db, const struct engine_profile *p, char **cause)
 		goto nomem;
 	for (d = 0; d < db->ndicts; d++)
 		s->dict_on[d] = dlp_dict_wanted(p, db->dicts[d].name);
-	if (hs_clone_scratch(db->scratch, &s->scratch) != HS_SUCCESS)
+	if ((s->slot = dlp_slot_take(db)) == NULL)
 		goto nomem;
 	if (hs_open_stream(db->hs, 0, &s->stream) != HS_SUCCESS)
 		goto nomem;
@@ -530,9 +608,10 @@ nomem:
 	return (NULL);
 }
 
-/* Scan one chunk; 0, or -1 with *cause. */
-int
-dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
+/* Run Vectorscan over one buffer; 0, or -1 with *cause. */
+static int
+dlp_scan_run(struct dlp_scan *s, const unsigned char *buf, size_t len,
+    char **cause)
 {
 	hs_error_t	rc;
 
@@ -540,8 +619,8 @@ dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
 		return (0);
 	s->chunk = buf;
 	s->chunklen = len;
-	rc = hs_scan_stream(s->stream, buf, (unsigned)len, 0, s->scratch,
-	    dlp_on_match, s);
+	rc = hs_scan_stream(s->stream, (const char *)buf, (unsigned)len, 0,
+	    s->slot->scratch, dlp_on_match, s);
 	if (rc != HS_SUCCESS) {
 		cause_set(cause, "dlp: vectorscan error %d", rc);
 		return (-1);
@@ -552,6 +631,37 @@ dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
 	s->base += len;
 	s->chunk = NULL;
 	s->chunklen = 0;
+	return (0);
+}
+
+/*
+ * Take one chunk; 0, or -1 with *cause. Small chunks are gathered and
+ * scanned DLP_BATCH bytes at a time (the rest at dlp_scan_end); nothing is
+ * decided before the end of the body anyway.
+ */
+int
+dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
+{
+	const unsigned char	*p = buf;
+	size_t			 n;
+
+	while (len > 0) {
+		if (s->nbatch == 0 && len >= DLP_BATCH)
+			return (dlp_scan_run(s, p, len, cause));
+		n = DLP_BATCH - s->nbatch;
+		if (n > len)
+			n = len;
+		memcpy(s->slot->batch + s->nbatch, p, n);
+		s->nbatch += n;
+		p += n;
+		len -= n;
+		if (s->nbatch == DLP_BATCH) {
+			s->nbatch = 0;
+			if (dlp_scan_run(s, s->slot->batch, DLP_BATCH,
+			    cause) != 0)
+				return (-1);
+		}
+	}
 	return (0);
 }
 
@@ -568,10 +678,14 @@ dlp_scan_end(struct dlp_scan *s, struct engine_result *r,
 {
 	const struct dlp_dict	*dict;
 	char			 type[48], sample[ENGINE_SAMPLE_MAX];
-	size_t			 d;
+	size_t			 d, n;
 	hs_error_t		 rc;
 
-	rc = hs_close_stream(s->stream, s->scratch, dlp_on_match, s);
+	n = s->nbatch;
+	s->nbatch = 0;
+	if (dlp_scan_run(s, s->slot->batch, n, cause) != 0)
+		return (-1);
+	rc = hs_close_stream(s->stream, s->slot->scratch, dlp_on_match, s);
 	s->stream = NULL;
 	if (rc != HS_SUCCESS) {
 		cause_set(cause, "dlp: vectorscan error %d", rc);
@@ -611,8 +725,8 @@ dlp_scan_free(struct dlp_scan *s)
 		return;
 	if (s->stream != NULL)
 		hs_close_stream(s->stream, NULL, NULL, NULL);
-	if (s->scratch != NULL)
-		hs_free_scratch(s->scratch);
+	if (s->slot != NULL)
+		dlp_slot_give(s->db, s->slot);
 	free(s->dict_on);
 	free(s->dict_count);
 	free(s->dict_first);

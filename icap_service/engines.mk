@@ -67,8 +67,8 @@ check_PROGRAMS += tests/bench/engines_bench
 tests_bench_engines_bench_SOURCES = tests/bench/engines_bench.c
 tests_bench_engines_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service
 tests_bench_engines_bench_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(OPENSSL_CFLAGS)
-tests_bench_engines_bench_LDADD = icap_service/libengines.la \
-	common/libcommon.la $(ZLIB_LIBS) $(OPENSSL_LIBS)
+tests_bench_engines_bench_LDADD = icap_service/libsvc.la \
+	$(ZLIB_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/engines.sh
 
 # ICAP throughput through c-icap: tests/bench/icap.sh drives icap_bench

@@ -191,8 +191,9 @@ inflate_start(struct layer *l)
 
 /*
  * isal_inflate consumes all input it is given (buffering what it cannot
- * use yet) unless the output fills or the stream ends; at the end it hands
- * back the bytes it read ahead, so a next gzip member starts right there.
+ * use yet) unless the output fills or the stream ends; at the end of a
+ * gzip member it hands back the bytes it read ahead, so the next member
+ * starts right there.
  */
 static enum decode_status
 inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
@@ -227,9 +228,16 @@ inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t
 		if ((st = decode_emit(d, idx, l->out, out)) != DECODE_OK)
 			return st;
 		full = z->avail_out == 0;
-		if (z->block_state == ISAL_BLOCK_FINISH)
+		if (z->block_state == ISAL_BLOCK_FINISH) {
 			l->ended = 1;
-		else if (out == 0 && z->avail_in == in_before && in_before > 0)
+			/*
+			 * After raw or zlib deflate it keeps up to 8 bytes read
+			 * ahead in its bit buffer: whole bytes there came after
+			 * the end (gzip hands them back, as checked above).
+			 */
+			if (z->read_in_length >= 8)
+				return DECODE_CORRUPT;
+		} else if (out == 0 && z->avail_in == in_before && in_before > 0)
 			return DECODE_CORRUPT;	/* no progress */
 	}
 	return DECODE_OK;

@@ -28,11 +28,6 @@ enum {
 };
 
 #define DLP_HIST		128	/* bytes of earlier chunks kept */
-/*
- * c-icap hands over bodies in pieces of at most 4064 bytes; Vectorscan
- * pays per call, so short pieces are gathered first.
- */
-#define DLP_BATCH		16384
 #define DLP_SSN_NEAR		100	/* context word to SSN distance */
 #define DLP_SSN_PENDING		8
 #define DLP_IBAN_RECENT		4
@@ -76,16 +71,14 @@ static const struct {
 #define DLP_NBUILTIN	(sizeof dlp_builtin / sizeof dlp_builtin[0])
 
 /*
- * What a scan borrows from the database for its duration: a Vectorscan
- * scratch (one per concurrent scan) and the batch buffer. Returned to an
- * idle list, so a body costs no clone and no large allocation once the
- * threads have warmed up; the list never holds more than the highest
- * number of concurrent scans.
+ * A Vectorscan scratch, which a scan borrows for its duration and returns
+ * to an idle list, so a body costs no clone once the threads have warmed
+ * up; the list never holds more than the highest number of concurrent
+ * scans.
  */
 struct dlp_slot {
 	hs_scratch_t		*scratch;
 	struct dlp_slot		*next;
-	unsigned char		 batch[DLP_BATCH];
 };
 
 struct dlp_db {
@@ -109,7 +102,6 @@ struct dlp_scan {
 	struct dlp_db		*db;
 	hs_stream_t		*stream;
 	struct dlp_slot		*slot;
-	size_t			 nbatch;	/* bytes waiting in slot->batch */
 
 	const unsigned char	*chunk;		/* being scanned */
 	size_t			 chunklen;
@@ -608,10 +600,9 @@ nomem:
 	return (NULL);
 }
 
-/* Run Vectorscan over one buffer; 0, or -1 with *cause. */
-static int
-dlp_scan_run(struct dlp_scan *s, const unsigned char *buf, size_t len,
-    char **cause)
+/* Scan one chunk; 0, or -1 with *cause. */
+int
+dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
 {
 	hs_error_t	rc;
 
@@ -619,7 +610,7 @@ dlp_scan_run(struct dlp_scan *s, const unsigned char *buf, size_t len,
 		return (0);
 	s->chunk = buf;
 	s->chunklen = len;
-	rc = hs_scan_stream(s->stream, (const char *)buf, (unsigned)len, 0,
+	rc = hs_scan_stream(s->stream, buf, (unsigned)len, 0,
 	    s->slot->scratch, dlp_on_match, s);
 	if (rc != HS_SUCCESS) {
 		cause_set(cause, "dlp: vectorscan error %d", rc);
@@ -631,37 +622,6 @@ dlp_scan_run(struct dlp_scan *s, const unsigned char *buf, size_t len,
 	s->base += len;
 	s->chunk = NULL;
 	s->chunklen = 0;
-	return (0);
-}
-
-/*
- * Take one chunk; 0, or -1 with *cause. Small chunks are gathered and
- * scanned DLP_BATCH bytes at a time (the rest at dlp_scan_end); nothing is
- * decided before the end of the body anyway.
- */
-int
-dlp_scan_feed(struct dlp_scan *s, const void *buf, size_t len, char **cause)
-{
-	const unsigned char	*p = buf;
-	size_t			 n;
-
-	while (len > 0) {
-		if (s->nbatch == 0 && len >= DLP_BATCH)
-			return (dlp_scan_run(s, p, len, cause));
-		n = DLP_BATCH - s->nbatch;
-		if (n > len)
-			n = len;
-		memcpy(s->slot->batch + s->nbatch, p, n);
-		s->nbatch += n;
-		p += n;
-		len -= n;
-		if (s->nbatch == DLP_BATCH) {
-			s->nbatch = 0;
-			if (dlp_scan_run(s, s->slot->batch, DLP_BATCH,
-			    cause) != 0)
-				return (-1);
-		}
-	}
 	return (0);
 }
 
@@ -678,13 +638,9 @@ dlp_scan_end(struct dlp_scan *s, struct engine_result *r,
 {
 	const struct dlp_dict	*dict;
 	char			 type[48], sample[ENGINE_SAMPLE_MAX];
-	size_t			 d, n;
+	size_t			 d;
 	hs_error_t		 rc;
 
-	n = s->nbatch;
-	s->nbatch = 0;
-	if (dlp_scan_run(s, s->slot->batch, n, cause) != 0)
-		return (-1);
 	rc = hs_close_stream(s->stream, s->slot->scratch, dlp_on_match, s);
 	s->stream = NULL;
 	if (rc != HS_SUCCESS) {

@@ -299,6 +299,39 @@ START_TEST(eicar_deep_in_large_upload)
 }
 END_TEST
 
+/*
+ * EICAR at every offset around a piece boundary, for piece sizes below,
+ * at and above its length, after decoys that start like it; one changed
+ * byte (first, middle, last) is no longer EICAR.
+ */
+START_TEST(eicar_across_pieces)
+{
+	static const size_t	steps[] = { 1, 7, 67, 68, 69, 128, 4064 };
+	struct blob		e = eicar(), b = { own(malloc(400)), 0 };
+	struct engine_profile	p;
+	struct engine_result	r;
+	size_t			i, off, k, flip[3] = { 0, e.n / 2, e.n - 1 };
+
+	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		for (off = 100; off < 240; off += 13) {
+			memset(b.p, 'x', 400);
+			memcpy(b.p + 20, e.p, 30);	/* a decoy: the head only */
+			memcpy(b.p + 60, "X5O", 3);
+			memcpy(b.p + off, e.p, e.n);
+			b.n = off + e.n + (off % 2);
+			assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, b, steps[i]));
+			for (k = 0; k < 3; k++) {
+				b.p[off + flip[k]] ^= 0x20;
+				r = scan_prof(&p, ENGINE_DOWNLOAD, b, steps[i]);
+				ck_assert_ptr_null(finding(&r, "malware"));
+				b.p[off + flip[k]] ^= 0x20;
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(dlp_inside_archives)
 {
 	struct member		 m[2] = {
@@ -641,6 +674,7 @@ engines_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, eicar_plain_zip_nested_gzip);
 	tcase_add_test(tc, eicar_deep_in_large_upload);
+	tcase_add_test(tc, eicar_across_pieces);
 	tcase_add_test(tc, dlp_inside_archives);
 	tcase_add_test(tc, archive_limits);
 	tcase_add_test(tc, archive_findings_win_over_limits);

@@ -15,6 +15,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "certgen.h"

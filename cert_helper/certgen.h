@@ -139,6 +139,7 @@ struct forge_req {
 	X509_PUBKEY	*leaf_pub;	/* may be NULL: encoded here */
 	time_t		 now;
 };
+const EVP_MD	*forge_sha256(void);
 int		 forge_md(EVP_PKEY *, const char *, const EVP_MD **, char **)
 		    NONNULL(1, 2, 3);
 X509		*forge_leaf(const struct forge_profile *, const struct signer *,

@@ -70,7 +70,7 @@ dbcache_check(const unsigned char *key, const unsigned char *hdr,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, forge_sha256(), NULL) &&
 	    EVP_DigestUpdate(ctx, key, 32) &&
 	    EVP_DigestUpdate(ctx, hdr, DBCACHE_HDR - 32) &&
 	    EVP_DigestUpdate(ctx, data, len) &&

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+
 #include <string.h>
 #include <time.h>
 
@@ -58,6 +60,52 @@ forge_md_strength(int nid)
 }
 
 /*
+ * The digests a certificate may be signed with, fetched once: a built-in
+ * EVP_sha256() makes every signature fetch its implementation again (a
+ * provider lookup under a lock, a few percent of a mint). Kept for the
+ * life of the process.
+ */
+static const int	 forge_md_nids[] = {
+	NID_sha256, NID_sha384, NID_sha512,
+	NID_sha3_256, NID_sha3_384, NID_sha3_512
+};
+static EVP_MD		*forge_md_fetched[6];
+static pthread_once_t	 forge_md_once = PTHREAD_ONCE_INIT;
+
+static void
+forge_md_fetch(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof forge_md_nids / sizeof forge_md_nids[0]; i++)
+		forge_md_fetched[i] = EVP_MD_fetch(NULL,
+		    OBJ_nid2sn(forge_md_nids[i]), NULL);
+	ERR_clear_error();
+}
+
+/* The fetched digest for md, or md itself when there is none. */
+static const EVP_MD *
+forge_md_cached(const EVP_MD *md)
+{
+	size_t	i;
+
+	pthread_once(&forge_md_once, forge_md_fetch);
+	for (i = 0; i < sizeof forge_md_nids / sizeof forge_md_nids[0]; i++) {
+		if (forge_md_nids[i] == EVP_MD_get_type(md) &&
+		    forge_md_fetched[i] != NULL)
+			return forge_md_fetched[i];
+	}
+	return md;
+}
+
+/* SHA-256, fetched once, for every digest the helper takes per request. */
+const EVP_MD *
+forge_sha256(void)
+{
+	return forge_md_cached(EVP_sha256());
+}
+
+/*
  * Choose the signature digest for signer from Squid's SignHash (may be
  * empty): never weaker than SHA-256 (a weaker request is raised to
  * SHA-256) and at least as strong as the signer's curve. *md is NULL for
@@ -91,6 +139,7 @@ forge_md(EVP_PKEY *signer, const char *name, const EVP_MD **md, char **cause)
 		want = 384;
 	if (forge_md_strength(EVP_MD_get_type(*md)) < want)
 		*md = want == 512 ? EVP_sha512() : EVP_sha384();
+	*md = forge_md_cached(*md);
 	return 0;
 }
 
@@ -442,23 +491,21 @@ forge_validity(X509 *x, const struct forge_profile *prof,
 	return 0;
 }
 
-/* Subject CN=host (when it fits in a CN) and the issuer name. */
+/*
+ * Subject CN=host (when it fits in a CN), written into the certificate's
+ * own name (setting a name copies it through DER), and the issuer name.
+ */
 static int
 forge_names(X509 *x, const struct signer *ca, const struct forge_req *req)
 {
-	X509_NAME	*subj;
-	int		 ok;
+	X509_NAME	*subj = X509_get_subject_name(x);
 
-	if ((subj = X509_NAME_new()) == NULL)
+	if (strlen(req->host) <= FORGE_CN_MAX &&
+	    !X509_NAME_add_entry_by_NID(subj, NID_commonName, MBSTRING_ASC,
+	    (const unsigned char *)req->host, -1, -1, 0))
 		return -1;
-	ok = (strlen(req->host) > FORGE_CN_MAX ||
-	    X509_NAME_add_entry_by_NID(subj, NID_commonName, MBSTRING_ASC,
-	    (const unsigned char *)req->host, -1, -1, 0)) &&
-	    X509_set_subject_name(x, subj) &&
-	    X509_set_issuer_name(x, req->sign == PROTO_SIGN_SELF ? subj :
-	    X509_get_subject_name(ca->cert));
-	X509_NAME_free(subj);
-	return ok ? 0 : -1;
+	return X509_set_issuer_name(x, req->sign == PROTO_SIGN_SELF ? subj :
+	    X509_get_subject_name(ca->cert)) ? 0 : -1;
 }
 
 /*
@@ -522,7 +569,7 @@ forge_leaf(const struct forge_profile *prof, const struct signer *ca,
 	    forge_aia(x, prof, ca) == -1))
 		goto fail;
 	if (self && md == NULL)
-		md = EVP_sha256();
+		md = forge_sha256();
 	if (X509_sign(x, self ? req->leaf_key : ca->key, md) <= 0)
 		goto fail;
 	return x;

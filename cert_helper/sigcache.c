@@ -194,7 +194,7 @@ sigcache_get(struct sigcache *cc, const char *cert, size_t certlen,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return NULL;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, forge_sha256(), NULL) &&
 	    EVP_DigestUpdate(ctx, cert, certlen) &&
 	    EVP_DigestUpdate(ctx, "", 1) &&
 	    EVP_DigestUpdate(ctx, key, keylen) &&

@@ -95,6 +95,17 @@ mint(struct certgen *cg, const char *params, const char *mimic,
 	*k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	ck_assert_ptr_nonnull(*k);
 	BIO_free(bio);
+	/* The reply's certificate PEM is what OpenSSL's PEM writer makes. */
+	bio = BIO_new(BIO_s_mem());
+	ck_assert_int_eq(PEM_write_bio_X509(bio, x), 1);
+	{
+		char	*pem;
+		long	 n = BIO_get_mem_data(bio, &pem);
+
+		ck_assert_uint_ge(len, (size_t)n);
+		ck_assert_int_eq(memcmp(data, pem, (size_t)n), 0);
+	}
+	BIO_free(bio);
 	if (raw != NULL)
 		*raw = strndup((char *)data, len);
 	free(data);

@@ -310,35 +310,6 @@ certgen_record(struct certgen *cg, X509 *x, const struct signer *ca,
 	}
 }
 
-static int	certgen_defer(struct certgen *, const unsigned char *,
-		    const unsigned char *, size_t, time_t, time_t);
-
-/* Keep a minted reply in both caches until shortly before it expires. */
-static void
-certgen_store(struct certgen *cg, const unsigned char *key, X509 *x,
-    const unsigned char *data, size_t len, time_t now)
-{
-	time_t	 na, margin, expires;
-	char	*cause = NULL;
-
-	na = forge_time(X509_get0_notAfter(x));
-	margin = (na - now) / 4;
-	if (margin > 86400)
-		margin = 86400;
-	expires = na - margin;
-	if (na == (time_t)-1 || expires <= now)
-		return;
-	lcache_put(cg->mem, key, data, len, expires);
-	if (cg->db == NULL)
-		return;
-	if (certgen_defer(cg, key, data, len, expires, now) == 0)
-		return;
-	if (dbcache_put(cg->db, key, data, len, expires, now, &cause) == -1) {
-		log_debug("%s", cause);
-		free(cause);
-	}
-}
-
 /*
  * Queue a shared-cache write until certgen_flush, which the request loop
  * calls once the replies are out: the LMDB commit then overlaps Squid's
@@ -368,6 +339,32 @@ certgen_defer(struct certgen *cg, const unsigned char *key,
 	p->now = now;
 	cg->npending++;
 	return 0;
+}
+
+/* Keep a minted reply in both caches until shortly before it expires. */
+static void
+certgen_store(struct certgen *cg, const unsigned char *key, X509 *x,
+    const unsigned char *data, size_t len, time_t now)
+{
+	time_t	 na, margin, expires;
+	char	*cause = NULL;
+
+	na = forge_time(X509_get0_notAfter(x));
+	margin = (na - now) / 4;
+	if (margin > 86400)
+		margin = 86400;
+	expires = na - margin;
+	if (na == (time_t)-1 || expires <= now)
+		return;
+	lcache_put(cg->mem, key, data, len, expires);
+	if (cg->db == NULL)
+		return;
+	if (certgen_defer(cg, key, data, len, expires, now) == 0)
+		return;
+	if (dbcache_put(cg->db, key, data, len, expires, now, &cause) == -1) {
+		log_debug("%s", cause);
+		free(cause);
+	}
 }
 
 /* Write the queued shared-cache entries; the reply data is wiped. */

@@ -167,7 +167,6 @@ struct leafkey	*keypool_take(struct keypool *, char **) NONNULL(1);
 struct leafkey	*leafkey_new(enum keypool_type, EVP_PKEY_CTX *);
 void		 leafkey_free(struct leafkey *);
 void		 keypool_free(struct keypool *);
-EVP_PKEY	*keypool_generate(enum keypool_type, EVP_PKEY_CTX *);
 
 /* revcheck.c: the revoked leaves of sslinspect-ca's revoked.tsv. */
 struct revcheck;

@@ -69,7 +69,8 @@ static const int	 forge_md_nids[] = {
 	NID_sha256, NID_sha384, NID_sha512,
 	NID_sha3_256, NID_sha3_384, NID_sha3_512
 };
-static EVP_MD		*forge_md_fetched[6];
+static EVP_MD		*forge_md_fetched[sizeof forge_md_nids /
+			    sizeof forge_md_nids[0]];
 static pthread_once_t	 forge_md_once = PTHREAD_ONCE_INIT;
 
 static void

@@ -38,41 +38,34 @@ struct keypool {
 	size_t			 n;
 	int			 stop;
 	int			 running;
-	EVP_PKEY_CTX		*gen;	/* the filler thread's, set up once */
+	EVP_PKEY_CTX		*gen;	/* RSA: the filler thread's, set up once */
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;	/* the pool has room, or stop */
 	pthread_t		 thr;
 };
 
 /*
- * A key generation context for type, set up once: setting one up (a
- * provider fetch) costs several times the EC key generation itself.
+ * An RSA key generation context for type, set up once: setting one up (a
+ * provider fetch) is not free, and the filler thread makes many keys.
  */
 static EVP_PKEY_CTX *
 keypool_gen_ctx(enum keypool_type type)
 {
 	EVP_PKEY_CTX	*ctx;
-	int		 ok;
 
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, type == KEYPOOL_EC_P256 ? "EC" :
-	    "RSA", NULL);
-	if (ctx == NULL)
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL)
 		return NULL;
-	ok = EVP_PKEY_keygen_init(ctx) > 0;
-	if (ok && type == KEYPOOL_EC_P256)
-		ok = EVP_PKEY_CTX_set_group_name(ctx, "P-256") > 0;
-	else if (ok)
-		ok = EVP_PKEY_CTX_set_rsa_keygen_bits(ctx,
-		    type == KEYPOOL_RSA_3072 ? 3072 : 2048) > 0;
-	if (!ok) {
+	if (EVP_PKEY_keygen_init(ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx,
+	    type == KEYPOOL_RSA_3072 ? 3072 : 2048) <= 0) {
 		EVP_PKEY_CTX_free(ctx);
 		return NULL;
 	}
 	return ctx;
 }
 
-/* A new key of type (with gen when given); the caller owns it, or NULL. */
-EVP_PKEY *
+/* A new RSA key of type (with gen when given); the caller owns it, or NULL. */
+static EVP_PKEY *
 keypool_generate(enum keypool_type type, EVP_PKEY_CTX *gen)
 {
 	EVP_PKEY_CTX	*ctx = gen != NULL ? gen : keypool_gen_ctx(type);
@@ -313,7 +306,9 @@ keypool_new(enum keypool_type type, size_t size, char **cause)
 	}
 	kp->type = type;
 	kp->cap = size;
-	if ((kp->gen = keypool_gen_ctx(type)) == NULL) {
+	/* P-256 keys need no context (keypool_ec_fill). */
+	if (type != KEYPOOL_EC_P256 &&
+	    (kp->gen = keypool_gen_ctx(type)) == NULL) {
 		cause_set(cause, "cannot set up leaf key generation");
 		free(kp->keys);
 		free(kp);

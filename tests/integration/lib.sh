@@ -214,15 +214,16 @@ si_stop_all()
 	si_squid_smp_clean
 }
 
-# si_dump_logs: the tail of every log, for a failed case.
+# si_dump_logs: the tail of every log, for a failed case; Squid's two
+# transaction logs first, as they tell where a request stopped.
 si_dump_logs()
 {
 	local f
-	for f in "$T"/log/*; do
+	for f in "$T/log/access.log" "$T/log/icap.log" "$T"/log/*; do
 		[ -s "$f" ] || continue
 		printf -- '----- %s (last 60 lines) -----\n' "${f#$T/}" >&2
 		tail -n 60 "$f" >&2
-	done
+	done 2>&1 | awk '/^----- / { skip = seen[$2]++ } !skip' >&2
 }
 
 si_cleanup()
@@ -232,7 +233,11 @@ si_cleanup()
 	[ $SI_FAILED = 1 ] && rc=1
 	si_stop_all
 	[ $rc != 0 ] && si_dump_logs
-	rm -rf "$T"
+	if [ $rc != 0 ] && [ -n "${SI_KEEP_FAILED:-}" ]; then
+		echo "  [$SI_CASE] failed; run directory kept: $T" >&2
+	else
+		rm -rf "$T"
+	fi
 	exit $rc
 }
 
@@ -487,6 +492,7 @@ visible_hostname sslinspect-test
 pid_filename $T/squid-run/squid.pid
 cache_log $T/log/cache.log
 access_log stdio:$T/log/access.log
+icap_log stdio:$T/log/icap.log icap_squid
 cache_store_log none
 coredump_dir $T/tmp
 netdb_filename none

@@ -22,6 +22,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -95,6 +98,7 @@ struct svc_req {
 	bool		 hasbody;
 	bool		 in_preview;	/* deciding inside the preview: 204 allowed */
 	bool		 early;		/* HTTP headers sent, body held */
+	int		 corked;	/* connection fd while TCP_CORK is on, or -1 */
 };
 
 static struct svc_config conf;
@@ -121,6 +125,7 @@ static int	svc_io(char *, int *, char *, int *, int, ci_request_t *);
 static int	svc_block(ci_request_t *, struct svc_req *);
 static int	svc_crl(ci_request_t *, struct svc_req *);
 static int	svc_scan_end(ci_request_t *, struct svc_req *);
+static void	svc_cork(ci_request_t *, struct svc_req *, int);
 
 CI_DECLARE_MOD_DATA ci_service_module_t service = {
 	SVC_NAME,
@@ -558,6 +563,7 @@ svc_init_request(ci_request_t *req)
 	audit_incident(d->incident, sizeof d->incident);
 	d->dir = type == ICAP_REQMOD ? ENGINE_UPLOAD : ENGINE_DOWNLOAD;
 	d->verdict = "allow";
+	d->corked = -1;
 	if ((d->pol = pol_get()) == NULL) {
 		free(d);
 		return NULL;
@@ -634,6 +640,7 @@ svc_release_request(void *data)
 
 	if (d == NULL)
 		return;
+	svc_cork(NULL, d, 0);
 	/* A request without a body that nothing blocked is logged by its response. */
 	if (!(d->dir == ENGINE_UPLOAD && d->mode == M_PASS &&
 	    strcmp(d->reason, "no body") == 0))
@@ -925,12 +932,30 @@ svc_crl(ci_request_t *req, struct svc_req *d)
 	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
 }
 
+/*
+ * The held body goes out in one burst, in c-icap's 4 KiB chunks, each
+ * after its own poll. Uncorked, every chunk is a segment that wakes the
+ * proxy, which by now only waits for this answer: a context switch on
+ * both sides per 4 KiB. Corked, the kernel sends full segments; the cork
+ * comes off when c-icap has written the last chunk (svc_release_request).
+ */
+static void
+svc_cork(ci_request_t *req, struct svc_req *d, int on)
+{
+	int fd = on ? req->connection->fd : d->corked;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0)
+		return;
+	d->corked = on ? fd : -1;
+}
+
 /* A clean (or passed) held body: 204 if the proxy allows it, else echo. */
 static int
 svc_release_body(ci_request_t *req, struct svc_req *d)
 {
 	if (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req)))
 		return CI_MOD_ALLOW204;
+	svc_cork(req, d, 1);
 	ci_cached_file_unlock_all(d->file);
 	ci_req_unlock_data(req);
 	return CI_MOD_DONE;

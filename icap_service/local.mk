@@ -124,7 +124,8 @@ SVC_CASES = \
 	tests/integration/cases/371-fail-open.sh \
 	tests/integration/cases/380-squid-auth-users.sh \
 	tests/integration/cases/381-nested-multipart.sh \
-	tests/integration/cases/382-decrypted-not-cached.sh
+	tests/integration/cases/382-decrypted-not-cached.sh \
+	tests/integration/cases/383-icap-max-connections.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

@@ -1,0 +1,32 @@
+# sslinspect.MaxConnections reaches Squid: c-icap's OPTIONS answer carries
+# Max-Connections, Squid queues the transactions beyond it (and says so
+# once in cache.log), and every queued upload still arrives whole.
+
+case_main()
+{
+	local i pids="" rc=0 opts
+	SI_CICAP_EXTRA="sslinspect.MaxConnections 2"
+	si_start_all
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+
+	opts=$(c-icap-client -i 127.0.0.1 -p "$ICAP_PORT" -s sslinspect \
+	    -method OPTIONS -v 2>&1) || si_fail "OPTIONS: $opts"
+	si_assert_match "$opts" "Max-Connections: 2" "OPTIONS answer"
+
+	# Four uploads at 1 MB/s hold their REQMOD transactions for about
+	# two seconds each: two run, two wait for a free connection.
+	head -c 2000000 /dev/zero > "$T/tmp/up.bin"
+	for i in 1 2 3 4; do
+		si_curl --limit-rate 1M --data-binary @"$T/tmp/up.bin" \
+		    -H 'Content-Type: application/octet-stream' \
+		    -o "$T/tmp/got$i" "$(si_url /upload)" & pids="$pids $!"
+	done
+	for i in $pids; do wait "$i" || rc=1; done
+	[ $rc = 0 ] || si_fail "a queued upload failed"
+	for i in 1 2 3 4; do
+		si_assert_eq "$(cat "$T/tmp/got$i")" "received" "upload $i"
+	done
+	si_assert_match "$(cat "$T/log/cache.log")" \
+	    "ICAP Max-Connections limit exceeded for service icap://127.0.0.1:$ICAP_PORT/sslinspect" \
+	    "Squid queued beyond Max-Connections"
+}

@@ -21,10 +21,12 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
+#include <sys/socket.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
+
+#include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>

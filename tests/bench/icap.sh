@@ -8,7 +8,8 @@
 # Run from the build directory: bash ../tests/bench/icap.sh
 # Knobs: SECS (per measurement, default 5), CONNS (default 4), MODE
 # (reqmod or respmod, default reqmod), POLICY (a policy file instead of the
-# built-in default, to see what each engine costs). Exits 77 when the
+# built-in default, to see what each engine costs), CICAP_EXTRA (lines
+# added to c-icap.conf, e.g. "MaxMemObject 1048576"). Exits 77 when the
 # module is not built.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -33,7 +34,8 @@ SI_CICAP_EXTRA="StartServers 1
 MaxServers 1
 ThreadsPerChild 80
 MinSpareThreads 1
-MaxSpareThreads 80"
+MaxSpareThreads 80
+${CICAP_EXTRA:-}"
 if [ -n "${POLICY:-}" ]; then
 	cp "$POLICY" "$T/etc/policy.yaml"
 	SI_CICAP_EXTRA="$SI_CICAP_EXTRA

@@ -233,7 +233,7 @@ si_cleanup()
 	[ $SI_FAILED = 1 ] && rc=1
 	si_stop_all
 	[ $rc != 0 ] && si_dump_logs
-	if [ $rc != 0 ] && [ -n "${SI_KEEP_FAILED:-}" ]; then
+	if [ $rc != 0 ] && [ "${SI_KEEP_FAILED:-0}" != 0 ]; then
 		echo "  [$SI_CASE] failed; run directory kept: $T" >&2
 	else
 		rm -rf "$T"

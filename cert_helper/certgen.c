@@ -255,8 +255,8 @@ static int
 certgen_pem(X509 *x, const struct leafkey *lk, unsigned char **data,
     size_t *len)
 {
-	static const char	 head[] = "-----BEGIN CERTIFICATE-----\n";
-	static const char	 tail[] = "-----END CERTIFICATE-----\n";
+	static const char	 head[] = CERTGEN_PEM_BEGIN;
+	static const char	 tail[] = CERTGEN_PEM_END;
 	unsigned char		*der = NULL, *p;
 	size_t			 lines, cap, i, n;
 	int			 dlen;

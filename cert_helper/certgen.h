@@ -23,6 +23,9 @@
 #define CERTGEN_BODY_MAX	(1024 * 1024)	/* largest request body */
 #define CERTGEN_HOST_MAX	253
 #define CERTGEN_REASON_MAX	200		/* ERR reply text */
+/* The lines around the certificate of a reply, as PEM_write writes them. */
+#define CERTGEN_PEM_BEGIN	"-----BEGIN CERTIFICATE-----\n"
+#define CERTGEN_PEM_END		"-----END CERTIFICATE-----\n"
 
 /* log.c: one line per message on stderr, which Squid puts in cache.log. */
 extern int	log_debug_enabled;

@@ -25,9 +25,6 @@
 #define PROTO_LEN_DIGITS	9
 #define PROTO_PARAMS_MAX	32
 
-#define PEM_CERT_BEGIN	"-----BEGIN CERTIFICATE-----"
-#define PEM_CERT_END	"-----END CERTIFICATE-----"
-
 /* Set a frame's reason text (a constant, so it never needs freeing). */
 static void
 proto_why(struct proto_frame *fr, const char *why)

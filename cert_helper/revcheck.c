@@ -70,6 +70,7 @@ revcheck_add(const struct revoked_rec *r, void *arg)
 {
 	struct revcheck_load	*l = arg;
 	struct revcheck_ent	*ne;
+	const char		*serial = revcheck_trim(r->serial);
 	size_t			 cap;
 
 	if (l->n == l->cap) {
@@ -81,8 +82,7 @@ revcheck_add(const struct revoked_rec *r, void *arg)
 	}
 	memcpy(l->ents[l->n].keyid, r->issuer_keyid,
 	    strlen(r->issuer_keyid) + 1);
-	memcpy(l->ents[l->n].serial, revcheck_trim(r->serial),
-	    strlen(revcheck_trim(r->serial)) + 1);
+	memcpy(l->ents[l->n].serial, serial, strlen(serial) + 1);
 	l->n++;
 	return 0;
 }
@@ -250,7 +250,7 @@ int
 revcheck_pem_serial(const unsigned char *pem, size_t pemlen, char *hex,
     size_t size)
 {
-	static const char	 begin[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char	 begin[] = CERTGEN_PEM_BEGIN;
 	unsigned char		 der[48];
 	const unsigned char	*p, *end;
 	size_t			 len, i;

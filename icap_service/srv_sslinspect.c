@@ -761,8 +761,7 @@ svc_preview(char *data, int len, ci_request_t *req)
 			return CI_ERROR;
 		if (ci_req_hasalldata(req))
 			return svc_preview_decide(req, d);
-		if (d->dir == ENGINE_DOWNLOAD && !ci_req_hasalldata(req) &&
-		    !ci_req_allow204(req) &&
+		if (d->dir == ENGINE_DOWNLOAD && !ci_req_allow204(req) &&
 		    !(d->clen > 0 && d->clen <= SVC_HOLD_MAX)) {
 			/*
 			 * Squid 5 stops reading a response body larger than

@@ -7,16 +7,16 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/hostlist.c icap_service/policy.c icap_service/decode.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
 	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c
-icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service \
+icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"$(pkgdatadir)/templates"'
 icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
 	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
-icap_service_libsvc_la_LIBADD = icap_service/libengines.la common/libcommon.la \
+icap_service_libsvc_la_LIBADD = icap_service/engines/libengines.la common/libcommon.la \
 	$(YAML_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
 
 cicapservice_LTLIBRARIES += icap_service/srv_sslinspect.la
 icap_service_srv_sslinspect_la_SOURCES = icap_service/srv_sslinspect.c
-icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service
+icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 icap_service_srv_sslinspect_la_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
 icap_service_srv_sslinspect_la_LDFLAGS = -module -avoid-version -shared \
 	-no-undefined $(AM_LDFLAGS)
@@ -24,7 +24,7 @@ icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la $(CICAP_LIBS)
 
 bin_PROGRAMS += icap_service/sslinspect-policy
 icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
-icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service \
+icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
 icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la
 
@@ -38,7 +38,7 @@ dist_svcexample_DATA = icap_service/policy.example.yaml
 dist_man_MANS += doc/srv_sslinspect.5 doc/sslinspect-policy.1
 
 # Unit tests (Check): pure functions only.
-SVC_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service
+SVC_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 SVC_UNIT_LIBS = icap_service/libsvc.la $(UNIT_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) \
 	$(ZSTD_LIBS) -lbrotlienc
 SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
@@ -89,7 +89,7 @@ if FUZZERS
 SVC_FUZZERS = tests/fuzz/fuzz_decode tests/fuzz/fuzz_multipart \
 	tests/fuzz/fuzz_policy
 noinst_PROGRAMS += $(SVC_FUZZERS)
-SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service \
+SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"/nonexistent"'
 tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c icap_service/decode.c
 tests_fuzz_fuzz_decode_CFLAGS = $(SVC_FUZZ_CFLAGS) $(ZLIB_CFLAGS) \
@@ -104,7 +104,7 @@ tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c icap_service/policy.c 
 	icap_service/hostlist.c icap_service/svcconf.c
 tests_fuzz_fuzz_policy_CFLAGS = $(SVC_FUZZ_CFLAGS) $(YAML_CFLAGS)
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_policy_LDADD = icap_service/libengines.la common/libcommon.la \
+tests_fuzz_fuzz_policy_LDADD = icap_service/engines/libengines.la common/libcommon.la \
 	$(YAML_LIBS)
 endif
 

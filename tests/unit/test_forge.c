@@ -1,5 +1,5 @@
 /*
- * Unit tests for the minted-certificate profile (cert_helper/forge.c)
+ * Unit tests for the minted-certificate profile (cert_helper/certgen/forge.c)
  * through certgen_answer, and for the caches behind it (lcache.c,
  * dbcache.c): every row of the allowlist, the validity clamp, signSelf,
  * RSA leaves, the shared cache across instances and a damaged cache file.

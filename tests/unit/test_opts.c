@@ -1,5 +1,5 @@
 /*
- * Unit tests for the option table (cert_helper/opts.c): every entry is
+ * Unit tests for the option table (cert_helper/certgen/opts.c): every entry is
  * complete, its default parses and lies in its range, the range is
  * enforced, the configuration file path works, and the man page and the
  * example configuration document every option.
@@ -120,7 +120,7 @@ START_TEST(documented)
 {
 	const struct opts_entry	*e;
 	char			*man = slurp("doc/sslinspect-certgen.8");
-	char			*conf = slurp("cert_helper/certgen.conf");
+	char			*conf = slurp("cert_helper/certgen/certgen.conf");
 	char			 want[96];
 
 	for (e = opts_table; e->name != NULL; e++) {

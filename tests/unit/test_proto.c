@@ -1,5 +1,5 @@
 /*
- * Unit tests for the sslcrtd wire format (cert_helper/proto.c) and the
+ * Unit tests for the sslcrtd wire format (cert_helper/certgen/proto.c) and the
  * request loop (certgen_handle): hostile framing and fields, channel ids,
  * ERR replies, and that the helper keeps serving after each of them.
  */

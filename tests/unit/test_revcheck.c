@@ -1,5 +1,5 @@
 /*
- * Unit tests for cert_helper/revcheck.c: the serial read from the head of a
+ * Unit tests for cert_helper/certgen/revcheck.c: the serial read from the head of a
  * PEM certificate matches OpenSSL's for every serial shape, hostile input
  * gives -1, the revoked set follows its file (once a second, keeping the
  * last good set over a damaged file), and a helper with --revoked mints a

@@ -1,20 +1,20 @@
 # sslinspect-ca: the CA / CRL admin tool. The logic lives in a convenience
 # library so the unit tests link the same code.
-noinst_LTLIBRARIES += cert_helper/libca.la
-cert_helper_libca_la_SOURCES = cert_helper/ca.h cert_helper/ca_conf.c \
-	cert_helper/ca_store.c cert_helper/ca_keys.c cert_helper/ca_x509.c \
-	cert_helper/ca_issue.c cert_helper/ca_revoke.c cert_helper/ca_crl.c \
-	cert_helper/ca_status.c
-cert_helper_libca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-cert_helper_libca_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS)
+noinst_LTLIBRARIES += cert_helper/ca/libca.la
+cert_helper_ca_libca_la_SOURCES = cert_helper/ca/ca.h cert_helper/ca/ca_conf.c \
+	cert_helper/ca/ca_store.c cert_helper/ca/ca_keys.c cert_helper/ca/ca_x509.c \
+	cert_helper/ca/ca_issue.c cert_helper/ca/ca_revoke.c cert_helper/ca/ca_crl.c \
+	cert_helper/ca/ca_status.c
+cert_helper_ca_libca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+cert_helper_ca_libca_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS)
 
 sbin_PROGRAMS += cert_helper/sslinspect-ca
-cert_helper_sslinspect_ca_SOURCES = cert_helper/ca_main.c
+cert_helper_sslinspect_ca_SOURCES = cert_helper/ca/ca_main.c
 cert_helper_sslinspect_ca_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCA_DEFAULT_DIR='"$(CA_DIR)"' \
 	-DCA_DEFAULT_ISSUED='"$(localstatedir)/lib/sslinspect/certgen/issued.tsv"'
 cert_helper_sslinspect_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-cert_helper_sslinspect_ca_LDADD = cert_helper/libca.la
+cert_helper_sslinspect_ca_LDADD = cert_helper/ca/libca.la
 
 CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
 	tests/integration/cases/210-ca-crl-lifecycle.sh \
@@ -30,9 +30,9 @@ EXTRA_DIST += $(CA_CASES)
 
 check_PROGRAMS += tests/unit/test_ca
 tests_unit_test_ca_SOURCES = tests/unit/test_ca.c
-tests_unit_test_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper
+tests_unit_test_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper/ca
 tests_unit_test_ca_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_ca_LDADD = cert_helper/libca.la $(UNIT_LIBS)
+tests_unit_test_ca_LDADD = cert_helper/ca/libca.la $(UNIT_LIBS)
 TESTS += tests/unit/test_ca
 
 # Installed data: systemd units for CRL refresh and rotation (the services
@@ -60,8 +60,8 @@ dist/systemd/%.service: $(top_srcdir)/dist/systemd/%.service.in
 # test is compiled into it so that it is instrumented.
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_ca
-tests_fuzz_fuzz_ca_SOURCES = tests/fuzz/fuzz_ca.c $(cert_helper_libca_la_SOURCES)
-tests_fuzz_fuzz_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper
+tests_fuzz_fuzz_ca_SOURCES = tests/fuzz/fuzz_ca.c $(cert_helper_ca_libca_la_SOURCES)
+tests_fuzz_fuzz_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper/ca
 tests_fuzz_fuzz_ca_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS)
 tests_fuzz_fuzz_ca_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_ca_LDADD = common/libcommon.la $(OPENSSL_LIBS)

@@ -1,34 +1,34 @@
 # sslinspect-certgen: Squid sslcrtd_program (see issue "cert_helper: sslinspect-certgen").
 # Everything but main() is in a convenience library that the program, the
 # unit tests, the fuzzer and the benchmark link.
-noinst_LTLIBRARIES += cert_helper/libcertgen.la
-cert_helper_libcertgen_la_SOURCES = cert_helper/certgen.h \
-	cert_helper/certgen.c cert_helper/dbcache.c cert_helper/forge.c \
-	cert_helper/revcheck.c \
-	cert_helper/hostname.c cert_helper/keypool.c cert_helper/lcache.c \
-	cert_helper/log.c cert_helper/mimic.c cert_helper/opts.c cert_helper/proto.c \
-	cert_helper/sigcache.c
-cert_helper_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
+noinst_LTLIBRARIES += cert_helper/certgen/libcertgen.la
+cert_helper_certgen_libcertgen_la_SOURCES = cert_helper/certgen/certgen.h \
+	cert_helper/certgen/certgen.c cert_helper/certgen/dbcache.c cert_helper/certgen/forge.c \
+	cert_helper/certgen/revcheck.c \
+	cert_helper/certgen/hostname.c cert_helper/certgen/keypool.c cert_helper/certgen/lcache.c \
+	cert_helper/certgen/log.c cert_helper/certgen/mimic.c cert_helper/certgen/opts.c cert_helper/certgen/proto.c \
+	cert_helper/certgen/sigcache.c
+cert_helper_certgen_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"' \
 	-DCERTGEN_REVOKED='"$(localstatedir)/lib/sslinspect/ca/revoked.tsv"'
-cert_helper_libcertgen_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+cert_helper_certgen_libcertgen_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LMDB_CFLAGS) -pthread
-cert_helper_libcertgen_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS) \
+cert_helper_certgen_libcertgen_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS) \
 	$(LMDB_LIBS) -lpthread
 
 pkglibexec_PROGRAMS += cert_helper/sslinspect-certgen
-cert_helper_sslinspect_certgen_SOURCES = cert_helper/main.c
+cert_helper_sslinspect_certgen_SOURCES = cert_helper/certgen/main.c
 cert_helper_sslinspect_certgen_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-cert_helper_sslinspect_certgen_LDADD = cert_helper/libcertgen.la
+cert_helper_sslinspect_certgen_LDADD = cert_helper/certgen/libcertgen.la
 
 certgenconfdir = $(sysconfdir)/sslinspect
-dist_certgenconf_DATA = cert_helper/certgen.conf
+dist_certgenconf_DATA = cert_helper/certgen/certgen.conf
 dist_man_MANS += doc/sslinspect-certgen.8
 
 # Unit tests (Check), each linked with the convenience library.
 CERTGEN_UNIT_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS) \
-	-I$(top_srcdir)/cert_helper
-CERTGEN_UNIT_LIBS = cert_helper/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS) \
+	-I$(top_srcdir)/cert_helper/certgen
+CERTGEN_UNIT_LIBS = cert_helper/certgen/libcertgen.la $(UNIT_LIBS) $(OPENSSL_LIBS) \
 	$(LMDB_LIBS)
 CERTGEN_UNIT_TESTS = tests/unit/test_proto tests/unit/test_forge \
 	tests/unit/test_opts tests/unit/test_revcheck
@@ -75,11 +75,11 @@ EXTRA_DIST += tests/bench/certgen.sh tests/bench/certgen-connect.sh
 # instrumented; tests/fuzz/corpus/proto holds a captured-shape request.
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_proto
-tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c cert_helper/proto.c \
-	cert_helper/hostname.c cert_helper/mimic.c cert_helper/forge.c \
-	cert_helper/revcheck.c cert_helper/log.c
+tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c cert_helper/certgen/proto.c \
+	cert_helper/certgen/hostname.c cert_helper/certgen/mimic.c cert_helper/certgen/forge.c \
+	cert_helper/certgen/revcheck.c cert_helper/certgen/log.c
 tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS) \
-	-I$(top_srcdir)/cert_helper
+	-I$(top_srcdir)/cert_helper/certgen
 tests_fuzz_fuzz_proto_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_proto_LDADD = common/libcommon.la $(OPENSSL_LIBS)
 endif

@@ -1,25 +1,25 @@
 # Detection engines: libengines.la (DLP, malware, file type, archives), a
 # PIC convenience library linked into srv_sslinspect.la. It uses cause_set
 # from common/libcommon.la, which the final link provides.
-noinst_LTLIBRARIES += icap_service/libengines.la
-icap_service_libengines_la_SOURCES = \
-	icap_service/engine.h icap_service/engine_int.h \
-	icap_service/engine.c icap_service/engine_result.c \
-	icap_service/engine_spool.c \
-	icap_service/dlp.h icap_service/dlp.c icap_service/dlp_card.c \
-	icap_service/dlp_ssn.c icap_service/dlp_iban.c icap_service/dlp_dict.c \
-	icap_service/malware.h icap_service/malware.c \
-	icap_service/malware_hash.c icap_service/malware_clam.c \
-	icap_service/filetype.h icap_service/filetype.c \
-	icap_service/archive.c
-icap_service_libengines_la_CPPFLAGS = $(AM_CPPFLAGS) $(HS_CFLAGS) \
+noinst_LTLIBRARIES += icap_service/engines/libengines.la
+icap_service_engines_libengines_la_SOURCES = \
+	icap_service/engines/engine.h icap_service/engines/engine_int.h \
+	icap_service/engines/engine.c icap_service/engines/engine_result.c \
+	icap_service/engines/engine_spool.c \
+	icap_service/engines/dlp.h icap_service/engines/dlp.c icap_service/engines/dlp_card.c \
+	icap_service/engines/dlp_ssn.c icap_service/engines/dlp_iban.c icap_service/engines/dlp_dict.c \
+	icap_service/engines/malware.h icap_service/engines/malware.c \
+	icap_service/engines/malware_hash.c icap_service/engines/malware_clam.c \
+	icap_service/engines/filetype.h icap_service/engines/filetype.c \
+	icap_service/engines/archive.c
+icap_service_engines_libengines_la_CPPFLAGS = $(AM_CPPFLAGS) $(HS_CFLAGS) \
 	$(CLAMAV_CFLAGS) $(ARCHIVE_CFLAGS) $(MAGIC_CFLAGS) $(OPENSSL_CFLAGS)
-icap_service_libengines_la_LIBADD = $(HS_LIBS) $(CLAMAV_LIBS) \
+icap_service_engines_libengines_la_LIBADD = $(HS_LIBS) $(CLAMAV_LIBS) \
 	$(ARCHIVE_LIBS) $(MAGIC_LIBS) $(OPENSSL_LIBS) -lpthread
 
 # Unit tests of the engines.
-ENGINE_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service
-ENGINE_TEST_LIBS = icap_service/libengines.la $(UNIT_LIBS)
+ENGINE_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
+ENGINE_TEST_LIBS = icap_service/engines/libengines.la $(UNIT_LIBS)
 check_PROGRAMS += tests/unit/test_engines
 tests_unit_test_engines_SOURCES = tests/unit/test_engines.c tests/unit/engine_test.h
 tests_unit_test_engines_CFLAGS = $(ENGINE_TEST_CFLAGS)
@@ -65,7 +65,7 @@ EXTRA_DIST += $(ENGINE_CORPUS)
 # tests/bench/engines.sh; see that script.
 check_PROGRAMS += tests/bench/engines_bench
 tests_bench_engines_bench_SOURCES = tests/bench/engines_bench.c
-tests_bench_engines_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service
+tests_bench_engines_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 tests_bench_engines_bench_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_engines_bench_LDADD = icap_service/libsvc.la \
 	$(ZLIB_LIBS) $(OPENSSL_LIBS)
@@ -86,9 +86,9 @@ dist_man_MANS += doc/sslinspect-engines.7
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_engines
 tests_fuzz_fuzz_engines_SOURCES = tests/fuzz/fuzz_engines.c \
-	$(icap_service_libengines_la_SOURCES) common/cause.c
-tests_fuzz_fuzz_engines_CPPFLAGS = $(icap_service_libengines_la_CPPFLAGS) \
-	-I$(top_srcdir)/icap_service
+	$(icap_service_engines_libengines_la_SOURCES) common/cause.c
+tests_fuzz_fuzz_engines_CPPFLAGS = $(icap_service_engines_libengines_la_CPPFLAGS) \
+	-I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 tests_fuzz_fuzz_engines_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_engines_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_engines_LDADD = $(HS_LIBS) $(CLAMAV_LIBS) $(ARCHIVE_LIBS) \

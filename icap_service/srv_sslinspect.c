@@ -551,6 +551,15 @@ svc_classify(ci_request_t *req, struct svc_req *d)
 		d->mode = M_SCAN;
 }
 
+static void
+svc_xheader(ci_request_t *req, const char *name, const char *value)
+{
+	char h[256];
+
+	snprintf(h, sizeof h, "%s: %s", name, value);
+	ci_icap_add_xheader(req, h);
+}
+
 static void *
 svc_init_request(ci_request_t *req)
 {
@@ -563,6 +572,11 @@ svc_init_request(ci_request_t *req)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &d->t0);
 	audit_incident(d->incident, sizeof d->incident);
+	/*
+	 * On every ICAP answer (204 included), so that Squid can log it with
+	 * %{X-Sslinspect-Incident}adapt::<last_h next to the transaction.
+	 */
+	svc_xheader(req, "X-Sslinspect-Incident", d->incident);
 	d->dir = type == ICAP_REQMOD ? ENGINE_UPLOAD : ENGINE_DOWNLOAD;
 	d->verdict = "allow";
 	d->corked = -1;

@@ -4,7 +4,8 @@
 # Pure logic: no c-icap types; linked by the module, the CLI, tests, fuzzers.
 noinst_LTLIBRARIES += icap_service/libsvc.la
 icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
-	icap_service/hostlist.c icap_service/policy.c icap_service/decode.c \
+	icap_service/hostlist.c icap_service/policy_int.h icap_service/policy_load.c \
+	icap_service/policy.c icap_service/decode.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
 	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
@@ -103,6 +104,7 @@ tests_fuzz_fuzz_multipart_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c icap_service/policy.c \
 	icap_service/hostlist.c icap_service/svcconf.c
 tests_fuzz_fuzz_policy_CFLAGS = $(SVC_FUZZ_CFLAGS) $(YAML_CFLAGS)
+	icap_service/policy_load.c \
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_LDADD = icap_service/engines/libengines.la common/libcommon.la \
 	$(YAML_LIBS)

@@ -1,10 +1,16 @@
-/* Unit tests for the policy file and the decision function (policy.c, hostlist.c). */
+/*
+ * Unit tests for the policy file (policy_load.c), the decision function
+ * (policy.c) and host lists (hostlist.c): decisions as a table of rows,
+ * errors as a table of files and messages, and the key tables walked.
+ */
 #include "config.h"
 
 #include <stdio.h>
 #include <unistd.h>
 
 #include "svc_test.h"
+#include "filetype.h"
+#include "policy_int.h"
 
 static char listfile[64];
 
@@ -256,6 +262,195 @@ START_TEST(errors)
 }
 END_TEST
 
+/* What an admin gets wrong, and what the message must say. */
+static const struct {
+	const char	*text;
+	const char	*want;
+} admin_errors[] = {
+	{ "profiles: { p: { blocked_types: [pe, msi] } }\n",
+	  "bad.yaml:1:33: unknown file type 'msi': types are found from the "
+	  "content, not the name; use 'ole'" },
+	{ "profiles: { p: { blocked_types: [exe] } }\n", "use 'pe'" },
+	{ "profiles: { p: { blocked_types: [flobs] } }\n",
+	  "unknown file type 'flobs' (a type or a group" },
+	{ "rules:\n  - name: x\n    action: block\n    match: { file_type: [docx] }\n",
+	  "bad.yaml:4:25: unknown file type 'docx'" },
+	{ "rules:\n  - name: x\n    action: block\n  - name: x\n    action: allow\n",
+	  "bad.yaml:4:11: duplicate rule name 'x' (rule 1 has it too)" },
+	{ "rules:\n  - name: default\n    action: block\n",
+	  "the name 'default' is the default rule's" },
+	{ "rules:\n  - name: x\n    action: block\n    match: { host: a.test, host: b.test }\n",
+	  "bad.yaml:4:28: duplicate key 'host'" },
+	{ "rules:\n  - name: x\n    action: block\n    match: { user: [] }\n",
+	  "bad.yaml:4:20: empty list" },
+	{ "rules:\n  - name: x\n    action: block\n    match: { hosts: [a.test] }\n",
+	  "unknown key 'hosts' in match (known: category, host, url_regex" },
+	{ "profiles: { p: { dlp: on, clamav: off } }\n",
+	  "unknown key 'clamav' in a profile (known: dlp, malware" },
+	{ "rules:\n  - name: x\n    action: block\n    match: { size_min: 10M, size_max: 1M }\n",
+	  "size_min is larger than size_max" },
+	{ "default: { action: block, match: { host: a.test } }\n",
+	  "the default rule has no match" },
+	{ "rules:\n  - name: x\n", "bad.yaml:2:5: missing action" },
+	{ "profiles: { p: { dlp: maybe } }\n", "bad.yaml:1:23: expected on or off" },
+	{ "groups: { g: [a], g: [b] }\n", "duplicate key 'g'" },
+};
+
+START_TEST(admin_error)
+{
+	expect_error(admin_errors[_i].text, admin_errors[_i].want);
+}
+END_TEST
+
+/*
+ * The decision table: one policy, one row per request. Groups of types
+ * match as a file_type, and a pending rule is reported as such.
+ */
+static const char table_policy[] =
+"version: 1\n"
+"groups: { finance: [alice] }\n"
+"profiles:\n"
+"  strict: { blocked_types: [executable, ole] }\n"
+"rules:\n"
+"  - { name: bank, match: { host: [.bank.test] }, action: allow }\n"
+"  - { name: no-exe, match: { direction: download, file_type: [executable] }, action: block }\n"
+"  - { name: no-zip-up, match: { direction: upload, file_type: archive, size_min: 1K }, action: block }\n"
+"  - { name: finance, match: { group: finance }, action: inspect, profile: strict }\n"
+"  - { name: lab, match: { client_ip: 10.0.0.0/8, method: [PUT] }, action: monitor }\n"
+"default: { action: inspect }\n";
+
+static const struct {
+	const char	*host;
+	enum engine_direction dir;
+	const char	*user, *ip, *method, *type;
+	int64_t		 size;
+	const char	*rule;
+	enum policy_action action;
+	bool		 pending;
+} table_rows[] = {
+	{ "www.bank.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", NULL, -1, "bank", POLICY_ALLOW, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", NULL, 10, "default", POLICY_INSPECT, true },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "pe", 10, "no-exe", POLICY_BLOCK, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "elf", 10, "no-exe", POLICY_BLOCK, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "lnk", 10, "no-exe", POLICY_BLOCK, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "pdf", 10, "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "iso9660-image", 10, "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "zip", 4096, "no-zip-up", POLICY_BLOCK, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "7z", 4096, "no-zip-up", POLICY_BLOCK, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "zip", 100, "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", NULL, -1, "default", POLICY_INSPECT, true },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "GET", NULL, 0, "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, "alice", NULL, "POST", "text", 10, "finance", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, "10.1.2.3", "PUT", "text", 10, "lab", POLICY_MONITOR, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, "10.1.2.3", "POST", "text", 10, "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, "11.1.2.3", "PUT", "text", 10, "default", POLICY_INSPECT, false },
+};
+
+START_TEST(decision_table)
+{
+	struct policy_decision d;
+	struct policy_facts f;
+	struct policy *p;
+	char *cause = NULL;
+
+	p = policy_parse(table_policy, strlen(table_policy), "t.yaml", "/", &cause);
+	ck_assert_msg(p != NULL, "%s", cause ? cause : "");
+	facts(&f, table_rows[_i].host, table_rows[_i].dir);
+	f.user = table_rows[_i].user;
+	f.client_ip = table_rows[_i].ip;
+	f.method = table_rows[_i].method;
+	f.true_type = table_rows[_i].type;
+	f.size = table_rows[_i].size;
+	policy_decide(p, &f, &d);
+	ck_assert_msg(strcmp(d.rule, table_rows[_i].rule) == 0,
+	    "row %d: rule %s, want %s (%s)", _i, d.rule, table_rows[_i].rule, d.why);
+	ck_assert_int_eq(d.action, table_rows[_i].action);
+	ck_assert_msg(d.pending == table_rows[_i].pending, "row %d: pending", _i);
+	if (strcmp(d.rule, "finance") == 0) {
+		ck_assert_str_eq(d.profile->blocked_types[0], "executable");
+		ck_assert_str_eq(d.profile->blocked_types[1], "ole");
+		ck_assert_ptr_null(d.profile->blocked_types[2]);
+	}
+	policy_free(p);
+}
+END_TEST
+
+/*
+ * The key tables drive parsing: every key parses with a valid value of
+ * its kind (so no key is listed without a parser), and the manual lists
+ * every key.
+ */
+START_TEST(key_tables)
+{
+	static const char *const sample[] = {
+		[PK_HOSTS] = "[a.test]", [PK_CATEGORY] = "[l]",
+		[PK_REGEX] = "'^https://'", [PK_CIDRS] = "[10.0.0.0/8]",
+		[PK_WORDS] = "[a, b]", [PK_DIRECTION] = "upload",
+		[PK_FILETYPES] = "[pe, archive]", [PK_SIZE] = "10M",
+		[PK_BOOL] = "on", [PK_COUNT] = "3"
+	};
+	const struct policy_key *k;
+	struct policy *p;
+	char text[512], *cause = NULL, listfile[] = "/tmp/svc-test-keys.XXXXXX";
+	int fd;
+
+	fd = mkstemp(listfile);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (k = policy_match_keys; k->name != NULL; k++) {
+		ck_assert(k->help != NULL && *k->help != '\0');
+		snprintf(text, sizeof text, "lists: { l: %s }\nrules:\n"
+		    "  - { name: r, action: block, match: { %s: %s } }\n",
+		    listfile, k->name, sample[k->kind]);
+		p = policy_parse(text, strlen(text), "k.yaml", "/", &cause);
+		ck_assert_msg(p != NULL, "%s: %s", k->name, cause ? cause : "");
+		policy_free(p);
+	}
+	for (k = policy_profile_keys; k->name != NULL; k++) {
+		ck_assert(k->help != NULL && *k->help != '\0');
+		snprintf(text, sizeof text, "profiles: { p: { %s: %s } }\n",
+		    k->name, sample[k->kind]);
+		p = policy_parse(text, strlen(text), "k.yaml", "/", &cause);
+		ck_assert_msg(p != NULL, "%s: %s", k->name, cause ? cause : "");
+		policy_free(p);
+	}
+	unlink(listfile);
+}
+END_TEST
+
+/* Every type and group of the engines' table is a valid name, nothing else. */
+START_TEST(filetype_names)
+{
+	const struct filetype *ft;
+	size_t i;
+
+	for (i = 0; (ft = filetype_at(i)) != NULL; i++) {
+		ck_assert(policy_filetype_known(ft->name));
+		ck_assert(policy_filetype_known(ft->group));
+		ck_assert_ptr_null(policy_filetype_hint(ft->name));
+	}
+	ck_assert(!policy_filetype_known("msi"));
+	ck_assert(!policy_filetype_known("exe"));
+	ck_assert(!policy_filetype_known(""));
+	ck_assert_str_eq(policy_filetype_hint("MSI"), "ole");
+}
+END_TEST
+
+/* The example policy shipped with the package loads. */
+START_TEST(example_policy)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096], *cause = NULL;
+	struct policy *p;
+
+	snprintf(path, sizeof path, "%s/icap_service/policy.example.yaml",
+	    top != NULL ? top : "..");
+	p = policy_load(path, &cause);
+	ck_assert_msg(p != NULL, "%s", cause ? cause : "");
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(builtin_default)
 {
 	struct policy *p = policy_default();
@@ -320,6 +515,13 @@ policy_suite(void)
 	tcase_add_test(tc, decide_pending);
 	tcase_add_test(tc, decide_method_regex);
 	tcase_add_test(tc, errors);
+	tcase_add_loop_test(tc, admin_error, 0,
+	    sizeof admin_errors / sizeof admin_errors[0]);
+	tcase_add_loop_test(tc, decision_table, 0,
+	    sizeof table_rows / sizeof table_rows[0]);
+	tcase_add_test(tc, key_tables);
+	tcase_add_test(tc, filetype_names);
+	tcase_add_test(tc, example_policy);
 	tcase_add_test(tc, builtin_default);
 	tcase_add_test(tc, url_host);
 	tcase_add_test(tc, hostlist);

@@ -409,7 +409,14 @@ si_squid_start()
 	if [ -n "${SI_PROXY_PORT:-}" ]; then PROXY_PORT=$SI_PROXY_PORT; else si_port PROXY_PORT; fi
 	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
 	si_certgen_setup
-	SQUID_CTL=$(printf -- '-f %q' "$conf")
+	# Every Squid gets a service name unique to the run, one process (-N)
+	# as well as SMP: Squid names its /dev/shm segments after it (such as
+	# the TLS session cache that Squid 6 makes even with -N), and cases
+	# running in parallel under the default name would open each other's.
+	# Squid accepts only letters and digits in a service name.
+	SI_SQUID_SERVICE=si$(basename "$T" | tr -cd 'A-Za-z0-9' | tail -c 20)
+	SI_SQUID_NS=()
+	SQUID_CTL=$(printf -- '-f %q -n %s' "$conf" "$SI_SQUID_SERVICE")
 	[ -n "${SI_SQUID_WORKERS:-}" ] && si_squid_smp_setup
 	si_start_retry squid PROXY_PORT "${SI_PROXY_PORT:-}" si_squid_try
 }
@@ -430,9 +437,6 @@ si_squid_smp_setup()
 	[1-9]|[1-9][0-9]) ;;
 	*) si_fail "SI_SQUID_WORKERS must be a number of workers, not '$SI_SQUID_WORKERS'" ;;
 	esac
-	# Squid accepts only letters and digits in a service name.
-	SI_SQUID_SERVICE=si$(basename "$T" | tr -cd 'A-Za-z0-9' | tail -c 20)
-	SQUID_CTL="$SQUID_CTL -n $SI_SQUID_SERVICE"
 	mkdir -p "$T/squid-ipc"
 	si_own proxy "$T/squid-ipc"
 	# The prefix that runs Squid in a private mount namespace whose Squid
@@ -451,7 +455,7 @@ si_squid_smp_setup()
 }
 
 # si_squid_smp_clean: remove the IPC sockets and shared memory segments a
-# killed SMP Squid left outside $T (only its own, by service name).
+# killed Squid left outside $T (only its own, by service name).
 si_squid_smp_clean()
 {
 	[ -n "${SI_SQUID_SERVICE:-}" ] && [ "${#SI_SQUID_NS[@]}" = 0 ] || return 0
@@ -526,7 +530,7 @@ CONF
 		si_spawn squid "${SI_SQUID_NS[@]}" "$SQUID" --foreground \
 		    -n "$SI_SQUID_SERVICE" -f "$conf"
 	else
-		si_spawn squid "$SQUID" -N -f "$conf"
+		si_spawn squid "$SQUID" -N -n "$SI_SQUID_SERVICE" -f "$conf"
 	fi
 	si_wait_listen "$PROXY_PORT" squid 30 "$T/log/cache.log"
 }

@@ -15,6 +15,7 @@ INTEGRATION_CASES = \
 	tests/integration/cases/001-bump-basic.sh \
 	tests/integration/cases/002-splice-do-not-inspect.sh \
 	tests/integration/cases/003-icap-wired.sh \
+	tests/integration/cases/004-shipped-snippets-parse.sh \
 	tests/integration/cases/005-install-deps-first-run.sh \
 	tests/integration/cases/010-state-dirs.sh
 if INTEGRATION

@@ -5,11 +5,12 @@
 noinst_LTLIBRARIES += icap_service/libsvc.la
 icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/hostlist.c icap_service/policy_int.h icap_service/policy_load.c \
-	icap_service/policy.c icap_service/decode.c \
+	icap_service/policy.c icap_service/policy_opts.c icap_service/decode.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
 	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
-	-DSVC_TEMPLATEDIR='"$(pkgdatadir)/templates"'
+	-DSVC_TEMPLATEDIR='"$(pkgdatadir)/templates"' \
+	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
 icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
 	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
 icap_service_libsvc_la_LIBADD = icap_service/engines/libengines.la common/libcommon.la \
@@ -25,8 +26,7 @@ icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la $(CICAP_LIBS)
 
 bin_PROGRAMS += icap_service/sslinspect-policy
 icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
-icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
-	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
+icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la
 
 svctemplatedir = $(pkgdatadir)/templates/en
@@ -52,7 +52,8 @@ tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
 tests_unit_test_svcconf_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_svcconf_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
-tests_unit_test_policy_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_policy_CFLAGS = $(SVC_UNIT_CFLAGS) $(MAN_CFLAGS)
+MAN_TESTS += tests/unit/test_policy
 tests_unit_test_policy_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_decode_SOURCES = tests/unit/test_decode.c
 tests_unit_test_decode_CFLAGS = $(SVC_UNIT_CFLAGS) $(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
@@ -102,9 +103,9 @@ tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c \
 tests_fuzz_fuzz_multipart_CFLAGS = $(SVC_FUZZ_CFLAGS)
 tests_fuzz_fuzz_multipart_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c icap_service/policy.c \
+	icap_service/policy_load.c \
 	icap_service/hostlist.c icap_service/svcconf.c
 tests_fuzz_fuzz_policy_CFLAGS = $(SVC_FUZZ_CFLAGS) $(YAML_CFLAGS)
-	icap_service/policy_load.c \
 tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_LDADD = icap_service/engines/libengines.la common/libcommon.la \
 	$(YAML_LIBS)

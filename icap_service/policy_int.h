@@ -105,4 +105,22 @@ const char *policy_filetype_hint(const char *);
 
 void	policy_strv_free(struct strv *);
 
+/* policy_opts.c: the options of sslinspect-policy. */
+#ifndef SVC_POLICYFILE
+#define SVC_POLICYFILE	"/etc/sslinspect/policy.yaml"
+#endif
+
+enum { POLICY_OPT_ANY, POLICY_OPT_EXPLAIN };
+
+struct policy_opt {
+	const char	*name;		/* long name */
+	int		 shortopt;	/* 0: none */
+	const char	*arg;		/* NULL: a flag */
+	int		 cmd;		/* POLICY_OPT_* */
+	const char	*dflt;		/* NULL: none */
+	const char	*help;
+};
+
+extern const struct policy_opt policy_opts[];
+
 #endif

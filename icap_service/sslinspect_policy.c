@@ -1,6 +1,7 @@
 /*
  * sslinspect-policy: check a policy file, or explain which rule decides a
- * request and why, with the same code the c-icap service runs.
+ * request and why, with the same code the c-icap service runs. The
+ * options are the table in policy_opts.c.
  *
  *	sslinspect-policy check FILE
  *	sslinspect-policy explain [-p FILE] URL [--user U] [--ip A] [--group G]
@@ -10,24 +11,102 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc.h"
+#include "filetype.h"
+#include "policy_int.h"
 
-#ifndef SVC_POLICYFILE
-#define SVC_POLICYFILE "/etc/sslinspect/policy.yaml"
-#endif
+#define NOPTS	32
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	const struct policy_opt *o;
+	char left[64];
+
+	fprintf(f,
 	    "usage: sslinspect-policy check FILE\n"
-	    "       sslinspect-policy explain [-p FILE] URL [--user U] [--ip A]\n"
-	    "           [--group G] [--method M] [--upload | --download]\n"
-	    "           [--content-type T] [--type TRUE_TYPE] [--size N]\n");
+	    "       sslinspect-policy explain [-p FILE] URL [options]\n"
+	    "       sslinspect-policy --help | --version\n\n"
+	    "check: load FILE as the c-icap service would; print the number of\n"
+	    "  rules, or the first error as FILE:LINE:COLUMN: message.\n"
+	    "explain: which rule decides a request for URL, and why.\n\n"
+	    "options of explain:\n");
+	for (o = policy_opts; o->name != NULL; o++) {
+		if (o->cmd != POLICY_OPT_EXPLAIN)
+			continue;
+		if (o->shortopt)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->shortopt,
+			    o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s", left, o->help);
+		if (o->dflt != NULL)
+			fprintf(f, " (default %s)", o->dflt);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nExit status: 0 done, 1 the policy does not load, 2 usage.\n"
+	    "See sslinspect-policy(1) and srv_sslinspect(5).\n");
+}
+
+static int usage_error(const char *, ...) PRINTF(1, 2);
+
+/* A usage error: the message (fmt may be NULL), the usage; returns 2. */
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fputs("sslinspect-policy: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	usage(stderr);
+	return 2;
+}
+
+/* getopt_long's table from policy_opts; the index into it is the value. */
+static void
+build_longopts(struct option *lo, char *so)
+{
+	const struct policy_opt *o;
+	size_t i;
+
+	*so++ = '+';
+	for (i = 0, o = policy_opts; o->name != NULL && i + 1 < NOPTS; o++, i++) {
+		lo[i].name = o->name;
+		lo[i].has_arg = o->arg ? required_argument : no_argument;
+		lo[i].flag = NULL;
+		lo[i].val = 256 + (int)i;
+		if (o->shortopt) {
+			*so++ = (char)o->shortopt;
+			if (o->arg)
+				*so++ = ':';
+		}
+	}
+	memset(&lo[i], 0, sizeof lo[i]);
+	*so = '\0';
+}
+
+/* The policy_opts entry a getopt_long result stands for, or NULL. */
+static const struct policy_opt *
+opt_of(int ch)
+{
+	const struct policy_opt *o;
+
+	if (ch >= 256)
+		return &policy_opts[ch - 256];
+	for (o = policy_opts; o->name != NULL; o++)
+		if (o->shortopt == ch)
+			return o;
+	return NULL;
 }
 
 static int
@@ -36,10 +115,8 @@ cmd_check(int argc, char **argv)
 	struct policy *p;
 	char *cause = NULL;
 
-	if (argc != 2) {
-		usage();
-		return 2;
-	}
+	if (argc != 2)
+		return usage_error("check takes one file");
 	if ((p = policy_load(argv[1], &cause)) == NULL) {
 		fprintf(stderr, "sslinspect-policy: %s\n", cause);
 		free(cause);
@@ -74,62 +151,81 @@ print_decision(const char *url, const struct policy_facts *f,
 		    " the service decides again after inspecting the body\n");
 }
 
+/* Apply one explain option; 0, or the exit status of a usage error. */
+static int
+explain_opt(const struct policy_opt *o, const char *arg,
+    struct policy_facts *f, const char **file)
+{
+	const char *hint;
+	uint64_t size;
+
+	if (strcmp(o->name, "policy") == 0)
+		*file = arg;
+	else if (strcmp(o->name, "user") == 0)
+		f->user = arg;
+	else if (strcmp(o->name, "ip") == 0)
+		f->client_ip = arg;
+	else if (strcmp(o->name, "group") == 0)
+		f->groups = arg;
+	else if (strcmp(o->name, "method") == 0)
+		f->method = arg;
+	else if (strcmp(o->name, "upload") == 0)
+		f->direction = ENGINE_UPLOAD;
+	else if (strcmp(o->name, "download") == 0)
+		f->direction = ENGINE_DOWNLOAD;
+	else if (strcmp(o->name, "content-type") == 0)
+		f->content_type = arg;
+	else if (strcmp(o->name, "type") == 0) {
+		/* A body has one true type, never a group. */
+		if (filetype_lookup(arg) == NULL) {
+			hint = policy_filetype_hint(arg);
+			fprintf(stderr, "sslinspect-policy: --type %s: not a true "
+			    "file type%s%s%s (see sslinspect-engines(7))\n", arg,
+			    hint ? "; did you mean '" : "", hint ? hint : "",
+			    hint ? "'" : "");
+			return 2;
+		}
+		f->true_type = arg;
+	} else if (strcmp(o->name, "size") == 0) {
+		if (svcconf_parse_size(arg, &size) != 0 || size > INT64_MAX)
+			return usage_error("bad size %s", arg);
+		f->size = (int64_t)size;
+	}
+	return 0;
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "ip", required_argument, NULL, 'i' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "method", required_argument, NULL, 'm' },
-		{ "upload", no_argument, NULL, 'U' },
-		{ "download", no_argument, NULL, 'D' },
-		{ "content-type", required_argument, NULL, 'c' },
-		{ "type", required_argument, NULL, 't' },
-		{ "size", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *file = SVC_POLICYFILE;
+	struct option lo[NOPTS];
+	char so[2 * NOPTS + 2], host[256], *cause = NULL;
+	const struct policy_opt *o;
+	const char *file = SVC_POLICYFILE, *path;
 	struct policy_facts f;
 	struct policy_decision d;
 	struct policy *p;
-	char host[256], *cause = NULL;
-	const char *path;
-	uint64_t size;
-	int ch;
+	int ch, rc;
 
 	memset(&f, 0, sizeof f);
 	f.direction = ENGINE_DOWNLOAD;
 	f.size = -1;
-	while ((ch = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': file = optarg; break;
-		case 'u': f.user = optarg; break;
-		case 'i': f.client_ip = optarg; break;
-		case 'g': f.groups = optarg; break;
-		case 'm': f.method = optarg; break;
-		case 'U': f.direction = ENGINE_UPLOAD; break;
-		case 'D': f.direction = ENGINE_DOWNLOAD; break;
-		case 'c': f.content_type = optarg; break;
-		case 't': f.true_type = optarg; break;
-		case 's':
-			if (svcconf_parse_size(optarg, &size) != 0 || size > INT64_MAX) {
-				fprintf(stderr, "sslinspect-policy: bad size %s\n", optarg);
-				return 2;
-			}
-			f.size = (int64_t)size;
-			break;
-		default:
-			usage();
-			return 2;
+	build_longopts(lo, so);
+	/* Options may follow the URL. */
+	so[0] = '-';
+	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (ch == 1) {
+			if (f.url != NULL)
+				return usage_error("more than one URL: %s", optarg);
+			f.url = optarg;
+			continue;
 		}
+		if ((o = opt_of(ch)) == NULL || o->cmd != POLICY_OPT_EXPLAIN)
+			return usage_error(NULL);
+		if ((rc = explain_opt(o, optarg, &f, &file)) != 0)
+			return rc;
 	}
-	if (optind + 1 != argc) {
-		usage();
-		return 2;
-	}
-	f.url = argv[optind];
+	if (f.url == NULL)
+		return usage_error("explain needs a URL");
 	if (policy_url_host(f.url, host, sizeof host, &path) != 0 || host[0] == '\0') {
 		fprintf(stderr, "sslinspect-policy: %s is not an absolute URL\n", f.url);
 		return 2;
@@ -148,17 +244,38 @@ cmd_explain(int argc, char **argv)
 	return 0;
 }
 
+/* --help and --version anywhere on the line win over everything else. */
+static int
+global_opts(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+		    (i == 1 && strcmp(argv[i], "help") == 0)) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("sslinspect-policy %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage();
-		return 2;
-	}
+	int rc;
+
+	if ((rc = global_opts(argc, argv)) >= 0)
+		return rc;
+	if (argc < 2)
+		return usage_error(NULL);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
-	usage();
-	return 2;
+	return usage_error("unknown command '%s'", argv[1]);
 }

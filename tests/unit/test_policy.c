@@ -10,6 +10,7 @@
 
 #include "svc_test.h"
 #include "filetype.h"
+#include "manpage.h"
 #include "policy_int.h"
 
 static char listfile[64];
@@ -504,6 +505,83 @@ START_TEST(hostlist)
 }
 END_TEST
 
+/* sslinspect-policy(1): its options and the policy keys, from the tables. */
+START_TEST(manual)
+{
+	struct manbuf b = { NULL, 0 };
+	const struct policy_opt *o;
+	const struct policy_key *k;
+	char path[512];
+
+	for (o = policy_opts; o->name != NULL; o++) {
+		man_add(&b, ".TP\n");
+		if (o->shortopt)
+			man_add(&b, "\\fB\\-%c\\fR, ", o->shortopt);
+		man_add(&b, "\\fB\\-\\-");
+		man_text(&b, o->name);
+		man_add(&b, "\\fR%s%s%s\n", o->arg ? " \\fI" : "",
+		    o->arg ? o->arg : "", o->arg ? "\\fR" : "");
+		man_text(&b, o->help);
+		if (o->dflt != NULL) {
+			man_add(&b, " (default\n.BR ");
+			man_text(&b, man_path(o->dflt, path, sizeof path));
+			man_add(&b, " )");
+		}
+		man_add(&b, ".\n");
+	}
+	man_check("doc/sslinspect-policy.1", "options", b.s);
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+	for (k = policy_match_keys; k->name != NULL; k++) {
+		man_add(&b, ".TP\n.B %s\n", k->name);
+		man_text(&b, policy_kind_str(k->kind));
+		man_add(&b, ": ");
+		man_text(&b, k->help);
+		man_add(&b, ".\n");
+	}
+	man_check("doc/sslinspect-policy.1", "match-keys", b.s);
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+	for (k = policy_profile_keys; k->name != NULL; k++) {
+		man_add(&b, ".TP\n.B %s\n", k->name);
+		man_text(&b, policy_kind_str(k->kind));
+		man_add(&b, ": ");
+		man_text(&b, k->help);
+		man_add(&b, ".\n");
+	}
+	man_check("doc/sslinspect-policy.1", "profile-keys", b.s);
+	free(b.s);
+}
+END_TEST
+
+/* sslinspect-engines(7), FILE TYPES: the groups and their types, in table order. */
+START_TEST(manual_filetypes)
+{
+	struct manbuf b = { NULL, 0 };
+	const struct filetype *ft, *g;
+	size_t i, j;
+
+	man_add(&b, ".TS\nl l.\nGroup\tTypes\n");
+	for (i = 0; (g = filetype_at(i)) != NULL; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(filetype_at(j)->group, g->group) == 0)
+				break;
+		if (j < i)
+			continue;
+		man_add(&b, "%s\t", g->group);
+		for (j = i; (ft = filetype_at(j)) != NULL; j++)
+			if (strcmp(ft->group, g->group) == 0)
+				man_add(&b, "%s%s", j == i ? "" : " ", ft->name);
+		man_add(&b, "\n");
+	}
+	man_add(&b, ".TE\n");
+	man_check("doc/sslinspect-engines.7", "file-types", b.s);
+	free(b.s);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -522,6 +600,8 @@ policy_suite(void)
 	tcase_add_test(tc, key_tables);
 	tcase_add_test(tc, filetype_names);
 	tcase_add_test(tc, example_policy);
+	tcase_add_test(tc, manual);
+	tcase_add_test(tc, manual_filetypes);
 	tcase_add_test(tc, builtin_default);
 	tcase_add_test(tc, url_host);
 	tcase_add_test(tc, hostlist);

@@ -1,10 +1,19 @@
 # sslinspect-policy: "check" accepts the shipped example and refuses a bad
-# file naming file:line:column; "explain" names the deciding rule and why.
+# file naming file:line:column; "explain" names the deciding rule and why;
+# --help prints to standard output and exits 0, a wrong type name exits 2.
 
 case_main()
 {
 	local cli=$top_builddir/icap_service/sslinspect-policy out
 	[ -x "$cli" ] || si_fail "sslinspect-policy not built"
+	out=$("$cli" --help 2>/dev/null) || si_fail "--help exited $?"
+	si_assert_match "$out" "usage: sslinspect-policy check FILE" "--help on stdout"
+	out=$("$cli" explain --help 2>/dev/null) || si_fail "explain --help exited $?"
+	si_assert_match "$out" "--content-type TYPE" "explain --help lists its options"
+	"$cli" explain https://a.test/ --type msi > /dev/null 2>&1
+	si_assert_eq "$?" 2 "explain --type msi"
+	"$cli" --no-such-option > /dev/null 2>&1
+	si_assert_eq "$?" 2 "unknown option"
 	out=$("$cli" check "$top_srcdir/icap_service/policy.example.yaml") ||
 	    si_fail "example policy refused: $out"
 	si_assert_match "$out" "OK, 6 rules" "example policy"

@@ -17,6 +17,7 @@ INTEGRATION_CASES = \
 	tests/integration/cases/003-icap-wired.sh \
 	tests/integration/cases/004-shipped-snippets-parse.sh \
 	tests/integration/cases/005-install-deps-first-run.sh \
+	tests/integration/cases/006-squid-version-behaviour.sh \
 	tests/integration/cases/010-state-dirs.sh
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)

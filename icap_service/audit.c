@@ -1,8 +1,15 @@
 /*
  * The audit log: one JSON object per line per decision, appended with one
  * write(2) on an O_APPEND descriptor (so lines from several threads and
- * processes never interleave), or sent to syslog. Findings carry the
- * engines' masked samples only; nothing else from the body is logged.
+ * processes never interleave), or sent to syslog. On by default, so that
+ * the incident id a block page shows leads somewhere; a file that cannot
+ * be opened falls back to syslog rather than to nothing.
+ *
+ * Nothing unmasked is logged: findings carry the engines' masked samples
+ * only, nothing else from the body is logged, and runs of nine or more
+ * digits in the URL (a card or account number in a search or a GET form,
+ * which no engine sees) keep only their last four. The line is valid
+ * UTF-8 whatever the request held.
  * audit_open runs in c-icap's post-init (again on every reconfigure),
  * before threads exist. Processes that outlive a reconfigure (children
  * still serving persistent connections) notice a rotated file themselves:
@@ -31,31 +38,137 @@ static char	*audit_path;
 static time_t	audit_checked;
 static pthread_mutex_t audit_mtx = PTHREAD_MUTEX_INITIALIZER;
 
-/* Write v as a quoted JSON string ("null" for NULL) into buf, truncating. */
+/*
+ * The length of the well-formed UTF-8 sequence at s (1 to 4), or 0 when
+ * it is not one (a stray continuation byte, an overlong form, a surrogate,
+ * beyond U+10FFFF, or cut short).
+ */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/*
+ * Write v as a quoted JSON string ("null" for NULL) into buf, truncating
+ * at a character boundary. Bytes that are not UTF-8 become U+FFFD.
+ */
 void
 audit_json_string(char *buf, size_t len, const char *v)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	unsigned char c;
+	const unsigned char *p = (const unsigned char *)v;
+	size_t o = 0, n;
 
 	if (v == NULL) {
 		snprintf(buf, len, "null");
 		return;
 	}
 	buf[o++] = '"';
-	for (; (c = (unsigned char)*v) != '\0' && o + 8 < len; v++) {
-		if (c == '"' || c == '\\') {
+	for (; *p != '\0' && o + 8 < len; p += n) {
+		if ((n = utf8_len(p)) == 0) {
+			o += (size_t)snprintf(buf + o, len - o, "\\ufffd");
+			n = 1;
+		} else if (n > 1) {
+			if (o + n + 2 >= len)
+				break;
+			memcpy(buf + o, p, n);
+			o += n;
+		} else if (*p == '"' || *p == '\\') {
 			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
+			buf[o++] = (char)*p;
+		} else if (*p < 0x20 || *p == 0x7f) {
 			o += (size_t)snprintf(buf + o, len - o, "\\u00%c%c",
-			    hex[c >> 4], hex[c & 15]);
+			    hex[*p >> 4], hex[*p & 15]);
 		} else
-			buf[o++] = (char)c;
+			buf[o++] = (char)*p;
 	}
 	buf[o++] = '"';
 	buf[o] = '\0';
+}
+
+/* A digit, or a "%3N" escape of one; the length of it, or 0. */
+static size_t
+mask_digit(const char *p)
+{
+	if (*p >= '0' && *p <= '9')
+		return 1;
+	if (p[0] == '%' && p[1] == '3' && p[2] >= '0' && p[2] <= '9')
+		return 3;
+	return 0;
+}
+
+/* A separator inside a number: blank, '-', '.', '+', or "%20"/"%2D"/"%2E". */
+static size_t
+mask_sep(const char *p)
+{
+	if (*p == ' ' || *p == '-' || *p == '.' || *p == '+')
+		return 1;
+	if (p[0] == '%' && p[1] == '2' && (p[2] == '0' || p[2] == 'D' ||
+	    p[2] == 'd' || p[2] == 'E' || p[2] == 'e'))
+		return 3;
+	return 0;
+}
+
+/*
+ * Mask, in place, every run of AUDIT_MASK_MIN or more digits (single
+ * separators allowed between them, percent-encoded or not) except its last
+ * four: "4111 1111 1111 1111" becomes "**** **** **** 1111". Written for
+ * URLs, where no engine looks.
+ */
+void
+audit_mask_digits(char *s)
+{
+	char *p = s, *start, *q;
+	size_t n, digits, keep;
+
+	while (*p != '\0') {
+		if (mask_digit(p) == 0) {
+			p++;
+			continue;
+		}
+		start = q = p;
+		digits = 0;
+		for (;;) {
+			if ((n = mask_digit(q)) != 0) {
+				digits++;
+				q += n;
+				p = q;		/* the run ends after a digit */
+			} else if ((n = mask_sep(q)) != 0 && mask_digit(q + n) != 0)
+				q += n;
+			else
+				break;
+		}
+		if (digits < AUDIT_MASK_MIN)
+			continue;
+		keep = digits - 4;
+		for (q = start; keep > 0; ) {
+			if ((n = mask_digit(q)) != 0) {
+				memset(q, '*', n);
+				keep--;
+				q += n;
+			} else
+				q += mask_sep(q);
+		}
+	}
 }
 
 static char *
@@ -104,6 +217,7 @@ audit_format(const struct audit_record *r, size_t *len)
 {
 	char ip[96], user[384], method[48], host[600], path[2048], verdict[48];
 	char rule[256], reason[512], engine[64], inc[64], t[32], *f, *s;
+	char *masked;
 	struct tm tm;
 	int n;
 
@@ -113,7 +227,12 @@ audit_format(const struct audit_record *r, size_t *len)
 	audit_json_string(user, sizeof user, r->user);
 	audit_json_string(method, sizeof method, r->method);
 	audit_json_string(host, sizeof host, r->host);
-	audit_json_string(path, sizeof path, r->path);
+	if (r->path != NULL && (masked = strdup(r->path)) != NULL) {
+		audit_mask_digits(masked);
+		audit_json_string(path, sizeof path, masked);
+		free(masked);
+	} else
+		audit_json_string(path, sizeof path, r->path == NULL ? NULL : "");
 	audit_json_string(verdict, sizeof verdict, r->verdict);
 	audit_json_string(rule, sizeof rule, r->rule);
 	audit_json_string(reason, sizeof reason, r->reason);
@@ -142,9 +261,17 @@ audit_open_path(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 }
 
+static void
+audit_open_syslog(void)
+{
+	openlog("sslinspect", LOG_PID, LOG_DAEMON);
+	audit_syslog = 1;
+}
+
 /*
- * Open the log: a file path, "syslog", or NULL/"" for none. The previous
- * destination is closed first. 0, or -1 with *cause.
+ * Open the log: a file path, "syslog", or NULL, "" or "off" for none. The
+ * previous destination is closed first. 0, or -1 with *cause when the file
+ * cannot be opened: the lines then go to syslog, and *cause says so.
  */
 int
 audit_open(const char *spec, char **cause)
@@ -152,15 +279,16 @@ audit_open(const char *spec, char **cause)
 	int fd;
 
 	audit_close();
-	if (spec == NULL || *spec == '\0')
+	if (spec == NULL || *spec == '\0' || strcmp(spec, "off") == 0)
 		return 0;
 	if (strcmp(spec, "syslog") == 0) {
-		openlog("sslinspect", LOG_PID, LOG_DAEMON);
-		audit_syslog = 1;
+		audit_open_syslog();
 		return 0;
 	}
 	if ((fd = audit_open_path(spec)) < 0) {
-		cause_set(cause, "%s: %s", spec, strerror(errno));
+		cause_set(cause, "%s: %s; audit lines go to syslog instead", spec,
+		    strerror(errno));
+		audit_open_syslog();
 		return -1;
 	}
 	audit_fd = fd;

@@ -9,7 +9,8 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
 	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
-	-DSVC_TEMPLATEDIR='"$(pkgdatadir)/templates"' \
+	-DSVC_TEMPLATEDIR='"$(svctemplatedir)"' \
+	-DSVC_AUDITLOG='"$(localstatedir)/log/sslinspect/audit.log"' \
 	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
 icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
 	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
@@ -29,8 +30,15 @@ icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
 icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la
 
-svctemplatedir = $(pkgdatadir)/templates/en
-dist_svctemplate_DATA = icap_service/templates/en/BLOCKED
+# Block page templates in c-icap's template directory, as c-icap's own
+# services keep theirs: TEMPLATEDIR/SERVICE/LANG/NAME.
+svctemplatedir = $(datadir)/c_icap/templates/sslinspect
+svctemplateendir = $(svctemplatedir)/en
+dist_svctemplateen_DATA = icap_service/templates/en/BLOCKED
+svctemplatededir = $(svctemplatedir)/de
+dist_svctemplatede_DATA = icap_service/templates/de/BLOCKED
+svctemplatefrdir = $(svctemplatedir)/fr
+dist_svctemplatefr_DATA = icap_service/templates/fr/BLOCKED
 cicapconfdir = $(sysconfdir)/c-icap
 dist_cicapconf_DATA = icap_service/sslinspect.conf
 svcexampledir = $(docdir)/examples
@@ -92,7 +100,7 @@ SVC_FUZZERS = tests/fuzz/fuzz_decode tests/fuzz/fuzz_multipart \
 	tests/fuzz/fuzz_policy
 noinst_PROGRAMS += $(SVC_FUZZERS)
 SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
-	-DSVC_TEMPLATEDIR='"/nonexistent"'
+	-DSVC_TEMPLATEDIR='"/nonexistent"' -DSVC_AUDITLOG='"off"'
 tests_fuzz_fuzz_decode_SOURCES = tests/fuzz/fuzz_decode.c icap_service/decode.c
 tests_fuzz_fuzz_decode_CFLAGS = $(SVC_FUZZ_CFLAGS) $(ZLIB_CFLAGS) \
 	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)

@@ -22,7 +22,8 @@ enum svcconf_type {
 	SVCCONF_SIZE,		/* 100M, 1G, 4096 */
 	SVCCONF_UINT,
 	SVCCONF_STR,
-	SVCCONF_ACTION		/* block|allow */
+	SVCCONF_ACTION,		/* block|allow */
+	SVCCONF_URL		/* "" or an http, https (or mailto) URL */
 };
 
 enum svc_action {
@@ -45,6 +46,10 @@ struct svc_limits {
 struct svc_config {
 	char		*policy_file;
 	char		*template_dir;
+	char		*organization;	/* block page branding; "" none */
+	char		*logo_url;
+	char		*contact;
+	char		*review_url;	/* {incident} {url} {rule} filled in */
 	char		*audit_log;	/* file, "syslog" or "" (off) */
 	char		*crl_host;	/* space-separated host names */
 	char		*crl_dir;
@@ -250,23 +255,46 @@ const char *body_verdict_str(enum body_verdict);
 
 /* ---- blockpage.c ------------------------------------------------------ */
 
+/* Why a transfer was blocked; the page's sentence is derived from it. */
+enum block_kind {
+	BLOCK_UNSPECIFIED = 0,	/* the page shows reason as it is */
+	BLOCK_POLICY,		/* a rule: reason is its text (may be NULL) */
+	BLOCK_FOUND,		/* a detection: findings say what */
+	BLOCK_UNINSPECTABLE,	/* encrypted, damaged, a bomb, too large */
+	BLOCK_FAILED		/* inspection failed: fail closed */
+};
+
 struct block_info {
-	const char	*reason;
+	const char	*reason;	/* the rule's text, or the engines' */
 	const char	*rule;
 	const char	*category;
 	const char	*url;
-	const char	*user;
+	const char	*user;		/* NULL: the proxy authenticated no one */
 	const char	*client_ip;
 	const char	*incident;
 	time_t		 when;
+	enum block_kind	 kind;
+	enum engine_direction direction;
+	bool		 bodiless;	/* a request without a body (a GET) */
+	const struct engine_finding *findings;	/* masked samples only */
+	size_t		 nfindings;
+	const struct svc_config *conf;	/* branding; NULL: none */
 };
 
+struct tmplset;
+
 /* Returns a malloc'd body the caller frees; *len is its length. */
+char	*blockpage_render(const struct tmplset *, const char *accept_language,
+	    const struct block_info *, size_t *len);
+char	*blockpage_render_lang(const char *tmpl, const char *lang,
+	    const struct block_info *, size_t *len);
 char	*blockpage_html(const char *tmpl, const struct block_info *, size_t *len);
 char	*blockpage_json(const struct block_info *, size_t *len);
+void	blockpage_message(const struct block_info *, const char *lang,
+	    char *, size_t);
+bool	blockpage_lang_known(const char *);
 bool	blockpage_wants_json(const char *accept);
 const char *blockpage_default_template(void);
-struct tmplset;
 struct tmplset *blockpage_set_load(const char *dir);
 const char *blockpage_set_pick(const struct tmplset *, const char *accept_language);
 void	blockpage_set_free(struct tmplset *);
@@ -289,10 +317,14 @@ struct audit_record {
 	const char	*incident;
 };
 
+/* Digit runs this long in a URL are masked to their last four. */
+#define AUDIT_MASK_MIN	9
+
 /* Returns the malloc'd JSON line (with '\n'); the caller frees it. */
 char	*audit_format(const struct audit_record *, size_t *len);
 const char *audit_direction(enum engine_direction, bool bodiless);
 void	audit_json_string(char *, size_t, const char *);
+void	audit_mask_digits(char *);
 int	audit_open(const char *spec, char **cause);
 void	audit_write(const struct audit_record *);
 void	audit_close(void);

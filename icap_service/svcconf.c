@@ -33,8 +33,16 @@ const struct svcconf_entry svcconf_table[] = {
 	  "send an HTML or JSON page with a block; off: empty 403" },
 	{ "TemplateDir", SVCCONF_STR, OFF(template_dir), SVC_TEMPLATEDIR, 0, 0,
 	  "block page templates, LANG/BLOCKED below it" },
-	{ "AuditLog", SVCCONF_STR, OFF(audit_log), "", 0, 0,
-	  "JSON audit log file, \"syslog\", or empty for none" },
+	{ "OrganizationName", SVCCONF_STR, OFF(organization), "", 0, 0,
+	  "organization named at the top of the block page" },
+	{ "LogoUrl", SVCCONF_URL, OFF(logo_url), "", 0, 0,
+	  "logo shown on the block page (an http or https URL the browser can reach)" },
+	{ "Contact", SVCCONF_STR, OFF(contact), "", 0, 0,
+	  "who to contact, as the block page says it; empty: \"your IT help desk\"" },
+	{ "ReviewUrl", SVCCONF_URL, OFF(review_url), "", 0, 0,
+	  "\"request a review\" link; {incident}, {url} and {rule} are filled in" },
+	{ "AuditLog", SVCCONF_STR, OFF(audit_log), SVC_AUDITLOG, 0, 0,
+	  "JSON audit log file, \"syslog\", or \"off\"" },
 	{ "CrlHost", SVCCONF_STR, OFF(crl_host), "", 0, 0,
 	  "host names (space-separated) whose requests are answered from CrlDir" },
 	{ "CrlDir", SVCCONF_STR, OFF(crl_dir), "", 0, 0,
@@ -162,6 +170,37 @@ svcconf_set_number(void *p, const struct svcconf_entry *e, const char *value,
 	return 0;
 }
 
+/*
+ * A URL the block page links to or loads: empty, or http(s) (mailto for a
+ * link) with no blank, quote or angle bracket, so it stays one attribute
+ * value and cannot be javascript:.
+ */
+static int
+svcconf_url(const struct svcconf_entry *e, const char *value, char **cause)
+{
+	const char *p;
+
+	if (*value == '\0')
+		return 0;
+	if (strncasecmp(value, "https://", 8) != 0 &&
+	    strncasecmp(value, "http://", 7) != 0 &&
+	    !(strcmp(e->name, "ReviewUrl") == 0 &&
+	    strncasecmp(value, "mailto:", 7) == 0)) {
+		cause_set(cause, "%s: expected an http:// or https:// URL%s, not '%s'",
+		    e->name, strcmp(e->name, "ReviewUrl") == 0 ? " (or mailto:)" : "",
+		    value);
+		return -1;
+	}
+	for (p = value; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\'' ||
+		    *p == '<' || *p == '>' || *p == '\\' || *p == 0x7f) {
+			cause_set(cause, "%s: blank, quote or angle bracket in '%s'",
+			    e->name, value);
+			return -1;
+		}
+	return 0;
+}
+
 /* Set one directive from its c-icap.conf text; 0, or -1 with *cause. */
 int
 svcconf_set(struct svc_config *c, const struct svcconf_entry *e,
@@ -191,7 +230,10 @@ svcconf_set(struct svc_config *c, const struct svcconf_entry *e,
 			return -1;
 		}
 		return 0;
+	case SVCCONF_URL:
 	case SVCCONF_STR:
+		if (e->type == SVCCONF_URL && svcconf_url(e, value, cause) != 0)
+			return -1;
 		if ((s = strdup(value)) == NULL) {
 			cause_set(cause, "out of memory");
 			return -1;
@@ -226,7 +268,7 @@ svcconf_free(struct svc_config *c)
 	const struct svcconf_entry *e;
 
 	for (e = svcconf_table; e->name != NULL; e++) {
-		if (e->type == SVCCONF_STR) {
+		if (e->type == SVCCONF_STR || e->type == SVCCONF_URL) {
 			free(*(char **)((char *)c + e->offset));
 			*(char **)((char *)c + e->offset) = NULL;
 		}

@@ -30,7 +30,8 @@
 #define TMPL_LANGS	16
 
 /*
- * The sentences, per language. Keys: "title", "head.<direction>",
+ * The sentences, per language. Keys: "title", "head.transfer" and
+ * "head.request" (a request without a body, such as a page), "noun.*",
  * "found.<finding>" (one %s: the direction's noun), "uninspectable",
  * "failed" and "policy" (one %s each), "review", "contact".
  */
@@ -42,8 +43,7 @@ struct msg {
 
 static const struct msg msgs[] = {
 	{ "en", "title", "Blocked by your organization's policy" },
-	{ "en", "head.upload", "This upload was blocked" },
-	{ "en", "head.download", "This download was blocked" },
+	{ "en", "head.transfer", "This transfer was blocked" },
 	{ "en", "head.request", "This page was blocked" },
 	{ "en", "noun.upload", "upload" },
 	{ "en", "noun.download", "download" },
@@ -63,8 +63,7 @@ static const struct msg msgs[] = {
 	{ "en", "contact", "your IT help desk" },
 
 	{ "de", "title", "Durch die Richtlinie Ihrer Organisation blockiert" },
-	{ "de", "head.upload", "Dieser Upload wurde blockiert" },
-	{ "de", "head.download", "Dieser Download wurde blockiert" },
+	{ "de", "head.transfer", "Diese Übertragung wurde blockiert" },
 	{ "de", "head.request", "Diese Seite wurde blockiert" },
 	{ "de", "noun.upload", "Upload" },
 	{ "de", "noun.download", "Download" },
@@ -84,8 +83,7 @@ static const struct msg msgs[] = {
 	{ "de", "contact", "Ihren IT-Helpdesk" },
 
 	{ "fr", "title", "Bloqué par la politique de votre organisation" },
-	{ "fr", "head.upload", "Cet envoi a été bloqué" },
-	{ "fr", "head.download", "Ce téléchargement a été bloqué" },
+	{ "fr", "head.transfer", "Ce transfert a été bloqué" },
 	{ "fr", "head.request", "Cette page a été bloquée" },
 	{ "fr", "found.credit_card", "Un numéro de carte de paiement a été trouvé dans %s." },
 	{ "fr", "found.us_ssn", "Un numéro de sécurité sociale américain a été trouvé dans %s." },
@@ -448,7 +446,7 @@ static void
 render_field(struct sbuf *b, enum field f, const struct block_info *bi,
     const char *lang)
 {
-	char buf[512], key[32];
+	char buf[512];
 	const char *v;
 
 	switch (f) {
@@ -456,8 +454,8 @@ render_field(struct sbuf *b, enum field f, const struct block_info *bi,
 		sb_html(b, msg_get(lang, "title"));
 		break;
 	case F_HEADLINE:
-		snprintf(key, sizeof key, "head.%s", dir_word(bi));
-		sb_html(b, msg_get(lang, key));
+		/* The sentence below says what and where; the headline stays short. */
+		sb_html(b, msg_get(lang, bi->bodiless ? "head.request" : "head.transfer"));
 		break;
 	case F_MESSAGE:
 		blockpage_message(bi, lang, buf, sizeof buf);

@@ -40,7 +40,7 @@ sslinspect.AuditLog $T/log/audit.log"
 	si_assert_match "$out" "This site is not allowed" "reason on the page"
 	si_assert_match "$out" "no-blocked-host" "rule on the page"
 	si_assert_match "$out" "https://blocked.origin.test:$ORIGIN_PORT/hello.txt" "URL on the page"
-	si_assert_match "$out" "<td>[0-9a-f]{16}</td>" "incident id on the page"
+	si_assert_match "$out" "<td[^>]*>[0-9a-f]{16}</td>" "incident id on the page"
 	si_assert_match "$out" "<td>[0-9]{4}-[0-9]{2}-[0-9]{2}T" "time on the page"
 
 	out=$(si_curl -H 'Accept: application/json' "$(si_url /hello.txt blocked.origin.test)")

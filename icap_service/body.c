@@ -26,7 +26,8 @@ struct body {
 	struct body_outcome o;
 	bool		 settled;
 	bool		 badboundary;
-	struct timespec	 start;
+	uint64_t	 busy_ns;	/* time spent inside body_feed/body_end */
+	struct timespec	 t_in;		/* when the current call began */
 };
 
 static void
@@ -104,6 +105,11 @@ scan_end(struct body *b)
 		free(cause);
 		engine_scan_free(b->scan);
 		b->scan = NULL;
+		/* What was found before the failure still counts. */
+		if (r.nfindings > 0) {
+			r.verdict = ENGINE_FOUND;
+			merge(b, &r);
+		}
 		settle(b, BODY_ERROR, msg);
 		return -1;
 	}
@@ -113,13 +119,38 @@ scan_end(struct body *b)
 	return 0;
 }
 
-static bool
-timed_out(struct body *b)
+static uint64_t
+ns_since(const struct timespec *t)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (unsigned long)(now.tv_sec - b->start.tv_sec) >= b->p.limits->max_seconds;
+	return (uint64_t)((int64_t)(now.tv_sec - t->tv_sec) * 1000000000 +
+	    (now.tv_nsec - t->tv_nsec));
+}
+
+/*
+ * MaxScanTime counts the time spent inspecting, not the time the body
+ * took to arrive: a slow sender must not make a clean body fail, and a
+ * fast one must not hide a slow inspection.
+ */
+static bool
+timed_out(struct body *b)
+{
+	return b->busy_ns + ns_since(&b->t_in) >=
+	    (uint64_t)b->p.limits->max_seconds * 1000000000;
+}
+
+static void
+busy_begin(struct body *b)
+{
+	clock_gettime(CLOCK_MONOTONIC, &b->t_in);
+}
+
+static void
+busy_end(struct body *b)
+{
+	b->busy_ns += ns_since(&b->t_in);
 }
 
 /* Sink for decoded content bound for one engine scan. */
@@ -237,7 +268,7 @@ body_new(const struct body_params *p)
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		return NULL;
 	b->p = *p;
-	clock_gettime(CLOCK_MONOTONIC, &b->start);
+	busy_begin(b);
 	if ((b->dc = decode_new(p->content_encoding, p->limits, form_sink, b)) == NULL) {
 		free(b);
 		return NULL;
@@ -257,10 +288,12 @@ body_feed(struct body *b, const void *buf, size_t len)
 	b->o.raw_bytes += len;
 	if (b->settled)
 		return;
+	busy_begin(b);
 	st = decode_feed(b->dc, buf, len);
+	busy_end(b);
 	if (st != DECODE_OK && st != DECODE_SINK)
 		settle(b, BODY_UNINSPECTABLE, decode_status_str(st));
-	else if (st == DECODE_SINK)
+	else if (st == DECODE_SINK && !b->settled)
 		settle(b, BODY_ERROR, "inspection failed");
 }
 
@@ -269,6 +302,17 @@ bool
 body_settled(const struct body *b)
 {
 	return b->settled;
+}
+
+/*
+ * Is a detection already certain: in a part that has ended, or in the
+ * stream being scanned (see engine_scan_detected)?
+ */
+bool
+body_detected(const struct body *b)
+{
+	return b->o.nfindings > 0 || b->o.verdict == BODY_FOUND ||
+	    (b->scan != NULL && engine_scan_detected(b->scan));
 }
 
 static void
@@ -291,12 +335,16 @@ body_finish_content(struct body *b)
 	scan_end(b);
 }
 
-/* End of the raw body: fill *o. The body may be freed afterwards. */
-void
-body_end(struct body *b, struct body_outcome *o)
+/* The outcome so far: what a settled body will end with. */
+enum body_verdict
+body_state(const struct body *b)
 {
-	if (!b->settled)
-		body_finish_content(b);
+	return b->o.verdict;
+}
+
+static void
+body_fill(struct body *b, struct body_outcome *o)
+{
 	if (b->scan != NULL) {
 		engine_scan_free(b->scan);
 		b->scan = NULL;
@@ -304,6 +352,32 @@ body_end(struct body *b, struct body_outcome *o)
 	b->o.decoded_bytes = decode_out_bytes(b->dc);
 	b->o.parts = b->mp ? multipart_parts(b->mp) : 0;
 	*o = b->o;
+}
+
+/*
+ * Stop before the end (the outcome is already certain): the scan under
+ * way is ended so that its findings are in *o, but the content, cut
+ * short, is not finished (a truncated encoding is no finding).
+ */
+void
+body_stop(struct body *b, struct body_outcome *o)
+{
+	busy_begin(b);
+	scan_end(b);
+	busy_end(b);
+	b->settled = true;
+	body_fill(b, o);
+}
+
+/* End of the raw body: fill *o. The body may be freed afterwards. */
+void
+body_end(struct body *b, struct body_outcome *o)
+{
+	busy_begin(b);
+	if (!b->settled)
+		body_finish_content(b);
+	busy_end(b);
+	body_fill(b, o);
 }
 
 void

@@ -7,7 +7,8 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/hostlist.c icap_service/policy_int.h icap_service/policy_load.c \
 	icap_service/policy.c icap_service/policy_opts.c icap_service/decode.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
-	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c
+	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c \
+	icap_service/verdict.h icap_service/verdict.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"$(svctemplatedir)"' \
 	-DSVC_AUDITLOG='"$(localstatedir)/log/sslinspect/audit.log"' \
@@ -18,7 +19,8 @@ icap_service_libsvc_la_LIBADD = icap_service/engines/libengines.la common/libcom
 	$(YAML_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
 
 cicapservice_LTLIBRARIES += icap_service/srv_sslinspect.la
-icap_service_srv_sslinspect_la_SOURCES = icap_service/srv_sslinspect.c
+icap_service_srv_sslinspect_la_SOURCES = icap_service/srv_sslinspect.c \
+	icap_service/vcache.c
 icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 icap_service_srv_sslinspect_la_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
 icap_service_srv_sslinspect_la_LDFLAGS = -module -avoid-version -shared \
@@ -40,7 +42,13 @@ dist_svctemplatede_DATA = icap_service/templates/de/BLOCKED
 svctemplatefrdir = $(svctemplatedir)/fr
 dist_svctemplatefr_DATA = icap_service/templates/fr/BLOCKED
 cicapconfdir = $(sysconfdir)/c-icap
-dist_cicapconf_DATA = icap_service/sslinspect.conf
+cicapconf_DATA = icap_service/sslinspect.conf
+EXTRA_DIST += icap_service/sslinspect.conf.in
+CLEANFILES += icap_service/sslinspect.conf
+icap_service/sslinspect.conf: $(top_srcdir)/icap_service/sslinspect.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) icap_service && sed \
+	    -e 's|%SVC_HOLD_LINE%|$(SVC_HOLD_LINE)|' \
+	    -e 's|%SQUID_VERSION%|$(squid_version)|' < $< > $@.tmp && mv $@.tmp $@
 svcexampledir = $(docdir)/examples
 dist_svcexample_DATA = icap_service/policy.example.yaml
 
@@ -53,7 +61,7 @@ SVC_UNIT_LIBS = icap_service/libsvc.la $(UNIT_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) 
 SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
 	tests/unit/test_decode tests/unit/test_multipart tests/unit/test_form \
 	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve \
-	tests/unit/test_audit
+	tests/unit/test_audit tests/unit/test_verdict
 check_PROGRAMS += $(SVC_UNIT_TESTS)
 TESTS += $(SVC_UNIT_TESTS)
 tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
@@ -84,6 +92,9 @@ tests_unit_test_crlserve_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_audit_SOURCES = tests/unit/test_audit.c
 tests_unit_test_audit_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_audit_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c
+tests_unit_test_verdict_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_verdict_LDADD = $(SVC_UNIT_LIBS)
 
 # Parser benchmark (not a test): built by make check, run by hand or by
 # tests/bench/parsers.sh.
@@ -136,9 +147,12 @@ SVC_CASES = \
 	tests/integration/cases/380-squid-auth-users.sh \
 	tests/integration/cases/381-nested-multipart.sh \
 	tests/integration/cases/382-decrypted-not-cached.sh \
-	tests/integration/cases/383-icap-max-connections.sh
+	tests/integration/cases/383-icap-max-connections.sh \
+	tests/integration/cases/390-downloads-any-size.sh \
+	tests/integration/cases/391-downloads-handwritten-conf.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif
 EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh tests/unit/svc_test.h \
-	tests/integration/svc-origin.sh
+	tests/integration/svc-origin.sh tests/integration/dl-lib.sh \
+	tests/integration/pyorigin.py

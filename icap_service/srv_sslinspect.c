@@ -2,22 +2,27 @@
  * srv_sslinspect: the c-icap service (name "sslinspect") that enforces
  * policy on decrypted traffic: uploads in REQMOD, downloads in RESPMOD.
  *
- * This file is the thin glue to c-icap 0.5: callbacks, directives, stats,
- * the policy reference shared by threads. What to do with a request is
- * decided by the pure code of libsvc (policy.c, body.c, blockpage.c ...).
+ * This file is the glue to c-icap 0.5: callbacks, directives, stats, the
+ * policy reference shared by threads, and the body's way through c-icap.
+ * What to do is decided by the pure code of libsvc: verdict.c (start mode,
+ * hold or release, final verdict), policy.c, body.c, blockpage.c ...
  *
- * Nothing is released to the proxy before the verdict: the body is held
- * (locked) in a c-icap cached file, in memory up to c-icap's MaxMemObject
- * and spilled to a temp file beyond, while it is decoded and scanned chunk
- * by chunk (a temp file for every body cost a write, a read and two lseeks
- * per 4 KiB piece); a clean body is then answered with 204 when the proxy
- * allows it, else echoed from the file. Failures block unless FailOpen.
+ * Hold, then decide. A body is held (locked) in a c-icap cached file, in
+ * memory up to c-icap's MaxMemObject and in TmpDir beyond, while it is
+ * decoded and scanned piece by piece; every piece c-icap hands over is
+ * taken at once, so the proxy keeps sending. At the end a clean body is
+ * answered with 204 where the proxy allows it, else echoed; a blocked one
+ * gets the 403 page. A detection that is certain before the end (EICAR, a
+ * blocked type) is answered at once with the page, the rest of the body
+ * read and dropped. Past sslinspect.MaxHoldSize or MaxHoldTime a download
+ * is released as it is scanned, all but its last STREAM_TAIL bytes, and a
+ * detection then cuts the transfer off at once and enters the verdict
+ * cache, so the client's retry gets the page (vcache.c).
  *
- * ICAP 206 is never answered: Squid 5.7 allows it exactly where it allows
- * 204 (inside the preview, or after it for a body of known size under
- * 64 KiB; ModXact.cc makeAllowHeader, shouldAllow206in/out), and for an
- * unmodified body 204 is the cheaper of the two. A large body can skip the
- * echo only when it is decided inside the preview, see srv_sslinspect(5).
+ * ICAP 206 is never answered: Squid allows it exactly where it allows 204
+ * (inside the preview, or after it for a body of known size under 64 KiB;
+ * ModXact.cc makeAllowHeader, shouldAllow206in/out), and for an unmodified
+ * body 204 is the cheaper of the two. See srv_sslinspect(5).
  */
 #include "config.h"
 
@@ -48,19 +53,25 @@
 #include <c_icap/stats.h>
 
 #include "svc.h"
+#include "verdict.h"
 
 #define SVC_NAME	"sslinspect"
 #define SVC_NDIRECTIVES	64
 #define POLICY_FILE_MAX	(16 * 1024 * 1024)
-/* Bodies up to this size are held whole: Squid buffers them in its pipe. */
-#define SVC_HOLD_MAX	(60 * 1024)
+/*
+ * A body released while it is scanned keeps this much back until the end:
+ * a detection that only the end can show (an archive, a hash) then cuts
+ * the transfer off before the client has the whole file, and a signature
+ * split across the release point is seen before its first half leaves.
+ */
+#define STREAM_TAIL	(64 * 1024)
 
 enum svc_mode {
 	M_PASS,		/* no inspection: 204 */
 	M_ECHO,		/* no inspection, proxy allows no 204: echo */
-	M_SCAN,		/* hold, inspect, decide at the end */
-	M_UNSCANNED,	/* over the size limit, streamed unscanned */
-	M_BLOCK,	/* decided: block page at the end */
+	M_HOLD,		/* hold, inspect, decide at the end */
+	M_STREAM,	/* inspect while releasing; cut off at a detection */
+	M_BLOCK,	/* decided: the block page (the rest is dropped) */
 	M_CRL		/* answered from the CRL directory */
 };
 
@@ -72,6 +83,8 @@ struct polref {
 struct svc_req {
 	enum svc_mode	 mode;
 	enum engine_direction dir;
+	enum verdict_start start;
+	enum verdict	 verdict;
 	char		 method[16];
 	char		 url[2048];
 	char		 host[256];
@@ -83,6 +96,8 @@ struct svc_req {
 	char		 cenc[128];
 	char		 accept[256];
 	char		 lang[128];
+	char		 etag[256];
+	char		 lastmod[64];
 	int64_t		 clen;
 	struct polref	*pol;
 	struct policy_decision dec;
@@ -91,16 +106,74 @@ struct svc_req {
 	ci_membuf_t	*page;
 	uint64_t	 bytes;
 	struct timespec	 t0;
+	struct timespec	 t_body;	/* first body byte */
 	char		 incident[20];
-	const char	*verdict;
 	char		 reason[200];
 	const char	*engine;
 	struct body_outcome out;
 	bool		 scanned;
 	bool		 hasbody;
 	bool		 in_preview;	/* deciding inside the preview: 204 allowed */
-	bool		 early;		/* HTTP headers sent, body held */
+	bool		 cut;		/* released in part, then cut off */
 	int		 corked;	/* connection fd while TCP_CORK is on, or -1 */
+};
+
+/*
+ * The service's counters in c-icap's "info" service, one table: the label,
+ * and for the per-verdict and per-engine ones what they count.
+ */
+enum svc_stat {
+	ST_REQS, ST_ALLOW, ST_BLOCK, ST_MONITOR, ST_STREAMED, ST_CUT,
+	ST_CACHED, ST_POLICY, ST_FOUND, ST_UNINSP, ST_FAILED, ST_FAILOPEN,
+	ST_CRL, ST_DLP, ST_MALWARE, ST_HASH, ST_FILETYPE, ST_ARCHIVE,
+	ST_MSEC, ST_BYTES, ST_COUNT
+};
+
+static struct {
+	const char	*label;
+	const char	*engine;	/* findings of this engine */
+	int		 id;
+} svc_stats[ST_COUNT] = {
+	[ST_REQS] = { "Requests inspected", NULL, -1 },
+	[ST_ALLOW] = { "Allowed", NULL, -1 },
+	[ST_BLOCK] = { "Blocked", NULL, -1 },
+	[ST_MONITOR] = { "Monitored (found, not blocked)", NULL, -1 },
+	[ST_STREAMED] = { "Released while scanned (over hold limits)", NULL, -1 },
+	[ST_CUT] = { "Cut off after release began", NULL, -1 },
+	[ST_CACHED] = { "Blocked: verdict cache", NULL, -1 },
+	[ST_POLICY] = { "Blocked: policy rule", NULL, -1 },
+	[ST_FOUND] = { "Blocked: detection", NULL, -1 },
+	[ST_UNINSP] = { "Blocked: uninspectable", NULL, -1 },
+	[ST_FAILED] = { "Blocked: inspection failed", NULL, -1 },
+	[ST_FAILOPEN] = { "Fail-open passes", NULL, -1 },
+	[ST_CRL] = { "CRL requests", NULL, -1 },
+	[ST_DLP] = { "Findings: dlp", "dlp", -1 },
+	[ST_MALWARE] = { "Findings: malware", "malware", -1 },
+	[ST_HASH] = { "Findings: hash", "hash", -1 },
+	[ST_FILETYPE] = { "Findings: filetype", "filetype", -1 },
+	[ST_ARCHIVE] = { "Findings: archive", "archive", -1 },
+	[ST_MSEC] = { "Scan time (ms)", NULL, -1 },
+	[ST_BYTES] = { "Body bytes scanned", NULL, -1 },
+};
+
+/* The counter each final verdict adds to, besides Allowed/Blocked. */
+static const enum svc_stat verdict_stat[VERDICT_COUNT] = {
+	[VERDICT_ALLOW] = ST_ALLOW,
+	[VERDICT_MONITOR] = ST_MONITOR,
+	[VERDICT_ALLOW_UNINSPECTABLE] = ST_ALLOW,
+	[VERDICT_FAIL_OPEN] = ST_FAILOPEN,
+	[VERDICT_BLOCK_POLICY] = ST_POLICY,
+	[VERDICT_BLOCK_FOUND] = ST_FOUND,
+	[VERDICT_BLOCK_UNINSPECTABLE] = ST_UNINSP,
+	[VERDICT_BLOCK_FAILED] = ST_FAILED,
+};
+
+/* What the block page says of each blocking verdict. */
+static const enum block_kind block_kind[VERDICT_COUNT] = {
+	[VERDICT_BLOCK_POLICY] = BLOCK_POLICY,
+	[VERDICT_BLOCK_FOUND] = BLOCK_FOUND,
+	[VERDICT_BLOCK_UNINSPECTABLE] = BLOCK_UNINSPECTABLE,
+	[VERDICT_BLOCK_FAILED] = BLOCK_FAILED,
 };
 
 static struct svc_config conf;
@@ -109,12 +182,6 @@ static struct engine_set *engines;
 static struct tmplset *templates;
 static pthread_mutex_t pol_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct polref *pol_cur;
-
-static int st_reqs = -1, st_allow = -1, st_block = -1, st_monitor = -1;
-static int st_unscanned = -1, st_policy = -1, st_found = -1, st_uninsp = -1;
-static int st_failed = -1, st_failopen = -1, st_crl = -1, st_bytes = -1;
-static int st_msec = -1, st_dlp = -1, st_malware = -1, st_hash = -1;
-static int st_filetype = -1, st_archive = -1;
 
 static int	svc_init(ci_service_xdata_t *, struct ci_server_conf *);
 static int	svc_post_init(ci_service_xdata_t *, struct ci_server_conf *);
@@ -144,6 +211,13 @@ CI_DECLARE_MOD_DATA ci_service_module_t service = {
 	conf_entries,
 	NULL
 };
+
+static void
+svc_stat_inc(enum svc_stat s, int n)
+{
+	if (svc_stats[s].id >= 0)
+		ci_stat_uint64_inc(svc_stats[s].id, n);
+}
 
 /* ---- directives ------------------------------------------------------- */
 
@@ -351,26 +425,12 @@ svc_cmd_reload(const char *name, int type, const char **argv)
 static void
 svc_register_stats(void)
 {
-	char *g = "Service sslinspect";
+	char g[] = "Service sslinspect";
+	size_t i;
 
-	st_reqs = ci_stat_entry_register("Requests inspected", STAT_INT64_T, g);
-	st_allow = ci_stat_entry_register("Allowed", STAT_INT64_T, g);
-	st_block = ci_stat_entry_register("Blocked", STAT_INT64_T, g);
-	st_monitor = ci_stat_entry_register("Monitored (found, not blocked)", STAT_INT64_T, g);
-	st_unscanned = ci_stat_entry_register("Passed unscanned (over size)", STAT_INT64_T, g);
-	st_policy = ci_stat_entry_register("Blocked: policy rule", STAT_INT64_T, g);
-	st_found = ci_stat_entry_register("Blocked: detection", STAT_INT64_T, g);
-	st_uninsp = ci_stat_entry_register("Blocked: uninspectable", STAT_INT64_T, g);
-	st_failed = ci_stat_entry_register("Blocked: inspection failed", STAT_INT64_T, g);
-	st_failopen = ci_stat_entry_register("Fail-open passes", STAT_INT64_T, g);
-	st_crl = ci_stat_entry_register("CRL requests", STAT_INT64_T, g);
-	st_dlp = ci_stat_entry_register("Findings: dlp", STAT_INT64_T, g);
-	st_malware = ci_stat_entry_register("Findings: malware", STAT_INT64_T, g);
-	st_hash = ci_stat_entry_register("Findings: hash", STAT_INT64_T, g);
-	st_filetype = ci_stat_entry_register("Findings: filetype", STAT_INT64_T, g);
-	st_archive = ci_stat_entry_register("Findings: archive", STAT_INT64_T, g);
-	st_msec = ci_stat_entry_register("Scan time (ms)", STAT_INT64_T, g);
-	st_bytes = ci_stat_entry_register("Body bytes scanned", STAT_KBS_T, g);
+	for (i = 0; i < ST_COUNT; i++)
+		svc_stats[i].id = ci_stat_entry_register((char *)svc_stats[i].label,
+		    i == ST_BYTES ? STAT_KBS_T : STAT_INT64_T, g);
 }
 
 /* At the Service line: later directives are not parsed yet. */
@@ -416,6 +476,11 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 		    "inspected traffic will %s\n", cause ? cause : "?",
 		    conf.fail_open ? "pass (FailOpen on)" : "be blocked");
 		free(cause);
+		cause = NULL;
+	}
+	if (vcache_open(conf.verdict_cache_time, &cause) != 0) {
+		ci_debug_printf(1, "sslinspect: verdict cache: %s\n", cause);
+		free(cause);
 	}
 	if (sc != NULL && sc->TMPDIR != NULL)
 		snprintf(last_good, sizeof last_good, "%s/sslinspect-policy.last-good",
@@ -433,6 +498,7 @@ static void
 svc_close(void)
 {
 	audit_close();
+	vcache_close();
 	if (engines != NULL)
 		engine_set_free(engines);
 	engines = NULL;
@@ -505,6 +571,9 @@ svc_collect(ci_request_t *req, struct svc_req *d)
 	if (d->dir == ENGINE_DOWNLOAD) {
 		copy_hdr(d->ctype, sizeof d->ctype, ci_http_response_get_header(req, "Content-Type"));
 		copy_hdr(d->cenc, sizeof d->cenc, ci_http_response_get_header(req, "Content-Encoding"));
+		copy_hdr(d->etag, sizeof d->etag, ci_http_response_get_header(req, "ETag"));
+		copy_hdr(d->lastmod, sizeof d->lastmod,
+		    ci_http_response_get_header(req, "Last-Modified"));
 	} else {
 		copy_hdr(d->ctype, sizeof d->ctype, ci_http_request_get_header(req, "Content-Type"));
 		copy_hdr(d->cenc, sizeof d->cenc, ci_http_request_get_header(req, "Content-Encoding"));
@@ -516,18 +585,63 @@ svc_collect(ci_request_t *req, struct svc_req *d)
 }
 
 static void
-svc_set_reason(struct svc_req *d, const char *verdict, const char *reason)
+svc_set_reason(struct svc_req *d, const char *reason)
 {
-	d->verdict = verdict;
 	snprintf(d->reason, sizeof d->reason, "%s", reason ? reason : "");
+}
+
+/* The verdict cache key of this download, or NULL when it has none. */
+static const char *
+svc_cache_key(struct svc_req *d, char *buf, size_t len)
+{
+	if (d->dir != ENGINE_DOWNLOAD || verdict_cache_key(buf, len, d->url,
+	    d->etag, d->lastmod, d->hasbody ? d->clen : -1) != 0)
+		return NULL;
+	return buf;
+}
+
+/*
+ * A download cut off after its release began is blocked on sight for the
+ * cache's lifetime, so that the client's retry gets the page. Only where
+ * a detection would block: a monitoring rule sees it as before.
+ */
+static bool
+svc_cached_block(struct svc_req *d)
+{
+	struct vcache_entry e;
+	char key[VCACHE_KEY_MAX];
+
+	if (d->start != START_SCAN || d->dec.action == POLICY_MONITOR ||
+	    svc_cache_key(d, key, sizeof key) == NULL || !vcache_lookup(key, &e))
+		return false;
+	d->verdict = e.verdict;
+	snprintf(d->reason, sizeof d->reason, "%.150s (blocked before, incident %s)",
+	    e.reason, e.incident);
+	svc_stat_inc(ST_CACHED, 1);
+	return true;
+}
+
+static void
+svc_cache_store(struct svc_req *d)
+{
+	struct vcache_entry e;
+	char key[VCACHE_KEY_MAX];
+
+	if (svc_cache_key(d, key, sizeof key) == NULL)
+		return;
+	memset(&e, 0, sizeof e);
+	e.verdict = d->verdict;
+	snprintf(e.reason, sizeof e.reason, "%.*s", (int)sizeof e.reason - 1, d->reason);
+	snprintf(e.incident, sizeof e.incident, "%s", d->incident);
+	vcache_store(key, &e);
 }
 
 /* The mode a request starts in, from its headers and the policy. */
 static void
 svc_classify(ci_request_t *req, struct svc_req *d)
 {
+	struct verdict_start_input in;
 	struct policy_facts f;
-	bool inspect;
 
 	if (d->dir == ENGINE_UPLOAD && conf.crl_host && *conf.crl_host &&
 	    crlserve_is_host(conf.crl_host, d->host)) {
@@ -536,19 +650,29 @@ svc_classify(ci_request_t *req, struct svc_req *d)
 	}
 	svc_facts(d, &f, NULL, d->clen >= 0 ? d->clen : -1);
 	policy_decide(d->pol->p, &f, &d->dec);
-	inspect = d->dir == ENGINE_UPLOAD ? conf.inspect_uploads : conf.inspect_downloads;
-	if (d->dec.action == POLICY_BLOCK && !d->dec.pending) {
+	memset(&in, 0, sizeof in);
+	in.action = d->dec.action;
+	in.pending = d->dec.pending;
+	in.inspect = d->dir == ENGINE_UPLOAD ? conf.inspect_uploads :
+	    conf.inspect_downloads;
+	in.hasbody = ci_req_hasbody(req) != 0;
+	d->start = verdict_start(&in);
+	svc_set_reason(d, verdict_start_reason(d->start));
+	switch (d->start) {
+	case START_BLOCK:
 		d->mode = M_BLOCK;
-		svc_set_reason(d, "block", d->dec.reason ? d->dec.reason : "blocked by policy");
-		ci_stat_uint64_inc(st_policy, 1);
-	} else if (d->dec.action == POLICY_ALLOW && !d->dec.pending) {
+		d->verdict = VERDICT_BLOCK_POLICY;
+		svc_set_reason(d, d->dec.reason ? d->dec.reason : "blocked by policy");
+		break;
+	case START_SCAN:
+		d->mode = M_HOLD;
+		if (svc_cached_block(d))
+			d->mode = M_BLOCK;
+		break;
+	default:
 		d->mode = M_PASS;
-		svc_set_reason(d, "allow", "allowed by policy");
-	} else if (!inspect || !ci_req_hasbody(req)) {
-		d->mode = M_PASS;
-		svc_set_reason(d, "allow", inspect ? "no body" : "inspection off");
-	} else
-		d->mode = M_SCAN;
+		break;
+	}
 }
 
 static void
@@ -578,7 +702,7 @@ svc_init_request(ci_request_t *req)
 	 */
 	svc_xheader(req, "X-Sslinspect-Incident", d->incident);
 	d->dir = type == ICAP_REQMOD ? ENGINE_UPLOAD : ENGINE_DOWNLOAD;
-	d->verdict = "allow";
+	d->verdict = VERDICT_ALLOW;
 	d->corked = -1;
 	if ((d->pol = pol_get()) == NULL) {
 		free(d);
@@ -598,33 +722,37 @@ finding_engine(const struct body_outcome *o)
 static void
 svc_count_findings(const struct body_outcome *o)
 {
-	size_t i;
+	size_t i, s;
 	const char *e;
 
 	for (i = 0; i < o->nfindings; i++) {
-		e = o->findings[i].engine;
-		if (e == NULL)
+		if ((e = o->findings[i].engine) == NULL)
 			continue;
-		if (strcmp(e, "dlp") == 0)
-			ci_stat_uint64_inc(st_dlp, 1);
-		else if (strcmp(e, "malware") == 0)
-			ci_stat_uint64_inc(st_malware, 1);
-		else if (strcmp(e, "hash") == 0)
-			ci_stat_uint64_inc(st_hash, 1);
-		else if (strcmp(e, "filetype") == 0)
-			ci_stat_uint64_inc(st_filetype, 1);
-		else if (strcmp(e, "archive") == 0)
-			ci_stat_uint64_inc(st_archive, 1);
+		for (s = 0; s < ST_COUNT; s++)
+			if (svc_stats[s].engine != NULL &&
+			    strcmp(svc_stats[s].engine, e) == 0)
+				svc_stat_inc(s, 1);
 	}
+}
+
+/* Milliseconds from a to now; never negative, never wrapped. */
+static uint64_t
+svc_ms_since(const struct timespec *a)
+{
+	struct timespec now;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (int64_t)(now.tv_sec - a->tv_sec) * 1000000000 +
+	    (now.tv_nsec - a->tv_nsec);
+	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
 }
 
 static void
 svc_audit(struct svc_req *d)
 {
 	struct audit_record r;
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&r, 0, sizeof r);
 	r.when = time(NULL);
 	r.client_ip = d->ip[0] ? d->ip : NULL;
@@ -634,19 +762,32 @@ svc_audit(struct svc_req *d)
 	r.path = d->path;
 	r.direction = d->dir;
 	r.bodiless = !d->hasbody;
-	r.verdict = d->verdict;
+	r.verdict = verdict_name(d->verdict);
 	r.rule = d->mode == M_CRL ? "crl" : d->dec.rule;
 	r.reason = d->reason[0] ? d->reason : NULL;
 	r.engine = d->engine;
 	r.findings = d->out.findings;
 	r.nfindings = d->scanned ? d->out.nfindings : 0;
 	r.bytes = d->bytes;
-	r.msec = (uint64_t)(now.tv_sec - d->t0.tv_sec) * 1000 +
-	    (uint64_t)(now.tv_nsec - d->t0.tv_nsec) / 1000000;
+	r.msec = svc_ms_since(&d->t0);
 	r.incident = d->incident;
 	audit_write(&r);
 	if (d->scanned)
-		ci_stat_uint64_inc(st_msec, (int)r.msec);
+		svc_stat_inc(ST_MSEC, (int)(r.msec > INT32_MAX ? INT32_MAX : r.msec));
+}
+
+/* Allowed, Blocked or Monitored, and for a block or fail-open its cause. */
+static void
+svc_count_verdict(enum verdict v)
+{
+	enum svc_stat cause = verdict_stat[v];
+
+	if (verdict_blocks(v))
+		svc_stat_inc(ST_BLOCK, 1);
+	else
+		svc_stat_inc(cause == ST_MONITOR ? ST_MONITOR : ST_ALLOW, 1);
+	if (verdict_blocks(v) || cause == ST_FAILOPEN)
+		svc_stat_inc(cause, 1);
 }
 
 static void
@@ -658,15 +799,10 @@ svc_release_request(void *data)
 		return;
 	svc_cork(NULL, d, 0);
 	/* A request without a body that nothing blocked is logged by its response. */
-	if (!(d->dir == ENGINE_UPLOAD && d->mode == M_PASS &&
-	    strcmp(d->reason, "no body") == 0))
+	if (!(d->dir == ENGINE_UPLOAD && d->start == START_PASS_NOBODY &&
+	    d->mode == M_PASS))
 		svc_audit(d);
-	if (strcmp(d->verdict, "block") == 0)
-		ci_stat_uint64_inc(st_block, 1);
-	else if (strcmp(d->verdict, "monitor") == 0)
-		ci_stat_uint64_inc(st_monitor, 1);
-	else
-		ci_stat_uint64_inc(st_allow, 1);
+	svc_count_verdict(d->verdict);
 	if (d->file != NULL)
 		ci_cached_file_destroy(d->file);
 	if (d->page != NULL)
@@ -676,8 +812,324 @@ svc_release_request(void *data)
 	free(d);
 }
 
+/* Replace the HTTP response (or answer the request) with status and body. */
 static int
-svc_start_scan(struct svc_req *d, char *data, int len, int eof)
+svc_respond(ci_request_t *req, struct svc_req *d, const char *status,
+    const char *ctype, const char *body, size_t len, const char *const *extra)
+{
+	char h[256];
+
+	if (len > 64 * 1024 * 1024)
+		return -1;
+	if (ci_http_response_headers(req) != NULL)
+		ci_http_response_reset_headers(req);
+	else
+		ci_http_response_create(req, 1, 1);
+	ci_http_response_add_header(req, status);
+	snprintf(h, sizeof h, "Content-Type: %s", ctype);
+	ci_http_response_add_header(req, h);
+	snprintf(h, sizeof h, "Content-Length: %zu", len);
+	ci_http_response_add_header(req, h);
+	for (; extra != NULL && *extra != NULL; extra++)
+		ci_http_response_add_header(req, *extra);
+	if ((d->page = ci_membuf_new_sized((int)len + 1)) == NULL)
+		return -1;
+	ci_membuf_write(d->page, body, (int)len, 1);
+	return 0;
+}
+
+
+/*
+ * The transfer has begun (the HTTP headers, perhaps part of the body, are
+ * out): end the transaction with an error, so that the proxy cuts the
+ * client's transfer off, and remember the verdict for the retry.
+ */
+static int
+svc_cut(struct svc_req *d)
+{
+	d->cut = true;
+	snprintf(d->reason + strlen(d->reason), sizeof d->reason -
+	    strlen(d->reason), " (transfer cut off)");
+	svc_cache_store(d);
+	svc_stat_inc(ST_CUT, 1);
+	ci_debug_printf(2, "sslinspect: %s %s cut off after %llu bytes: %s "
+	    "(incident %s)\n", d->method, d->url, (unsigned long long)d->bytes,
+	    d->reason, d->incident);
+	return CI_ERROR;
+}
+
+static int
+svc_block(ci_request_t *req, struct svc_req *d)
+{
+	struct block_info bi;
+	char *page = NULL, inc[64];
+	const char *ctype = "text/html; charset=utf-8";
+	const char *extra[] = { "Cache-Control: no-store", inc, NULL };
+	size_t len = 0;
+	int rc;
+
+	if (ci_req_sent_data(req) || d->mode == M_STREAM)
+		return svc_cut(d);
+	memset(&bi, 0, sizeof bi);
+	bi.kind = block_kind[d->verdict];
+	bi.reason = d->verdict == VERDICT_BLOCK_POLICY ? d->dec.reason : d->reason;
+	bi.rule = d->dec.rule;
+	bi.category = d->dec.category;
+	bi.url = d->url;
+	bi.user = d->user[0] ? d->user : NULL;
+	bi.client_ip = d->ip[0] ? d->ip : NULL;
+	bi.incident = d->incident;
+	bi.when = time(NULL);
+	bi.direction = d->dir;
+	bi.bodiless = !d->hasbody;
+	bi.findings = d->scanned ? d->out.findings : NULL;
+	bi.nfindings = d->scanned ? d->out.nfindings : 0;
+	bi.conf = &conf;
+	snprintf(inc, sizeof inc, "X-Sslinspect-Incident: %s", d->incident);
+	if (conf.block_page && blockpage_wants_json(d->accept)) {
+		page = blockpage_json(&bi, &len);
+		ctype = "application/json";
+	} else if (conf.block_page)
+		page = blockpage_render(templates, d->lang, &bi, &len);
+	ci_request_set_str_attribute(req, SVC_NAME ":verdict", "block");
+	ci_debug_printf(3, "sslinspect: block %s %s: %s (rule %s, incident %s)\n",
+	    d->method, d->url, d->reason, d->dec.rule ? d->dec.rule : "-", d->incident);
+	rc = svc_respond(req, d, "HTTP/1.1 403 Forbidden", ctype, page ? page : "",
+	    page ? len : 0, extra);
+	free(page);
+	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
+}
+
+/*
+ * Answer with the page now, before the body's end: c-icap sends it once
+ * the data is unlocked, and the rest of the body is read and dropped. The
+ * proxy goes on sending the body while the page goes out.
+ */
+static int
+svc_block_now(ci_request_t *req, struct svc_req *d)
+{
+	int rc;
+
+	if ((rc = svc_block(req, d)) != CI_MOD_DONE)
+		return rc;
+	d->mode = M_BLOCK;
+	ci_req_unlock_data(req);
+	return CI_OK;
+}
+
+static int
+svc_crl(ci_request_t *req, struct svc_req *d)
+{
+	struct crl_reply r;
+	char lm[80], *extra[3] = { "Cache-Control: public, max-age=300", lm, NULL };
+	struct tm tm;
+	int rc;
+
+	svc_stat_inc(ST_CRL, 1);
+	crlserve_lookup(conf.crl_dir, d->path ? d->path : "/", &r);
+	svc_set_reason(d, r.status == 200 ? "crl" : "crl not found");
+	gmtime_r(&r.mtime, &tm);
+	strftime(lm, sizeof lm, "Last-Modified: %a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (r.status != 200)
+		extra[1] = NULL;
+	rc = svc_respond(req, d, r.status == 200 ? "HTTP/1.1 200 OK" :
+	    "HTTP/1.1 404 Not Found", r.content_type,
+	    r.body ? r.body : "not found\n", r.body ? r.len : 10,
+	    (const char *const *)extra);
+	crlserve_reply_free(&r);
+	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
+}
+
+/*
+ * The held body goes out in one burst, in c-icap's 4 KiB chunks, each
+ * after its own poll. Uncorked, every chunk is a segment that wakes the
+ * proxy, which by now only waits for this answer: a context switch on
+ * both sides per 4 KiB. Corked, the kernel sends full segments; the cork
+ * comes off when c-icap has written the last chunk (svc_release_request).
+ */
+static void
+svc_cork(ci_request_t *req, struct svc_req *d, int on)
+{
+	int fd = on ? req->connection->fd : d->corked;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0)
+		return;
+	d->corked = on ? fd : -1;
+}
+
+/* A clean (or passed) held body: 204 if the proxy allows it, else echo. */
+static int
+svc_release_body(ci_request_t *req, struct svc_req *d)
+{
+	if (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req)))
+		return CI_MOD_ALLOW204;
+	if (d->mode == M_HOLD)
+		svc_cork(req, d, 1);
+	ci_cached_file_unlock_all(d->file);
+	ci_req_unlock_data(req);
+	return CI_MOD_DONE;
+}
+
+/* The reason the audit line and the page give for a final verdict. */
+static void
+svc_verdict_reason(struct svc_req *d)
+{
+	const struct body_outcome *o = &d->out;
+
+	switch (d->verdict) {
+	case VERDICT_BLOCK_POLICY:
+		svc_set_reason(d, d->dec.reason ? d->dec.reason : "blocked by policy");
+		break;
+	case VERDICT_BLOCK_FAILED:
+	case VERDICT_FAIL_OPEN:
+		ci_debug_printf(1, "sslinspect: %s %s: %s\n", d->method, d->url,
+		    o->reason);
+		svc_set_reason(d, "inspection failed");
+		break;
+	case VERDICT_ALLOW:
+		svc_set_reason(d, d->mode == M_STREAM ? "released while scanned" : NULL);
+		break;
+	default:
+		svc_set_reason(d, o->reason);
+		break;
+	}
+}
+
+/*
+ * The verdict on the outcome in d->out, after a second look at the policy
+ * when its rule waited for the true type or size.
+ */
+static void
+svc_decide(struct svc_req *d)
+{
+	const struct body_outcome *o = &d->out;
+	struct verdict_input in;
+	struct policy_facts f;
+
+	if (d->dec.pending) {
+		svc_facts(d, &f, o->true_type[0] ? o->true_type : NULL,
+		    (int64_t)d->bytes);
+		policy_decide(d->pol->p, &f, &d->dec);
+	}
+	memset(&in, 0, sizeof in);
+	in.action = d->dec.action;
+	in.body = o->verdict;
+	in.detected = o->nfindings > 0;
+	in.fail_open = conf.fail_open;
+	in.uninspectable_allow = conf.uninspectable == SVC_ACT_ALLOW;
+	d->verdict = verdict_decide(&in);
+	d->engine = finding_engine(o);
+	if (o->nfindings > 0)
+		svc_count_findings(o);
+	svc_verdict_reason(d);
+}
+
+/* Apply the verdict: release the body, or block (page, or cut off). */
+static int
+svc_apply(ci_request_t *req, struct svc_req *d)
+{
+	if (verdict_blocks(d->verdict))
+		return svc_block(req, d);
+	return svc_release_body(req, d);
+}
+
+/* The whole body is in: the engines' outcome and the verdict. */
+static int
+svc_scan_end(ci_request_t *req, struct svc_req *d)
+{
+	body_end(d->body, &d->out);
+	d->scanned = true;
+	ci_stat_kbs_inc(svc_stats[ST_BYTES].id, (int)(d->out.raw_bytes > INT32_MAX ?
+	    INT32_MAX : d->out.raw_bytes));
+	svc_decide(d);
+	return svc_apply(req, d);
+}
+
+/*
+ * Before the end: a detection already certain, or an outcome already
+ * settled (a bomb, a broken encoding) that blocks. The scan under way is
+ * ended so that its findings give the reason. 1 when decided, else 0.
+ */
+static int
+svc_settled_early(struct svc_req *d)
+{
+	struct verdict_input in;
+
+	if (!body_detected(d->body) && !body_settled(d->body))
+		return 0;
+	memset(&in, 0, sizeof in);
+	in.action = d->dec.action;
+	in.body = body_detected(d->body) ? BODY_FOUND : body_state(d->body);
+	in.detected = body_detected(d->body);
+	in.fail_open = conf.fail_open;
+	in.uninspectable_allow = conf.uninspectable == SVC_ACT_ALLOW;
+	if (!verdict_blocks(verdict_decide(&in)))
+		return 0;
+	body_stop(d->body, &d->out);
+	d->scanned = true;
+	svc_decide(d);
+	return verdict_blocks(d->verdict);
+}
+
+/* Release what has been scanned, all but the tail kept for the end. */
+static void
+svc_stream_release(struct svc_req *d)
+{
+	uint64_t max = d->dir == ENGINE_UPLOAD ? conf.max_upload : conf.max_hold;
+	uint64_t tail = max < STREAM_TAIL ? max : STREAM_TAIL;
+
+	if (d->bytes > tail)
+		ci_cached_file_unlock(d->file, (ci_off_t)(d->bytes - tail));
+}
+
+/*
+ * After new body bytes: decide early where the outcome allows it, and stop
+ * holding past MaxHoldSize or MaxHoldTime. CI_OK or CI_ERROR.
+ */
+static int
+svc_check(ci_request_t *req, struct svc_req *d)
+{
+	struct verdict_hold_input h;
+
+	if (svc_settled_early(d))
+		return d->mode == M_STREAM ? svc_cut(d) : svc_block_now(req, d);
+	if (d->mode == M_HOLD) {
+		memset(&h, 0, sizeof h);
+		h.upload = d->dir == ENGINE_UPLOAD;
+		/* A body announced too large is not held to find out. */
+		h.bytes = d->clen > 0 && (uint64_t)d->clen > d->bytes ?
+		    (uint64_t)d->clen : d->bytes;
+		h.held_ms = svc_ms_since(&d->t_body);
+		h.max_bytes = h.upload ? conf.max_upload : conf.max_hold;
+		h.max_ms = (uint64_t)conf.max_hold_time * 1000;
+		h.oversize_allow = (h.upload ? conf.oversize_upload :
+		    conf.oversize_download) == SVC_ACT_ALLOW;
+		switch (verdict_hold(&h)) {
+		case HOLD_STREAM:
+			d->mode = M_STREAM;
+			svc_stat_inc(ST_STREAMED, 1);
+			ci_debug_printf(3, "sslinspect: %s %s: released while scanned "
+			    "from byte %llu\n", d->method, d->url,
+			    (unsigned long long)d->bytes);
+			/* c-icap now sends the HTTP headers, then what is unlocked. */
+			ci_req_unlock_data(req);
+			break;
+		case HOLD_OVERSIZE:
+			d->verdict = VERDICT_BLOCK_UNINSPECTABLE;
+			svc_set_reason(d, "too large to inspect");
+			return svc_block_now(req, d);
+		default:
+			break;
+		}
+	}
+	if (d->mode == M_STREAM)
+		svc_stream_release(d);
+	return CI_OK;
+}
+
+/* Start inspecting: the held file and the body pipeline. 0 or -1. */
+static int
+svc_start_scan(struct svc_req *d)
 {
 	struct body_params bp;
 
@@ -692,33 +1144,21 @@ svc_start_scan(struct svc_req *d, char *data, int len, int eof)
 	    (d->body = body_new(&bp)) == NULL)
 		return -1;
 	ci_cached_file_lock_all(d->file);
-	if (ci_cached_file_write(d->file, data, len, eof) < 0)
-		return -1;
-	if (len > 0)
-		body_feed(d->body, data, (size_t)len);
-	d->bytes += (uint64_t)(len > 0 ? len : 0);
-	ci_stat_uint64_inc(st_reqs, 1);
+	clock_gettime(CLOCK_MONOTONIC, &d->t_body);
+	svc_stat_inc(ST_REQS, 1);
 	return 0;
 }
 
-/* Over MaxScanSize: pass unscanned (downloads) or block, per configuration. */
-static bool
-svc_oversize(struct svc_req *d)
+/* Take body bytes: spool them (to be released or echoed) and scan them. */
+static int
+svc_take(struct svc_req *d, const char *buf, int len, int eof)
 {
-	int act = d->dir == ENGINE_DOWNLOAD ? conf.oversize_download : conf.oversize_upload;
-
-	if (act == SVC_ACT_ALLOW) {
-		d->mode = M_UNSCANNED;
-		svc_set_reason(d, "pass-unscanned", "over the inspection size limit");
-		ci_stat_uint64_inc(st_unscanned, 1);
-		ci_debug_printf(2, "sslinspect: %s %s passed unscanned (over MaxScanSize)\n",
-		    d->method, d->url);
-		return true;
-	}
-	d->mode = M_BLOCK;
-	svc_set_reason(d, "block", "too large to inspect");
-	ci_stat_uint64_inc(st_uninsp, 1);
-	return false;
+	if (ci_cached_file_write(d->file, buf, len, eof) < 0)
+		return -1;
+	if (len > 0)
+		body_feed(d->body, buf, (size_t)len);
+	d->bytes += (uint64_t)(len > 0 ? len : 0);
+	return 0;
 }
 
 /* No inspection: 204, or an unlocked echo when the proxy allows no 204. */
@@ -755,6 +1195,21 @@ svc_preview_decide(ci_request_t *req, struct svc_req *d)
 	return CI_MOD_CONTINUE;
 }
 
+/* Inspect from the preview on; a body announced too large is not held. */
+static int
+svc_preview_scan(char *data, int len, ci_request_t *req, struct svc_req *d)
+{
+	int eof = ci_req_hasalldata(req);
+
+	if (svc_start_scan(d) != 0 || svc_take(d, data, len, eof) != 0)
+		return CI_ERROR;
+	if (eof)
+		return svc_preview_decide(req, d);
+	if (svc_check(req, d) != CI_OK)
+		return CI_ERROR;
+	return CI_MOD_CONTINUE;
+}
+
 static int
 svc_preview(char *data, int len, ci_request_t *req)
 {
@@ -765,29 +1220,8 @@ svc_preview(char *data, int len, ci_request_t *req)
 	switch (d->mode) {
 	case M_PASS:
 		return svc_pass(data, req, d);
-	case M_SCAN:
-		if (d->clen > 0 && (uint64_t)d->clen > conf.limits.max_scan) {
-			if (!svc_oversize(d))
-				return CI_MOD_CONTINUE;
-			return svc_pass(data, req, d);
-		}
-		if (svc_start_scan(d, data, len, ci_req_hasalldata(req)) != 0)
-			return CI_ERROR;
-		if (ci_req_hasalldata(req))
-			return svc_preview_decide(req, d);
-		if (d->dir == ENGINE_DOWNLOAD && !ci_req_allow204(req) &&
-		    !(d->clen > 0 && d->clen <= SVC_HOLD_MAX)) {
-			/*
-			 * Squid 5 stops reading a response body larger than
-			 * its 64 KiB pipe from the origin until the ICAP
-			 * response has begun (uploads are not affected).
-			 * Start the response with the HTTP headers only; the
-			 * body stays held in the locked file until the verdict.
-			 */
-			d->early = true;
-			ci_req_unlock_data(req);
-		}
-		return CI_MOD_CONTINUE;
+	case M_HOLD:
+		return svc_preview_scan(data, len, req, d);
 	case M_BLOCK:
 	case M_CRL:
 		/* Answer now (early response); the rest of the body is dropped. */
@@ -805,23 +1239,21 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen, int iseof
 {
 	int n = *rlen;
 
-	if (d->mode == M_SCAN && d->bytes + (uint64_t)n > conf.limits.max_scan &&
-	    svc_oversize(d)) {
-		/* Downloads over the limit stream on, unscanned, from here. */
-		ci_cached_file_unlock_all(d->file);
-		ci_req_unlock_data(req);
-	}
-	if ((d->mode == M_SCAN || d->mode == M_UNSCANNED || d->mode == M_ECHO) &&
-	    d->file != NULL) {
-		if ((n = ci_cached_file_write(d->file, rbuf, n, iseof)) < 0)
+	switch (d->mode) {
+	case M_HOLD:
+	case M_STREAM:
+		if (svc_take(d, rbuf, n, iseof) != 0)
 			return CI_ERROR;
-		if (d->mode == M_SCAN && n > 0)
-			body_feed(d->body, rbuf, (size_t)n);
-		if (d->mode == M_ECHO)
-			ci_cached_file_unlock_all(d->file);
+		return svc_check(req, d);
+	case M_ECHO:
+		if (ci_cached_file_write(d->file, rbuf, n, iseof) < 0)
+			return CI_ERROR;
+		ci_cached_file_unlock_all(d->file);
+		break;
+	default:
+		/* Blocked or answered requests: the body is read and dropped. */
+		break;
 	}
-	/* Blocked or answered requests: the body is read and dropped. */
-	*rlen = n;
 	d->bytes += (uint64_t)n;
 	return CI_OK;
 }
@@ -841,8 +1273,7 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *re
 	if (wbuf != NULL && wlen != NULL && *wlen > 0) {
 		if (d->page != NULL)
 			*wlen = ci_membuf_read(d->page, wbuf, *wlen);
-		else if (d->file != NULL && (d->mode == M_SCAN ||
-		    d->mode == M_UNSCANNED || d->mode == M_ECHO))
+		else if (d->file != NULL && d->mode != M_BLOCK)
 			*wlen = ci_cached_file_read(d->file, wbuf, *wlen);
 		else if (d->file != NULL)
 			*wlen = 0;	/* blocked mid-body: nothing more, ever */
@@ -852,192 +1283,19 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *re
 	return CI_OK;
 }
 
-/* Replace the HTTP response (or answer the request) with status and body. */
+/* The end of a body released while scanned: the tail, or the cut. */
 static int
-svc_respond(ci_request_t *req, struct svc_req *d, const char *status,
-    const char *ctype, const char *body, size_t len, const char *const *extra)
-{
-	char h[256];
-
-	if (len > 64 * 1024 * 1024)
-		return -1;
-	if (ci_http_response_headers(req) != NULL)
-		ci_http_response_reset_headers(req);
-	else
-		ci_http_response_create(req, 1, 1);
-	ci_http_response_add_header(req, status);
-	snprintf(h, sizeof h, "Content-Type: %s", ctype);
-	ci_http_response_add_header(req, h);
-	snprintf(h, sizeof h, "Content-Length: %zu", len);
-	ci_http_response_add_header(req, h);
-	for (; extra != NULL && *extra != NULL; extra++)
-		ci_http_response_add_header(req, *extra);
-	if ((d->page = ci_membuf_new_sized((int)len + 1)) == NULL)
-		return -1;
-	ci_membuf_write(d->page, body, (int)len, 1);
-	return 0;
-}
-
-static int
-svc_block(ci_request_t *req, struct svc_req *d)
-{
-	struct block_info bi;
-	char *page = NULL, inc[64];
-	const char *ctype = "text/html; charset=utf-8";
-	const char *extra[] = { "Cache-Control: no-store", inc, NULL };
-	size_t len = 0;
-	int rc;
-
-	d->verdict = "block";
-	if (ci_req_sent_data(req) || d->early) {
-		/*
-		 * The HTTP headers are out but no byte of the body: end the
-		 * transaction with an error so the proxy aborts the transfer.
-		 */
-		ci_debug_printf(2, "sslinspect: block %s %s after headers: aborted "
-		    "(%s, incident %s)\n", d->method, d->url, d->reason, d->incident);
-		snprintf(d->reason + strlen(d->reason), sizeof d->reason -
-		    strlen(d->reason), " (transfer aborted)");
-		return CI_ERROR;
-	}
-	memset(&bi, 0, sizeof bi);
-	bi.reason = d->reason;
-	bi.rule = d->dec.rule;
-	bi.category = d->dec.category;
-	bi.url = d->url;
-	bi.user = d->user[0] ? d->user : NULL;
-	bi.client_ip = d->ip[0] ? d->ip : NULL;
-	bi.incident = d->incident;
-	bi.when = time(NULL);
-	snprintf(inc, sizeof inc, "X-Sslinspect-Incident: %s", d->incident);
-	if (conf.block_page && blockpage_wants_json(d->accept)) {
-		page = blockpage_json(&bi, &len);
-		ctype = "application/json";
-	} else if (conf.block_page)
-		page = blockpage_html(blockpage_set_pick(templates, d->lang), &bi, &len);
-	ci_request_set_str_attribute(req, SVC_NAME ":verdict", "block");
-	ci_debug_printf(3, "sslinspect: block %s %s: %s (rule %s, incident %s)\n",
-	    d->method, d->url, d->reason, d->dec.rule ? d->dec.rule : "-", d->incident);
-	rc = svc_respond(req, d, "HTTP/1.1 403 Forbidden", ctype, page ? page : "",
-	    page ? len : 0, extra);
-	free(page);
-	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
-}
-
-static int
-svc_crl(ci_request_t *req, struct svc_req *d)
-{
-	struct crl_reply r;
-	char lm[80], *extra[3] = { "Cache-Control: public, max-age=300", lm, NULL };
-	struct tm tm;
-	int rc;
-
-	ci_stat_uint64_inc(st_crl, 1);
-	crlserve_lookup(conf.crl_dir, d->path ? d->path : "/", &r);
-	svc_set_reason(d, r.status == 200 ? "crl" : "crl-not-found", NULL);
-	gmtime_r(&r.mtime, &tm);
-	strftime(lm, sizeof lm, "Last-Modified: %a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (r.status != 200)
-		extra[1] = NULL;
-	rc = svc_respond(req, d, r.status == 200 ? "HTTP/1.1 200 OK" :
-	    "HTTP/1.1 404 Not Found", r.content_type,
-	    r.body ? r.body : "not found\n", r.body ? r.len : 10,
-	    (const char *const *)extra);
-	crlserve_reply_free(&r);
-	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
-}
-
-/*
- * The held body goes out in one burst, in c-icap's 4 KiB chunks, each
- * after its own poll. Uncorked, every chunk is a segment that wakes the
- * proxy, which by now only waits for this answer: a context switch on
- * both sides per 4 KiB. Corked, the kernel sends full segments; the cork
- * comes off when c-icap has written the last chunk (svc_release_request).
- */
-static void
-svc_cork(ci_request_t *req, struct svc_req *d, int on)
-{
-	int fd = on ? req->connection->fd : d->corked;
-
-	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0)
-		return;
-	d->corked = on ? fd : -1;
-}
-
-/* A clean (or passed) held body: 204 if the proxy allows it, else echo. */
-static int
-svc_release_body(ci_request_t *req, struct svc_req *d)
-{
-	if (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req)))
-		return CI_MOD_ALLOW204;
-	svc_cork(req, d, 1);
-	ci_cached_file_unlock_all(d->file);
-	ci_req_unlock_data(req);
-	return CI_MOD_DONE;
-}
-
-/* Turn the scan outcome (and a second policy look if pending) into a verdict. */
-static int
-svc_verdict(ci_request_t *req, struct svc_req *d)
-{
-	struct body_outcome *o = &d->out;
-	struct policy_facts f;
-	bool monitor;
-
-	if (d->dec.pending) {
-		svc_facts(d, &f, o->true_type[0] ? o->true_type : NULL, (int64_t)d->bytes);
-		policy_decide(d->pol->p, &f, &d->dec);
-		if (d->dec.action == POLICY_BLOCK) {
-			svc_set_reason(d, "block", d->dec.reason ? d->dec.reason : "blocked by policy");
-			ci_stat_uint64_inc(st_policy, 1);
-			return svc_block(req, d);
-		}
-		if (d->dec.action == POLICY_ALLOW)
-			return svc_release_body(req, d);
-	}
-	monitor = d->dec.action == POLICY_MONITOR;
-	d->engine = finding_engine(o);
-	switch (o->verdict) {
-	case BODY_FOUND:
-		svc_count_findings(o);
-		svc_set_reason(d, monitor ? "monitor" : "block", o->reason);
-		if (monitor)
-			return svc_release_body(req, d);
-		ci_stat_uint64_inc(st_found, 1);
-		return svc_block(req, d);
-	case BODY_UNINSPECTABLE:
-		svc_set_reason(d, "block", o->reason);
-		if (monitor || conf.uninspectable == SVC_ACT_ALLOW) {
-			d->verdict = monitor ? "monitor" : "allow-uninspectable";
-			return svc_release_body(req, d);
-		}
-		ci_stat_uint64_inc(st_uninsp, 1);
-		return svc_block(req, d);
-	case BODY_ERROR:
-		svc_set_reason(d, "block", "inspection failed");
-		ci_debug_printf(1, "sslinspect: %s %s: %s\n", d->method, d->url, o->reason);
-		if (conf.fail_open) {
-			d->verdict = "fail-open";
-			ci_stat_uint64_inc(st_failopen, 1);
-			return svc_release_body(req, d);
-		}
-		ci_stat_uint64_inc(st_failed, 1);
-		return svc_block(req, d);
-	default:
-		svc_set_reason(d, "allow", NULL);
-		return svc_release_body(req, d);
-	}
-}
-
-/* The whole body is in: the engines' outcome and the verdict. */
-static int
-svc_scan_end(ci_request_t *req, struct svc_req *d)
+svc_stream_end(ci_request_t *req, struct svc_req *d)
 {
 	body_end(d->body, &d->out);
 	d->scanned = true;
-	ci_stat_kbs_inc(st_bytes, (int)(d->out.raw_bytes > INT32_MAX ?
+	ci_stat_kbs_inc(svc_stats[ST_BYTES].id, (int)(d->out.raw_bytes > INT32_MAX ?
 	    INT32_MAX : d->out.raw_bytes));
-	return svc_verdict(req, d);
+	svc_decide(d);
+	if (verdict_blocks(d->verdict))
+		return svc_cut(d);
+	ci_cached_file_unlock_all(d->file);
+	return CI_MOD_DONE;
 }
 
 static int
@@ -1054,9 +1312,10 @@ svc_end_of_data(ci_request_t *req)
 		return d->page != NULL ? CI_MOD_DONE : svc_crl(req, d);
 	case M_BLOCK:
 		return d->page != NULL ? CI_MOD_DONE : svc_block(req, d);
-	case M_SCAN:
+	case M_HOLD:
 		return svc_scan_end(req, d);
-	case M_UNSCANNED:
+	case M_STREAM:
+		return svc_stream_end(req, d);
 	case M_ECHO:
 		if (d->file != NULL)
 			ci_cached_file_unlock_all(d->file);

@@ -33,7 +33,6 @@ enum svc_action {
 
 /* Limits applied to one body; a body over any of them gets an explicit result. */
 struct svc_limits {
-	uint64_t	 max_scan;	/* raw body bytes held and scanned */
 	uint64_t	 max_decoded;	/* decoded bytes per body */
 	unsigned	 max_ratio;	/* decoded : raw, bombs */
 	unsigned	 max_layers;	/* Content-Encoding chain length */
@@ -57,6 +56,10 @@ struct svc_config {
 	bool		 inspect_uploads;
 	bool		 inspect_downloads;
 	bool		 block_page;
+	uint64_t	 max_hold;	/* download bytes held back until the verdict */
+	uint64_t	 max_upload;	/* upload bytes held back until the verdict */
+	unsigned	 max_hold_time;	/* seconds a download is held */
+	unsigned	 verdict_cache_time;	/* seconds; 0: no cache */
 	int		 oversize_download;	/* enum svc_action */
 	int		 oversize_upload;
 	int		 uninspectable;
@@ -249,6 +252,9 @@ struct body;
 struct body *body_new(const struct body_params *);
 void	body_feed(struct body *, const void *, size_t);
 bool	body_settled(const struct body *);
+bool	body_detected(const struct body *);
+enum body_verdict body_state(const struct body *);
+void	body_stop(struct body *, struct body_outcome *);
 void	body_end(struct body *, struct body_outcome *);
 void	body_free(struct body *);
 const char *body_verdict_str(enum body_verdict);

@@ -400,6 +400,16 @@ engine_end_engines(struct engine_scan *s, char **cause)
 	return (engine_end_clam(s, cause));
 }
 
+/* A detection already certain before the end; see engine.h. */
+bool
+engine_scan_detected(const struct engine_scan *s)
+{
+	if (s->prof.malware && s->eicar.found)
+		return (true);
+	return (s->typed && s->prof.filetype &&
+	    filetype_listed(s->prof.blocked_types, s->ft.name, s->ft.group));
+}
+
 /* Finish; see engine.h. On -1 the result still says ENGINE_ERROR. */
 int
 engine_scan_end(struct engine_scan *s, struct engine_result *r, char **cause)

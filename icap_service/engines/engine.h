@@ -107,6 +107,12 @@ struct engine_scan *engine_scan_begin(struct engine_set *,
 	    const char *name_hint, char **cause);
 /* Feed decoded bytes; 0, or -1 with *cause (the scan then ends in ENGINE_ERROR). */
 int	engine_scan_feed(struct engine_scan *, const void *, size_t, char **cause);
+/*
+ * Is a detection already certain, before the end (the EICAR string seen, a
+ * blocked true type)? A body released while it is scanned is cut off at
+ * once on it; engine_scan_end still reports it.
+ */
+bool	engine_scan_detected(const struct engine_scan *);
 /* Finish and fill *result; 0, or -1 with *cause. */
 int	engine_scan_end(struct engine_scan *, struct engine_result *, char **cause);
 void	engine_scan_free(struct engine_scan *);

@@ -300,6 +300,23 @@ NGX
 	si_wait_listen "$ORIGIN_PORT" origin 30 "$T/log/origin-error.log"
 }
 
+# si_pyorigin_start: a second TLS origin, Python's http.server (HTTP/1.1,
+# keep-alive; see pyorigin.py for its misbehaviours on request), serving
+# $T/www under the same names and certificate as nginx; sets PYORIGIN_PORT.
+# Call it after si_origin_start.
+si_pyorigin_start()
+{
+	si_port PYORIGIN_PORT
+	si_start_retry pyorigin PYORIGIN_PORT "" si_pyorigin_try
+}
+
+si_pyorigin_try()
+{
+	si_spawn pyorigin python3 "$top_srcdir/tests/integration/pyorigin.py" \
+	    "$PYORIGIN_PORT" "$T/pki/origin.pem" "$T/pki/origin.key" "$T/www"
+	si_wait_listen "$PYORIGIN_PORT" pyorigin 30
+}
+
 # --- c-icap ----------------------------------------------------------------
 
 # si_cicap_start: c-icap on a free port with the echo service and, once it
@@ -330,7 +347,7 @@ Port 127.0.0.1:$ICAP_PORT
 $user
 StartServers 1
 MaxServers 2
-ThreadsPerChild 10
+ThreadsPerChild ${SI_CICAP_THREADS:-10}
 MinSpareThreads 5
 MaxSpareThreads 20
 MaxKeepAliveRequests 0
@@ -348,9 +365,9 @@ CONF
 	module=$top_builddir/icap_service/.libs/srv_sslinspect.so
 	if [ -f "$module" ]; then
 		cp "$module" "$T/lib/srv_sslinspect.so"
-		if [ -f "$top_srcdir/icap_service/sslinspect.conf" ]; then
+		if [ -f "$top_builddir/icap_service/sslinspect.conf" ]; then
 			sed -e "s|^Service sslinspect .*|Service sslinspect $T/lib/srv_sslinspect.so|" \
-			    "$top_srcdir/icap_service/sslinspect.conf" > "$T/etc/c-icap-sslinspect.conf"
+			    "$top_builddir/icap_service/sslinspect.conf" > "$T/etc/c-icap-sslinspect.conf"
 			echo "Include $T/etc/c-icap-sslinspect.conf" >> "$conf"
 		else
 			echo "Service sslinspect $T/lib/srv_sslinspect.so" >> "$conf"
@@ -481,7 +498,17 @@ si_squid_try()
 	    OUTGOING_CAFILE="$T/pki/web-root.pem" \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
-	if [ -n "${ICAP_PORT:-}" ]; then
+	if [ -n "${ICAP_PORT:-}" ] && [ -n "${SI_ICAP_HANDWRITTEN:-}" ]; then
+		# An admin's own ICAP lines instead of the shipped snippet: no
+		# CONNECT exclusion, no failure limit, no cache deny.
+		cat > "$T/etc/conf.d/sslinspect-icap.conf" <<CONF
+icap_enable on
+icap_service si_req reqmod_precache icap://127.0.0.1:$ICAP_PORT/${SI_ICAP_SERVICE:-echo} bypass=off
+icap_service si_resp respmod_precache icap://127.0.0.1:$ICAP_PORT/${SI_ICAP_SERVICE:-echo} bypass=off
+adaptation_access si_req allow all
+adaptation_access si_resp allow all
+CONF
+	elif [ -n "${ICAP_PORT:-}" ]; then
 		$render ICAP_ADDRESS="127.0.0.1:$ICAP_PORT" \
 		    ICAP_SERVICE="${SI_ICAP_SERVICE:-echo}" \
 		    < "$top_srcdir/squid-conf/sslinspect-icap.conf.in" \
@@ -535,6 +562,21 @@ CONF
 	si_wait_listen "$PROXY_PORT" squid 30 "$T/log/cache.log"
 }
 
+# si_squid_version: the version of $SQUID (5.7, 6.13, ...).
+si_squid_version()
+{
+	"$SQUID" -v 2>/dev/null | sed -n 's/^Squid Cache: Version \([0-9.]*\).*/\1/p'
+}
+
+# si_squid_holds: can this Squid wait for a download the service holds?
+# Before 6.13 it stops reading the origin for good (Squid bug 5352; see
+# srv_sslinspect(5), HOLD, THEN DECIDE), and the shipped sslinspect.conf
+# holds no more than Squid's 64 KiB pipe.
+si_squid_holds()
+{
+	dpkg --compare-versions "$(si_squid_version)" ge 6.13
+}
+
 # si_start_all: origin, c-icap and Squid, the usual order.
 si_start_all()
 {
@@ -577,6 +619,20 @@ si_assert_match()
 {
 	printf '%s' "$1" | grep -Eq -- "$2" ||
 	    si_fail "${3:-no match}: '$2' not found in: $(printf '%s' "$1" | head -c 600)"
+}
+
+# si_wait_log FILE REGEX [WHAT [SECONDS]]: wait until a line of FILE
+# matches REGEX (extended), at most SECONDS (default 10); fail the case
+# with WHAT when none does. Logs are written after the answer that a
+# client has already seen, so a check right after it would race.
+si_wait_log()
+{
+	local file=$1 re=$2 what=${3:-log line} limit=${4:-10} i
+	for i in $(seq 1 $((limit * 20))); do
+		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	si_fail "$what: '$re' not in $file within ${limit}s: $(tail -n 5 "$file" 2>/dev/null | head -c 800)"
 }
 
 si_assert_nomatch()

@@ -32,7 +32,10 @@ START_TEST(defaults)
 	struct svc_config c;
 
 	svcconf_defaults(&c);
-	ck_assert_uint_eq(c.limits.max_scan, 100ULL * 1024 * 1024);
+	ck_assert_uint_eq(c.max_hold, 256ULL * 1024 * 1024);
+	ck_assert_uint_eq(c.max_hold_time, 30);
+	ck_assert_uint_eq(c.max_upload, 256ULL * 1024 * 1024);
+	ck_assert_uint_eq(c.verdict_cache_time, 3600);
 	ck_assert(!c.fail_open);
 	ck_assert(c.inspect_uploads && c.inspect_downloads && c.block_page);
 	ck_assert_int_eq(c.uninspectable, SVC_ACT_BLOCK);
@@ -53,7 +56,7 @@ START_TEST(bad_values)
 	ck_assert_ptr_nonnull(strstr(cause, "FailOpen"));
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxScanSize"), "12Q", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxHoldSize"), "12Q", &cause), -1);
 	free(cause);
 	cause = NULL;
 	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxEncodings"), "99", &cause), -1);
@@ -65,8 +68,8 @@ START_TEST(bad_values)
 	cause = NULL;
 	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "3", &cause), 0);
 	ck_assert_uint_eq(c.limits.max_nesting, 3);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxScanSize"), "2G", &cause), 0);
-	ck_assert_uint_eq(c.limits.max_scan, 2ULL << 30);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxHoldSize"), "2G", &cause), 0);
+	ck_assert_uint_eq(c.max_hold, 2ULL << 30);
 	ck_assert_int_eq(svcconf_set(&c, svcconf_find("failopen"), "on", &cause), 0);
 	ck_assert(c.fail_open);
 	svcconf_free(&c);

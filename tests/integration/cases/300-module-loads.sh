@@ -12,6 +12,9 @@ svc_icap()
 case_main()
 {
 	local out
+	# c-icap-client, not Squid, is the client: the 60K hold that a Squid
+	# before 6.13 needs does not apply (srv_sslinspect(5)).
+	SI_CICAP_EXTRA="sslinspect.MaxHoldSize 256M"
 	si_cicap_start
 	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
 

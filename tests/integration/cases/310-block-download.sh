@@ -2,10 +2,11 @@
 # policy rule blocks gets the HTML block page (403, reason, rule, URL, user,
 # time, incident id) or, for API clients, the JSON one; the EICAR test file
 # is blocked by content; both are in the audit log; clean files pass. A
-# 2 MB zip with EICAR as its last entry (too large for Squid to wait for
-# the verdict before the response starts) is aborted after the headers:
-# the client gets none of its bytes. An encrypted zip cannot be inspected
-# and is blocked with that reason.
+# 2 MB zip with EICAR as its last entry gets the page where Squid can wait
+# for the held download (6.13 on); with Squid 5.7 it is released while
+# scanned, cut off before its end (never its EICAR bytes) and the retry
+# gets the page. An encrypted zip cannot be inspected and is blocked with
+# that reason.
 
 SI_ORIGIN_NAMES="www.origin.test blocked.origin.test"
 
@@ -70,13 +71,21 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_STORED) as z:
     z.write(sys.argv[2], "eicar.com")
 PY
 	chmod a+r "$T/www/big.zip"
-	if si_curl -o "$T/tmp/big.got" "$(si_url /big.zip)" 2>/dev/null; then
-		si_fail "infected 2 MB zip downloaded completely"
+	code=$(si_curl -o "$T/tmp/big.got" -w '%{http_code}' "$(si_url /big.zip)" 2>/dev/null) || code="cut:$code"
+	si_assert_nomatch "$(tr -d '\0' < "$T/tmp/big.got")" "EICAR-STANDARD" \
+	    "infected zip: EICAR bytes not released"
+	if si_squid_holds; then
+		si_assert_eq "$code" 403 "infected 2 MB zip: the block page"
+	else
+		# Released while scanned past Squid 5.7's 64 KiB pipe: cut off
+		# before its end, and the retry gets the page.
+		si_assert_match "$code" "^cut:" "infected 2 MB zip: the transfer is cut off"
+		[ "$(stat -c %s "$T/tmp/big.got")" -lt "$(stat -c %s "$T/www/big.zip")" ] ||
+		    si_fail "infected zip: delivered whole"
+		code=$(si_curl -o "$T/tmp/big.got" -w '%{http_code}' "$(si_url /big.zip)")
+		si_assert_eq "$code" 403 "infected 2 MB zip, retried: the block page"
+		si_assert_match "$(cat "$T/tmp/big.got")" "blocked before" "the retry's page says why"
 	fi
-	si_assert_nomatch "$(cat "$T/tmp/big.got" 2>/dev/null | tr -d '\0')" "EICAR-STANDARD" \
-	    "infected zip body not released"
-	[ "$(stat -c %s "$T/tmp/big.got" 2>/dev/null || echo 0)" -lt 100000 ] ||
-	    si_fail "infected zip: body bytes were released"
 
 	sleep 0.5
 	out=$(cat "$T/log/audit.log")
@@ -87,6 +96,6 @@ PY
 	si_assert_match "$out" '"path":"/hello.txt","direction":"download","verdict":"allow"' \
 	    "clean download audited"
 	si_assert_match "$out" '"client_ip":"127.0.0.1"' "client IP from Squid"
-	si_assert_match "$out" '"path":"/big.zip","direction":"download","verdict":"block",.*transfer aborted' \
+	si_assert_match "$out" '"path":"/big.zip","direction":"download","verdict":"block"' \
 	    "infected zip block audited"
 }

@@ -26,7 +26,10 @@ case_main()
 	local rss
 	touch "$T/log/audit.log"
 	si_own c-icap "$T/log/audit.log"
-	SI_CICAP_EXTRA="sslinspect.AuditLog $T/log/audit.log"
+	# c-icap-client, not Squid, is the client: the whole body is held
+	# whatever the Squid version (srv_sslinspect(5), HOLD, THEN DECIDE).
+	SI_CICAP_EXTRA="sslinspect.AuditLog $T/log/audit.log
+sslinspect.MaxHoldSize 256M"
 	si_cicap_start
 	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
 

@@ -1,0 +1,106 @@
+/*
+ * verdict.c: what happens to one transaction, decided from the policy's
+ * answer, the body's inspection outcome and the service's settings. Pure
+ * functions over enums: the c-icap glue gathers the facts, asks here and
+ * applies the answer; names are only for the audit line and the stats.
+ */
+#ifndef SSLINSPECT_VERDICT_H
+#define SSLINSPECT_VERDICT_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "svc.h"
+
+/* ---- before the body: the mode a transaction starts in ---------------- */
+
+enum verdict_start {
+	START_SCAN = 0,		/* hold (or stream) the body and inspect it */
+	START_BLOCK,		/* a policy rule blocks on headers alone */
+	START_PASS_POLICY,	/* a policy rule allows without inspection */
+	START_PASS_OFF,		/* inspection of this direction is off */
+	START_PASS_NOBODY	/* nothing to inspect (a GET) */
+};
+
+struct verdict_start_input {
+	enum policy_action action;
+	bool		 pending;	/* the rule needs the true type or size */
+	bool		 inspect;	/* InspectUploads / InspectDownloads */
+	bool		 hasbody;
+};
+
+enum verdict_start verdict_start(const struct verdict_start_input *);
+const char *verdict_start_reason(enum verdict_start);
+
+/* ---- while the body arrives: hold it, release it while scanning, or not */
+
+enum verdict_hold {
+	HOLD_KEEP = 0,		/* keep holding: nothing released before the verdict */
+	HOLD_STREAM,		/* release what is scanned, abort at a detection */
+	HOLD_OVERSIZE		/* over the hold limits and that is blocked */
+};
+
+struct verdict_hold_input {
+	bool		 upload;
+	uint64_t	 bytes;		/* body bytes received so far */
+	uint64_t	 held_ms;	/* since the first body byte */
+	uint64_t	 max_bytes;	/* MaxHoldSize or MaxUploadSize */
+	uint64_t	 max_ms;	/* MaxHoldTime; 0: no limit */
+	bool		 oversize_allow; /* OversizeDownload or OversizeUpload allow */
+};
+
+enum verdict_hold verdict_hold(const struct verdict_hold_input *);
+
+/* ---- at the end (or at a detection): release or block ----------------- */
+
+enum verdict {
+	VERDICT_ALLOW = 0,		/* release: clean, or a rule allows */
+	VERDICT_MONITOR,		/* release and log: the rule only monitors */
+	VERDICT_ALLOW_UNINSPECTABLE,	/* release: Uninspectable allow */
+	VERDICT_FAIL_OPEN,		/* release: inspection failed, FailOpen on */
+	VERDICT_BLOCK_POLICY,		/* a rule blocks (resolved on type or size) */
+	VERDICT_BLOCK_FOUND,		/* a detection */
+	VERDICT_BLOCK_UNINSPECTABLE,	/* undecodable, bomb, encrypted, too large */
+	VERDICT_BLOCK_FAILED,		/* inspection failed: fail closed */
+	VERDICT_COUNT
+};
+
+struct verdict_input {
+	enum policy_action action;	/* the deciding rule's, pending resolved */
+	enum body_verdict body;		/* BODY_CLEAN when nothing was inspected */
+	bool		 detected;	/* findings, even if the body failed later */
+	bool		 fail_open;
+	bool		 uninspectable_allow;
+};
+
+enum verdict verdict_decide(const struct verdict_input *);
+bool	verdict_blocks(enum verdict);
+/* The audit line's "verdict": allow, monitor, allow-uninspectable, ... */
+const char *verdict_name(enum verdict);
+
+/*
+ * The verdict cache key of a download: its URL and the validators that
+ * name one version of it (ETag, Last-Modified, Content-Length; NULL or -1
+ * when absent, written as "-"). A response without validators is keyed by
+ * its URL alone, so a retry of a blocked dynamic URL stays blocked for the
+ * cache's lifetime. Written into buf, NUL-terminated: 0, or -1 when it
+ * does not fit (no key: the caller skips the cache).
+ */
+int	verdict_cache_key(char *buf, size_t len, const char *url,
+	    const char *etag, const char *last_modified, int64_t clen);
+
+/* ---- vcache.c: the verdict cache, in c-icap's shared memory ----------- */
+
+#define VCACHE_KEY_MAX	4096
+
+struct vcache_entry {
+	enum verdict	 verdict;
+	char		 reason[160];
+	char		 incident[20];
+};
+
+int	vcache_open(unsigned ttl, char **cause);
+void	vcache_close(void);
+bool	vcache_lookup(const char *key, struct vcache_entry *);
+void	vcache_store(const char *key, const struct vcache_entry *);
+
+#endif

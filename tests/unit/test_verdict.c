@@ -1,0 +1,214 @@
+/*
+ * Unit tests for the service's decisions (verdict.c), as tables: every
+ * combination of policy action, body outcome and setting, with the answer
+ * each must give.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "svc_test.h"
+#include "verdict.h"
+
+#define A_INS	POLICY_INSPECT
+#define A_ALL	POLICY_ALLOW
+#define A_BLK	POLICY_BLOCK
+#define A_MON	POLICY_MONITOR
+
+START_TEST(start_table)
+{
+	static const struct {
+		enum policy_action action;
+		bool pending, inspect, hasbody;
+		enum verdict_start want;
+	} t[] = {
+		{ A_BLK, false, true, true, START_BLOCK },
+		{ A_BLK, false, false, false, START_BLOCK },	/* a block needs no body */
+		{ A_BLK, true, true, true, START_SCAN },	/* waits for the type */
+		{ A_ALL, false, true, true, START_PASS_POLICY },
+		{ A_ALL, true, true, true, START_SCAN },
+		{ A_INS, false, false, true, START_PASS_OFF },
+		{ A_INS, false, true, false, START_PASS_NOBODY },
+		{ A_INS, false, true, true, START_SCAN },
+		{ A_MON, false, true, true, START_SCAN },
+		{ A_MON, false, true, false, START_PASS_NOBODY },
+	};
+	struct verdict_start_input in;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		memset(&in, 0, sizeof in);
+		in.action = t[i].action;
+		in.pending = t[i].pending;
+		in.inspect = t[i].inspect;
+		in.hasbody = t[i].hasbody;
+		ck_assert_msg(verdict_start(&in) == t[i].want, "row %zu", i);
+	}
+	ck_assert_str_eq(verdict_start_reason(START_PASS_NOBODY), "no body");
+}
+END_TEST
+
+START_TEST(hold_table)
+{
+	static const struct {
+		bool upload;
+		uint64_t bytes, held_ms, max_bytes, max_ms;
+		bool allow;
+		enum verdict_hold want;
+	} t[] = {
+		/* within both limits: hold */
+		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP },
+		{ false, 60000, 29999, 60000, 30000, true, HOLD_KEEP },
+		/* a download past the size: released while scanned, or blocked */
+		{ false, 60001, 10, 60000, 30000, true, HOLD_STREAM },
+		{ false, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE },
+		/* past the time: always released while scanned, never blocked */
+		{ false, 1000, 30000, 60000, 30000, true, HOLD_STREAM },
+		{ false, 1000, 30000, 60000, 30000, false, HOLD_STREAM },
+		{ false, 1000, 99999999, 60000, 0, true, HOLD_KEEP },	/* no limit */
+		/* an upload: time never releases it; size per OversizeUpload */
+		{ true, 1000, 99999999, 60000, 30000, false, HOLD_KEEP },
+		{ true, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE },
+		{ true, 60001, 10, 60000, 30000, true, HOLD_STREAM },
+	};
+	struct verdict_hold_input in;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		memset(&in, 0, sizeof in);
+		in.upload = t[i].upload;
+		in.bytes = t[i].bytes;
+		in.held_ms = t[i].held_ms;
+		in.max_bytes = t[i].max_bytes;
+		in.max_ms = t[i].max_ms;
+		in.oversize_allow = t[i].allow;
+		ck_assert_msg(verdict_hold(&in) == t[i].want, "row %zu", i);
+	}
+}
+END_TEST
+
+/*
+ * Every action x outcome x detection x FailOpen x Uninspectable: the
+ * verdict. A detection always wins except under a monitoring rule.
+ */
+START_TEST(decide_table)
+{
+	static const struct {
+		enum policy_action action;
+		enum body_verdict body;
+		bool detected, fail_open, uninsp_allow;
+		enum verdict want;
+	} t[] = {
+		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW },
+		{ A_INS, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND },
+		{ A_INS, BODY_FOUND, true, true, true, VERDICT_BLOCK_FOUND },
+		{ A_INS, BODY_UNINSPECTABLE, false, false, false, VERDICT_BLOCK_UNINSPECTABLE },
+		{ A_INS, BODY_UNINSPECTABLE, false, false, true, VERDICT_ALLOW_UNINSPECTABLE },
+		{ A_INS, BODY_ERROR, false, false, false, VERDICT_BLOCK_FAILED },
+		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN },
+		/* found, then an engine failed: FailOpen must not erase it */
+		{ A_INS, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND },
+		{ A_INS, BODY_UNINSPECTABLE, true, false, true, VERDICT_BLOCK_FOUND },
+		/* a pending rule that resolved to allow: detections still win */
+		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW },
+		{ A_ALL, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND },
+		{ A_ALL, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND },
+		{ A_ALL, BODY_UNINSPECTABLE, false, false, false, VERDICT_ALLOW },
+		{ A_ALL, BODY_ERROR, false, false, false, VERDICT_ALLOW },
+		/* a rule that resolved to block blocks, whatever the body */
+		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY },
+		{ A_BLK, BODY_FOUND, true, false, false, VERDICT_BLOCK_POLICY },
+		/* monitor: never blocks, and says what it let through */
+		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_ALLOW },
+		{ A_MON, BODY_FOUND, true, false, false, VERDICT_MONITOR },
+		{ A_MON, BODY_UNINSPECTABLE, false, false, false, VERDICT_MONITOR },
+		{ A_MON, BODY_ERROR, false, false, false, VERDICT_MONITOR },
+		/* a found body without findings listed (engine verdict only) */
+		{ A_INS, BODY_FOUND, false, false, false, VERDICT_BLOCK_FOUND },
+	};
+	struct verdict_input in;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		memset(&in, 0, sizeof in);
+		in.action = t[i].action;
+		in.body = t[i].body;
+		in.detected = t[i].detected;
+		in.fail_open = t[i].fail_open;
+		in.uninspectable_allow = t[i].uninsp_allow;
+		ck_assert_msg(verdict_decide(&in) == t[i].want,
+		    "row %zu: got %d", i, verdict_decide(&in));
+	}
+}
+END_TEST
+
+START_TEST(names_and_blocks)
+{
+	static const struct {
+		enum verdict v;
+		const char *name;
+		bool blocks;
+	} t[] = {
+		{ VERDICT_ALLOW, "allow", false },
+		{ VERDICT_MONITOR, "monitor", false },
+		{ VERDICT_ALLOW_UNINSPECTABLE, "allow-uninspectable", false },
+		{ VERDICT_FAIL_OPEN, "fail-open", false },
+		{ VERDICT_BLOCK_POLICY, "block", true },
+		{ VERDICT_BLOCK_FOUND, "block", true },
+		{ VERDICT_BLOCK_UNINSPECTABLE, "block", true },
+		{ VERDICT_BLOCK_FAILED, "block", true },
+	};
+	size_t i;
+
+	ck_assert_uint_eq(sizeof t / sizeof t[0], VERDICT_COUNT);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck_assert_str_eq(verdict_name(t[i].v), t[i].name);
+		ck_assert(verdict_blocks(t[i].v) == t[i].blocks);
+	}
+	ck_assert(verdict_blocks(VERDICT_COUNT) == false);
+}
+END_TEST
+
+START_TEST(cache_keys)
+{
+	char a[VCACHE_KEY_MAX], b[VCACHE_KEY_MAX], small[16], url[3000];
+
+	ck_assert_int_eq(verdict_cache_key(a, sizeof a, "https://x.test/f",
+	    "\"e1\"", "Mon, 01 Jan 2026 00:00:00 GMT", 68), 0);
+	ck_assert_str_eq(a, "https://x.test/f\n\"e1\"\nMon, 01 Jan 2026 00:00:00 GMT\n68");
+	/* another version of the same URL is another key */
+	ck_assert_int_eq(verdict_cache_key(b, sizeof b, "https://x.test/f",
+	    "\"e2\"", "Mon, 01 Jan 2026 00:00:00 GMT", 68), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(verdict_cache_key(b, sizeof b, "https://x.test/f",
+	    "\"e1\"", "Mon, 01 Jan 2026 00:00:00 GMT", 69), 0);
+	ck_assert_str_ne(a, b);
+	/* no validators: the URL alone */
+	ck_assert_int_eq(verdict_cache_key(b, sizeof b, "https://x.test/f",
+	    NULL, "", -1), 0);
+	ck_assert_str_eq(b, "https://x.test/f\n-\n-\n-");
+	/* a key that does not fit is no key */
+	ck_assert_int_eq(verdict_cache_key(small, sizeof small, "https://x.test/f",
+	    NULL, NULL, -1), -1);
+	memset(url, 'a', sizeof url - 1);
+	url[sizeof url - 1] = '\0';
+	ck_assert_int_eq(verdict_cache_key(a, sizeof a, url, NULL, NULL, 1), 0);
+}
+END_TEST
+
+static Suite *
+verdict_suite(void)
+{
+	Suite *s = suite_create("verdict");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, start_table);
+	tcase_add_test(tc, hold_table);
+	tcase_add_test(tc, decide_table);
+	tcase_add_test(tc, names_and_blocks);
+	tcase_add_test(tc, cache_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+SVC_TEST_MAIN(verdict_suite)

@@ -1,0 +1,48 @@
+# The same downloads as case 390 through a Squid configured by hand the
+# way admins write it (two plain icap_service lines with bypass=off, no
+# CONNECT exclusion, no icap_service_failure_limit, no cache deny), a
+# small c-icap (StartServers 1, MaxServers 2, ThreadsPerChild 8) and
+# Python's http.server as the only origin: blocks followed by clean large
+# downloads, many rounds, each finishing in seconds and byte-identical;
+# several at once.
+
+. "$top_srcdir/tests/integration/dl-lib.sh"
+
+case_main()
+{
+	local i pids="" p
+	SI_ICAP_HANDWRITTEN=1
+	SI_CICAP_THREADS=8
+	dl_setup
+	si_origin_start
+	si_pyorigin_start
+	si_cicap_start
+	si_squid_start
+	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
+	dl_make_files
+
+	for i in 1 2 3 4 5; do
+		dl_infected "$PYORIGIN_PORT" /eicar-small.txt "round $i: EICAR" early
+		dl_infected "$PYORIGIN_PORT" /eicar-start.bin "round $i: EICAR at byte 0" early
+		dl_clean "$PYORIGIN_PORT" /c8M.bin "round $i: 8 MB after blocks"
+		dl_clean "$PYORIGIN_PORT" "/c20M.bin?chunked=1" "round $i: 20 MB chunked"
+	done
+	dl_infected "$PYORIGIN_PORT" /eicar-60m.bin "EICAR behind 60 MB"
+	dl_clean "$PYORIGIN_PORT" /c100M.bin "100 MB after it"
+
+	# Six at once, clean and infected mixed, on the 16 c-icap threads.
+	for i in 1 2 3 4 5 6; do
+		(
+			T_GOT=$T/tmp/par$i
+			dl_get "$PYORIGIN_PORT" /c20M.bin "$T_GOT"
+			[ "$DL_RC" = 0 ] && [ "$DL_CODE" = 200 ] && cmp -s "$T_GOT" "$T/www/c20M.bin" ||
+			    { echo "parallel $i: rc $DL_RC status $DL_CODE size $DL_SIZE" >&2; exit 1; }
+		) &
+		pids="$pids $!"
+	done
+	dl_infected "$PYORIGIN_PORT" /eicar-start.bin "EICAR while six download" early
+	for p in $pids; do
+		wait "$p" || si_fail "a parallel clean download failed"
+	done
+	si_assert_nomatch "$(cat "$T/log/audit.log")" 'pass-unscanned' "nothing passed unscanned"
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""A second TLS origin for the integration cases: Python's http.server
+(HTTP/1.1, keep-alive), serving a directory like a plain web server does
+and, for the cases that need an origin to misbehave, on request:
+
+    /path?chunked=1        Transfer-Encoding: chunked instead of a length
+    /path?rate=N           at most N bytes per second
+    /path?lie=N            announce Content-Length N, send the file as is
+                           and close
+    /path?nolm=1           no Last-Modified, no ETag
+
+usage: pyorigin.py PORT CERT KEY ROOT
+Listens on 127.0.0.1 only; stops on SIGTERM.
+"""
+import http.server
+import os
+import ssl
+import sys
+import time
+import urllib.parse
+
+CHUNK = 64 * 1024
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
+
+    def do_POST(self):
+        left = int(self.headers.get("Content-Length") or 0)
+        while left > 0:
+            got = self.rfile.read(min(left, CHUNK))
+            if not got:
+                break
+            left -= len(got)
+        body = b"received\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        path = self.translate_path(url.path)
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return
+        size = os.path.getsize(path)
+        st = os.stat(path)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        if "nolm" not in q:
+            self.send_header("Last-Modified", self.date_time_string(st.st_mtime))
+            self.send_header("ETag", '"%x-%x"' % (int(st.st_mtime), size))
+        chunked = "chunked" in q
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif "lie" in q:
+            self.send_header("Content-Length", q["lie"][0])
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(size))
+        self.end_headers()
+        rate = int(q["rate"][0]) if "rate" in q else 0
+        with open(path, "rb") as f:
+            while True:
+                piece = f.read(min(CHUNK, rate) if rate else CHUNK)
+                if not piece:
+                    break
+                if chunked:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                else:
+                    self.wfile.write(piece)
+                if rate:
+                    self.wfile.flush()
+                    time.sleep(len(piece) / rate)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
+
+
+def main():
+    port, cert, key, root = sys.argv[1:5]
+    os.chdir(root)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

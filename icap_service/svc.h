@@ -312,7 +312,7 @@ struct audit_record {
 	const char	*client_ip, *user, *method, *host, *path;
 	enum engine_direction direction;
 	bool		 bodiless;	/* a request without a body (a GET) */
-	const char	*verdict;	/* allow, block, monitor, pass-unscanned */
+	const char	*verdict;	/* verdict_name(): allow, block, monitor, ... */
 	const char	*rule;
 	const char	*reason;
 	const char	*engine;

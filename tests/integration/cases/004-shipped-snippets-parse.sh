@@ -11,8 +11,11 @@ parse_conf()
 {
 	local conf=$T/etc/squid.conf user="" rc=0
 	[ "$(id -u)" = 0 ] && user="cache_effective_user proxy"
+	# visible_hostname: Squid 6 otherwise looks the machine's name up and
+	# warns when that fails, which depends on the machine, not on sslinspect.
 	cat > "$conf" <<CONF
 $user
+visible_hostname sslinspect-test
 pid_filename $T/squid-run/squid.pid
 cache_log $T/log/cache.log
 access_log none

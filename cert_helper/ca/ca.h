@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -94,6 +95,7 @@ int	ca_store_user(const char *, uid_t *, gid_t *, char **) NONNULL(1, 2, 3);
 
 /* ca_keys.c: key generation, key files and their permissions. */
 EVP_PKEY *ca_keys_generate(const char *, char **) NONNULL(1);
+const char *ca_keys_type_list(void);
 EVP_PKEY *ca_keys_load(const char *, int, char **) NONNULL(1);
 int	ca_keys_write(const char *, EVP_PKEY *, uid_t, gid_t, char **)
 	    NONNULL(1, 2);
@@ -158,7 +160,56 @@ X509_CRL *ca_crl_build(X509 *, EVP_PKEY *, const struct revoked_rec *,
 int	ca_crl_write_all(struct ca_store *, const char *, int, char **)
 	    NONNULL(1);
 
-/* ca_status.c */
-int	ca_status(struct ca_store *, const char *, char **) NONNULL(1);
+/* ca_status.c: the report, and how healthy the directory is. */
+enum ca_health {
+	CA_HEALTH_OK = 0,
+	CA_HEALTH_WARNING = 3,		/* the exit status of status */
+	CA_HEALTH_CRITICAL = 4
+};
+
+struct ca_status_opts {
+	const char	*issued;	/* issued.tsv path */
+	long		 warn_hours;	/* -1: half the issuing CA's validity */
+	long		 critical_hours;
+};
+
+int	ca_status(struct ca_store *, const struct ca_status_opts *, char **)
+	    NONNULL(1, 2);
+enum ca_health ca_status_issuing(time_t, time_t, time_t, long, long);
+
+/* ca_cli.c: the command line as tables (usage and the man page walk them). */
+enum {
+	CA_CMD_DEMO = 1 << 0, CA_CMD_CSR = 1 << 1, CA_CMD_INSTALL = 1 << 2,
+	CA_CMD_IMPORT = 1 << 3, CA_CMD_ROTATE = 1 << 4, CA_CMD_REVOKE = 1 << 5,
+	CA_CMD_CRL = 1 << 6, CA_CMD_STATUS = 1 << 7
+};
+#define CA_CMD_SETUP	(CA_CMD_DEMO | CA_CMD_CSR | CA_CMD_INSTALL | CA_CMD_IMPORT)
+
+enum {
+	CA_OPT_ORG = 256, CA_OPT_KEYTYPE, CA_OPT_CRLURL, CA_OPT_USER,
+	CA_OPT_FORCE, CA_OPT_SUBJECT, CA_OPT_CERT, CA_OPT_KEY, CA_OPT_CHAIN,
+	CA_OPT_VALIDITY, CA_OPT_RELOAD, CA_OPT_SERIAL, CA_OPT_HOST,
+	CA_OPT_ISSUING, CA_OPT_REASON, CA_OPT_ISSUED, CA_OPT_OUT, CA_OPT_NEXT,
+	CA_OPT_IDP, CA_OPT_WARN, CA_OPT_CRITICAL
+};
+
+struct ca_cli_cmd {
+	const char	*name;
+	int		 bit;		/* CA_CMD_* */
+	int		 create;	/* may make DIR */
+	const char	*help;
+};
+
+struct ca_cli_opt {
+	const char	*name;		/* long option */
+	int		 val;		/* CA_OPT_* */
+	int		 cmds;		/* CA_CMD_* that take it */
+	const char	*arg;		/* NULL: a flag */
+	const char	*help;
+};
+
+extern const struct ca_cli_cmd	ca_cli_cmds[];
+extern const struct ca_cli_opt	ca_cli_opts[];
+void	ca_cli_usage(FILE *, const char *) NONNULL(1, 2);
 
 #endif

@@ -499,15 +499,57 @@ ca_issue_issuing_name(X509 *inter, time_t now)
 }
 
 /*
+ * The certificates of chain.pem a client may be sent: all but self-signed
+ * ones. A client must already trust the root; sending it costs every
+ * handshake its bytes and shows a client a root it should not take from
+ * the wire. The caller frees the PEM.
+ */
+static char *
+ca_issue_untrusted_chain(struct ca_store *st, size_t *len, char **cause)
+{
+	STACK_OF(X509)	*sk, *out;
+	X509		*x;
+	char		*cp, *pem = NULL;
+	int		 i;
+
+	if ((cp = ca_store_path(st, "chain.pem")) == NULL) {
+		cause_set(cause, "chain.pem: out of memory");
+		return NULL;
+	}
+	sk = ca_x509_load_all(cp, cause);
+	free(cp);
+	if (sk == NULL)
+		return NULL;
+	if ((out = sk_X509_new_null()) == NULL) {
+		sk_X509_pop_free(sk, X509_free);
+		cause_set(cause, "chain.pem: out of memory");
+		return NULL;
+	}
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		x = sk_X509_value(sk, i);
+		if (X509_check_issued(x, x) != X509_V_OK)
+			sk_X509_push(out, x);
+	}
+	pem = ca_issue_pems(out, 0, sk_X509_num(out), len);
+	if (pem == NULL)
+		cause_set(cause, "chain.pem: out of memory");
+	sk_X509_free(out);
+	sk_X509_pop_free(sk, X509_free);
+	return pem;
+}
+
+/*
  * The Squid bundle: issuing certificate, its PKCS#8 key, intermediate and
- * chain.pem, written atomically, mode 0600, owned by the squid user.
+ * the certificates between it and the root (not the root: Squid sends the
+ * file's certificates to every client), written atomically, mode 0600,
+ * owned by the squid user.
  */
 static int
 ca_issue_bundle(struct ca_store *st, X509 *issuing, EVP_PKEY *key,
     X509 *inter, char **cause)
 {
 	char	*cpem = NULL, *kpem = NULL, *ipem = NULL, *chain = NULL;
-	char	*buf = NULL, *p = NULL, *cp = NULL;
+	char	*buf = NULL, *p = NULL;
 	size_t	 cl = 0, kl = 0, il = 0, chl = 0, n = 0;
 	uid_t	 uid;
 	gid_t	 gid;
@@ -515,14 +557,13 @@ ca_issue_bundle(struct ca_store *st, X509 *issuing, EVP_PKEY *key,
 
 	if (ca_store_user(st->conf.squid_user, &uid, &gid, cause) == -1)
 		return -1;
-	if ((cp = ca_store_path(st, "chain.pem")) == NULL ||
-	    ca_store_read(cp, &chain, &chl, cause) == -1)
+	if ((chain = ca_issue_untrusted_chain(st, &chl, cause)) == NULL)
 		goto out;
 	cpem = ca_x509_pem(issuing, &cl);
 	kpem = ca_keys_pem(key, &kl);
 	ipem = ca_x509_pem(inter, &il);
 	if (cpem == NULL || kpem == NULL || ipem == NULL ||
-	    (buf = malloc(cl + kl + il + chl)) == NULL)
+	    (buf = malloc(cl + kl + il + chl + 1)) == NULL)
 		goto out;
 	memcpy(buf, cpem, cl);
 	memcpy(buf + cl, kpem, kl);
@@ -542,7 +583,6 @@ out:
 	free(ipem);
 	free(cpem);
 	free(chain);
-	free(cp);
 	free(p);
 	return rv;
 }

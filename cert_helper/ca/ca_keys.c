@@ -54,9 +54,25 @@ ca_keys_generate(const char *type, char **cause)
 			cause_set(cause, "%s key generation failed", type);
 		return pkey;
 	}
-	cause_set(cause, "unknown key type \"%s\" (ec-p256, ec-p384, "
-	    "rsa-2048, rsa-3072, rsa-4096)", type);
+	cause_set(cause, "unknown key type \"%s\" (%s)", type,
+	    ca_keys_type_list());
 	return NULL;
+}
+
+/* The key type names, comma-separated, from the table. */
+const char *
+ca_keys_type_list(void)
+{
+	static char	list[128];
+	size_t		i, l = 0;
+
+	if (list[0] != '\0')
+		return list;
+	for (i = 0; i < sizeof ca_keys_types / sizeof ca_keys_types[0] &&
+	    l < sizeof list; i++)
+		l += (size_t)snprintf(list + l, sizeof list - l, "%s%s",
+		    i ? ", " : "", ca_keys_types[i].name);
+	return list;
 }
 
 /*

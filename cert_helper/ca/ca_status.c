@@ -1,11 +1,18 @@
 /*
  * status: the intermediate, every issuing CA with its expiry and how many
- * leaves it issued and had revoked, and when the next CRL is due.
+ * leaves it issued and had revoked, and when the next CRL is due; then
+ * how healthy that is, as the exit status a monitoring system reads:
+ * critical when bumping breaks soon (the current issuing CA expires within
+ * a day, the intermediate within a week, a CRL is overdue), warning when
+ * something that should run has stopped (rotation has missed half an
+ * issuing CA's life, a CRL is due within a day, the intermediate expires
+ * within 30 days, crl-url was never set).
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +29,7 @@
 struct ca_status_ca {
 	char	kid[CA_KEYID_MAX + 1];
 	char	serial[CA_SERIAL_MAX + 1];
+	time_t	not_before;
 	time_t	not_after;
 	size_t	issued;
 	size_t	revoked;
@@ -80,6 +88,16 @@ ca_status_revoked_cb(const struct revoked_rec *r, void *arg)
 	return 0;
 }
 
+static time_t
+ca_status_not_before(X509 *x)
+{
+	struct tm	tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
 /* Collect every issuing CA of DIR/issuing/. */
 static int
 ca_status_collect(struct ca_store *st, struct ca_status_run *run,
@@ -123,6 +141,7 @@ ca_status_collect(struct ca_store *st, struct ca_status_run *run,
 		(void)ca_x509_keyid(x, ca->kid, sizeof ca->kid);
 		(void)ca_x509_serial(x, ca->serial, sizeof ca->serial);
 		ca->not_after = ca_x509_not_after(x);
+		ca->not_before = ca_status_not_before(x);
 		X509_free(x);
 	}
 	closedir(d);
@@ -186,10 +205,119 @@ ca_status_state(const struct ca_status_ca *ca, const char *cur, time_t now)
 	return strcmp(ca->kid, cur) == 0 ? "current" : "valid";
 }
 
-/* Print the status report on stdout. */
-int
-ca_status(struct ca_store *st, const char *issued, char **cause)
+/*
+ * The health of the current issuing CA valid from nb to na, at now: below
+ * critical hours left (default 24) critical, below warn hours (default
+ * half its validity: rotation has stopped) a warning.
+ */
+enum ca_health
+ca_status_issuing(time_t nb, time_t na, time_t now, long warn, long critical)
 {
+	time_t	left = na - now;
+
+	if (critical < 0)
+		critical = 24;
+	if (warn < 0)
+		warn = (long)((na - nb) / 3600 / 2);
+	if (left < (time_t)critical * 3600)
+		return CA_HEALTH_CRITICAL;
+	if (left < (time_t)warn * 3600)
+		return CA_HEALTH_WARNING;
+	return CA_HEALTH_OK;
+}
+
+/* Add a finding to the report; the worst level so far is kept. */
+static void
+ca_status_flag(enum ca_health *h, enum ca_health level, const char *fmt, ...)
+    PRINTF(3, 4);
+
+static void
+ca_status_flag(enum ca_health *h, enum ca_health level, const char *fmt, ...)
+{
+	va_list	ap;
+
+	printf("%s: ", level == CA_HEALTH_CRITICAL ? "CRITICAL" : "WARNING");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (level > *h)
+		*h = level;
+}
+
+/* How long from now to t, as "3 days 4 hours" or "5 hours". */
+static void
+ca_status_left(time_t t, time_t now, char *buf, size_t len)
+{
+	long	h = (long)((t - now) / 3600);
+
+	if (t <= now)
+		snprintf(buf, len, "expired");
+	else if (h >= 48)
+		snprintf(buf, len, "in %ld days %ld hours", h / 24, h % 24);
+	else
+		snprintf(buf, len, "in %ld hours", h);
+}
+
+/* The health findings after the report; returns the worst level. */
+static enum ca_health
+ca_status_health(struct ca_store *st, const struct ca_status_run *run,
+    const char *cur, X509 *inter, time_t due, const struct ca_status_opts *o,
+    time_t now)
+{
+	const struct ca_status_ca	*ca = NULL;
+	enum ca_health			 h = CA_HEALTH_OK, l;
+	char				 left[64];
+	time_t				 t;
+	size_t				 i;
+
+	for (i = 0; i < run->ncas; i++)
+		if (strcmp(run->cas[i].kid, cur) == 0)
+			ca = &run->cas[i];
+	if (ca == NULL)
+		ca_status_flag(&h, CA_HEALTH_CRITICAL, "no current issuing CA; "
+		    "run sslinspect-ca rotate");
+	else if ((l = ca_status_issuing(ca->not_before, ca->not_after, now,
+	    o->warn_hours, o->critical_hours)) != CA_HEALTH_OK) {
+		ca_status_left(ca->not_after, now, left, sizeof left);
+		ca_status_flag(&h, l, "the current issuing CA %s expires %s: "
+		    "rotation has stopped (sslinspect-rotate.timer or the cron "
+		    "job); inspected HTTPS fails when it expires", ca->kid, left);
+	}
+	t = ca_x509_not_after(inter);
+	if (t - now < 30 * 86400) {
+		ca_status_left(t, now, left, sizeof left);
+		ca_status_flag(&h, t - now < 7 * 86400 ? CA_HEALTH_CRITICAL :
+		    CA_HEALTH_WARNING, "the intermediate expires %s: have the "
+		    "organization's root sign a new one (sslinspect-ca csr)", left);
+	}
+	if (due == 0)
+		ca_status_flag(&h, CA_HEALTH_WARNING, "no CRL written yet; run "
+		    "sslinspect-ca crl");
+	else if (due <= now)
+		ca_status_flag(&h, CA_HEALTH_CRITICAL, "the CRLs are overdue: "
+		    "clients that check revocation refuse the certificates; is "
+		    "sslinspect-crl.timer (or the cron job) running?");
+	else if (due - now < 86400)
+		ca_status_flag(&h, CA_HEALTH_WARNING, "the CRLs are due within a "
+		    "day; is sslinspect-crl.timer (or the cron job) running?");
+	if (strstr(st->conf.crl_url, ".invalid/") != NULL)
+		ca_status_flag(&h, CA_HEALTH_WARNING, "crl-url is %s, which no "
+		    "client can reach; set it with the setup command's --crl-url",
+		    st->conf.crl_url);
+	printf("status: %s\n", h == CA_HEALTH_OK ? "OK" : h ==
+	    CA_HEALTH_WARNING ? "WARNING" : "CRITICAL");
+	return h;
+}
+
+/*
+ * Print the status report on stdout. Returns its health (CA_HEALTH_*), or
+ * -1 with a cause when the directory cannot be read.
+ */
+int
+ca_status(struct ca_store *st, const struct ca_status_opts *o, char **cause)
+{
+	const char		*issued = o->issued;
 	struct ca_status_run	 run;
 	X509			*inter = NULL;
 	char			 t[32], cur[CA_KEYID_MAX + 2] = "", *p = NULL;
@@ -227,7 +355,7 @@ ca_status(struct ca_store *st, const char *issued, char **cause)
 		ca_x509_fmt_time(due, t, sizeof t);
 		printf("next CRL due: %s%s\n", t, due <= now ? " (overdue)" : "");
 	}
-	rv = 0;
+	rv = (int)ca_status_health(st, &run, cur, inter, due, o, now);
 out:
 	free(run.cas);
 	free(buf);

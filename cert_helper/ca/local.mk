@@ -1,7 +1,7 @@
 # sslinspect-ca: the CA / CRL admin tool. The logic lives in a convenience
 # library so the unit tests link the same code.
 noinst_LTLIBRARIES += cert_helper/ca/libca.la
-cert_helper_ca_libca_la_SOURCES = cert_helper/ca/ca.h cert_helper/ca/ca_conf.c \
+cert_helper_ca_libca_la_SOURCES = cert_helper/ca/ca.h cert_helper/ca/ca_cli.c cert_helper/ca/ca_conf.c \
 	cert_helper/ca/ca_store.c cert_helper/ca/ca_keys.c cert_helper/ca/ca_x509.c \
 	cert_helper/ca/ca_issue.c cert_helper/ca/ca_revoke.c cert_helper/ca/ca_crl.c \
 	cert_helper/ca/ca_status.c
@@ -22,7 +22,8 @@ CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
 	tests/integration/cases/230-ca-rotate-under-squid.sh \
 	tests/integration/cases/240-ca-crl-http.sh \
 	tests/integration/cases/250-ca-certgen-revoke.sh \
-	tests/integration/cases/260-ca-systemd-units.sh
+	tests/integration/cases/260-ca-systemd-units.sh \
+	tests/integration/cases/270-ca-status-help.sh
 if INTEGRATION
 TESTS += $(CA_CASES)
 endif
@@ -31,7 +32,8 @@ EXTRA_DIST += $(CA_CASES)
 check_PROGRAMS += tests/unit/test_ca
 tests_unit_test_ca_SOURCES = tests/unit/test_ca.c
 tests_unit_test_ca_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper/ca
-tests_unit_test_ca_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_ca_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) $(MAN_CFLAGS)
+MAN_TESTS += tests/unit/test_ca
 tests_unit_test_ca_LDADD = cert_helper/ca/libca.la $(UNIT_LIBS)
 TESTS += tests/unit/test_ca
 

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
+#include "manpage.h"
 
 #define PARSE_ARGS(lit)	lit, strlen(lit)
 
@@ -233,6 +234,83 @@ START_TEST(crl_build_verifies)
 }
 END_TEST
 
+/* The health of the current issuing CA: its life left against the thresholds. */
+static const struct {
+	long	valid_h, left_h, warn, critical;
+	enum ca_health want;
+} issuing_rows[] = {
+	{ 168, 160, -1, -1, CA_HEALTH_OK },
+	{ 168, 85, -1, -1, CA_HEALTH_OK },
+	{ 168, 83, -1, -1, CA_HEALTH_WARNING },	/* rotation missed 3.5 days */
+	{ 168, 25, -1, -1, CA_HEALTH_WARNING },
+	{ 168, 23, -1, -1, CA_HEALTH_CRITICAL },
+	{ 168, -1, -1, -1, CA_HEALTH_CRITICAL },	/* expired */
+	{ 24, 20, -1, -1, CA_HEALTH_CRITICAL },	/* a 1-day CA is always close */
+	{ 168, 100, 120, -1, CA_HEALTH_WARNING },
+	{ 168, 100, 10, 2, CA_HEALTH_OK },
+	{ 168, 1, 0, 0, CA_HEALTH_OK },
+	{ 168, 100, -1, 101, CA_HEALTH_CRITICAL },
+};
+
+START_TEST(issuing_health)
+{
+	time_t	now = 1800000000, na = now + issuing_rows[_i].left_h * 3600;
+	time_t	nb = na - issuing_rows[_i].valid_h * 3600;
+
+	ck_assert_int_eq(ca_status_issuing(nb, na, now, issuing_rows[_i].warn,
+	    issuing_rows[_i].critical), issuing_rows[_i].want);
+}
+END_TEST
+
+/* sslinspect-ca(8): options, settings and key types from their tables. */
+START_TEST(manual)
+{
+	struct manbuf		 b = { NULL, 0 };
+	const struct ca_cli_opt	*o;
+	const struct ca_cli_cmd	*c;
+	const char		*sep;
+	size_t			 i;
+
+	man_add(&b, ".Bl -tag -width Ds\n");
+	for (o = ca_cli_opts; o->name != NULL; o++) {
+		man_add(&b, ".It Fl -%s%s%s\n", o->name, o->arg ? " Ar " : "",
+		    o->arg ? o->arg : "");
+		man_text(&b, o->help);
+		man_add(&b, ".\nCommands:");
+		for (c = ca_cli_cmds, sep = " "; c->name != NULL; c++)
+			if (o->cmds & c->bit) {
+				man_add(&b, "%s%s", sep, c->name);
+				sep = ", ";
+			}
+		man_add(&b, ".\n");
+	}
+	man_add(&b, ".El\n");
+	man_check("doc/sslinspect-ca.8", "options", b.s);
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+	man_add(&b, ".Bl -tag -width Ds\n");
+	for (i = 0; i < ca_conf_nopts; i++) {
+		if (ca_conf_opts[i].type == CA_CONF_INT)
+			man_add(&b, ".It Cm %s Ar %ld..%ld\n", ca_conf_opts[i].name,
+			    ca_conf_opts[i].min, ca_conf_opts[i].max);
+		else
+			man_add(&b, ".It Cm %s Ar text\n", ca_conf_opts[i].name);
+		man_text(&b, ca_conf_opts[i].help);
+		man_add(&b, ".\nDefault:\n.Ql %s .\n", ca_conf_opts[i].dflt);
+	}
+	man_add(&b, ".El\n");
+	man_check("doc/sslinspect-ca.8", "settings", b.s);
+	free(b.s);
+	b.s = NULL;
+	b.len = 0;
+	man_add(&b, "The key types of\n.Fl -key-type\n(the default is\n"
+	    ".Cm ec-p256 ) :\n.Cm %s .\n", ca_keys_type_list());
+	man_check("doc/sslinspect-ca.8", "key-types", b.s);
+	free(b.s);
+}
+END_TEST
+
 static Suite *
 ca_suite(void)
 {
@@ -246,6 +324,9 @@ ca_suite(void)
 	tcase_add_test(tc, dn_parse);
 	tcase_add_test(tc, revoked_round_trip);
 	tcase_add_test(tc, crl_build_verifies);
+	tcase_add_loop_test(tc, issuing_health, 0,
+	    sizeof issuing_rows / sizeof issuing_rows[0]);
+	tcase_add_test(tc, manual);
 	suite_add_tcase(s, tc);
 	return s;
 }

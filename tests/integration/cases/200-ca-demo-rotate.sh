@@ -1,6 +1,7 @@
 # sslinspect-ca demo-init and rotate: a labelled DEMO hierarchy, a short-lived
 # issuing CA (pathlen 0, AKI = intermediate SKI, CRL distribution point of
-# the intermediate's CRL), and a Squid bundle in the right order, 0600 and
+# the intermediate's CRL), and a Squid bundle in the right order (the root
+# left out: Squid sends the file's certificates to clients), 0600 and
 # owned by the proxy user; a second rotate makes a new current issuing CA and
 # runs the reload command; a failing reload command is reported.
 
@@ -28,7 +29,9 @@ case_main()
 	kid=$(cat "$T/ca/current")
 	si_assert_eq "$(stat -c '%a %U' "$T/ca/squid-bundle.pem")" "600 proxy" "bundle mode and owner"
 	blocks=$(grep -- '-----BEGIN' "$T/ca/squid-bundle.pem" | tr -d '-' | tr '\n' ',')
-	si_assert_eq "$blocks" "BEGIN CERTIFICATE,BEGIN PRIVATE KEY,BEGIN CERTIFICATE,BEGIN CERTIFICATE," "bundle order"
+	si_assert_eq "$blocks" "BEGIN CERTIFICATE,BEGIN PRIVATE KEY,BEGIN CERTIFICATE," "bundle order"
+	grep -q "$(sed -n 2p "$T/ca/root.pem")" "$T/ca/squid-bundle.pem" &&
+	    si_fail "the root is in the bundle"
 	# The bundle's first certificate is the new issuing CA and its key matches.
 	si_assert_eq "$(openssl x509 -in "$T/ca/squid-bundle.pem" -noout -pubkey)" \
 	    "$(openssl pkey -in "$T/ca/squid-bundle.pem" -pubout)" "bundle key matches its certificate"

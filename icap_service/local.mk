@@ -102,7 +102,7 @@ check_PROGRAMS += tests/bench/parsers_bench
 tests_bench_parsers_bench_SOURCES = tests/bench/parsers_bench.c
 tests_bench_parsers_bench_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_bench_parsers_bench_LDADD = $(SVC_UNIT_LIBS)
-EXTRA_DIST += tests/bench/parsers.sh
+EXTRA_DIST += tests/bench/parsers.sh tests/bench/downloads.sh
 
 # libFuzzer targets: ./configure --enable-fuzzers CC=clang. The code under
 # test is compiled into each target so that it is instrumented.

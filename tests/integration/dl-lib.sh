@@ -1,7 +1,9 @@
+# shellcheck shell=bash
 # Helpers shared by the download cases (390, 391), sourced by a case file:
 # the test files, a clean download checked byte for byte, an infected one
 # checked for the page or the cut-off, and the audit log's account of it.
 
+# shellcheck disable=SC2016 # the EICAR string, literally
 EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
 # dl_setup: the audit log the checks read (call before si_start_all).

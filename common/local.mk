@@ -1,7 +1,7 @@
 # common/: the small internal library shared by helper, CA tool, module, tests.
 # A libtool convenience library, so it is PIC and can go into the c-icap module.
 noinst_LTLIBRARIES += common/libcommon.la
-common_libcommon_la_SOURCES = common/attrib.h common/cause.c common/cause.h \
+common_libcommon_la_SOURCES = common/attrib.h common/cahealth.h common/cause.c common/cause.h \
 	common/issued.c common/issued.h \
 	common/revoked.c common/revoked.h \
 	common/tsv.c common/tsv.h

@@ -12,8 +12,9 @@
 
 const struct ca_conf_opt ca_conf_opts[] = {
 	{ "crl-url", CA_CONF_STRING, "http://crl.sslinspect.invalid/{ca}.crl",
-	  0, 511, "CRL URL put in issuing CA certificates; {ca} is replaced by "
-	  "the issuer's key id in lowercase hex" },
+	  0, 511, "CRL URL put in issuing CA certificates and, by "
+	  "sslinspect-certgen, in leaves; {ca} is replaced by the issuer's key "
+	  "id in lowercase hex" },
 	{ "issuing-days", CA_CONF_INT, "7", 1, 397,
 	  "validity of an issuing CA minted by rotate, in days" },
 	{ "crl-days", CA_CONF_INT, "7", 1, 365,

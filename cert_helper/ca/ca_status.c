@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "ca.h"
+#include "cahealth.h"
 #include "cause.h"
 #include "issued.h"
 
@@ -205,25 +206,18 @@ ca_status_state(const struct ca_status_ca *ca, const char *cur, time_t now)
 	return strcmp(ca->kid, cur) == 0 ? "current" : "valid";
 }
 
-/*
- * The health of the current issuing CA valid from nb to na, at now: below
- * critical hours left (default 24) critical, below warn hours (default
- * half its validity: rotation has stopped) a warning.
- */
+/* The health of the current issuing CA: the rule of cahealth.h. */
 enum ca_health
 ca_status_issuing(time_t nb, time_t na, time_t now, long warn, long critical)
 {
-	time_t	left = na - now;
-
-	if (critical < 0)
-		critical = 24;
-	if (warn < 0)
-		warn = (long)((na - nb) / 3600 / 2);
-	if (left < (time_t)critical * 3600)
+	switch (cahealth_issuing(nb, na, now, warn, critical)) {
+	case CAHEALTH_CRITICAL:
 		return CA_HEALTH_CRITICAL;
-	if (left < (time_t)warn * 3600)
+	case CAHEALTH_WARNING:
 		return CA_HEALTH_WARNING;
-	return CA_HEALTH_OK;
+	default:
+		return CA_HEALTH_OK;
+	}
 }
 
 /* Add a finding to the report; the worst level so far is kept. */

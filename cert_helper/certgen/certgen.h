@@ -236,6 +236,8 @@ struct opts {
 	enum keypool_type key_type;
 	long long	 pool_size;
 	char		*revoked;	/* revoked.tsv to honour, or NULL */
+	char		*ca_dir;	/* sslinspect-ca's directory, or NULL */
+	int		 crl_from_ca;	/* crl_urls came from ca_dir's ca.conf */
 	int		 debug;
 };
 int		 opts_defaults(struct opts *, char **) NONNULL(1);
@@ -245,6 +247,7 @@ int		 opts_file(struct opts *, const char *, char **) NONNULL(1, 2);
 int		 opts_parse_size(const char *, long long *) NONNULL(1, 2);
 void		 opts_free(struct opts *);
 void		 opts_usage(FILE *, const char *) NONNULL(1, 2);
+int		 opts_ca_dir(struct opts *, char **, char **) NONNULL(1);
 const struct opts_entry *opts_find(const char *) NONNULL(1);
 
 /* certgen.c: one request in, one reply out; no I/O on stdin/stdout. */

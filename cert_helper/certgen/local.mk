@@ -10,7 +10,8 @@ cert_helper_certgen_libcertgen_la_SOURCES = cert_helper/certgen/certgen.h \
 	cert_helper/certgen/sigcache.c
 cert_helper_certgen_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"' \
-	-DCERTGEN_REVOKED='"$(localstatedir)/lib/sslinspect/ca/revoked.tsv"'
+	-DCERTGEN_REVOKED='"$(localstatedir)/lib/sslinspect/ca/revoked.tsv"' \
+	-DCERTGEN_CADIR='"$(localstatedir)/lib/sslinspect/ca"'
 cert_helper_certgen_libcertgen_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LMDB_CFLAGS) -pthread
 cert_helper_certgen_libcertgen_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS) \
@@ -48,14 +49,16 @@ tests_unit_test_revcheck_SOURCES = tests/unit/test_revcheck.c \
 tests_unit_test_revcheck_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
 tests_unit_test_revcheck_LDADD = $(CERTGEN_UNIT_LIBS)
 tests_unit_test_opts_SOURCES = tests/unit/test_opts.c
-tests_unit_test_opts_CFLAGS = $(CERTGEN_UNIT_CFLAGS)
+tests_unit_test_opts_CFLAGS = $(CERTGEN_UNIT_CFLAGS) $(MAN_CFLAGS)
+MAN_TESTS += tests/unit/test_opts
 tests_unit_test_opts_LDADD = $(CERTGEN_UNIT_LIBS)
 
 # Integration cases (real Squid, real verifiers, a real browser).
 CERTGEN_CASES = \
 	tests/integration/cases/100-certgen-profile.sh \
 	tests/integration/cases/101-certgen-squid-cache.sh \
-	tests/integration/cases/102-certgen-chromium.sh
+	tests/integration/cases/102-certgen-chromium.sh \
+	tests/integration/cases/103-certgen-ca-dir.sh
 if INTEGRATION
 TESTS += $(CERTGEN_CASES)
 endif

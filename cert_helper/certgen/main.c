@@ -2,25 +2,44 @@
  * sslinspect-certgen: the request loop. Squid gives the helper one UNIX
  * socket as stdin and stdout; requests are read by length, answered, and
  * all replies of a batch go out in one write. This is the only file that
- * exits.
+ * exits. It also watches the issuing CA of the CA directory's Squid
+ * bundle and says in cache.log when it nears its end (cahealth.h), at
+ * start and then at most once an hour.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
+#include "cahealth.h"
 #include "certgen.h"
 
 #define MAIN_BUF_MAX	(CERTGEN_BODY_MAX + 256)
 #define MAIN_OPTS_MAX	32
+#define MAIN_CA_CHECK	3600	/* seconds between looks at the issuing CA */
+#define MAIN_PEM_MAX	16384	/* bytes read for the bundle's first certificate */
+
+/* A fatal start-up error: cache.log says FATAL, Squid sees the exit. */
+static void __attribute__((noreturn))
+main_fatal(const char *what, const char *cause)
+{
+	log_info("FATAL: %s%s%s", what, *what != '\0' ? ": " : "",
+	    cause != NULL ? cause : "out of memory");
+	exit(1);
+}
 
 /* Write all of p; 0 or -1. */
 static int
@@ -98,7 +117,7 @@ main_options(int argc, char **argv, struct opts *o)
 		}
 		if ((name = main_long_name(c)) == NULL) {
 			opts_usage(stderr, "sslinspect-certgen");
-			exit(1);
+			exit(2);
 		}
 		if (c == 'c')
 			rv = opts_file(o, optarg, &cause);
@@ -113,8 +132,82 @@ main_options(int argc, char **argv, struct opts *o)
 	}
 	return;
 fail:
-	log_warnx("%s", cause != NULL ? cause : "bad options");
-	exit(1);
+	main_fatal("", cause != NULL ? cause : "bad options");
+}
+
+/*
+ * The first certificate of the CA directory's Squid bundle: the issuing CA
+ * Squid signs with. Only the bytes up to its end are read (the key follows
+ * it) and they are wiped. NULL when there is none.
+ */
+static X509 *
+main_bundle_cert(const char *dir)
+{
+	char	 path[4096], buf[MAIN_PEM_MAX + 1], *end;
+	size_t	 len = 0;
+	ssize_t	 n;
+	X509	*x = NULL;
+	BIO	*bio;
+	int	 fd;
+
+	snprintf(path, sizeof path, "%s/squid-bundle.pem", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	while (len < MAIN_PEM_MAX &&
+	    (n = read(fd, buf + len, MAIN_PEM_MAX - len)) > 0) {
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "-----END CERTIFICATE-----") != NULL)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if ((end = strstr(buf, "-----END CERTIFICATE-----")) != NULL &&
+	    (bio = BIO_new_mem_buf(buf, (int)(end - buf) + 25)) != NULL) {
+		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
+	ERR_clear_error();
+	return x;
+}
+
+static time_t
+main_asn1_time(const ASN1_TIME *t)
+{
+	struct tm	tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/*
+ * Say in cache.log when the issuing CA nears its end: Squid cannot bump
+ * once it has expired, and rotation is what keeps that from happening.
+ */
+static void
+main_ca_check(const struct opts *o, time_t now)
+{
+	X509		*x;
+	time_t		 nb, na;
+	long		 h;
+
+	if (o->ca_dir == NULL || (x = main_bundle_cert(o->ca_dir)) == NULL)
+		return;
+	nb = main_asn1_time(X509_get0_notBefore(x));
+	na = main_asn1_time(X509_get0_notAfter(x));
+	X509_free(x);
+	if (na == 0)
+		return;
+	h = (long)((na - now) / 3600);
+	if (na <= now)
+		log_info("ERROR: the issuing CA in %s/squid-bundle.pem has expired: "
+		    "bumped connections fail; run sslinspect-ca rotate", o->ca_dir);
+	else if (cahealth_issuing(nb, na, now, -1, -1) != CAHEALTH_OK)
+		log_warnx("the issuing CA in %s/squid-bundle.pem expires in %ld "
+		    "hours and was not rotated; is sslinspect-rotate.timer (or its "
+		    "cron job) running? See sslinspect-ca status", o->ca_dir, h);
 }
 
 int
@@ -123,9 +216,10 @@ main(int argc, char **argv)
 	struct opts	 o;
 	struct certgen	*cg;
 	struct cbuf	 out = { NULL, 0, 0 };
-	char		*buf, *cause = NULL;
+	char		*buf, *cause = NULL, *note = NULL;
 	size_t		 len = 0, cap = 65536, used;
 	ssize_t		 n;
+	time_t		 checked, now;
 
 	/*
 	 * A mint allocates and frees a few hundred KiB; glibc would hand
@@ -138,10 +232,15 @@ main(int argc, char **argv)
 	main_options(argc, argv, &o);
 	log_debug_enabled = o.debug;
 	signal(SIGPIPE, SIG_IGN);
-	if ((cg = certgen_new(&o, &cause)) == NULL) {
-		log_warnx("cannot start: %s", cause);
-		exit(1);
+	if (opts_ca_dir(&o, &note, &cause) == -1)
+		main_fatal("ca-dir", cause);
+	if (note != NULL) {
+		log_warnx("%s", note);
+		free(note);
 	}
+	main_ca_check(&o, checked = time(NULL));
+	if ((cg = certgen_new(&o, &cause)) == NULL)
+		main_fatal("cannot start", cause);
 	if ((buf = malloc(cap)) == NULL)
 		exit(1);
 	for (;;) {
@@ -164,6 +263,8 @@ main(int argc, char **argv)
 			out.len = 0;
 		}
 		certgen_flush(cg);
+		if ((now = time(NULL)) - checked >= MAIN_CA_CHECK)
+			main_ca_check(&o, checked = now);
 		OPENSSL_cleanse(buf, used);
 		memmove(buf, buf + used, len - used);
 		len -= used;

@@ -20,6 +20,9 @@
 #ifndef CERTGEN_REVOKED
 #define CERTGEN_REVOKED "/var/lib/sslinspect/ca/revoked.tsv"
 #endif
+#ifndef CERTGEN_CADIR
+#define CERTGEN_CADIR "/var/lib/sslinspect/ca"
+#endif
 
 #define OPTS_LINE_MAX	4096
 
@@ -33,7 +36,8 @@ const struct opts_entry opts_table[] = {
 	{ "memory-cache", 'm', OPTS_NUMBER, "4096", 0, 1000000, NULL, "N",
 	  "certificates kept in each process's memory" },
 	{ "crl-url", 'u', OPTS_LIST, NULL, 0, FORGE_URL_MAX, NULL, "URL",
-	  "CRL distribution point, {ca} = issuing CA key id (repeatable)" },
+	  "CRL distribution point, {ca} = issuing CA key id (repeatable); "
+	  "unset: ca-dir's crl-url" },
 	{ "aia-url", 'a', OPTS_LIST, NULL, 0, FORGE_URL_MAX, NULL, "URL",
 	  "AIA caIssuers URL, {ca} = issuing CA key id (repeatable)" },
 	{ "max-validity-days", 'v', OPTS_NUMBER, "30", 1, 397, NULL, "DAYS",
@@ -44,6 +48,9 @@ const struct opts_entry opts_table[] = {
 	  "leaf keys generated ahead of time" },
 	{ "revoked", 'r', OPTS_STRING, CERTGEN_REVOKED, 0, 0, NULL, "FILE",
 	  "sslinspect-ca's revoked.tsv: never serve a listed leaf; \"none\": off" },
+	{ "ca-dir", 'C', OPTS_STRING, CERTGEN_CADIR, 0, 0, NULL, "DIR",
+	  "sslinspect-ca's directory: its crl-url, and the issuing CA whose "
+	  "expiry is watched; \"none\": off" },
 	{ "debug", 'd', OPTS_FLAG, NULL, 0, 0, NULL, NULL,
 	  "log every request to stderr (cache.log)" },
 	{ "help", 'h', OPTS_FLAG, NULL, 0, 0, NULL, NULL,
@@ -212,6 +219,8 @@ opts_set(struct opts *o, const char *name, const char *value, char **cause)
 		o->pool_size = n;
 	else if (strcmp(name, "revoked") == 0)
 		return opts_path(&o->revoked, value);
+	else if (strcmp(name, "ca-dir") == 0)
+		return opts_path(&o->ca_dir, value);
 	else if (strcmp(name, "crl-url") == 0)
 		return opts_append(e, o->crl_urls, &o->ncrl, value, cause);
 	else if (strcmp(name, "aia-url") == 0)
@@ -303,11 +312,83 @@ opts_free(struct opts *o)
 		return;
 	free(o->cache_dir);
 	free(o->revoked);
+	free(o->ca_dir);
 	for (i = 0; i < o->ncrl; i++)
 		free(o->crl_urls[i]);
 	for (i = 0; i < o->naia; i++)
 		free(o->aia_urls[i]);
 	memset(o, 0, sizeof *o);
+}
+
+/*
+ * The crl-url of ca_dir's ca.conf, the template sslinspect-ca puts into
+ * issuing CAs: NULL when there is none. The caller frees it.
+ */
+static char *
+opts_ca_crl_url(const char *dir, char **cause)
+{
+	char	 path[4096], line[OPTS_LINE_MAX], *name, *value, *url = NULL;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/ca.conf", dir);
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno != ENOENT)
+			cause_set(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while (url == NULL && fgets(line, sizeof line, f) != NULL) {
+		name = opts_trim(line);
+		if (*name == '#' || strncmp(name, "crl-url", 7) != 0 ||
+		    (name[7] != ' ' && name[7] != '\t'))
+			continue;
+		value = opts_trim(name + 7);
+		if (*value != '\0')
+			url = strdup(value);
+	}
+	fclose(f);
+	return url;
+}
+
+/*
+ * One source of truth for CRL URLs: without crl-url of its own, the
+ * helper takes the CA directory's (the one "sslinspect-ca csr|import
+ * --crl-url" saved), so leaves name their issuing CA's CRL the way the
+ * issuing CAs name theirs. Returns 0, or -1 with a cause; *note is a line
+ * worth logging (no URL anywhere, or two that differ), or NULL.
+ */
+int
+opts_ca_dir(struct opts *o, char **note, char **cause)
+{
+	char	*url;
+	size_t	 i;
+
+	if (note != NULL)
+		*note = NULL;
+	if (o->ca_dir == NULL)
+		return 0;
+	url = opts_ca_crl_url(o->ca_dir, cause);
+	if (url == NULL) {
+		if (cause != NULL && *cause != NULL)
+			return -1;
+		if (o->ncrl == 0 && note != NULL)
+			cause_set(note, "no crl-url here nor in %s/ca.conf: leaves "
+			    "carry no CRL distribution point", o->ca_dir);
+		return 0;
+	}
+	if (o->ncrl > 0) {
+		for (i = 0; i < o->ncrl; i++)
+			if (strcmp(o->crl_urls[i], url) == 0)
+				break;
+		if (i == o->ncrl && note != NULL)
+			cause_set(note, "crl-url %s is not %s/ca.conf's %s: leaves "
+			    "and issuing CAs name their CRLs differently",
+			    o->crl_urls[0], o->ca_dir, url);
+		free(url);
+		return 0;
+	}
+	o->crl_urls[o->ncrl++] = url;
+	o->crl_from_ca = 1;
+	return 0;
 }
 
 /* The --help text, walked from the table. */

@@ -372,6 +372,13 @@ CONF
 		else
 			echo "Service sslinspect $T/lib/srv_sslinspect.so" >> "$conf"
 		fi
+		# The shipped block page templates, and the run's own audit log
+		# (the defaults name installed paths); a case may set others.
+		cp -r "$top_srcdir/icap_service/templates" "$T/lib/templates"
+		touch "$T/log/audit.log"
+		si_own c-icap "$T/log/audit.log"
+		printf 'sslinspect.TemplateDir %s\nsslinspect.AuditLog %s\n' \
+		    "$T/lib/templates" "$T/log/audit.log" >> "$conf"
 		SI_ICAP_SERVICE=${SI_ICAP_SERVICE:-sslinspect}
 	fi
 	SI_ICAP_SERVICE=${SI_ICAP_SERVICE:-echo}
@@ -399,7 +406,7 @@ si_certgen_setup()
 		cp "$ours" "$T/bin/sslinspect-certgen"
 		mkdir -p "$T/certgen"
 		si_own proxy "$T/certgen"
-		CERTGEN_PROGRAM="$T/bin/sslinspect-certgen --cache-dir $T/certgen ${SI_CERTGEN_ARGS:-}"
+		CERTGEN_PROGRAM="$T/bin/sslinspect-certgen --cache-dir $T/certgen --ca-dir $T/ca ${SI_CERTGEN_ARGS:-}"
 		CERTGEN_CHILDREN=${SI_CERTGEN_CHILDREN:-2 startup=1 idle=1 concurrency=8}
 	else
 		"$SQUID_LIBEXECDIR/security_file_certgen" -c -s "$T/ssl_db" -M 4MB >/dev/null

@@ -7,12 +7,14 @@
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "certgen.h"
+#include "manpage.h"
 
 /* The whole of a source file, NUL-terminated. */
 static char *
@@ -116,6 +118,54 @@ START_TEST(defaults_and_file)
 }
 END_TEST
 
+/* One source of truth: without its own crl-url the helper takes ca.conf's. */
+START_TEST(ca_dir)
+{
+	struct opts	 o;
+	char		 dir[] = "/tmp/certgen-cadir.XXXXXX", path[128];
+	char		*cause = NULL, *note = NULL;
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(opts_defaults(&o, &cause), 0);
+	ck_assert_int_eq(opts_set(&o, "ca-dir", dir, &cause), 0);
+	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
+	ck_assert_uint_eq(o.ncrl, 0);
+	ck_assert_ptr_nonnull(strstr(note, "leaves carry no CRL distribution point"));
+	free(note);
+	snprintf(path, sizeof path, "%s/ca.conf", dir);
+	f = fopen(path, "w");
+	fputs("# sslinspect-ca settings\n# crl-url commented\n"
+	    "crl-url   http://crl.example.test/{ca}.crl  \nissuing-days 7\n", f);
+	fclose(f);
+	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
+	ck_assert_ptr_null(note);
+	ck_assert_uint_eq(o.ncrl, 1);
+	ck_assert_str_eq(o.crl_urls[0], "http://crl.example.test/{ca}.crl");
+	ck_assert(o.crl_from_ca);
+	opts_free(&o);
+
+	/* Its own crl-url wins; a different one is worth a warning. */
+	ck_assert_int_eq(opts_defaults(&o, &cause), 0);
+	ck_assert_int_eq(opts_set(&o, "ca-dir", dir, &cause), 0);
+	ck_assert_int_eq(opts_set(&o, "crl-url", "http://other.test/{ca}.crl", &cause), 0);
+	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
+	ck_assert_uint_eq(o.ncrl, 1);
+	ck_assert_str_eq(o.crl_urls[0], "http://other.test/{ca}.crl");
+	ck_assert_ptr_nonnull(strstr(note, "name their CRLs differently"));
+	free(note);
+	opts_free(&o);
+	ck_assert_int_eq(opts_defaults(&o, &cause), 0);
+	ck_assert_int_eq(opts_set(&o, "ca-dir", "none", &cause), 0);
+	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
+	ck_assert_ptr_null(note);
+	ck_assert_uint_eq(o.ncrl, 0);
+	opts_free(&o);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(documented)
 {
 	const struct opts_entry	*e;
@@ -141,6 +191,64 @@ START_TEST(documented)
 }
 END_TEST
 
+/* A size as it is written: 64M, 1G. */
+static const char *
+human(long long v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int	i = -1;
+
+	while (v >= 1024 && v % 1024 == 0 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%lld", v);
+	else
+		snprintf(buf, len, "%lld%c", v, units[i]);
+	return buf;
+}
+
+/* sslinspect-certgen(8): the option list, from the table. */
+START_TEST(manual)
+{
+	const struct opts_entry	*e;
+	struct manbuf		 b = { NULL, 0 };
+	char			 path[512], arg[32], lo[32], hi[32];
+	size_t			 i;
+
+	man_add(&b, ".Bl -tag -width Ds\n");
+	for (e = opts_table; e->name != NULL; e++) {
+		for (i = 0; e->arg != NULL && e->arg[i] != '\0' && i + 1 < sizeof arg; i++)
+			arg[i] = (char)tolower((unsigned char)e->arg[i]);
+		arg[i] = '\0';
+		if (e->arg != NULL)
+			man_add(&b, ".It Fl %c Ar %s , Fl -%s Ar %s\n", e->shortopt,
+			    arg, e->name, arg);
+		else
+			man_add(&b, ".It Fl %c , Fl -%s\n", e->shortopt, e->name);
+		man_text(&b, e->help);
+		man_add(&b, ".\n");
+		if (e->choices != NULL)
+			man_add(&b, "One of\n.Cm %s .\n", e->choices);
+		else if (e->type == OPTS_SIZE)
+			man_add(&b, "%s to %s.\n", human(e->min, lo, sizeof lo),
+			    human(e->max, hi, sizeof hi));
+		else if (e->type == OPTS_NUMBER)
+			man_add(&b, "%lld to %lld.\n", e->min, e->max);
+		else if (e->type == OPTS_LIST)
+			man_add(&b, "Repeatable, up to %lld.\n", e->max);
+		if (e->def != NULL) {
+			man_add(&b, "Default:\n%s %s .\n", e->type == OPTS_STRING ?
+			    ".Pa" : ".Cm", man_path(e->def, path, sizeof path));
+		}
+	}
+	man_add(&b, ".El\n");
+	man_check("doc/sslinspect-certgen.8", "options", b.s);
+	free(b.s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -152,6 +260,8 @@ main(void)
 	tcase_add_test(tc, table_complete);
 	tcase_add_test(tc, defaults_and_file);
 	tcase_add_test(tc, documented);
+	tcase_add_test(tc, manual);
+	tcase_add_test(tc, ca_dir);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

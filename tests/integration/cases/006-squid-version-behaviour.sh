@@ -67,8 +67,9 @@ tls_key_log $keylog"
 		si_assert_eq "$warned" 0 "bug 5187 workaround warnings on Squid $major"
 		{ [ "$truncated" -ge 1 ] && [ "$truncated" -le $n ]; } ||
 		    si_fail "Squid $major marked $truncated of $n REQMOD block pages truncated"
-		# A reply marked truncated ends the client connection after it.
-		[ "$conns" -gt 1 ] ||
-		    si_fail "Squid $major kept the connection after a truncated block page"
+		# A reply marked truncated ends the client connection after it, so
+		# each but the last one costs curl a new connection.
+		[ "$conns" -ge "$truncated" ] ||
+		    si_fail "Squid $major kept the connection after truncated block pages ($conns connections, $truncated truncated)"
 	fi
 }

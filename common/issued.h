@@ -16,9 +16,10 @@
 #include <time.h>
 
 #include "attrib.h"
+#include "serial.h"
 
 #define ISSUED_FILE		"issued.tsv"
-#define ISSUED_SERIAL_MAX	64	/* hex digits; RFC 5280 caps at 20 bytes */
+#define ISSUED_SERIAL_MAX	SERIAL_HEX_MAX
 #define ISSUED_KEYID_MAX	128	/* hex digits */
 #define ISSUED_HOST_MAX		253
 #define ISSUED_LINE_MAX		512

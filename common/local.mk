@@ -4,4 +4,6 @@ noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = common/attrib.h common/cahealth.h common/cause.c common/cause.h \
 	common/issued.c common/issued.h \
 	common/revoked.c common/revoked.h \
+	common/serial.c common/serial.h \
+	common/size.c common/size.h \
 	common/tsv.c common/tsv.h

@@ -17,10 +17,11 @@
 #include <stdint.h>
 
 #include "attrib.h"
+#include "serial.h"
 
 #define REVOKED_FILE		"revoked.tsv"
 #define REVOKED_KEYID_MAX	128	/* hex digits */
-#define REVOKED_SERIAL_MAX	64	/* hex digits */
+#define REVOKED_SERIAL_MAX	SERIAL_HEX_MAX
 
 struct revoked_rec {
 	int64_t	revoked;

@@ -9,6 +9,14 @@ tests_unit_test_issued_SOURCES = tests/unit/test_issued.c
 tests_unit_test_issued_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_issued_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/test_issued
+check_PROGRAMS += tests/unit/test_size tests/unit/test_serial
+tests_unit_test_size_SOURCES = tests/unit/test_size.c tests/unit/unit_test.h
+tests_unit_test_size_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_size_LDADD = $(UNIT_LIBS)
+tests_unit_test_serial_SOURCES = tests/unit/test_serial.c tests/unit/unit_test.h
+tests_unit_test_serial_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_serial_LDADD = $(UNIT_LIBS) $(OPENSSL_LIBS)
+TESTS += tests/unit/test_size tests/unit/test_serial
 
 # Integration cases: one declarative file each, run by tests/integration/run-case.
 INTEGRATION_CASES = \

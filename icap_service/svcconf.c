@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cause.h"
+#include "size.h"
 #include "svc.h"
 
 #define OFF(f)	offsetof(struct svc_config, f)
@@ -96,42 +97,11 @@ const struct svcconf_entry svcconf_table[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL }
 };
 
-/* Parse "123", "64K", "100M", "1G" into bytes; 0 or -1. */
+/* A size as every component reads it (common/size.h); 0 or -1. */
 int
 svcconf_parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		mul = KIB;
-		break;
-	case 'M':
-		mul = MIB;
-		break;
-	case 'G':
-		mul = GIB;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0' &&
-	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
-		return -1;
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
+	return size_parse(s, out);
 }
 
 const struct svcconf_entry *

@@ -244,7 +244,6 @@ int		 opts_defaults(struct opts *, char **) NONNULL(1);
 int		 opts_set(struct opts *, const char *, const char *, char **)
 		    NONNULL(1, 2);
 int		 opts_file(struct opts *, const char *, char **) NONNULL(1, 2);
-int		 opts_parse_size(const char *, long long *) NONNULL(1, 2);
 void		 opts_free(struct opts *);
 void		 opts_usage(FILE *, const char *) NONNULL(1, 2);
 int		 opts_ca_dir(struct opts *, char **, char **) NONNULL(1);

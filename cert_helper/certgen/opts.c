@@ -7,12 +7,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cause.h"
 #include "certgen.h"
+#include "size.h"
 
 #ifndef CERTGEN_CACHEDIR
 #define CERTGEN_CACHEDIR "/var/lib/sslinspect/certgen"
@@ -73,49 +75,18 @@ opts_find(const char *name)
 	return NULL;
 }
 
-/* Parse "123", "4K", "64M", "1G", "4MB" (binary units). 0 or -1. */
-int
-opts_parse_size(const char *s, long long *out)
-{
-	char		*end;
-	long long	 v, mult = 1;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K':
-		mult = 1LL << 10;
-		end++;
-		break;
-	case 'M':
-		mult = 1LL << 20;
-		end++;
-		break;
-	case 'G':
-		mult = 1LL << 30;
-		end++;
-		break;
-	}
-	if (toupper((unsigned char)*end) == 'B')
-		end++;
-	if (*end != '\0' || v > (1LL << 50) / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
 /* Parse a number or size within the entry's range. 0 or -1 + cause. */
 static int
 opts_number(const struct opts_entry *e, const char *value, long long *out,
     char **cause)
 {
-	char	*end;
+	uint64_t	 v;
+	char		*end;
 
 	if (e->type == OPTS_SIZE) {
-		if (opts_parse_size(value, out) == -1)
+		if (size_parse(value, &v) == -1 || v > LLONG_MAX)
 			goto bad;
+		*out = (long long)v;
 	} else {
 		errno = 0;
 		*out = strtoll(value, &end, 10);

@@ -15,6 +15,7 @@
 
 #include "certgen.h"
 #include "manpage.h"
+#include "size.h"
 
 /* The whole of a source file, NUL-terminated. */
 static char *
@@ -44,6 +45,7 @@ START_TEST(table_complete)
 	struct opts		 o;
 	char			*cause = NULL, v[64];
 	long long		 n;
+	uint64_t		 sz;
 
 	for (e = opts_table; e->name != NULL; e++) {
 		ck_assert(e->help != NULL && e->help[0] != '\0');
@@ -57,9 +59,10 @@ START_TEST(table_complete)
 		if (e->type != OPTS_NUMBER && e->type != OPTS_SIZE)
 			continue;
 		ck_assert_ptr_nonnull(e->def);
-		if (e->type == OPTS_SIZE)
-			ck_assert_int_eq(opts_parse_size(e->def, &n), 0);
-		else
+		if (e->type == OPTS_SIZE) {
+			ck_assert_int_eq(size_parse(e->def, &sz), 0);
+			n = (long long)sz;
+		} else
 			n = atoll(e->def);
 		ck_assert(e->min <= n && n <= e->max);
 		ck_assert_int_eq(opts_defaults(&o, &cause), 0);

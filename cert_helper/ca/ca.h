@@ -35,9 +35,10 @@
 
 #include "attrib.h"
 #include "revoked.h"
+#include "serial.h"
 
 #define CA_KEYID_MAX	128	/* hex digits */
-#define CA_SERIAL_MAX	64	/* hex digits */
+#define CA_SERIAL_MAX	SERIAL_HEX_MAX
 
 /* ca_conf.c: settings, a table of (name, type, default, range, help). */
 struct ca_conf {
@@ -114,7 +115,6 @@ int	ca_x509_parse_dn(const char *, X509_NAME **, char **) NONNULL(1, 2);
 int	ca_x509_check_ca(X509 *, int, char **) NONNULL(1);
 int	ca_x509_verify(X509 *, STACK_OF(X509) *, time_t, STACK_OF(X509) **,
 	    char **) NONNULL(1, 2);
-int	ca_x509_serial_norm(const char *, char *, size_t) NONNULL(1, 2);
 void	ca_x509_fmt_time(time_t, char *, size_t) NONNULL(2);
 
 /* ca_issue.c: demo-init, csr, install, import, rotate. */

@@ -13,14 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "ca.h"
 #include "cause.h"
+#include "serial.h"
 
 #define CA_ISSUE_BACKDATE	3600	/* notBefore margin for client clocks */
 
@@ -38,21 +37,15 @@ ca_issue_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
-/* A positive random serial of 128 bits (BR: at least 64 from a CSPRNG). */
+/* A new serial (serial.h: the one way serials are made). 0 or -1. */
 static int
 ca_issue_serial(X509 *x)
 {
-	unsigned char	 b[16];
-	BIGNUM		*bn;
-	int		 ok = 0;
+	unsigned char	b[SERIAL_BYTES];
 
-	if (RAND_bytes(b, sizeof b) != 1)
+	if (serial_new(b, sizeof b) == -1)
 		return -1;
-	b[0] = (b[0] & 0x7f) | 0x40;
-	if ((bn = BN_bin2bn(b, sizeof b, NULL)) != NULL)
-		ok = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
-	BN_free(bn);
-	return ok ? 0 : -1;
+	return ASN1_STRING_set(X509_get_serialNumber(x), b, sizeof b) ? 0 : -1;
 }
 
 /*

@@ -133,7 +133,7 @@ ca_revoke_issued_cb(const struct issued_rec *rec, void *arg)
 	struct ca_revoke_run	*run = arg;
 	char			 serial[CA_SERIAL_MAX + 1];
 
-	if (ca_x509_serial_norm(rec->serial, serial, sizeof serial) == -1)
+	if (serial_norm(rec->serial, serial, sizeof serial) == -1)
 		return 0;
 	if (run->o->serial != NULL && strcmp(serial, run->serial) != 0)
 		return 0;
@@ -254,7 +254,7 @@ ca_revoke(struct ca_store *st, const struct ca_revoke_opts *o, char **cause)
 		if (ca_revoke_issuing(st, &run, cause) == -1)
 			goto out;
 	} else {
-		if (o->serial != NULL && ca_x509_serial_norm(o->serial,
+		if (o->serial != NULL && serial_norm(o->serial,
 		    run.serial, sizeof run.serial) == -1) {
 			cause_set(cause, "serial \"%s\" is not hex", o->serial);
 			goto out;

@@ -1,14 +1,12 @@
 /* Certificate helpers shared by the sslinspect-ca commands. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -128,52 +126,16 @@ ca_x509_keyid(X509 *x, char *buf, size_t len)
 	    (size_t)ASN1_STRING_length(ski), buf, len);
 }
 
-/* The serial as lowercase hex without leading zeros. */
+/* The serial in the one spelling of serial.h. 0 or -1. */
 int
 ca_x509_serial(X509 *x, char *buf, size_t len)
 {
-	BIGNUM	*bn;
-	char	*hex;
-	int	 rv = -1;
+	const ASN1_INTEGER	*s = X509_get0_serialNumber(x);
 
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL)
+	if (ASN1_STRING_type(s) != V_ASN1_INTEGER)
 		return -1;
-	if ((hex = BN_bn2hex(bn)) != NULL)
-		rv = ca_x509_serial_norm(hex, buf, len);
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return rv;
-}
-
-/*
- * Normalize a hex serial (optional 0x, colons, any case, leading zeros) to
- * lowercase hex without leading zeros; -1 when it is not hex.
- */
-int
-ca_x509_serial_norm(const char *in, char *buf, size_t len)
-{
-	size_t	o = 0;
-
-	if (strncmp(in, "0x", 2) == 0 || strncmp(in, "0X", 2) == 0)
-		in += 2;
-	for (; *in != '\0'; in++) {
-		if (*in == ':')
-			continue;
-		if (!isxdigit((unsigned char)*in))
-			return -1;
-		if (o == 0 && *in == '0')
-			continue;
-		if (o + 1 >= len)
-			return -1;
-		buf[o++] = (char)tolower((unsigned char)*in);
-	}
-	if (o == 0) {
-		if (len < 2)
-			return -1;
-		buf[o++] = '0';
-	}
-	buf[o] = '\0';
-	return 0;
+	return serial_hex(ASN1_STRING_get0_data(s),
+	    (size_t)ASN1_STRING_length(s), buf, len);
 }
 
 static time_t

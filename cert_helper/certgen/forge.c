@@ -14,16 +14,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "cause.h"
 #include "certgen.h"
+#include "serial.h"
 
-#define FORGE_SERIAL_BYTES	16
 #define FORGE_SKEW		3600	/* notBefore this far back */
 #define FORGE_CN_MAX		64	/* ub-common-name */
 #define FORGE_URL_LEN		1024
@@ -443,24 +441,15 @@ out:
 	return rv;
 }
 
-/* A random positive serial of 16 bytes whose first byte is 0x10..0x7f. */
+/* A new serial (serial.h: the one way serials are made). 0 or -1. */
 static int
 forge_serial(X509 *x)
 {
-	unsigned char	 b[FORGE_SERIAL_BYTES];
-	BIGNUM		*bn = NULL;
-	ASN1_INTEGER	*ai = NULL;
-	int		 ok;
+	unsigned char	b[SERIAL_BYTES];
 
-	if (RAND_bytes(b, sizeof b) != 1)
+	if (serial_new(b, sizeof b) == -1)
 		return -1;
-	b[0] = (unsigned char)(0x10 + b[0] % 0x70);
-	ok = (bn = BN_bin2bn(b, sizeof b, NULL)) != NULL &&
-	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
-	    X509_set_serialNumber(x, ai);
-	BN_free(bn);
-	ASN1_INTEGER_free(ai);
-	return ok ? 0 : -1;
+	return ASN1_STRING_set(X509_get_serialNumber(x), b, sizeof b) ? 0 : -1;
 }
 
 /*
@@ -581,23 +570,14 @@ fail:
 	return NULL;
 }
 
-/* The serial in lowercase hex, no leading "0x". 0 or -1. */
+/* The serial in the one spelling of serial.h. 0 or -1. */
 int
 forge_serial_hex(X509 *x, char *dst, size_t size)
 {
-	BIGNUM	*bn;
-	char	*hex, *p;
-	int	 rv = -1;
+	const ASN1_INTEGER	*s = X509_get0_serialNumber(x);
 
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL)
+	if (ASN1_STRING_type(s) != V_ASN1_INTEGER)
 		return -1;
-	if ((hex = BN_bn2hex(bn)) != NULL && strlen(hex) < size) {
-		for (p = hex; *p != '\0'; p++)
-			*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
-		memcpy(dst, hex, strlen(hex) + 1);
-		rv = 0;
-	}
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return rv;
+	return serial_hex(ASN1_STRING_get0_data(s),
+	    (size_t)ASN1_STRING_length(s), dst, size);
 }

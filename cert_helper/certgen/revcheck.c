@@ -23,6 +23,7 @@
 #include "cause.h"
 #include "certgen.h"
 #include "revoked.h"
+#include "serial.h"
 
 struct revcheck_ent {
 	char	keyid[REVOKED_KEYID_MAX + 1];
@@ -45,15 +46,6 @@ struct revcheck_load {
 	size_t			 n, cap;
 };
 
-/* Hex without its leading zeros ("0" stays "0"). */
-static const char *
-revcheck_trim(const char *hex)
-{
-	while (hex[0] == '0' && hex[1] != '\0')
-		hex++;
-	return hex;
-}
-
 static int
 revcheck_cmp(const void *a, const void *b)
 {
@@ -70,7 +62,6 @@ revcheck_add(const struct revoked_rec *r, void *arg)
 {
 	struct revcheck_load	*l = arg;
 	struct revcheck_ent	*ne;
-	const char		*serial = revcheck_trim(r->serial);
 	size_t			 cap;
 
 	if (l->n == l->cap) {
@@ -80,9 +71,12 @@ revcheck_add(const struct revoked_rec *r, void *arg)
 		l->ents = ne;
 		l->cap = cap;
 	}
+	/* revoked.tsv may hold leading zeros that serial_hex never writes */
+	if (serial_norm(r->serial, l->ents[l->n].serial,
+	    sizeof l->ents[l->n].serial) == -1)
+		return 0;
 	memcpy(l->ents[l->n].keyid, r->issuer_keyid,
 	    strlen(r->issuer_keyid) + 1);
-	memcpy(l->ents[l->n].serial, serial, strlen(serial) + 1);
 	l->n++;
 	return 0;
 }
@@ -200,19 +194,17 @@ revcheck_count(const struct revcheck *rc)
 	return rc->n;
 }
 
-/* 1 if the certificate keyid + serial (lowercase hex) is revoked. */
+/* 1 if the certificate keyid + serial (hex, any spelling) is revoked. */
 int
 revcheck_listed(const struct revcheck *rc, const char *keyid,
     const char *serial)
 {
-	struct revcheck_ent	 k;
-	const char		*s = revcheck_trim(serial);
+	struct revcheck_ent	k;
 
 	if (rc->n == 0 || strlen(keyid) > REVOKED_KEYID_MAX ||
-	    strlen(s) > REVOKED_SERIAL_MAX)
+	    serial_norm(serial, k.serial, sizeof k.serial) == -1)
 		return 0;
 	memcpy(k.keyid, keyid, strlen(keyid) + 1);
-	memcpy(k.serial, s, strlen(s) + 1);
 	return bsearch(&k, rc->ents, rc->n, sizeof k, revcheck_cmp) != NULL;
 }
 
@@ -282,14 +274,5 @@ revcheck_pem_serial(const unsigned char *pem, size_t pemlen, char *hex,
 	}
 	if (tag != 0x02 || len == 0 || len > 32 || (size_t)(end - p) < len)
 		return -1;
-	while (len > 1 && *p == 0) {
-		p++;
-		len--;
-	}
-	if (size < len * 2 + 1)
-		return -1;
-	for (i = 0; i < len; i++)
-		snprintf(hex + i * 2, 3, "%02x", p[i]);
-	memmove(hex, revcheck_trim(hex), strlen(revcheck_trim(hex)) + 1);
-	return 0;
+	return serial_hex(p, len, hex, size);
 }

@@ -78,19 +78,6 @@ START_TEST(conf_url_template)
 }
 END_TEST
 
-START_TEST(serial_normalization)
-{
-	char	b[CA_SERIAL_MAX + 1];
-
-	ck_assert_int_eq(ca_x509_serial_norm("0x00AB:cd", b, sizeof b), 0);
-	ck_assert_str_eq(b, "abcd");
-	ck_assert_int_eq(ca_x509_serial_norm("000", b, sizeof b), 0);
-	ck_assert_str_eq(b, "0");
-	ck_assert_int_eq(ca_x509_serial_norm("12g", b, sizeof b), -1);
-	ck_assert_int_eq(ca_x509_serial_norm("abcdef", b, 4), -1);
-}
-END_TEST
-
 START_TEST(dn_parse)
 {
 	X509_NAME	*n = NULL;
@@ -320,7 +307,6 @@ ca_suite(void)
 	tcase_add_test(tc, conf_defaults_follow_the_table);
 	tcase_add_test(tc, conf_parse_and_ranges);
 	tcase_add_test(tc, conf_url_template);
-	tcase_add_test(tc, serial_normalization);
 	tcase_add_test(tc, dn_parse);
 	tcase_add_test(tc, revoked_round_trip);
 	tcase_add_test(tc, crl_build_verifies);

@@ -38,7 +38,7 @@ setup(void)
 
 /* The serial of x in lowercase hex without leading zeros, as OpenSSL reads it. */
 static void
-serial_hex(X509 *x, char *dst, size_t size)
+openssl_serial_hex(X509 *x, char *dst, size_t size)
 {
 	BIGNUM	*bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	char	*hex = BN_bn2hex(bn), *p;
@@ -90,7 +90,7 @@ START_TEST(pem_serial_shapes)
 			bio = BIO_new_mem_buf(pem, -1);
 			x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 			ck_assert_ptr_nonnull(x);
-			serial_hex(x, want, sizeof want);
+			openssl_serial_hex(x, want, sizeof want);
 			ck_assert_int_eq(revcheck_pem_serial((unsigned char *)pem,
 			    strlen(pem), got, sizeof got), 0);
 			ck_assert_str_eq(got, want);
@@ -276,7 +276,7 @@ START_TEST(helper_reminted_when_revoked)
 	ck_assert_ptr_nonnull(aki);
 	for (i = 0; i < aki->length; i++)
 		snprintf(kid + i * 2, 3, "%02x", aki->data[i]);
-	serial_hex(x1, ser, sizeof ser);
+	openssl_serial_hex(x1, ser, sizeof ser);
 	write_revoked(path, pair, NULL);
 	sleep(1);					/* read at most once a second */
 

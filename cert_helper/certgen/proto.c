@@ -24,6 +24,17 @@
 #define PROTO_HEAD_MAX		64	/* id, code and length together */
 #define PROTO_LEN_DIGITS	9
 #define PROTO_PARAMS_MAX	32
+#define PROTO_PEM_BEGIN		"-----BEGIN "
+#define PROTO_PEM_DASHES	"-----"
+#define PROTO_PEM_LABEL_MAX	60
+
+/* A string literal's length, counted by the compiler. */
+#define PROTO_LEN(lit)		(sizeof(lit) - 1)
+/* A literal and its length, for the tables below. */
+#define PROTO_NAME(lit)		lit, PROTO_LEN(lit)
+/* Is the span s (n bytes) exactly the string literal lit? */
+#define PROTO_IS(s, n, lit)						\
+	((n) == PROTO_LEN(lit) && memcmp((s), (lit), PROTO_LEN(lit)) == 0)
 
 /* Set a frame's reason text (a constant, so it never needs freeing). */
 static void
@@ -135,8 +146,7 @@ proto_frame(const char *buf, size_t len, struct proto_frame *fr)
 		return PROTO_BAD;
 	}
 	head = pos + 1;
-	if (codelen != strlen(PROTO_CODE) ||
-	    memcmp(code, PROTO_CODE, codelen) != 0) {
+	if (!PROTO_IS(code, codelen, PROTO_CODE)) {
 		proto_why(fr, "unknown request code");
 		fr->consumed = head + blen + 1;
 		return PROTO_SKIP;
@@ -179,46 +189,125 @@ proto_has_ctl(const char *s, size_t n)
 	return 0;
 }
 
-/* Store one "key=value"; 0 or -1 with a cause. */
+/* The host Squid connects to; the first parameter of every request. */
+static int
+proto_set_host(struct proto_req *req, const char *v, size_t vl, char **cause)
+{
+	if (vl == 0 || vl > CERTGEN_HOST_MAX) {
+		cause_set(cause, "host length %zu out of range", vl);
+		return -1;
+	}
+	memcpy(req->host, v, vl);
+	req->host[vl] = '\0';
+	return 0;
+}
+
+/* Squid sends setCommonName=host; any other name is refused. */
+static int
+proto_set_cn(struct proto_req *req, const char *v, size_t vl, char **cause)
+{
+	if (vl != strlen(req->host) || memcmp(v, req->host, vl) != 0) {
+		cause_set(cause, "setCommonName differs from host");
+		return -1;
+	}
+	req->set_cn = 1;
+	return 0;
+}
+
+/* Is a flag's value "on" (any case)? */
+static int
+proto_on(const char *v, size_t vl)
+{
+	return vl == PROTO_LEN("on") && strncasecmp(v, "on", vl) == 0;
+}
+
+static int
+proto_set_valid_after(struct proto_req *req, const char *v, size_t vl,
+    char **cause)
+{
+	(void)cause;
+	req->valid_after = proto_on(v, vl);
+	return 0;
+}
+
+static int
+proto_set_valid_before(struct proto_req *req, const char *v, size_t vl,
+    char **cause)
+{
+	(void)cause;
+	req->valid_before = proto_on(v, vl);
+	return 0;
+}
+
+/* The Sign= values, in both directions. */
+static const struct proto_sign_name {
+	const char	*name;
+	size_t		 len;
+	enum proto_sign	 sign;
+} proto_signs[] = {
+	{ PROTO_NAME("signTrusted"), PROTO_SIGN_TRUSTED },
+	{ PROTO_NAME("signUntrusted"), PROTO_SIGN_UNTRUSTED },
+	{ PROTO_NAME("signSelf"), PROTO_SIGN_SELF },
+};
+
+static int
+proto_set_sign(struct proto_req *req, const char *v, size_t vl, char **cause)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof proto_signs / sizeof proto_signs[0]; i++) {
+		if (vl == proto_signs[i].len &&
+		    memcmp(v, proto_signs[i].name, vl) == 0) {
+			req->sign = proto_signs[i].sign;
+			return 0;
+		}
+	}
+	cause_set(cause, "unknown Sign value");
+	return -1;
+}
+
+static int
+proto_set_sign_hash(struct proto_req *req, const char *v, size_t vl,
+    char **cause)
+{
+	if (vl == 0 || vl >= sizeof req->sign_hash) {
+		cause_set(cause, "bad SignHash value");
+		return -1;
+	}
+	memcpy(req->sign_hash, v, vl);
+	req->sign_hash[vl] = '\0';
+	return 0;
+}
+
+/*
+ * The parameters this helper reads; any other key is ignored, as Squid's
+ * own helper does. Lengths come from the compiler, never from a count.
+ */
+static const struct proto_key {
+	const char	*name;
+	size_t		 len;
+	int		(*set)(struct proto_req *, const char *, size_t,
+			    char **);
+} proto_keys[] = {
+	{ PROTO_NAME("host"), proto_set_host },
+	{ PROTO_NAME("setCommonName"), proto_set_cn },
+	{ PROTO_NAME("setValidAfter"), proto_set_valid_after },
+	{ PROTO_NAME("setValidBefore"), proto_set_valid_before },
+	{ PROTO_NAME("Sign"), proto_set_sign },
+	{ PROTO_NAME("SignHash"), proto_set_sign_hash },
+};
+
+/* Store one "key=value" through its handler; 0 or -1 with a cause. */
 static int
 proto_param(struct proto_req *req, const char *k, size_t kl, const char *v,
     size_t vl, char **cause)
 {
-	if (kl == 4 && memcmp(k, "host", 4) == 0) {
-		if (vl == 0 || vl > CERTGEN_HOST_MAX) {
-			cause_set(cause, "host length %zu out of range", vl);
-			return -1;
-		}
-		memcpy(req->host, v, vl);
-		req->host[vl] = '\0';
-	} else if (kl == 13 && memcmp(k, "setCommonName", 13) == 0) {
-		if (vl != strlen(req->host) || memcmp(v, req->host, vl) != 0) {
-			cause_set(cause, "setCommonName differs from host");
-			return -1;
-		}
-		req->set_cn = 1;
-	} else if (kl == 13 && memcmp(k, "setValidAfter", 13) == 0)
-		req->valid_after = vl == 2 && strncasecmp(v, "on", 2) == 0;
-	else if (kl == 14 && memcmp(k, "setValidBefore", 14) == 0)
-		req->valid_before = vl == 2 && strncasecmp(v, "on", 2) == 0;
-	else if (kl == 4 && memcmp(k, "Sign", 4) == 0) {
-		if (vl == 11 && memcmp(v, "signTrusted", 11) == 0)
-			req->sign = PROTO_SIGN_TRUSTED;
-		else if (vl == 13 && memcmp(v, "signUntrusted", 13) == 0)
-			req->sign = PROTO_SIGN_UNTRUSTED;
-		else if (vl == 8 && memcmp(v, "signSelf", 8) == 0)
-			req->sign = PROTO_SIGN_SELF;
-		else {
-			cause_set(cause, "unknown Sign value");
-			return -1;
-		}
-	} else if (kl == 8 && memcmp(k, "SignHash", 8) == 0) {
-		if (vl == 0 || vl >= sizeof req->sign_hash) {
-			cause_set(cause, "bad SignHash value");
-			return -1;
-		}
-		memcpy(req->sign_hash, v, vl);
-		req->sign_hash[vl] = '\0';
+	size_t	i;
+
+	for (i = 0; i < sizeof proto_keys / sizeof proto_keys[0]; i++) {
+		if (kl == proto_keys[i].len &&
+		    memcmp(k, proto_keys[i].name, kl) == 0)
+			return proto_keys[i].set(req, v, vl, cause);
 	}
 	return 0;	/* unknown keys are ignored */
 }
@@ -284,7 +373,7 @@ proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
 				return -1;
 			}
 		}
-		if (nkeys == 0 && (klens[0] != 4 || memcmp(line, "host", 4))) {
+		if (nkeys == 0 && !PROTO_IS(line, klens[0], "host")) {
 			cause_set(cause, "first parameter is not host");
 			return -1;
 		}
@@ -312,17 +401,19 @@ proto_pem(const char *b, size_t len, size_t pos, const char *suffix,
 	size_t		 n = len - pos, ll, sl = strlen(suffix);
 	char		 marker[96];
 
-	if (!proto_starts(p, n, "-----BEGIN ") ||
+	if (!proto_starts(p, n, PROTO_PEM_BEGIN) ||
 	    (eol = memchr(p, '\n', n)) == NULL)
 		return 0;
 	ll = (size_t)(eol - p);
 	if (ll > 0 && p[ll - 1] == '\r')
 		ll--;
-	if (ll < 11 + sl || ll > 11 + 60 ||
+	if (ll < PROTO_LEN(PROTO_PEM_BEGIN) + sl ||
+	    ll > PROTO_LEN(PROTO_PEM_BEGIN) + PROTO_PEM_LABEL_MAX ||
 	    memcmp(p + ll - sl, suffix, sl) != 0)
 		return 0;
-	*label = p + 11;
-	*labellen = ll - 11 - 5;	/* without the trailing "-----" */
+	*label = p + PROTO_LEN(PROTO_PEM_BEGIN);
+	*labellen = ll - PROTO_LEN(PROTO_PEM_BEGIN) -
+	    PROTO_LEN(PROTO_PEM_DASHES);
 	snprintf(marker, sizeof marker, "-----END %.*s-----", (int)*labellen,
 	    *label);
 	if ((end = memmem(eol, n - (size_t)(eol - p), marker,
@@ -349,24 +440,25 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	const char	*label;
 	size_t		 n, ll;
 
-	n = proto_pem(b, len, pos, "CERTIFICATE-----", &label, &ll);
-	if (n == 0 || ll != 11) {
+	n = proto_pem(b, len, pos, "CERTIFICATE" PROTO_PEM_DASHES, &label, &ll);
+	if (n == 0 || !PROTO_IS(label, ll, "CERTIFICATE")) {
 		cause_set(cause, "no signing certificate");
 		return -1;
 	}
 	req->ca_cert = b + pos;
 	req->ca_cert_len = n;
 	pos = proto_skip_ws(b, len, pos + n);
-	n = proto_pem(b, len, pos, "PRIVATE KEY-----", &label, &ll);
-	if (n == 0 || (ll > 9 && memmem(label, ll, "ENCRYPTED", 9) != NULL)) {
+	n = proto_pem(b, len, pos, "PRIVATE KEY" PROTO_PEM_DASHES, &label, &ll);
+	if (n == 0 || memmem(label, ll, "ENCRYPTED",
+	    PROTO_LEN("ENCRYPTED")) != NULL) {
 		cause_set(cause, "no usable signing key");
 		return -1;
 	}
 	req->ca_key = b + pos;
 	req->ca_key_len = n;
 	pos = proto_skip_ws(b, len, pos + n);
-	n = proto_pem(b, len, pos, "CERTIFICATE-----", &label, &ll);
-	if (n != 0 && ll == 11) {
+	n = proto_pem(b, len, pos, "CERTIFICATE" PROTO_PEM_DASHES, &label, &ll);
+	if (n != 0 && PROTO_IS(label, ll, "CERTIFICATE")) {
 		req->mimic = b + pos;
 		req->mimic_len = n;
 	}
@@ -438,12 +530,11 @@ proto_reason(char *dst, size_t size, const char *text)
 const char *
 proto_sign_name(enum proto_sign s)
 {
-	switch (s) {
-	case PROTO_SIGN_UNTRUSTED:
-		return "signUntrusted";
-	case PROTO_SIGN_SELF:
-		return "signSelf";
-	default:
-		return "signTrusted";
+	size_t	i;
+
+	for (i = 0; i < sizeof proto_signs / sizeof proto_signs[0]; i++) {
+		if (proto_signs[i].sign == s)
+			return proto_signs[i].name;
 	}
+	return "signTrusted";
 }

@@ -187,6 +187,79 @@ START_TEST(parse_hostile_params)
 }
 END_TEST
 
+/*
+ * Each key and Sign value matches exactly: a longer, shorter or
+ * differently cased one is another key (ignored) or refused.
+ */
+static const struct {
+	const char	*line;
+	int		 rv;
+	int		 valid_after, valid_before, set_cn;
+	enum proto_sign	 sign;
+	const char	*hash;
+} key_cases[] = {
+	{ "setValidAfter=on",	 0, 1, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setValidAfte=on",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setValidAfterX=on",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setvalidafter=on",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setValidAfter=onn",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setValidBefore=On",	 0, 0, 1, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setValidBefor=on",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "setCommonName=a.test", 0, 0, 0, 1, PROTO_SIGN_TRUSTED, "" },
+	{ "setCommonNam=b.test", 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "Sign=signSelf",	 0, 0, 0, 0, PROTO_SIGN_SELF, "" },
+	{ "Sign=signUntrusted",	 0, 0, 0, 0, PROTO_SIGN_UNTRUSTED, "" },
+	{ "Sign=signTrusted",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "Sig=signSelf",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "sign=signSelf",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "Sign=signSel",	-1, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "Sign=signSelfX",	-1, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "Sign=signself",	-1, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "SignHash=SHA512",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "SHA512" },
+	{ "SignHas=SHA512",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "SignHashX=SHA512",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+	{ "hostx=b.test",	 0, 0, 0, 0, PROTO_SIGN_TRUSTED, "" },
+};
+
+START_TEST(parse_keys_exact)
+{
+	struct proto_req	 req;
+	char			 params[128], *cause = NULL;
+
+	snprintf(params, sizeof params, "host=a.test\n%s\n",
+	    key_cases[_i].line);
+	ck_assert_int_eq(parse_params(params, &req, &cause), key_cases[_i].rv);
+	if (key_cases[_i].rv == 0) {
+		ck_assert_str_eq(req.host, "a.test");
+		ck_assert_int_eq(req.valid_after, key_cases[_i].valid_after);
+		ck_assert_int_eq(req.valid_before, key_cases[_i].valid_before);
+		ck_assert_int_eq(req.set_cn, key_cases[_i].set_cn);
+		ck_assert_int_eq(req.sign, key_cases[_i].sign);
+		ck_assert_str_eq(req.sign_hash, key_cases[_i].hash);
+	}
+	free(cause);
+}
+END_TEST
+
+/* proto_sign_name gives back the wire name that parses to the value. */
+START_TEST(sign_names_round_trip)
+{
+	enum proto_sign		 s[] = { PROTO_SIGN_TRUSTED,
+				    PROTO_SIGN_UNTRUSTED, PROTO_SIGN_SELF };
+	struct proto_req	 req;
+	char			 params[128], *cause = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
+		snprintf(params, sizeof params, "host=a.test\nSign=%s\n",
+		    proto_sign_name(s[i]));
+		ck_assert_int_eq(parse_params(params, &req, &cause), 0);
+		ck_assert_int_eq(req.sign, s[i]);
+	}
+	free(cause);
+}
+END_TEST
+
 START_TEST(parse_host_lengths)
 {
 	struct proto_req	 req;
@@ -395,6 +468,9 @@ proto_suite(void)
 	tcase_add_test(tc, parse_good);
 	tcase_add_loop_test(tc, parse_hostile_params, 0,
 	    sizeof bad_params / sizeof bad_params[0]);
+	tcase_add_loop_test(tc, parse_keys_exact, 0,
+	    (int)(sizeof key_cases / sizeof key_cases[0]));
+	tcase_add_test(tc, sign_names_round_trip);
 	tcase_add_test(tc, parse_host_lengths);
 	tcase_add_test(tc, parse_pem_parts);
 	tcase_add_test(tc, handle_channels_and_errors);

@@ -41,3 +41,10 @@ AM_TESTS_ENVIRONMENT = \
 	CK_VERBOSITY=normal; export CK_VERBOSITY;
 EXTRA_DIST += $(INTEGRATION_CASES) tests/integration/run-case \
 	tests/integration/lib.sh tests/integration/orgca.sh
+
+# Load client (not a test): built by make check, driven by tests/load/run.sh.
+check_PROGRAMS += tests/load/loadclient
+tests_load_loadclient_SOURCES = tests/load/loadclient.c
+tests_load_loadclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
+tests_load_loadclient_LDADD = $(CURL_LIBS) $(OPENSSL_LIBS)
+EXTRA_DIST += tests/load/run.sh

@@ -24,23 +24,6 @@ mb=${BENCH_MB:-100}
 # shellcheck disable=SC2016 # the EICAR string, literally
 EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
-# plain_squid_start: a second Squid, the first one's configuration without
-# the ICAP snippet, on its own port, logs and service name; sets PLAIN_PORT.
-plain_squid_start()
-{
-	local conf=$T/etc/squid-plain.conf
-	si_port PLAIN_PORT
-	mkdir -p "$T/etc/plain.d" "$T/log/plain" "$T/squid-run/plain"
-	si_own proxy "$T/log/plain" "$T/squid-run/plain"
-	sed "s|127.0.0.1:$PROXY_PORT|127.0.0.1:$PLAIN_PORT|" \
-	    "$T/etc/conf.d/sslinspect-bump.conf" > "$T/etc/plain.d/sslinspect-bump.conf"
-	sed -e "s|$T/etc/conf.d/|$T/etc/plain.d/|" -e "s|$T/log/|$T/log/plain/|g" \
-	    -e "s|$T/squid-run/|$T/squid-run/plain/|" "$T/etc/squid.conf" > "$conf"
-	chmod a+r "$conf" "$T/etc/plain.d/"*
-	si_spawn squid-plain "$SQUID" -N -n siplain$$ -f "$conf"
-	si_wait_port "$PLAIN_PORT" squid-plain
-}
-
 # get PORT PATH: curl's total time of one download, in seconds; exit
 # status and HTTP code on the second line.
 get()
@@ -59,7 +42,7 @@ median()
 
 si_init bench-downloads
 si_start_all
-plain_squid_start
+si_plain_squid_start
 head -c "${mb}M" /dev/urandom > "$T/www/clean.bin"
 for s in 20 200; do
 	{ head -c "${s}M" /dev/urandom; printf '%s' "$EICAR"; } > "$T/www/eicar$s.bin"

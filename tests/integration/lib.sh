@@ -584,6 +584,26 @@ si_squid_holds()
 	dpkg --compare-versions "$(si_squid_version)" ge 6.13
 }
 
+# si_plain_squid_start: a second Squid for baselines, the first one's
+# configuration without its ICAP snippet (it bumps alike, with the same
+# helper and CA), on its own port, logs and service name, as one process;
+# sets PLAIN_PORT. Call it after si_squid_start.
+si_plain_squid_start()
+{
+	local conf=$T/etc/squid-plain.conf
+	si_port PLAIN_PORT
+	mkdir -p "$T/etc/plain.d" "$T/log/plain" "$T/squid-run/plain"
+	si_own proxy "$T/log/plain" "$T/squid-run/plain"
+	sed "s|127.0.0.1:$PROXY_PORT|127.0.0.1:$PLAIN_PORT|" \
+	    "$T/etc/conf.d/sslinspect-bump.conf" > "$T/etc/plain.d/sslinspect-bump.conf"
+	sed -e "s|$T/etc/conf.d/|$T/etc/plain.d/|" -e "s|$T/log/|$T/log/plain/|g" \
+	    -e "s|$T/squid-run/|$T/squid-run/plain/|" -e '/^workers /d' \
+	    "$T/etc/squid.conf" > "$conf"
+	chmod a+r "$conf" "$T/etc/plain.d/"*
+	si_spawn squid-plain "$SQUID" -N -n "siplain$$" -f "$conf"
+	si_wait_port "$PLAIN_PORT" squid-plain
+}
+
 # si_start_all: origin, c-icap and Squid, the usual order.
 si_start_all()
 {

@@ -1,0 +1,129 @@
+#!/bin/bash
+# Load through the inspecting proxy, on loopback, bounded in time: Squid
+# (workers 2) + sslinspect-certgen + c-icap + srv_sslinspect + nginx, and
+# tests/load/loadclient driving many bumped transfers at once: downloads
+# and uploads of 1 KiB to 20 MiB, a few infected ones (each must be
+# blocked), every body checked by SHA-256. The same load then runs bumped
+# without inspection and spliced, in the same run, as baselines. Memory of
+# c-icap and Squid is sampled every 5 s; "flat" means the last third of
+# the run used no more than the first third after warm-up (+10%).
+#
+#   tests/load/run.sh [BUILDDIR]     (default: the current directory)
+#
+# LOAD_SECONDS per mode (default 60; the issue's run is 600), LOAD_CONC
+# concurrent transfers (default 100; the issue's run is 500).
+set -u
+top_builddir=$(cd "${1:-.}" && pwd)
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+export top_srcdir top_builddir
+. "$top_srcdir/tests/integration/lib.sh"
+secs=${LOAD_SECONDS:-60}
+conc=${LOAD_CONC:-100}
+client=$top_builddir/tests/load/loadclient
+[ -x "$client" ] || { echo "load: build $client first (make check)" >&2; exit 2; }
+# shellcheck disable=SC2016 # the EICAR string, literally
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+
+# shellcheck disable=SC2034 # read by lib.sh
+SI_ORIGIN_NAMES="www.origin.test splice.origin.test"
+# shellcheck disable=SC2034
+SI_NO_INSPECT=".splice.origin.test"
+SI_SQUID_WORKERS=2
+# c-icap sized for the load: every transfer in flight holds a thread.
+SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc / 2 + 10))
+MaxServers 8
+ThreadsPerChild $((conc / 4 + 10))
+sslinspect.AuditLog off"
+
+# make_files: the transfers' bodies, and a manifest for each origin name.
+make_files()
+{
+	local s f sha h up
+	up=$(printf 'received\n' | sha256sum | cut -d' ' -f1)
+	for s in 1K 16K 64K 256K 1M 4M 20M; do
+		f=$T/www/d$s.bin
+		head -c "$s" /dev/urandom > "$f"
+		sha=$(sha256sum < "$f" | cut -d' ' -f1)
+		head -c "$s" /dev/urandom > "$T/tmp/u$s.bin"
+		for h in www.origin.test splice.origin.test; do
+			echo "GET /d$s.bin 200 $sha" >> "$T/manifest.$h"
+			# Uploads go to http.server, which reads a body whole
+			# before it answers (nginx answers /upload at once).
+			echo "POST https://$h:$PYORIGIN_PORT/upload 200 $up $T/tmp/u$s.bin" \
+			    >> "$T/manifest.$h"
+		done
+	done
+	chmod a+r "$T/www/"*
+}
+
+# make_infected: the inspected run's manifest, with one infected kind in
+# eight (each caught while held, on every Squid: blocked with the page).
+make_infected()
+{
+	printf '%s' "$EICAR" > "$T/www/eicar.txt"
+	{ printf '%s' "$EICAR"; head -c 4M /dev/urandom; } > "$T/www/eicar4m.bin"
+	printf 'name=a&card=4111 1111 1111 1111\n' > "$T/tmp/card.txt"
+	chmod a+r "$T/www/"*
+	{
+		cat "$T/manifest.www.origin.test"
+		echo "GET /eicar.txt 403 -"
+		echo "GET /eicar4m.bin 403 -"
+		echo "POST https://www.origin.test:$PYORIGIN_PORT/upload 403 - $T/tmp/card.txt"
+	} > "$T/manifest.inspect"
+}
+
+# rss NAME: resident memory of all processes whose command is NAME, in KB.
+rss()
+{
+	local pids
+	pids=$(pgrep -x "$1" | tr '\n' ' ')
+	[ -n "$pids" ] || { echo 0; return; }
+	# shellcheck disable=SC2086
+	ps -o rss= -p $pids | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# run MODE PROXYPORT HOST MANIFEST CAFILE: one bounded load run; prints
+# its report line with the memory samples taken during it.
+run()
+{
+	local mode=$1 proxy=$2 host=$3 manifest=$4 out sampler
+	: > "$T/mem.$mode"
+	( while :; do echo "$(rss c-icap) $(rss squid)" >> "$T/mem.$mode"; sleep 5; done ) &
+	sampler=$!
+	out=$("$client" -x "http://127.0.0.1:$proxy" -C "$5" \
+	    -u "https://$host:$ORIGIN_PORT" -r "$host:$ORIGIN_PORT:127.0.0.1" \
+	    -r "$host:$PYORIGIN_PORT:127.0.0.1" -m "$manifest" \
+	    -c "$conc" -t "$secs" 2> "$T/log/load-$mode.err")
+	local rc=$?
+	kill "$sampler" 2>/dev/null
+	wait "$sampler" 2>/dev/null
+	echo "mode=$mode $out $(memline "$T/mem.$mode")"
+	[ $rc = 0 ] || { head -n 20 "$T/log/load-$mode.err" >&2; return 1; }
+}
+
+# memline FILE: first and last third's peak RSS (MB) of c-icap and Squid.
+memline()
+{
+	awk '{ c[NR] = $1; s[NR] = $2 }
+	    END {
+		n = NR; a = int(n / 3); if (a < 1) a = 1
+		for (i = 2; i <= a + 1 && i <= n; i++) { if (c[i] > c1) c1 = c[i]; if (s[i] > s1) s1 = s[i] }
+		for (i = n - a + 1; i <= n; i++) { if (c[i] > c3) c3 = c[i]; if (s[i] > s3) s3 = s[i] }
+		printf "cicap_mb=%.0f->%.0f squid_mb=%.0f->%.0f flat=%s",
+		    c1 / 1024, c3 / 1024, s1 / 1024, s3 / 1024,
+		    (c3 <= c1 * 1.1 + 2048 && s3 <= s1 * 1.1 + 2048) ? "yes" : "no"
+	    }' "$1"
+}
+
+si_init load
+si_start_all
+si_pyorigin_start
+si_plain_squid_start
+make_files
+make_infected
+rc=0
+run inspect "$PROXY_PORT" www.origin.test "$T/manifest.inspect" "$SI_ORG_ROOT" || rc=1
+run bump "$PLAIN_PORT" www.origin.test "$T/manifest.www.origin.test" "$SI_ORG_ROOT" || rc=1
+run splice "$PROXY_PORT" splice.origin.test "$T/manifest.splice.origin.test" \
+    "$T/pki/web-root.pem" || rc=1
+exit $rc

@@ -9,12 +9,20 @@
  * The files are 0600: leaf keys are readable by the helper's user only.
  * Writes go through the shared map without fsync (MDB_WRITEMAP, NOSYNC):
  * this is a cache, and a file damaged by a crash is detected and rebuilt.
+ *
+ * Damage is met at open or later, inside the file (a page LMDB calls
+ * corrupted, or not found); either way the helper that meets it replaces
+ * the file and carries on with the new one, and every other helper moves
+ * to the new file when it meets the damage itself or next writes. A lock
+ * on DIR/cache.mdb-rebuild keeps an open from racing a replacement.
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +36,20 @@
 #include "certgen.h"
 
 #define DBCACHE_FILE	"cache.mdb"
+#define DBCACHE_LOCK	"-lock"		/* LMDB's own lock file suffix */
+#define DBCACHE_REBUILD	"-rebuild"	/* ours: taken to open or replace */
 #define DBCACHE_MAGIC	"SICG0001"
 #define DBCACHE_HDR	(8 + 8 + 8 + 4 + 32)
 
 struct dbcache {
-	MDB_env	*env;
+	MDB_env	*env;		/* NULL once it could not be replaced */
 	MDB_dbi	 dbi;
 	MDB_txn	*rtxn;		/* reset between reads, renewed for each */
 	char	*path;
+	size_t	 mapsize;
 	size_t	 limit;		/* bytes of entries before eviction */
+	dev_t	 dev;		/* the file env has open */
+	ino_t	 ino;
 };
 
 /* Fixed-width little-endian fields, so the file does not depend on ABI. */
@@ -101,16 +114,25 @@ dbcache_perms(const char *path, char **cause)
 	return 0;
 }
 
+/* Does an LMDB error say the file is damaged (rather than busy or full)? */
+static int
+dbcache_damaged(int rc)
+{
+	return rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PANIC ||
+	    rc == MDB_PAGE_NOTFOUND || rc == MDB_VERSION_MISMATCH;
+}
+
 /* Open the environment once; an LMDB error code (0 on success). */
 static int
-dbcache_try(struct dbcache *db, size_t mapsize)
+dbcache_try(struct dbcache *db)
 {
-	MDB_txn	*txn;
-	int	 rc;
+	MDB_txn		*txn;
+	struct stat	 sb;
+	int		 rc, fd;
 
 	if ((rc = mdb_env_create(&db->env)) != 0)
 		return rc;
-	if ((rc = mdb_env_set_mapsize(db->env, mapsize)) != 0 ||
+	if ((rc = mdb_env_set_mapsize(db->env, db->mapsize)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(db->env, 1022)) != 0 ||
 	    (rc = mdb_env_open(db->env, db->path, MDB_NOSUBDIR | MDB_NOSYNC |
 	    MDB_WRITEMAP | MDB_MAPASYNC | MDB_NOTLS, 0600)) != 0)
@@ -124,10 +146,87 @@ dbcache_try(struct dbcache *db, size_t mapsize)
 			mdb_txn_abort(txn);
 		goto fail;
 	}
+	if ((rc = mdb_env_get_fd(db->env, &fd)) != 0)
+		goto fail;
+	if (fstat(fd, &sb) == -1) {
+		rc = errno;
+		goto fail;
+	}
+	db->dev = sb.st_dev;
+	db->ino = sb.st_ino;
 	return 0;
 fail:
 	mdb_env_close(db->env);
 	db->env = NULL;
+	return rc;
+}
+
+/* Let go of the environment (the file stays). */
+static void
+dbcache_detach(struct dbcache *db)
+{
+	if (db->rtxn != NULL)
+		mdb_txn_abort(db->rtxn);
+	db->rtxn = NULL;
+	if (db->env != NULL)
+		mdb_env_close(db->env);
+	db->env = NULL;
+}
+
+/* Lock DIR/cache.mdb-rebuild (LOCK_SH or LOCK_EX); its fd, or -1. */
+static int
+dbcache_lock(const struct dbcache *db, int how)
+{
+	char	path[4096];
+	int	fd;
+
+	snprintf(path, sizeof path, "%s%s", db->path, DBCACHE_REBUILD);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return -1;
+	while (flock(fd, how) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/*
+ * Open the file, replacing it when it is damaged. With gone set, the file
+ * of that device and inode is known to be damaged (LMDB said why): it is
+ * removed if it is still the one at the path (the first helper to get
+ * here), otherwise the replacement another helper made is opened. An LMDB
+ * error code.
+ */
+static int
+dbcache_attach(struct dbcache *db, const struct stat *gone, const char *why)
+{
+	struct stat	 sb;
+	char		 lock[4096];
+	int		 rc, lfd, have;
+
+	dbcache_detach(db);
+	snprintf(lock, sizeof lock, "%s%s", db->path, DBCACHE_LOCK);
+	lfd = dbcache_lock(db, gone != NULL ? LOCK_EX : LOCK_SH);
+	have = stat(db->path, &sb) == 0;
+	if (gone != NULL && have && sb.st_dev == gone->st_dev &&
+	    sb.st_ino == gone->st_ino) {
+		log_warnx("%s: %s; rebuilding the cache", db->path, why);
+		unlink(db->path);
+		unlink(lock);
+	} else if (gone != NULL)
+		log_info("%s: %s; another helper rebuilt the cache already",
+		    db->path, why);
+	rc = dbcache_try(db);
+	if (dbcache_damaged(rc) && gone == NULL && have) {
+		/* found damaged at open: replace it, under the lock */
+		if (lfd != -1)
+			close(lfd);
+		return dbcache_attach(db, &sb, mdb_strerror(rc));
+	}
+	if (lfd != -1)
+		close(lfd);
 	return rc;
 }
 
@@ -140,7 +239,6 @@ struct dbcache *
 dbcache_open(const char *dir, size_t mapsize, char **cause)
 {
 	struct dbcache	*db;
-	char		 lock[4096];
 	int		 rc;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
@@ -158,17 +256,8 @@ dbcache_open(const char *dir, size_t mapsize, char **cause)
 	 * quarter more, because LMDB needs free pages to delete anything.
 	 */
 	db->limit = mapsize;
-	mapsize += mapsize / 4 + (1 << 20);
-	rc = dbcache_try(db, mapsize);
-	if (rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PANIC ||
-	    rc == MDB_VERSION_MISMATCH) {
-		log_warnx("%s: %s; rebuilding the cache", db->path,
-		    mdb_strerror(rc));
-		snprintf(lock, sizeof lock, "%s-lock", db->path);
-		if (unlink(db->path) == 0)
-			unlink(lock);
-		rc = dbcache_try(db, mapsize);
-	}
+	db->mapsize = mapsize + mapsize / 4 + (1 << 20);
+	rc = dbcache_attach(db, NULL, NULL);
 	if (rc == 0 && dbcache_perms(db->path, cause) == -1)
 		rc = -1;
 	else if (rc != 0)
@@ -180,15 +269,59 @@ dbcache_open(const char *dir, size_t mapsize, char **cause)
 	return db;
 }
 
+/*
+ * The file env has open met damage (rc): replace it, or move to the one
+ * another helper already made. 0, or -1 with a cause (the cache is then
+ * closed and the caller works from memory alone).
+ */
+static int
+dbcache_recover(struct dbcache *db, int rc, char **cause)
+{
+	struct stat	gone;
+
+	memset(&gone, 0, sizeof gone);
+	gone.st_dev = db->dev;
+	gone.st_ino = db->ino;
+	if ((rc = dbcache_attach(db, &gone, mdb_strerror(rc))) != 0 ||
+	    dbcache_perms(db->path, cause) == -1) {
+		if (rc != 0)
+			cause_set(cause, "%s: rebuilding: %s", db->path,
+			    mdb_strerror(rc));
+		dbcache_detach(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Has another helper replaced the file since env opened it? Then move to
+ * the new one, so a helper that never meets the damage itself does not
+ * keep writing into a file nobody else reads. 0, or -1 with a cause.
+ */
+static int
+dbcache_follow(struct dbcache *db, char **cause)
+{
+	struct stat	sb;
+	int		rc;
+
+	if (stat(db->path, &sb) == -1 ||
+	    (sb.st_dev == db->dev && sb.st_ino == db->ino))
+		return 0;
+	log_info("%s was rebuilt by another helper; using the new file",
+	    db->path);
+	if ((rc = dbcache_attach(db, NULL, NULL)) != 0) {
+		cause_set(cause, "%s: %s", db->path, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 void
 dbcache_close(struct dbcache *db)
 {
 	if (db == NULL)
 		return;
-	if (db->rtxn != NULL)
-		mdb_txn_abort(db->rtxn);
-	if (db->env != NULL)
-		mdb_env_close(db->env);
+	dbcache_detach(db);
 	free(db->path);
 	free(db);
 }
@@ -213,39 +346,39 @@ dbcache_valid(const unsigned char *key, const MDB_val *v, time_t *expires)
 }
 
 /* Delete one key in its own write transaction (a damaged entry). */
-static void
+static int
 dbcache_del(struct dbcache *db, const unsigned char *key)
 {
 	MDB_txn	*txn;
 	MDB_val	 k = { 32, (void *)key };
+	int	 rc;
 
-	if (mdb_txn_begin(db->env, NULL, 0, &txn) != 0)
-		return;
-	if (mdb_del(txn, db->dbi, &k, NULL) == 0)
-		mdb_txn_commit(txn);
-	else
-		mdb_txn_abort(txn);
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_del(txn, db->dbi, &k, NULL)) == 0)
+		return mdb_txn_commit(txn);
+	mdb_txn_abort(txn);
+	return rc;
 }
 
 /*
- * Look key up. Returns 1 with a malloc'd copy of the value in *data (the
- * caller wipes and frees it), 0 on a miss (absent, expired or damaged),
- * -1 with a cause when LMDB fails.
+ * One lookup in the file env has open: an LMDB error code (0 also for a
+ * miss), *hit 1 when *data holds a copy of the value.
  */
-int
-dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
-    unsigned char **data, size_t *len, time_t *expires, char **cause)
+static int
+dbcache_lookup(struct dbcache *db, const unsigned char *key, time_t now,
+    unsigned char **data, size_t *len, time_t *expires, int *hit)
 {
 	MDB_val	k = { 32, (void *)key }, v;
-	int	rc, valid, rv = 0;
+	int	rc, valid = 0;
 
+	*hit = 0;
 	rc = db->rtxn == NULL ?
 	    mdb_txn_begin(db->env, NULL, MDB_RDONLY, &db->rtxn) :
 	    mdb_txn_renew(db->rtxn);
 	if (rc != 0) {
 		db->rtxn = NULL;
-		cause_set(cause, "cache read: %s", mdb_strerror(rc));
-		return -1;
+		return rc;
 	}
 	rc = mdb_get(db->rtxn, db->dbi, &k, &v);
 	if (rc == 0) {
@@ -255,19 +388,45 @@ dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
 			if ((*data = malloc(*len)) != NULL) {
 				memcpy(*data, (unsigned char *)v.mv_data +
 				    DBCACHE_HDR, *len);
-				rv = 1;
+				*hit = 1;
 			}
 		}
-	} else if (rc != MDB_NOTFOUND) {
-		cause_set(cause, "cache read: %s", mdb_strerror(rc));
-		rv = -1;
 	}
 	mdb_txn_reset(db->rtxn);
 	if (rc == 0 && !valid) {
 		log_warnx("%s: damaged entry removed", db->path);
-		dbcache_del(db, key);
+		if (!dbcache_damaged(rc = dbcache_del(db, key)))
+			rc = 0;	/* a miss all the same */
 	}
-	return rv;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Look key up. Returns 1 with a malloc'd copy of the value in *data (the
+ * caller wipes and frees it), 0 on a miss (absent, expired or damaged),
+ * -1 with a cause when LMDB fails. A damaged file is replaced (or the
+ * replacement another helper made is taken) and the lookup made again.
+ */
+int
+dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
+    unsigned char **data, size_t *len, time_t *expires, char **cause)
+{
+	int	rc, hit;
+
+	if (db->env == NULL) {
+		cause_set(cause, "%s: closed", db->path);
+		return -1;
+	}
+	rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
+	if (dbcache_damaged(rc)) {
+		if (dbcache_recover(db, rc, cause) == -1)
+			return -1;
+		rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
+	}
+	if (rc == 0)
+		return hit;
+	cause_set(cause, "cache read: %s", mdb_strerror(rc));
+	return -1;
 }
 
 /* Time stored of a value, or 0 for one that is damaged. */
@@ -395,12 +554,23 @@ dbcache_put(struct dbcache *db, const unsigned char *key,
 {
 	int	rc, tries;
 
-
+	if (db->env == NULL) {
+		cause_set(cause, "%s: closed", db->path);
+		return -1;
+	}
+	if (dbcache_follow(db, cause) == -1)
+		return -1;
 	/*
 	 * Pages an eviction frees become reusable only after a later
-	 * commit, so a full map may take a second round.
+	 * commit, so a full map may take a second round. A damaged file is
+	 * replaced once, and the entry written to the new one.
 	 */
 	rc = dbcache_write(db, key, data, len, expires, now);
+	if (dbcache_damaged(rc)) {
+		if (dbcache_recover(db, rc, cause) == -1)
+			return -1;
+		rc = dbcache_write(db, key, data, len, expires, now);
+	}
 	for (tries = 0; rc == MDB_MAP_FULL && tries < 3; tries++) {
 		if ((rc = dbcache_evict(db, now)) != 0)
 			log_debug("cache eviction: %s", mdb_strerror(rc));

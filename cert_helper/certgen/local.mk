@@ -58,7 +58,8 @@ CERTGEN_CASES = \
 	tests/integration/cases/100-certgen-profile.sh \
 	tests/integration/cases/101-certgen-squid-cache.sh \
 	tests/integration/cases/102-certgen-chromium.sh \
-	tests/integration/cases/103-certgen-ca-dir.sh
+	tests/integration/cases/103-certgen-ca-dir.sh \
+	tests/integration/cases/104-certgen-cache-damage.sh
 if INTEGRATION
 TESTS += $(CERTGEN_CASES)
 endif

@@ -1,9 +1,15 @@
 /*
- * The helper's service logic, without I/O: bytes from Squid in, reply bytes
- * out. A request is answered from this process's memory cache, then from
- * the shared LMDB cache, and only then minted; every minted certificate is
+ * The helper's service logic: bytes from Squid in, reply bytes out. A
+ * request is answered from this process's memory cache, then from the
+ * shared LMDB cache, and only then minted; every minted certificate is
  * appended to the issued record. A bad request gets an ERR reply and the
  * helper goes on: Squid kills itself when its helpers exit.
+ *
+ * The pipe to Squid and the clock belong to the caller (main.c): every
+ * entry point takes the time, so tests run the service at any date. The
+ * files it keeps, the shared cache, the issued record and the revocation
+ * list it honours, are read and written through dbcache.c, issued.c and
+ * revcheck.c; nothing else here touches a file.
  */
 #include "config.h"
 
@@ -23,7 +29,7 @@
 #include "revoked.h"
 
 #define CERTGEN_CAS		8	/* distinct signing CAs kept parsed */
-#define CERTGEN_KEY_TAG		"sslinspect-certgen cache v1"
+#define CERTGEN_KEY_TAG		"sslinspect-certgen cache v2"
 
 /* A shared-cache write waiting for certgen_flush. */
 struct certgen_pending {
@@ -132,11 +138,12 @@ certgen_open_dir(struct certgen *cg, const struct opts *o)
 }
 
 /*
- * A service for options o (which must outlive it). NULL with a cause when
- * it cannot run at all; a cache directory that cannot be used only logs.
+ * A service for options o (which must outlive it), started at now. NULL
+ * with a cause when it cannot run at all; a cache directory that cannot
+ * be used only logs.
  */
 struct certgen *
-certgen_new(const struct opts *o, char **cause)
+certgen_new(const struct opts *o, time_t now, char **cause)
 {
 	struct certgen	*cg;
 	size_t		 i;
@@ -163,7 +170,7 @@ certgen_new(const struct opts *o, char **cause)
 	    cause)) == NULL)
 		goto fail;
 	if (o->revoked != NULL &&
-	    (cg->revoked = revcheck_new(o->revoked, time(NULL), cause)) == NULL)
+	    (cg->revoked = revcheck_new(o->revoked, now, cause)) == NULL)
 		goto fail;
 	if (o->cache_dir != NULL)
 		certgen_open_dir(cg, o);
@@ -197,17 +204,20 @@ certgen_stats(struct certgen *cg)
 }
 
 /*
- * The cache key: the request minus the CA key (host, flags, Sign, the
- * chosen digest, the mimicked certificate) plus the CA's fingerprint and
- * the profile.
+ * The cache key: the request minus the CA key (host and the kind of name
+ * it is, flags, Sign, the chosen digest, the mimicked certificate) plus
+ * the CA's fingerprint and the profile. The kind matters because two
+ * hosts can normalize alike: "1.2.3.4." is a DNS name, "1.2.3.4" an IP
+ * address, and a leaf minted for one must never be served for the other.
  */
 static int
 certgen_key(struct certgen *cg, const struct signer *ca,
-    const struct proto_req *req, const char *host, const EVP_MD *md,
+    const struct proto_req *req, const struct forge_req *fr,
     unsigned char *key)
 {
 	EVP_MD_CTX	*ctx;
-	unsigned char	 flags[4];
+	unsigned char	 flags[5];
+	const EVP_MD	*md = fr->md;
 	const char	*mdname = md != NULL ? EVP_MD_get0_name(md) : "none";
 	int		 ok;
 
@@ -215,13 +225,14 @@ certgen_key(struct certgen *cg, const struct signer *ca,
 	flags[1] = (unsigned char)req->valid_after;
 	flags[2] = (unsigned char)req->valid_before;
 	flags[3] = (unsigned char)req->sign;
+	flags[4] = (unsigned char)fr->kind;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	ok = EVP_DigestInit_ex(ctx, forge_sha256(), NULL) &&
 	    EVP_DigestUpdate(ctx, CERTGEN_KEY_TAG, sizeof CERTGEN_KEY_TAG) &&
 	    EVP_DigestUpdate(ctx, cg->profile, 32) &&
 	    EVP_DigestUpdate(ctx, ca->fp, 32) &&
-	    EVP_DigestUpdate(ctx, host, strlen(host) + 1) &&
+	    EVP_DigestUpdate(ctx, fr->host, strlen(fr->host) + 1) &&
 	    EVP_DigestUpdate(ctx, flags, sizeof flags) &&
 	    EVP_DigestUpdate(ctx, mdname, strlen(mdname) + 1) &&
 	    (req->mimic == NULL ||
@@ -466,11 +477,12 @@ certgen_db_lookup(struct certgen *cg, const unsigned char *key, time_t now,
 }
 
 /*
- * The reply body (certificate PEM, key PEM) for a parsed request, in a
- * malloc'd buffer the caller wipes and frees. 0, or -1 with a cause.
+ * The reply body (certificate PEM, key PEM) for a parsed request at time
+ * now, in a malloc'd buffer the caller wipes and frees. 0, or -1 with a
+ * cause.
  */
 int
-certgen_answer(struct certgen *cg, const struct proto_req *req,
+certgen_answer(struct certgen *cg, const struct proto_req *req, time_t now,
     unsigned char **data, size_t *len, char **cause)
 {
 	const struct signer	*ca;
@@ -482,7 +494,7 @@ certgen_answer(struct certgen *cg, const struct proto_req *req,
 	int			 rv;
 
 	memset(&fr, 0, sizeof fr);
-	fr.now = time(NULL);
+	fr.now = now;
 	if ((ca = sigcache_get(cg->cas, req->ca_cert, req->ca_cert_len,
 	    req->ca_key, req->ca_key_len, cause)) == NULL ||
 	    forge_md(ca->key, req->sign_hash, &fr.md, cause) == -1)
@@ -492,7 +504,8 @@ certgen_answer(struct certgen *cg, const struct proto_req *req,
 		cause_set(cause, "host is not a valid DNS name or IP literal");
 		return -1;
 	}
-	if (certgen_key(cg, ca, req, host, fr.md, key) == -1) {
+	fr.host = host;
+	if (certgen_key(cg, ca, req, &fr, key) == -1) {
 		cause_set(cause, "digest failed");
 		return -1;
 	}
@@ -515,7 +528,6 @@ certgen_answer(struct certgen *cg, const struct proto_req *req,
 		free(*data);
 		*data = NULL;
 	}
-	fr.host = host;
 	fr.sign = req->sign;
 	fr.valid_after = req->valid_after;
 	fr.valid_before = req->valid_before;
@@ -548,7 +560,7 @@ certgen_err(struct certgen *cg, const struct proto_frame *fr,
 
 /* Answer one framed request into out. */
 static void
-certgen_one(struct certgen *cg, const struct proto_frame *fr,
+certgen_one(struct certgen *cg, const struct proto_frame *fr, time_t now,
     struct cbuf *out)
 {
 	struct proto_req	 req;
@@ -558,7 +570,7 @@ certgen_one(struct certgen *cg, const struct proto_frame *fr,
 
 	cg->stats.requests++;
 	if (proto_parse(fr->body, fr->body_len, &req, &cause) == -1 ||
-	    certgen_answer(cg, &req, &data, &len, &cause) == -1) {
+	    certgen_answer(cg, &req, now, &data, &len, &cause) == -1) {
 		certgen_err(cg, fr, cause, out);
 		free(cause);
 		return;
@@ -572,12 +584,13 @@ certgen_one(struct certgen *cg, const struct proto_frame *fr,
 }
 
 /*
- * Consume complete requests from in (len bytes) and append their replies
- * to out. Returns the number of bytes used; the caller keeps the rest for
- * the next call and should wipe the used part (it holds the CA key).
+ * Consume complete requests from in (len bytes), read at time now, and
+ * append their replies to out. Returns the number of bytes used; the
+ * caller keeps the rest for the next call and should wipe the used part
+ * (it holds the CA key).
  */
 size_t
-certgen_handle(struct certgen *cg, const char *in, size_t len,
+certgen_handle(struct certgen *cg, const char *in, size_t len, time_t now,
     struct cbuf *out)
 {
 	struct proto_frame	fr;
@@ -606,7 +619,7 @@ certgen_handle(struct certgen *cg, const char *in, size_t len,
 			break;
 		case PROTO_OK:
 			cg->resync = 0;
-			certgen_one(cg, &fr, out);
+			certgen_one(cg, &fr, now, out);
 			pos += fr.consumed;
 			break;
 		}

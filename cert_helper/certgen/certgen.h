@@ -249,7 +249,10 @@ void		 opts_usage(FILE *, const char *) NONNULL(1, 2);
 int		 opts_ca_dir(struct opts *, char **, char **) NONNULL(1);
 const struct opts_entry *opts_find(const char *) NONNULL(1);
 
-/* certgen.c: one request in, one reply out; no I/O on stdin/stdout. */
+/*
+ * certgen.c: one request in, one reply out. The caller owns stdin/stdout
+ * and the clock: every entry point takes the time.
+ */
 struct certgen;
 struct cbuf {
 	char		*data;
@@ -266,13 +269,14 @@ struct certgen_stats {
 	unsigned long	 revoked;	/* cached leaves found revoked */
 	unsigned long	 errors;
 };
-struct certgen	*certgen_new(const struct opts *, char **) NONNULL(1);
+struct certgen	*certgen_new(const struct opts *, time_t, char **) NONNULL(1);
 void		 certgen_free(struct certgen *);
 int		 certgen_answer(struct certgen *, const struct proto_req *,
-		    unsigned char **, size_t *, char **) NONNULL(1, 2, 3, 4);
+		    time_t, unsigned char **, size_t *, char **)
+		    NONNULL(1, 2, 4, 5);
 void		 certgen_flush(struct certgen *) NONNULL(1);
 size_t		 certgen_handle(struct certgen *, const char *, size_t,
-		    struct cbuf *) NONNULL(1, 2, 4);
+		    time_t, struct cbuf *) NONNULL(1, 2, 5);
 const struct certgen_stats *certgen_stats(struct certgen *) NONNULL(1);
 
 #endif

@@ -238,8 +238,8 @@ main(int argc, char **argv)
 		log_warnx("%s", note);
 		free(note);
 	}
-	main_ca_check(&o, checked = time(NULL));
-	if ((cg = certgen_new(&o, &cause)) == NULL)
+	main_ca_check(&o, checked = now = time(NULL));
+	if ((cg = certgen_new(&o, now, &cause)) == NULL)
 		main_fatal("cannot start", cause);
 	if ((buf = malloc(cap)) == NULL)
 		exit(1);
@@ -255,7 +255,8 @@ main(int argc, char **argv)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		used = certgen_handle(cg, buf, len, &out);
+		now = time(NULL);
+		used = certgen_handle(cg, buf, len, now, &out);
 		if (out.len > 0) {
 			if (main_write(STDOUT_FILENO, out.data, out.len) == -1)
 				break;
@@ -263,7 +264,7 @@ main(int argc, char **argv)
 			out.len = 0;
 		}
 		certgen_flush(cg);
-		if ((now = time(NULL)) - checked >= MAIN_CA_CHECK)
+		if (now - checked >= MAIN_CA_CHECK)
 			main_ca_check(&o, checked = now);
 		OPENSSL_cleanse(buf, used);
 		memmove(buf, buf + used, len - used);

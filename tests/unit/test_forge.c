@@ -2,7 +2,9 @@
  * Unit tests for the minted-certificate profile (cert_helper/certgen/forge.c)
  * through certgen_answer, and for the caches behind it (lcache.c,
  * dbcache.c): every row of the allowlist, the validity clamp, signSelf,
- * RSA leaves, the shared cache across instances and a damaged cache file.
+ * RSA leaves, the clock the caller gives, the shared cache across
+ * instances, names that normalize alike, and cache files damaged before
+ * open and under running helpers.
  */
 #include "config.h"
 
@@ -28,6 +30,7 @@
 static EVP_PKEY	*ca_key;
 static X509	*ca;
 static char	*ca_pem, *ca_key_pem, tmpdir[64];
+static time_t	 now;		/* the clock the helpers are given */
 
 static void
 setup_pki(void)
@@ -40,6 +43,7 @@ setup_pki(void)
 	ca_key_pem = pki_pem_key(ca_key);
 	strcpy(tmpdir, "/tmp/test_forge.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	now = time(NULL);
 }
 
 static void
@@ -68,7 +72,7 @@ helper(struct opts *o, const char *dir, const char *keytype)
 	    &cause), 0);
 	if (keytype != NULL)
 		ck_assert_int_eq(opts_set(o, "key-type", keytype, &cause), 0);
-	cg = certgen_new(o, &cause);
+	cg = certgen_new(o, now, &cause);
 	ck_assert_ptr_nonnull(cg);
 	return cg;
 }
@@ -87,7 +91,7 @@ mint(struct certgen *cg, const char *params, const char *mimic,
 
 	b = pki_body(params, ca_pem, ca_key_pem, mimic);
 	ck_assert_int_eq(proto_parse(b, strlen(b), &req, &cause), 0);
-	if (certgen_answer(cg, &req, &data, &len, &cause) == -1)
+	if (certgen_answer(cg, &req, now, &data, &len, &cause) == -1)
 		ck_abort_msg("answer: %s", cause);
 	bio = BIO_new_mem_buf(data, (int)len);
 	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -271,7 +275,7 @@ START_TEST(profile_origin_shapes)
 	san_text(x, sans, sizeof sans);
 	ck_assert_str_eq(sans, "DNS:legacy.origin.test,");
 	na = forge_time(X509_get0_notAfter(x));
-	ck_assert(na <= time(NULL) + 30 * 86400 + 5);
+	ck_assert(na <= now + 30 * 86400 + 5);
 	X509_free(x);
 	EVP_PKEY_free(k);
 	free(m);
@@ -545,13 +549,201 @@ START_TEST(cache_damaged_entry_never_served)
 }
 END_TEST
 
+/* A's damaged page under running helpers: see damage_root_page. */
+static long
+lmdb_meta(const unsigned char *m, size_t off)
+{
+	uint64_t	v;
+
+	memcpy(&v, m + off, sizeof v);
+	return (long)v;
+}
+
+/*
+ * Zero the root page of the main database of the LMDB file in dir, as a
+ * crash without fsync can leave a page, through the file: helpers that
+ * have it open see it at once, their map being shared. The newer of the
+ * two meta pages names the root (LMDB's on-disk layout on 64-bit hosts:
+ * page size at byte 40, root page at 128, transaction id at 144).
+ */
+static void
+damage_root_page(const char *dir)
+{
+	unsigned char	 m[2][160], *zero;
+	char		 path[160];
+	uint32_t	 psize;
+	long		 root;
+	int		 fd;
+
+	snprintf(path, sizeof path, "%s/cache.mdb", dir);
+	ck_assert_int_ne(fd = open(path, O_RDWR), -1);
+	ck_assert_int_eq(pread(fd, m[0], sizeof m[0], 0), (ssize_t)sizeof m[0]);
+	memcpy(&psize, m[0] + 40, sizeof psize);
+	ck_assert(psize >= 512 && psize <= 65536);
+	ck_assert_int_eq(pread(fd, m[1], sizeof m[1], psize),
+	    (ssize_t)sizeof m[1]);
+	root = lmdb_meta(m[lmdb_meta(m[1], 144) > lmdb_meta(m[0], 144)], 128);
+	ck_assert(root >= 2);
+	zero = calloc(1, psize);
+	ck_assert_int_eq(pwrite(fd, zero, psize, root * (off_t)psize),
+	    (ssize_t)psize);
+	free(zero);
+	close(fd);
+}
+
+START_TEST(cache_damage_under_running_helpers)
+{
+	struct opts	 o1, o2, o3;
+	struct certgen	*a, *b, *c;
+	EVP_PKEY	*k;
+	X509		*x;
+	char		 dir[128], params[64], *r1, *r2, *r3;
+	int		 i;
+
+	snprintf(dir, sizeof dir, "%s/inside", tmpdir);
+	a = helper(&o1, dir, NULL);
+	b = helper(&o2, dir, NULL);
+	for (i = 0; i < 40; i++) {
+		snprintf(params, sizeof params, "host=h%d.damage.test\n", i);
+		x = mint(a, params, NULL, &k, NULL);
+		X509_free(x);
+		EVP_PKEY_free(k);
+	}
+	certgen_flush(a);
+	damage_root_page(dir);
+	/* a meets the damage: it replaces the file, mints and shares */
+	x = mint(a, "host=after.damage.test\n", NULL, &k, &r1);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(a)->minted, 41);
+	certgen_flush(a);
+	/* b meets it too, moves to a's new file and finds the leaf there */
+	x = mint(b, "host=after.damage.test\n", NULL, &k, &r2);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_str_eq(r1, r2);
+	ck_assert_uint_eq(certgen_stats(b)->db_hits, 1);
+	ck_assert_uint_eq(certgen_stats(b)->minted, 0);
+	/* what the old file held is gone: minted again, and shared again */
+	x = mint(b, "host=h7.damage.test\n", NULL, &k, NULL);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(b)->minted, 1);
+	certgen_flush(b);
+	c = helper(&o3, dir, NULL);
+	x = mint(c, "host=after.damage.test\n", NULL, &k, &r3);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_str_eq(r1, r3);
+	x = mint(c, "host=h7.damage.test\n", NULL, &k, NULL);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(c)->db_hits, 2);
+	free(r1);
+	free(r2);
+	free(r3);
+	certgen_free(a);
+	certgen_free(b);
+	certgen_free(c);
+	opts_free(&o1);
+	opts_free(&o2);
+	opts_free(&o3);
+}
+END_TEST
+
+/*
+ * "1.2.3.4." is a DNS name and "1.2.3.4" an IP address: both normalize to
+ * the same text, and neither may be served the other's leaf from a cache.
+ */
+START_TEST(cache_ip_and_dotted_name_apart)
+{
+	struct opts	 o1, o2;
+	struct certgen	*a, *b;
+	EVP_PKEY	*k;
+	X509		*x;
+	char		 dir[128], san[256];
+
+	snprintf(dir, sizeof dir, "%s/kind", tmpdir);
+	a = helper(&o1, dir, NULL);
+	x = mint(a, "host=1.2.3.4.\n", NULL, &k, NULL);
+	san_text(x, san, sizeof san);
+	ck_assert_str_eq(san, "DNS:1.2.3.4,");
+	X509_free(x);
+	EVP_PKEY_free(k);
+	x = mint(a, "host=1.2.3.4\n", NULL, &k, NULL);
+	san_text(x, san, sizeof san);
+	ck_assert_str_eq(san, "IP Address:1.2.3.4,");
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(a)->minted, 2);
+	ck_assert_uint_eq(certgen_stats(a)->mem_hits, 0);
+	certgen_flush(a);
+	/* the shared cache keeps them apart as well */
+	b = helper(&o2, dir, NULL);
+	x = mint(b, "host=1.2.3.4\n", NULL, &k, NULL);
+	san_text(x, san, sizeof san);
+	ck_assert_str_eq(san, "IP Address:1.2.3.4,");
+	X509_free(x);
+	EVP_PKEY_free(k);
+	x = mint(b, "host=1.2.3.4.\n", NULL, &k, NULL);
+	san_text(x, san, sizeof san);
+	ck_assert_str_eq(san, "DNS:1.2.3.4,");
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(b)->db_hits, 2);
+	ck_assert_uint_eq(certgen_stats(b)->minted, 0);
+	certgen_free(a);
+	certgen_free(b);
+	opts_free(&o1);
+	opts_free(&o2);
+}
+END_TEST
+
+/*
+ * The helper reads no clock of its own: validity and cache expiry follow
+ * the time it is given.
+ */
+START_TEST(clock_given_by_caller)
+{
+	struct opts	 o;
+	struct certgen	*cg;
+	EVP_PKEY	*k;
+	X509		*x;
+	time_t		 real = now, na, margin, expires;
+
+	cg = helper(&o, NULL, NULL);
+	now = real + 10 * 86400;
+	x = mint(cg, "host=clock.origin.test\n", NULL, &k, NULL);
+	ck_assert_int_eq(forge_time(X509_get0_notBefore(x)), now - 3600);
+	na = forge_time(X509_get0_notAfter(x));
+	margin = (na - now) / 4 < 86400 ? (na - now) / 4 : 86400;
+	expires = na - margin;
+	X509_free(x);
+	EVP_PKEY_free(k);
+	now = expires - 1;
+	x = mint(cg, "host=clock.origin.test\n", NULL, &k, NULL);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(cg)->mem_hits, 1);
+	now = expires;
+	x = mint(cg, "host=clock.origin.test\n", NULL, &k, NULL);
+	ck_assert_int_eq(forge_time(X509_get0_notBefore(x)), now - 3600);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ck_assert_uint_eq(certgen_stats(cg)->minted, 2);
+	now = real;
+	certgen_free(cg);
+	opts_free(&o);
+}
+END_TEST
+
 START_TEST(dbcache_expiry_and_eviction)
 {
 	struct dbcache	*db;
 	unsigned char	 key[32], *data = NULL, val[100];
 	char		 dir[128], *cause = NULL;
 	size_t		 len;
-	time_t		 exp, now = time(NULL);
+	time_t		 exp;
 
 	snprintf(dir, sizeof dir, "%s/entry", tmpdir);
 	db = dbcache_open(dir, 1 << 20, &cause);
@@ -626,6 +818,9 @@ forge_suite(void)
 	tcase_add_test(tc, cache_shared_and_recorded);
 	tcase_add_test(tc, cache_corrupt_rebuilt);
 	tcase_add_test(tc, cache_damaged_entry_never_served);
+	tcase_add_test(tc, cache_damage_under_running_helpers);
+	tcase_add_test(tc, cache_ip_and_dotted_name_apart);
+	tcase_add_test(tc, clock_given_by_caller);
 	tcase_add_test(tc, dbcache_expiry_and_eviction);
 	tcase_add_test(tc, lcache_bounded_lru);
 	tcase_add_test(tc, url_expansion);

@@ -329,7 +329,7 @@ run_helper(const char *in, size_t len, size_t chunk, size_t *outlen)
 
 	ck_assert_int_eq(opts_defaults(&o, &cause), 0);
 	ck_assert_int_eq(opts_set(&o, "cache-dir", "none", &cause), 0);
-	cg = certgen_new(&o, &cause);
+	cg = certgen_new(&o, time(NULL), &cause);
 	ck_assert_ptr_nonnull(cg);
 	buf = malloc(len + 1);
 	while (fed < len) {
@@ -338,7 +338,7 @@ run_helper(const char *in, size_t len, size_t chunk, size_t *outlen)
 		memcpy(buf + have, in + fed, n);
 		have += n;
 		fed += n;
-		used = certgen_handle(cg, buf, have, &out);
+		used = certgen_handle(cg, buf, have, time(NULL), &out);
 		memmove(buf, buf + used, have - used);
 		have -= used;
 	}

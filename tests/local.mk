@@ -26,6 +26,7 @@ INTEGRATION_CASES = \
 	tests/integration/cases/004-shipped-snippets-parse.sh \
 	tests/integration/cases/005-install-deps-first-run.sh \
 	tests/integration/cases/006-squid-version-behaviour.sh \
+	tests/integration/cases/007-bump-port-tls.sh \
 	tests/integration/cases/010-state-dirs.sh
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)
@@ -40,7 +41,8 @@ AM_TESTS_ENVIRONMENT = \
 	SQUID_LIBEXECDIR='$(squid_libexecdir)'; export SQUID_LIBEXECDIR; \
 	CK_VERBOSITY=normal; export CK_VERBOSITY;
 EXTRA_DIST += $(INTEGRATION_CASES) tests/integration/run-case \
-	tests/integration/lib.sh tests/integration/orgca.sh
+	tests/integration/lib.sh tests/integration/orgca.sh \
+	tests/integration/relay.py
 
 # Load client (not a test): built by make check, driven by tests/load/run.sh.
 check_PROGRAMS += tests/load/loadclient

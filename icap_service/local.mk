@@ -135,6 +135,7 @@ SVC_CASES = \
 	tests/integration/cases/300-module-loads.sh \
 	tests/integration/cases/305-policy-cli.sh \
 	tests/integration/cases/310-block-download.sh \
+	tests/integration/cases/312-incident-in-access-log.sh \
 	tests/integration/cases/320-block-upload.sh \
 	tests/integration/cases/330-clean-identical.sh \
 	tests/integration/cases/331-icap-preview-answers.sh \

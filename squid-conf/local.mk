@@ -2,11 +2,12 @@
 # The same templates are rendered by the integration harness and the demo,
 # so what is tested is what ships.
 squidconfdir = $(sysconfdir)/squid/conf.d
-squidconf_DATA = squid-conf/sslinspect-bump.conf squid-conf/sslinspect-icap.conf
+squidconf_DATA = squid-conf/sslinspect-bump.conf squid-conf/sslinspect-icap.conf \
+	squid-conf/sslinspect-log.conf
 sslinspectlistdir = $(sysconfdir)/sslinspect/lists
 dist_sslinspectlist_DATA = squid-conf/no-inspect.txt squid-conf/pinned-apps.txt
 EXTRA_DIST += squid-conf/sslinspect-bump.conf.in squid-conf/sslinspect-icap.conf.in \
-	squid-conf/render
+	squid-conf/sslinspect-log.conf.in squid-conf/render
 CLEANFILES += $(squidconf_DATA)
 
 SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
@@ -18,7 +19,8 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	PINNED_LIST=$(sysconfdir)/sslinspect/lists/pinned-apps.txt \
 	OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
 	ICAP_ADDRESS=127.0.0.1:1344 \
-	ICAP_SERVICE=sslinspect
+	ICAP_SERVICE=sslinspect \
+	ACCESS_LOG=daemon:/var/log/squid/access.log
 
 squid-conf/%.conf: $(top_srcdir)/squid-conf/%.conf.in $(top_srcdir)/squid-conf/render
 	$(AM_V_GEN)$(MKDIR_P) squid-conf && $(SQUID_RENDER) < $< > $@.tmp && mv $@.tmp $@

@@ -521,6 +521,15 @@ CONF
 		    < "$top_srcdir/squid-conf/sslinspect-icap.conf.in" \
 		    > "$T/etc/conf.d/sslinspect-icap.conf" || si_fail "render icap snippet"
 	fi
+	if grep -qs '^logformat sslinspect ' "$T/etc/conf.d/sslinspect-icap.conf"; then
+		# The shipped access log snippet, with this run's log file.
+		$render ACCESS_LOG="stdio:$T/log/access.log" \
+		    < "$top_srcdir/squid-conf/sslinspect-log.conf.in" \
+		    > "$T/etc/conf.d/sslinspect-log.conf" || si_fail "render access log snippet"
+	else
+		# Without the shipped ICAP snippet there is no sslinspect format.
+		echo "access_log stdio:$T/log/access.log" > "$T/etc/conf.d/sslinspect-log.conf"
+	fi
 	[ "$(id -u)" = 0 ] && user="cache_effective_user proxy"
 	cat > "$conf" <<CONF
 # Test main squid.conf: the shape of Debian's, with the sslinspect
@@ -529,7 +538,6 @@ $user
 visible_hostname sslinspect-test
 pid_filename $T/squid-run/squid.pid
 cache_log $T/log/cache.log
-access_log stdio:$T/log/access.log
 icap_log stdio:$T/log/icap.log icap_squid
 cache_store_log none
 coredump_dir $T/tmp

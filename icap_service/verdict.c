@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filetype.h"
 #include "verdict.h"
 
 enum verdict_start
@@ -41,6 +42,14 @@ verdict_start_reason(enum verdict_start s)
 	}
 }
 
+bool
+verdict_strip_headers(const struct verdict_strip_input *in)
+{
+	if (!in->present || !in->inspect)
+		return false;
+	return !(in->action == POLICY_ALLOW && !in->pending);
+}
+
 /*
  * Past MaxHoldSize a body is released as it is scanned, so that nobody
  * waits for hundreds of megabytes, unless the Oversize* action says block.
@@ -48,14 +57,18 @@ verdict_start_reason(enum verdict_start s)
  * would otherwise time out, and it is still inspected whole (a slow clean
  * download must not be blocked for its speed). Time alone never releases
  * an upload: its client is still sending, and what has left for the origin
- * cannot be called back.
+ * cannot be called back. A range is never released before its verdict:
+ * ranges overlap, so what one holds back another would deliver; past
+ * MaxHoldSize it is blocked.
  */
 enum verdict_hold
 verdict_hold(const struct verdict_hold_input *in)
 {
 	if (in->bytes > in->max_bytes)
-		return in->oversize_allow ? HOLD_STREAM : HOLD_OVERSIZE;
-	if (!in->upload && in->max_ms > 0 && in->held_ms >= in->max_ms)
+		return in->oversize_allow && !in->no_stream ? HOLD_STREAM :
+		    HOLD_OVERSIZE;
+	if (!in->upload && !in->no_stream && in->max_ms > 0 &&
+	    in->held_ms >= in->max_ms)
 		return HOLD_STREAM;
 	return HOLD_KEEP;
 }
@@ -64,19 +77,24 @@ verdict_hold(const struct verdict_hold_input *in)
  * A detection always wins: over a rule that resolved to allow once the
  * type or size was known, and over a later engine failure with FailOpen
  * on. Only a monitoring rule lets found content through, and says so.
+ * A range of content is uninspectable unless it is all image or media:
+ * EICAR in two ranges is clean in each.
  */
 enum verdict
 verdict_decide(const struct verdict_input *in)
 {
 	bool monitor = in->action == POLICY_MONITOR;
+	enum body_verdict body = in->body;
 
 	if (in->action == POLICY_BLOCK)
 		return VERDICT_BLOCK_POLICY;
-	if (in->detected || in->body == BODY_FOUND)
+	if (in->detected || body == BODY_FOUND)
 		return monitor ? VERDICT_MONITOR : VERDICT_BLOCK_FOUND;
 	if (in->action == POLICY_ALLOW)
 		return VERDICT_ALLOW;
-	switch (in->body) {
+	if (in->partial && !in->partial_media && body == BODY_CLEAN)
+		body = BODY_UNINSPECTABLE;
+	switch (body) {
 	case BODY_UNINSPECTABLE:
 		if (monitor)
 			return VERDICT_MONITOR;
@@ -95,6 +113,45 @@ bool
 verdict_blocks(enum verdict v)
 {
 	return v >= VERDICT_BLOCK_POLICY && v < VERDICT_COUNT;
+}
+
+/*
+ * Blocks above passes; among blocks a rule's own block first (as
+ * verdict_decide puts it), then a detection; among passes what needs
+ * saying (monitor, fail-open) above a plain allow.
+ */
+int
+verdict_rank(enum verdict v)
+{
+	static const int ranks[VERDICT_COUNT] = {
+		[VERDICT_ALLOW] = 0,
+		[VERDICT_ALLOW_UNINSPECTABLE] = 1,
+		[VERDICT_FAIL_OPEN] = 2,
+		[VERDICT_MONITOR] = 3,
+		[VERDICT_BLOCK_FAILED] = 4,
+		[VERDICT_BLOCK_UNINSPECTABLE] = 5,
+		[VERDICT_BLOCK_FOUND] = 6,
+		[VERDICT_BLOCK_POLICY] = 7,
+	};
+
+	return v < VERDICT_COUNT ? ranks[v] : ranks[VERDICT_BLOCK_POLICY];
+}
+
+bool
+verdict_media_types(const char (*types)[32], unsigned n)
+{
+	const struct filetype *ft;
+	unsigned i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if ((ft = filetype_lookup(types[i])) == NULL ||
+		    strcmp(ft->name, "svg") == 0 ||
+		    (strcmp(ft->group, "image") != 0 && strcmp(ft->group, "media") != 0))
+			return false;
+	}
+	return true;
 }
 
 const char *

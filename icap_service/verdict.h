@@ -31,6 +31,24 @@ struct verdict_start_input {
 enum verdict_start verdict_start(const struct verdict_start_input *);
 const char *verdict_start_reason(enum verdict_start);
 
+/*
+ * Request headers that ask for a response the service cannot judge are
+ * removed before the request goes on: Range (and If-Range,
+ * Request-Range), because a range of a file is not the file and ranges
+ * put together are (so the whole comes back and is inspected), and
+ * Available-Dictionary, which lets a server answer in a compression
+ * (dcb, dcz) no decoder here undoes. Not for a download the policy lets
+ * through uninspected.
+ */
+struct verdict_strip_input {
+	bool		 present;	/* such a header is in the request */
+	bool		 inspect;	/* InspectDownloads */
+	enum policy_action action;	/* the policy on the download, so far */
+	bool		 pending;	/* that rule waits for the type or size */
+};
+
+bool	verdict_strip_headers(const struct verdict_strip_input *);
+
 /* ---- while the body arrives: hold it, release it while scanning, or not */
 
 enum verdict_hold {
@@ -46,6 +64,7 @@ struct verdict_hold_input {
 	uint64_t	 max_bytes;	/* MaxHoldSize or MaxUploadSize */
 	uint64_t	 max_ms;	/* MaxHoldTime; 0: no limit */
 	bool		 oversize_allow; /* OversizeDownload or OversizeUpload allow */
+	bool		 no_stream;	/* never released before the verdict (a range) */
 };
 
 enum verdict_hold verdict_hold(const struct verdict_hold_input *);
@@ -70,10 +89,19 @@ struct verdict_input {
 	bool		 detected;	/* findings, even if the body failed later */
 	bool		 fail_open;
 	bool		 uninspectable_allow;
+	bool		 partial;	/* a range of the content, not all of it */
+	bool		 partial_media;	/* ... and all of it an image or media */
 };
 
 enum verdict verdict_decide(const struct verdict_input *);
 bool	verdict_blocks(enum verdict);
+/* How severe a verdict is, for the worst of several: higher is worse. */
+int	verdict_rank(enum verdict);
+/*
+ * Are all these true types images (not SVG, which carries script) or
+ * audio/video, the only content a range of may pass? False for none.
+ */
+bool	verdict_media_types(const char (*types)[32], unsigned n);
 /* The audit line's "verdict": allow, monitor, allow-uninspectable, ... */
 const char *verdict_name(enum verdict);
 

@@ -55,21 +55,26 @@ START_TEST(hold_table)
 		uint64_t bytes, held_ms, max_bytes, max_ms;
 		bool allow;
 		enum verdict_hold want;
+		bool no_stream;
 	} t[] = {
 		/* within both limits: hold */
-		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP },
-		{ false, 60000, 29999, 60000, 30000, true, HOLD_KEEP },
+		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP, false },
+		{ false, 60000, 29999, 60000, 30000, true, HOLD_KEEP, false },
 		/* a download past the size: released while scanned, or blocked */
-		{ false, 60001, 10, 60000, 30000, true, HOLD_STREAM },
-		{ false, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE },
+		{ false, 60001, 10, 60000, 30000, true, HOLD_STREAM, false },
+		{ false, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE, false },
 		/* past the time: always released while scanned, never blocked */
-		{ false, 1000, 30000, 60000, 30000, true, HOLD_STREAM },
-		{ false, 1000, 30000, 60000, 30000, false, HOLD_STREAM },
-		{ false, 1000, 99999999, 60000, 0, true, HOLD_KEEP },	/* no limit */
+		{ false, 1000, 30000, 60000, 30000, true, HOLD_STREAM, false },
+		{ false, 1000, 30000, 60000, 30000, false, HOLD_STREAM, false },
+		{ false, 1000, 99999999, 60000, 0, true, HOLD_KEEP, false },	/* no limit */
 		/* an upload: time never releases it; size per OversizeUpload */
-		{ true, 1000, 99999999, 60000, 30000, false, HOLD_KEEP },
-		{ true, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE },
-		{ true, 60001, 10, 60000, 30000, true, HOLD_STREAM },
+		{ true, 1000, 99999999, 60000, 30000, false, HOLD_KEEP, false },
+		{ true, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE, false },
+		{ true, 60001, 10, 60000, 30000, true, HOLD_STREAM, false },
+		/* a range: never released before its verdict */
+		{ false, 60001, 10, 60000, 30000, true, HOLD_OVERSIZE, true },
+		{ false, 1000, 30000, 60000, 30000, true, HOLD_KEEP, true },
+		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP, true },
 	};
 	struct verdict_hold_input in;
 	size_t i;
@@ -82,6 +87,7 @@ START_TEST(hold_table)
 		in.max_bytes = t[i].max_bytes;
 		in.max_ms = t[i].max_ms;
 		in.oversize_allow = t[i].allow;
+		in.no_stream = t[i].no_stream;
 		ck_assert_msg(verdict_hold(&in) == t[i].want, "row %zu", i);
 	}
 }
@@ -98,33 +104,43 @@ START_TEST(decide_table)
 		enum body_verdict body;
 		bool detected, fail_open, uninsp_allow;
 		enum verdict want;
+		bool partial, media;
 	} t[] = {
-		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW },
-		{ A_INS, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND },
-		{ A_INS, BODY_FOUND, true, true, true, VERDICT_BLOCK_FOUND },
-		{ A_INS, BODY_UNINSPECTABLE, false, false, false, VERDICT_BLOCK_UNINSPECTABLE },
-		{ A_INS, BODY_UNINSPECTABLE, false, false, true, VERDICT_ALLOW_UNINSPECTABLE },
-		{ A_INS, BODY_ERROR, false, false, false, VERDICT_BLOCK_FAILED },
-		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN },
+		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false, false },
+		{ A_INS, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND, false, false },
+		{ A_INS, BODY_FOUND, true, true, true, VERDICT_BLOCK_FOUND, false, false },
+		{ A_INS, BODY_UNINSPECTABLE, false, false, false, VERDICT_BLOCK_UNINSPECTABLE, false, false },
+		{ A_INS, BODY_UNINSPECTABLE, false, false, true, VERDICT_ALLOW_UNINSPECTABLE, false, false },
+		{ A_INS, BODY_ERROR, false, false, false, VERDICT_BLOCK_FAILED, false, false },
+		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN, false, false },
 		/* found, then an engine failed: FailOpen must not erase it */
-		{ A_INS, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND },
-		{ A_INS, BODY_UNINSPECTABLE, true, false, true, VERDICT_BLOCK_FOUND },
+		{ A_INS, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND, false, false },
+		{ A_INS, BODY_UNINSPECTABLE, true, false, true, VERDICT_BLOCK_FOUND, false, false },
 		/* a pending rule that resolved to allow: detections still win */
-		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW },
-		{ A_ALL, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND },
-		{ A_ALL, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND },
-		{ A_ALL, BODY_UNINSPECTABLE, false, false, false, VERDICT_ALLOW },
-		{ A_ALL, BODY_ERROR, false, false, false, VERDICT_ALLOW },
+		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false, false },
+		{ A_ALL, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND, false, false },
+		{ A_ALL, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND, false, false },
+		{ A_ALL, BODY_UNINSPECTABLE, false, false, false, VERDICT_ALLOW, false, false },
+		{ A_ALL, BODY_ERROR, false, false, false, VERDICT_ALLOW, false, false },
 		/* a rule that resolved to block blocks, whatever the body */
-		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY },
-		{ A_BLK, BODY_FOUND, true, false, false, VERDICT_BLOCK_POLICY },
+		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY, false, false },
+		{ A_BLK, BODY_FOUND, true, false, false, VERDICT_BLOCK_POLICY, false, false },
 		/* monitor: never blocks, and says what it let through */
-		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_ALLOW },
-		{ A_MON, BODY_FOUND, true, false, false, VERDICT_MONITOR },
-		{ A_MON, BODY_UNINSPECTABLE, false, false, false, VERDICT_MONITOR },
-		{ A_MON, BODY_ERROR, false, false, false, VERDICT_MONITOR },
+		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false, false },
+		{ A_MON, BODY_FOUND, true, false, false, VERDICT_MONITOR, false, false },
+		{ A_MON, BODY_UNINSPECTABLE, false, false, false, VERDICT_MONITOR, false, false },
+		{ A_MON, BODY_ERROR, false, false, false, VERDICT_MONITOR, false, false },
 		/* a found body without findings listed (engine verdict only) */
-		{ A_INS, BODY_FOUND, false, false, false, VERDICT_BLOCK_FOUND },
+		{ A_INS, BODY_FOUND, false, false, false, VERDICT_BLOCK_FOUND, false, false },
+		/* a range: clean is not enough unless it is all image or media */
+		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_BLOCK_UNINSPECTABLE, true, false },
+		{ A_INS, BODY_CLEAN, false, false, true, VERDICT_ALLOW_UNINSPECTABLE, true, false },
+		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW, true, true },
+		{ A_INS, BODY_FOUND, true, false, true, VERDICT_BLOCK_FOUND, true, true },
+		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN, true, false },
+		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_MONITOR, true, false },
+		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW, true, false },
+		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY, true, true },
 	};
 	struct verdict_input in;
 	size_t i;
@@ -136,6 +152,8 @@ START_TEST(decide_table)
 		in.detected = t[i].detected;
 		in.fail_open = t[i].fail_open;
 		in.uninspectable_allow = t[i].uninsp_allow;
+		in.partial = t[i].partial;
+		in.partial_media = t[i].media;
 		ck_assert_msg(verdict_decide(&in) == t[i].want,
 		    "row %zu: got %d", i, verdict_decide(&in));
 	}
@@ -196,6 +214,62 @@ START_TEST(cache_keys)
 }
 END_TEST
 
+/* Range and dictionary headers go unless the policy passes the download. */
+START_TEST(strip_table)
+{
+	static const struct {
+		bool present, inspect;
+		enum policy_action action;
+		bool pending, want;
+	} t[] = {
+		{ true, true, A_INS, false, true },
+		{ true, true, A_MON, false, true },
+		{ true, true, A_BLK, false, true },
+		{ true, true, A_ALL, false, false },	/* not inspected: kept */
+		{ true, true, A_ALL, true, true },	/* allowed only for some types */
+		{ true, false, A_INS, false, false },	/* InspectDownloads off */
+		{ false, true, A_INS, false, false },
+	};
+	struct verdict_strip_input in;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		memset(&in, 0, sizeof in);
+		in.present = t[i].present;
+		in.inspect = t[i].inspect;
+		in.action = t[i].action;
+		in.pending = t[i].pending;
+		ck_assert_msg(verdict_strip_headers(&in) == t[i].want, "row %zu", i);
+	}
+}
+END_TEST
+
+/* The worst of several verdicts (one per true type) wins. */
+START_TEST(ranks_and_media)
+{
+	static const enum verdict order[] = { VERDICT_ALLOW,
+	    VERDICT_ALLOW_UNINSPECTABLE, VERDICT_FAIL_OPEN, VERDICT_MONITOR,
+	    VERDICT_BLOCK_FAILED, VERDICT_BLOCK_UNINSPECTABLE, VERDICT_BLOCK_FOUND,
+	    VERDICT_BLOCK_POLICY };
+	static const char media[][32] = { "png", "mp4", "jpeg" };
+	static const char svg[][32] = { "png", "svg" };
+	static const char text[][32] = { "mp4", "text" };
+	static const char unknown[][32] = { "no-such-type" };
+	size_t i;
+
+	ck_assert_uint_eq(sizeof order / sizeof order[0], VERDICT_COUNT);
+	for (i = 1; i < VERDICT_COUNT; i++)
+		ck_assert_int_lt(verdict_rank(order[i - 1]), verdict_rank(order[i]));
+	for (i = 0; i < VERDICT_COUNT; i++)
+		ck_assert(verdict_blocks(order[i]) == (verdict_rank(order[i]) >= 4));
+	ck_assert(verdict_media_types(media, 3));
+	ck_assert(!verdict_media_types(svg, 2));
+	ck_assert(!verdict_media_types(text, 2));
+	ck_assert(!verdict_media_types(unknown, 1));
+	ck_assert(!verdict_media_types(media, 0));
+}
+END_TEST
+
 static Suite *
 verdict_suite(void)
 {
@@ -207,6 +281,8 @@ verdict_suite(void)
 	tcase_add_test(tc, decide_table);
 	tcase_add_test(tc, names_and_blocks);
 	tcase_add_test(tc, cache_keys);
+	tcase_add_test(tc, strip_table);
+	tcase_add_test(tc, ranks_and_media);
 	suite_add_tcase(s, tc);
 	return s;
 }

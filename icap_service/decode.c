@@ -6,7 +6,23 @@
  * brotli is undone first).
  * Memory per chain is the decoders' own state plus one 16 KiB buffer per
  * layer; output goes to a sink as it is produced. Limits end the stream
- * with an explicit status: CORRUPT, BOMB (ratio), LIMIT (size).
+ * with an explicit status: CORRUPT, BOMB (ratio), LIMIT (size), and they
+ * apply to the output of every layer, not only the last: a layer that
+ * expands into one that swallows everything (a gzip header comment that
+ * never ends, inside zstd) would otherwise decode without bound.
+ *
+ * Tokens are read as browsers read them. Names that encode nothing
+ * ("identity", and "none" or a charset such as "UTF-8", which real
+ * servers send) are skipped, as Firefox skips every name it does not
+ * know and Chrome shows the body as it is. Chrome, though, undoes codings
+ * from the outermost in and stops at the first name it does not know, so
+ * "gzip, identity" is gzip data to Chrome and plain text to Firefox: a
+ * name that encodes nothing listed after a real coding is ambiguous. A
+ * coding this file cannot undo ("compress", "dcb") leaves content that
+ * some client might decode: unsupported. Either way the chain still
+ * decodes the codings outside the last such name, so that the engines see
+ * what every browser shows, and decode_taint() says why the body cannot
+ * count as inspected.
  */
 #include "config.h"
 
@@ -27,13 +43,21 @@
 
 #define DECODE_BUF	16384
 #define DECODE_MAXLAYERS 8
-/* Below this much output the ratio test is not applied (small bodies compress well). */
-#define DECODE_RATIO_FLOOR (1024 * 1024)
+/*
+ * Below this much output of a layer the ratio test is not applied: a
+ * ratio alone says nothing about cost. A 10 MB log that gzip shrinks
+ * 500 times decodes in milliseconds; what makes a bomb is output that no
+ * longer pays for itself, and 64 MiB at ISA-L's or zstd's speed is a
+ * tenth of a second of one core. Past it, a ratio over MaxRatio stops the
+ * layer early, long before MaxDecodedSize does.
+ */
+#define DECODE_RATIO_FLOOR (64ULL * 1024 * 1024)
 
 enum coding { C_GZIP, C_DEFLATE, C_BR, C_ZSTD };
 
 struct layer {
 	enum coding	 coding;
+	uint64_t	 nin, nout;	/* bytes into and out of this layer */
 	int		 started;	/* inflate stream initialised */
 	int		 ended;		/* a complete stream/frame was seen */
 	unsigned char	 head[2];	/* first bytes of a deflate stream */
@@ -56,6 +80,7 @@ struct decode_chain {
 	void		*arg;
 	uint64_t	 in, out;
 	enum decode_status status;
+	enum decode_status taint;	/* why the result is not the whole truth */
 };
 
 static int
@@ -75,6 +100,24 @@ decode_coding(const char *tok, size_t len, enum coding *out)
 		}
 	}
 	return -1;
+}
+
+/*
+ * Names servers send that encode nothing: no client decodes them, every
+ * client shows the bytes as they are.
+ */
+static bool
+decode_nothing(const char *tok, size_t len)
+{
+	static const char *const names[] = { "identity", "none", "utf-8",
+	    "utf8", "us-ascii", "iso-8859-1", "latin1", "binary", "7bit",
+	    "8bit", "text", "plain" };
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == len && strncasecmp(tok, names[i], len) == 0)
+			return true;
+	return false;
 }
 
 static int
@@ -102,62 +145,131 @@ layer_init(struct layer *l, enum coding c)
 }
 
 /*
- * Build a chain for a Content-Encoding value (NULL or "identity": no
- * layers). Always returns a chain unless out of memory; an unknown coding
- * or too many layers makes every feed return DECODE_UNSUPPORTED.
+ * Read a Content-Encoding list (several header lines joined with ", ",
+ * as RFC 9110 and browsers read them) into codings[], in the order
+ * listed, the last DECODE_MAXLAYERS of them at index i % DECODE_MAXLAYERS;
+ * *ncodings counts codings only, not names that encode nothing. *taint says
+ * whether the list is ambiguous or names a coding not known here; then
+ * *first is the index of the first coding outside the last name that is
+ * not a coding: what every client undoes.
+ */
+static void
+decode_parse(const char *ce, enum coding *codings, size_t *ncodings,
+    size_t *first, enum decode_status *taint)
+{
+	enum coding c;
+	size_t len, n = 0;
+
+	*first = 0;
+	*taint = DECODE_OK;
+	while (ce != NULL && *ce != '\0') {
+		ce += strspn(ce, " \t,");
+		len = strcspn(ce, " \t,");
+		if (len == 0)
+			break;
+		if (decode_coding(ce, len, &c) == 0) {
+			/* The outermost codings are the ones undone: keep the last. */
+			codings[n++ % DECODE_MAXLAYERS] = c;
+		} else {
+			if (n > 0)
+				*taint = DECODE_AMBIGUOUS;
+			else if (!decode_nothing(ce, len) && *taint == DECODE_OK)
+				*taint = DECODE_UNSUPPORTED;
+			*first = n;
+		}
+		ce += len;
+	}
+	*ncodings = n;
+}
+
+/*
+ * Build a chain for a Content-Encoding value (NULL, "" or "identity": no
+ * layers). Always returns a chain unless out of memory; see decode_taint
+ * for lists it cannot fully undo. More codings than MaxEncodings: the
+ * outermost ones are undone and the chain is tainted DECODE_LAYERS.
  */
 struct decode_chain *
 decode_new(const char *ce, const struct svc_limits *lim, decode_sink sink,
     void *arg)
 {
+	enum coding codings[DECODE_MAXLAYERS];
 	struct decode_chain *d;
-	enum coding c;
-	size_t len;
+	size_t n, first, i, max;
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return NULL;
 	d->limits = lim;
 	d->sink = sink;
 	d->arg = arg;
-	while (ce != NULL && *ce != '\0' && d->status == DECODE_OK) {
-		ce += strspn(ce, " \t,");
-		len = strcspn(ce, " \t,");
-		if (len == 0)
-			break;
-		if (len == 8 && strncasecmp(ce, "identity", 8) == 0) {
-			ce += len;
-			continue;
-		}
-		if (decode_coding(ce, len, &c) != 0 || d->nlayers >= lim->max_layers ||
-		    d->nlayers >= DECODE_MAXLAYERS)
-			d->status = DECODE_UNSUPPORTED;
-		else if (layer_init(&d->layers[d->nlayers++], c) != 0) {
+	decode_parse(ce, codings, &n, &first, &d->taint);
+	max = lim->max_layers < DECODE_MAXLAYERS ? lim->max_layers : DECODE_MAXLAYERS;
+	if (n - first > max) {
+		first = n - max;
+		if (d->taint == DECODE_OK)
+			d->taint = DECODE_LAYERS;
+	}
+	for (i = first; i < n; i++) {
+		if (layer_init(&d->layers[d->nlayers++],
+		    codings[i % DECODE_MAXLAYERS]) != 0) {
 			decode_free(d);
 			return NULL;
 		}
-		ce += len;
 	}
 	return d;
+}
+
+/*
+ * Why the decoded output is not all a client might see: DECODE_OK, or
+ * DECODE_UNSUPPORTED, DECODE_AMBIGUOUS, DECODE_LAYERS. The chain still
+ * decodes what it can; the caller decides what the taint means.
+ */
+enum decode_status
+decode_taint(const struct decode_chain *d)
+{
+	return d->taint;
 }
 
 static enum decode_status decode_push(struct decode_chain *, size_t,
     const unsigned char *, size_t);
 
-/* Pass produced bytes on to the next inner layer, or to the sink. */
+/* Size and ratio limits on out bytes made from in bytes. */
+static enum decode_status
+decode_limits(const struct decode_chain *d, uint64_t in, uint64_t out)
+{
+	uint64_t floor = d->limits->max_decoded < DECODE_RATIO_FLOOR ?
+	    d->limits->max_decoded : DECODE_RATIO_FLOOR;
+
+	if (out > d->limits->max_decoded)
+		return DECODE_LIMIT;
+	if (out > floor && in > 0 && out / in > d->limits->max_ratio)
+		return DECODE_BOMB;
+	return DECODE_OK;
+}
+
+/*
+ * Pass bytes layer idx produced on to the next inner layer, or to the
+ * sink; every layer's output is held to the limits, and so is the whole.
+ */
 static enum decode_status
 decode_emit(struct decode_chain *d, size_t idx, const unsigned char *buf,
     size_t len)
 {
+	enum decode_status st;
+	struct layer *l;
+
 	if (len == 0)
 		return DECODE_OK;
+	if (d->nlayers > 0) {
+		l = &d->layers[idx];
+		l->nout += len;
+		if ((st = decode_limits(d, l->nin, l->nout)) != DECODE_OK)
+			return st;
+	}
 	if (idx > 0)
 		return decode_push(d, idx - 1, buf, len);
 	d->out += len;
-	if (d->out > d->limits->max_decoded)
-		return DECODE_LIMIT;
-	if (d->out > DECODE_RATIO_FLOOR && d->in > 0 &&
-	    d->out / d->in > d->limits->max_ratio)
-		return DECODE_BOMB;
+	if ((st = decode_limits(d, d->in, d->out)) != DECODE_OK)
+		return st;
 	return d->sink(d->arg, buf, len) == 0 ? DECODE_OK : DECODE_SINK;
 }
 
@@ -390,6 +502,7 @@ static enum decode_status
 decode_push(struct decode_chain *d, size_t idx, const unsigned char *buf,
     size_t len)
 {
+	d->layers[idx].nin += len;
 	switch (d->layers[idx].coding) {
 	case C_BR:
 		return br_feed(d, idx, buf, len);
@@ -451,6 +564,10 @@ decode_status_str(enum decode_status s)
 		return "decoded size over the limit";
 	case DECODE_UNSUPPORTED:
 		return "unsupported content encoding";
+	case DECODE_AMBIGUOUS:
+		return "ambiguous content encoding (clients disagree on it)";
+	case DECODE_LAYERS:
+		return "too many content encodings";
 	default:
 		return "inspection failed";
 	}

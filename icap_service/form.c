@@ -9,9 +9,18 @@
  * Values are often encoded twice: JSON sent as a string inside JSON, JSON
  * or a urlencoded string inside a form field, percent signs encoded again.
  * So the first pass is followed by FORM_DEPTH - 1 passes that undo any
- * %XX and backslash escape they find, anywhere: each pass peels one layer
- * and the engines see the last. Over-decoding text that was plain can
- * only show the engines more, and the passes keep memory and time linear.
+ * %XX, %uXXXX (which IIS and ASP.NET decode) and backslash escape they
+ * find, anywhere: each pass peels one layer and the engines see the last.
+ * Over-decoding text that was plain can only show the engines more, and
+ * the passes keep memory and time linear.
+ *
+ * Three more kinds serve detection, not the server's view. FORM_TEXT is
+ * those later passes alone, for text that says it is neither (JSON with
+ * \u escapes sent as text/plain). FORM_URL_VALUES and FORM_JSON_VALUES
+ * give the values only, names and keys dropped, each followed by one
+ * blank: digits an uploader spread over four form fields or the elements
+ * of a JSON array ("cc1=4111&cc2=1111..." or [4111,1111,...]) come out
+ * as one number the engines can see whole.
  */
 #include "config.h"
 
@@ -22,9 +31,11 @@
 
 #define FORM_BUF	4096
 #define FORM_DEPTH	3	/* layers of encoding undone */
+#define FORM_NAME_MAX	256	/* a longer form field name counts as a value */
+#define FORM_JSON_DEPTH	64	/* JSON nesting tracked; deeper reads as arrays */
 
 /* FORM_DEEP: the passes after the first (no '+' or '&' rules, no strings). */
-enum { FORM_DEEP = FORM_JSON + 1 };
+enum { FORM_DEEP = FORM_JSON_VALUES + 1 };
 
 struct form {
 	enum form_kind	 kind;
@@ -39,6 +50,16 @@ struct form {
 	unsigned	 hi;		/* pending high surrogate */
 	int		 failed;
 	struct form	*next;		/* the next pass, NULL for the last */
+	/* values passes */
+	int		 blank;		/* a blank is owed before the next value */
+	int		 any;		/* a byte went out */
+	int		 invalue;	/* urlencoded: past the field's '=' */
+	unsigned char	 name[FORM_NAME_MAX];
+	size_t		 nname;
+	int		 iskey;		/* JSON: the open string is a key */
+	int		 wantkey;	/* JSON: a string here would be a key */
+	uint64_t	 objects;	/* JSON: bit n set: level n is an object */
+	unsigned	 depth;
 };
 
 static int
@@ -62,7 +83,8 @@ form_new(enum form_kind kind, decode_sink sink, void *arg)
 			form_free(next);
 			return NULL;
 		}
-		f->kind = i == 0 ? kind : (enum form_kind)FORM_DEEP;
+		f->kind = i == 0 && kind != FORM_TEXT ? kind :
+		    (enum form_kind)FORM_DEEP;
 		f->next = next;
 		f->sink = next ? form_next_sink : sink;
 		f->arg = next ? (void *)next : arg;
@@ -83,6 +105,14 @@ flush(struct form *f)
 static int
 put(struct form *f, unsigned char c)
 {
+	/* A values pass: the blank owed to the value before, if any. */
+	if (f->blank) {
+		f->blank = 0;
+		f->out[f->nout++] = ' ';
+		if (f->nout >= FORM_BUF && flush(f) != 0)
+			return -1;
+	}
+	f->any = 1;
 	f->out[f->nout++] = c;
 	return f->nout >= FORM_BUF ? flush(f) : 0;
 }
@@ -99,23 +129,42 @@ hexval(int c)
 	return -1;
 }
 
-/* The bytes after a '%': a byte when they are two hex digits, else text. */
+static int form_byte(struct form *, unsigned char);
+static int put_utf8(struct form *, unsigned);
+
+/*
+ * The bytes after a '%': a byte when they are two hex digits, a character
+ * for "u" and four, else text. The byte that shows it is no escape is
+ * read again, so "%z%41" is "%zA", as servers read it.
+ */
 static int
 pct_byte(struct form *f, unsigned char c)
 {
-	size_t i;
+	size_t i, want;
+	unsigned cp = 0;
 
+	want = f->npend >= 2 && (f->pend[1] == 'u' || f->pend[1] == 'U') ? 6 : 3;
+	if (f->npend == 1 && (c == 'u' || c == 'U')) {
+		f->pend[f->npend++] = (char)c;
+		return 0;
+	}
+	if (hexval(c) < 0) {
+		for (i = 0; i < f->npend; i++)
+			if (put(f, (unsigned char)f->pend[i]) != 0)
+				return -1;
+		f->npend = 0;
+		return form_byte(f, c);
+	}
 	f->pend[f->npend++] = (char)c;
-	if (f->npend < 3)
+	if (f->npend < want)
 		return 0;
 	f->npend = 0;
-	if (hexval(f->pend[1]) >= 0 && hexval(f->pend[2]) >= 0)
+	if (want == 3)
 		return put(f, (unsigned char)(hexval(f->pend[1]) << 4 |
 		    hexval(f->pend[2])));
-	for (i = 0; i < 3; i++)
-		if (put(f, (unsigned char)f->pend[i]) != 0)
-			return -1;
-	return 0;
+	for (i = 2; i < 6; i++)
+		cp = cp << 4 | (unsigned)hexval(f->pend[i]);
+	return put_utf8(f, cp);
 }
 
 static int
@@ -246,6 +295,154 @@ deep_byte(struct form *f, unsigned char c)
 		return 0;
 	}
 	return put(f, c);
+}
+
+/*
+ * One blank between two values: owed after a value, written before the
+ * next, so never two in a row and none at either end (a number followed
+ * by a separator is not a number to every engine).
+ */
+static int
+put_blank(struct form *f)
+{
+	f->blank = f->any;
+	return 0;
+}
+
+/*
+ * The urlencoded values pass: a name is held until its '=' (then dropped)
+ * or its '&' (a field without a value: the name is what the application
+ * gets, so it counts as one); the value is decoded as the first pass does.
+ */
+static int
+urlv_byte(struct form *f, unsigned char c)
+{
+	size_t i;
+
+	if (c == '&') {
+		if (f->npend > 0) {
+			for (i = 0; i < f->npend; i++)
+				if (put(f, (unsigned char)f->pend[i]) != 0)
+					return -1;
+			f->npend = 0;
+		}
+		for (i = 0; !f->invalue && i < f->nname; i++)
+			if (put(f, f->name[i]) != 0)
+				return -1;
+		f->nname = 0;
+		f->invalue = 0;
+		return put_blank(f);
+	}
+	if (!f->invalue) {
+		if (c == '=') {
+			f->invalue = 1;
+			f->nname = 0;
+			return 0;
+		}
+		if (f->nname < sizeof f->name) {
+			f->name[f->nname++] = c;
+			return 0;
+		}
+		/* Too long for a name: a value after all. */
+		f->invalue = 1;
+		for (i = 0; i < f->nname; i++)
+			if (put(f, f->name[i]) != 0)
+				return -1;
+		f->nname = 0;
+	}
+	if (f->npend > 0)
+		return pct_byte(f, c);
+	if (c == '%') {
+		f->pend[f->npend++] = '%';
+		return 0;
+	}
+	return put(f, c == '+' ? ' ' : c);
+}
+
+/*
+ * The JSON values pass: strings that are values (decoded), numbers and
+ * literals; keys and structure dropped, a blank after each value.
+ */
+static int
+jsonv_byte(struct form *f, unsigned char c)
+{
+	if (f->instr) {
+		if (f->esc) {
+			if (f->iskey) {
+				/* \uXXXX's digits are swallowed as key bytes. */
+				f->esc = 0;
+				return 0;
+			}
+			return json_escape(f, c);
+		}
+		if (c == '\\') {
+			f->esc = 1;
+			return 0;
+		}
+		if (c == '"') {
+			f->instr = 0;
+			f->hi = 0;
+			if (f->iskey)
+				return 0;
+			return put_blank(f);
+		}
+		return f->iskey ? 0 : put(f, c);
+	}
+	switch (c) {
+	case '"':
+		f->instr = 1;
+		f->iskey = f->wantkey;
+		return 0;
+	case '{':
+	case '[':
+		if (f->depth < FORM_JSON_DEPTH) {
+			if (c == '{')
+				f->objects |= (uint64_t)1 << f->depth;
+			else
+				f->objects &= ~((uint64_t)1 << f->depth);
+		}
+		f->depth++;
+		f->wantkey = c == '{';
+		return put_blank(f);
+	case '}':
+	case ']':
+		if (f->depth > 0)
+			f->depth--;
+		f->wantkey = 0;
+		return put_blank(f);
+	case ',':
+		f->wantkey = f->depth > 0 && f->depth <= FORM_JSON_DEPTH &&
+		    (f->objects >> (f->depth - 1) & 1);
+		return put_blank(f);
+	case ':':
+		f->wantkey = 0;
+		return put_blank(f);
+	case ' ':
+	case '\t':
+	case '\r':
+	case '\n':
+		return put_blank(f);
+	default:
+		return put(f, c);
+	}
+}
+
+/* One byte, by the pass's kind. */
+static int
+form_byte(struct form *f, unsigned char c)
+{
+	switch ((int)f->kind) {
+	case FORM_URLENCODED:
+		return url_byte(f, c);
+	case FORM_JSON:
+		return json_byte(f, c);
+	case FORM_URL_VALUES:
+		return urlv_byte(f, c);
+	case FORM_JSON_VALUES:
+		return jsonv_byte(f, c);
+	default:
+		return deep_byte(f, c);
+	}
 }
 
 /* Bytes with a meaning of their own in a later pass; the rest is copied. */
@@ -397,6 +594,18 @@ json_feed(struct form *f, const unsigned char *p, size_t len)
 	return rc;
 }
 
+/* A values pass, byte by byte: they feed the DLP engine alone. */
+static int
+values_feed(struct form *f, const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (form_byte(f, p[i]) != 0)
+			return -1;
+	return 0;
+}
+
 /* Feed raw text; 0, or -1 once the sink failed. */
 int
 form_feed(struct form *f, const void *buf, size_t len)
@@ -406,6 +615,9 @@ form_feed(struct form *f, const void *buf, size_t len)
 		return url_feed(f, buf, len);
 	case FORM_JSON:
 		return json_feed(f, buf, len);
+	case FORM_URL_VALUES:
+	case FORM_JSON_VALUES:
+		return values_feed(f, buf, len);
 	default:
 		return deep_feed(f, buf, len);
 	}
@@ -421,10 +633,14 @@ form_finish(struct form *f)
 	size_t i;
 	int rc;
 
-	if (f->esc && f->npend == 0)
+	if (f->esc && f->npend == 0 && !f->iskey)
 		put(f, '\\');
-	for (i = 0; i < f->npend; i++)
+	for (i = 0; i < f->npend && !f->iskey; i++)
 		put(f, (unsigned char)f->pend[i]);
+	/* A last form field without '=': its name is its value. */
+	for (i = 0; f->kind == FORM_URL_VALUES && !f->invalue && i < f->nname; i++)
+		put(f, f->name[i]);
+	f->nname = 0;
 	f->npend = 0;
 	f->esc = 0;
 	rc = flush(f);

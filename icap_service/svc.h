@@ -158,8 +158,10 @@ enum decode_status {
 	DECODE_CORRUPT,		/* undecodable or truncated stream */
 	DECODE_BOMB,		/* ratio over the limit */
 	DECODE_LIMIT,		/* decoded size over the limit */
-	DECODE_UNSUPPORTED,	/* unknown coding or too many layers */
-	DECODE_SINK		/* the sink failed */
+	DECODE_UNSUPPORTED,	/* a coding not known here */
+	DECODE_SINK,		/* the sink failed */
+	DECODE_AMBIGUOUS,	/* clients read the list differently */
+	DECODE_LAYERS		/* more codings than MaxEncodings */
 };
 
 /* Returns 0, or -1 to stop decoding. */
@@ -170,29 +172,44 @@ struct decode_chain *decode_new(const char *content_encoding,
 	    const struct svc_limits *, decode_sink, void *);
 enum decode_status decode_feed(struct decode_chain *, const void *, size_t);
 enum decode_status decode_finish(struct decode_chain *);
+enum decode_status decode_taint(const struct decode_chain *);
 uint64_t decode_out_bytes(const struct decode_chain *);
 const char *decode_status_str(enum decode_status);
 void	decode_free(struct decode_chain *);
 
 /* ---- multipart.c: multipart/form-data, streaming --------------------- */
 
+enum { MP_CTE_NONE = 0, MP_CTE_BASE64, MP_CTE_QP };
+
 struct mp_part {
 	char	name[128];
 	char	filename[256];
 	char	content_type[128];
+	int	cte;		/* MP_CTE_*: the part's transfer encoding label */
+	bool	nested;		/* multipart itself: raw content only, its parts follow */
+	bool	loose;		/* text outside the parts: preamble or epilogue */
 };
 
+/*
+ * begin returns the caller's handle for the part (NULL: stop); data gets
+ * its content with any transfer encoding undone, raw the content as sent
+ * (only for a part labelled base64 or quoted-printable, or a nested one),
+ * end closes it. head, which may be NULL, gets every part's header block.
+ */
 struct mp_callbacks {
-	int	(*begin)(void *, const struct mp_part *);
-	int	(*data)(void *, const void *, size_t);
-	int	(*end)(void *);
+	void	*(*begin)(void *, const struct mp_part *);
+	int	(*data)(void *, void *part, const void *, size_t);
+	int	(*raw)(void *, void *part, const void *, size_t);
+	int	(*end)(void *, void *part);
+	int	(*head)(void *, const void *, size_t);
 };
 
 enum mp_status {
 	MP_OK = 0,
 	MP_MALFORMED,		/* bad boundary, truncated, headers too long */
 	MP_LIMIT,		/* too many parts, nesting too deep */
-	MP_CALLBACK		/* a callback failed */
+	MP_CALLBACK,		/* a callback failed */
+	MP_AMBIGUOUS		/* framing that servers read differently */
 };
 
 /* Levels of multipart in multipart, the body itself counting as one. */
@@ -208,9 +225,26 @@ unsigned multipart_parts(const struct multipart *);
 const char *multipart_error(const struct multipart *);
 void	multipart_free(struct multipart *);
 
+/* ---- httphdr.c: header lines as clients read them ---------------------- */
+
+int	httphdr_join(const char *const *lines, size_t n, const char *name,
+	    char *out, size_t len);
+bool	httphdr_conflict(const char *const *lines, size_t n, const char *name);
+bool	httphdr_has(const char *const *lines, size_t n, const char *name);
+int	httphdr_status(const char *status_line);
+bool	httphdr_partial(const char *const *lines, size_t n, int status);
+char	*httphdr_request_text(const char *url, const char *const *lines,
+	    size_t n, size_t *len);
+
 /* ---- form.c: urlencoded and JSON text normalisers --------------------- */
 
-enum form_kind { FORM_URLENCODED, FORM_JSON };
+enum form_kind {
+	FORM_URLENCODED,	/* as a server decodes it, one field a line */
+	FORM_JSON,		/* string escapes undone */
+	FORM_TEXT,		/* %XX, %uXXXX and backslash escapes, anywhere */
+	FORM_URL_VALUES,	/* field values only, blank-separated */
+	FORM_JSON_VALUES	/* JSON values only (no keys), blank-separated */
+};
 struct form;
 struct form *form_new(enum form_kind, decode_sink, void *);
 int	form_feed(struct form *, const void *, size_t);
@@ -226,10 +260,15 @@ enum body_verdict {
 	BODY_ERROR
 };
 
+/* More than the engines know: every type of a body fits. */
+#define BODY_MAX_TYPES	64
+
 struct body_outcome {
 	enum body_verdict verdict;
 	char		 reason[160];
-	char		 true_type[32];
+	char		 true_type[32];	/* the first one seen */
+	char		 true_types[BODY_MAX_TYPES][32];	/* every one seen */
+	unsigned	 ntypes;
 	struct engine_finding findings[ENGINE_MAX_FINDINGS];
 	size_t		 nfindings;
 	uint64_t	 raw_bytes;
@@ -243,8 +282,9 @@ struct body_params {
 	const struct engine_profile *profile;
 	enum engine_direction direction;
 	const char	*content_type;
-	const char	*content_encoding;
+	const char	*content_encoding;	/* every header line, joined */
 	const char	*name_hint;
+	const char	*uninspectable;	/* a reason known before the body, or NULL */
 	const struct svc_limits *limits;
 };
 

@@ -216,22 +216,33 @@ count_sink(void *arg, const void *p, size_t n)
 	return 0;
 }
 
-static int
+static char mp_handle;
+
+static void *
 mp_begin(void *arg, const struct mp_part *part)
 {
 	(void)arg;
 	(void)part;
-	return 0;
+	return &mp_handle;
 }
 
 static int
-mp_end(void *arg)
+mp_data(void *arg, void *h, const void *p, size_t n)
+{
+	(void)h;
+	return count_sink(arg, p, n);
+}
+
+static int
+mp_end(void *arg, void *h)
 {
 	(void)arg;
+	(void)h;
 	return 0;
 }
 
-static const struct mp_callbacks mp_cbs = { mp_begin, count_sink, mp_end };
+static const struct mp_callbacks mp_cbs = { mp_begin, mp_data, NULL, mp_end,
+    NULL };
 
 static double
 now(void)

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target: the Content-Encoding decoders (decode.c). The first
- * byte picks the coding chain, the rest is the body, fed in pieces whose
- * sizes come from the data too. Every input must end in a status, within
- * the limits.
+ * byte picks the coding chain (ambiguous and unsupported lists too), the
+ * rest is the body, fed in pieces whose sizes come from the data too.
+ * Every input must end in a status, within the limits.
  */
 #include "config.h"
 
@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const chains[] = { "gzip", "deflate", "br", "zstd",
 	    "gzip, br", "br, zstd", "zstd, gzip, deflate", "identity", "x-gzip",
-	    "gzip,gzip,gzip,gzip" };
+	    "gzip,gzip,gzip,gzip", "gzip, identity", "none, br", "compress, gzip",
+	    "UTF-8", "gzip, zstd", "identity, br" };
 	struct svc_limits lim = { 1 << 20, 4 << 20, 50, 3, 100, 4096, 5 };
 	struct decode_chain *d;
 	uint64_t total = 0;
@@ -35,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	d = decode_new(chains[data[0] % 10], &lim, sink, &total);
+	d = decode_new(chains[data[0] % (sizeof chains / sizeof chains[0])], &lim,
+	    sink, &total);
 	if (d == NULL)
 		return 0;
 	step = 1 + data[1] * 16;

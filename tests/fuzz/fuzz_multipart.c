@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: the multipart/form-data parser (multipart.c), nested
- * parts and transfer encodings included, and the urlencoded/JSON
- * normalisers (form.c). The first byte chooses the feed size; the body
+ * parts, transfer encodings and raw views included, and the form, JSON,
+ * text and values normalisers (form.c). The first byte chooses the feed size; the body
  * uses boundary "b". Seeds: tests/fuzz/corpus/multipart/.
  */
 #include "config.h"
@@ -16,38 +16,63 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 struct counts {
 	unsigned open;
 	size_t	 bytes;
+	int	 handles[64];	/* 1: open, 2: open, takes raw bytes */
 };
 
-static int
+static void *
 pbegin(void *arg, const struct mp_part *p)
 {
 	struct counts *c = arg;
+	unsigned i;
 
-	if (c->open || strlen(p->name) >= sizeof p->name)
+	if (strlen(p->name) >= sizeof p->name || c->open >= 64)
 		__builtin_trap();
-	c->open = 1;
-	return 0;
+	for (i = 0; i < 64 && c->handles[i] != 0; i++)
+		;
+	c->handles[i] = p->cte != MP_CTE_NONE || p->nested ? 2 : 1;
+	c->open++;
+	return &c->handles[i];
 }
 
 static int
-pdata(void *arg, const void *buf, size_t len)
+pdata(void *arg, void *h, const void *buf, size_t len)
 {
 	struct counts *c = arg;
+	int *slot = h;
 
-	if (!c->open)
+	if (*slot == 0)
 		__builtin_trap();
 	c->bytes += len;
 	return 0;
 }
 
 static int
-pend(void *arg)
+praw(void *arg, void *h, const void *buf, size_t len)
+{
+	int *slot = h;
+
+	/* Raw bytes only for a labelled or nested part. */
+	if (*slot != 2)
+		__builtin_trap();
+	return 0;
+}
+
+static int
+pend(void *arg, void *h)
 {
 	struct counts *c = arg;
+	int *slot = h;
 
-	if (!c->open)
+	if (*slot == 0 || c->open == 0)
 		__builtin_trap();
-	c->open = 0;
+	*slot = 0;
+	c->open--;
+	return 0;
+}
+
+static int
+phead(void *arg, const void *buf, size_t len)
+{
 	return 0;
 }
 
@@ -60,9 +85,9 @@ fsink(void *arg, const void *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct mp_callbacks cb = { pbegin, pdata, pend };
+	static const struct mp_callbacks cb = { pbegin, pdata, praw, pend, phead };
 	struct svc_limits lim = { 1 << 20, 4 << 20, 50, 3, 64, 2048, 5 };
-	struct counts c = { 0, 0 };
+	static struct counts c;
 	struct multipart *m;
 	enum mp_status st = MP_OK;
 	struct form *f;
@@ -71,6 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	memset(&c, 0, sizeof c);
 	step = 1 + data[0];
 	if ((m = multipart_new("b", &lim, &cb, &c)) == NULL)
 		return 0;
@@ -92,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Decoding never makes content longer than its input. */
 	if (c.bytes > size)
 		__builtin_trap();
-	f = form_new(data[0] & 1 ? FORM_JSON : FORM_URLENCODED, fsink, NULL);
+	f = form_new((enum form_kind)(data[0] % 5), fsink, NULL);
 	form_feed(f, data + 1, size - 1);
 	form_finish(f);
 	form_free(f);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -122,7 +123,10 @@ START_TEST(gzip_multipart)
 	inspect("multipart/form-data; boundary=zz", "gzip", ENGINE_UPLOAD, gz, glen, 100, &o);
 	ck_assert_int_eq(o.verdict, BODY_FOUND);
 	ck_assert_uint_eq(o.parts, 2);
-	ck_assert_uint_eq(o.scans, 2);
+	/* Each part raw and as text, the body whole, its headers, its fields. */
+	ck_assert_uint_eq(o.scans, 7);
+	/* The card is listed once, however many views saw it. */
+	ck_assert_uint_eq(o.nfindings, 1);
 	ck_assert_uint_eq(o.decoded_bytes, (size_t)n);
 	free(gz);
 }
@@ -147,7 +151,7 @@ START_TEST(uninspectable)
 {
 	struct body_outcome o;
 	static const char junk[] = "this is not gzip at all";
-	unsigned char *zeros, *gz;
+	unsigned char *zeros, *gz, *bomb;
 	size_t glen;
 	char *parts;
 	size_t i, len = 0;
@@ -162,12 +166,18 @@ START_TEST(uninspectable)
 	ck_assert_int_eq(o.verdict, BODY_UNINSPECTABLE);
 	ck_assert_ptr_nonnull(strstr(o.reason, "boundary"));
 
-	zeros = calloc(1, 64 << 20);
-	gz = gzip(zeros, 64 << 20, &glen);
-	inspect("application/octet-stream", "gzip", ENGINE_DOWNLOAD, gz, glen, 4096, &o);
+	/* 256 MiB of zeros, as 256 gzip members of 1 MiB. */
+	zeros = calloc(1, 1 << 20);
+	gz = gzip(zeros, 1 << 20, &glen);
+	bomb = malloc(glen * 256);
+	for (i = 0; i < 256; i++)
+		memcpy(bomb + i * glen, gz, glen);
+	inspect("application/octet-stream", "gzip", ENGINE_DOWNLOAD, bomb, glen * 256,
+	    4096, &o);
 	ck_assert_int_eq(o.verdict, BODY_UNINSPECTABLE);
 	ck_assert_ptr_nonnull(strstr(o.reason, "bomb"));
-	ck_assert_uint_eq(o.raw_bytes, glen);
+	ck_assert_uint_eq(o.raw_bytes, glen * 256);
+	free(bomb);
 	free(gz);
 	free(zeros);
 
@@ -202,6 +212,212 @@ START_TEST(no_engines_fail)
 }
 END_TEST
 
+static const char eicar[] =
+    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+static bool
+has_type(const struct body_outcome *o, const char *t)
+{
+	unsigned i;
+
+	for (i = 0; i < o->ntypes; i++)
+		if (strcmp(o->true_types[i], t) == 0)
+			return true;
+	return false;
+}
+
+/* A multipart body from printf-style parts, boundary "B". */
+static char *
+mp_body(size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char *b = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&b, fmt, ap);
+	va_end(ap);
+	ck_assert_int_gt(n, 0);
+	*len = (size_t)n;
+	return b;
+}
+
+/*
+ * What a server may see and the parser must not miss: the raw bytes of a
+ * part labelled base64, the preamble and epilogue, a boundary servers
+ * read differently, a file name, digits spread over fields.
+ */
+START_TEST(multipart_differentials)
+{
+	static const char *const ct = "multipart/form-data; boundary=B";
+	static const size_t steps[] = { 1, 7, 4096 };
+	struct body_outcome o;
+	char *b;
+	size_t len, k;
+
+	for (k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		/* Labelled base64, sent raw: the server that ignores the label stores EICAR. */
+		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=f; "
+		    "filename=e.com\r\nContent-Transfer-Encoding: base64\r\n\r\n%s\r\n"
+		    "--B--\r\n", eicar);
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		ck_assert(has_engine(&o, "malware"));
+		free(b);
+		/* Labelled base64 and encoded: the decoding server sees the card. */
+		b = mp_body(&len, "--B\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+		    "Y2FyZCA0MTExIDExMTEgMTExMSAxMTExCg==\r\n--B--\r\n");
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		/* Preamble and epilogue. */
+		b = mp_body(&len, "%s\r\n--B\r\n\r\nx\r\n--B--\r\n", card_text);
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		b = mp_body(&len, "--B\r\n\r\nx\r\n--B--\r\n--B\r\n\r\n%s\r\n--B--\r\n", eicar);
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		/* Two boundaries: uninspectable, and what is in it still found. */
+		b = mp_body(&len, "--A\r\n\r\nx\r\n--A--\r\n");
+		inspect("multipart/form-data; boundary=A; boundary=B", NULL,
+		    ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_UNINSPECTABLE);
+		ck_assert_ptr_nonnull(strstr(o.reason, "ambiguous"));
+		free(b);
+		b = mp_body(&len, "--A\r\n\r\nx\r\n--A\r\n\r\n%s\r\n--B--\r\n", eicar);
+		inspect("multipart/form-data; boundary=B; boundary=A", NULL,
+		    ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		/* A script in a part header, stored whole by a server that parses nothing. */
+		b = mp_body(&len, "--B\r\nX-Note: %s\r\n\r\nx\r\n--B--\r\n", eicar);
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		/* A card in a file name, plain and RFC 2047-encoded. */
+		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=f; "
+		    "filename=\"4111 1111 1111 1111.txt\"\r\n\r\nx\r\n--B--\r\n");
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=f; "
+		    "filename=\"=?utf-8?B?NDExMSAxMTExIDExMTEgMTExMS50eHQ=?=\"\r\n\r\n"
+		    "x\r\n--B--\r\n");
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+		/* Four fields of four digits. */
+		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=c1\r\n\r\n4111"
+		    "\r\n--B\r\nContent-Disposition: form-data; name=c2\r\n\r\n1111"
+		    "\r\n--B\r\nContent-Disposition: form-data; name=c3\r\n\r\n1111"
+		    "\r\n--B\r\nContent-Disposition: form-data; name=c4\r\n\r\n1111"
+		    "\r\n--B--\r\n");
+		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
+		ck_assert_int_eq(o.verdict, BODY_FOUND);
+		free(b);
+	}
+}
+END_TEST
+
+/* Every part's true type counts: a text field, then a PE file. */
+START_TEST(every_true_type)
+{
+	unsigned char pe[512];
+	struct body_outcome o;
+	char *b;
+	size_t len, hl;
+
+	memset(pe, 0, sizeof pe);
+	memcpy(pe, "MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff", 14);
+	b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=t\r\n\r\n"
+	    "just a comment\r\n--B\r\nContent-Disposition: form-data; name=f; "
+	    "filename=a.bin\r\n\r\n");
+	hl = len;
+	b = realloc(b, len + sizeof pe + 16);
+	memcpy(b + hl, pe, sizeof pe);
+	len = hl + sizeof pe;
+	memcpy(b + len, "\r\n--B--\r\n", 9);
+	len += 9;
+	inspect("multipart/form-data; boundary=B", NULL, ENGINE_UPLOAD, b, len, 100, &o);
+	ck_assert_str_eq(o.true_type, "text");
+	ck_assert(has_type(&o, "text"));
+	ck_assert(has_type(&o, "pe"));
+	free(b);
+}
+END_TEST
+
+/* Where digits hide in text: escapes, arrays, fields. */
+START_TEST(hiding_in_text)
+{
+	static const struct {
+		const char *ct;
+		const char *body;
+	} t[] = {
+		{ "text/plain", "{\"card\":\"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111\"}" },
+		{ NULL, "{\"card\":\"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111\"}" },
+		{ "application/json", "{\"n\":[4111,1111,1111,1111]}" },
+		{ "text/plain", "[\"4111\",\"1111\",\"1111\",\"1111\"]" },
+		{ "application/x-www-form-urlencoded", "c1=4111&c2=1111&c3=1111&c4=1111" },
+		{ "text/plain", "c1=4111&c2=1111&c3=1111&c4=1111" },
+		{ "application/x-www-form-urlencoded", "c=%u0034111%201111%201111%201111" },
+		{ "application/octet-stream", "card=4111%201111%201111%201111" },
+	};
+	struct body_outcome o;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		inspect(t[i].ct, NULL, ENGINE_UPLOAD, t[i].body, strlen(t[i].body), 3, &o);
+		ck_assert_msg(o.verdict == BODY_FOUND, "%zu: %s", i, t[i].body);
+	}
+	/* Clean text stays clean through every view. */
+	inspect("text/plain", NULL, ENGINE_UPLOAD, "{\"a\":[1,2,3],\"b\":\"x\"}", 21, 3, &o);
+	ck_assert_int_eq(o.verdict, BODY_CLEAN);
+}
+END_TEST
+
+/* Downloads: what the browser shows is scanned raw as well. */
+START_TEST(downloads_raw_and_encodings)
+{
+	struct body_outcome o;
+	unsigned char *gz, *log;
+	size_t glen, len = 10 << 20, i;
+	static const char line[] = "2026-12-04T10:00:00Z INFO worker: heartbeat ok\n";
+
+	/* EICAR as a JSON "document": the JSON view alone breaks its backslash. */
+	inspect("application/json", NULL, ENGINE_DOWNLOAD, eicar, sizeof eicar - 1, 5, &o);
+	ck_assert_int_eq(o.verdict, BODY_FOUND);
+	/* Names real servers send that encode nothing. */
+	inspect("text/plain", "UTF-8", ENGINE_DOWNLOAD, "hello", 5, 4096, &o);
+	ck_assert_int_eq(o.verdict, BODY_CLEAN);
+	inspect("text/plain", "none", ENGINE_DOWNLOAD, eicar, sizeof eicar - 1, 4096, &o);
+	ck_assert_int_eq(o.verdict, BODY_FOUND);
+	/* A repetitive 10 MB log, gzipped: no bomb. */
+	log = malloc(len);
+	for (i = 0; i < len; i++)
+		log[i] = (unsigned char)line[i % (sizeof line - 1)];
+	gz = gzip(log, len, &glen);
+	inspect("text/plain", "gzip", ENGINE_DOWNLOAD, gz, glen, 65536, &o);
+	ck_assert_msg(o.verdict == BODY_CLEAN, "%s", o.reason);
+	free(gz);
+	free(log);
+	/* Ambiguous lists: uninspectable, and a detection still one. */
+	gz = gzip("hello", 5, &glen);
+	inspect("text/plain", "gzip, identity", ENGINE_DOWNLOAD, gz, glen, 4096, &o);
+	ck_assert_int_eq(o.verdict, BODY_UNINSPECTABLE);
+	ck_assert_ptr_nonnull(strstr(o.reason, "ambiguous"));
+	free(gz);
+	gz = gzip(eicar, sizeof eicar - 1, &glen);
+	inspect("text/plain", "identity, gzip", ENGINE_DOWNLOAD, gz, glen, 4096, &o);
+	ck_assert_int_eq(o.verdict, BODY_FOUND);
+	free(gz);
+	inspect("text/plain", "gzip, identity", ENGINE_DOWNLOAD, eicar, sizeof eicar - 1,
+	    4096, &o);
+	ck_assert_int_eq(o.verdict, BODY_FOUND);
+}
+END_TEST
+
 static Suite *
 body_suite(void)
 {
@@ -215,6 +431,10 @@ body_suite(void)
 	tcase_add_test(tc, urlencoded_and_json);
 	tcase_add_test(tc, uninspectable);
 	tcase_add_test(tc, no_engines_fail);
+	tcase_add_test(tc, multipart_differentials);
+	tcase_add_test(tc, every_true_type);
+	tcase_add_test(tc, hiding_in_text);
+	tcase_add_test(tc, downloads_raw_and_encodings);
 	suite_add_tcase(s, tc);
 	return s;
 }

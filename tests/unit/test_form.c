@@ -70,6 +70,40 @@ START_TEST(nested_encodings)
 }
 END_TEST
 
+/* %uXXXX (IIS, ASP.NET) and escapes that turn out not to be one. */
+START_TEST(percent_u_and_reread)
+{
+	check(FORM_URLENCODED, "c=%u0034%u00311&d=%U0041", "c=411\nd=A");
+	check(FORM_URLENCODED, "a=%z%41&b=%%34&c=%u00zz", "a=%zA\nb=%4\nc=%u00zz");
+	check(FORM_JSON, "{\"a\":\"%u0034\"}", "{\"a\":\"4\"}");
+}
+END_TEST
+
+/* Text that is neither form nor JSON: escapes undone wherever they are. */
+START_TEST(text)
+{
+	check(FORM_TEXT, "card \\u0034111 %341%31 1111+1", "card 4111 411 1111+1");
+	check(FORM_TEXT, "plain text, nothing to undo", "plain text, nothing to undo");
+}
+END_TEST
+
+/* Values only, one blank apart: numbers spread over fields come out whole. */
+START_TEST(values)
+{
+	check(FORM_URL_VALUES, "cc1=4111&cc2=1111&cc3=1111&cc4=1111",
+	    "4111 1111 1111 1111");
+	check(FORM_URL_VALUES, "a=%34%31+1&flag&b=x&&c=", "41 1 flag x");
+	check(FORM_URL_VALUES, "d=%2534", "4");
+	check(FORM_JSON_VALUES, "{\"n\": [4111, 1111,1111 ,1111], \"k\":\"v\"}",
+	    "4111 1111 1111 1111 v");
+	check(FORM_JSON_VALUES, "{\"a\":\"\\u0034111\",\"b\":[\"1111\"]}",
+	    "4111 1111");
+	check(FORM_JSON_VALUES, "[{\"k\":\"1\"},{\"k2\\\"\":\"2\"},3]", "1 2 3");
+	check(FORM_JSON_VALUES, "{\"4111\":1111}", "1111");
+	check(FORM_JSON_VALUES, "", "");
+}
+END_TEST
+
 START_TEST(nested_large)
 {
 	size_t n = 1 << 20, i;
@@ -97,6 +131,9 @@ form_suite(void)
 	tcase_add_test(tc, json);
 	tcase_add_test(tc, nested_encodings);
 	tcase_add_test(tc, nested_large);
+	tcase_add_test(tc, percent_u_and_reread);
+	tcase_add_test(tc, text);
+	tcase_add_test(tc, values);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,50 +8,82 @@
 
 struct rec {
 	char	 log[8192];
-	unsigned begins, ends;
+	char	 raw[8192];
+	char	 head[8192];
+	unsigned begins, ends, open;
 	size_t	 bytes;
 };
 
-static int
+static void
+append(char *log, size_t cap, const void *buf, size_t len)
+{
+	size_t l = strlen(log);
+
+	if (l + len < cap - 1) {
+		memcpy(log + l, buf, len);
+		log[l + len] = '\0';
+	}
+}
+
+/* "[name|filename|type|flags]": b base64, q quoted-printable, n nested, l loose */
+static void *
 rbegin(void *arg, const struct mp_part *p)
 {
 	struct rec *r = arg;
 	size_t l = strlen(r->log);
 
 	r->begins++;
+	r->open++;
 	if (l < sizeof r->log - 600)
-		snprintf(r->log + l, sizeof r->log - l, "[%s|%s|%s]", p->name,
-		    p->filename, p->content_type);
-	return 0;
+		snprintf(r->log + l, sizeof r->log - l, "[%s|%s|%s|%s%s%s%s]",
+		    p->name, p->filename, p->content_type,
+		    p->cte == MP_CTE_BASE64 ? "b" : "", p->cte == MP_CTE_QP ? "q" : "",
+		    p->nested ? "n" : "", p->loose ? "l" : "");
+	return r;
 }
 
 static int
-rdata(void *arg, const void *buf, size_t len)
+rdata(void *arg, void *h, const void *buf, size_t len)
 {
 	struct rec *r = arg;
-	size_t l = strlen(r->log);
 
+	ck_assert_ptr_eq(h, r);
 	r->bytes += len;
-	if (l + len < sizeof r->log - 1) {
-		memcpy(r->log + l, buf, len);
-		r->log[l + len] = '\0';
-	}
+	append(r->log, sizeof r->log, buf, len);
 	return 0;
 }
 
 static int
-rend(void *arg)
+rraw(void *arg, void *h, const void *buf, size_t len)
 {
 	struct rec *r = arg;
-	size_t l = strlen(r->log);
+
+	append(r->raw, sizeof r->raw, buf, len);
+	return 0;
+}
+
+static int
+rend(void *arg, void *h)
+{
+	struct rec *r = arg;
 
 	r->ends++;
-	if (l + 1 < sizeof r->log)
-		strcat(r->log, "$");
+	r->open--;
+	append(r->log, sizeof r->log, "$", 1);
 	return 0;
 }
 
-static const struct mp_callbacks cbs = { rbegin, rdata, rend };
+static int
+rhead(void *arg, const void *buf, size_t len)
+{
+	struct rec *r = arg;
+
+	append(r->head, sizeof r->head, buf, len);
+	append(r->head, sizeof r->head, "#", 1);
+	return 0;
+}
+
+static const struct mp_callbacks cbs = { rbegin, rdata, rraw, rend, rhead };
 
 static enum mp_status
 parse(const char *boundary, const char *body, size_t len, size_t step, struct rec *r,
@@ -74,7 +106,7 @@ parse(const char *boundary, const char *body, size_t len, size_t step, struct re
 }
 
 static const char form[] =
-    "preamble to ignore\r\n"
+    "preamble to scan\r\n"
     "--XyZ\r\n"
     "Content-Disposition: form-data; name=\"comment\"\r\n"
     "\r\n"
@@ -97,31 +129,61 @@ START_TEST(two_parts_any_chunking)
 	test_limits(&lim);
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		ck_assert_int_eq(parse("XyZ", form, sizeof form - 1, steps[i], &r, &lim), MP_OK);
-		ck_assert_uint_eq(r.begins, 2);
-		ck_assert_uint_eq(r.ends, 2);
-		ck_assert_str_eq(r.log, "[comment||]hello\r\n--not the boundary$"
-		    "[file|a \"b\".txt|text/plain]card 4111111111111111$");
+		ck_assert_uint_eq(r.begins, 4);
+		ck_assert_uint_eq(r.ends, 4);
+		/* Preamble and epilogue are parts of their own, scanned too. */
+		ck_assert_str_eq(r.log, "[|||l]preamble to scan$"
+		    "[comment|||]hello\r\n--not the boundary$"
+		    "[file|a \"b\".txt|text/plain|]card 4111111111111111$"
+		    "[|||l]epilogue --XyZ\r\n$");
+		ck_assert_str_eq(r.head, "Content-Disposition: form-data; name=\"comment\"\r\n#"
+		    "Content-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".txt\"\r\n"
+		    "Content-Type: text/plain\r\n#");
+		ck_assert_str_eq(r.raw, "");
 	}
 }
 END_TEST
 
 START_TEST(boundary_param)
 {
+	static const struct {
+		const char *ct;
+		int rc;
+		const char *want;
+	} t[] = {
+		{ "multipart/form-data; boundary=abc", 0, "abc" },
+		{ "Multipart/Form-Data;charset=x; BOUNDARY=\"a b;c\"", 0, "a b;c" },
+		{ "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+		  0, "----WebKitFormBoundary7MA4YWxkTrZu0gW" },
+		{ "multipart/form-data; boundary=abc; boundary=abc", 0, "abc" },
+		{ "multipart/form-data", -1, NULL },
+		{ "multipart/form-data; boundary=", -1, NULL },
+		{ "multipart/form-data; boundary=\"open", -1, NULL },
+		{ "text/plain; boundary=x", -1, NULL },
+		{ "multipart/form-data; xboundary=x", -1, NULL },
+		{ "multipart/form-data; boundary="
+		  "01234567890123456789012345678901234567890123456789012345678901234567890123",
+		  -1, NULL },
+		/* Servers disagree on these: ambiguous. */
+		{ "multipart/form-data; boundary=A; boundary=B", -2, NULL },
+		{ "multipart/form-data; boundary=A; BOUNDARY=\"B\"", -2, NULL },
+		{ "multipart/form-data; x=\"boundary=B\"; boundary=A", -2, NULL },
+		{ "multipart/form-data; xboundary=B; boundary=A", -2, NULL },
+		{ "multipart/form-data; boundary=\"a\\\"b\"", -2, NULL },
+		{ "multipart/form-data; boundary=abc def", -2, NULL },
+		{ "multipart/form-data; boundary=abc,def", -2, NULL },
+		{ "multipart/form-data; boundary= abc", -2, NULL },
+		{ "multipart/form-data; boundary=\"abc \"", -2, NULL },
+	};
 	char b[80];
+	size_t i;
 
-	ck_assert_int_eq(multipart_boundary("multipart/form-data; boundary=abc", b, sizeof b), 0);
-	ck_assert_str_eq(b, "abc");
-	ck_assert_int_eq(multipart_boundary("Multipart/Form-Data;charset=x; BOUNDARY=\"a b;c\"",
-	    b, sizeof b), 0);
-	ck_assert_str_eq(b, "a b;c");
-	ck_assert_int_eq(multipart_boundary("multipart/form-data", b, sizeof b), -1);
-	ck_assert_int_eq(multipart_boundary("multipart/form-data; boundary=", b, sizeof b), -1);
-	ck_assert_int_eq(multipart_boundary("multipart/form-data; boundary=\"open", b, sizeof b), -1);
-	ck_assert_int_eq(multipart_boundary("text/plain; boundary=x", b, sizeof b), -1);
-	ck_assert_int_eq(multipart_boundary("multipart/form-data; xboundary=x", b, sizeof b), -1);
-	ck_assert_int_eq(multipart_boundary("multipart/form-data; boundary="
-	    "01234567890123456789012345678901234567890123456789012345678901234567890123",
-	    b, sizeof b), -1);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck_assert_msg(multipart_boundary(t[i].ct, b, sizeof b) == t[i].rc,
+		    "%s: %d", t[i].ct, multipart_boundary(t[i].ct, b, sizeof b));
+		if (t[i].want != NULL)
+			ck_assert_str_eq(b, t[i].want);
+	}
 }
 END_TEST
 
@@ -142,9 +204,10 @@ START_TEST(malformed)
 	/* Junk after a delimiter. */
 	b = "--Bjunk\r\n\r\nx\r\n--B--";
 	ck_assert_int_eq(parse("B", b, strlen(b), 4096, &r, &lim), MP_MALFORMED);
-	/* No boundary anywhere. */
+	/* No boundary anywhere: the text is still handed over. */
 	b = "just text";
 	ck_assert_int_eq(parse("B", b, strlen(b), 4096, &r, &lim), MP_MALFORMED);
+	ck_assert_str_eq(r.log, "[|||l]just text$");
 	/* Headers that never end. */
 	n = 100000;
 	big = malloc(n);
@@ -182,15 +245,101 @@ START_TEST(many_tiny_parts)
 }
 END_TEST
 
-START_TEST(lf_only_and_no_headers)
+START_TEST(lf_framing)
 {
 	struct svc_limits lim;
 	struct rec r;
-	const char *b = "--q\n\r\nbody\r\n--q--";
+	const char *b;
+	size_t step;
 
 	test_limits(&lim);
-	ck_assert_int_eq(parse("q", b, strlen(b), 1, &r, &lim), MP_OK);
-	ck_assert_str_eq(r.log, "[||]body$");
+	for (step = 1; step < 8; step++) {
+		/* A first delimiter line ending in LF frames the body with LF. */
+		b = "--q\n\r\nbody\r\n--q--";
+		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim), MP_OK);
+		ck_assert_str_eq(r.log, "[|||]body$");
+		b = "--q\nContent-Disposition: form-data; name=a\n\nx\n--q\n"
+		    "Content-Disposition: form-data; name=b\n\n4111 1111\n--q--\n";
+		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim), MP_OK);
+		ck_assert_str_eq(r.log, "[a|||]x$[b|||]4111 1111$");
+		/* Header lines may end in LF in a CRLF body too. */
+		b = "--q\r\nContent-Disposition: form-data; name=a\n\nx\r\n--q--";
+		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim), MP_OK);
+		ck_assert_str_eq(r.log, "[a|||]x$");
+	}
+}
+END_TEST
+
+/*
+ * Framing servers read differently: PHP splits at "\n--B" and reads on
+ * after the closing delimiter, Go and busboy need CRLF once the first
+ * delimiter line had it, Go ends a part that starts with its delimiter.
+ */
+START_TEST(ambiguous_framing)
+{
+	static const char *const bodies[] = {
+		"--q\r\n\r\nX5O!P%@AP\n--q\r\n\r\nrest\r\n--q--\r\n",
+		"--q\r\n\r\na\r\n--q\n\r\nb\r\n--q--\r\n",
+		"--q\r\n\r\n--q\r\n\r\nb\r\n--q--\r\n",
+		"--q\r\nContent-Transfer-Encoding: base64\r\n"
+		    "Content-Transfer-Encoding: 7bit\r\n\r\nNDEx\r\n--q--\r\n",
+		"--q\r\nContent-Type: text/plain\r\nContent-type: image/png\r\n\r\n"
+		    "x\r\n--q--\r\n",
+		"--q\r\nContent-Transfer-Encoding: base64\r\n\r\nNDEx-MTEx\r\n--q--\r\n",
+		"--q\r\nContent-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n"
+		    "--a\r\n\r\nx\r\n--a--\r\n--q--\r\n",
+	};
+	struct svc_limits lim;
+	struct multipart *m;
+	struct rec r;
+	const char *b;
+	size_t i, step;
+
+	test_limits(&lim);
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		for (step = 1; step < 6; step += 4)
+			ck_assert_msg(parse("q", bodies[i], strlen(bodies[i]), step, &r,
+			    &lim) == MP_AMBIGUOUS, "body %zu step %zu", i, step);
+		m = multipart_new("q", &lim, &cbs, &r);
+		memset(&r, 0, sizeof r);
+		multipart_feed(m, bodies[i], strlen(bodies[i]));
+		ck_assert_ptr_nonnull(strstr(multipart_error(m), "ambiguous"));
+		multipart_free(m);
+	}
+	/* The same header twice with the same value is no ambiguity. */
+	b = "--q\r\nContent-Transfer-Encoding: base64\r\n"
+	    "content-transfer-encoding: BASE64\r\n\r\nNDEx\r\n--q--";
+	ck_assert_int_eq(parse("q", b, strlen(b), 3, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[|||b]411$");
+}
+END_TEST
+
+/* Labels are read as lenient servers read them; raw bytes go along. */
+START_TEST(lenient_headers_and_raw)
+{
+	struct svc_limits lim;
+	struct rec r;
+	const char *b;
+
+	test_limits(&lim);
+	/* A folded label and a blank before the colon. */
+	b = "--q\r\nContent-Disposition: form-data;\r\n name=\"f\"; filename=\"c.txt\"\r\n"
+	    "Content-Transfer-Encoding:\r\n\tbase64\r\n\r\nY2FyZCA0MTEx\r\n"
+	    "--q\r\nContent-Transfer-Encoding : quoted-printable\r\n\r\nx=3D1\r\n--q--";
+	ck_assert_int_eq(parse("q", b, strlen(b), 2, &r, &lim), MP_OK);
+	ck_assert_str_eq(r.log, "[f|c.txt||b]card 4111$[|||q]x=1$");
+	ck_assert_str_eq(r.raw, "Y2FyZCA0MTEx" "x=3D1");
+	/* RFC 2047 and RFC 5987 file names reach the head callback. */
+	b = "--q\r\nContent-Disposition: form-data; name=\"f\"; "
+	    "filename=\"=?UTF-8?B?NDExMSAxMTExIDExMTEgMTExMS5wZGY=?=\"\r\n\r\nx\r\n--q--";
+	ck_assert_int_eq(parse("q", b, strlen(b), 5, &r, &lim), MP_OK);
+	ck_assert_ptr_nonnull(strstr(r.head, "4111 1111 1111 1111.pdf"));
+	/* Parts after the closing delimiter are epilogue, scanned as text. */
+	b = "--q\r\n\r\na\r\n--q--\r\n--q\r\nContent-Disposition: form-data; name=x\r\n"
+	    "\r\nX5O!P%@AP\r\n--q--\r\n";
+	ck_assert_int_eq(parse("q", b, strlen(b), 3, &r, &lim), MP_OK);
+	ck_assert_ptr_nonnull(strstr(r.log, "[|||l]--q\r\nContent-Disposition: "
+	    "form-data; name=x\r\n\r\nX5O!P%@AP"));
 }
 END_TEST
 
@@ -230,11 +379,18 @@ START_TEST(nested_decoded_any_chunking)
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		ck_assert_int_eq(parse("AaB03x", nested, sizeof nested - 1, steps[i],
 		    &r, &lim), MP_OK);
-		ck_assert_uint_eq(r.begins, 3);
-		ck_assert_uint_eq(r.ends, 3);
-		ck_assert_str_eq(r.log, "[title||]report$"
-		    "[files|a.txt|text/plain]card 4111111111111111$"
-		    "[files|b.txt|]iban= DE89 3704 0044 0532 0130 00 \xe9$");
+		ck_assert_uint_eq(r.begins, 4);
+		ck_assert_uint_eq(r.ends, 4);
+		ck_assert_str_eq(r.log, "[title|||]report$"
+		    "[files||multipart/mixed; boundary=BbC04y|n]"
+		    "[files|a.txt|text/plain|b]card 4111111111111111$"
+		    "[files|b.txt||q]iban= DE89 3704 0044 0532 0130 00 \xe9$$");
+		/* The nested body whole, and each labelled part as sent. */
+		if (steps[i] < 4096)
+			continue;	/* in small feeds the two interleave */
+		ck_assert_ptr_nonnull(strstr(r.raw, "--BbC04y\r\nContent-Disposition: file"));
+		ck_assert_ptr_nonnull(strstr(r.raw, "Y2FyZCA0MTExMTExMT\r\nExMTExMTEx"));
+		ck_assert_ptr_nonnull(strstr(r.raw, "iban=3D DE89 3704 0044 05=\r\n32"));
 	}
 }
 END_TEST
@@ -258,23 +414,39 @@ nest(unsigned depth, const char *leaf, size_t *len)
 	return b;
 }
 
+/* The log nest() gives: a nested begin per level, the leaf, the ends. */
+static void
+nest_log(unsigned depth, const char *leaf, char *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 1; i < depth; i++)
+		n += (size_t)snprintf(out + n, cap - n,
+		    "[||multipart/mixed; boundary=\"b%u\"|n]", i + 1);
+	n += (size_t)snprintf(out + n, cap - n, "[|||]%s", leaf);
+	for (i = 1; i <= depth; i++)
+		n += (size_t)snprintf(out + n, cap - n, "$");
+}
+
 START_TEST(nesting_limit)
 {
 	struct svc_limits lim;
 	struct multipart *m;
 	struct rec r;
-	char *b;
+	char *b, want[4096];
 	size_t len;
 
 	test_limits(&lim);
 	b = nest(MULTIPART_MAXDEPTH, "deep 4111111111111111", &len);
 	ck_assert_int_eq(parse("b1", b, len, 5, &r, &lim), MP_OK);
-	ck_assert_str_eq(r.log, "[||]deep 4111111111111111$");
+	nest_log(MULTIPART_MAXDEPTH, "deep 4111111111111111", want, sizeof want);
+	ck_assert_str_eq(r.log, want);
 	free(b);
 
 	b = nest(MULTIPART_MAXDEPTH + 1, "too deep", &len);
 	ck_assert_int_eq(parse("b1", b, len, 5, &r, &lim), MP_LIMIT);
-	ck_assert_uint_eq(r.begins, 0);
+	ck_assert_ptr_null(strstr(r.log, "too deep"));
 	m = multipart_new("b1", &lim, &cbs, &r);
 	ck_assert_int_eq(multipart_feed(m, b, len), MP_LIMIT);
 	ck_assert_str_eq(multipart_error(m), "multipart nesting over 8");
@@ -290,7 +462,8 @@ START_TEST(nesting_limit)
 	lim.max_nesting = 3;
 	b = nest(3, "three 4111111111111111", &len);
 	ck_assert_int_eq(parse("b1", b, len, 7, &r, &lim), MP_OK);
-	ck_assert_str_eq(r.log, "[||]three 4111111111111111$");
+	nest_log(3, "three 4111111111111111", want, sizeof want);
+	ck_assert_str_eq(r.log, want);
 	free(b);
 	b = nest(4, "four", &len);
 	m = multipart_new("b1", &lim, &cbs, &r);
@@ -326,11 +499,11 @@ START_TEST(nested_tiny_parts)
 	ck_assert_int_eq(multipart_feed(m, body, len), MP_LIMIT);
 	ck_assert_str_eq(multipart_error(m), "too many multipart parts");
 	ck_assert_uint_eq(multipart_parts(m), lim.max_parts + 1);
-	ck_assert_uint_eq(r.begins, lim.max_parts - 1);
+	ck_assert_uint_eq(r.begins, lim.max_parts);
 	multipart_free(m);
 	lim.max_parts = 200000;
 	ck_assert_int_eq(parse("o", body, len, 4096, &r, &lim), MP_OK);
-	ck_assert_uint_eq(r.begins, n);
+	ck_assert_uint_eq(r.begins, n + 1);
 	ck_assert_uint_eq(r.bytes, n);
 	free(body);
 }
@@ -348,15 +521,16 @@ START_TEST(nested_boundary_prefix)
 	    "--outer\r\n\r\nin 4111111111111111\r\n--outer--\r\n"
 	    "--outer1\r\n\r\nnext\r\n--outer1--\r\n";
 	ck_assert_int_eq(parse("outer1", b, strlen(b), 3, &r, &lim), MP_OK);
-	ck_assert_str_eq(r.log, "[||]in 4111111111111111$[||]next$");
+	ck_assert_str_eq(r.log, "[||multipart/mixed; boundary=outer|n]"
+	    "[|||]in 4111111111111111$$[|||]next$");
 	/*
 	 * The outer boundary is a prefix of the inner one (RFC 2046 forbids
-	 * it): the outer parser cuts the nested part at the inner delimiter,
-	 * which leaves junk after a delimiter: malformed, not a pass.
+	 * it): the outer parser sees its own delimiter where the nested body
+	 * starts. Not a pass.
 	 */
 	b = "--out\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n"
 	    "--outer\r\n\r\nin 4111111111111111\r\n--outer--\r\n--out--\r\n";
-	ck_assert_int_eq(parse("out", b, strlen(b), 3, &r, &lim), MP_MALFORMED);
+	ck_assert_int_ne(parse("out", b, strlen(b), 3, &r, &lim), MP_OK);
 }
 END_TEST
 
@@ -373,7 +547,8 @@ START_TEST(nested_hostile)
 	    "Content-Type: multipart/mixed; boundary=i\r\n\r\n"
 	    "pre 4111111111111111\r\n--i\r\n\r\nx\r\n--i--\r\npost\r\n--o--";
 	ck_assert_int_eq(parse("o", b, strlen(b), 2, &r, &lim), MP_OK);
-	ck_assert_str_eq(r.log, "[f||]pre 4111111111111111$[f||]x$[f||]post$");
+	ck_assert_str_eq(r.log, "[f||multipart/mixed; boundary=i|n]"
+	    "[f|||l]pre 4111111111111111$[f|||]x$[f|||l]post$$");
 	/* A nested part without a boundary cannot be parsed: malformed. */
 	b = "--o\r\nContent-Type: multipart/mixed\r\n\r\n4111111111111111\r\n--o--";
 	m = multipart_new("o", &lim, &cbs, &r);
@@ -386,24 +561,32 @@ START_TEST(nested_hostile)
 	    "--i\r\n\r\nsecret 4111111111111111";
 	ck_assert_int_eq(parse("o", b, strlen(b), 1, &r, &lim), MP_MALFORMED);
 	ck_assert_ptr_nonnull(strstr(r.log, "secret 4111111111111111$"));
-	/* Broken encodings: invalid characters skipped, odd "=" kept. */
-	b = "--o\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-	    "NDEx!MTEx*MTEx\nMTEx=MTEx=\r\n"
-	    "--o\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+	/* Broken quoted-printable: odd "=" kept. */
+	b = "--o\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
 	    "a=zz=4=\r\n--o--";
 	ck_assert_int_eq(parse("o", b, strlen(b), 1, &r, &lim), MP_OK);
-	ck_assert_str_eq(r.log, "[||]411111111111111$[||]a=zz=4=$");
+	ck_assert_str_eq(r.log, "[|||q]a=zz=4=$");
+	/* base64 with junk in it decodes differently from server to server. */
+	b = "--o\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	    "NDEx!MTEx*MTEx\nMTEx=MTEx=\r\n--o--";
+	ck_assert_int_eq(parse("o", b, strlen(b), 1, &r, &lim), MP_AMBIGUOUS);
 }
 END_TEST
 
-static int
+static void *
 cbegin(void *arg, const struct mp_part *p)
 {
-	return 0;
+	return arg;
 }
 
 static int
-cend(void *arg)
+cdata(void *arg, void *h, const void *buf, size_t len)
+{
+	return collect_sink(arg, buf, len);
+}
+
+static int
+cend(void *arg, void *h)
 {
 	return 0;
 }
@@ -413,7 +596,7 @@ START_TEST(base64_round_trip)
 	static const char abc[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const size_t steps[] = { 1, 3, 7, 4096, 1 << 20 };
-	const struct mp_callbacks ccb = { cbegin, collect_sink, cend };
+	const struct mp_callbacks ccb = { cbegin, cdata, NULL, cend, NULL };
 	unsigned char raw[29999];
 	struct svc_limits lim;
 	struct multipart *m;
@@ -473,7 +656,9 @@ multipart_suite(void)
 	tcase_add_test(tc, boundary_param);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, many_tiny_parts);
-	tcase_add_test(tc, lf_only_and_no_headers);
+	tcase_add_test(tc, lf_framing);
+	tcase_add_test(tc, ambiguous_framing);
+	tcase_add_test(tc, lenient_headers_and_raw);
 	tcase_add_test(tc, nested_decoded_any_chunking);
 	tcase_add_test(tc, nesting_limit);
 	tcase_add_test(tc, nested_tiny_parts);

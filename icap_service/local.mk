@@ -7,6 +7,7 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/hostlist.c icap_service/policy_int.h icap_service/policy_load.c \
 	icap_service/policy.c icap_service/policy_opts.c icap_service/decode.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
+	icap_service/httphdr.c \
 	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c \
 	icap_service/verdict.h icap_service/verdict.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
@@ -61,7 +62,7 @@ SVC_UNIT_LIBS = icap_service/libsvc.la $(UNIT_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) 
 SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
 	tests/unit/test_decode tests/unit/test_multipart tests/unit/test_form \
 	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve \
-	tests/unit/test_audit tests/unit/test_verdict
+	tests/unit/test_audit tests/unit/test_verdict tests/unit/test_httphdr
 check_PROGRAMS += $(SVC_UNIT_TESTS)
 TESTS += $(SVC_UNIT_TESTS)
 tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
@@ -95,6 +96,9 @@ tests_unit_test_audit_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c
 tests_unit_test_verdict_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_verdict_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_httphdr_SOURCES = tests/unit/test_httphdr.c
+tests_unit_test_httphdr_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_httphdr_LDADD = $(SVC_UNIT_LIBS)
 
 # Parser benchmark (not a test): built by make check, run by hand or by
 # tests/bench/parsers.sh.
@@ -108,7 +112,7 @@ EXTRA_DIST += tests/bench/parsers.sh tests/bench/downloads.sh
 # test is compiled into each target so that it is instrumented.
 if FUZZERS
 SVC_FUZZERS = tests/fuzz/fuzz_decode tests/fuzz/fuzz_multipart \
-	tests/fuzz/fuzz_policy
+	tests/fuzz/fuzz_policy tests/fuzz/fuzz_httphdr
 noinst_PROGRAMS += $(SVC_FUZZERS)
 SVC_FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"/nonexistent"' -DSVC_AUDITLOG='"off"'
@@ -121,6 +125,9 @@ tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c \
 	icap_service/multipart.c icap_service/form.c
 tests_fuzz_fuzz_multipart_CFLAGS = $(SVC_FUZZ_CFLAGS)
 tests_fuzz_fuzz_multipart_LDFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_httphdr_SOURCES = tests/fuzz/fuzz_httphdr.c icap_service/httphdr.c
+tests_fuzz_fuzz_httphdr_CFLAGS = $(SVC_FUZZ_CFLAGS)
+tests_fuzz_fuzz_httphdr_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c icap_service/policy.c \
 	icap_service/policy_load.c \
 	icap_service/hostlist.c icap_service/svcconf.c

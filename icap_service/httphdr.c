@@ -1,0 +1,248 @@
+/*
+ * HTTP header lines as clients and servers read them, not as c-icap's
+ * lookups return them: ci_http_response_get_header() and friends give the
+ * first line of a name only, while a browser joins every "Content-Encoding"
+ * line of a response into one list (RFC 9110 5.3), so "identity" then
+ * "br" on two lines is brotli to the browser. Pure functions over the
+ * header lines of one message (without its request or status line); the
+ * c-icap glue hands them over.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "svc.h"
+
+/* The value of line when its name is name (any case), else NULL. */
+static const char *
+httphdr_value(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (line == NULL || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+/* Length of v without trailing blanks. */
+static size_t
+trimmed(const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' ||
+	    v[n - 1] == '\r' || v[n - 1] == '\n'))
+		n--;
+	return n;
+}
+
+/*
+ * Every value of the header name, joined with ", " into out (empty values
+ * skipped). Returns how many lines carry the name, or -1 when the values
+ * do not fit in len bytes (out then holds what fitted).
+ */
+int
+httphdr_join(const char *const *lines, size_t n, const char *name, char *out,
+    size_t len)
+{
+	const char *v;
+	size_t i, used = 0, vl;
+	int count = 0, fits = 1;
+
+	if (len > 0)
+		out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if ((v = httphdr_value(lines[i], name)) == NULL)
+			continue;
+		count++;
+		if ((vl = trimmed(v)) == 0)
+			continue;
+		if (used + (used > 0 ? 2 : 0) + vl + 1 > len) {
+			fits = 0;
+			continue;
+		}
+		if (used > 0) {
+			memcpy(out + used, ", ", 2);
+			used += 2;
+		}
+		memcpy(out + used, v, vl);
+		used += vl;
+		out[used] = '\0';
+	}
+	return fits ? count : -1;
+}
+
+/*
+ * Do the lines named name disagree? True when two of them carry values
+ * that differ (case and trailing blanks aside): a single-valued header
+ * such as Content-Type given twice is read by one server from the first
+ * line and by another from the last.
+ */
+bool
+httphdr_conflict(const char *const *lines, size_t n, const char *name)
+{
+	const char *v, *first = NULL;
+	size_t i, fl = 0, vl;
+
+	for (i = 0; i < n; i++) {
+		if ((v = httphdr_value(lines[i], name)) == NULL)
+			continue;
+		vl = trimmed(v);
+		if (first == NULL) {
+			first = v;
+			fl = vl;
+		} else if (vl != fl || strncasecmp(first, v, vl) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is a line named name there? */
+bool
+httphdr_has(const char *const *lines, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (httphdr_value(lines[i], name) != NULL)
+			return true;
+	return false;
+}
+
+/* The status code of a status line ("HTTP/1.1 206 Partial Content"), or -1. */
+int
+httphdr_status(const char *line)
+{
+	const char *p;
+	int code = 0, i;
+
+	if (line == NULL || strncasecmp(line, "HTTP/", 5) != 0 ||
+	    (p = strchr(line, ' ')) == NULL)
+		return -1;
+	while (*p == ' ')
+		p++;
+	for (i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		code = code * 10 + (p[i] - '0');
+	}
+	return p[3] == '\0' || p[3] == ' ' ? code : -1;
+}
+
+/*
+ * Is this response a part of a representation, which no engine can judge
+ * whole: a 206, or anything with a Content-Range or of type
+ * multipart/byteranges (a server that sends ranges with a 200 is no
+ * better)?
+ */
+bool
+httphdr_partial(const char *const *lines, size_t n, int status)
+{
+	char ct[256];
+
+	if (status == 206 || httphdr_has(lines, n, "Content-Range"))
+		return true;
+	if (httphdr_join(lines, n, "Content-Type", ct, sizeof ct) != 0 &&
+	    strncasecmp(ct, "multipart/byteranges", 20) == 0)
+		return true;
+	return false;
+}
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static int
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	char *np;
+
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		if ((np = realloc(b->p, b->cap)) == NULL)
+			return -1;
+		b->p = np;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * What a request says besides its body, as text for the DLP engine, in
+ * the shape of a form so that the form normaliser decodes it and its
+ * values view joins the fields: the path, the query's fields, each
+ * header as name=value and each cookie as a field of its own, '&'
+ * between them. A card number in a query, a cookie or a custom header is
+ * then seen as it is in a form. url is the request line's target; lines
+ * are the header lines. Returns a malloc'd string (*len bytes), or NULL
+ * when out of memory.
+ */
+char *
+httphdr_request_text(const char *url, const char *const *lines, size_t n,
+    size_t *len)
+{
+	struct buf b = { NULL, 0, 0 };
+	const char *p, *v;
+	size_t i, k;
+	int rc = 0;
+
+	/* The target without its scheme and host: those are the policy's. */
+	p = url != NULL ? url : "";
+	if ((v = strstr(p, "://")) != NULL && (v = strchr(v + 3, '/')) != NULL)
+		p = v;
+	for (; *p != '\0' && rc == 0; p++)
+		rc = buf_add(&b, *p == '?' || *p == ';' ? "&" : p, 1);
+	for (i = 0; i < n && rc == 0; i++) {
+		/*
+		 * Every header, those the proxy adds too: a client may send
+		 * Via or X-Forwarded-For itself, and the proxy passes them on.
+		 */
+		if (lines[i] == NULL)
+			continue;
+		if ((v = httphdr_value(lines[i], "Cookie")) != NULL) {
+			/* "a=1; b=2": one field each. */
+			for (; *v != '\0' && rc == 0; v += k) {
+				k = strcspn(v, ";");
+				rc = buf_add(&b, "&", 1);
+				if (rc == 0)
+					rc = buf_add(&b, v, k);
+				if (v[k] == ';')
+					k++;
+				while (v[k] == ' ')
+					k++;
+			}
+			continue;
+		}
+		if ((v = strchr(lines[i], ':')) == NULL)
+			continue;
+		rc = buf_add(&b, "&", 1);
+		if (rc == 0)
+			rc = buf_add(&b, lines[i], (size_t)(v - lines[i]));
+		for (v++; *v == ' ' || *v == '\t'; v++)
+			;
+		if (rc == 0)
+			rc = buf_add(&b, "=", 1);
+		if (rc == 0)
+			rc = buf_add(&b, v, trimmed(v));
+	}
+	if (rc != 0 || b.p == NULL) {
+		if (rc == 0 && (b.p = strdup("")) != NULL) {
+			*len = 0;
+			return b.p;
+		}
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}

@@ -1,7 +1,8 @@
 # The shipped tmpfiles.d entry makes the state directories with the owners
 # and modes the daemons need: sslinspect-certgen, run by Squid as "proxy",
 # can create its cache in certgen/, nobody else can read it, and "proxy"
-# cannot write beside it.
+# cannot write beside it; c-icap can write its audit log, group adm can
+# read it, nobody else can.
 
 case_main()
 {
@@ -28,5 +29,17 @@ case_main()
 	    si_fail "proxy can write the shared state dir"
 	runuser -u www-data -- ls "$dir" >/dev/null 2>&1 &&
 	    si_fail "another user can list the certgen cache"
+
+	dir=$root$(sed -n 's/^d \([^[:space:]]*\/log\/sslinspect\)[[:space:]].*/\1/p' "$conf")
+	[ "$dir" != "$root" ] || si_fail "no log directory in $conf"
+	si_assert_eq "$(stat -c '%U %G %a' "$dir")" "c-icap adm 2750" "log dir owner and mode"
+	up=$dir
+	while up=$(dirname "$up") && [ "$up" != "$(dirname "$T")" ]; do
+		chmod 755 "$up" || si_fail "chmod $up"
+	done
+	runuser -u c-icap -- touch "$dir/audit.log" || si_fail "c-icap cannot write its audit log"
+	si_assert_eq "$(stat -c %G "$dir/audit.log")" adm "the audit log's group"
+	runuser -u www-data -- ls "$dir" >/dev/null 2>&1 &&
+	    si_fail "another user can list the audit log directory"
 	return 0
 }

@@ -1,0 +1,75 @@
+# sslinspect-enable and sslinspect-disable on a copy of the system's
+# configuration: enable links the Squid snippets (the access log one only
+# when squid.conf has no access_log of its own), adds one marked Include
+# line to c-icap.conf and START=yes, refuses without a CA bundle or over a
+# file that is not its link, and changes nothing when run twice; disable
+# takes exactly that out again, leaving c-icap.conf as it was. --help is
+# on stdout with exit 0, and sslinspect-enable(8) lists its options.
+
+case_main()
+{
+	local en=$top_builddir/dist/sbin/sslinspect-enable dis=$top_builddir/dist/sbin/sslinspect-disable
+	local out rc f opts man
+	if [ ! -x "$en" ] || [ ! -x "$dis" ]; then si_fail "sslinspect-enable not built"; fi
+	mkdir -p "$T/sys/squid/conf.d" "$T/sys/snippets" "$T/sys/c-icap" "$T/sys/default" "$T/sys/ca"
+	for f in sslinspect-bump.conf sslinspect-icap.conf sslinspect-log.conf; do
+		echo "# $f" > "$T/sys/snippets/$f"
+	done
+	printf 'http_port 3128\ninclude %s/*.conf\n' "$T/sys/squid/conf.d" > "$T/sys/squid/squid.conf"
+	printf 'Port 1344\nService echo srv_echo.so\n' > "$T/sys/c-icap/c-icap.conf"
+	cp "$T/sys/c-icap/c-icap.conf" "$T/sys/c-icap.orig"
+	printf 'START=no\nDAEMON_ARGS=""\n' > "$T/sys/default/c-icap"
+	printf '#!/bin/sh\necho "$@" >> %s/squid-calls\n' "$T" > "$T/bin/squid"
+	chmod +x "$T/bin/squid"
+	export SSLINSPECT_TEST=1 SSLINSPECT_SNIPPET_DIR=$T/sys/snippets \
+	    SSLINSPECT_SQUID_CONFD=$T/sys/squid/conf.d SSLINSPECT_SQUID_CONF=$T/sys/squid/squid.conf \
+	    SSLINSPECT_CICAP_CONF=$T/sys/c-icap/c-icap.conf SSLINSPECT_CICAP_DEFAULT=$T/sys/default/c-icap \
+	    SSLINSPECT_CA_DIR=$T/sys/ca SSLINSPECT_SQUID=$T/bin/squid \
+	    SSLINSPECT_SYSTEMD_DIR=$T/no-systemd SSLINSPECT_CRON_FILE=$T/no-cron
+
+	out=$("$en" --help) || si_fail "--help exited $?"
+	si_assert_match "$out" "^usage: sslinspect-enable" "--help on stdout"
+	rc=0; "$en" --bogus > /dev/null 2>&1 || rc=$?
+	si_assert_eq "$rc" 2 "unknown option"
+	# The man page's option list is the script's table.
+	opts=$(printf '%s\n' "$out" | sed -n 's/^  \(-[^	]*\)	\{1,\}\(.*\)$/\1|\2/p')
+	man=$(sed -n '/BEGIN GENERATED options/,/END GENERATED options/p' "$top_srcdir/doc/sslinspect-enable.8" |
+	    awk '/^\.It Fl/ { sub(/^\.It /, ""); gsub(/Fl /, "-"); gsub(/ , /, ", "); opt = $0; next }
+		opt != "" && !/^\./ { print opt "|" $0; opt = "" }')
+	si_assert_eq "$man" "$opts" "sslinspect-enable(8) lists the options of --help"
+
+	rc=0; out=$("$en" 2>&1) || rc=$?
+	si_assert_eq "$rc" 1 "enable without a CA bundle"
+	si_assert_match "$out" "no CA yet" "the reason"
+	[ -z "$(ls -A "$T/sys/squid/conf.d")" ] || si_fail "a link was made without a CA"
+
+	touch "$T/sys/ca/squid-bundle.pem"
+	out=$("$en" --reload) || si_fail "enable failed: $out"
+	for f in sslinspect-bump.conf sslinspect-icap.conf sslinspect-log.conf; do
+		si_assert_eq "$(readlink "$T/sys/squid/conf.d/$f")" "$T/sys/snippets/$f" "$f linked"
+	done
+	si_assert_eq "$(grep -c '^Include sslinspect.conf$' "$T/sys/c-icap/c-icap.conf")" 1 "one Include line"
+	si_assert_match "$(cat "$T/sys/default/c-icap")" "^START=yes" "START=yes"
+	si_assert_match "$(cat "$T/squid-calls")" "^-k parse" "squid -k parse before reloading"
+	out=$("$en") || si_fail "second enable failed"
+	si_assert_match "$out" "already enabled" "second enable"
+	si_assert_eq "$(grep -c '^Include sslinspect.conf$' "$T/sys/c-icap/c-icap.conf")" 1 "still one Include line"
+
+	out=$("$dis") || si_fail "disable failed: $out"
+	[ -z "$(ls -A "$T/sys/squid/conf.d")" ] || si_fail "links left: $(ls "$T/sys/squid/conf.d")"
+	cmp -s "$T/sys/c-icap/c-icap.conf" "$T/sys/c-icap.orig" ||
+	    si_fail "c-icap.conf not as it was: $(diff "$T/sys/c-icap.orig" "$T/sys/c-icap/c-icap.conf")"
+
+	echo 'access_log stdio:/tmp/x.log squid' >> "$T/sys/squid/squid.conf"
+	out=$("$en" --squid) || si_fail "enable --squid failed"
+	[ -e "$T/sys/squid/conf.d/sslinspect-log.conf" ] &&
+	    si_fail "the access log snippet linked beside an access_log of the admin's"
+	si_assert_match "$out" "access_log line of its own" "says why"
+	"$dis" --squid --quiet > /dev/null || si_fail "disable --squid"
+	echo "# the admin's" > "$T/sys/squid/conf.d/sslinspect-bump.conf"
+	rc=0; out=$("$en" --squid 2>&1) || rc=$?
+	si_assert_eq "$rc" 1 "enable over a file of the admin's"
+	si_assert_eq "$(cat "$T/sys/squid/conf.d/sslinspect-bump.conf")" "# the admin's" "the admin's file kept"
+	"$dis" --squid > /dev/null || si_fail "disable with a file of the admin's"
+	[ -f "$T/sys/squid/conf.d/sslinspect-bump.conf" ] || si_fail "disable removed the admin's file"
+}

@@ -121,7 +121,8 @@ issued_write(int fd, const struct issued_rec *rec, char **cause)
 
 	n = issued_format(rec, buf, sizeof buf);
 	if (n == -1) {
-		cause_set(cause, "record for %s cannot be formatted", rec->host);
+		cause_set(cause, "record for %s cannot be formatted",
+		    rec->host);
 		return -1;
 	}
 	w = write(fd, buf, (size_t)n);

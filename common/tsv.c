@@ -41,7 +41,8 @@ tsv_hex(const char *s, size_t n, char *dst, size_t max)
 	if (n == 0 || n > max)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
 			return -1;
 	}
 	memcpy(dst, s, n);
@@ -96,7 +97,8 @@ tsv_foreach(const char *path, int appending, tsv_line_cb cb, void *arg,
 			break;
 		if ((rv = cb(line, (size_t)n, arg, &why)) != 0) {
 			if (rv == -1 && why != NULL)
-				cause_set(cause, "%s:%lu: %s", path, lineno, why);
+				cause_set(cause, "%s:%lu: %s", path, lineno,
+				    why);
 			break;
 		}
 	}

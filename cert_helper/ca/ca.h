@@ -89,7 +89,8 @@ void	ca_store_close(struct ca_store *) NONNULL(1);
 int	ca_store_save_conf(struct ca_store *, char **) NONNULL(1);
 int	ca_store_write(const char *, const void *, size_t, mode_t, uid_t,
 	    gid_t, char **) NONNULL(1, 2);
-int	ca_store_read(const char *, char **, size_t *, char **) NONNULL(1, 2, 3);
+int	ca_store_read(const char *, char **, size_t *, char **)
+	    NONNULL(1, 2, 3);
 int	ca_store_exists(const char *) NONNULL(1);
 int	ca_store_mkdir(const char *, mode_t, char **) NONNULL(1);
 int	ca_store_user(const char *, uid_t *, gid_t *, char **) NONNULL(1, 2, 3);
@@ -183,7 +184,8 @@ enum {
 	CA_CMD_IMPORT = 1 << 3, CA_CMD_ROTATE = 1 << 4, CA_CMD_REVOKE = 1 << 5,
 	CA_CMD_CRL = 1 << 6, CA_CMD_STATUS = 1 << 7
 };
-#define CA_CMD_SETUP	(CA_CMD_DEMO | CA_CMD_CSR | CA_CMD_INSTALL | CA_CMD_IMPORT)
+#define CA_CMD_SETUP	(CA_CMD_DEMO | CA_CMD_CSR | CA_CMD_INSTALL | \
+    CA_CMD_IMPORT)
 
 enum {
 	CA_OPT_ORG = 256, CA_OPT_KEYTYPE, CA_OPT_CRLURL, CA_OPT_USER,

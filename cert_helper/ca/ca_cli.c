@@ -29,7 +29,8 @@ const struct ca_cli_opt ca_cli_opts[] = {
 	{ "key-type", CA_OPT_KEYTYPE, CA_CMD_DEMO | CA_CMD_CSR | CA_CMD_ROTATE,
 	  "TYPE", "key algorithm (see KEY TYPES; default ec-p256)" },
 	{ "crl-url", CA_OPT_CRLURL, CA_CMD_SETUP, "URL",
-	  "CRL URL template, {ca} = issuer key id (saved; certgen reads it too)" },
+	  "CRL URL template, {ca} = issuer key id "
+	  "(saved; certgen reads it too)" },
 	{ "squid-user", CA_OPT_USER, CA_CMD_SETUP, "USER",
 	  "owner of squid-bundle.pem (saved)" },
 	{ "force", CA_OPT_FORCE, CA_CMD_DEMO, NULL,
@@ -59,7 +60,8 @@ const struct ca_cli_opt ca_cli_opts[] = {
 	{ "out", CA_OPT_OUT, CA_CMD_CRL, "DIR",
 	  "write CRLs here instead of DIR/crl" },
 	{ "next-update", CA_OPT_NEXT, CA_CMD_SETUP | CA_CMD_CRL, "DAYS",
-	  "days from thisUpdate to nextUpdate (saved by setup commands; default 7)" },
+	  "days from thisUpdate to nextUpdate "
+	  "(saved by setup commands; default 7)" },
 	{ "crl-idp", CA_OPT_IDP, CA_CMD_SETUP | CA_CMD_CRL, "0|1",
 	  "issuingDistributionPoint in CRLs (saved by setup commands)" },
 	{ "warn", CA_OPT_WARN, CA_CMD_STATUS, "HOURS",

@@ -58,7 +58,8 @@ ca_conf_string(const struct ca_conf_opt *o, const char *value, char *dst,
 			return -1;
 		}
 	}
-	if (strcmp(o->name, "crl-url") == 0 && strncmp(value, "http://", 7) != 0) {
+	if (strcmp(o->name, "crl-url") == 0 &&
+	    strncmp(value, "http://", 7) != 0) {
 		cause_set(cause, "%s: must be an http:// URL", o->name);
 		return -1;
 	}

@@ -343,7 +343,8 @@ ca_crl_number(struct ca_crl_run *run, char **cause)
 			goto out;
 		errno = 0;
 		run->number = strtoull(buf, &end, 10);
-		if (errno != 0 || end == buf || (*end != '\n' && *end != '\0')) {
+		if (errno != 0 || end == buf ||
+		    (*end != '\n' && *end != '\0')) {
 			cause_set(cause, "%s: not a number", path);
 			goto out;
 		}

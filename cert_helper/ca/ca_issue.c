@@ -97,7 +97,8 @@ ca_issue_mint_ca(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key,
 			dp = NULL;
 			goto out;
 		}
-		if (ca_issue_ext(x, &ctx, NID_crl_distribution_points, dp) == -1)
+		if (ca_issue_ext(x, &ctx, NID_crl_distribution_points,
+		    dp) == -1)
 			goto out;
 	}
 	if (X509_sign(x, issuer_key != NULL ? issuer_key : key,
@@ -188,7 +189,8 @@ ca_issue_write_hierarchy(struct ca_store *st, STACK_OF(X509) *chain,
 {
 	static const char *names[] = { "intermediate.key", "chain.pem",
 			    "root.pem", "intermediate.pem" };
-	char		*data[4] = { NULL }, *tmp[4] = { NULL }, *dst[4] = { NULL };
+	char		*data[4] = { NULL }, *tmp[4] = { NULL },
+	    *dst[4] = { NULL };
 	size_t		 len[4] = { 0 };
 	int		 i, n = sk_X509_num(chain), done = 0, rv = -1;
 
@@ -320,7 +322,8 @@ ca_issue_demo_init(struct ca_store *st, const char *org, const char *key_type,
 
 	if ((p = ca_store_path(st, "intermediate.pem")) != NULL &&
 	    ca_store_exists(p) && !force) {
-		cause_set(cause, "%s: exists; demo-init --force replaces it", p);
+		cause_set(cause, "%s: exists; demo-init --force replaces it",
+		    p);
 		free(p);
 		return -1;
 	}

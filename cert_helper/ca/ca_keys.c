@@ -95,7 +95,8 @@ ca_keys_load(const char *path, int strict, char **cause)
 		return NULL;
 	}
 	if (sb.st_mode & S_IROTH) {
-		cause_set(cause, "%s: private key is world-readable (mode %04o);"
+		cause_set(cause,
+		    "%s: private key is world-readable (mode %04o);"
 		    " refusing it", path, (unsigned)(sb.st_mode & 07777));
 		return NULL;
 	}

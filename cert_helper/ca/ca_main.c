@@ -115,7 +115,8 @@ ca_main_check(int bit, const struct ca_main_args *a, char **cause)
 		n = (a->rev.serial != NULL) + (a->rev.host != NULL) +
 		    (a->rev.issuing_ca != NULL);
 		if (n != 1)
-			cause_set(cause, "revoke needs exactly one of --serial, "
+			cause_set(cause,
+			    "revoke needs exactly one of --serial, "
 			    "--host, --issuing-ca");
 		else
 			return 0;
@@ -178,10 +179,12 @@ ca_main_global(int argc, char **argv)
 	int	i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "help") == 0)
 			ca_main_usage(0);
-		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+		if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0) {
 			printf("sslinspect-ca %s\n", PACKAGE_VERSION);
 			exit(0);
 		}
@@ -247,7 +250,8 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, &j)) != -1) {
 		if (c == '?' || c == ':' || !(ca_cli_opts[j].cmds & bit)) {
 			if (c != '?' && c != ':')
-				fprintf(stderr, "sslinspect-ca: %s does not take "
+				fprintf(stderr,
+				    "sslinspect-ca: %s does not take "
 				    "--%s\n", argv[0], longopts[j].name);
 			ca_main_usage(2);
 		}

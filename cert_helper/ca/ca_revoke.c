@@ -29,7 +29,8 @@ static const struct {
 	{ "cessationOfOperation", 5 },
 	{ "privilegeWithdrawn", 9 },
 };
-#define CA_REVOKE_NREASONS (sizeof ca_revoke_reasons / sizeof ca_revoke_reasons[0])
+#define CA_REVOKE_NREASONS ( \
+    sizeof ca_revoke_reasons / sizeof ca_revoke_reasons[0])
 
 /* The reason code for a name (case-insensitive), or -1. */
 int
@@ -196,7 +197,8 @@ ca_revoke_issuing(struct ca_store *st, struct ca_revoke_run *run,
 	rv = ca_revoke_add(run, ikid, serial,
 	    (int64_t)ca_x509_not_after(x), "issuing-ca");
 	if (rv == 0 && ca_revoke_is_current(st, kid))
-		fprintf(stderr, "sslinspect-ca: warning: %s is the issuing CA in "
+		fprintf(stderr,
+		    "sslinspect-ca: warning: %s is the issuing CA in "
 		    "squid-bundle.pem; run rotate now\n", kid);
 out:
 	X509_free(inter);

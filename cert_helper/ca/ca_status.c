@@ -170,7 +170,8 @@ ca_status_crl_due(struct ca_store *st)
 			n = strlen(de->d_name);
 			if (n < 5 || strcmp(de->d_name + n - 4, ".pem") != 0)
 				continue;
-			if ((p = ca_store_path(st, "crl/%s", de->d_name)) == NULL)
+			if ((p = ca_store_path(st, "crl/%s",
+			    de->d_name)) == NULL)
 				continue;
 			crl = NULL;
 			if ((f = fopen(p, "re")) != NULL) {
@@ -276,14 +277,16 @@ ca_status_health(struct ca_store *st, const struct ca_status_run *run,
 		ca_status_left(ca->not_after, now, left, sizeof left);
 		ca_status_flag(&h, l, "the current issuing CA %s expires %s: "
 		    "rotation has stopped (sslinspect-rotate.timer or the cron "
-		    "job); inspected HTTPS fails when it expires", ca->kid, left);
+		    "job); inspected HTTPS fails when it expires", ca->kid,
+		    left);
 	}
 	t = ca_x509_not_after(inter);
 	if (t - now < 30 * 86400) {
 		ca_status_left(t, now, left, sizeof left);
 		ca_status_flag(&h, t - now < 7 * 86400 ? CA_HEALTH_CRITICAL :
 		    CA_HEALTH_WARNING, "the intermediate expires %s: have the "
-		    "organization's root sign a new one (sslinspect-ca csr)", left);
+		    "organization's root sign a new one (sslinspect-ca csr)",
+		    left);
 	}
 	if (due == 0)
 		ca_status_flag(&h, CA_HEALTH_WARNING, "no CRL written yet; run "
@@ -293,11 +296,13 @@ ca_status_health(struct ca_store *st, const struct ca_status_run *run,
 		    "clients that check revocation refuse the certificates; is "
 		    "sslinspect-crl.timer (or the cron job) running?");
 	else if (due - now < 86400)
-		ca_status_flag(&h, CA_HEALTH_WARNING, "the CRLs are due within a "
+		ca_status_flag(&h, CA_HEALTH_WARNING,
+		    "the CRLs are due within a "
 		    "day; is sslinspect-crl.timer (or the cron job) running?");
 	if (strstr(st->conf.crl_url, ".invalid/") != NULL)
 		ca_status_flag(&h, CA_HEALTH_WARNING, "crl-url is %s, which no "
-		    "client can reach; set it with the setup command's --crl-url",
+		    "client can reach; set it with the setup command's "
+		    "--crl-url",
 		    st->conf.crl_url);
 	printf("status: %s\n", h == CA_HEALTH_OK ? "OK" : h ==
 	    CA_HEALTH_WARNING ? "WARNING" : "CRITICAL");
@@ -347,7 +352,8 @@ ca_status(struct ca_store *st, const struct ca_status_opts *o, char **cause)
 		printf("next CRL due: now (no CRL written yet)\n");
 	else {
 		ca_x509_fmt_time(due, t, sizeof t);
-		printf("next CRL due: %s%s\n", t, due <= now ? " (overdue)" : "");
+		printf("next CRL due: %s%s\n", t,
+		    due <= now ? " (overdue)" : "");
 	}
 	rv = (int)ca_status_health(st, &run, cur, inter, due, o, now);
 out:

@@ -189,16 +189,17 @@ ca_store_save_conf(struct ca_store *st, char **cause)
 static void
 ca_store_sync_dir(const char *path)
 {
-	char	*dir, *slash;
-	int	 fd;
+	char		*dir, *slash;
+	const char	*d = ".";
+	int		 fd;
 
 	if ((dir = strdup(path)) == NULL)
 		return;
-	if ((slash = strrchr(dir, '/')) != NULL)
+	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		d = slash == dir ? "/" : dir;
+	}
+	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		(void)fsync(fd);
 		close(fd);
 	}

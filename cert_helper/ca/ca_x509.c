@@ -71,7 +71,8 @@ ca_x509_pem(X509 *x, size_t *len)
 
 	if ((bio = BIO_new(BIO_s_mem())) == NULL)
 		return NULL;
-	if (PEM_write_bio_X509(bio, x) == 1 && BIO_get_mem_ptr(bio, &mem) == 1 &&
+	if (PEM_write_bio_X509(bio, x) == 1 &&
+	    BIO_get_mem_ptr(bio, &mem) == 1 &&
 	    (out = malloc(mem->length + 1)) != NULL) {
 		memcpy(out, mem->data, mem->length);
 		out[mem->length] = '\0';

@@ -51,7 +51,8 @@ struct certgen {
 	struct certgen_pending	*pending;
 	size_t			 npending, cappending;
 	int			 record;	/* issued.tsv, or -1 */
-	size_t			 skip;		/* refused bytes still to drop */
+	/* refused bytes still to drop */
+	size_t			 skip;
 	int			 resync;	/* dropping a broken request */
 	struct certgen_stats	 stats;
 };

@@ -117,7 +117,8 @@ struct mimic {
 	time_t		 not_after;
 	GENERAL_NAMES	*sans;		/* NULL when it has none */
 };
-int		 mimic_parse(const char *, size_t, struct mimic *) NONNULL(1, 3);
+int		 mimic_parse(const char *, size_t, struct mimic *)
+		    NONNULL(1, 3);
 
 /* forge.c: the minted-certificate profile (an allowlist). */
 #define FORGE_SAN_MAX		100
@@ -237,7 +238,8 @@ struct opts {
 	long long	 pool_size;
 	char		*revoked;	/* revoked.tsv to honour, or NULL */
 	char		*ca_dir;	/* sslinspect-ca's directory, or NULL */
-	int		 crl_from_ca;	/* crl_urls came from ca_dir's ca.conf */
+	/* crl_urls came from ca_dir's ca.conf */
+	int		 crl_from_ca;
 	int		 debug;
 };
 int		 opts_defaults(struct opts *, char **) NONNULL(1);

@@ -107,7 +107,8 @@ dbcache_perms(const char *path, char **cause)
 			continue;
 		if ((sb.st_mode & 077) != 0 && chmod(p[i], 0600) == -1) {
 			cause_set(cause, "%s: mode %o and chmod failed: %s",
-			    p[i], (unsigned)(sb.st_mode & 0777), strerror(errno));
+			    p[i], (unsigned)(sb.st_mode & 0777),
+			    strerror(errno));
 			return -1;
 		}
 	}
@@ -470,7 +471,8 @@ dbcache_evict(struct dbcache *db, time_t now)
 		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
 			exp = 0;
 			if (dbcache_stored(&k, &v) == 0 ||
-			    (dbcache_valid(k.mv_data, &v, &exp) && exp <= now) ||
+			    (dbcache_valid(k.mv_data, &v, &exp) &&
+			    exp <= now) ||
 			    (pass == 1 && dbcache_stored(&k, &v) <= cut)) {
 				if ((rc = mdb_cursor_del(cur, 0)) != 0)
 					break;

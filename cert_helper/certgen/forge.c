@@ -177,7 +177,8 @@ forge_gen_ia5(int type, const char *s, size_t n)
 
 	if ((v = ASN1_IA5STRING_new()) == NULL)
 		return NULL;
-	if (!ASN1_STRING_set(v, s, (int)n) || (g = GENERAL_NAME_new()) == NULL) {
+	if (!ASN1_STRING_set(v, s, (int)n) ||
+	    (g = GENERAL_NAME_new()) == NULL) {
 		ASN1_IA5STRING_free(v);
 		return NULL;
 	}
@@ -246,12 +247,14 @@ forge_mimic_sans(GENERAL_NAMES *names, const GENERAL_NAMES *src)
 		if (g->type == GEN_DNS) {
 			s = g->d.dNSName;
 			if (hostname_normalize((const char *)s->data,
-			    (size_t)s->length, host, sizeof host, &kind) == -1 ||
+			    (size_t)s->length, host, sizeof host, &kind) ==
+			    -1 ||
 			    kind != HOSTNAME_DNS)
 				continue;
 			rv = forge_add_name(names, forge_gen_ia5(GEN_DNS, host,
 			    strlen(host)));
-		} else if (g->type == GEN_IPADD && (g->d.iPAddress->length == 4 ||
+		} else if (g->type == GEN_IPADD &&
+		    (g->d.iPAddress->length == 4 ||
 		    g->d.iPAddress->length == 16))
 			rv = forge_add_name(names, GENERAL_NAME_dup(g));
 		if (rv == -1)
@@ -293,7 +296,8 @@ forge_key_usage(X509 *x, EVP_PKEY *leaf)
 	if ((ku = ASN1_BIT_STRING_new()) == NULL)
 		return -1;
 	ok = ASN1_BIT_STRING_set_bit(ku, 0, 1) &&
-	    (!EVP_PKEY_is_a(leaf, "RSA") || ASN1_BIT_STRING_set_bit(ku, 2, 1)) &&
+	    (!EVP_PKEY_is_a(leaf, "RSA") ||
+	    ASN1_BIT_STRING_set_bit(ku, 2, 1)) &&
 	    X509_add1_ext_i2d(x, NID_key_usage, ku, 1, X509V3_ADD_DEFAULT) == 1;
 	ASN1_BIT_STRING_free(ku);
 	return ok ? 0 : -1;
@@ -391,11 +395,13 @@ forge_crldp(X509 *x, const struct forge_profile *prof, const struct signer *ca)
 			goto out;
 		}
 		if ((dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-		    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL)
+		    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) ==
+		    NULL)
 			goto out;
 		dp->distpoint->type = 0;
 		if ((g = forge_gen_url(prof->crl_urls[i], ca)) == NULL ||
-		    sk_GENERAL_NAME_push(dp->distpoint->name.fullname, g) <= 0) {
+		    sk_GENERAL_NAME_push(dp->distpoint->name.fullname, g) <=
+		    0) {
 			GENERAL_NAME_free(g);
 			goto out;
 		}
@@ -431,10 +437,12 @@ forge_aia(X509 *x, const struct forge_profile *prof, const struct signer *ca)
 		ASN1_OBJECT_free(ad->method);
 		ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
 		GENERAL_NAME_free(ad->location);
-		if ((ad->location = forge_gen_url(prof->aia_urls[i], ca)) == NULL)
+		ad->location = forge_gen_url(prof->aia_urls[i], ca);
+		if (ad->location == NULL)
 			goto out;
 	}
-	if (X509_add1_ext_i2d(x, NID_info_access, aia, 0, X509V3_ADD_DEFAULT) == 1)
+	if (X509_add1_ext_i2d(x, NID_info_access, aia, 0,
+	    X509V3_ADD_DEFAULT) == 1)
 		rv = 0;
 out:
 	sk_ACCESS_DESCRIPTION_pop_free(aia, ACCESS_DESCRIPTION_free);

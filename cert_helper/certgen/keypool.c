@@ -38,7 +38,8 @@ struct keypool {
 	size_t			 n;
 	int			 stop;
 	int			 running;
-	EVP_PKEY_CTX		*gen;	/* RSA: the filler thread's, set up once */
+	/* RSA: the filler thread's, set up once */
+	EVP_PKEY_CTX		*gen;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;	/* the pool has room, or stop */
 	pthread_t		 thr;
@@ -97,7 +98,8 @@ keypool_p256_init(void)
 
 /*
  * The SEC1 ECPrivateKey DER of a P-256 key, which has one shape:
- * SEQUENCE { 1, OCTET STRING priv(32), [0] prime256v1, [1] BIT STRING pub(65) }.
+ * SEQUENCE { 1, OCTET STRING priv(32), [0] prime256v1,
+ * [1] BIT STRING pub(65) }.
  * Written from a template because OpenSSL 3.0's writer converts the key
  * to a provider key first, which costs more than generating it.
  */
@@ -326,8 +328,8 @@ keypool_new(enum keypool_type type, size_t size, char **cause)
 }
 
 /*
- * A fresh key for one certificate; the caller owns it (leafkey_free). Taken from the pool
- * when it has one, generated here otherwise. NULL with a cause.
+ * A fresh key for one certificate; the caller owns it (leafkey_free). Taken
+ * from the pool when it has one, generated here otherwise. NULL with a cause.
  */
 struct leafkey *
 keypool_take(struct keypool *kp, char **cause)

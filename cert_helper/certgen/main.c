@@ -30,7 +30,8 @@
 #define MAIN_BUF_MAX	(CERTGEN_BODY_MAX + 256)
 #define MAIN_OPTS_MAX	32
 #define MAIN_CA_CHECK	3600	/* seconds between looks at the issuing CA */
-#define MAIN_PEM_MAX	16384	/* bytes read for the bundle's first certificate */
+/* bytes read for the bundle's first certificate */
+#define MAIN_PEM_MAX	16384
 
 /* A fatal start-up error: cache.log says FATAL, Squid sees the exit. */
 static void __attribute__((noreturn))
@@ -202,12 +203,14 @@ main_ca_check(const struct opts *o, time_t now)
 		return;
 	h = (long)((na - now) / 3600);
 	if (na <= now)
-		log_info("ERROR: the issuing CA in %s/squid-bundle.pem has expired: "
-		    "bumped connections fail; run sslinspect-ca rotate", o->ca_dir);
+		log_info("ERROR: the issuing CA in %s/squid-bundle.pem has "
+		    "expired: bumped connections fail; run sslinspect-ca "
+		    "rotate", o->ca_dir);
 	else if (cahealth_issuing(nb, na, now, -1, -1) != CAHEALTH_OK)
-		log_warnx("the issuing CA in %s/squid-bundle.pem expires in %ld "
-		    "hours and was not rotated; is sslinspect-rotate.timer (or its "
-		    "cron job) running? See sslinspect-ca status", o->ca_dir, h);
+		log_warnx("the issuing CA in %s/squid-bundle.pem expires in "
+		    "%ld hours and was not rotated; is sslinspect-rotate.timer "
+		    "(or its cron job) running? See sslinspect-ca status",
+		    o->ca_dir, h);
 }
 
 int

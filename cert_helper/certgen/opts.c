@@ -49,7 +49,8 @@ const struct opts_entry opts_table[] = {
 	{ "key-pool", 'p', OPTS_NUMBER, "16", 1, 1024, NULL, "N",
 	  "leaf keys generated ahead of time" },
 	{ "revoked", 'r', OPTS_STRING, CERTGEN_REVOKED, 0, 0, NULL, "FILE",
-	  "sslinspect-ca's revoked.tsv: never serve a listed leaf; \"none\": off" },
+	  "sslinspect-ca's revoked.tsv: never serve a listed leaf; "
+	  "\"none\": off" },
 	{ "ca-dir", 'C', OPTS_STRING, CERTGEN_CADIR, 0, 0, NULL, "DIR",
 	  "sslinspect-ca's directory: its crl-url, and the issuing CA whose "
 	  "expiry is watched; \"none\": off" },
@@ -342,7 +343,8 @@ opts_ca_dir(struct opts *o, char **note, char **cause)
 		if (cause != NULL && *cause != NULL)
 			return -1;
 		if (o->ncrl == 0 && note != NULL)
-			cause_set(note, "no crl-url here nor in %s/ca.conf: leaves "
+			cause_set(note,
+			    "no crl-url here nor in %s/ca.conf: leaves "
 			    "carry no CRL distribution point", o->ca_dir);
 		return 0;
 	}
@@ -351,7 +353,8 @@ opts_ca_dir(struct opts *o, char **note, char **cause)
 			if (strcmp(o->crl_urls[i], url) == 0)
 				break;
 		if (i == o->ncrl && note != NULL)
-			cause_set(note, "crl-url %s is not %s/ca.conf's %s: leaves "
+			cause_set(note,
+			    "crl-url %s is not %s/ca.conf's %s: leaves "
 			    "and issuing CAs name their CRLs differently",
 			    o->crl_urls[0], o->ca_dir, url);
 		free(url);

@@ -336,7 +336,8 @@ static long
 proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
 {
 	const char	*keys[PROTO_PARAMS_MAX], *line, *eq;
-	size_t		 klens[PROTO_PARAMS_MAX], nkeys = 0, pos = 0, eol, ll, i;
+	size_t		 klens[PROTO_PARAMS_MAX], nkeys = 0, pos = 0;
+	size_t		 eol, ll, i;
 
 	while (pos < len && !proto_starts(b + pos, len - pos, "-----BEGIN")) {
 		eol = proto_to_eol(b, len, pos);
@@ -517,7 +518,8 @@ proto_reason(char *dst, size_t size, const char *text)
 	if (size == 0)
 		return 0;
 	for (i = 0; text[i] != '\0' && i + 1 < size; i++) {
-		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f)
+		if ((unsigned char)text[i] < 0x20 ||
+		    (unsigned char)text[i] >= 0x7f)
 			dst[i] = '?';
 		else
 			dst[i] = text[i];

@@ -37,7 +37,8 @@ struct revcheck {
 	time_t			 checked;
 	int			 looked;	/* checked is valid */
 	int			 seen;		/* st below is valid */
-	int			 err;		/* errno of the last failed look */
+	/* errno of the last failed look */
+	int			 err;
 	struct stat		 st;
 };
 

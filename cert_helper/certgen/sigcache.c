@@ -206,7 +206,8 @@ sigcache_get(struct sigcache *cc, const char *cert, size_t certlen,
 	}
 	cc->tick++;
 	for (i = 0; i < cc->n; i++) {
-		if (cc->ents[i].used && memcmp(cc->ents[i].digest, d, 32) == 0) {
+		if (cc->ents[i].used &&
+		    memcmp(cc->ents[i].digest, d, 32) == 0) {
 			cc->last[i] = cc->tick;
 			return &cc->ents[i].ca;
 		}

@@ -16,6 +16,8 @@ case_main()
 	local chain n subj iss out code tool=/usr/bin/testssl
 	si_origin_start
 	si_squid_start
+	si_assert_nomatch "$(cat "$T/log/squid-parse.log")" "Unknown TLS option" \
+	    "Squid takes every TLS option of the port"
 
 	chain=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" \
 	    -connect "www.origin.test:$ORIGIN_PORT" -servername www.origin.test \

@@ -46,7 +46,7 @@ static pthread_mutex_t audit_mtx = PTHREAD_MUTEX_INITIALIZER;
 static size_t
 utf8_len(const unsigned char *s)
 {
-	size_t n, i;
+	size_t	n, i;
 
 	if (s[0] < 0x80)
 		return 1;
@@ -74,9 +74,9 @@ utf8_len(const unsigned char *s)
 void
 audit_json_string(char *buf, size_t len, const char *v)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)v;
-	size_t o = 0, n;
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)v;
+	size_t			 o = 0, n;
 
 	if (v == NULL) {
 		snprintf(buf, len, "null");
@@ -137,8 +137,8 @@ mask_sep(const char *p)
 void
 audit_mask_digits(char *s)
 {
-	char *p = s, *start, *q;
-	size_t n, digits, keep;
+	char	*p = s, *start, *q;
+	size_t	 n, digits, keep;
 
 	while (*p != '\0') {
 		if (mask_digit(p) == 0) {
@@ -152,7 +152,8 @@ audit_mask_digits(char *s)
 				digits++;
 				q += n;
 				p = q;		/* the run ends after a digit */
-			} else if ((n = mask_sep(q)) != 0 && mask_digit(q + n) != 0)
+			} else if ((n = mask_sep(q)) != 0 &&
+			    mask_digit(q + n) != 0)
 				q += n;
 			else
 				break;
@@ -174,8 +175,8 @@ audit_mask_digits(char *s)
 static char *
 findings_json(const struct audit_record *r)
 {
-	char type[128], eng[64], sample[160], *s = NULL, *ns;
-	size_t i;
+	char	type[128], eng[64], sample[160], *s = NULL, *ns;
+	size_t	i;
 
 	if ((s = strdup("[")) == NULL)
 		return NULL;
@@ -184,8 +185,10 @@ findings_json(const struct audit_record *r)
 		audit_json_string(type, sizeof type, r->findings[i].type);
 		audit_json_string(sample, sizeof sample, r->findings[i].sample);
 		if (asprintf(&ns, "%s%s{\"engine\":%s,\"type\":%s,\"count\":%u,"
-		    "\"severity\":%d,\"sample\":%s}", s, i ? "," : "", eng, type,
-		    r->findings[i].count, r->findings[i].severity, sample) < 0) {
+		    "\"severity\":%d,\"sample\":%s}", s, i ? "," : "", eng,
+		    type,
+		    r->findings[i].count, r->findings[i].severity,
+		    sample) < 0) {
 			free(s);
 			return NULL;
 		}
@@ -215,11 +218,13 @@ audit_direction(enum engine_direction dir, bool bodiless)
 char *
 audit_format(const struct audit_record *r, size_t *len)
 {
-	char ip[96], user[384], method[48], host[600], path[2048], verdict[48];
-	char rule[256], reason[512], engine[64], inc[64], t[32], *f, *s;
-	char *masked;
-	struct tm tm;
-	int n;
+	char		 ip[96], user[384], method[48], host[600], path[2048],
+	    verdict[48];
+	char		 rule[256], reason[512], engine[64], inc[64], t[32], *f,
+	    *s;
+	char		*masked;
+	struct tm	 tm;
+	int		 n;
 
 	gmtime_r(&r->when, &tm);
 	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -232,7 +237,8 @@ audit_format(const struct audit_record *r, size_t *len)
 		audit_json_string(path, sizeof path, masked);
 		free(masked);
 	} else
-		audit_json_string(path, sizeof path, r->path == NULL ? NULL : "");
+		audit_json_string(path, sizeof path,
+		    r->path == NULL ? NULL : "");
 	audit_json_string(verdict, sizeof verdict, r->verdict);
 	audit_json_string(rule, sizeof rule, r->rule);
 	audit_json_string(reason, sizeof reason, r->reason);
@@ -258,7 +264,8 @@ audit_format(const struct audit_record *r, size_t *len)
 static int
 audit_open_path(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	return open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 }
 
 static void
@@ -276,7 +283,7 @@ audit_open_syslog(void)
 int
 audit_open(const char *spec, char **cause)
 {
-	int fd;
+	int	fd;
 
 	audit_close();
 	if (spec == NULL || *spec == '\0' || strcmp(spec, "off") == 0)
@@ -286,7 +293,8 @@ audit_open(const char *spec, char **cause)
 		return 0;
 	}
 	if ((fd = audit_open_path(spec)) < 0) {
-		cause_set(cause, "%s: %s; audit lines go to syslog instead", spec,
+		cause_set(cause, "%s: %s; audit lines go to syslog instead",
+		    spec,
 		    strerror(errno));
 		audit_open_syslog();
 		return -1;
@@ -302,9 +310,9 @@ audit_open(const char *spec, char **cause)
 static void
 audit_check_rotated(void)
 {
-	struct stat a, b;
-	time_t now = time(NULL);
-	int fd;
+	struct stat	a, b;
+	time_t		now = time(NULL);
+	int		fd;
 
 	pthread_mutex_lock(&audit_mtx);
 	if (audit_path != NULL && now != audit_checked) {
@@ -312,7 +320,8 @@ audit_check_rotated(void)
 		if (fstat(audit_fd, &a) == 0 && stat(audit_path, &b) == 0 &&
 		    (a.st_ino != b.st_ino || a.st_dev != b.st_dev) &&
 		    (fd = audit_open_path(audit_path)) >= 0) {
-			dup2(fd, audit_fd);	/* atomic for concurrent writers */
+			/* atomic for concurrent writers */
+			dup2(fd, audit_fd);
 			close(fd);
 		}
 	}
@@ -322,8 +331,8 @@ audit_check_rotated(void)
 void
 audit_write(const struct audit_record *r)
 {
-	char *line;
-	size_t len;
+	char	*line;
+	size_t	 len;
 
 	if (audit_fd < 0 && !audit_syslog)
 		return;
@@ -334,7 +343,9 @@ audit_write(const struct audit_record *r)
 	else {
 		audit_check_rotated();
 		if (write(audit_fd, line, len) < 0) {
-			/* Nothing sensible to do: the decision itself stands. */
+			/*
+			 * Nothing sensible to do: the decision itself stands.
+			 */
 		}
 	}
 	free(line);
@@ -357,8 +368,8 @@ audit_close(void)
 void
 audit_incident(char *buf, size_t len)
 {
-	unsigned char r[8];
-	size_t i;
+	unsigned char	r[8];
+	size_t		i;
 
 	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
 		struct timespec ts;

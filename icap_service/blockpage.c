@@ -48,17 +48,30 @@ static const struct msg msgs[] = {
 	{ "en", "noun.upload", "upload" },
 	{ "en", "noun.download", "download" },
 	{ "en", "noun.request", "page" },
-	{ "en", "found.credit_card", "A payment card number was found in this %s." },
-	{ "en", "found.us_ssn", "A US social security number was found in this %s." },
-	{ "en", "found.iban", "A bank account number (IBAN) was found in this %s." },
-	{ "en", "found.dict", "Text your organization treats as confidential was found in this %s." },
+	{ "en", "found.credit_card",
+	  "A payment card number was found in this %s." },
+	{ "en", "found.us_ssn",
+	  "A US social security number was found in this %s." },
+	{ "en", "found.iban",
+	  "A bank account number (IBAN) was found in this %s." },
+	{ "en", "found.dict",
+	  "Text your organization treats as confidential was found in this "
+	  "%s." },
 	{ "en", "found.malware", "Malware was found in this %s." },
-	{ "en", "found.hash", "This %s is a file your organization has blocked." },
-	{ "en", "found.filetype", "This type of file is not allowed in this %s." },
-	{ "en", "found.other", "Content your organization does not allow was found in this %s." },
-	{ "en", "uninspectable", "This %s could not be inspected (it may be encrypted, damaged or too large), and what cannot be inspected is blocked." },
-	{ "en", "failed", "This %s could not be inspected because of a technical problem, and what cannot be inspected is blocked." },
-	{ "en", "policy", "Your organization's policy does not allow this %s." },
+	{ "en", "found.hash",
+	  "This %s is a file your organization has blocked." },
+	{ "en", "found.filetype",
+	  "This type of file is not allowed in this %s." },
+	{ "en", "found.other",
+	  "Content your organization does not allow was found in this %s." },
+	{ "en", "uninspectable",
+	  "This %s could not be inspected (it may be encrypted, damaged or too "
+	  "large), and what cannot be inspected is blocked." },
+	{ "en", "failed",
+	  "This %s could not be inspected because of a technical problem, and "
+	  "what cannot be inspected is blocked." },
+	{ "en", "policy",
+	  "Your organization's policy does not allow this %s." },
 	{ "en", "review", "Request a review" },
 	{ "en", "contact", "your IT help desk" },
 
@@ -68,34 +81,67 @@ static const struct msg msgs[] = {
 	{ "de", "noun.upload", "Upload" },
 	{ "de", "noun.download", "Download" },
 	{ "de", "noun.request", "Aufruf" },
-	{ "de", "found.credit_card", "In diesem %s wurde eine Kreditkartennummer gefunden." },
-	{ "de", "found.us_ssn", "In diesem %s wurde eine US-Sozialversicherungsnummer gefunden." },
-	{ "de", "found.iban", "In diesem %s wurde eine Kontonummer (IBAN) gefunden." },
-	{ "de", "found.dict", "In diesem %s wurde Text gefunden, den Ihre Organisation als vertraulich einstuft." },
+	{ "de", "found.credit_card",
+	  "In diesem %s wurde eine Kreditkartennummer gefunden." },
+	{ "de", "found.us_ssn",
+	  "In diesem %s wurde eine US-Sozialversicherungsnummer gefunden." },
+	{ "de", "found.iban",
+	  "In diesem %s wurde eine Kontonummer (IBAN) gefunden." },
+	{ "de", "found.dict",
+	  "In diesem %s wurde Text gefunden, den Ihre Organisation als "
+	  "vertraulich einstuft." },
 	{ "de", "found.malware", "In diesem %s wurde Schadsoftware gefunden." },
-	{ "de", "found.hash", "Dieser %s ist eine Datei, die Ihre Organisation gesperrt hat." },
-	{ "de", "found.filetype", "Dieser Dateityp ist in diesem %s nicht erlaubt." },
-	{ "de", "found.other", "In diesem %s wurden Inhalte gefunden, die Ihre Organisation nicht erlaubt." },
-	{ "de", "uninspectable", "Dieser %s konnte nicht geprüft werden (er ist vielleicht verschlüsselt, beschädigt oder zu groß); was nicht geprüft werden kann, wird blockiert." },
-	{ "de", "failed", "Dieser %s konnte wegen eines technischen Problems nicht geprüft werden; was nicht geprüft werden kann, wird blockiert." },
-	{ "de", "policy", "Die Richtlinie Ihrer Organisation erlaubt diesen %s nicht." },
+	{ "de", "found.hash",
+	  "Dieser %s ist eine Datei, die Ihre Organisation gesperrt hat." },
+	{ "de", "found.filetype",
+	  "Dieser Dateityp ist in diesem %s nicht erlaubt." },
+	{ "de", "found.other",
+	  "In diesem %s wurden Inhalte gefunden, die Ihre Organisation nicht "
+	  "erlaubt." },
+	{ "de", "uninspectable",
+	  "Dieser %s konnte nicht geprüft werden (er ist vielleicht "
+	  "verschlüsselt, beschädigt oder zu groß); was nicht geprüft "
+	  "werden kann, wird blockiert." },
+	{ "de", "failed",
+	  "Dieser %s konnte wegen eines technischen Problems nicht geprüft "
+	  "werden; was nicht geprüft werden kann, wird blockiert." },
+	{ "de", "policy",
+	  "Die Richtlinie Ihrer Organisation erlaubt diesen %s nicht." },
 	{ "de", "review", "Überprüfung anfordern" },
 	{ "de", "contact", "Ihren IT-Helpdesk" },
 
 	{ "fr", "title", "Bloqué par la politique de votre organisation" },
 	{ "fr", "head.transfer", "Ce transfert a été bloqué" },
 	{ "fr", "head.request", "Cette page a été bloquée" },
-	{ "fr", "found.credit_card", "Un numéro de carte de paiement a été trouvé dans %s." },
-	{ "fr", "found.us_ssn", "Un numéro de sécurité sociale américain a été trouvé dans %s." },
-	{ "fr", "found.iban", "Un numéro de compte bancaire (IBAN) a été trouvé dans %s." },
-	{ "fr", "found.dict", "Un texte que votre organisation considère comme confidentiel a été trouvé dans %s." },
-	{ "fr", "found.malware", "Un logiciel malveillant a été trouvé dans %s." },
-	{ "fr", "found.hash", "Le fichier de %s fait partie des fichiers bloqués par votre organisation." },
-	{ "fr", "found.filetype", "Ce type de fichier n'est pas autorisé dans %s." },
-	{ "fr", "found.other", "Un contenu que votre organisation n'autorise pas a été trouvé dans %s." },
-	{ "fr", "uninspectable", "Le contenu de %s n'a pas pu être inspecté (il est peut-être chiffré, endommagé ou trop volumineux) ; ce qui ne peut pas être inspecté est bloqué." },
-	{ "fr", "failed", "Le contenu de %s n'a pas pu être inspecté à cause d'un problème technique ; ce qui ne peut pas être inspecté est bloqué." },
-	{ "fr", "policy", "La politique de votre organisation n'autorise pas %s." },
+	{ "fr", "found.credit_card",
+	  "Un numéro de carte de paiement a été trouvé dans %s." },
+	{ "fr", "found.us_ssn",
+	  "Un numéro de sécurité sociale américain a été trouvé dans "
+	  "%s." },
+	{ "fr", "found.iban",
+	  "Un numéro de compte bancaire (IBAN) a été trouvé dans %s." },
+	{ "fr", "found.dict",
+	  "Un texte que votre organisation considère comme confidentiel a "
+	  "été trouvé dans %s." },
+	{ "fr", "found.malware",
+	  "Un logiciel malveillant a été trouvé dans %s." },
+	{ "fr", "found.hash",
+	  "Le fichier de %s fait partie des fichiers bloqués par votre "
+	  "organisation." },
+	{ "fr", "found.filetype",
+	  "Ce type de fichier n'est pas autorisé dans %s." },
+	{ "fr", "found.other",
+	  "Un contenu que votre organisation n'autorise pas a été trouvé "
+	  "dans %s." },
+	{ "fr", "uninspectable",
+	  "Le contenu de %s n'a pas pu être inspecté (il est peut-être "
+	  "chiffré, endommagé ou trop volumineux) ; ce qui ne peut pas être "
+	  "inspecté est bloqué." },
+	{ "fr", "failed",
+	  "Le contenu de %s n'a pas pu être inspecté à cause d'un problème "
+	  "technique ; ce qui ne peut pas être inspecté est bloqué." },
+	{ "fr", "policy",
+	  "La politique de votre organisation n'autorise pas %s." },
 	{ "fr", "noun.upload", "cet envoi" },
 	{ "fr", "noun.download", "ce téléchargement" },
 	{ "fr", "noun.request", "cette page" },
@@ -107,7 +153,7 @@ static const struct msg msgs[] = {
 static bool
 msg_lang(const struct msg *m, const char *lang)
 {
-	size_t n = strlen(m->lang);
+	size_t	n = strlen(m->lang);
 
 	return lang != NULL && strncasecmp(m->lang, lang, n) == 0 &&
 	    (lang[n] == '\0' || lang[n] == '-' || lang[n] == '_');
@@ -117,7 +163,7 @@ msg_lang(const struct msg *m, const char *lang)
 static const char *
 msg_get(const char *lang, const char *key)
 {
-	const struct msg *m, *en = NULL;
+	const struct msg	*m, *en = NULL;
 
 	for (m = msgs; m < msgs + sizeof msgs / sizeof msgs[0]; m++) {
 		if (strcmp(m->key, key) != 0)
@@ -134,7 +180,7 @@ msg_get(const char *lang, const char *key)
 bool
 blockpage_lang_known(const char *lang)
 {
-	const struct msg *m;
+	const struct msg	*m;
 
 	for (m = msgs; m < msgs + sizeof msgs / sizeof msgs[0]; m++)
 		if (msg_lang(m, lang))
@@ -160,7 +206,8 @@ static const char default_template[] =
 "<tr><th align=\"left\">Time</th><td>%{TIME}</td></tr>\n"
 "<tr><th align=\"left\">Incident</th><td>%{INCIDENT}</td></tr>\n"
 "</table>\n"
-"<p>If you need this for your work, contact %{CONTACT} and quote the incident id.</p>\n"
+"<p>If you need this for your work, contact %{CONTACT} and quote the incident "
+    "id.</p>\n"
 "<p>%{REVIEW}</p>\n"
 "</body></html>\n";
 
@@ -179,8 +226,8 @@ struct sbuf {
 static void
 sb_add(struct sbuf *b, const char *s, size_t n)
 {
-	char *ns;
-	size_t ncap;
+	char	*ns;
+	size_t	 ncap;
 
 	if (b->err)
 		return;
@@ -208,7 +255,7 @@ sb_str(struct sbuf *b, const char *s)
 static void
 sb_html(struct sbuf *b, const char *v)
 {
-	const char *p;
+	const char	*p;
 
 	for (p = v; *p != '\0'; p++) {
 		switch (*p) {
@@ -240,8 +287,8 @@ sb_html(struct sbuf *b, const char *v)
 static void
 sb_urlenc(struct sbuf *b, const char *v)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char e[3];
+	static const char	hex[] = "0123456789ABCDEF";
+	char			e[3];
 
 	for (; v != NULL && *v != '\0'; v++) {
 		if (isalnum((unsigned char)*v) || strchr("-._~", *v) != NULL)
@@ -258,7 +305,7 @@ sb_urlenc(struct sbuf *b, const char *v)
 static void
 fmt_time(time_t t, char *buf, size_t len)
 {
-	struct tm tm;
+	struct tm	tm;
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -274,8 +321,8 @@ nonempty(const char *s)
 static const struct engine_finding *
 worst_finding(const struct block_info *bi)
 {
-	const struct engine_finding *w = NULL;
-	size_t i;
+	const struct engine_finding	*w = NULL;
+	size_t				 i;
 
 	for (i = 0; bi->findings != NULL && i < bi->nfindings; i++)
 		if (w == NULL || bi->findings[i].severity > w->severity)
@@ -326,8 +373,8 @@ void
 blockpage_message(const struct block_info *bi, const char *lang, char *buf,
     size_t len)
 {
-	char noun[64];
-	const char *key;
+	char		 noun[64];
+	const char	*key;
 
 	snprintf(noun, sizeof noun, "noun.%s", dir_word(bi));
 	switch (bi->kind) {
@@ -415,7 +462,9 @@ conf_str(const struct block_info *bi, size_t off)
 	return nonempty(*(char *const *)((const char *)bi->conf + off));
 }
 
-/* What a template can name; "raw" ones are HTML made here from escaped values. */
+/*
+ * What a template can name; "raw" ones are HTML made here from escaped values.
+ */
 enum field {
 	F_TITLE, F_HEADLINE, F_MESSAGE, F_DETAIL, F_REASON, F_URL, F_RULE,
 	F_CATEGORY, F_USER, F_CLIENT, F_TIME, F_INCIDENT, F_ORGANIZATION,
@@ -426,12 +475,14 @@ static const struct {
 	const char	*name;
 	enum field	 f;
 } fields[] = {
-	{ "TITLE", F_TITLE }, { "HEADLINE", F_HEADLINE }, { "MESSAGE", F_MESSAGE },
+	{ "TITLE", F_TITLE }, { "HEADLINE", F_HEADLINE }, { "MESSAGE",
+	  F_MESSAGE },
 	{ "DETAIL", F_DETAIL }, { "REASON", F_REASON }, { "URL", F_URL },
 	{ "RULE", F_RULE }, { "CATEGORY", F_CATEGORY }, { "USER", F_USER },
 	{ "CLIENT", F_CLIENT }, { "TIME", F_TIME }, { "INCIDENT", F_INCIDENT },
 	{ "ORGANIZATION", F_ORGANIZATION }, { "CONTACT", F_CONTACT },
-	{ "LOGO", F_LOGO }, { "REVIEW", F_REVIEW }, { "REVIEW_URL", F_REVIEW_URL },
+	{ "LOGO", F_LOGO }, { "REVIEW", F_REVIEW }, { "REVIEW_URL",
+	  F_REVIEW_URL },
 	{ "LANG", F_LANG }
 };
 
@@ -446,16 +497,20 @@ static void
 render_field(struct sbuf *b, enum field f, const struct block_info *bi,
     const char *lang)
 {
-	char buf[512];
-	const char *v;
+	char		 buf[512];
+	const char	*v;
 
 	switch (f) {
 	case F_TITLE:
 		sb_html(b, msg_get(lang, "title"));
 		break;
 	case F_HEADLINE:
-		/* The sentence below says what and where; the headline stays short. */
-		sb_html(b, msg_get(lang, bi->bodiless ? "head.request" : "head.transfer"));
+		/*
+		 * The sentence below says what and where; the headline stays
+		 * short.
+		 */
+		sb_html(b, msg_get(lang,
+		    bi->bodiless ? "head.request" : "head.transfer"));
 		break;
 	case F_MESSAGE:
 		blockpage_message(bi, lang, buf, sizeof buf);
@@ -491,7 +546,8 @@ render_field(struct sbuf *b, enum field f, const struct block_info *bi,
 		sb_value(b, bi->incident);
 		break;
 	case F_ORGANIZATION:
-		if ((v = conf_str(bi, offsetof(struct svc_config, organization))) != NULL)
+		if ((v = conf_str(bi, offsetof(struct svc_config,
+		    organization))) != NULL)
 			sb_html(b, v);
 		break;
 	case F_CONTACT:
@@ -499,14 +555,16 @@ render_field(struct sbuf *b, enum field f, const struct block_info *bi,
 		sb_html(b, v != NULL ? v : msg_get(lang, "contact"));
 		break;
 	case F_LOGO:
-		if ((v = conf_str(bi, offsetof(struct svc_config, logo_url))) == NULL)
+		if ((v = conf_str(bi, offsetof(struct svc_config,
+		    logo_url))) == NULL)
 			break;
 		sb_str(b, "<img class=\"logo\" src=\"");
 		sb_html(b, v);
 		sb_str(b, "\" alt=\"\">");
 		break;
 	case F_REVIEW:
-		if (conf_str(bi, offsetof(struct svc_config, review_url)) == NULL)
+		if (conf_str(bi, offsetof(struct svc_config,
+		    review_url)) == NULL)
 			break;
 		sb_str(b, "<a class=\"review\" href=\"");
 		render_field(b, F_REVIEW_URL, bi, lang);
@@ -515,7 +573,8 @@ render_field(struct sbuf *b, enum field f, const struct block_info *bi,
 		sb_str(b, "</a>");
 		break;
 	case F_REVIEW_URL:
-		if (conf_str(bi, offsetof(struct svc_config, review_url)) != NULL) {
+		if (conf_str(bi, offsetof(struct svc_config,
+		    review_url)) != NULL) {
 			struct sbuf u = { NULL, 0, 0, 0 };
 
 			review_url(bi, &u);
@@ -540,9 +599,9 @@ char *
 blockpage_render_lang(const char *tmpl, const char *lang,
     const struct block_info *bi, size_t *len)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
-	const char *p, *q, *e;
-	size_t i, n;
+	struct sbuf	 b = { NULL, 0, 0, 0 };
+	const char	*p, *q, *e;
+	size_t		 i, n;
 
 	p = tmpl ? tmpl : default_template;
 	if (lang == NULL)
@@ -584,12 +643,14 @@ blockpage_html(const char *tmpl, const struct block_info *bi, size_t *len)
 char *
 blockpage_json(const struct block_info *bi, size_t *len)
 {
-	char reason[512], rule[256], cat[256], url[4096], user[512], ip[128];
-	char inc[64], t[32], msg[512], msgj[1024], det[512], detj[1024];
-	char org[512], contact[512], *s;
-	struct sbuf r = { NULL, 0, 0, 0 };
-	char *review;
-	int n;
+	char		 reason[512], rule[256], cat[256], url[4096], user[512],
+	    ip[128];
+	char		 inc[64], t[32], msg[512], msgj[1024], det[512],
+	    detj[1024];
+	char		 org[512], contact[512], *s;
+	struct sbuf	 r = { NULL, 0, 0, 0 };
+	char		*review;
+	int		 n;
 
 	audit_json_string(reason, sizeof reason, bi->reason);
 	audit_json_string(rule, sizeof rule, bi->rule);
@@ -636,9 +697,10 @@ blockpage_json(const struct block_info *bi, size_t *len)
 bool
 blockpage_wants_json(const char *accept)
 {
-	const char *j, *h;
+	const char	*j, *h;
 
-	if (accept == NULL || (j = strcasestr(accept, "application/json")) == NULL)
+	if (accept == NULL || (j = strcasestr(accept,
+	    "application/json")) == NULL)
 		return false;
 	h = strcasestr(accept, "text/html");
 	return h == NULL || j < h;
@@ -646,7 +708,7 @@ blockpage_wants_json(const char *accept)
 
 /* Templates per language, loaded once in post-init (as the c-icap user). */
 struct tmplset {
-	char	lang[TMPL_LANGS][16];
+	char	 lang[TMPL_LANGS][16];
 	char	*text[TMPL_LANGS];
 	size_t	 n;
 };
@@ -654,9 +716,9 @@ struct tmplset {
 static char *
 tmpl_read(const char *path)
 {
-	FILE *f;
-	char *s;
-	size_t n;
+	FILE	*f;
+	char	*s;
+	size_t	 n;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
@@ -677,17 +739,18 @@ tmpl_read(const char *path)
 struct tmplset *
 blockpage_set_load(const char *dir)
 {
-	struct tmplset *ts;
-	DIR *d;
-	struct dirent *de;
-	char path[4096];
+	struct tmplset	*ts;
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[4096];
 
 	if ((ts = calloc(1, sizeof *ts)) == NULL)
 		return NULL;
 	if (dir == NULL || (d = opendir(dir)) == NULL)
 		return ts;
 	while ((de = readdir(d)) != NULL && ts->n < TMPL_LANGS) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof ts->lang[0])
+		if (de->d_name[0] == '.' ||
+		    strlen(de->d_name) >= sizeof ts->lang[0])
 			continue;
 		snprintf(path, sizeof path, "%s/%s/BLOCKED", dir, de->d_name);
 		if ((ts->text[ts->n] = tmpl_read(path)) == NULL)
@@ -703,10 +766,11 @@ blockpage_set_load(const char *dir)
 static int
 tmpl_find(const struct tmplset *ts, const char *lang, size_t len)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < ts->n; i++)
-		if (strlen(ts->lang[i]) == len && strncasecmp(ts->lang[i], lang, len) == 0)
+		if (strlen(ts->lang[i]) == len && strncasecmp(ts->lang[i], lang,
+		    len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -715,7 +779,7 @@ tmpl_find(const struct tmplset *ts, const char *lang, size_t len)
 static double
 lang_q(const char *p, size_t len)
 {
-	const char *q;
+	const char	*q;
 
 	for (q = p; q < p + len; q++)
 		if (*q == ';') {
@@ -736,10 +800,10 @@ lang_q(const char *p, size_t len)
 static int
 tmpl_pick(const struct tmplset *ts, const char *accept_language)
 {
-	const char *p = accept_language;
-	double q, bestq = 0;
-	size_t len, tag;
-	int i, best = -1;
+	const char	*p = accept_language;
+	double		 q, bestq = 0;
+	size_t		 len, tag;
+	int		 i, best = -1;
 
 	while (p != NULL && *p != '\0') {
 		p += strspn(p, " ,");
@@ -767,7 +831,7 @@ tmpl_pick(const struct tmplset *ts, const char *accept_language)
 const char *
 blockpage_set_pick(const struct tmplset *ts, const char *accept_language)
 {
-	int i;
+	int	i;
 
 	if (ts == NULL || (i = tmpl_pick(ts, accept_language)) < 0)
 		return NULL;
@@ -783,7 +847,7 @@ char *
 blockpage_render(const struct tmplset *ts, const char *accept_language,
     const struct block_info *bi, size_t *len)
 {
-	int i = ts != NULL ? tmpl_pick(ts, accept_language) : -1;
+	int	i = ts != NULL ? tmpl_pick(ts, accept_language) : -1;
 
 	if (i < 0)
 		return blockpage_render_lang(NULL, "en", bi, len);
@@ -793,7 +857,7 @@ blockpage_render(const struct tmplset *ts, const char *accept_language,
 void
 blockpage_set_free(struct tmplset *ts)
 {
-	size_t i;
+	size_t	i;
 
 	if (ts == NULL)
 		return;

@@ -25,8 +25,8 @@
 bool
 crlserve_is_host(const char *hosts, const char *host)
 {
-	size_t hl, l;
-	const char *p = hosts;
+	size_t		 hl, l;
+	const char	*p = hosts;
 
 	if (hosts == NULL || host == NULL || *host == '\0')
 		return false;
@@ -44,7 +44,7 @@ crlserve_is_host(const char *hosts, const char *host)
 static bool
 crl_name_ok(const char *name, size_t len)
 {
-	size_t i;
+	size_t	i;
 
 	if (len == 0 || len > 128 || name[0] == '.')
 		return false;
@@ -58,11 +58,12 @@ crl_name_ok(const char *name, size_t len)
 static int
 crl_read(int fd, struct crl_reply *r)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
+	struct stat	st;
+	ssize_t		n;
+	size_t		got = 0;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CRL_MAX_FILE)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CRL_MAX_FILE)
 		return -1;
 	if ((r->body = malloc((size_t)st.st_size + 1)) == NULL)
 		return -1;
@@ -84,10 +85,10 @@ crl_read(int fd, struct crl_reply *r)
 int
 crlserve_lookup(const char *dir, const char *path, struct crl_reply *r)
 {
-	char file[4096];
-	const char *name;
-	size_t len;
-	int fd;
+	char		 file[4096];
+	const char	*name;
+	size_t		 len;
+	int		 fd;
 
 	memset(r, 0, sizeof *r);
 	r->status = 404;

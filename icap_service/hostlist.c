@@ -35,7 +35,7 @@ hostlist_new(void)
 static int
 hostlist_push(char ***v, size_t *n, size_t *cap, char *s)
 {
-	char **nv;
+	char	**nv;
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
@@ -51,9 +51,9 @@ hostlist_push(char ***v, size_t *n, size_t *cap, char *s)
 int
 hostlist_add(struct hostlist *hl, const char *name)
 {
-	char buf[HOSTLIST_MAXNAME + 2], *s;
-	size_t len, i;
-	int dom = 0;
+	char	buf[HOSTLIST_MAXNAME + 2], *s;
+	size_t	len, i;
+	int	dom = 0;
 
 	if (*name == '.') {
 		dom = 1;
@@ -82,10 +82,10 @@ hostlist_add(struct hostlist *hl, const char *name)
 int
 hostlist_load(struct hostlist *hl, const char *path, char **cause)
 {
-	FILE *f;
-	char line[1024], *p, *e;
-	unsigned lineno = 0;
-	int rc = -1;
+	FILE		*f;
+	char		 line[1024], *p, *e;
+	unsigned	 lineno = 0;
+	int		 rc = -1;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		cause_set(cause, "%s: %s", path, strerror(errno));
@@ -101,7 +101,8 @@ hostlist_load(struct hostlist *hl, const char *path, char **cause)
 		if (*p == '\0')
 			continue;
 		if (hostlist_add(hl, p) != 0) {
-			cause_set(cause, "%s:%u: bad host name '%s'", path, lineno, p);
+			cause_set(cause, "%s:%u: bad host name '%s'", path,
+			    lineno, p);
 			goto out;
 		}
 	}
@@ -134,7 +135,8 @@ hostlist_seal(struct hostlist *hl)
 	if (hl->nexact > 0)
 		qsort(hl->exact, hl->nexact, sizeof *hl->exact, hostlist_cmp);
 	if (hl->ndomain > 0)
-		qsort(hl->domain, hl->ndomain, sizeof *hl->domain, hostlist_cmp);
+		qsort(hl->domain, hl->ndomain, sizeof *hl->domain,
+		    hostlist_cmp);
 	hl->sorted = 1;
 }
 
@@ -142,9 +144,9 @@ hostlist_seal(struct hostlist *hl)
 bool
 hostlist_match(const struct hostlist *hl, const char *host)
 {
-	char buf[HOSTLIST_MAXNAME + 2];
-	const char *p;
-	size_t len, i;
+	char		 buf[HOSTLIST_MAXNAME + 2];
+	const char	*p;
+	size_t		 len, i;
 
 	if (host == NULL || !hl->sorted)
 		return false;
@@ -170,7 +172,7 @@ hostlist_match(const struct hostlist *hl, const char *host)
 void
 hostlist_free(struct hostlist *hl)
 {
-	size_t i;
+	size_t	i;
 
 	if (hl == NULL)
 		return;

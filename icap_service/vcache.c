@@ -58,8 +58,8 @@ vcache_close(void)
 static int
 vcache_hash(const char *key, char *hex)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0, i;
 
 	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32)
@@ -82,8 +82,8 @@ vcache_copy_out(const void *stored, size_t size, void *data)
 bool
 vcache_lookup(const char *key, struct vcache_entry *e)
 {
-	char hex[65];
-	void *val = NULL;
+	char	 hex[65];
+	void	*val = NULL;
 
 	if (vcache == NULL || vcache_hash(key, hex) != 0)
 		return false;
@@ -99,7 +99,7 @@ vcache_lookup(const char *key, struct vcache_entry *e)
 void
 vcache_store(const char *key, const struct vcache_entry *e)
 {
-	char hex[65];
+	char	hex[65];
 
 	if (vcache == NULL || vcache_hash(key, hex) != 0)
 		return;

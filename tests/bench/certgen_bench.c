@@ -59,7 +59,8 @@ cpu_s(pid_t pid)
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
-	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) != NULL) {
+	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf,
+	    ')')) != NULL) {
 		for (i = 0; i < 11 && p != NULL; i++)
 			p = strchr(p + 1, ' ');
 		if (p != NULL)
@@ -163,7 +164,8 @@ main(int argc, char **argv)
 		struct pki_spec os = { name, params, 90, 0, NULL };
 
 		snprintf(name, sizeof name, "o%d.bench.test", i);
-		snprintf(params, sizeof params, "DNS:%s,DNS:www.%s", name, name);
+		snprintf(params, sizeof params, "DNS:%s,DNS:www.%s", name,
+		    name);
 		o = pki_cert(&os, ok, ca, cak);
 		body = pki_pem_cert(o);
 		snprintf(params, sizeof params, "host=%s\nSign=signTrusted\n"

@@ -43,7 +43,7 @@ next(void)
 {
 	rng ^= rng << 7;
 	rng ^= rng >> 9;
-	return (rng);
+	return rng;
 }
 
 static const char *const words[] = {
@@ -62,7 +62,7 @@ put_words(char *p, unsigned n)
 	while (n-- > 0)
 		o += (size_t)sprintf(p + o, "%s%s", words[next() % NWORDS],
 		    n ? " " : "");
-	return (o);
+	return o;
 }
 
 /* One record, HTML or JSON; a quarter carry a 16-digit order number. */
@@ -82,9 +82,10 @@ record(char *p)
 		    (unsigned)(next() % 500), (unsigned)(next() % 100),
 		    (unsigned)(next() % 80), 2024 + (unsigned)(next() % 3),
 		    1 + (unsigned)(next() % 12), 1 + (unsigned)(next() % 28));
-		return (o);
+		return o;
 	}
-	o += (size_t)sprintf(p, "{\"id\":%u,\"ts\":%llu,\"phone\":\"555-%03u-%04u\","
+	o += (size_t)sprintf(p,
+	    "{\"id\":%u,\"ts\":%llu,\"phone\":\"555-%03u-%04u\","
 	    "\"qty\":%u,\"total\":%u.%02u,", (unsigned)(next() % 10000000),
 	    1700000000000ULL + next() % 100000000000ULL,
 	    (unsigned)(next() % 1000), (unsigned)(next() % 10000),
@@ -99,7 +100,7 @@ record(char *p)
 	o += (size_t)sprintf(p + o, "\"note\":\"");
 	o += put_words(p + o, 4 + (unsigned)(next() % 6));
 	o += (size_t)sprintf(p + o, "\"},\n");
-	return (o);
+	return o;
 }
 
 static char *
@@ -109,7 +110,7 @@ corpus(size_t len)
 
 	while ((size_t)(p - buf) < len)
 		p += record(p);
-	return (buf);
+	return buf;
 }
 
 /*
@@ -122,7 +123,7 @@ now(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 struct run {
@@ -147,7 +148,7 @@ begin(struct run *r)
 	if ((s = engine_scan_begin(r->set, &r->prof, ENGINE_UPLOAD, NULL,
 	    &cause)) == NULL)
 		die("begin", cause);
-	return (s);
+	return s;
 }
 
 static void
@@ -221,7 +222,7 @@ gzip_bodies(const char *buf, size_t len, size_t body, size_t *nb, size_t *zlen)
 		*zlen += v[i].n;
 		deflateEnd(&z);
 	}
-	return (v);
+	return v;
 }
 
 /* Inflate each body from PIECE-byte input pieces; feed r unless NULL. */
@@ -266,7 +267,7 @@ static int
 decode_to_scan(void *arg, const void *p, size_t n)
 {
 	feed(arg, p, n);
-	return (0);
+	return 0;
 }
 
 static int
@@ -274,7 +275,7 @@ decode_to_nothing(void *arg, const void *p, size_t n)
 {
 	(void)arg;
 	sink += n + ((const unsigned char *)p)[0];
-	return (0);
+	return 0;
 }
 
 /* As run_gzip, through decode.c as the service runs it. */
@@ -322,7 +323,7 @@ best_of(int reps, size_t bytes, void (*fn)(void *), void *arg)
 		if (t < best)
 			best = t;
 	}
-	return ((double)bytes / best / 1e6);
+	return (double)bytes / best / 1e6;
 }
 
 struct job {
@@ -388,7 +389,7 @@ load_set(const char *blocklist)
 	cfg.hash_blocklist = blocklist;
 	if ((set = engine_set_load(&cfg, &cause)) == NULL)
 		die("load", cause);
-	return (set);
+	return set;
 }
 
 int
@@ -411,11 +412,12 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: engines_bench [-m MiB] "
 			    "[-b body-KiB] [-r reps] [-o only]\n");
-			return (1);
+			return 1;
 		}
 	}
 	if ((fd = mkstemp(list)) == -1 || write(fd, "# bench\n"
-	    "0000000000000000000000000000000000000000000000000000000000000000\n",
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "\n",
 	    73) != 73)
 		die("blocklist", list);
 	close(fd);
@@ -456,5 +458,5 @@ main(int argc, char **argv)
 	engine_set_free(full.set);
 	engine_set_free(dlp.set);
 	unlink(list);
-	return (0);
+	return 0;
 }

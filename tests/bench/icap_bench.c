@@ -50,7 +50,7 @@ now(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
@@ -60,12 +60,12 @@ body_read(void *arg, char *buf, int len)
 	size_t		 n = bodylen - s->off;
 
 	if (n == 0)
-		return (CI_EOF);
+		return CI_EOF;
 	if (n > (size_t)len)
 		n = (size_t)len;
 	memcpy(buf, body + s->off, n);
 	s->off += n;
-	return ((int)n);
+	return (int)n;
 }
 
 static int
@@ -74,7 +74,7 @@ echo_write(void *arg, char *buf, int len)
 	struct source	*s = arg;
 
 	s->got += (size_t)len;
-	return (len);
+	return len;
 }
 
 /* Text that no engine objects to: words and small numbers. */
@@ -110,7 +110,7 @@ http_headers(void)
 		ci_headers_add(h, "Content-Type: text/plain");
 	}
 	ci_headers_add(h, cl);
-	return (h);
+	return h;
 }
 
 static void *
@@ -160,7 +160,7 @@ out:
 	total_ok += ok;
 	total_bad += bad;
 	pthread_mutex_unlock(&totals_lock);
-	return (NULL);
+	return NULL;
 }
 
 int
@@ -204,9 +204,9 @@ main(int argc, char **argv)
 	ci_client_library_release();
 	free(th);
 	free(body);
-	return (total_bad == 0 && total_ok > 0 ? 0 : 1);
+	return total_bad == 0 && total_ok > 0 ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: icap_bench -p port -s service [-H host] "
 	    "[-m reqmod|respmod] [-b bytes] [-c conns] [-t secs]\n");
-	return (2);
+	return 2;
 }

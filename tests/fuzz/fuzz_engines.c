@@ -84,5 +84,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	engine_scan_free(s);
 	if (r.nfindings > ENGINE_MAX_FINDINGS)
 		abort();
-	return (0);
+	return 0;
 }

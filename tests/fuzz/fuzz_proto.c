@@ -57,7 +57,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (fr.body + fr.body_len > p + size)
 				abort();
 			fuzz_body(fr.body, fr.body_len);
-			proto_reply_head(head, sizeof head, &fr, 1, fr.body_len);
+			proto_reply_head(head, sizeof head, &fr, 1,
+			    fr.body_len);
 			break;
 		default:
 			break;

@@ -41,7 +41,8 @@ enum err_kind {
 	E_COUNT
 };
 
-static const char *const err_names[E_COUNT] = { "status", "digest", "transfer" };
+static const char *const err_names[E_COUNT] = { "status", "digest",
+    "transfer" };
 
 struct kind {
 	char		 method[8];
@@ -69,7 +70,7 @@ static size_t nlat, lat_cap;
 static double
 now(void)
 {
-	struct timespec ts;
+	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
@@ -78,9 +79,9 @@ now(void)
 static int
 slurp(const char *path, char **buf, size_t *len)
 {
-	struct stat st;
-	int fd;
-	ssize_t n;
+	struct stat	st;
+	int		fd;
+	ssize_t		n;
 
 	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) != 0)
 		return -1;
@@ -100,11 +101,11 @@ slurp(const char *path, char **buf, size_t *len)
 static int
 manifest_load(const char *path)
 {
-	FILE *f;
-	char line[2048], file[1024];
-	unsigned lineno = 0;
-	int n;
-	struct kind *k;
+	FILE		*f;
+	char		 line[2048], file[1024];
+	unsigned	 lineno = 0;
+	int		 n;
+	struct kind	*k;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		fprintf(stderr, "loadclient: %s: %s\n", path, strerror(errno));
@@ -115,19 +116,22 @@ manifest_load(const char *path)
 		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
 			continue;
 		if (nkinds == MAXKINDS) {
-			fprintf(stderr, "loadclient: %s:%u: more than %d kinds\n",
+			fprintf(stderr,
+			    "loadclient: %s:%u: more than %d kinds\n",
 			    path, lineno, MAXKINDS);
 			fclose(f);
 			return -1;
 		}
 		k = &kinds[nkinds];
 		file[0] = '\0';
-		n = sscanf(line, "%7s %1023s %ld %64s %1023s", k->method, k->path,
+		n = sscanf(line, "%7s %1023s %ld %64s %1023s", k->method,
+		    k->path,
 		    &k->status, k->sha, file);
 		if (n < 4 || (strcmp(k->method, "GET") != 0 &&
 		    strcmp(k->method, "POST") != 0) ||
 		    (strcmp(k->method, "POST") == 0 && n != 5)) {
-			fprintf(stderr, "loadclient: %s:%u: expected METHOD PATH "
+			fprintf(stderr,
+			    "loadclient: %s:%u: expected METHOD PATH "
 			    "STATUS SHA256|- [FILE]\n", path, lineno);
 			fclose(f);
 			return -1;
@@ -135,7 +139,8 @@ manifest_load(const char *path)
 		if (strcmp(k->sha, "-") == 0)
 			k->sha[0] = '\0';
 		if (n == 5 && slurp(file, &k->body, &k->bodylen) != 0) {
-			fprintf(stderr, "loadclient: %s:%u: %s: cannot read\n", path,
+			fprintf(stderr, "loadclient: %s:%u: %s: cannot read\n",
+			    path,
 			    lineno, file);
 			fclose(f);
 			return -1;
@@ -153,8 +158,8 @@ manifest_load(const char *path)
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
-	struct xfer *x = arg;
-	size_t n = size * nmemb;
+	struct xfer	*x = arg;
+	size_t		 n = size * nmemb;
 
 	EVP_DigestUpdate(x->md, p, n);
 	x->bytes += n;
@@ -165,8 +170,8 @@ static void
 xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
     const char *cafile, struct curl_slist *resolve)
 {
-	static size_t next;
-	char url[2048];
+	static size_t	next;
+	char		url[2048];
 
 	x->k = &kinds[next++ % nkinds];
 	x->bytes = 0;
@@ -200,11 +205,11 @@ xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
 static void
 xfer_check(struct xfer *x, CURLcode rc)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char hex[65];
-	unsigned mdlen = 0, i;
-	long status = 0;
-	enum err_kind e = E_COUNT;
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	char		hex[65];
+	unsigned	mdlen = 0, i;
+	long		status = 0;
+	enum err_kind	e = E_COUNT;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	EVP_DigestFinal_ex(x->md, md, &mdlen);
@@ -215,12 +220,16 @@ xfer_check(struct xfer *x, CURLcode rc)
 		e = E_TRANSFER;
 	else if (status != x->k->status)
 		e = E_STATUS;
-	else if (status == 200 && x->k->sha[0] != '\0' && strcmp(hex, x->k->sha) != 0)
+	else if (status == 200 && x->k->sha[0] != '\0' && strcmp(hex,
+	    x->k->sha) != 0)
 		e = E_DIGEST;
 	if (e != E_COUNT) {
 		errs[e]++;
-		fprintf(stderr, "loadclient: %s %s: %s (curl %d %s, status %ld, %llu bytes)\n",
-		    x->k->method, x->k->path, err_names[e], rc, curl_easy_strerror(rc),
+		fprintf(stderr,
+		    "loadclient: %s %s: %s (curl %d %s, status %ld, %llu "
+		    "bytes)\n",
+		    x->k->method, x->k->path, err_names[e], rc,
+		    curl_easy_strerror(rc),
 		    status, (unsigned long long)x->bytes);
 	}
 	done_n++;
@@ -238,7 +247,7 @@ xfer_check(struct xfer *x, CURLcode rc)
 static int
 cmp_double(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double	x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -246,23 +255,26 @@ cmp_double(const void *a, const void *b)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: loadclient -x PROXY -C CAFILE -u BASEURL -m MANIFEST "
-	    "[-c CONCURRENCY] [-t SECONDS] [-n TRANSFERS] [-r HOST:PORT:ADDR]...\n");
+	fprintf(stderr,
+	    "usage: loadclient -x PROXY -C CAFILE -u BASEURL -m MANIFEST "
+	    "[-c CONCURRENCY] [-t SECONDS] [-n TRANSFERS] [-r "
+	    "HOST:PORT:ADDR]...\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *proxy = NULL, *cafile = NULL, *base = NULL, *manifest = NULL;
-	struct curl_slist *resolve = NULL;
-	struct xfer *xs;
-	CURLM *m;
-	CURLMsg *msg;
-	long conc = 50, secs = 60, max = 0;
-	double t0, el;
-	int ch, running, left, i;
-	uint64_t started;
-	bool stop = false;
+	const char		*proxy = NULL, *cafile = NULL, *base = NULL,
+	    *manifest = NULL;
+	struct curl_slist	*resolve = NULL;
+	struct xfer		*xs;
+	CURLM			*m;
+	CURLMsg			*msg;
+	long			 conc = 50, secs = 60, max = 0;
+	double			 t0, el;
+	int			 ch, running, left, i;
+	uint64_t		 started;
+	bool			 stop = false;
 
 	while ((ch = getopt(argc, argv, "x:C:u:m:c:t:n:r:")) != -1) {
 		switch (ch) {
@@ -277,7 +289,8 @@ main(int argc, char **argv)
 		default: usage(); return 2;
 		}
 	}
-	if (proxy == NULL || cafile == NULL || base == NULL || manifest == NULL ||
+	if (proxy == NULL || cafile == NULL || base == NULL ||
+	    manifest == NULL ||
 	    conc < 1 || conc > 10000 || secs < 1) {
 		usage();
 		return 2;
@@ -303,10 +316,12 @@ main(int argc, char **argv)
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&x);
 			curl_multi_remove_handle(m, x->h);
 			xfer_check(x, msg->data.result);
-			stop = now() - t0 >= secs || (max > 0 && started >= (uint64_t)max);
+			stop = now() - t0 >= secs || (max > 0 &&
+			    started >= (uint64_t)max);
 			if (!stop) {
 				xfer_start(m, x, base, proxy, cafile, resolve);
 				started++;
@@ -317,12 +332,16 @@ main(int argc, char **argv)
 	} while (running > 0 || !stop);
 	el = now() - t0;
 	qsort(lat, nlat, sizeof *lat, cmp_double);
-	printf("transfers=%llu seconds=%.1f req_per_s=%.1f down_mbps=%.1f up_mbps=%.1f "
+	printf("transfers=%llu seconds=%.1f req_per_s=%.1f down_mbps=%.1f "
+	    "up_mbps=%.1f "
 	    "p50_ms=%.1f p99_ms=%.1f errors_status=%llu errors_digest=%llu "
-	    "errors_transfer=%llu\n", (unsigned long long)done_n, el, done_n / el,
+	    "errors_transfer=%llu\n", (unsigned long long)done_n, el,
+	    done_n / el,
 	    bytes_total / el / 1e6, up_total / el / 1e6,
-	    nlat ? lat[nlat / 2] * 1000 : 0, nlat ? lat[(size_t)(nlat * 0.99)] * 1000 : 0,
-	    (unsigned long long)errs[E_STATUS], (unsigned long long)errs[E_DIGEST],
+	    nlat ? lat[nlat / 2] * 1000 : 0,
+	    nlat ? lat[(size_t)(nlat * 0.99)] * 1000 : 0,
+	    (unsigned long long)errs[E_STATUS],
+	    (unsigned long long)errs[E_DIGEST],
 	    (unsigned long long)errs[E_TRANSFER]);
 	for (i = 0; i < conc; i++) {
 		curl_easy_cleanup(xs[i].h);

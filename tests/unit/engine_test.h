@@ -27,7 +27,7 @@ engine_test_scan(struct engine_set *set, const struct engine_profile *p,
 	}
 	ck_assert_msg(engine_scan_end(s, &r, &cause) == 0, "end: %s", cause);
 	engine_scan_free(s);
-	return (r);
+	return r;
 }
 
 /* Run one suite; the exit status for main. */
@@ -40,7 +40,7 @@ engine_test_run(Suite *suite)
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif

@@ -33,9 +33,9 @@ struct manbuf {
 static inline void __attribute__((format(printf, 2, 3)))
 man_add(struct manbuf *b, const char *fmt, ...)
 {
-	va_list ap;
-	char *piece;
-	int n;
+	va_list	 ap;
+	char	*piece;
+	int	 n;
 
 	va_start(ap, fmt);
 	n = vasprintf(&piece, fmt, ap);
@@ -48,7 +48,9 @@ man_add(struct manbuf *b, const char *fmt, ...)
 	free(piece);
 }
 
-/* Text for roff: backslashes doubled, "-" as \-, a leading "." or "'" guarded. */
+/*
+ * Text for roff: backslashes doubled, "-" as \-, a leading "." or "'" guarded.
+ */
 static inline void
 man_text(struct manbuf *b, const char *s)
 {
@@ -69,7 +71,7 @@ static inline const char *
 man_path(const char *v, char *buf, size_t len)
 {
 #if defined(MAN_LOCALSTATEDIR) && defined(MAN_SYSCONFDIR)
-	size_t l;
+	size_t	l;
 
 	l = strlen(MAN_LOCALSTATEDIR);
 	if (strncmp(v, MAN_LOCALSTATEDIR "/", l + 1) == 0) {
@@ -90,9 +92,9 @@ man_path(const char *v, char *buf, size_t len)
 static inline char *
 man_slurp(const char *path)
 {
-	FILE *f;
-	char *buf;
-	long n;
+	FILE	*f;
+	char	*buf;
+	long	 n;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
@@ -114,9 +116,9 @@ man_slurp(const char *path)
 static inline void
 man_check(const char *rel, const char *name, const char *want)
 {
-	const char *top = getenv("top_srcdir");
-	char path[4096], begin[128], end[128], *page, *b, *e, *body;
-	FILE *f;
+	const char	*top = getenv("top_srcdir");
+	char		 path[4096], begin[128], end[128], *page, *b, *e, *body;
+	FILE		*f;
 
 	snprintf(path, sizeof path, "%s/%s", top != NULL ? top : "..", rel);
 	page = man_slurp(path);
@@ -144,7 +146,8 @@ man_check(const char *rel, const char *name, const char *want)
 		ck_assert_msg((size_t)(e - body) == strlen(want) &&
 		    strncmp(body, want, strlen(want)) == 0,
 		    "%s: the part \"%s\" differs from its table; run "
-		    "\"make update-man\" and review the diff. It should read:\n%s",
+		    "\"make update-man\" and review the diff. It should "
+		    "read:\n%s",
 		    rel, name, want);
 	free(page);
 }

@@ -20,8 +20,8 @@ struct collect {
 static inline int
 collect_sink(void *arg, const void *p, size_t n)
 {
-	struct collect *c = arg;
-	unsigned char *nb;
+	struct collect	*c = arg;
+	unsigned char	*nb;
 
 	c->total += n;
 	if (c->limit != 0 && c->len + n > c->limit)
@@ -38,7 +38,7 @@ collect_sink(void *arg, const void *p, size_t n)
 static inline void
 test_limits(struct svc_limits *l)
 {
-	struct svc_config c;
+	struct svc_config	c;
 
 	svcconf_defaults(&c);
 	*l = c.limits;

@@ -11,9 +11,9 @@
 static char *
 line(enum engine_direction dir, bool bodiless, const char *method)
 {
-	struct audit_record r;
-	size_t len;
-	char *s;
+	struct audit_record	 r;
+	size_t			 len;
+	char			*s;
 
 	memset(&r, 0, sizeof r);
 	r.when = 1700000000;
@@ -35,7 +35,7 @@ line(enum engine_direction dir, bool bodiless, const char *method)
  */
 START_TEST(direction)
 {
-	char *s;
+	char	*s;
 
 	ck_assert_str_eq(audit_direction(ENGINE_UPLOAD, false), "upload");
 	ck_assert_str_eq(audit_direction(ENGINE_UPLOAD, true), "request");
@@ -43,7 +43,8 @@ START_TEST(direction)
 	ck_assert_str_eq(audit_direction(ENGINE_DOWNLOAD, true), "download");
 
 	s = line(ENGINE_UPLOAD, true, "GET");
-	ck_assert_ptr_nonnull(strstr(s, "\"method\":\"GET\",\"host\":\"x.test\","
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"method\":\"GET\",\"host\":\"x.test\","
 	    "\"path\":\"/\",\"direction\":\"request\""));
 	free(s);
 	s = line(ENGINE_UPLOAD, false, "POST");
@@ -57,7 +58,7 @@ END_TEST
 
 /* A URL's long digit runs keep their last four; short ones stay. */
 static const struct {
-	const char *in, *out;
+	const char	*in, *out;
 } masks[] = {
 	{ "/pay?card=4111111111111111", "/pay?card=************1111" },
 	{ "/s?q=4111+1111+1111+1111", "/s?q=****+****+****+1111" },
@@ -65,8 +66,10 @@ static const struct {
 	{ "/s?q=4111-1111-1111-1111&x=1", "/s?q=****-****-****-1111&x=1" },
 	{ "/s?ssn=078-05-1120", "/s?ssn=***-**-1120" },
 	{ "/iban/DE89370400440532013000", "/iban/DE****************3000" },
-	{ "/s?q=%34%31%31%31%31%31%31%31%31%31", "/s?q=******************%31%31%31%31" },
-	{ "/2024/01/15/report-12345678.pdf", "/2024/01/15/report-12345678.pdf" },
+	{ "/s?q=%34%31%31%31%31%31%31%31%31%31",
+	  "/s?q=******************%31%31%31%31" },
+	{ "/2024/01/15/report-12345678.pdf",
+	  "/2024/01/15/report-12345678.pdf" },
 	{ "/v1.2.3/a", "/v1.2.3/a" },
 	{ "/order/123456789", "/order/*****6789" },
 	{ "/a?t=1700000000.5", "/a?t=*******000.5" },
@@ -76,7 +79,7 @@ static const struct {
 
 START_TEST(mask)
 {
-	char buf[256];
+	char	buf[256];
 
 	snprintf(buf, sizeof buf, "%s", masks[_i].in);
 	audit_mask_digits(buf);
@@ -87,9 +90,9 @@ END_TEST
 /* The logged path is masked; the line itself is valid UTF-8. */
 START_TEST(masked_line)
 {
-	struct audit_record r;
-	size_t len;
-	char *s;
+	struct audit_record	 r;
+	size_t			 len;
+	char			*s;
 
 	memset(&r, 0, sizeof r);
 	r.when = 1700000000;
@@ -100,9 +103,11 @@ START_TEST(masked_line)
 	r.verdict = "allow";
 	r.incident = "0123456789abcdef";
 	s = audit_format(&r, &len);
-	ck_assert_ptr_nonnull(strstr(s, "\"path\":\"/search?q=card+****+****+****+1111\""));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"path\":\"/search?q=card+****+****+****+1111\""));
 	ck_assert_ptr_null(strstr(s, "4111"));
-	ck_assert_ptr_nonnull(strstr(s, "\"user\":\"b\\ufffd\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffd\""));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"user\":\"b\\ufffd\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffd\""));
 	free(s);
 }
 END_TEST
@@ -110,12 +115,13 @@ END_TEST
 /* off and "" log nothing; a file that cannot be opened falls back to syslog. */
 START_TEST(destinations)
 {
-	char *cause = NULL;
+	char	*cause = NULL;
 
 	ck_assert_int_eq(audit_open("off", &cause), 0);
 	ck_assert_int_eq(audit_open("", &cause), 0);
 	ck_assert_int_eq(audit_open("/nonexistent/dir/audit.log", &cause), -1);
-	ck_assert_ptr_nonnull(strstr(cause, "/nonexistent/dir/audit.log: No such file"));
+	ck_assert_ptr_nonnull(strstr(cause,
+	    "/nonexistent/dir/audit.log: No such file"));
 	ck_assert_ptr_nonnull(strstr(cause, "syslog instead"));
 	audit_close();
 	free(cause);
@@ -125,8 +131,8 @@ END_TEST
 static Suite *
 audit_suite(void)
 {
-	Suite *s = suite_create("audit");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("audit");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, direction);
 	tcase_add_loop_test(tc, mask, 0, sizeof masks / sizeof masks[0]);

@@ -11,7 +11,7 @@
 static struct block_info
 info(void)
 {
-	struct block_info bi;
+	struct block_info	bi;
 
 	memset(&bi, 0, sizeof bi);
 	bi.reason = "Card number <found> & \"quoted\"";
@@ -26,15 +26,16 @@ info(void)
 
 START_TEST(html_escapes_everything)
 {
-	struct block_info bi = info();
-	size_t len;
-	char *s = blockpage_html(NULL, &bi, &len);
+	struct block_info	 bi = info();
+	size_t			 len;
+	char			*s = blockpage_html(NULL, &bi, &len);
 
 	ck_assert_ptr_nonnull(s);
 	ck_assert_uint_eq(strlen(s), len);
 	ck_assert_ptr_null(strstr(s, "<script>"));
 	ck_assert_ptr_nonnull(strstr(s, "&lt;script&gt;alert(&#39;x&#39;)"));
-	ck_assert_ptr_nonnull(strstr(s, "Card number &lt;found&gt; &amp; &quot;quoted&quot;"));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "Card number &lt;found&gt; &amp; &quot;quoted&quot;"));
 	ck_assert_ptr_nonnull(strstr(s, "00ff00ff00ff00ff"));
 	ck_assert_ptr_nonnull(strstr(s, "2023-11-14T22:13:20Z"));
 	ck_assert_ptr_nonnull(strstr(s, "<td>-</td>"));	/* no category */
@@ -46,9 +47,10 @@ END_TEST
 
 START_TEST(custom_template)
 {
-	struct block_info bi = info();
-	size_t len;
-	char *s = blockpage_html("R=%{RULE} U=%{USER} %{NOPE} %{ 50%", &bi, &len);
+	struct block_info	 bi = info();
+	size_t			 len;
+	char			*s =
+	    blockpage_html("R=%{RULE} U=%{USER} %{NOPE} %{ 50%", &bi, &len);
 
 	/* An unknown placeholder is dropped, an unclosed one defused. */
 	ck_assert_str_eq(s, "R=no-cards U=alice  &#37;{ 50%");
@@ -59,9 +61,9 @@ END_TEST
 /* No login at the proxy: the page says "-", never the placeholder. */
 START_TEST(no_user)
 {
-	struct block_info bi = info();
-	size_t len;
-	char *s;
+	struct block_info	 bi = info();
+	size_t			 len;
+	char			*s;
 
 	bi.user = NULL;
 	s = blockpage_html("U=%{USER} C=%{CATEGORY} R=%{RULE}", &bi, &len);
@@ -77,8 +79,8 @@ END_TEST
 static char *
 srcfile(const char *rel)
 {
-	const char *top = getenv("top_srcdir");
-	char *p;
+	const char	*top = getenv("top_srcdir");
+	char		*p;
 
 	ck_assert_int_ge(asprintf(&p, "%s/%s", top ? top : "..", rel), 0);
 	return p;
@@ -100,40 +102,56 @@ set_finding(size_t i, const char *engine, const char *type, int sev,
 
 /* What the page says, as a person would, for each kind of block. */
 static const struct {
-	enum block_kind kind;
-	enum engine_direction dir;
-	bool bodiless;
-	const char *engine, *type, *reason, *lang;
-	const char *headline, *message, *detail;
+	enum block_kind		 kind;
+	enum engine_direction	 dir;
+	bool			 bodiless;
+	const char		*engine, *type, *reason, *lang;
+	const char		*headline, *message, *detail;
 } sentences[] = {
 	{ BLOCK_FOUND, ENGINE_UPLOAD, false, "dlp", "credit_card",
-	  "dlp: credit_card x1 (************1111)", "en", "This transfer was blocked",
+	  "dlp: credit_card x1 (************1111)", "en",
+	  "This transfer was blocked",
 	  "A payment card number was found in this upload.",
 	  "dlp: credit_card x1 (************1111)" },
-	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "dlp", "us_ssn", "dlp: us_ssn x1", "en",
+	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "dlp", "us_ssn",
+	  "dlp: us_ssn x1", "en",
 	  "This transfer was blocked",
-	  "A US social security number was found in this download.", "dlp: us_ssn x1" },
+	  "A US social security number was found in this download.",
+	  "dlp: us_ssn x1" },
 	{ BLOCK_FOUND, ENGINE_UPLOAD, false, "dlp", "iban", "x", "en", NULL,
 	  "A bank account number (IBAN) was found in this upload.", NULL },
-	{ BLOCK_FOUND, ENGINE_UPLOAD, false, "dlp", "dict:projects", "x", "en", NULL,
-	  "Text your organization treats as confidential was found in this upload.", NULL },
-	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "malware", "Eicar-Test-Signature",
+	{ BLOCK_FOUND, ENGINE_UPLOAD, false, "dlp", "dict:projects", "x", "en",
+	  NULL,
+	  "Text your organization treats as confidential was found in this "
+	  "upload.", NULL },
+	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "malware",
+	  "Eicar-Test-Signature",
 	  "malware: Eicar-Test-Signature x1", "en", NULL,
-	  "Malware was found in this download.", "malware: Eicar-Test-Signature x1" },
-	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "hash", "sha256", "x", "en", NULL,
+	  "Malware was found in this download.",
+	  "malware: Eicar-Test-Signature x1" },
+	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "hash", "sha256", "x", "en",
+	  NULL,
 	  "This download is a file your organization has blocked.", NULL },
-	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "filetype", "pe", "x", "en", NULL,
+	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "filetype", "pe", "x", "en",
+	  NULL,
 	  "This type of file is not allowed in this download.", NULL },
-	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "future", "thing", "x", "en", NULL,
-	  "Content your organization does not allow was found in this download.", NULL },
-	{ BLOCK_UNINSPECTABLE, ENGINE_DOWNLOAD, false, NULL, NULL, "encrypted archive",
-	  "en", NULL, "This download could not be inspected (it may be encrypted, "
+	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, "future", "thing", "x", "en",
+	  NULL,
+	  "Content your organization does not allow was found in this "
+	  "download.", NULL },
+	{ BLOCK_UNINSPECTABLE, ENGINE_DOWNLOAD, false, NULL, NULL,
+	  "encrypted archive",
+	  "en", NULL,
+	  "This download could not be inspected (it may be encrypted, "
 	  "damaged or too large), and what cannot be inspected is blocked.",
 	  "encrypted archive" },
-	{ BLOCK_FAILED, ENGINE_UPLOAD, false, NULL, NULL, "inspection failed", "en",
-	  NULL, "This upload could not be inspected because of a technical problem, "
+	{ BLOCK_FAILED, ENGINE_UPLOAD, false, NULL, NULL, "inspection failed",
+	  "en",
+	  NULL,
+	  "This upload could not be inspected because of a technical problem, "
 	  "and what cannot be inspected is blocked.", "inspection failed" },
-	{ BLOCK_POLICY, ENGINE_UPLOAD, true, NULL, NULL, "This site is not allowed",
+	{ BLOCK_POLICY, ENGINE_UPLOAD, true, NULL, NULL,
+	  "This site is not allowed",
 	  "en", "This page was blocked", "This site is not allowed",
 	  "policy rule no-cards" },
 	{ BLOCK_POLICY, ENGINE_UPLOAD, true, NULL, NULL, NULL, "en", NULL,
@@ -146,40 +164,45 @@ static const struct {
 	  "In diesem Download wurde Schadsoftware gefunden.", NULL },
 	{ BLOCK_FOUND, ENGINE_UPLOAD, false, "dlp", "credit_card", "x", "fr",
 	  "Ce transfert a été bloqué",
-	  "Un numéro de carte de paiement a été trouvé dans cet envoi.", NULL },
+	  "Un numéro de carte de paiement a été trouvé dans cet envoi.",
+	  NULL },
 	{ BLOCK_FOUND, ENGINE_UPLOAD, false, "dlp", "credit_card", "x", "es",
 	  "This transfer was blocked",
 	  "A payment card number was found in this upload.", NULL },
-	{ BLOCK_UNSPECIFIED, ENGINE_UPLOAD, false, NULL, NULL, "as given", "en", NULL,
+	{ BLOCK_UNSPECIFIED, ENGINE_UPLOAD, false, NULL, NULL, "as given", "en",
+	  NULL,
 	  "as given", "" },
 };
 
 START_TEST(sentence)
 {
-	struct block_info bi = info();
-	size_t len;
-	char *s, msg[512];
+	struct block_info	 bi = info();
+	size_t			 len;
+	char			*s, msg[512];
 
 	bi.kind = sentences[_i].kind;
 	bi.direction = sentences[_i].dir;
 	bi.bodiless = sentences[_i].bodiless;
 	bi.reason = sentences[_i].reason;
 	if (sentences[_i].engine != NULL) {
-		set_finding(0, "dlp", "iban", 1, "");	/* less severe: not named */
+		/* less severe: not named */
+		set_finding(0, "dlp", "iban", 1, "");
 		set_finding(1, sentences[_i].engine, sentences[_i].type, 4, "");
 		bi.findings = findings;
 		bi.nfindings = 2;
 	}
 	blockpage_message(&bi, sentences[_i].lang, msg, sizeof msg);
 	ck_assert_str_eq(msg, sentences[_i].message);
-	s = blockpage_render_lang("H=%{HEADLINE}|D=%{DETAIL}|", sentences[_i].lang,
+	s = blockpage_render_lang("H=%{HEADLINE}|D=%{DETAIL}|",
+	    sentences[_i].lang,
 	    &bi, &len);
 	if (sentences[_i].headline != NULL)
 		ck_assert_msg(strncmp(s + 2, sentences[_i].headline,
 		    strlen(sentences[_i].headline)) == 0, "%s", s);
 	if (sentences[_i].detail != NULL) {
 		ck_assert_ptr_nonnull(strstr(s, "|D="));
-		ck_assert_msg(strncmp(strstr(s, "|D=") + 3, sentences[_i].detail,
+		ck_assert_msg(strncmp(strstr(s, "|D=") + 3,
+		    sentences[_i].detail,
 		    strlen(sentences[_i].detail)) == 0, "%s", s);
 	}
 	free(s);
@@ -194,7 +217,8 @@ END_TEST
 START_TEST(no_placeholder_leaks)
 {
 	static const char *const langs[] = { "en", "de", "fr", "es", NULL };
-	static const char *const accept[] = { "en", "de-DE,de;q=0.9", "fr", "es", NULL };
+	static const char *const accept[] = { "en", "de-DE,de;q=0.9", "fr",
+	    "es", NULL };
 	struct block_info bi = info();
 	struct svc_config c;
 	struct tmplset *ts;
@@ -244,42 +268,57 @@ END_TEST
 /* Organization, logo, contact and the review link, all escaped. */
 START_TEST(branding)
 {
-	struct block_info bi = info();
-	struct svc_config c;
-	char *s, *cause = NULL;
-	size_t len;
-	const char *t = "%{LOGO}|%{ORGANIZATION}|%{CONTACT}|%{REVIEW}";
+	struct block_info	 bi = info();
+	struct svc_config	 c;
+	char			*s, *cause = NULL;
+	size_t			 len;
+	const char		*t =
+	    "%{LOGO}|%{ORGANIZATION}|%{CONTACT}|%{REVIEW}";
 
 	s = blockpage_html(t, &bi, &len);
 	ck_assert_str_eq(s, "||your IT help desk|");
 	free(s);
 	svcconf_defaults(&c);
 	bi.conf = &c;
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("OrganizationName"), "Example & Co", &cause), 0);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"), "https://intra.test/logo.png", &cause), 0);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("Contact"), "the service desk <x1234>", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("OrganizationName"),
+	    "Example & Co", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"),
+	    "https://intra.test/logo.png", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("Contact"),
+	    "the service desk <x1234>", &cause), 0);
 	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ReviewUrl"),
-	    "https://help.test/review?incident={incident}&url={url}&rule={rule}", &cause), 0);
+	    "https://help.test/review?incident={incident}&url={url}&rule={rule"
+	    "}", &cause), 0);
 	bi.url = "https://x.test/a b?c=d&e";
 	s = blockpage_html(t, &bi, &len);
-	ck_assert_str_eq(s, "<img class=\"logo\" src=\"https://intra.test/logo.png\" alt=\"\">|"
+	ck_assert_str_eq(s,
+	    "<img class=\"logo\" src=\"https://intra.test/logo.png\" alt=\"\">|"
 	    "Example &amp; Co|the service desk &lt;x1234&gt;|"
-	    "<a class=\"review\" href=\"https://help.test/review?incident=00ff00ff00ff00ff"
-	    "&amp;url=https&#37;3A&#37;2F&#37;2Fx.test&#37;2Fa&#37;20b&#37;3Fc&#37;3Dd&#37;26e"
+	    "<a class=\"review\" "
+	    "href=\"https://help.test/review?incident=00ff00ff00ff00ff"
+	    "&amp;url=https&#37;3A&#37;2F&#37;2Fx.test&#37;2Fa&#37;20b&#37;3Fc&"
+	    "#37;3Dd&#37;26e"
 	    "&amp;rule=no-cards\">Request a review</a>");
 	free(s);
 	s = blockpage_json(&bi, &len);
 	ck_assert_ptr_nonnull(strstr(s, "\"organization\":\"Example & Co\""));
-	ck_assert_ptr_nonnull(strstr(s, "\"review_url\":\"https://help.test/review?"
-	    "incident=00ff00ff00ff00ff&url=https%3A%2F%2Fx.test%2Fa%20b%3Fc%3Dd%26e&rule=no-cards\""));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"review_url\":\"https://help.test/review?"
+	    "incident=00ff00ff00ff00ff&url=https%3A%2F%2Fx.test%2Fa%20b%3Fc%3Dd"
+	    "%26e&rule=no-cards\""));
 	free(s);
 	/* Only links a browser follows safely; one attribute value. */
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"), "javascript:alert(1)", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"),
+	    "javascript:alert(1)", &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "LogoUrl"));
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ReviewUrl"), "https://a.test/\"onx=1", &cause), -1);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"), "mailto:x@y.test", &cause), -1);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ReviewUrl"), "mailto:it@y.test", &cause), 0);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"), "", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ReviewUrl"),
+	    "https://a.test/\"onx=1", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"),
+	    "mailto:x@y.test", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ReviewUrl"),
+	    "mailto:it@y.test", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("LogoUrl"), "", &cause),
+	    0);
 	free(cause);
 	svcconf_free(&c);
 }
@@ -314,7 +353,8 @@ START_TEST(language_pick)
 	ts = blockpage_set_load(dir);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		ck_assert_msg(strcmp(blockpage_set_pick(ts, rows[i].accept),
-		    rows[i].want) == 0, "%s: %s", rows[i].accept ? rows[i].accept : "NULL",
+		    rows[i].want) == 0, "%s: %s",
+		    rows[i].accept ? rows[i].accept : "NULL",
 		    blockpage_set_pick(ts, rows[i].accept));
 	blockpage_set_free(ts);
 	for (i = 0; i < 3; i++) {
@@ -329,13 +369,14 @@ END_TEST
 
 START_TEST(json_page)
 {
-	struct block_info bi = info();
-	size_t len;
-	char *s;
+	struct block_info	 bi = info();
+	size_t			 len;
+	char			*s;
 
 	bi.reason = "line\nbreak \"q\" \\";
 	s = blockpage_json(&bi, &len);
-	ck_assert_ptr_nonnull(strstr(s, "\"reason\":\"line\\u000abreak \\\"q\\\" \\\\\""));
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"reason\":\"line\\u000abreak \\\"q\\\" \\\\\""));
 	ck_assert_ptr_nonnull(strstr(s, "\"category\":null"));
 	ck_assert_ptr_nonnull(strstr(s, "\"incident\":\"00ff00ff00ff00ff\""));
 	ck_assert_ptr_nonnull(strstr(s, "\"blocked\":true"));
@@ -350,9 +391,9 @@ END_TEST
 
 START_TEST(template_sets)
 {
-	char dir[] = "/tmp/svc-tmpl.XXXXXX", path[256];
-	struct tmplset *ts;
-	FILE *f;
+	char		 dir[] = "/tmp/svc-tmpl.XXXXXX", path[256];
+	struct tmplset	*ts;
+	FILE		*f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/en", dir);
@@ -389,10 +430,10 @@ END_TEST
 
 START_TEST(audit_line)
 {
-	struct engine_finding fi[2];
-	struct audit_record r;
-	size_t len;
-	char *s, inc[20];
+	struct engine_finding	 fi[2];
+	struct audit_record	 r;
+	size_t			 len;
+	char			*s, inc[20];
 
 	memset(fi, 0, sizeof fi);
 	fi[0].engine = "dlp";
@@ -421,7 +462,8 @@ START_TEST(audit_line)
 	ck_assert_ptr_nonnull(strstr(s, "\"path\":\"/up\\\"load\""));
 	ck_assert_ptr_nonnull(strstr(s, "\"user\":null"));
 	ck_assert_ptr_nonnull(strstr(s, "\"direction\":\"upload\""));
-	ck_assert_ptr_nonnull(strstr(s, "\"findings\":[{\"engine\":\"dlp\",\"type\":\"credit_card\","
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"findings\":[{\"engine\":\"dlp\",\"type\":\"credit_card\","
 	    "\"count\":2,\"severity\":4,\"sample\":\"************1111\"}]"));
 	ck_assert_ptr_nonnull(strstr(s, "\"bytes\":123,\"ms\":4"));
 	free(s);
@@ -431,13 +473,14 @@ END_TEST
 static Suite *
 blockpage_suite(void)
 {
-	Suite *s = suite_create("blockpage");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("blockpage");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, html_escapes_everything);
 	tcase_add_test(tc, custom_template);
 	tcase_add_test(tc, no_user);
-	tcase_add_loop_test(tc, sentence, 0, sizeof sentences / sizeof sentences[0]);
+	tcase_add_loop_test(tc, sentence, 0,
+	    sizeof sentences / sizeof sentences[0]);
 	tcase_add_test(tc, no_placeholder_leaks);
 	tcase_add_test(tc, branding);
 	tcase_add_test(tc, language_pick);

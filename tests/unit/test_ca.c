@@ -36,7 +36,8 @@ START_TEST(conf_parse_and_ranges)
 	struct ca_conf	 c;
 	char		*cause = NULL, *text;
 	const char	*good = "# x\n\ncrl-url http://crl.test/{ca}.crl\n"
-			    "issuing-days 3\n  crl-days\t2  \nsquid-user squid\n";
+			    "issuing-days 3\n  crl-days\t2  \nsquid-user "
+			    "squid\n";
 
 	ca_conf_defaults(&c);
 	ck_assert_int_eq(ca_conf_parse(&c, good, strlen(good), &cause), 0);
@@ -50,7 +51,8 @@ START_TEST(conf_parse_and_ranges)
 	ck_assert_int_eq(c.issuing_days, 3);
 	free(text);
 
-	ck_assert_int_eq(ca_conf_parse(&c, PARSE_ARGS("issuing-days 398\n"), &cause),
+	ck_assert_int_eq(ca_conf_parse(&c, PARSE_ARGS("issuing-days 398\n"),
+	    &cause),
 	    -1);
 	ck_assert_str_eq(cause, "line 1: issuing-days: must be a number from "
 	    "1 to 397");
@@ -118,9 +120,11 @@ START_TEST(revoked_round_trip)
 	ck_assert_str_eq(back.serial, "5f3a");
 	ck_assert_str_eq(back.label, "www.example.test");
 
-	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tAB\t1\t-1\t2\th"), &back,
+	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tAB\t1\t-1\t2\th"),
+	    &back,
 	    &cause), -1);
-	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tab\t1\t11\t2\th"), &back,
+	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tab\t1\t11\t2\th"),
+	    &back,
 	    NULL), -1);
 	ck_assert_int_eq(revoked_parse(PARSE_ARGS("v1\t1\tab\t1\t-1\t2"), &back,
 	    NULL), -1);
@@ -221,7 +225,9 @@ START_TEST(crl_build_verifies)
 }
 END_TEST
 
-/* The health of the current issuing CA: its life left against the thresholds. */
+/*
+ * The health of the current issuing CA: its life left against the thresholds.
+ */
 static const struct {
 	long	valid_h, left_h, warn, critical;
 	enum ca_health want;
@@ -279,10 +285,12 @@ START_TEST(manual)
 	man_add(&b, ".Bl -tag -width Ds\n");
 	for (i = 0; i < ca_conf_nopts; i++) {
 		if (ca_conf_opts[i].type == CA_CONF_INT)
-			man_add(&b, ".It Cm %s Ar %ld..%ld\n", ca_conf_opts[i].name,
+			man_add(&b, ".It Cm %s Ar %ld..%ld\n",
+			    ca_conf_opts[i].name,
 			    ca_conf_opts[i].min, ca_conf_opts[i].max);
 		else
-			man_add(&b, ".It Cm %s Ar text\n", ca_conf_opts[i].name);
+			man_add(&b, ".It Cm %s Ar text\n",
+			    ca_conf_opts[i].name);
 		man_text(&b, ca_conf_opts[i].help);
 		man_add(&b, ".\nDefault:\n.Ql %s .\n", ca_conf_opts[i].dflt);
 	}

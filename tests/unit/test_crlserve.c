@@ -9,7 +9,8 @@
 START_TEST(hosts)
 {
 	ck_assert(crlserve_is_host("crl.example.test", "crl.example.test"));
-	ck_assert(crlserve_is_host("a.test, CRL.example.test b.test", "crl.example.TEST"));
+	ck_assert(crlserve_is_host("a.test, CRL.example.test b.test",
+	    "crl.example.TEST"));
 	ck_assert(!crlserve_is_host("crl.example.test", "crl.example"));
 	ck_assert(!crlserve_is_host("crl.example.test", "xcrl.example.test"));
 	ck_assert(!crlserve_is_host("", "a"));
@@ -19,9 +20,9 @@ END_TEST
 
 START_TEST(lookup)
 {
-	char dir[] = "/tmp/svc-crl.XXXXXX", path[256];
-	struct crl_reply r;
-	FILE *f;
+	char			 dir[] = "/tmp/svc-crl.XXXXXX", path[256];
+	struct crl_reply	 r;
+	FILE			*f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/a1b2.crl", dir);
@@ -51,8 +52,8 @@ END_TEST
 static Suite *
 crlserve_suite(void)
 {
-	Suite *s = suite_create("crlserve");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("crlserve");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, hosts);
 	tcase_add_test(tc, lookup);

@@ -94,7 +94,8 @@ count_cb(const struct issued_rec *r, void *arg)
 
 START_TEST(append_and_walk)
 {
-	char			 path[] = "/tmp/issued-test.XXXXXX", *cause = NULL;
+	char			 path[] = "/tmp/issued-test.XXXXXX",
+	    *cause = NULL;
 	struct issued_rec	 r = sample();
 	int			 fd, wfd, seen = 0;
 
@@ -120,9 +121,11 @@ END_TEST
 
 START_TEST(walk_reports_corrupt_line)
 {
-	char			 path[] = "/tmp/issued-test.XXXXXX", *cause = NULL;
+	char			 path[] = "/tmp/issued-test.XXXXXX",
+	    *cause = NULL;
 	int			 fd, seen = 0;
-	const char		*body = "v1\t1\tab\tcd\t1\t2\tok.test\nnot a record\n";
+	const char		*body =
+	    "v1\t1\tab\tcd\t1\t2\tok.test\nnot a record\n";
 
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);

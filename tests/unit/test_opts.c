@@ -134,12 +134,14 @@ START_TEST(ca_dir)
 	ck_assert_int_eq(opts_set(&o, "ca-dir", dir, &cause), 0);
 	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
 	ck_assert_uint_eq(o.ncrl, 0);
-	ck_assert_ptr_nonnull(strstr(note, "leaves carry no CRL distribution point"));
+	ck_assert_ptr_nonnull(strstr(note,
+	    "leaves carry no CRL distribution point"));
 	free(note);
 	snprintf(path, sizeof path, "%s/ca.conf", dir);
 	f = fopen(path, "w");
 	fputs("# sslinspect-ca settings\n# crl-url commented\n"
-	    "crl-url   http://crl.example.test/{ca}.crl  \nissuing-days 7\n", f);
+	    "crl-url   http://crl.example.test/{ca}.crl  \nissuing-days 7\n",
+	    f);
 	fclose(f);
 	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
 	ck_assert_ptr_null(note);
@@ -151,7 +153,8 @@ START_TEST(ca_dir)
 	/* Its own crl-url wins; a different one is worth a warning. */
 	ck_assert_int_eq(opts_defaults(&o, &cause), 0);
 	ck_assert_int_eq(opts_set(&o, "ca-dir", dir, &cause), 0);
-	ck_assert_int_eq(opts_set(&o, "crl-url", "http://other.test/{ca}.crl", &cause), 0);
+	ck_assert_int_eq(opts_set(&o, "crl-url", "http://other.test/{ca}.crl",
+	    &cause), 0);
 	ck_assert_int_eq(opts_ca_dir(&o, &note, &cause), 0);
 	ck_assert_uint_eq(o.ncrl, 1);
 	ck_assert_str_eq(o.crl_urls[0], "http://other.test/{ca}.crl");
@@ -173,7 +176,8 @@ START_TEST(documented)
 {
 	const struct opts_entry	*e;
 	char			*man = slurp("doc/sslinspect-certgen.8");
-	char			*conf = slurp("cert_helper/certgen/certgen.conf");
+	char			*conf =
+	    slurp("cert_helper/certgen/certgen.conf");
 	char			 want[96];
 
 	for (e = opts_table; e->name != NULL; e++) {
@@ -222,14 +226,17 @@ START_TEST(manual)
 
 	man_add(&b, ".Bl -tag -width Ds\n");
 	for (e = opts_table; e->name != NULL; e++) {
-		for (i = 0; e->arg != NULL && e->arg[i] != '\0' && i + 1 < sizeof arg; i++)
+		for (i = 0; e->arg != NULL && e->arg[i] != '\0' &&
+		    i + 1 < sizeof arg; i++)
 			arg[i] = (char)tolower((unsigned char)e->arg[i]);
 		arg[i] = '\0';
 		if (e->arg != NULL)
-			man_add(&b, ".It Fl %c Ar %s , Fl -%s Ar %s\n", e->shortopt,
+			man_add(&b, ".It Fl %c Ar %s , Fl -%s Ar %s\n",
+			    e->shortopt,
 			    arg, e->name, arg);
 		else
-			man_add(&b, ".It Fl %c , Fl -%s\n", e->shortopt, e->name);
+			man_add(&b, ".It Fl %c , Fl -%s\n", e->shortopt,
+			    e->name);
 		man_text(&b, e->help);
 		man_add(&b, ".\n");
 		if (e->choices != NULL)
@@ -242,7 +249,8 @@ START_TEST(manual)
 		else if (e->type == OPTS_LIST)
 			man_add(&b, "Repeatable, up to %lld.\n", e->max);
 		if (e->def != NULL) {
-			man_add(&b, "Default:\n%s %s .\n", e->type == OPTS_STRING ?
+			man_add(&b, "Default:\n%s %s .\n",
+			    e->type == OPTS_STRING ?
 			    ".Pa" : ".Cm", man_path(e->def, path, sizeof path));
 		}
 	}

@@ -20,7 +20,8 @@ setup_pki(void)
 {
 	struct pki_spec	 cas = { "Test Issuing CA", NULL, 30, 1, NULL };
 	struct pki_spec	 os = { "www.origin.test",
-			    "DNS:www.origin.test,DNS:origin.test", 90, 0, NULL };
+			    "DNS:www.origin.test,DNS:origin.test", 90, 0,
+			    NULL };
 	EVP_PKEY	*k = pki_key("EC"), *ok = pki_key("EC");
 	X509		*ca = pki_cert(&cas, k, NULL, NULL);
 	X509		*o = pki_cert(&os, ok, ca, k);
@@ -114,7 +115,7 @@ END_TEST
 
 START_TEST(frame_skip_lengths)
 {
-	struct proto_frame	fr;
+	struct proto_frame	 fr;
 	const char		*big = "3 new_certificate 2000000 ";
 
 	ck_assert_int_eq(proto_frame(big, strlen(big), &fr), PROTO_SKIP);
@@ -263,7 +264,8 @@ END_TEST
 START_TEST(parse_host_lengths)
 {
 	struct proto_req	 req;
-	char			 params[600], label[70], name[300], *cause = NULL;
+	char			 params[600], label[70], name[300],
+	    *cause = NULL;
 
 	memset(label, 'a', 64);
 	label[64] = '\0';
@@ -390,7 +392,8 @@ START_TEST(handle_channels_and_errors)
 		out = run_helper(all, strlen(all), chunks[c], &outlen);
 		rep = nth_reply(out, outlen, 0);
 		ck_assert(strncmp(rep, "1 OK ", 5) == 0);
-		ck_assert_ptr_nonnull(strstr(rep, "-----BEGIN CERTIFICATE-----"));
+		ck_assert_ptr_nonnull(strstr(rep,
+		    "-----BEGIN CERTIFICATE-----"));
 		ck_assert_ptr_nonnull(strstr(rep, "PRIVATE KEY-----\n"));
 		ck_assert_ptr_null(strstr(rep, ca_key_pem));
 		free(rep);

@@ -1,6 +1,6 @@
 /*
- * Unit tests for cert_helper/certgen/revcheck.c: the serial read from the head of a
- * PEM certificate matches OpenSSL's for every serial shape, hostile input
+ * Unit tests for cert_helper/certgen/revcheck.c: the serial read from the head
+ * of a PEM certificate matches OpenSSL's for every serial shape, hostile input
  * gives -1, the revoked set follows its file (once a second, keeping the
  * last good set over a damaged file), and a helper with --revoked mints a
  * new leaf instead of serving a revoked one from its cache.
@@ -36,7 +36,9 @@ setup(void)
 	ca = pki_cert(&cas, ca_key, NULL, NULL);
 }
 
-/* The serial of x in lowercase hex without leading zeros, as OpenSSL reads it. */
+/*
+ * The serial of x in lowercase hex without leading zeros, as OpenSSL reads it.
+ */
 static void
 openssl_serial_hex(X509 *x, char *dst, size_t size)
 {
@@ -85,16 +87,19 @@ START_TEST(pem_serial_shapes)
 		for (i = 0; i < 4; i++) {
 			memset(s, 0, sizeof s);
 			RAND_bytes(s, lens[i]);
-			s[0] |= i == 3 ? 0x80 : 0x01;	/* 20: a leading 00 in DER */
+			/* 20: a leading 00 in DER */
+			s[0] |= i == 3 ? 0x80 : 0x01;
 			pem = leaf_pem(s, lens[i], v);
 			bio = BIO_new_mem_buf(pem, -1);
 			x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 			ck_assert_ptr_nonnull(x);
 			openssl_serial_hex(x, want, sizeof want);
-			ck_assert_int_eq(revcheck_pem_serial((unsigned char *)pem,
+			ck_assert_int_eq(revcheck_pem_serial((
+			    unsigned char *)pem,
 			    strlen(pem), got, sizeof got), 0);
 			ck_assert_str_eq(got, want);
-			ck_assert_int_eq(revcheck_pem_serial((unsigned char *)pem,
+			ck_assert_int_eq(revcheck_pem_serial((
+			    unsigned char *)pem,
 			    strlen(pem), got, 2), -1);
 			X509_free(x);
 			BIO_free(bio);
@@ -111,13 +116,20 @@ START_TEST(pem_serial_hostile)
 	const char	*bad[] = {
 		"",
 		"-----BEGIN CERTIFICATE-----\n",
-		"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg"
+		"-----BEGIN PRIVATE "
+		    "KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
-		"-----BEGIN CERTIFICATE-----\n!!!!AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"-----BEGIN "
+		    "CERTIFICATE-----\n!!!!AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAA"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
-		"-----BEGIN CERTIFICATE-----\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"-----BEGIN "
+		    "CERTIFICATE-----\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAA"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
-		"-----BEGIN CERTIFICATE-----\nMIP/////MIP/////oP8CAQICEH//////////////////"
+		"-----BEGIN "
+		    "CERTIFICATE-----\nMIP/////MIP/////oP8CAQICEH//////////////"
+		    "////"
 		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
 		NULL
 	};
@@ -253,9 +265,12 @@ START_TEST(helper_reminted_when_revoked)
 	struct opts		 o;
 	struct certgen		*cg;
 	char			 path[256], kid[128], ser[80], *cause = NULL;
-	char			*ca_pem = pki_pem_cert(ca), *key_pem = pki_pem_key(ca_key);
-	char			*body = pki_body("host=www.origin.test\n", ca_pem,
-				    key_pem, NULL), *req = pki_request("", body);
+	char			*ca_pem = pki_pem_cert(ca),
+	    *key_pem = pki_pem_key(ca_key);
+	char			*body = pki_body("host=www.origin.test\n",
+	    ca_pem,
+				    key_pem, NULL), *req = pki_request("",
+				    body);
 	const ASN1_OCTET_STRING	*aki;
 	const char		*pair[3] = { kid, ser, NULL };
 	X509			*x1, *x2, *x3, *x4;
@@ -287,7 +302,8 @@ START_TEST(helper_reminted_when_revoked)
 	    X509_get0_serialNumber(x3)), 0);
 	ck_assert_uint_eq(certgen_stats(cg)->revoked, 1);
 	x4 = ask(cg, req, now);
-	ck_assert_int_eq(X509_cmp(x3, x4), 0);		/* the new one is cached */
+	/* the new one is cached */
+	ck_assert_int_eq(X509_cmp(x3, x4), 0);
 	ck_assert_uint_eq(certgen_stats(cg)->revoked, 1);
 
 	X509_free(x1);

@@ -7,19 +7,21 @@
 
 START_TEST(table_walk)
 {
-	const struct svcconf_entry *e, *f;
-	struct svc_config c;
-	char *cause = NULL;
+	const struct svcconf_entry	*e, *f;
+	struct svc_config		 c;
+	char				*cause = NULL;
 
 	memset(&c, 0, sizeof c);
 	for (e = svcconf_table; e->name != NULL; e++) {
-		ck_assert_msg(e->help != NULL && *e->help != '\0', "%s: help", e->name);
+		ck_assert_msg(e->help != NULL && *e->help != '\0', "%s: help",
+		    e->name);
 		ck_assert_msg(e->dflt != NULL, "%s: default", e->name);
 		ck_assert_msg(svcconf_set(&c, e, e->dflt, &cause) == 0,
 		    "%s: default '%s' does not parse: %s", e->name, e->dflt,
 		    cause ? cause : "");
 		for (f = e + 1; f->name != NULL; f++)
-			ck_assert_msg(strcasecmp(e->name, f->name) != 0, "%s twice", e->name);
+			ck_assert_msg(strcasecmp(e->name, f->name) != 0,
+			    "%s twice", e->name);
 		ck_assert_ptr_eq(svcconf_find(e->name), e);
 	}
 	ck_assert_int_ge((int)(e - svcconf_table), 20);
@@ -29,7 +31,7 @@ END_TEST
 
 START_TEST(defaults)
 {
-	struct svc_config c;
+	struct svc_config	c;
 
 	svcconf_defaults(&c);
 	ck_assert_uint_eq(c.max_hold, 256ULL * 1024 * 1024);
@@ -48,29 +50,36 @@ END_TEST
 
 START_TEST(bad_values)
 {
-	struct svc_config c;
-	char *cause = NULL;
+	struct svc_config	 c;
+	char			*cause = NULL;
 
 	svcconf_defaults(&c);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("FailOpen"), "maybe", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("FailOpen"), "maybe",
+	    &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "FailOpen"));
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxHoldSize"), "12Q", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxHoldSize"), "12Q",
+	    &cause), -1);
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxEncodings"), "99", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxEncodings"), "99",
+	    &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "range"));
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "0", &cause), -1);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "0",
+	    &cause), -1);
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "3", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxNesting"), "3",
+	    &cause), 0);
 	ck_assert_uint_eq(c.limits.max_nesting, 3);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxHoldSize"), "2G", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("MaxHoldSize"), "2G",
+	    &cause), 0);
 	ck_assert_uint_eq(c.max_hold, 2ULL << 30);
-	ck_assert_int_eq(svcconf_set(&c, svcconf_find("failopen"), "on", &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("failopen"), "on",
+	    &cause), 0);
 	ck_assert(c.fail_open);
 	svcconf_free(&c);
 }
@@ -78,7 +87,7 @@ END_TEST
 
 START_TEST(sizes)
 {
-	uint64_t v;
+	uint64_t	v;
 
 	ck_assert_int_eq(svcconf_parse_size("4096", &v), 0);
 	ck_assert_uint_eq(v, 4096);
@@ -96,13 +105,14 @@ END_TEST
 /* Every directive of the table is documented in srv_sslinspect(5). */
 START_TEST(documented)
 {
-	const struct svcconf_entry *e;
-	const char *top = getenv("top_srcdir");
-	char path[4096], want[128], *man;
-	FILE *f;
-	size_t n;
+	const struct svcconf_entry	*e;
+	const char			*top = getenv("top_srcdir");
+	char				 path[4096], want[128], *man;
+	FILE				*f;
+	size_t				 n;
 
-	snprintf(path, sizeof path, "%s/doc/srv_sslinspect.5", top ? top : "..");
+	snprintf(path, sizeof path, "%s/doc/srv_sslinspect.5",
+	    top ? top : "..");
 	ck_assert_msg((f = fopen(path, "r")) != NULL, "%s", path);
 	man = calloc(1, 1 << 20);
 	n = fread(man, 1, (1 << 20) - 1, f);
@@ -110,7 +120,8 @@ START_TEST(documented)
 	ck_assert_uint_gt(n, 0);
 	for (e = svcconf_table; e->name != NULL; e++) {
 		snprintf(want, sizeof want, ".BI sslinspect.%s ", e->name);
-		ck_assert_msg(strstr(man, want) != NULL, "%s not in %s", e->name, path);
+		ck_assert_msg(strstr(man, want) != NULL, "%s not in %s",
+		    e->name, path);
 	}
 	free(man);
 }
@@ -119,8 +130,8 @@ END_TEST
 static Suite *
 svcconf_suite(void)
 {
-	Suite *s = suite_create("svcconf");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("svcconf");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, table_walk);
 	tcase_add_test(tc, defaults);

@@ -305,7 +305,8 @@ dlp_dict_regex(const struct dlp_term *t)
 		    (t->text[i] >= '0' && t->text[i] <= '9'))
 			*p++ = t->text[i];
 		else
-			p += sprintf(p, "\\x%02x", (unsigned char)t->text[i]);
+			p += snprintf(p, (size_t)(re + n * 4 + 1 - p),
+			    "\\x%02x", (unsigned char)t->text[i]);
 	}
 	*p = '\0';
 	return (re);

@@ -246,3 +246,37 @@ httphdr_request_text(const char *url, const char *const *lines, size_t n,
 	*len = b.len;
 	return b.p;
 }
+
+/*
+ * Mask, in place, every digit of s but the last four, "%3N" escapes of
+ * digits included: for the URL of a request whose line or headers the
+ * DLP engine found data in, which the audit log must not keep however it
+ * was spread ("c1=4111&c2=1111&...", "/4111/1111/...").
+ */
+void
+httphdr_mask_digits(char *s)
+{
+	size_t digits = 0, keep, i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '%' && s[i + 1] == '3' && s[i + 2] >= '0' &&
+		    s[i + 2] <= '9') {
+			digits++;
+			i += 2;
+		}
+	}
+	keep = digits > 4 ? digits - 4 : 0;
+	for (i = 0; s[i] != '\0' && keep > 0; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			s[i] = '*';
+			keep--;
+		} else if (s[i] == '%' && s[i + 1] == '3' && s[i + 2] >= '0' &&
+		    s[i + 2] <= '9') {
+			s[i] = s[i + 1] = s[i + 2] = '*';
+			keep--;
+			i += 2;
+		}
+	}
+}

@@ -235,6 +235,7 @@ int	httphdr_status(const char *status_line);
 bool	httphdr_partial(const char *const *lines, size_t n, int status);
 char	*httphdr_request_text(const char *url, const char *const *lines,
 	    size_t n, size_t *len);
+void	httphdr_mask_digits(char *);
 
 /* ---- form.c: urlencoded and JSON text normalisers --------------------- */
 

@@ -96,6 +96,20 @@ START_TEST(request_text)
 }
 END_TEST
 
+START_TEST(mask_digits)
+{
+	char a[] = "/p?c1=4111&c2=1111&c3=1111&c4=1234", b[] = "/o/%34111/x12",
+	    c[] = "/abc/12";
+
+	httphdr_mask_digits(a);
+	ck_assert_str_eq(a, "/p?c*=****&c*=****&c*=****&c*=1234");
+	httphdr_mask_digits(b);
+	ck_assert_str_eq(b, "/o/****11/x12");
+	httphdr_mask_digits(c);
+	ck_assert_str_eq(c, "/abc/12");
+}
+END_TEST
+
 static Suite *
 httphdr_suite(void)
 {
@@ -106,6 +120,7 @@ httphdr_suite(void)
 	tcase_add_test(tc, conflicts_and_status);
 	tcase_add_test(tc, partial);
 	tcase_add_test(tc, request_text);
+	tcase_add_test(tc, mask_digits);
 	suite_add_tcase(s, tc);
 	return s;
 }

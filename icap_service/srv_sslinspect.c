@@ -19,6 +19,14 @@
  * detection then cuts the transfer off at once and enters the verdict
  * cache, so the client's retry gets the page (vcache.c).
  *
+ * The request line and headers of every request are inspected too (a
+ * card number in a query or a cookie), also for requests without a body.
+ * Header lines are read as browsers read them (every Content-Encoding
+ * line, not c-icap's first), and a request for a range of content that is
+ * inspected goes on without its Range: the whole comes back and is
+ * inspected (verdict_strip_headers; a response that is still a range is
+ * blocked unless it is an image or media).
+ *
  * ICAP 206 is never answered: Squid allows it exactly where it allows 204
  * (inside the preview, or after it for a body of known size under 64 KiB;
  * ModXact.cc makeAllowHeader, shouldAllow206in/out), and for an unmodified
@@ -72,6 +80,7 @@ enum svc_mode {
 	M_HOLD,		/* hold, inspect, decide at the end */
 	M_STREAM,	/* inspect while releasing; cut off at a detection */
 	M_BLOCK,	/* decided: the block page (the rest is dropped) */
+	M_DONE,		/* decided in the preview: the body is echoed */
 	M_CRL		/* answered from the CRL directory */
 };
 
@@ -93,7 +102,7 @@ struct svc_req {
 	char		 user[256];
 	char		 groups[512];
 	char		 ctype[256];
-	char		 cenc[128];
+	char		 cenc[512];	/* every Content-Encoding line, joined */
 	char		 accept[256];
 	char		 lang[128];
 	char		 etag[256];
@@ -115,6 +124,11 @@ struct svc_req {
 	bool		 hasbody;
 	bool		 in_preview;	/* deciding inside the preview: 204 allowed */
 	bool		 cut;		/* released in part, then cut off */
+	bool		 partial;	/* a download that is a range of content */
+	bool		 edited;	/* request headers removed: never 204 */
+	bool		 head_found;	/* the request line or headers hold data */
+	const char	*uninsp;	/* known uninspectable from the headers */
+	struct body_outcome head;	/* the request line and headers */
 	int		 corked;	/* connection fd while TCP_CORK is on, or -1 */
 };
 
@@ -550,11 +564,32 @@ svc_facts(struct svc_req *d, struct policy_facts *f, const char *ttype, int64_t 
 	f->size = size;
 }
 
+/* The header lines of h after its request or status line. */
+static void
+svc_lines(ci_headers_list_t *h, const char *const **lines, size_t *n)
+{
+	*lines = NULL;
+	*n = 0;
+	if (h != NULL && h->used > 1) {
+		*lines = (const char *const *)h->headers + 1;
+		*n = (size_t)h->used - 1;
+	}
+}
+
+/* The status code of the encapsulated response, or -1. */
+static int
+svc_status(ci_headers_list_t *h)
+{
+	return h != NULL && h->used > 0 ? httphdr_status(h->headers[0]) : -1;
+}
+
 static void
 svc_collect(ci_request_t *req, struct svc_req *d)
 {
-	ci_headers_list_t *ih = req->request_header;
+	ci_headers_list_t *ih = req->request_header, *mh;
+	const char *const *lines;
 	const char *v;
+	size_t n;
 
 	svc_request_line(req, d);
 	if (policy_url_host(d->url, d->host, sizeof d->host, &d->path) != 0 ||
@@ -568,15 +603,23 @@ svc_collect(ci_request_t *req, struct svc_req *d)
 	if ((v = ci_headers_value(ih, "X-Client-Groups")) == NULL)
 		v = ci_headers_value(ih, "X-Authenticated-Groups");
 	copy_hdr(d->groups, sizeof d->groups, v);
+	mh = d->dir == ENGINE_DOWNLOAD ? ci_http_response_headers(req) :
+	    ci_http_request_headers(req);
+	svc_lines(mh, &lines, &n);
+	/* Every line of a list header, as the browser reads them. */
+	if (httphdr_join(lines, n, "Content-Encoding", d->cenc, sizeof d->cenc) < 0)
+		d->uninsp = "Content-Encoding too long to read";
 	if (d->dir == ENGINE_DOWNLOAD) {
 		copy_hdr(d->ctype, sizeof d->ctype, ci_http_response_get_header(req, "Content-Type"));
-		copy_hdr(d->cenc, sizeof d->cenc, ci_http_response_get_header(req, "Content-Encoding"));
 		copy_hdr(d->etag, sizeof d->etag, ci_http_response_get_header(req, "ETag"));
 		copy_hdr(d->lastmod, sizeof d->lastmod,
 		    ci_http_response_get_header(req, "Last-Modified"));
+		d->partial = httphdr_partial(lines, n, svc_status(mh));
 	} else {
 		copy_hdr(d->ctype, sizeof d->ctype, ci_http_request_get_header(req, "Content-Type"));
-		copy_hdr(d->cenc, sizeof d->cenc, ci_http_request_get_header(req, "Content-Encoding"));
+		/* One server takes the first Content-Type, another the last. */
+		if (httphdr_conflict(lines, n, "Content-Type"))
+			d->uninsp = "ambiguous Content-Type (two different headers)";
 	}
 	copy_hdr(d->accept, sizeof d->accept, ci_http_request_get_header(req, "Accept"));
 	copy_hdr(d->lang, sizeof d->lang, ci_http_request_get_header(req, "Accept-Language"));
@@ -675,6 +718,155 @@ svc_classify(ci_request_t *req, struct svc_req *d)
 	}
 }
 
+/* Remove every line of the header name from the encapsulated request. */
+static void
+svc_remove_request_header(ci_request_t *req, const char *name)
+{
+	int i;
+
+	for (i = 0; i < 64 && ci_http_request_remove_header(req, name); i++)
+		;
+}
+
+/*
+ * Remove what would make the response a thing the service cannot judge
+ * (see verdict_strip_headers): a range, a compression dictionary.
+ */
+static void
+svc_edit_request(ci_request_t *req, struct svc_req *d)
+{
+	static const char *const ranges[] = { "Range", "Request-Range",
+	    "If-Range", NULL };
+	static const char *const dicts[] = { "Available-Dictionary",
+	    "Dictionary-ID", NULL };
+	const char *const *const sets[] = { ranges, dicts };
+	struct verdict_strip_input in;
+	struct policy_decision dec;
+	struct policy_facts f;
+	const char *const *lines;
+	const char *const *h;
+	size_t n, i;
+
+	if (d->dir != ENGINE_UPLOAD || d->mode == M_CRL)
+		return;
+	svc_lines(ci_http_request_headers(req), &lines, &n);
+	memset(&in, 0, sizeof in);
+	in.inspect = conf.inspect_downloads;
+	for (i = 0; i < 2; i++)
+		for (h = sets[i]; *h != NULL; h++)
+			in.present |= httphdr_has(lines, n, *h);
+	if (!in.present || !in.inspect)
+		return;
+	svc_facts(d, &f, NULL, -1);
+	f.direction = ENGINE_DOWNLOAD;
+	f.content_type = NULL;
+	policy_decide(d->pol->p, &f, &dec);
+	in.action = dec.action;
+	in.pending = dec.pending;
+	if (!verdict_strip_headers(&in))
+		return;
+	for (i = 0; i < 2; i++) {
+		for (h = sets[i]; *h != NULL; h++) {
+			if (httphdr_has(lines, n, *h)) {
+				svc_remove_request_header(req, *h);
+				d->edited = true;
+				/* The lines moved: read them again. */
+				svc_lines(ci_http_request_headers(req), &lines, &n);
+			}
+		}
+	}
+	if (d->edited)
+		ci_debug_printf(5, "sslinspect: %s %s: range or dictionary headers "
+		    "removed\n", d->method, d->url);
+}
+
+static const char *
+finding_engine(const struct body_outcome *o)
+{
+	return o->nfindings > 0 ? o->findings[0].engine : NULL;
+}
+
+static void svc_count_findings(const struct body_outcome *);
+
+/*
+ * The request line and headers of an upload or a request without a body,
+ * through the DLP engine alone, as a form (httphdr_request_text): a card
+ * number in the query, a cookie or a header of its own. A detection that
+ * blocks blocks the request at once.
+ */
+static void
+svc_scan_head(ci_request_t *req, struct svc_req *d)
+{
+	struct engine_profile prof;
+	struct verdict_input in;
+	struct body_params bp;
+	const char *const *lines;
+	struct body *b;
+	char *text;
+	size_t n, len;
+	enum verdict v;
+
+	if (d->dir != ENGINE_UPLOAD || !conf.inspect_uploads ||
+	    (d->start != START_SCAN && d->start != START_PASS_NOBODY) ||
+	    d->mode == M_BLOCK || d->mode == M_CRL)
+		return;
+	if (d->dec.profile != NULL)
+		prof = *d->dec.profile;
+	else
+		engine_profile_defaults(&prof, ENGINE_UPLOAD);
+	if (!prof.dlp)
+		return;
+	prof.malware = prof.filetype = prof.archives = false;
+	prof.blocked_types = NULL;
+	svc_lines(ci_http_request_headers(req), &lines, &n);
+	if ((text = httphdr_request_text(d->url, lines, n, &len)) == NULL)
+		return;
+	memset(&bp, 0, sizeof bp);
+	bp.engines = engines;
+	bp.profile = &prof;
+	bp.direction = ENGINE_UPLOAD;
+	bp.content_type = "application/x-www-form-urlencoded";
+	bp.limits = &conf.limits;
+	if ((b = body_new(&bp)) != NULL) {
+		body_feed(b, text, len);
+		body_end(b, &d->head);
+		body_free(b);
+	} else {
+		d->head.verdict = BODY_ERROR;
+		snprintf(d->head.reason, sizeof d->head.reason,
+		    "inspection failed: out of memory");
+	}
+	free(text);
+	if (!d->hasbody)
+		svc_stat_inc(ST_REQS, 1);	/* a body counts when it starts */
+	d->head_found = d->head.nfindings > 0;
+	if (d->head.verdict == BODY_CLEAN && d->head.nfindings == 0)
+		return;
+	memset(&in, 0, sizeof in);
+	/* A block that waits for the body's type is no block yet. */
+	in.action = d->dec.pending && d->dec.action == POLICY_BLOCK ?
+	    POLICY_INSPECT : d->dec.action;
+	in.body = d->head.verdict;
+	in.detected = d->head.nfindings > 0;
+	in.fail_open = conf.fail_open;
+	in.uninspectable_allow = conf.uninspectable == SVC_ACT_ALLOW;
+	v = verdict_decide(&in);
+	if (!verdict_blocks(v) && d->hasbody)
+		return;		/* merged into the body's outcome at the end */
+	d->out = d->head;
+	d->scanned = true;
+	d->verdict = v;
+	d->engine = finding_engine(&d->head);
+	if (d->head.nfindings > 0)
+		svc_count_findings(&d->head);
+	if (verdict_blocks(v)) {
+		d->mode = M_BLOCK;
+		svc_set_reason(d, v == VERDICT_BLOCK_FAILED ? "inspection failed" :
+		    d->head.reason);
+	} else
+		svc_set_reason(d, d->head.reason);
+}
+
 static void
 svc_xheader(ci_request_t *req, const char *name, const char *value)
 {
@@ -710,13 +902,9 @@ svc_init_request(ci_request_t *req)
 	}
 	svc_collect(req, d);
 	svc_classify(req, d);
+	svc_edit_request(req, d);
+	svc_scan_head(req, d);
 	return d;
-}
-
-static const char *
-finding_engine(const struct body_outcome *o)
-{
-	return o->nfindings > 0 ? o->findings[0].engine : NULL;
 }
 
 static void
@@ -752,6 +940,7 @@ static void
 svc_audit(struct svc_req *d)
 {
 	struct audit_record r;
+	char path[sizeof d->url];
 
 	memset(&r, 0, sizeof r);
 	r.when = time(NULL);
@@ -760,6 +949,12 @@ svc_audit(struct svc_req *d)
 	r.method = d->method;
 	r.host = d->host;
 	r.path = d->path;
+	if (d->head_found && d->path != NULL) {
+		/* The URL carries what was found: none of its digits are kept. */
+		snprintf(path, sizeof path, "%s", d->path);
+		httphdr_mask_digits(path);
+		r.path = path;
+	}
 	r.direction = d->dir;
 	r.bodiless = !d->hasbody;
 	r.verdict = verdict_name(d->verdict);
@@ -798,9 +993,12 @@ svc_release_request(void *data)
 	if (d == NULL)
 		return;
 	svc_cork(NULL, d, 0);
-	/* A request without a body that nothing blocked is logged by its response. */
+	/*
+	 * A request without a body that nothing blocked and nothing was
+	 * found in is logged by its response.
+	 */
 	if (!(d->dir == ENGINE_UPLOAD && d->start == START_PASS_NOBODY &&
-	    d->mode == M_PASS))
+	    d->mode == M_PASS && !d->scanned))
 		svc_audit(d);
 	svc_count_verdict(d->verdict);
 	if (d->file != NULL)
@@ -957,11 +1155,15 @@ svc_cork(ci_request_t *req, struct svc_req *d, int on)
 	d->corked = on ? fd : -1;
 }
 
-/* A clean (or passed) held body: 204 if the proxy allows it, else echo. */
+/*
+ * A clean (or passed) held body: 204 if the proxy allows it and the
+ * request was not edited, else echo.
+ */
 static int
 svc_release_body(ci_request_t *req, struct svc_req *d)
 {
-	if (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req)))
+	if (!d->edited &&
+	    (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req))))
 		return CI_MOD_ALLOW204;
 	if (d->mode == M_HOLD)
 		svc_cork(req, d, 1);
@@ -990,34 +1192,68 @@ svc_verdict_reason(struct svc_req *d)
 		svc_set_reason(d, d->mode == M_STREAM ? "released while scanned" : NULL);
 		break;
 	default:
-		svc_set_reason(d, o->reason);
+		if (d->partial && o->verdict == BODY_CLEAN && o->nfindings == 0)
+			svc_set_reason(d, "a range of a file (partial content), "
+			    "not an image or media: cannot be inspected");
+		else
+			svc_set_reason(d, o->reason);
 		break;
 	}
 }
 
+/* The request's own findings join the body's. */
+static void
+svc_merge_head(struct svc_req *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->head.nfindings && d->out.nfindings < ENGINE_MAX_FINDINGS; i++)
+		d->out.findings[d->out.nfindings++] = d->head.findings[i];
+	d->head.nfindings = 0;
+}
+
 /*
  * The verdict on the outcome in d->out, after a second look at the policy
- * when its rule waited for the true type or size.
+ * when its rule waited for the true type or size: once for every true
+ * type the body holds (a text field, then a PE file), the worst verdict
+ * and its rule winning.
  */
 static void
 svc_decide(struct svc_req *d)
 {
 	const struct body_outcome *o = &d->out;
+	struct policy_decision dec, best;
 	struct verdict_input in;
 	struct policy_facts f;
+	unsigned i, n;
+	enum verdict v;
 
-	if (d->dec.pending) {
-		svc_facts(d, &f, o->true_type[0] ? o->true_type : NULL,
-		    (int64_t)d->bytes);
-		policy_decide(d->pol->p, &f, &d->dec);
-	}
+	svc_merge_head(d);
 	memset(&in, 0, sizeof in);
-	in.action = d->dec.action;
 	in.body = o->verdict;
 	in.detected = o->nfindings > 0;
 	in.fail_open = conf.fail_open;
 	in.uninspectable_allow = conf.uninspectable == SVC_ACT_ALLOW;
-	d->verdict = verdict_decide(&in);
+	in.partial = d->partial;
+	in.partial_media = verdict_media_types(o->true_types, o->ntypes);
+	if (!d->dec.pending) {
+		in.action = d->dec.action;
+		d->verdict = verdict_decide(&in);
+	} else {
+		n = o->ntypes > 0 ? o->ntypes : 1;
+		for (i = 0; i < n; i++) {
+			svc_facts(d, &f, o->ntypes > 0 ? o->true_types[i] : NULL,
+			    (int64_t)d->bytes);
+			policy_decide(d->pol->p, &f, &dec);
+			in.action = dec.action;
+			v = verdict_decide(&in);
+			if (i == 0 || verdict_rank(v) > verdict_rank(d->verdict)) {
+				d->verdict = v;
+				best = dec;
+			}
+		}
+		d->dec = best;
+	}
 	d->engine = finding_engine(o);
 	if (o->nfindings > 0)
 		svc_count_findings(o);
@@ -1104,6 +1340,7 @@ svc_check(ci_request_t *req, struct svc_req *d)
 		h.max_ms = (uint64_t)conf.max_hold_time * 1000;
 		h.oversize_allow = (h.upload ? conf.oversize_upload :
 		    conf.oversize_download) == SVC_ACT_ALLOW;
+		h.no_stream = d->partial;
 		switch (verdict_hold(&h)) {
 		case HOLD_STREAM:
 			d->mode = M_STREAM;
@@ -1116,7 +1353,9 @@ svc_check(ci_request_t *req, struct svc_req *d)
 			break;
 		case HOLD_OVERSIZE:
 			d->verdict = VERDICT_BLOCK_UNINSPECTABLE;
-			svc_set_reason(d, "too large to inspect");
+			svc_set_reason(d, d->partial ? "a range of a file (partial "
+			    "content) too large to hold: cannot be inspected" :
+			    "too large to inspect");
 			return svc_block_now(req, d);
 		default:
 			break;
@@ -1139,6 +1378,7 @@ svc_start_scan(struct svc_req *d)
 	bp.direction = d->dir;
 	bp.content_type = d->ctype[0] ? d->ctype : NULL;
 	bp.content_encoding = d->cenc[0] ? d->cenc : NULL;
+	bp.uninspectable = d->uninsp;
 	bp.limits = &conf.limits;
 	if ((d->file = ci_cached_file_new(0)) == NULL ||
 	    (d->body = body_new(&bp)) == NULL)
@@ -1161,18 +1401,26 @@ svc_take(struct svc_req *d, const char *buf, int len, int eof)
 	return 0;
 }
 
-/* No inspection: 204, or an unlocked echo when the proxy allows no 204. */
+/*
+ * No inspection: 204, or an unlocked echo when the proxy allows no 204
+ * or the request was edited (a 204 would drop the edit); an edited
+ * request without a body is answered with its headers at the end.
+ */
 static int
-svc_pass(char *data, ci_request_t *req, struct svc_req *d)
+svc_pass(char *data, int len, ci_request_t *req, struct svc_req *d)
 {
-	if (data == NULL && !ci_req_allow204(req) && ci_req_hasbody(req)) {
-		d->mode = M_ECHO;
-		if ((d->file = ci_cached_file_new(0)) == NULL)
-			return CI_ERROR;
-		ci_req_unlock_data(req);
-		return CI_MOD_CONTINUE;
-	}
-	return CI_MOD_ALLOW204;
+	if (!ci_req_hasbody(req))
+		return d->edited ? CI_MOD_CONTINUE : CI_MOD_ALLOW204;
+	if (!d->edited && (data != NULL || ci_req_allow204(req)))
+		return CI_MOD_ALLOW204;
+	d->mode = M_ECHO;
+	if ((d->file = ci_cached_file_new(0)) == NULL)
+		return CI_ERROR;
+	if (data != NULL && len > 0 &&
+	    ci_cached_file_write(d->file, data, len, ci_req_hasalldata(req)) < 0)
+		return CI_ERROR;
+	ci_req_unlock_data(req);
+	return CI_MOD_CONTINUE;
 }
 
 /*
@@ -1191,7 +1439,8 @@ svc_preview_decide(ci_request_t *req, struct svc_req *d)
 	d->in_preview = false;
 	if (rc != CI_MOD_DONE)
 		return rc;
-	d->mode = M_BLOCK;
+	/* A page, or (an edited request) the body echoed. */
+	d->mode = verdict_blocks(d->verdict) ? M_BLOCK : M_DONE;
 	return CI_MOD_CONTINUE;
 }
 
@@ -1219,7 +1468,7 @@ svc_preview(char *data, int len, ci_request_t *req)
 		return CI_ERROR;	/* out of memory or no policy: fail closed */
 	switch (d->mode) {
 	case M_PASS:
-		return svc_pass(data, req, d);
+		return svc_pass(data, len, req, d);
 	case M_HOLD:
 		return svc_preview_scan(data, len, req, d);
 	case M_BLOCK:
@@ -1321,7 +1570,10 @@ svc_end_of_data(ci_request_t *req)
 			ci_cached_file_unlock_all(d->file);
 		ci_req_unlock_data(req);
 		return CI_MOD_DONE;
+	case M_DONE:
+		return CI_MOD_DONE;
 	default:
-		return ci_req_allow204(req) ? CI_MOD_ALLOW204 : CI_MOD_DONE;
+		return ci_req_allow204(req) && !d->edited ? CI_MOD_ALLOW204 :
+		    CI_MOD_DONE;
 	}
 }

@@ -158,10 +158,14 @@ SVC_CASES = \
 	tests/integration/cases/383-icap-max-connections.sh \
 	tests/integration/cases/390-downloads-any-size.sh \
 	tests/integration/cases/391-downloads-handwritten-conf.sh \
-	tests/integration/cases/392-downloads-slow.sh
+	tests/integration/cases/392-downloads-slow.sh \
+	tests/integration/cases/393-multipart-differentials.sh \
+	tests/integration/cases/394-ranges.sh \
+	tests/integration/cases/395-content-encoding.sh \
+	tests/integration/cases/396-hiding-places.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif
 EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh tests/unit/svc_test.h \
 	tests/integration/svc-origin.sh tests/integration/dl-lib.sh \
-	tests/integration/pyorigin.py
+	tests/integration/pyorigin.py tests/integration/corpus-lib.sh

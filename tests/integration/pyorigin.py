@@ -8,6 +8,11 @@ and, for the cases that need an origin to misbehave, on request:
     /path?lie=N            announce Content-Length N, send the file as is
                            and close
     /path?nolm=1           no Last-Modified, no ETag
+    /path?ce=X&ce=Y        one Content-Encoding line per ce, in order, the
+                           file sent as it is (already encoded by the case)
+    /path?ctype=T          Content-Type T instead of the guessed one
+    /path?part=A-B         206 Partial Content with bytes A to B of the file,
+                           asked for or not (an origin sending ranges unasked)
 
 usage: pyorigin.py PORT CERT KEY ROOT
 Listens on 127.0.0.1 only; stops on SIGTERM.
@@ -51,8 +56,18 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return
         size = os.path.getsize(path)
         st = os.stat(path)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(path))
+        first, last = 0, size - 1
+        if "part" in q:
+            a, b = q["part"][0].split("-")
+            first, last = int(a), min(int(b), size - 1)
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, size))
+        else:
+            self.send_response(200)
+        self.send_header("Content-Type", q["ctype"][0] if "ctype" in q
+                         else self.guess_type(path))
+        for ce in q.get("ce", []):
+            self.send_header("Content-Encoding", ce)
         if "nolm" not in q:
             self.send_header("Last-Modified", self.date_time_string(st.st_mtime))
             self.send_header("ETag", '"%x-%x"' % (int(st.st_mtime), size))
@@ -64,14 +79,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.close_connection = True
         else:
-            self.send_header("Content-Length", str(size))
+            self.send_header("Content-Length", str(last - first + 1))
         self.end_headers()
         rate = int(q["rate"][0]) if "rate" in q else 0
+        left = last - first + 1
         with open(path, "rb") as f:
-            while True:
-                piece = f.read(min(CHUNK, rate) if rate else CHUNK)
+            f.seek(first)
+            while left > 0:
+                piece = f.read(min(CHUNK, rate, left) if rate else min(CHUNK, left))
                 if not piece:
                     break
+                left -= len(piece)
                 if chunked:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                 else:

@@ -15,14 +15,54 @@
 
 #define DLP_CARD_DIGITS_MAX	19
 #define DLP_IBAN_MAX		34
+#define DLP_RUN_GROUPS		64
+
+/*
+ * A run of digits and separators, as dlp_run_split reads it: groups of
+ * digits (full-width digits as ASCII) and what separates each from the
+ * previous one (sep: the character, 'n' for a no-break or other space,
+ * 'm' for mixed; seplen: how many). off and end are byte offsets in the
+ * bytes given.
+ */
+struct dlp_group {
+	unsigned short	 dstart;	/* first digit in digits[] */
+	unsigned short	 ndigits;
+	unsigned short	 off, end;
+	char		 sep;
+	unsigned char	 seplen;
+};
+struct dlp_run {
+	char		 digits[256];
+	size_t		 ndigits;
+	struct dlp_group groups[DLP_RUN_GROUPS];
+	size_t		 ngroups;
+	bool		 cut;		/* may have begun before the bytes */
+	bool		 glued_before;	/* a letter right before it */
+	bool		 glued_after;	/* a letter right after it */
+};
+struct dlp_card {
+	char		 digits[DLP_CARD_DIGITS_MAX + 1];
+	size_t		 ndigits;
+	size_t		 first, last;	/* its groups in the run */
+	bool		 valid;		/* Luhn, issuer, not one digit */
+	bool		 strong;	/* counts without context */
+};
+struct dlp_ssn_hit {
+	char		 digits[10];
+	size_t		 last;		/* its last group in the run */
+};
 
 /* dlp_card.c */
 bool		 dlp_card_luhn(const char *digits, size_t n);
 const char	*dlp_card_issuer(const char *digits, size_t n);
-int		 dlp_card_parse(const char *run, size_t len, char *digits,
-		     size_t *ndigits);
+void		 dlp_run_split(const unsigned char *, size_t n, bool cut,
+		     int after, struct dlp_run *);
+size_t		 dlp_card_find(const struct dlp_run *, struct dlp_card *,
+		     size_t max);
+size_t		 dlp_run_ssns(const struct dlp_run *, struct dlp_ssn_hit *,
+		     size_t max);
 bool		 dlp_card_valid(const char *run, size_t len, char *digits,
-		     size_t *ndigits);
+		     size_t *ndigits, bool *strong);
 void		 dlp_mask(const char *, size_t n, size_t head, size_t tail,
 		     char *out, size_t outlen);
 
@@ -64,15 +104,28 @@ char	*dlp_dict_regex(const struct dlp_term *);
 /* dlp.c */
 struct dlp_db;
 struct dlp_scan;
+struct dlp_seen;
+
+/* What a scan's bytes are: the body as it is, or text extracted from it. */
+enum dlp_stream_kind {
+	DLP_RAW = 0,
+	DLP_TEXT,
+	DLP_NSTREAMS
+};
 
 struct dlp_db	*dlp_db_load(const char *dictionary_dir, char **cause);
 void		 dlp_db_free(struct dlp_db *);
 size_t		 dlp_db_ndicts(const struct dlp_db *);
 
+struct dlp_seen	*dlp_seen_new(void);
+void		 dlp_seen_free(struct dlp_seen *);
+
 struct dlp_scan	*dlp_scan_begin(struct dlp_db *, const struct engine_profile *,
-		     char **cause);
-int		 dlp_scan_feed(struct dlp_scan *, const void *, size_t,
-		     char **cause);
+		     struct dlp_seen **, char **cause);
+int		 dlp_scan_feed(struct dlp_scan *, enum dlp_stream_kind,
+		     const void *, size_t, char **cause);
+bool		 dlp_scan_certain(const struct dlp_scan *,
+		     const struct engine_profile *);
 int		 dlp_scan_end(struct dlp_scan *, struct engine_result *,
 		     const struct engine_profile *, char **cause);
 void		 dlp_scan_free(struct dlp_scan *);

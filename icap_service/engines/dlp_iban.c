@@ -60,7 +60,15 @@ dlp_iban_value(char c)
 		return (c - '0');
 	if (c >= 'A' && c <= 'Z')
 		return (c - 'A' + 10);
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 10);
 	return (-1);
+}
+
+static char
+dlp_iban_upper(char c)
+{
+	return (c >= 'a' && c <= 'z' ? (char)(c - 32) : c);
 }
 
 /* True when the n characters (no spaces) pass the ISO 7064 mod 97-10 check. */
@@ -85,38 +93,41 @@ dlp_iban_mod97(const char *iban, size_t n)
 
 /*
  * Read an IBAN starting at p (at most len bytes): country letters, check
- * digits, then as many characters as the country registered, written solid
- * or in groups of four separated by one space. Copies the characters to
- * iban (DLP_IBAN_MAX + 1 bytes) and returns how many bytes of p it used,
- * or 0 when p does not start an IBAN of the right length and checksum.
+ * digits, then as many characters as the country registered, in capitals
+ * or small letters, written solid or in groups of four separated by one
+ * space or one dash (the same throughout). Copies the characters, in
+ * capitals, to iban (DLP_IBAN_MAX + 1 bytes) and returns how many bytes of
+ * p it used, or 0 when p does not start an IBAN of the right length and
+ * checksum.
  */
 size_t
 dlp_iban_take(const char *p, size_t len, char *iban)
 {
 	size_t	i = 0, n = 0, want;
-	bool	spaced = false;
+	char	sep = 0, cc[2];
 
 	if (len < 4 || dlp_iban_value(p[0]) < 10 || dlp_iban_value(p[1]) < 10 ||
 	    dlp_iban_value(p[2]) < 0 || dlp_iban_value(p[2]) > 9 ||
 	    dlp_iban_value(p[3]) < 0 || dlp_iban_value(p[3]) > 9)
 		return (0);
-	want = (size_t)dlp_iban_length(p);
+	cc[0] = dlp_iban_upper(p[0]);
+	cc[1] = dlp_iban_upper(p[1]);
+	want = (size_t)dlp_iban_length(cc);
 	if (want == 0)
 		return (0);
 	while (n < want && i < len) {
-		if (p[i] == ' ' && n % 4 == 0 && n > 0 && (spaced || n == 4)) {
-			spaced = true;
-			i++;
+		if ((p[i] == ' ' || p[i] == '-') && n % 4 == 0 && n > 0 &&
+		    (sep == p[i] || (sep == 0 && n == 4))) {
+			sep = p[i++];
 			continue;
 		}
-		if (dlp_iban_value(p[i]) < 0 || (spaced && n % 4 == 0 &&
-		    p[i - 1] != ' '))
+		if (dlp_iban_value(p[i]) < 0 || (sep != 0 && n % 4 == 0 &&
+		    p[i - 1] != sep))
 			return (0);
-		iban[n++] = p[i++];
+		iban[n++] = dlp_iban_upper(p[i++]);
 	}
 	iban[n] = '\0';
-	if (n != want || (i < len && dlp_iban_value(p[i]) >= 0) ||
-	    (i < len && (p[i] >= 'a' && p[i] <= 'z')))
+	if (n != want || (i < len && dlp_iban_value(p[i]) >= 0))
 		return (0);
 	return (dlp_iban_mod97(iban, n) ? i : 0);
 }

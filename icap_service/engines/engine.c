@@ -1,20 +1,27 @@
 /*
  * The engine set and the per-body scan (engine.h): every decoded chunk goes
- * once through the DLP stream, the EICAR matcher and SHA-256; the first
- * bytes decide the true type, and only types that need it (archives for
- * libarchive, executables/office/PDF/unknown binaries for libclamav) are
- * spooled for the end-of-data engines.
+ * once through the DLP stream, the EICAR matcher, SHA-256 and the search
+ * for embedded archive signatures; the first bytes decide the true type,
+ * and only types that need it (archives for libarchive, PDF for poppler,
+ * executables, office files, scripts and unknown binaries for libclamav)
+ * are spooled for the end-of-data engines. Text extracted on the way
+ * (office XML, UTF-16, PDF) goes through DLP as a second stream; the
+ * parts of a mail message are scanned as members.
  */
 #include "config.h"
 
+#include <clamav.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cause.h"
 #include "dlp.h"
+#include "embed.h"
 #include "engine_int.h"
+#include "mime.h"
 
 #define ENGINE_SEV_MALWARE	4
 #define ENGINE_SEV_FILETYPE	3
@@ -29,6 +36,10 @@ engine_config_defaults(struct engine_config *cfg)
 	cfg->archive_max_depth = 5;
 	cfg->archive_max_entries = 10000;
 	cfg->archive_max_ratio = 100;
+	cfg->archive_max_cpu_ms = 20000;
+	cfg->pdf_max_pages = 2000;
+	cfg->pdf_max_cpu_ms = 10000;
+	cfg->text_max_bytes = 64 * 1024 * 1024;
 	cfg->tmpdir = "/tmp";
 }
 
@@ -73,6 +84,10 @@ engine_set_load(const struct engine_config *cfg, char **cause)
 		goto fail;
 	if ((set->magic = filetype_magic_open(cause)) == NULL)
 		goto fail;
+	if ((set->embed = embed_db_load(cause)) == NULL)
+		goto fail;
+	text_xml_init();
+	text_pdf_init();
 	set->hash_checked = time(NULL);
 	return (set);
 fail:
@@ -89,14 +104,18 @@ engine_set_free(struct engine_set *set)
 	malware_clam_release(set->clam);
 	malware_hash_release(set->hashes);
 	filetype_magic_close(set->magic);
+	embed_db_free(set->embed);
 	EVP_MD_free(set->sha256);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
 }
 
-/* Swap in a new blocklist when the file changed; the old one stays on error. */
+/*
+ * Swap in a new blocklist when the file changed (and, for the reloads
+ * scans start, has settled); the old one stays on error.
+ */
 static int
-engine_reload_hashes(struct engine_set *set, char **cause)
+engine_reload_hashes(struct engine_set *set, bool settled, char **cause)
 {
 	struct malware_hashlist	*old, *new;
 
@@ -105,7 +124,8 @@ engine_reload_hashes(struct engine_set *set, char **cause)
 	if (old != NULL)
 		malware_hash_hold(old);
 	pthread_mutex_unlock(&set->lock);
-	if (old == NULL || !malware_hash_changed(old)) {
+	if (old == NULL || !malware_hash_changed(old) ||
+	    (settled && !malware_hash_settled(old))) {
 		malware_hash_release(old);
 		return (0);
 	}
@@ -133,7 +153,7 @@ engine_set_reload(struct engine_set *set, char **cause)
 	bool			 changed;
 	int			 rc = 0;
 
-	if (engine_reload_hashes(set, cause) != 0)
+	if (engine_reload_hashes(set, false, cause) != 0)
 		rc = -1;
 	pthread_mutex_lock(&set->lock);
 	if ((old = set->clam) != NULL)
@@ -154,6 +174,52 @@ engine_set_reload(struct engine_set *set, char **cause)
 	return (rc);
 }
 
+/* See engine.h. */
+void
+engine_set_health(struct engine_set *set, struct engine_health *h)
+{
+	memset(h, 0, sizeof *h);
+	h->clamav_on = set->cfg.clamav;
+	pthread_mutex_lock(&set->lock);
+	h->clamav_signatures = malware_clam_signatures(set->clam);
+	h->hash_entries = set->hashes != NULL ?
+	    malware_hash_count(set->hashes) : 0;
+	pthread_mutex_unlock(&set->lock);
+	h->dictionaries = dlp_db_ndicts(set->dlp);
+}
+
+/* See engine.h. */
+bool
+engine_health_warning(const struct engine_health *h, char *buf, size_t len)
+{
+	if (!h->clamav_on || h->clamav_signatures > 0)
+		return (false);
+	snprintf(buf, len, "ClamAV is on but has no signatures: only EICAR, "
+	    "the hash blocklist and file types detect malware (fill "
+	    "ClamAVDbDir with freshclam)");
+	return (true);
+}
+
+/* See engine.h. */
+int
+engine_clamav_count(const char *dir, unsigned *sigs, char **cause)
+{
+	struct stat	st;
+	cl_error_t	rc;
+
+	*sigs = 0;
+	if (dir == NULL || *dir == '\0')
+		dir = cl_retdbdir();
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return (0);
+	if ((rc = cl_countsigs(dir, CL_COUNTSIGS_ALL, sigs)) != CL_SUCCESS &&
+	    rc != CL_EOPEN) {
+		cause_set(cause, "clamav: %s: %s", dir, cl_strerror(rc));
+		return (-1);
+	}
+	return (0);
+}
+
 /* At most once a second, any scan may notice a changed blocklist. */
 static void
 engine_check_hashes(struct engine_set *set)
@@ -168,7 +234,7 @@ engine_check_hashes(struct engine_set *set)
 	}
 	pthread_mutex_unlock(&set->lock);
 	if (due)
-		engine_reload_hashes(set, NULL);
+		engine_reload_hashes(set, true, NULL);
 }
 
 struct engine_scan *
@@ -191,17 +257,18 @@ engine_scan_nested(struct engine_set *set, const struct engine_profile *prof,
 		engine_profile_defaults(&s->prof, dir);
 	s->budget = parent != NULL ? parent->budget : &s->own_budget;
 	engine_spool_init(&s->spool, 0);
-	malware_eicar_init(&s->eicar);
-	if (s->prof.dlp &&
-	    (s->dlp = dlp_scan_begin(set->dlp, &s->prof, cause)) == NULL)
+	if (s->prof.dlp && (s->dlp = dlp_scan_begin(set->dlp, &s->prof,
+	    &s->budget->seen, cause)) == NULL)
+		goto fail;
+	if ((s->prof.archives || s->prof.malware) && (s->embed =
+	    embed_scan_begin(set->embed, s->prof.archives, cause)) == NULL)
 		goto fail;
 	pthread_mutex_lock(&set->lock);
 	if (s->prof.malware && set->hashes != NULL) {
 		s->hashes = set->hashes;
 		malware_hash_hold(s->hashes);
 	}
-	if (s->prof.malware && depth == 0 &&
-	    malware_clam_signatures(set->clam) > 0) {
+	if (s->prof.malware && malware_clam_signatures(set->clam) > 0) {
 		s->clam = set->clam;
 		malware_clam_hold(s->clam);
 	}
@@ -238,7 +305,161 @@ engine_wants_unpack(const struct engine_scan *s)
 	return (s->prof.archives && (s->ft.flags & FT_UNPACK) != 0);
 }
 
-/* Decide the true type from the prefix and whether to spool the body. */
+static bool
+engine_wants_mime(const struct engine_scan *s)
+{
+	return (s->prof.archives && (s->ft.flags & FT_MIME) != 0);
+}
+
+/*
+ * Would ClamAV look at this body (signatures or not)? Executables, office
+ * files, PDF, unknown binaries, scripts and HTML, and any text inside an
+ * archive (scripts travel zipped). Not archives and mail the engines open
+ * themselves: ClamAV gets their members one by one.
+ */
+static bool
+engine_wants_clam(const struct engine_scan *s)
+{
+	if (!s->prof.malware || engine_wants_unpack(s) || engine_wants_mime(s))
+		return (false);
+	if ((s->ft.flags & (FT_CLAMAV | FT_SCRIPT)) != 0)
+		return (true);
+	return (s->depth > 0 && strcmp(s->ft.group, "text") == 0);
+}
+
+/* Extracted text goes to DLP's second stream, up to text_max_bytes. */
+static int
+engine_text_sink(void *arg, const char *p, size_t n)
+{
+	struct engine_scan	*s = arg;
+	uint64_t		 max = s->set->cfg.text_max_bytes;
+
+	if (s->text_full || s->text_cause != NULL)
+		return (-1);
+	if (s->text_bytes + n > max) {
+		n = (size_t)(max - s->text_bytes);
+		s->text_full = true;
+	}
+	s->text_bytes += n;
+	if (dlp_scan_feed(s->dlp, DLP_TEXT, p, n, &s->text_cause) != 0)
+		return (-1);
+	return (s->text_full ? -1 : 0);
+}
+
+/* Type-dependent consumers of the body's bytes: text, mail parts. */
+static int
+engine_text_feed(struct engine_scan *s, const unsigned char *p, size_t len,
+    char **cause)
+{
+	if (len == 0)
+		return (0);
+	if (s->xml != NULL && text_xml_feed(s->xml, p, len) != 0) {
+		text_xml_end(s->xml);
+		text_xml_free(s->xml);
+		s->xml = NULL;
+	}
+	if (s->utf16_on && text_utf16_feed(&s->utf16, p, len,
+	    engine_text_sink, s) != 0)
+		s->utf16_on = false;
+	if (s->text_cause != NULL) {
+		cause_set(cause, "%s", s->text_cause);
+		return (-1);
+	}
+	if (s->mime != NULL && mime_feed(s->mime, p, len, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/* A part of a mail message starts: a member of its own. */
+static int
+engine_part_begin(void *arg, const char *name, char **cause)
+{
+	struct engine_scan	*s = arg;
+
+	if (s->part != NULL || s->res.verdict != ENGINE_CLEAN)
+		return (0);
+	if (++s->budget->entries > s->set->cfg.archive_max_entries) {
+		engine_result_uninspectable(&s->res,
+		    "mail message has more than %u parts",
+		    s->set->cfg.archive_max_entries);
+		return (0);
+	}
+	if ((s->part = engine_scan_nested(s->set, &s->prof, s->dir,
+	    s->depth + 1, s, cause)) == NULL)
+		return (-1);
+	snprintf(s->part->name, sizeof s->part->name, "%s", name);
+	return (0);
+}
+
+static int
+engine_part_data(void *arg, const void *p, size_t n, char **cause)
+{
+	struct engine_scan	*s = arg;
+
+	if (s->part == NULL)
+		return (0);
+	return (engine_scan_feed(s->part, p, n, cause));
+}
+
+static int
+engine_part_end(void *arg, char **cause)
+{
+	struct engine_scan	*s = arg;
+	struct engine_result	 r;
+	int			 rc;
+
+	if (s->part == NULL)
+		return (0);
+	rc = engine_scan_end(s->part, &r, cause);
+	if (rc == 0)
+		engine_result_merge(&s->res, &r, s->part->name);
+	engine_scan_free(s->part);
+	s->part = NULL;
+	return (rc);
+}
+
+/* Start the text extractors and the mail parser the type calls for. */
+static int
+engine_text_start(struct engine_scan *s, char **cause)
+{
+	struct mime_sink	 sink = { engine_part_begin, engine_part_data,
+				    engine_part_end, s };
+	int			 u16;
+
+	if (engine_wants_mime(s)) {
+		if (s->depth >= s->set->cfg.archive_max_depth)
+			engine_result_uninspectable(&s->res,
+			    "mail message nested deeper than %u",
+			    s->set->cfg.archive_max_depth);
+		else if ((s->mime = mime_new(&sink)) == NULL) {
+			cause_set(cause, "mime: out of memory");
+			return (-1);
+		}
+	}
+	if (s->dlp == NULL)
+		return (0);
+	if (strcmp(s->ft.name, "xml") == 0 &&
+	    (s->xml = text_xml_new(engine_text_sink, s)) == NULL) {
+		cause_set(cause, "xml: out of memory");
+		return (-1);
+	}
+	if ((u16 = filetype_utf16(s->prefix, s->plen)) != 0) {
+		text_utf16_init(&s->utf16, u16 == 1 ? TEXT_UTF16_LE :
+		    TEXT_UTF16_BE);
+		s->utf16_on = true;
+	} else if (strcmp(s->ft.name, "ole") == 0 ||
+	    strcmp(s->ft.group, "data") == 0) {
+		/* Legacy Office and unknown formats keep text in UTF-16. */
+		text_utf16_init(&s->utf16, TEXT_UTF16_STRINGS);
+		s->utf16_on = true;
+	}
+	return (0);
+}
+
+/*
+ * Decide the true type from the prefix, whether to spool the body and
+ * which extractors it needs; the prefix goes to all of them.
+ */
 static int
 engine_scan_type(struct engine_scan *s, char **cause)
 {
@@ -252,17 +473,63 @@ engine_scan_type(struct engine_scan *s, char **cause)
 		filetype_magic_guess(s->set->magic, s->prefix, s->plen,
 		    s->ftname, sizeof s->ftname, &s->ft);
 	snprintf(s->res.true_type, sizeof s->res.true_type, "%s", s->ft.name);
-	if (s->clam != NULL && (s->ft.flags & FT_CLAMAV) != 0)
+	s->clam_wanted = engine_wants_clam(s);
+	if (s->clam != NULL && s->clam_wanted)
 		limit = s->set->cfg.clamav_max_bytes;
-	if (engine_wants_unpack(s) &&
+	if ((engine_wants_unpack(s) || (s->dlp != NULL &&
+	    (s->ft.flags & FT_PDFTEXT) != 0)) &&
 	    s->set->cfg.archive_max_bytes > limit)
 		limit = s->set->cfg.archive_max_bytes;
+	if (engine_text_start(s, cause) != 0 ||
+	    engine_text_feed(s, s->prefix, s->plen, cause) != 0)
+		return (-1);
 	if (limit == 0)
 		return (0);
 	s->spooling = true;
+	s->spool_base = 0;
 	engine_spool_init(&s->spool, limit);
 	return (engine_spool_add(&s->spool, s->set->cfg.tmpdir, s->prefix,
 	    s->plen, cause));
+}
+
+/*
+ * An archive signature turned up in a body nobody spools: keep the body
+ * from there (bytes before the current chunk come from the prefix or the
+ * short tail kept of the previous one), so it can be opened at the end.
+ */
+static int
+engine_embed_spool(struct engine_scan *s, const unsigned char *chunk,
+    size_t len, char **cause)
+{
+	const struct embed_hit	*hits;
+	const char		*tmp = s->set->cfg.tmpdir;
+	uint64_t		 total = s->res.bytes, start = total - len, x;
+	uint64_t		 from, upto;
+	int			 rc = 0;
+
+	if (embed_scan_hits(s->embed, &hits, NULL) == 0)
+		return (0);
+	x = hits[0].off;
+	s->spooling = true;
+	s->spool_base = x;
+	engine_spool_init(&s->spool, s->set->cfg.archive_max_bytes);
+	if (x < s->plen) {
+		upto = s->plen < start ? s->plen : start;
+		if (x < upto)
+			rc = engine_spool_add(&s->spool, tmp, s->prefix + x,
+			    (size_t)(upto - x), cause);
+		from = upto;
+	} else
+		from = x;
+	if (rc == 0 && from < start && start - from <= s->ntail)
+		rc = engine_spool_add(&s->spool, tmp, s->tail + s->ntail -
+		    (start - from), (size_t)(start - from), cause);
+	if (from < start)
+		from = start;
+	if (rc == 0 && from < total)
+		rc = engine_spool_add(&s->spool, tmp, chunk + (from - start),
+		    (size_t)(total - from), cause);
+	return (rc);
 }
 
 /* Feed decoded bytes; see engine.h. */
@@ -271,6 +538,7 @@ engine_scan_feed(struct engine_scan *s, const void *buf, size_t len,
     char **cause)
 {
 	const unsigned char	*p = buf;
+	const struct embed_hit	*hits;
 	size_t			 take = 0;
 
 	if (s->failed) {
@@ -290,16 +558,33 @@ engine_scan_feed(struct engine_scan *s, const void *buf, size_t len,
 		    engine_scan_type(s, cause) != 0)
 			goto fail;
 	}
-	if (s->spooling && take < len && engine_spool_add(&s->spool,
-	    s->set->cfg.tmpdir, p + take, len - take, cause) != 0)
+	if (s->typed) {
+		if (s->spooling && take < len && engine_spool_add(&s->spool,
+		    s->set->cfg.tmpdir, p + take, len - take, cause) != 0)
+			goto fail;
+		if (engine_text_feed(s, p + take, len - take, cause) != 0)
+			goto fail;
+	}
+	if (s->dlp != NULL && dlp_scan_feed(s->dlp, DLP_RAW, buf, len,
+	    cause) != 0)
 		goto fail;
-	if (s->dlp != NULL && dlp_scan_feed(s->dlp, buf, len, cause) != 0)
-		goto fail;
-	if (s->prof.malware)
-		malware_eicar_feed(&s->eicar, buf, len);
 	if (s->sha != NULL && EVP_DigestUpdate(s->sha, buf, len) != 1) {
 		cause_set(cause, "openssl: SHA-256 failed");
 		goto fail;
+	}
+	if (s->embed != NULL) {
+		if (embed_scan_feed(s->embed, buf, len, cause) != 0)
+			goto fail;
+		if (s->prof.archives && s->typed && !s->spooling &&
+		    engine_embed_spool(s, p, len, cause) != 0)
+			goto fail;
+		if (s->spooling && !s->spool.over &&
+		    s->spool.limit < s->set->cfg.archive_max_bytes &&
+		    embed_scan_hits(s->embed, &hits, NULL) > 0)
+			s->spool.limit = s->set->cfg.archive_max_bytes;
+		if (s->prof.archives && !s->spooling)
+			engine_tail_keep(s->tail, &s->ntail, sizeof s->tail,
+			    buf, len);
 	}
 	return (0);
 fail:
@@ -338,12 +623,24 @@ engine_end_hash(struct engine_scan *s, char **cause)
 static int
 engine_end_clam(struct engine_scan *s, char **cause)
 {
-	char	virname[48];
-	int	rc;
+	const char	*what = s->name[0] != '\0' ? s->name : s->ft.name;
+	char		 virname[48];
+	int		 rc;
 
-	if (s->clam == NULL || (s->ft.flags & FT_CLAMAV) == 0 ||
-	    !s->spooling || s->spool.over)
+	if (!s->clam_wanted)
 		return (0);
+	if (s->clam == NULL) {
+		if (s->set->cfg.clamav)
+			engine_result_skip(&s->res, "clamav", what,
+			    "no signatures loaded", 1);
+		return (0);
+	}
+	if (!s->spooling || s->spool_base != 0 ||
+	    s->spool.size > s->set->cfg.clamav_max_bytes || s->spool.over) {
+		engine_result_skip(&s->res, "clamav", what,
+		    "larger than ClamAVMaxSize", 1);
+		return (0);
+	}
 	if (s->spool.fd != -1)
 		rc = malware_clam_scan_fd(s->clam, s->spool.fd, virname,
 		    sizeof virname, cause);
@@ -356,10 +653,12 @@ engine_end_clam(struct engine_scan *s, char **cause)
 	return (rc < 0 ? -1 : 0);
 }
 
+/* Open the body itself as an archive; *covered: how far that read. */
 static int
-engine_end_archive(struct engine_scan *s, char **cause)
+engine_end_archive(struct engine_scan *s, uint64_t *covered, char **cause)
 {
-	if (!engine_wants_unpack(s) || !s->spooling)
+	*covered = 0;
+	if (!engine_wants_unpack(s) || !s->spooling || s->spool_base != 0)
 		return (0);
 	if (s->spool.over || s->spool.size > s->set->cfg.archive_max_bytes) {
 		engine_result_uninspectable(&s->res,
@@ -375,18 +674,162 @@ engine_end_archive(struct engine_scan *s, char **cause)
 	}
 	if (s->depth == 0)
 		s->budget->compressed = s->spool.size;
-	return (archive_scan(s, cause));
+	return (archive_scan(s, 0, (s->ft.flags & FT_FILTER) != 0, false,
+	    covered, cause));
+}
+
+/*
+ * Open every embedded archive signature past what the body's own archive
+ * (or an earlier embedded one) covered. One that does not open was a
+ * chance match; an encrypted one is uninspectable, as any archive.
+ */
+static int
+engine_end_embedded(struct engine_scan *s, uint64_t covered, char **cause)
+{
+	const struct embed_hit	*hits;
+	size_t			 n, i;
+	uint64_t		 done = covered, used, at;
+	unsigned		 dropped;
+	char			 where[64];
+
+	if (!s->prof.archives || !s->spooling ||
+	    (n = embed_scan_hits(s->embed, &hits, &dropped)) == 0)
+		return (0);
+	if (dropped > 0)
+		engine_result_skip(&s->res, "archive", s->name,
+		    "embedded archive signatures past the first 256", dropped);
+	for (i = 0; i < n && s->res.verdict == ENGINE_CLEAN; i++) {
+		if (hits[i].off < s->spool_base + done)
+			continue;
+		at = hits[i].off - s->spool_base;
+		if (s->spool.over || at >= s->spool.size) {
+			snprintf(where, sizeof where, "%s at %llu",
+			    embed_name(hits[i].kind),
+			    (unsigned long long)hits[i].off);
+			engine_result_skip(&s->res, "archive", where,
+			    "embedded archive past ArchiveMaxSize", 1);
+			break;
+		}
+		if (s->depth >= s->set->cfg.archive_max_depth) {
+			engine_result_uninspectable(&s->res,
+			    "archives nested deeper than %u",
+			    s->set->cfg.archive_max_depth);
+			break;
+		}
+		if (s->budget->compressed == 0)
+			s->budget->compressed = s->spool.size - at;
+		if (archive_scan(s, at, embed_is_filter(hits[i].kind), true,
+		    &used, cause) != 0)
+			return (-1);
+		if (used > 0 && s->res.verdict == ENGINE_CLEAN)
+			done = at + used;
+	}
+	return (0);
+}
+
+/* The text of a PDF, through poppler, into DLP's second stream. */
+static int
+engine_end_pdf(struct engine_scan *s, char **cause)
+{
+	struct text_pdf_limits	 lim;
+	enum text_pdf_status	 st;
+	const void		*p;
+	unsigned		 pages;
+	const char		*what = s->name[0] != '\0' ? s->name : "pdf";
+
+	if (s->dlp == NULL || (s->ft.flags & FT_PDFTEXT) == 0)
+		return (0);
+	if (!s->spooling || s->spool_base != 0 || s->spool.over ||
+	    s->spool.size > s->set->cfg.archive_max_bytes) {
+		engine_result_skip(&s->res, "dlp", what,
+		    "PDF larger than ArchiveMaxSize, text not read", 1);
+		return (0);
+	}
+	if ((p = engine_spool_map(&s->spool, cause)) == NULL)
+		return (-1);
+	lim.max_pages = s->set->cfg.pdf_max_pages;
+	lim.max_ms = s->set->cfg.pdf_max_cpu_ms;
+	lim.max_text = s->set->cfg.text_max_bytes;
+	st = text_pdf_extract(p, (size_t)s->spool.size, &lim, engine_text_sink,
+	    s, &pages);
+	if (s->text_cause != NULL) {
+		cause_set(cause, "%s", s->text_cause);
+		return (-1);
+	}
+	switch (st) {
+	case TEXT_PDF_OK:
+		break;
+	case TEXT_PDF_CUT:
+		engine_result_skip(&s->res, "dlp", what,
+		    "PDF text read in part (page, size or time limit)", 1);
+		break;
+	case TEXT_PDF_LOCKED:
+		engine_result_uninspectable(&s->res,
+		    "encrypted PDF: its text cannot be inspected");
+		break;
+	case TEXT_PDF_UNREADABLE:
+		engine_result_skip(&s->res, "dlp", what,
+		    "PDF text unreadable", 1);
+		break;
+	}
+	return (0);
+}
+
+/* The extractors and the mail parser end: their last bytes go out. */
+static int
+engine_end_text(struct engine_scan *s, char **cause)
+{
+	int	rc = 0;
+
+	if (s->xml != NULL) {
+		text_xml_end(s->xml);
+		text_xml_free(s->xml);
+		s->xml = NULL;
+	}
+	if (s->utf16_on) {
+		text_utf16_end(&s->utf16, engine_text_sink, s);
+		s->utf16_on = false;
+	}
+	if (s->mime != NULL) {
+		rc = mime_end(s->mime, cause);
+		if (rc == 0 && mime_truncated(s->mime))
+			engine_result_skip(&s->res, "archive", s->name,
+			    "mail nested deeper than 8 multiparts", 1);
+		if (s->part != NULL) {
+			engine_scan_free(s->part);
+			s->part = NULL;
+		}
+		mime_free(s->mime);
+		s->mime = NULL;
+	}
+	if (rc == 0 && s->text_cause != NULL) {
+		cause_set(cause, "%s", s->text_cause);
+		rc = -1;
+	}
+	if (rc == 0 && engine_end_pdf(s, cause) != 0)
+		rc = -1;
+	if (s->text_full)
+		engine_result_skip(&s->res, "dlp", s->name[0] != '\0' ?
+		    s->name : s->ft.name, "extracted text past text_max_bytes", 1);
+	return (rc);
 }
 
 static int
 engine_end_engines(struct engine_scan *s, char **cause)
 {
+	uint64_t	covered = 0;
+
 	if (!s->typed && engine_scan_type(s, cause) != 0)
+		return (-1);
+	if (s->prof.archives && !s->spooling &&
+	    engine_embed_spool(s, NULL, 0, cause) != 0)
+		return (-1);
+	if (engine_end_text(s, cause) != 0)
 		return (-1);
 	if (s->dlp != NULL && dlp_scan_end(s->dlp, &s->res, &s->prof,
 	    cause) != 0)
 		return (-1);
-	if (s->prof.malware && s->eicar.found)
+	if (s->prof.malware && embed_scan_eicar(s->embed))
 		engine_result_add(&s->res, "malware", "Eicar-Test-Signature", 1,
 		    ENGINE_SEV_MALWARE, NULL);
 	if (engine_end_hash(s, cause) != 0)
@@ -395,7 +838,8 @@ engine_end_engines(struct engine_scan *s, char **cause)
 	    s->ft.name, s->ft.group))
 		engine_result_add(&s->res, "filetype", s->ft.name, 1,
 		    ENGINE_SEV_FILETYPE, NULL);
-	if (engine_end_archive(s, cause) != 0)
+	if (engine_end_archive(s, &covered, cause) != 0 ||
+	    engine_end_embedded(s, covered, cause) != 0)
 		return (-1);
 	return (engine_end_clam(s, cause));
 }
@@ -404,7 +848,9 @@ engine_end_engines(struct engine_scan *s, char **cause)
 bool
 engine_scan_detected(const struct engine_scan *s)
 {
-	if (s->prof.malware && s->eicar.found)
+	if (s->prof.malware && embed_scan_eicar(s->embed))
+		return (true);
+	if (s->dlp != NULL && dlp_scan_certain(s->dlp, &s->prof))
 		return (true);
 	return (s->typed && s->prof.filetype &&
 	    filetype_listed(s->prof.blocked_types, s->ft.name, s->ft.group));
@@ -442,9 +888,17 @@ engine_scan_free(struct engine_scan *s)
 	if (s == NULL)
 		return;
 	dlp_scan_free(s->dlp);
+	embed_scan_free(s->embed);
 	EVP_MD_CTX_free(s->sha);
 	malware_hash_release(s->hashes);
 	malware_clam_release(s->clam);
 	engine_spool_free(&s->spool);
+	text_xml_free(s->xml);
+	if (s->part != NULL)
+		engine_scan_free(s->part);
+	mime_free(s->mime);
+	free(s->text_cause);
+	if (s->budget == &s->own_budget)
+		dlp_seen_free(s->own_budget.seen);
 	free(s);
 }

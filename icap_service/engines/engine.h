@@ -32,6 +32,7 @@ enum engine_direction {
 
 #define ENGINE_MAX_FINDINGS	16
 #define ENGINE_SAMPLE_MAX	64
+#define ENGINE_MAX_SKIPS	8
 
 /* One kind of thing found; samples are masked (card: last 4 digits). */
 struct engine_finding {
@@ -43,6 +44,21 @@ struct engine_finding {
 	char		 sample[ENGINE_SAMPLE_MAX];	/* masked, may be empty */
 };
 
+/*
+ * Something an engine did not look at, and why: a body or archive member
+ * ClamAV did not scan (over ClamAVMaxSize, no signatures loaded), a PDF
+ * whose text could not be read, embedded archives past a limit. Not a
+ * verdict: the service decides; it belongs in the audit record. Skips of
+ * the same engine and reason are merged (count adds up, the first what
+ * stays).
+ */
+struct engine_skip {
+	const char	*engine;	/* "clamav", "dlp", "archive" */
+	char		 what[48];	/* first member name or true type */
+	char		 why[64];	/* "larger than ClamAVMaxSize", ... */
+	unsigned	 count;
+};
+
 struct engine_result {
 	enum engine_verdict	verdict;
 	char			reason[160];	/* one line for block page and log */
@@ -50,6 +66,8 @@ struct engine_result {
 	struct engine_finding	findings[ENGINE_MAX_FINDINGS];
 	size_t			nfindings;
 	uint64_t		bytes;		/* bytes fed (decoded) */
+	struct engine_skip	skips[ENGINE_MAX_SKIPS];
+	size_t			nskips;		/* 0: every engine saw it all */
 };
 
 /*
@@ -78,8 +96,21 @@ struct engine_config {
 	uint64_t	 archive_max_bytes;	/* total uncompressed per archive */
 	unsigned	 archive_max_depth;
 	unsigned	 archive_max_entries;
-	unsigned	 archive_max_ratio;	/* uncompressed : compressed */
+	unsigned	 archive_max_ratio;	/* uncompressed : compressed, once
+						   archive_max_bytes / 4 is unpacked */
+	unsigned	 archive_max_cpu_ms;	/* CPU time to unpack one tree */
+	unsigned	 pdf_max_pages;		/* pages whose text is read */
+	unsigned	 pdf_max_cpu_ms;	/* CPU time to read a PDF's text */
+	uint64_t	 text_max_bytes;	/* extracted text scanned per body */
 	const char	*tmpdir;		/* for bodies an engine must buffer */
+};
+
+/* What a loaded set has, for the start-up log, the stats and the CLI. */
+struct engine_health {
+	bool		 clamav_on;		/* configured to use ClamAV */
+	unsigned	 clamav_signatures;	/* 0: ClamAV scans nothing */
+	size_t		 hash_entries;		/* SHA-256 blocklist entries */
+	size_t		 dictionaries;
 };
 
 struct engine_set;
@@ -98,6 +129,21 @@ void	engine_set_free(struct engine_set *);
  */
 int	engine_set_reload(struct engine_set *, char **cause);
 
+/* Fill *h from the set as it is now (after a reload too). */
+void	engine_set_health(struct engine_set *, struct engine_health *h);
+/*
+ * The warning an admin must see about h (ClamAV on but without
+ * signatures), into buf; false when there is none.
+ */
+bool	engine_health_warning(const struct engine_health *h, char *buf,
+	    size_t len);
+/*
+ * How many ClamAV signatures dir (NULL: ClamAV's default) holds, without
+ * loading them, for tools such as sslinspect-policy check. 0, or -1 with
+ * *cause; a missing directory is 0 signatures.
+ */
+int	engine_clamav_count(const char *dir, unsigned *sigs, char **cause);
+
 /*
  * Start one scan. name_hint is the file name if known (for logs only; true
  * type never trusts it). Returns NULL with *cause on failure.
@@ -109,8 +155,9 @@ struct engine_scan *engine_scan_begin(struct engine_set *,
 int	engine_scan_feed(struct engine_scan *, const void *, size_t, char **cause);
 /*
  * Is a detection already certain, before the end (the EICAR string seen, a
- * blocked true type)? A body released while it is scanned is cut off at
- * once on it; engine_scan_end still reports it.
+ * blocked true type, DLP matches over a threshold)? A body released while
+ * it is scanned is cut off at once on it; engine_scan_end still reports
+ * it, with everything found until the end.
  */
 bool	engine_scan_detected(const struct engine_scan *);
 /* Finish and fill *result; 0, or -1 with *cause. */

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -14,9 +15,14 @@
 #include "engine.h"
 #include "filetype.h"
 #include "malware.h"
+#include "text.h"
 
 struct dlp_db;
 struct dlp_scan;
+struct dlp_seen;
+struct embed_db;
+struct embed_scan;
+struct mime;
 struct malware_clam;
 struct malware_hashlist;
 struct filetype_magic;
@@ -27,6 +33,7 @@ struct engine_set {
 	struct malware_clam	*clam;		/* NULL: no signatures */
 	struct malware_hashlist	*hashes;	/* NULL: no blocklist */
 	struct filetype_magic	*magic;
+	struct embed_db		*embed;
 	EVP_MD			*sha256;
 	pthread_mutex_t		 lock;		/* guards the reloadable parts */
 	time_t			 hash_checked;	/* last look at the file */
@@ -42,6 +49,7 @@ struct engine_spool {
 	size_t		 len;
 	size_t		 cap;
 	int		 fd;		/* -1 while in memory */
+	void		*map;		/* engine_spool_map of the file */
 	uint64_t	 size;
 	uint64_t	 limit;
 	bool		 over;		/* more than limit was offered */
@@ -50,15 +58,21 @@ struct engine_spool {
 int	engine_spool_init(struct engine_spool *, uint64_t limit);
 int	engine_spool_add(struct engine_spool *, const char *tmpdir,
 	    const void *, size_t, char **cause);
+ssize_t	engine_spool_read(const struct engine_spool *, uint64_t off, void *,
+	    size_t, const void **at);
+const void *engine_spool_map(struct engine_spool *, char **cause);
 void	engine_spool_free(struct engine_spool *);
 void	engine_tail_keep(unsigned char *, size_t *, size_t, const void *,
 	    size_t);
 
 /* Shared by a body and everything unpacked from it. */
 struct engine_budget {
-	uint64_t	compressed;	/* size of the outermost archive */
-	uint64_t	bytes;		/* unpacked so far */
-	unsigned	entries;
+	uint64_t	 compressed;	/* size of the outermost archive */
+	uint64_t	 bytes;		/* unpacked so far */
+	unsigned	 entries;
+	unsigned	 cpu_start;	/* thread CPU ms at the first unpack */
+	bool		 cpu_started;
+	struct dlp_seen	*seen;		/* numbers DLP counted in the tree */
 };
 
 struct engine_scan {
@@ -71,10 +85,11 @@ struct engine_scan {
 	char			 name[64];	/* for logs only */
 
 	struct dlp_scan		*dlp;
-	struct malware_eicar	 eicar;
 	EVP_MD_CTX		*sha;
 	struct malware_hashlist	*hashes;	/* held while scanning */
 	struct malware_clam	*clam;		/* held while scanning */
+	bool			 clam_wanted;	/* would ClamAV see this type */
+	struct embed_scan	*embed;
 
 	unsigned char		 prefix[FILETYPE_PREFIX];
 	size_t			 plen;
@@ -82,14 +97,36 @@ struct engine_scan {
 	struct filetype		 ft;
 	char			 ftname[32];
 	bool			 spooling;
+	uint64_t		 spool_base;	/* body offset of its first byte */
 	struct engine_spool	 spool;
+	unsigned char		 tail[16];	/* last bytes, not spooled */
+	size_t			 ntail;
+
+	/* Text for DLP's second stream, and the parts of a mail message. */
+	struct text_xml		*xml;
+	struct text_utf16	 utf16;
+	bool			 utf16_on;
+	uint64_t		 text_bytes;
+	bool			 text_full;	/* text_max_bytes reached */
+	char			*text_cause;	/* DLP failed on the text */
+	struct mime		*mime;
+	struct engine_scan	*part;
+	char			*part_cause;
 
 	struct engine_result	 res;
 	bool			 failed;
 };
 
-/* archive.c: unpack the spooled body, scanning each member. */
-int	archive_scan(struct engine_scan *, char **cause);
+/*
+ * archive.c: unpack the spooled body from spool offset off, scanning each
+ * member; filter: one compressed stream (gzip, xz ...), read as one
+ * member. *consumed: how far libarchive read (for embedded archives).
+ * quiet: an archive that does not open is no finding (a signature found
+ * by chance); encrypted ones still are uninspectable.
+ */
+int	archive_scan(struct engine_scan *, uint64_t off, bool filter,
+	    bool quiet, uint64_t *consumed, char **cause);
+bool	archive_over_cpu(struct engine_scan *);
 
 /* engine_result.c */
 void	engine_result_add(struct engine_result *, const char *engine,
@@ -99,6 +136,8 @@ void	engine_result_merge(struct engine_result *, const struct engine_result *,
 void	engine_result_finish(struct engine_result *);
 void	engine_result_uninspectable(struct engine_result *, const char *fmt,
 	    ...) __attribute__((format(printf, 2, 3)));
+void	engine_result_skip(struct engine_result *, const char *engine,
+	    const char *what, const char *why, unsigned count);
 
 /* engine.c: scans inside an archive member (depth > 0). */
 struct engine_scan *engine_scan_nested(struct engine_set *,

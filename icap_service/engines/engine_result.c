@@ -43,6 +43,34 @@ engine_result_add(struct engine_result *r, const char *engine,
 	    sample != NULL ? sample : "");
 }
 
+/* Note what an engine did not look at; see struct engine_skip. */
+void
+engine_result_skip(struct engine_result *r, const char *engine,
+    const char *what, const char *why, unsigned count)
+{
+	struct engine_skip	*k;
+	size_t			 i;
+
+	for (i = 0; i < r->nskips; i++) {
+		k = &r->skips[i];
+		if (strcmp(k->engine, engine) == 0 && strcmp(k->why, why) == 0) {
+			k->count += count;
+			return;
+		}
+	}
+	if (r->nskips == ENGINE_MAX_SKIPS)
+		return;
+	k = &r->skips[r->nskips++];
+	k->engine = engine;
+	snprintf(k->what, sizeof k->what, "%s", what != NULL ? what : "");
+	for (i = 0; k->what[i] != '\0'; i++) {
+		if ((unsigned char)k->what[i] < 0x20 || k->what[i] == 0x7f)
+			k->what[i] = '?';
+	}
+	snprintf(k->why, sizeof k->why, "%s", why);
+	k->count = count;
+}
+
 /* Reasons go to logs and block pages: no control characters in them. */
 static void
 engine_result_clean(char *s)
@@ -65,6 +93,9 @@ engine_result_merge(struct engine_result *r, const struct engine_result *in,
 		    in->findings[i].type, in->findings[i].count,
 		    in->findings[i].severity, in->findings[i].sample);
 	}
+	for (i = 0; i < in->nskips; i++)
+		engine_result_skip(r, in->skips[i].engine, in->skips[i].what,
+		    in->skips[i].why, in->skips[i].count);
 	if (in->verdict == ENGINE_UNINSPECTABLE ||
 	    in->verdict == ENGINE_ERROR) {
 		if (r->verdict == ENGINE_CLEAN ||

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cause.h"
@@ -105,10 +106,63 @@ engine_spool_add(struct engine_spool *sp, const char *tmpdir, const void *buf,
 	return (0);
 }
 
+/*
+ * Up to len bytes from spool offset off: in memory *at points into the
+ * spool, else they are read into buf (and *at is buf). Returns how many,
+ * 0 at the end, -1 on a read error.
+ */
+ssize_t
+engine_spool_read(const struct engine_spool *sp, uint64_t off, void *buf,
+    size_t len, const void **at)
+{
+	ssize_t	n;
+
+	if (off >= sp->size)
+		return (0);
+	if (len > sp->size - off)
+		len = (size_t)(sp->size - off);
+	if (sp->fd == -1) {
+		*at = sp->mem + off;
+		return ((ssize_t)len);
+	}
+	do
+		n = pread(sp->fd, buf, len, (off_t)off);
+	while (n == -1 && errno == EINTR);
+	*at = buf;
+	return (n);
+}
+
+/*
+ * The whole spool as one block (for libraries that want a buffer): the
+ * memory, or a read-only mapping of the file, unmapped by
+ * engine_spool_free. NULL with *cause on failure.
+ */
+const void *
+engine_spool_map(struct engine_spool *sp, char **cause)
+{
+	void	*p;
+
+	if (sp->fd == -1)
+		return (sp->mem != NULL ? sp->mem : (const void *)"");
+	if (sp->map != NULL)
+		return (sp->map);
+	if (sp->size == 0)
+		return ("");
+	p = mmap(NULL, (size_t)sp->size, PROT_READ, MAP_PRIVATE, sp->fd, 0);
+	if (p == MAP_FAILED) {
+		cause_set(cause, "spool: mmap: %s", strerror(errno));
+		return (NULL);
+	}
+	sp->map = p;
+	return (p);
+}
+
 void
 engine_spool_free(struct engine_spool *sp)
 {
 	free(sp->mem);
+	if (sp->map != NULL)
+		munmap(sp->map, (size_t)sp->size);
 	if (sp->fd != -1)
 		close(sp->fd);
 	engine_spool_init(sp, 0);

@@ -7,6 +7,7 @@
 
 #include <magic.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,67 +25,77 @@
 #define DAT	"data"
 
 static const struct filetype filetype_types[] = {
-	{ "pe", EXE, FT_CLAMAV },		/* 0 */
+	{ "pe", EXE, FT_CLAMAV },
 	{ "elf", EXE, FT_CLAMAV },
 	{ "macho", EXE, FT_CLAMAV },
 	{ "java-class", EXE, FT_CLAMAV },
 	{ "dex", EXE, FT_CLAMAV },
-	{ "wasm", EXE, FT_CLAMAV },		/* 5 */
+	{ "wasm", EXE, FT_CLAMAV },
 	{ "zip", ARC, FT_CLAMAV | FT_UNPACK },
 	{ "jar", ARC, FT_CLAMAV | FT_UNPACK },
 	{ "apk", ARC, FT_CLAMAV | FT_UNPACK },
-	{ "gzip", ARC, FT_CLAMAV | FT_UNPACK },
-	{ "bzip2", ARC, FT_CLAMAV | FT_UNPACK },	/* 10 */
-	{ "xz", ARC, FT_CLAMAV | FT_UNPACK },
-	{ "zstd", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "gzip", ARC, FT_UNPACK | FT_FILTER },
+	{ "bzip2", ARC, FT_UNPACK | FT_FILTER },
+	{ "xz", ARC, FT_UNPACK | FT_FILTER },
+	{ "zstd", ARC, FT_UNPACK | FT_FILTER },
 	{ "7z", ARC, FT_CLAMAV | FT_UNPACK },
 	{ "rar", ARC, FT_CLAMAV | FT_UNPACK },
-	{ "tar", ARC, FT_CLAMAV | FT_UNPACK },	/* 15 */
+	{ "tar", ARC, FT_CLAMAV | FT_UNPACK },
 	{ "cab", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "lz4", ARC, FT_UNPACK | FT_FILTER },
+	{ "lzma", ARC, FT_UNPACK | FT_FILTER },
+	{ "lzip", ARC, FT_UNPACK | FT_FILTER },
+	{ "compress", ARC, FT_UNPACK | FT_FILTER },
+	{ "ar", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "deb", ARC, FT_UNPACK },
+	{ "cpio", ARC, FT_CLAMAV | FT_UNPACK },
+	{ "xar", ARC, FT_CLAMAV | FT_UNPACK },
 	{ "ole", OFF, FT_CLAMAV },
 	{ "ooxml", OFF, FT_CLAMAV | FT_UNPACK },
 	{ "odf", OFF, FT_CLAMAV | FT_UNPACK },
-	{ "rtf", OFF, FT_CLAMAV },		/* 20 */
-	{ "pdf", DOC, FT_CLAMAV },
+	{ "rtf", OFF, FT_CLAMAV },
+	{ "pdf", DOC, FT_CLAMAV | FT_PDFTEXT },
 	{ "postscript", DOC, FT_CLAMAV },
 	{ "swf", DOC, FT_CLAMAV },
 	{ "lnk", EXE, FT_CLAMAV },
-	{ "png", IMG, 0 },			/* 25 */
+	{ "png", IMG, 0 },
 	{ "jpeg", IMG, 0 },
 	{ "gif", IMG, 0 },
 	{ "webp", IMG, 0 },
 	{ "bmp", IMG, 0 },
-	{ "ico", IMG, 0 },			/* 30 */
+	{ "ico", IMG, 0 },
 	{ "tiff", IMG, 0 },
-	{ "svg", IMG, 0 },
+	{ "svg", IMG, FT_SCRIPT },
 	{ "mp4", MED, 0 },
 	{ "mp3", MED, 0 },
-	{ "ogg", MED, 0 },			/* 35 */
+	{ "ogg", MED, 0 },
 	{ "wav", MED, 0 },
 	{ "avi", MED, 0 },
 	{ "matroska", MED, 0 },
 	{ "flac", MED, 0 },
-	{ "woff", "font", 0 },			/* 40 */
+	{ "woff", "font", 0 },
 	{ "woff2", "font", 0 },
 	{ "ttf", "font", 0 },
 	{ "otf", "font", 0 },
 	{ "sqlite", DAT, FT_CLAMAV },
-	{ "text", TXT, 0 },			/* 45 */
-	{ "html", TXT, 0 },
+	{ "text", TXT, 0 },
+	{ "html", TXT, FT_SCRIPT },
 	{ "xml", TXT, 0 },
 	{ "json", TXT, 0 },
-	{ "script", TXT, 0 },
-	{ "empty", DAT, 0 },			/* 50 */
+	{ "script", TXT, FT_SCRIPT },
+	{ "email", TXT, FT_MIME },
+	{ "empty", DAT, 0 },
 	{ "binary", DAT, FT_CLAMAV },
 };
 
 enum {
 	T_PE, T_ELF, T_MACHO, T_CLASS, T_DEX, T_WASM, T_ZIP, T_JAR, T_APK,
-	T_GZIP, T_BZIP2, T_XZ, T_ZSTD, T_7Z, T_RAR, T_TAR, T_CAB, T_OLE,
+	T_GZIP, T_BZIP2, T_XZ, T_ZSTD, T_7Z, T_RAR, T_TAR, T_CAB, T_LZ4,
+	T_LZMA, T_LZIP, T_COMPRESS, T_AR, T_DEB, T_CPIO, T_XAR, T_OLE,
 	T_OOXML, T_ODF, T_RTF, T_PDF, T_PS, T_SWF, T_LNK, T_PNG, T_JPEG,
 	T_GIF, T_WEBP, T_BMP, T_ICO, T_TIFF, T_SVG, T_MP4, T_MP3, T_OGG,
 	T_WAV, T_AVI, T_MKV, T_FLAC, T_WOFF, T_WOFF2, T_TTF, T_OTF, T_SQLITE,
-	T_TEXT, T_HTML, T_XML, T_JSON, T_SCRIPT, T_EMPTY, T_BINARY
+	T_TEXT, T_HTML, T_XML, T_JSON, T_SCRIPT, T_EMAIL, T_EMPTY, T_BINARY
 };
 
 /* Signatures: bytes at an offset. */
@@ -113,6 +124,13 @@ static const struct {
 	{ 0, 6, "Rar!\x1a\x07", T_RAR },
 	{ 257, 5, "ustar", T_TAR },
 	{ 0, 4, "MSCF", T_CAB },
+	{ 0, 4, "\x04\x22\x4d\x18", T_LZ4 },
+	{ 0, 5, "LZIP\x01", T_LZIP },
+	{ 0, 2, "\x1f\x9d", T_COMPRESS },
+	{ 0, 8, "!<arch>\n", T_AR },
+	{ 0, 2, "\xc7\x71", T_CPIO },
+	{ 0, 2, "\x71\xc7", T_CPIO },
+	{ 0, 4, "xar!", T_XAR },
 	{ 0, 8, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", T_OLE },
 	{ 0, 5, "{\\rtf", T_RTF },
 	{ 0, 5, "%PDF-", T_PDF },
@@ -233,6 +251,160 @@ filetype_text(const unsigned char *p, size_t n)
 	return (&filetype_types[T_TEXT]);
 }
 
+/* An ASCII cpio header: its magic and 104 more hexadecimal digits. */
+static bool
+filetype_cpio_ascii(const unsigned char *p, size_t n)
+{
+	size_t	i;
+
+	if (n < 110 || memcmp(p, "0707", 4) != 0 ||
+	    (p[4] != '0' || (p[5] != '1' && p[5] != '2' && p[5] != '7')))
+		return (false);
+	for (i = 6; i < 110; i++) {
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'a' && p[i] <= 'f') || (p[i] >= 'A' && p[i] <= 'F')))
+			return (p[5] == '7' && i >= 76);	/* odc: 76 */
+	}
+	return (true);
+}
+
+/*
+ * A tar header without the ustar magic (v7 and some writers): a name, and
+ * the header checksum (octal, at 148) matching its bytes, as tar readers
+ * decide.
+ */
+static bool
+filetype_tar_v7(const unsigned char *p, size_t n)
+{
+	unsigned long	sum = 0, want = 0;
+	size_t		i;
+	bool		digits = false;
+
+	if (n < 512 || p[0] == '\0')
+		return (false);
+	for (i = 0; i < 512; i++)
+		sum += (i >= 148 && i < 156) ? ' ' : p[i];
+	for (i = 148; i < 156 && (p[i] == ' ' || p[i] == '\0'); i++)
+		;
+	for (; i < 156 && p[i] >= '0' && p[i] <= '7'; i++) {
+		want = want * 8 + (unsigned long)(p[i] - '0');
+		digits = true;
+	}
+	return (digits && want == sum);
+}
+
+/*
+ * An "lzma" (LZMA_Alone) stream has no magic: properties 0x5d (the usual
+ * lc/lp/pb) and a power of two as dictionary size, as xz-utils writes.
+ */
+static bool
+filetype_lzma(const unsigned char *p, size_t n)
+{
+	uint32_t	dict;
+
+	if (n < 13 || p[0] != 0x5d)
+		return (false);
+	dict = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
+	    (uint32_t)p[4] << 24;
+	return (dict >= 4096 && (dict & (dict - 1)) == 0);
+}
+
+/* Header names that make a text a mail message (RFC 5322, MIME). */
+static const char *const filetype_mail_headers[] = {
+	"from:", "to:", "cc:", "subject:", "date:", "message-id:",
+	"mime-version:", "received:", "return-path:", "content-type:",
+	"reply-to:", "delivered-to:", "x-mailer:", "user-agent:",
+};
+
+/*
+ * A mail message: it starts with header lines ("Name: value", continued
+ * lines indented, an mbox "From " line allowed first), two or more of them
+ * names a message has, MIME-Version or Content-Type among them or a
+ * blank line ending them within the prefix.
+ */
+static bool
+filetype_email(const unsigned char *p, size_t n)
+{
+	size_t		 i = 0, e, j, k, known = 0, lines = 0;
+	bool		 mime = false, ended = false;
+	char		 name[20];
+
+	if (n >= 5 && memcmp(p, "From ", 5) == 0) {
+		while (i < n && p[i] != '\n')
+			i++;
+		i++;
+	}
+	while (i < n && lines < 200) {
+		for (e = i; e < n && p[e] != '\n'; e++)
+			;
+		if (e == n)
+			break;
+		if (e == i || (e == i + 1 && p[i] == '\r')) {
+			ended = true;
+			break;
+		}
+		lines++;
+		if (p[i] == ' ' || p[i] == '\t') {
+			if (lines == 1)
+				return (false);
+			i = e + 1;
+			continue;
+		}
+		for (k = i; k < e && p[k] != ':' && p[k] > ' ' && p[k] < 0x7f;
+		    k++)
+			;
+		if (k == i || k == e || p[k] != ':')
+			return (false);
+		if (k - i + 1 < sizeof name) {
+			for (j = 0; j <= k - i; j++)
+				name[j] = (char)(p[i + j] >= 'A' &&
+				    p[i + j] <= 'Z' ? p[i + j] + 32 : p[i + j]);
+			name[k - i + 1] = '\0';
+			for (j = 0; j < sizeof filetype_mail_headers /
+			    sizeof filetype_mail_headers[0]; j++) {
+				if (strcmp(name, filetype_mail_headers[j]) == 0) {
+					known++;
+					mime = mime || j == 6 || j == 9;
+				}
+			}
+		}
+		i = e + 1;
+	}
+	return (known >= 2 && (mime || ended));
+}
+
+/*
+ * Text in UTF-16: a byte order mark, or most of the first bytes ASCII
+ * with a zero byte beside each. Returns 1 (little endian), 2 (big
+ * endian) or 0.
+ */
+int
+filetype_utf16(const void *buf, size_t n)
+{
+	const unsigned char	*p = buf;
+	size_t			 i, le = 0, be = 0, pairs;
+
+	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		return (1);
+	if (n >= 2 && p[0] == 0xfe && p[1] == 0xff)
+		return (2);
+	pairs = (n < 512 ? n : 512) / 2;
+	if (pairs < 8)
+		return (0);
+	for (i = 0; i < pairs; i++) {
+		if (p[2 * i + 1] == 0 && p[2 * i] >= 0x09 && p[2 * i] < 0x7f)
+			le++;
+		else if (p[2 * i] == 0 && p[2 * i + 1] >= 0x09 &&
+		    p[2 * i + 1] < 0x7f)
+			be++;
+	}
+	if (le * 10 >= pairs * 9)
+		return (1);
+	if (be * 10 >= pairs * 9)
+		return (2);
+	return (0);
+}
+
 /*
  * The type of a body from its first bytes (up to FILETYPE_PREFIX).
  * Returns a static entry, or NULL for a binary the table does not know.
@@ -257,12 +429,24 @@ filetype_sniff(const void *buf, size_t n)
 			continue;
 		if (filetype_magic_table[i].type == T_ZIP)
 			return (&filetype_types[filetype_zip_kind(p, n)]);
+		if (filetype_magic_table[i].type == T_AR && n >= 21 &&
+		    memcmp(p + 8, "debian-binary", 13) == 0)
+			return (&filetype_types[T_DEB]);
 		return (&filetype_types[filetype_magic_table[i].type]);
 	}
 	if (memmem(p, n < 1024 ? n : 1024, "%PDF-", 5) != NULL)
 		return (&filetype_types[T_PDF]);
-	if ((t = filetype_text(p, n)) != NULL)
+	if (filetype_cpio_ascii(p, n))
+		return (&filetype_types[T_CPIO]);
+	if (filetype_tar_v7(p, n))
+		return (&filetype_types[T_TAR]);
+	if ((t = filetype_text(p, n)) != NULL) {
+		if (t == &filetype_types[T_TEXT] && filetype_email(p, n))
+			return (&filetype_types[T_EMAIL]);
 		return (t);
+	}
+	if (filetype_lzma(p, n))
+		return (&filetype_types[T_LZMA]);
 	return (NULL);
 }
 
@@ -317,6 +501,13 @@ static const struct {
 	{ "application/x-msi", T_OLE },
 	{ "application/x-ole-storage", T_OLE },
 	{ "application/vnd.ms-cab-compressed", T_CAB },
+	{ "application/x-tar", T_TAR },
+	{ "application/x-cpio", T_CPIO },
+	{ "application/x-archive", T_AR },
+	{ "application/x-lzma", T_LZMA },
+	{ "application/x-lz4", T_LZ4 },
+	{ "application/x-lzip", T_LZIP },
+	{ "application/x-compress", T_COMPRESS },
 	{ "application/octet-stream", T_BINARY },
 };
 

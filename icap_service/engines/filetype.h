@@ -14,6 +14,10 @@
 
 #define FT_CLAMAV		0x01	/* worth a libclamav scan */
 #define FT_UNPACK		0x02	/* libarchive can open it */
+#define FT_FILTER		0x04	/* one compressed stream, no members */
+#define FT_SCRIPT		0x08	/* text ClamAV has signatures for */
+#define FT_PDFTEXT		0x10	/* text comes out through poppler */
+#define FT_MIME			0x20	/* a mail message: MIME parts inside */
 
 struct filetype {
 	const char	*name;		/* "pe", "zip", "pdf", "text", ... */
@@ -24,6 +28,7 @@ struct filetype {
 struct filetype_magic;
 
 const struct filetype	*filetype_sniff(const void *, size_t);
+int			 filetype_utf16(const void *, size_t);
 const struct filetype	*filetype_lookup(const char *name);
 const struct filetype	*filetype_at(size_t);
 struct filetype_magic	*filetype_magic_open(char **cause);

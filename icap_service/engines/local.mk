@@ -1,8 +1,18 @@
-# Detection engines: libengines.la (DLP, malware, file type, archives), a
-# PIC convenience library linked into srv_sslinspect.la. It uses cause_set
-# from common/libcommon.la, which the final link provides.
+# Detection engines: libengines.la (DLP, malware, file type, archives,
+# text extraction), a PIC convenience library linked into
+# srv_sslinspect.la. It uses cause_set from common/libcommon.la, which the
+# final link provides. poppler's API is C++: its one wrapper file is a
+# library of its own, so that everything linking the engines stays a C
+# link (with libstdc++ named).
+noinst_LTLIBRARIES += icap_service/engines/libtextpdf.la
+icap_service_engines_libtextpdf_la_SOURCES = icap_service/engines/text_pdf.cc
+icap_service_engines_libtextpdf_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/icap_service/engines $(POPPLER_CFLAGS)
+icap_service_engines_libtextpdf_la_CXXFLAGS = $(SAN_CFLAGS) -Wall -Wextra
+icap_service_engines_libtextpdf_la_LIBADD = $(POPPLER_LIBS) -lstdc++
+
 noinst_LTLIBRARIES += icap_service/engines/libengines.la
-icap_service_engines_libengines_la_SOURCES = \
+ENGINE_C_SOURCES = \
 	icap_service/engines/engine.h icap_service/engines/engine_int.h \
 	icap_service/engines/engine.c icap_service/engines/engine_result.c \
 	icap_service/engines/engine_spool.c \
@@ -11,11 +21,18 @@ icap_service_engines_libengines_la_SOURCES = \
 	icap_service/engines/malware.h icap_service/engines/malware.c \
 	icap_service/engines/malware_hash.c icap_service/engines/malware_clam.c \
 	icap_service/engines/filetype.h icap_service/engines/filetype.c \
-	icap_service/engines/archive.c
+	icap_service/engines/archive.c \
+	icap_service/engines/embed.h icap_service/engines/embed.c \
+	icap_service/engines/mime.h icap_service/engines/mime.c \
+	icap_service/engines/text.h icap_service/engines/text_xml.c \
+	icap_service/engines/text_utf16.c
+icap_service_engines_libengines_la_SOURCES = $(ENGINE_C_SOURCES)
 icap_service_engines_libengines_la_CPPFLAGS = $(AM_CPPFLAGS) $(HS_CFLAGS) \
-	$(CLAMAV_CFLAGS) $(ARCHIVE_CFLAGS) $(MAGIC_CFLAGS) $(OPENSSL_CFLAGS)
-icap_service_engines_libengines_la_LIBADD = $(HS_LIBS) $(CLAMAV_LIBS) \
-	$(ARCHIVE_LIBS) $(MAGIC_LIBS) $(OPENSSL_LIBS) -lpthread
+	$(CLAMAV_CFLAGS) $(ARCHIVE_CFLAGS) $(MAGIC_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(XML_CFLAGS)
+icap_service_engines_libengines_la_LIBADD = icap_service/engines/libtextpdf.la \
+	$(HS_LIBS) $(CLAMAV_LIBS) $(ARCHIVE_LIBS) $(MAGIC_LIBS) $(OPENSSL_LIBS) \
+	$(XML_LIBS) -lstdc++ -lpthread
 
 # Unit tests of the engines.
 ENGINE_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
@@ -45,21 +62,55 @@ TESTS += tests/unit/test_corpus
 # benign/ (and the docs Debian ships, read at test time) must yield nothing.
 ENGINE_CORPUS = \
 	tests/corpus/detect/credit_card+us_ssn+iban--loan-application.txt \
+	tests/corpus/detect/credit_card--19-digits.json \
+	tests/corpus/detect/credit_card--bzip2-after-nul-padding.bin \
+	tests/corpus/detect/credit_card--deb-package.deb \
+	tests/corpus/detect/credit_card--docx-split-runs.docx \
+	tests/corpus/detect/credit_card--dotted.txt \
+	tests/corpus/detect/credit_card--double-spaces.txt \
+	tests/corpus/detect/credit_card--eml-base64-attachments.eml \
+	tests/corpus/detect/credit_card--eml-nested-quoted-printable.eml \
+	tests/corpus/detect/credit_card--expiry-and-cvv.txt \
 	tests/corpus/detect/credit_card--export.csv \
 	tests/corpus/detect/credit_card--form-urlencoded.txt \
+	tests/corpus/detect/credit_card--fullwidth-digits.txt \
+	tests/corpus/detect/credit_card--glued-to-letters.txt \
+	tests/corpus/detect/credit_card--gzip-after-nul-padding.bin \
+	tests/corpus/detect/credit_card--gzip-disk-image.img.gz \
+	tests/corpus/detect/credit_card--gzip-long-comment.gz \
+	tests/corpus/detect/credit_card--gzip-long-extra.gz \
 	tests/corpus/detect/credit_card--html-table.html \
 	tests/corpus/detect/credit_card--json.json \
+	tests/corpus/detect/credit_card--mixed-separators.txt \
 	tests/corpus/detect/credit_card--multipart.txt \
+	tests/corpus/detect/credit_card--nbsp.html \
+	tests/corpus/detect/credit_card--odt-spans.odt \
+	tests/corpus/detect/credit_card--pdf-flate-tj-kerning.pdf \
+	tests/corpus/detect/credit_card--slashes.txt \
+	tests/corpus/detect/credit_card--tabs.tsv \
+	tests/corpus/detect/credit_card--tar-lz4.tar.lz4 \
+	tests/corpus/detect/credit_card--tar-lzma.tar.lzma \
+	tests/corpus/detect/credit_card--tar-v7-no-magic.tar \
+	tests/corpus/detect/credit_card--utf16-strings-in-binary.bin \
+	tests/corpus/detect/credit_card--utf16le-bom.txt \
+	tests/corpus/detect/credit_card--xlsx-rich-text-runs.xlsx \
 	tests/corpus/detect/credit_card--xml.xml \
+	tests/corpus/detect/credit_card--xz-after-nul-padding.bin \
+	tests/corpus/detect/credit_card--zip-appended-to-png.png \
+	tests/corpus/detect/credit_card--zip-in-tar.tar \
+	tests/corpus/detect/credit_card--zip-self-extractor.exe \
+	tests/corpus/detect/iban--dashes.txt \
 	tests/corpus/detect/iban--invoice.txt \
 	tests/corpus/detect/iban--json.json \
+	tests/corpus/detect/iban--lowercase.txt \
 	tests/corpus/detect/iban--several-countries.txt \
 	tests/corpus/detect/us_ssn--context-after.txt \
 	tests/corpus/detect/us_ssn--hr-record.txt \
+	tests/corpus/detect/us_ssn--json-keys.json \
 	tests/corpus/detect/us_ssn--json.json \
 	tests/corpus/benign/api-orders.json \
 	tests/corpus/benign/lookalikes.txt
-EXTRA_DIST += $(ENGINE_CORPUS)
+EXTRA_DIST += $(ENGINE_CORPUS) tests/corpus/fixtures.py
 
 # Benchmarks (not tests): built by make check, run by hand or by
 # tests/bench/engines.sh; see that script.
@@ -86,11 +137,12 @@ dist_man_MANS += doc/sslinspect-engines.7
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_engines
 tests_fuzz_fuzz_engines_SOURCES = tests/fuzz/fuzz_engines.c \
-	$(icap_service_engines_libengines_la_SOURCES) common/cause.c
+	$(ENGINE_C_SOURCES) common/cause.c
 tests_fuzz_fuzz_engines_CPPFLAGS = $(icap_service_engines_libengines_la_CPPFLAGS) \
 	-I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 tests_fuzz_fuzz_engines_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_engines_LDFLAGS = $(FUZZ_CFLAGS)
-tests_fuzz_fuzz_engines_LDADD = $(HS_LIBS) $(CLAMAV_LIBS) $(ARCHIVE_LIBS) \
-	$(MAGIC_LIBS) $(OPENSSL_LIBS) -lpthread
+tests_fuzz_fuzz_engines_LDADD = icap_service/engines/libtextpdf.la \
+	$(HS_LIBS) $(CLAMAV_LIBS) $(ARCHIVE_LIBS) \
+	$(MAGIC_LIBS) $(OPENSSL_LIBS) $(XML_LIBS) -lpthread
 endif

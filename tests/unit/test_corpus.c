@@ -21,7 +21,7 @@
 #include "engine.h"
 #include "engine_test.h"
 
-#define CORPUS_FILE_MAX	(4 * 1024 * 1024)
+#define CORPUS_FILE_MAX	(16 * 1024 * 1024)
 
 static struct engine_set	*set;
 static size_t			 benign_files, benign_bytes, benign_hits;
@@ -53,24 +53,27 @@ srcdir(void)
 	return (s != NULL ? s : "..");
 }
 
-/* Read a file, gunzipping *.gz; NULL when unreadable or too big. */
+/*
+ * Read a file as it would be uploaded (a *.gz stays compressed: the
+ * engines open it); NULL when unreadable or too big.
+ */
 static char *
 slurp(const char *path, size_t *len)
 {
-	gzFile	 f;
+	FILE	*f;
 	char	*buf;
-	int	 n;
+	size_t	 n;
 
-	if ((f = gzopen(path, "rb")) == NULL)
+	if ((f = fopen(path, "rb")) == NULL)
 		return (NULL);
 	buf = malloc(CORPUS_FILE_MAX);
-	n = gzread(f, buf, CORPUS_FILE_MAX);
-	gzclose(f);
-	if (n < 0 || n == CORPUS_FILE_MAX) {
+	n = fread(buf, 1, CORPUS_FILE_MAX, f);
+	fclose(f);
+	if (n == CORPUS_FILE_MAX) {
 		free(buf);
 		return (NULL);
 	}
-	*len = (size_t)n;
+	*len = n;
 	return (buf);
 }
 
@@ -143,6 +146,10 @@ benign_file(const char *path)
 	r = scan(buf, len, 4064);
 	benign_files++;
 	benign_bytes += len;
+	if (r.verdict == ENGINE_UNINSPECTABLE || r.verdict == ENGINE_ERROR) {
+		fprintf(stderr, "false block: %s: %s\n", path, r.reason);
+		benign_hits++;
+	}
 	for (i = 0; i < r.nfindings; i++) {
 		fprintf(stderr, "false positive: %s: %s/%s x%u (%s)\n", path,
 		    r.findings[i].engine, r.findings[i].type,

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dlp.h"
 #include "engine.h"
 #include "engine_test.h"
 
@@ -116,7 +117,35 @@ static const struct {
 	    "credit_card:2" },
 	{ "--b\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\n"
 	    "6011 1111 1111 1117\r\n--b--\r\n", "credit_card:1" },
-	{ "4111111111111111", "credit_card:1" },
+	{ "card 4111111111111111", "credit_card:1" },
+	/* context after the number, within reach */
+	{ "4111111111111111 is the visa", "credit_card:1" },
+	/* a lone solid number without context: an order id as often */
+	{ "4111111111111111", "" },
+	{ "{\"order_id\": \"4111111111111111\"}", "" },
+	/* several cards, no context: a list of cards */
+	{ "4111111111111111\n5500000000000004\n6011111111111117\n",
+	    "credit_card:3" },
+	/* the same card twice is one card */
+	{ "card 4111111111111111, again card 4111 1111 1111 1111",
+	    "credit_card:1" },
+	/* number shapes (issue 12) */
+	{ "card: 4111.1111.1111.1111", "credit_card:1" },
+	{ "card: 4111/1111/1111/1111", "credit_card:1" },
+	{ "card:\t4111\t1111\t1111\t1111", "credit_card:1" },
+	{ "card 4111\xc2\xa0" "1111\xc2\xa0" "1111\xc2\xa0" "1111",
+	    "credit_card:1" },
+	{ "card 4111  1111  1111  1111", "credit_card:1" },
+	{ "card 4111 1111-1111.1111", "credit_card:1" },
+	{ "cardnumber4111111111111111exp", "credit_card:1" },
+	{ "visa 4000000000000000006", "credit_card:1" },
+	{ "card \xef\xbc\x94\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91"
+	    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91"
+	    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91"
+	    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91",
+	    "credit_card:1" },
+	{ "4111 1111 1111 1111 12/29 123", "credit_card:1" },
+	{ "4111111111111111 12/2029 123", "credit_card:1" },
 	/* card look-alikes */
 	{ "order 4111111111111112 ref 1234567812345670", "" },
 	{ "id 41111111111111110 (17 digits, Luhn fails)", "" },
@@ -132,11 +161,19 @@ static const struct {
 	{ "order 536-22-1234 shipped", "" },
 	{ "SSN: 666-22-1234 or 900-12-3456 or 123-45-6789", "" },
 	{ "SSN 1-536-22-1234", "" },
+	{ "{\"ssn_number\": \"536-22-1234\"}", "us_ssn:1" },
+	{ "{\"socialSecurityNumber\": \"536-22-1234\"}", "us_ssn:1" },
+	{ "{\"customerSsn\":\"536221234\"}", "us_ssn:1" },
+	{ "{\"ssn\": 536221234}", "us_ssn:1" },
+	{ "{\"id\": 536221234}", "" },
 	/* IBAN */
 	{ "Pay to IBAN DE89 3704 0044 0532 0130 00 today", "iban:1" },
 	{ "iban=GB82WEST12345698765432&x=1", "iban:1" },
 	{ "FR14 2004 1010 0505 0001 3M02 606, NL91ABNA0417164300", "iban:2" },
 	{ "IBAN DE89 3704 0044 0532 0130 01", "" },
+	{ "iban de89 3704 0044 0532 0130 00", "iban:1" },
+	{ "iban: DE89-3704-0044-0532-0130-00.", "iban:1" },
+	{ "gb82west12345698765432", "iban:1" },
 	{ "ISO8859 ABCD1234 EFGH5678 and DE12 nothing", "" },
 	/* dictionaries */
 	{ "about Project Bluebird and PROJECT BLUEBIRD again",
@@ -257,12 +294,47 @@ START_TEST(bad_dictionary_fails_load)
 }
 END_TEST
 
+/* A valid IBAN for Germany from 18 digits of bank code and account. */
+static void
+de_iban(unsigned n, char *out)
+{
+	char		 bban[19], num[32];
+	unsigned	 rem = 0, check;
+	size_t		 i;
+
+	snprintf(bban, sizeof bban, "37040044%010u", n);
+	snprintf(num, sizeof num, "%s131400", bban);	/* D=13 E=14 00 */
+	for (i = 0; num[i] != '\0'; i++)
+		rem = (rem * 10 + (unsigned)(num[i] - '0')) % 97;
+	check = 98 - rem;
+	snprintf(out, 23, "DE%02u%s", check, bban);
+}
+
+/* A Luhn-valid Visa number from a serial. */
+static void
+visa(unsigned n, char *out)
+{
+	unsigned	sum = 0, d, i;
+
+	snprintf(out, 17, "411111%09u0", n);
+	for (i = 0; i < 15; i++) {
+		d = (unsigned)(out[14 - i] - '0');
+		if (i % 2 == 0) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+	}
+	out[15] = (char)('0' + (10 - sum % 10) % 10);
+}
+
 /* Many IBANs (and decoy heads) in one chunk: none is dropped. */
 START_TEST(many_ibans_one_chunk)
 {
 	struct engine_profile	 p;
 	struct engine_result	 r;
-	char			 text[4000];
+	char			 text[4000], iban[23];
 	size_t			 o = 0;
 	int			 i;
 
@@ -270,10 +342,12 @@ START_TEST(many_ibans_one_chunk)
 	for (i = 0; i < 40; i++)
 		o += (size_t)snprintf(text + o, sizeof text - o,
 		    "AB12 CDEF decoy %d, ", i);
-	for (i = 0; i < 30; i++)
-		o += (size_t)snprintf(text + o, sizeof text - o,
-		    "%s; ", i % 2 ? "DE89 3704 0044 0532 0130 00" :
-		    "GB82WEST12345698765432");
+	for (i = 0; i < 30; i++) {
+		de_iban((unsigned)i * 7919, iban);
+		o += (size_t)snprintf(text + o, sizeof text - o, "%s; ", iban);
+	}
+	/* Repeats count once. */
+	o += (size_t)snprintf(text + o, sizeof text - o, "%s; ", iban);
 	r = scan_with(&p, text, sizeof text);
 	ck_assert_uint_eq(r.nfindings, 1);
 	ck_assert_str_eq(r.findings[0].type, "iban");
@@ -283,26 +357,112 @@ START_TEST(many_ibans_one_chunk)
 }
 END_TEST
 
-/* A long body with one card straddling every 4064-byte c-icap piece edge. */
+/* A long body with cards straddling every 4064-byte c-icap piece edge. */
 START_TEST(card_deep_in_large_body)
 {
 	struct engine_profile	 p;
 	struct engine_result	 r;
-	char			*big;
+	char			*big, num[17];
 	size_t			 len = 3 * 1024 * 1024, at;
+	unsigned		 n = 0;
 
 	engine_profile_defaults(&p, ENGINE_UPLOAD);
 	big = malloc(len + 1);
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'x', len);
 	big[len] = '\0';
-	for (at = 4064 - 9; at + 20 < len; at += 4064 * 97)
-		memcpy(big + at, " 4111111111111111 ", 18);
+	for (at = 4064 - 14; at + 30 < len; at += 4064 * 97) {
+		visa(n++, num);
+		memcpy(big + at, " card ", 6);
+		memcpy(big + at + 6, num, 16);
+		big[at + 22] = ' ';
+	}
 	r = scan_with(&p, big, 4064);
 	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
-	ck_assert_uint_eq(r.findings[0].count, (len - 4064 - 20) /
-	    (4064 * 97) + 1);
+	ck_assert_uint_eq(r.findings[0].count, n);
 	free(big);
+}
+END_TEST
+
+/*
+ * The 16-digit identifiers of an order export: about one in ten passes
+ * Luhn, some of those fall in an issuer range. Alone, in lists, in JSON:
+ * none is a card without context.
+ */
+START_TEST(random_ids_are_not_cards)
+{
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	char			 id[17], digits[20], body[128], *list;
+	uint64_t		 x = 0x9e3779b97f4a7c15ULL;
+	size_t			 o = 0, nd;
+	unsigned		 i, k, luhn_issuer = 0;
+	bool			 strong;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	list = malloc(200 * 64);
+	ck_assert_ptr_nonnull(list);
+	for (i = 0; i < 200; i++) {
+		for (k = 0; k < 16; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			id[k] = (char)('0' + x % 10);
+		}
+		id[16] = '\0';
+		if (dlp_card_valid(id, 16, digits, &nd, &strong))
+			luhn_issuer++;
+		snprintf(body, sizeof body, "{\"order_id\":\"%s\",\"qty\":2}",
+		    id);
+		r = scan_with(&p, body, 4064);
+		ck_assert_msg(r.nfindings == 0, "%s", body);
+	}
+	ck_assert_uint_ge(luhn_issuer, 3);
+	x = 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < 200; i++) {
+		for (k = 0; k < 16; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			id[k] = (char)('0' + x % 10);
+		}
+		id[16] = '\0';
+		o += (size_t)sprintf(list + o, "order %u,%s,2024-01-%02u\n", i,
+		    id, 1 + i % 28);
+	}
+	r = scan_with(&p, list, 4064);
+	ck_assert_uint_eq(r.nfindings, 0);
+	free(list);
+}
+END_TEST
+
+/* Early certainty: the service cuts a streamed body off on it. */
+START_TEST(certain_early)
+{
+	struct engine_profile	 p;
+	struct engine_scan	*s;
+	struct engine_result	 r;
+	char			*cause = NULL;
+	const char		*a = "name=Jo&card=4111 1111 1111 1111&", *b =
+	    "note=weak 5500000000000004 here";
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	s = engine_scan_begin(set, &p, ENGINE_UPLOAD, "t", &cause);
+	ck_assert_ptr_nonnull(s);
+	ck_assert(!engine_scan_detected(s));
+	ck_assert_int_eq(engine_scan_feed(s, b, strlen(b), &cause), 0);
+	ck_assert(!engine_scan_detected(s));	/* needs context: not yet */
+	ck_assert_int_eq(engine_scan_feed(s, a, strlen(a), &cause), 0);
+	ck_assert(engine_scan_detected(s));
+	ck_assert_int_eq(engine_scan_end(s, &r, &cause), 0);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	engine_scan_free(s);
+
+	p.card_threshold = 2;
+	s = engine_scan_begin(set, &p, ENGINE_UPLOAD, "t", &cause);
+	ck_assert_int_eq(engine_scan_feed(s, a, strlen(a), &cause), 0);
+	ck_assert(!engine_scan_detected(s));
+	engine_scan_free(s);
 }
 END_TEST
 
@@ -322,6 +482,8 @@ dlp_suite(void)
 	tcase_add_test(tc, bad_dictionary_fails_load);
 	tcase_add_test(tc, card_deep_in_large_body);
 	tcase_add_test(tc, many_ibans_one_chunk);
+	tcase_add_test(tc, random_ids_are_not_cards);
+	tcase_add_test(tc, certain_early);
 	suite_add_tcase(s, tc);
 	return (s);
 }

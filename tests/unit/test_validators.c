@@ -10,13 +10,35 @@
 #include "engine_test.h"
 #include "filetype.h"
 
-static bool
+/* 1: a valid card that counts alone, 2: valid but needs context, 0: not. */
+static int
 card(const char *run)
 {
 	char	digits[DLP_CARD_DIGITS_MAX + 1];
 	size_t	n;
+	bool	strong;
 
-	return (dlp_card_valid(run, strlen(run), digits, &n));
+	if (!dlp_card_valid(run, strlen(run), digits, &n, &strong))
+		return (0);
+	return (strong ? 1 : 2);
+}
+
+/* The cards of a run, as "digits/strength ..." (s strong, w weak). */
+static void
+cards_in(const char *run, char *out, size_t len)
+{
+	struct dlp_run	r;
+	struct dlp_card	c[16];
+	size_t		n, i, o = 0;
+
+	dlp_run_split((const unsigned char *)run, strlen(run), false, -1, &r);
+	n = dlp_card_find(&r, c, 16);
+	out[0] = '\0';
+	for (i = 0; i < n && o < len; i++) {
+		if (c[i].valid)
+			o += (size_t)snprintf(out + o, len - o, "%s%s/%c",
+			    o ? " " : "", c[i].digits, c[i].strong ? 's' : 'w');
+	}
 }
 
 static size_t
@@ -47,17 +69,39 @@ END_TEST
 
 START_TEST(cards_valid)
 {
-	static const char *const ok[] = {
-		"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
-		"5500 0000 0000 0004", "2223000048400011", "3782 822463 10005",
-		"378282246310005", "6011111111111117", "3530111333300000",
-		"30569309025904", "4222222222222", "6200000000000005",
-		"6200 0000 0000 0000 018",
+	/* Printed layouts (one space or dash throughout) count alone. */
+	static const char *const strong[] = {
+		"4111 1111 1111 1111", "4111-1111-1111-1111",
+		"5500 0000 0000 0004", "3782 822463 10005",
+		"6200 0000 0000 0000 018", "6011 0000 0000 0000 001",
+		/* a no-break space prints as a space */
+		"4111\xc2\xa0" "1111\xc2\xa0" "1111\xc2\xa0" "1111",
+		/* any layout followed by an expiry date and a code */
+		"4111111111111111 12/29 123", "4111.1111.1111.1111 01/2030",
+		"4111 1111 1111 1111 12/29",
+	};
+	/* Valid numbers that need a context word or other cards. */
+	static const char *const weak[] = {
+		"4111111111111111", "2223000048400011", "378282246310005",
+		"6011111111111117", "3530111333300000", "30569309025904",
+		"4222222222222", "4111.1111.1111.1111", "4111/1111/1111/1111",
+		"4111\t1111\t1111\t1111",
+		"4111  1111  1111  1111", "4111 1111-1111.1111",
+		"4111 - 1111 - 1111 - 1111",
+		"\xef\xbc\x94\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91"
+		    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91"
+		    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91"
+		    "\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91",
+		"4000000000000000006",		/* 19-digit Visa */
 	};
 	size_t	i;
 
-	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		ck_assert_msg(card(ok[i]), "%s", ok[i]);
+	for (i = 0; i < sizeof strong / sizeof strong[0]; i++)
+		ck_assert_msg(card(strong[i]) == 1, "%s: %d", strong[i],
+		    card(strong[i]));
+	for (i = 0; i < sizeof weak / sizeof weak[0]; i++)
+		ck_assert_msg(card(weak[i]) == 2, "%s: %d", weak[i],
+		    card(weak[i]));
 }
 END_TEST
 
@@ -67,19 +111,75 @@ START_TEST(cards_invalid)
 		"4111111111111112",		/* Luhn */
 		"1234567812345670",		/* Luhn ok, no issuer */
 		"0000000000000000",		/* repeated digit */
-		"4111 1111-1111 1111",		/* mixed separators */
 		"411 11111 1111 1111",		/* odd grouping */
-		"4111  1111 1111 1111",		/* double separator */
 		"41111111111111111111",		/* 20 digits */
 		"411111111111",			/* 12 digits */
 		"3782822463100050",		/* amex is 15 long */
 		"7111111111111114",		/* no issuer starts with 7 */
-		"3843061514398340071",		/* 19 solid digits: an id */
+		"3843061514398340071",		/* 19 digits, no issuer at 19 */
+		"4111    1111 1111 1111",	/* four spaces end a run */
 	};
 	size_t	i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(!card(bad[i]), "%s", bad[i]);
+		ck_assert_msg(card(bad[i]) == 0, "%s", bad[i]);
+}
+END_TEST
+
+/* Where in a run of digit groups a card is, and is not, read. */
+START_TEST(cards_in_runs)
+{
+	static const struct {
+		const char	*run;
+		const char	*want;
+	} t[] = {
+		/* a longer run of the same groups is a serial, not a card */
+		{ "4111-1111-1111-1111-2222-3333", "" },
+		{ "10.4111.1111.1111.1111", "4111111111111111/w" },
+		/* solid numbers side by side are each read */
+		{ "4111111111111111 5500000000000004",
+		    "4111111111111111/w 5500000000000004/w" },
+		/* a different separator sets a card apart */
+		{ "2024-01-15 4111 1111 1111 1111",
+		    "4111111111111111/w" },
+		{ "4111 1111 1111 1111 12/29 123", "4111111111111111/s" },
+		{ "4111 1111 1111 1111 13/29 123", "4111111111111111/w" },
+		{ "4111 1111 1111 1111 - 5500 0000 0000 0004",
+		    "4111111111111111/w 5500000000000004/w" },
+	};
+	char	got[256];
+	size_t	i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		cards_in(t[i].run, got, sizeof got);
+		ck_assert_msg(strcmp(got, t[i].want) == 0,
+		    "%s: want \"%s\" got \"%s\"", t[i].run, t[i].want, got);
+	}
+}
+END_TEST
+
+/* Letters glued to a run, and a run cut at the window's start. */
+START_TEST(run_edges)
+{
+	struct dlp_run	r;
+
+	dlp_run_split((const unsigned char *)"v4111111111111111", 17, false,
+	    'x', &r);
+	ck_assert(r.glued_before && r.glued_after);
+	ck_assert_uint_eq(r.ngroups, 1);
+	dlp_run_split((const unsigned char *)"x 4111 1111", 11, false, ' ',
+	    &r);
+	ck_assert(!r.glued_before && !r.glued_after);
+	ck_assert_uint_eq(r.ngroups, 2);
+	dlp_run_split((const unsigned char *)"1111 1111 1111", 14, true, -1,
+	    &r);
+	ck_assert(r.cut);
+	ck_assert_uint_eq(r.ngroups, 2);
+	/* Junk bytes after the digits: the run before them is kept. */
+	dlp_run_split((const unsigned char *)"4111111111111111\x80", 17, false,
+	    -1, &r);
+	ck_assert_uint_eq(r.ngroups, 1);
+	ck_assert_uint_eq(r.groups[0].ndigits, 16);
 }
 END_TEST
 
@@ -124,6 +224,8 @@ START_TEST(iban_valid)
 		"NL91ABNA0417164300", "CH93 0076 2011 6238 5295 7",
 		"BE68 5390 0754 7034", "NO93 8601 1117 947",
 		"IT60 X054 2811 1010 0000 0123 456",
+		"de89 3704 0044 0532 0130 00", "gb82west12345698765432",
+		"DE89-3704-0044-0532-0130-00", "fr14-2004-1010-0505-0001-3m02-606",
 	};
 	size_t	i;
 
@@ -140,7 +242,7 @@ START_TEST(iban_invalid)
 		"DE89370400440532013000X",	/* runs on */
 		"XX89 3704 0044 0532 0130 00",	/* no such country */
 		"DE89 37040044 0532 0130 00",	/* broken grouping */
-		"de89 3704 0044 0532 0130 00",	/* lower case */
+		"DE89-3704 0044-0532-0130-00",	/* mixed separators */
 	};
 	size_t	i;
 	char	out[40];
@@ -244,6 +346,8 @@ validators_suite(void)
 	tcase_add_test(tc, luhn);
 	tcase_add_test(tc, cards_valid);
 	tcase_add_test(tc, cards_invalid);
+	tcase_add_test(tc, cards_in_runs);
+	tcase_add_test(tc, run_edges);
 	tcase_add_test(tc, card_issuer_and_mask);
 	tcase_add_test(tc, ssn_rules);
 	tcase_add_test(tc, iban_valid);

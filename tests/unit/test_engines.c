@@ -588,19 +588,218 @@ START_TEST(clamav_signatures_gating_reload)
 	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
 	ck_assert_str_eq(finding(&r, "malware")->type,
 	    "Sslinspect.Test.Body.UNOFFICIAL");
-	/* Inside a zip: ClamAV unpacks it too. */
+	/* Inside a zip, and two archives deep: every member goes to ClamAV. */
 	z = zip1("sample.bin", sample);
 	ck_assert_int_eq(scan(z).verdict, ENGINE_FOUND);
-	/* Text is not sent to ClamAV. */
-	ck_assert_int_eq(scan(txt).verdict, ENGINE_CLEAN);
-	/* Over the size gate: not sent either. */
+	z = pack("ustar", "gzip", NULL, (struct member[]){ { "in.zip", z } }, 1);
+	r = scan(z);
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(finding(&r, "malware")->type,
+	    "Sslinspect.Test.Md5.UNOFFICIAL");
+	ck_assert_uint_eq(r.nskips, 0);
+	/* Plain text at the top is not sent to ClamAV (it says so nowhere:
+	 * nothing was skipped); inside an archive, text is: scripts travel
+	 * zipped. Scripts and HTML are sent at the top too. */
+	r = scan(txt);
+	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
+	ck_assert_uint_eq(r.nskips, 0);
+	r = scan(zip1("run.js", txt));
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(finding(&r, "malware")->type,
+	    "Sslinspect.Test.Body.UNOFFICIAL");
+	ck_assert_int_eq(scan(text("#!/bin/sh\n# sslinspect-clamav-test-marker"
+	    "\n")).verdict, ENGINE_FOUND);
+	ck_assert_int_eq(scan(text("<html><body>sslinspect-clamav-test-marker"
+	    "</body></html>")).verdict, ENGINE_FOUND);
+	/* Over the size gate: not sent, and the result says so. */
 	cfg.clamav_max_bytes = 100000;
 	load();
-	ck_assert_int_eq(scan(big).verdict, ENGINE_CLEAN);
+	r = scan(big);
+	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
+	ck_assert_uint_eq(r.nskips, 1);
+	ck_assert_str_eq(r.skips[0].engine, "clamav");
+	ck_assert_str_eq(r.skips[0].why, "larger than ClamAVMaxSize");
+	ck_assert_str_eq(r.skips[0].what, "test");	/* the name given */
+	/* Two members over it: one skip, counted twice, named by the first. */
+	r = scan(pack("zip", NULL, NULL, (struct member[]){ { "a.bin", big },
+	    { "b.bin", big } }, 2));
+	ck_assert_uint_eq(r.nskips, 1);
+	ck_assert_uint_eq(r.skips[0].count, 2);
+	ck_assert_str_eq(r.skips[0].what, "a.bin");
 	ck_assert_int_eq(scan(sample).verdict, ENGINE_FOUND);
 	cfg.clamav = false;
 	load();
-	ck_assert_int_eq(scan(sample).verdict, ENGINE_CLEAN);
+	r = scan(sample);
+	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
+	ck_assert_uint_eq(r.nskips, 0);
+}
+END_TEST
+
+/* A ClamAV without signatures: said at start, in the result, to tools. */
+START_TEST(clamav_without_signatures)
+{
+	struct engine_health	 h;
+	struct engine_result	 r;
+	struct blob		 one;
+	char			 warn[256], *cause = NULL;
+	unsigned		 sigs = 99;
+
+	engine_set_health(set, &h);
+	ck_assert(h.clamav_on);
+	ck_assert_uint_eq(h.clamav_signatures, 0);
+	ck_assert(engine_health_warning(&h, warn, sizeof warn));
+	ck_assert_ptr_nonnull(strstr(warn, "no signatures"));
+	r = scan(noise(4000, 3));
+	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
+	ck_assert_uint_eq(r.nskips, 1);
+	ck_assert_str_eq(r.skips[0].why, "no signatures loaded");
+	/* Text is no ClamAV type: nothing to say. */
+	ck_assert_uint_eq(scan(text("hello")).nskips, 0);
+	ck_assert_int_eq(engine_clamav_count(path_db, &sigs, &cause), 0);
+	ck_assert_uint_eq(sigs, 0);
+	ck_assert_int_eq(engine_clamav_count("/nonexistent", &sigs, &cause), 0);
+	ck_assert_uint_eq(sigs, 0);
+
+	one = text("x");
+	write_sigs(&one, "00112233445566778899", "s");
+	ck_assert_int_eq(engine_clamav_count(path_db, &sigs, &cause), 0);
+	ck_assert_uint_eq(sigs, 2);
+	ck_assert_int_eq(engine_set_reload(set, &cause), 0);
+	engine_set_health(set, &h);
+	ck_assert_uint_eq(h.clamav_signatures, 2);
+	ck_assert(!engine_health_warning(&h, warn, sizeof warn));
+	ck_assert_uint_eq(scan(noise(4000, 3)).nskips, 0);
+	/* ClamAV off: no warning, nothing skipped. */
+	cfg.clamav = false;
+	load();
+	engine_set_health(set, &h);
+	ck_assert(!engine_health_warning(&h, warn, sizeof warn));
+}
+END_TEST
+
+/* Containers the service once did not open (issue 12), with EICAR. */
+START_TEST(containers_eicar)
+{
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	struct blob		 e = eicar(), inner, img, padded, big;
+	struct member		 two[2];
+	static const char *const filters[] = { "lz4", "lzma", "xz", "bzip2",
+	    "zstd", "lzip", "compress", "gzip" };
+	size_t			 i;
+
+	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+	two[0].name = "readme.txt";
+	two[0].data = text("read me");
+	two[1].name = "bin/eicar.com";
+	two[1].data = e;
+	for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		r = scan_prof(&p, ENGINE_DOWNLOAD, pack("ustar", filters[i],
+		    NULL, two, 2), 4064);
+		ck_assert_msg(r.verdict == ENGINE_FOUND, "tar.%s: %d %s",
+		    filters[i], r.verdict, r.reason);
+	}
+	/* ar, as a .deb holds its tarballs; cpio; a zip inside a tar. */
+	assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, pack("ar", NULL, NULL,
+	    two, 2), 4064));
+	assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, pack("cpio", NULL, NULL,
+	    two, 2), 4064));
+	inner = pack("zip", NULL, NULL, two, 2);
+	assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, pack("ustar", NULL, NULL,
+	    (struct member[]){ { "x.zip", inner } }, 1), 4064));
+	/* A zip after an image, after an executable stub, after a tar. */
+	img.n = 5000 + inner.n;
+	img.p = own(malloc(img.n));
+	memcpy(img.p, "\x89PNG\r\n\x1a\n", 8);
+	memcpy(img.p + 8, noise(4992, 9).p, 4992);
+	memcpy(img.p + 5000, inner.p, inner.n);
+	r = scan_prof(&p, ENGINE_DOWNLOAD, img, 4064);
+	assert_eicar(r);
+	ck_assert_str_eq(r.true_type, "png");
+	memcpy(img.p, "MZ\x90\0\x03\0\0\0", 8);
+	r = scan_prof(&p, ENGINE_DOWNLOAD, img, 1000);
+	assert_eicar(r);
+	ck_assert_str_eq(r.true_type, "pe");
+	/* Compressed streams after padding: not typed, found inside. */
+	inner = pack("raw", "xz", NULL, (struct member[]){ { "e", e } }, 1);
+	padded.n = 8192 + inner.n;
+	padded.p = own(calloc(1, padded.n));
+	memcpy(padded.p + 8192, inner.p, inner.n);
+	assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, padded, 4064));
+	/* A compressed disk image: zeros first, then the payload. */
+	big.n = 64 * 1024 + e.n;
+	big.p = own(calloc(1, big.n));
+	memcpy(big.p + 64 * 1024, e.p, e.n);
+	r = scan_prof(&p, ENGINE_DOWNLOAD, pack("raw", "gzip", NULL,
+	    (struct member[]){ { "disk.img", big } }, 1), 4064);
+	assert_eicar(r);
+	ck_assert_str_eq(r.true_type, "gzip");
+	/* A stored EICAR is seen raw as well as inside: found once. */
+	r = scan_prof(&p, ENGINE_DOWNLOAD, zip1("e.com", e), 4064);
+	assert_eicar(r);
+}
+END_TEST
+
+/*
+ * What a zip bomb costs is its unpacked size and the time to scan it, not
+ * its ratio: a 10 MB repetitive log zipped is clean, a gzip of 1 GB of
+ * zeros served as a file is uninspectable (its ratio counts once a
+ * quarter of the size limit is unpacked).
+ */
+START_TEST(archive_size_not_ratio)
+{
+	static const char	 line[] = "2026-12-04T10:00:00Z INFO worker[42]: "
+	    "heartbeat ok, queue empty\n";
+	struct blob		 log, z;
+	struct engine_result	 r;
+	struct engine_profile	 p;
+	struct archive		*a;
+	struct archive_entry	*ent;
+	size_t			 i, cap = 4 * 1024 * 1024, used = 0;
+	static char		 zeros[1024 * 1024];
+	struct timespec		 t0, t1;
+
+	log.n = 10 * 1000 * 1000 / (sizeof line - 1) * (sizeof line - 1);
+	log.p = own(malloc(log.n));
+	for (i = 0; i < log.n; i += sizeof line - 1)
+		memcpy(log.p + i, line, sizeof line - 1);
+	z = zip1("app.log", log);
+	ck_assert_uint_gt(log.n / z.n, 200);
+	r = scan(z);
+	ck_assert_msg(r.verdict == ENGINE_CLEAN, "%s", r.reason);
+
+	/* 1 GB of zeros, gzipped (1 MB), as a download. */
+	z.p = own(malloc(cap));
+	a = archive_write_new();
+	archive_write_set_format_raw(a);
+	archive_write_add_filter_gzip(a);
+	ck_assert_int_eq(archive_write_open_memory(a, z.p, cap, &used),
+	    ARCHIVE_OK);
+	ent = archive_entry_new();
+	archive_entry_set_pathname(ent, "disk.img");
+	archive_entry_set_filetype(ent, AE_IFREG);
+	ck_assert_int_eq(archive_write_header(a, ent), ARCHIVE_OK);
+	for (i = 0; i < 1024; i++)
+		archive_write_data(a, zeros, sizeof zeros);
+	archive_entry_free(ent);
+	archive_write_close(a);
+	archive_write_free(a);
+	z.n = used;
+	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = scan_prof(&p, ENGINE_DOWNLOAD, z, 4064);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	fprintf(stderr, "1 GB gzip bomb: %s after %.2f s\n", r.reason,
+	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+
+	/* A CPU limit stops a tree that takes too long. */
+	cfg.archive_max_cpu_ms = 1;
+	cfg.archive_max_bytes = 2000 * 1000 * 1000;
+	load();
+	r = scan_prof(&p, ENGINE_DOWNLOAD, z, 4064);
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	ck_assert_msg(strstr(r.reason, "CPU") != NULL, "%s", r.reason);
 }
 END_TEST
 
@@ -692,6 +891,9 @@ engines_suite(void)
 	tcase_add_test(tc, blocked_types);
 	tcase_add_test(tc, hash_blocklist_reload);
 	tcase_add_test(tc, clamav_signatures_gating_reload);
+	tcase_add_test(tc, clamav_without_signatures);
+	tcase_add_test(tc, containers_eicar);
+	tcase_add_test(tc, archive_size_not_ratio);
 	tcase_add_test(tc, reload_while_scanning);
 	tcase_add_test(tc, bad_config_fails_load);
 	suite_add_tcase(s, tc);

@@ -313,13 +313,15 @@ put_blank(struct form *f)
  * The urlencoded values pass: a name is held until its '=' (then dropped)
  * or its '&' (a field without a value: the name is what the application
  * gets, so it counts as one); the value is decoded as the first pass does.
+ * ';' ends a field too, as older servers read it (Perl's CGI, Python's
+ * parse_qs before 3.9.2): splitting more only shows more values.
  */
 static int
 urlv_byte(struct form *f, unsigned char c)
 {
 	size_t i;
 
-	if (c == '&') {
+	if (c == '&' || c == ';') {
 		if (f->npend > 0) {
 			for (i = 0; i < f->npend; i++)
 				if (put(f, (unsigned char)f->pend[i]) != 0)

@@ -94,6 +94,7 @@ START_TEST(values)
 	    "4111 1111 1111 1111");
 	check(FORM_URL_VALUES, "a=%34%31+1&flag&b=x&&c=", "41 1 flag x");
 	check(FORM_URL_VALUES, "d=%2534", "4");
+	check(FORM_URL_VALUES, "c1=4111;c2=1111;c3=1111", "4111 1111 1111");
 	check(FORM_JSON_VALUES, "{\"n\": [4111, 1111,1111 ,1111], \"k\":\"v\"}",
 	    "4111 1111 1111 1111 v");
 	check(FORM_JSON_VALUES, "{\"a\":\"\\u0034111\",\"b\":[\"1111\"]}",

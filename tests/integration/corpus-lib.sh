@@ -7,9 +7,10 @@
 #
 # Results: "block" is the 403 page with its incident id; "cut" is a
 # download ended early without its payload (a Squid before 6.13 cannot
-# wait for a held download; see srv_sslinspect(5)), which counts as a
-# block; "pass" is the origin's answer, for a download byte for byte the
-# file.
+# wait for a held download; see srv_sslinspect(5)), and "refused" Squid's
+# own error page (it refuses a message it cannot parse before any service
+# sees it), both of which count as a block; "pass" is the origin's
+# answer, for a download byte for byte the file.
 
 # shellcheck disable=SC2016,SC2034 # the EICAR string, literally; for the cases
 CX_EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
@@ -43,6 +44,9 @@ cx_got()
 	local out=$1 file=${2:-}
 	if [ "$CX_CODE" = 403 ] && grep -qi '^X-Sslinspect-Incident: [0-9a-f]\{16\}' "$out.h"; then
 		echo block
+	elif grep -qi '^X-Squid-Error: ' "$out.h" &&
+	    ! tr -d '\0' < "$out" | grep -qF -e 'EICAR-STANDARD' -e "$CX_CARD"; then
+		echo refused
 	elif [ "$CX_RC" != 0 ]; then
 		if tr -d '\0' < "$out" | grep -qF -e 'EICAR-STANDARD' -e "$CX_CARD"; then
 			echo "other:cut-after-payload"
@@ -67,7 +71,7 @@ cx_check()
 {
 	local what=$1 want=$2 got=$3 ok=0
 	case $want:$got in
-	block:block | block:cut | pass:pass) ok=1 ;;
+	block:block | block:cut | block:refused | pass:pass) ok=1 ;;
 	esac
 	printf 'CORPUS %s | %s | %s | %s\n' "$SI_CASE" "$what" "$want" "$got" |
 	    tee -a "$T/log/corpus.txt" >&2

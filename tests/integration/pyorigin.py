@@ -13,10 +13,13 @@ and, for the cases that need an origin to misbehave, on request:
     /path?ctype=T          Content-Type T instead of the guessed one
     /path?part=A-B         206 Partial Content with bytes A to B of the file,
                            asked for or not (an origin sending ranges unasked)
+    /path?te=gzip          Transfer-Encoding: gzip, chunked (the file gzipped
+                           in transit, which no proxy or browser undoes)
 
 usage: pyorigin.py PORT CERT KEY ROOT
 Listens on 127.0.0.1 only; stops on SIGTERM.
 """
+import gzip
 import http.server
 import os
 import ssl
@@ -71,8 +74,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if "nolm" not in q:
             self.send_header("Last-Modified", self.date_time_string(st.st_mtime))
             self.send_header("ETag", '"%x-%x"' % (int(st.st_mtime), size))
-        chunked = "chunked" in q
-        if chunked:
+        chunked = "chunked" in q or "te" in q
+        if "te" in q:
+            self.send_header("Transfer-Encoding", "gzip, chunked")
+        elif chunked:
             self.send_header("Transfer-Encoding", "chunked")
         elif "lie" in q:
             self.send_header("Content-Length", q["lie"][0])
@@ -83,6 +88,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         rate = int(q["rate"][0]) if "rate" in q else 0
         left = last - first + 1
+        if "te" in q:
+            with open(path, "rb") as f:
+                data = gzip.compress(f.read())
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+            return
         with open(path, "rb") as f:
             f.seek(first)
             while left > 0:

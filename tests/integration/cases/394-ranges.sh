@@ -1,8 +1,9 @@
 # Transfer tricks with ranges and lengths, through real Squid + c-icap
 # (issue 12): EICAR fetched as two Range requests, as a multi-range 206,
 # with If-Range and Request-Range, as unsolicited 206s from the origin
-# (one labelled image/png), and a Content-Length that announces 200 MB
-# for 68 bytes. A request for a range of inspected content goes on
+# (one labelled image/png), a Content-Length that announces 200 MB for 68
+# bytes, and Transfer-Encoding gzip both ways (Squid refuses it: no service
+# sees it, no byte reaches the other side). A request for a range of inspected content goes on
 # without its Range, so the whole comes back, is inspected, and the client
 # gets all of it (200); a range the origin sends anyway is blocked unless
 # it is an image or media. A download the policy passes uninspected keeps
@@ -44,6 +45,12 @@ case_main()
 	    "$(cx_url "$py" '/eicar.txt?part=34-67&ctype=image/png')"
 	cx_download "EICAR, Content-Length 200 MB for 68 bytes" block - \
 	    "$(cx_url "$py" '/eicar.txt?lie=209715200')"
+	cx_download "EICAR, Transfer-Encoding: gzip, chunked (Squid refuses it)" block - \
+	    "$(cx_url "$py" '/eicar.txt?te=gzip')"
+	gzip -c "$T/www/eicar.txt" > "$T/tmp/eicar.gz"
+	cx_upload "upload of EICAR in Transfer-Encoding: gzip, chunked" block \
+	    -H "Transfer-Encoding: gzip, chunked" --data-binary "@$T/tmp/eicar.gz" \
+	    "$(si_url /upload)"
 
 	# What must keep working.
 	cx_download "clean file asked for in a range: the whole comes back" pass \

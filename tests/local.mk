@@ -32,8 +32,25 @@ INTEGRATION_CASES = \
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)
 endif
-TEST_EXTENSIONS = .sh
-SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/integration/run-case
+TEST_EXTENSIONS = .sh .test
+# The harness and the cases it sources are bash (arrays, printf -v, $'...'):
+# they run under bash by name, whichever shell configure settled on.
+SH_LOG_COMPILER = bash $(top_srcdir)/tests/integration/run-case
+# The style checks are POSIX sh.
+TEST_LOG_COMPILER = $(SHELL)
+
+# Style: the C sources in the house style (scripts/checksrc, but for the
+# files scripts/checksrc.skip still lists) and shellcheck on every shell
+# script, cases included. "make check-style" runs just these two.
+STYLE_TESTS = tests/style/checksrc.test tests/style/shellcheck.test
+TESTS += $(STYLE_TESTS)
+EXTRA_DIST += $(STYLE_TESTS) scripts/checksrc scripts/checksrc.skip \
+	tests/integration/.shellcheckrc tests/integration/cases/.shellcheckrc
+check-style:
+	@for t in $(STYLE_TESTS); do \
+	    top_srcdir='$(abs_top_srcdir)' $(SHELL) $(top_srcdir)/$$t || exit 1; \
+	done
+.PHONY: check-style
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \

@@ -15,11 +15,11 @@ MB=${2:-5}
 
 run()
 {
-	local svc=$1 body=$2 t0 t1 i size
+	local svc=$1 body=$2 t0 t1 size
 	shift 2
 	size=$(stat -c %s "$body")
 	t0=$(date +%s.%N)
-	for i in $(seq 1 "$N"); do
+	for _ in $(seq 1 "$N"); do
 		rm -f "$T/tmp/out"
 		c-icap-client -i 127.0.0.1 -p "$ICAP_PORT" -s "$svc" -f "$body" \
 		    -o "$T/tmp/out" -no204 "$@" > /dev/null 2>&1 || si_fail "$svc failed"

@@ -29,8 +29,8 @@ one()
 # from elsewhere on the machine hits both alike.
 measure()
 {
-	local i
-	for i in $(seq 1 "$n"); do
+	local _
+	for _ in $(seq 1 "$n"); do
 		one www.origin.test "$SI_ORG_ROOT" >> "$T/bump.raw" || si_fail "bump"
 		one bank.origin.test "$T/pki/web-root.pem" >> "$T/splice.raw" ||
 		    si_fail "splice"

@@ -69,10 +69,10 @@ enum {
  * own, which those rare characters trigger; a mixed run may be looked at
  * twice, and a number counts once.
  *
- * Context words: a card that is not written as cards are printed (four
- * groups of four with one space or dash) needs one of them within 100
- * bytes, before or after, or enough other cards in the body (see
- * dlp_scan_end); an SSN always needs one. The camel-case SSN keys of JSON
+ * Context words: a card counts with one of them within 100 bytes, before
+ * or after, or with an expiry date after it, or if the body holds enough
+ * other cards (dlp_corroborate); its digits alone are no evidence, as
+ * random identifiers pass the checks too. An SSN always needs one. The camel-case SSN keys of JSON
  * (customerSsn, ssnNumber) need their own case-sensitive pattern. Card
  * context words are literals, without word boundaries: short words with
  * boundaries ("pan" inside every "<span>") cost more than all the other
@@ -144,8 +144,8 @@ struct dlp_ssn_pending {
 	char		digits[10];
 };
 
-/* A valid card that needs context: counted if a context word follows
- * within reach, or at the end if the body holds enough other cards. */
+/* A valid card not counted yet: counted if a context word follows within
+ * reach, or at the end if the body holds enough other cards. */
 struct dlp_weak {
 	uint64_t	hash;
 	uint64_t	end;
@@ -475,7 +475,7 @@ dlp_card_hit(struct dlp_stream *st, const struct dlp_card *c, uint64_t end)
 	size_t		 i;
 
 	dlp_mask(c->digits, c->ndigits, 0, 4, mask, sizeof mask);
-	if (c->strong || (st->card_context != 0 &&
+	if (c->expiry || (st->card_context != 0 &&
 	    end - st->card_context <= DLP_CARD_NEAR + DLP_CARD_DIGITS_MAX * 4)) {
 		dlp_count_card(s, h, mask);
 		return;
@@ -921,9 +921,10 @@ dlp_scan_certain(const struct dlp_scan *s, const struct engine_profile *p)
 }
 
 /*
- * Cards without context count when the body is a list of cards: at least
- * two different valid ones, and at least half of the numbers shaped like
- * cards pass the checks (of random identifiers about one in ten does).
+ * The cards without context, at the end: they count when the body is a
+ * list of cards, at least two different valid ones and at least half of
+ * the card-shaped numbers valid (of random identifiers about one in ten
+ * passes Luhn).
  */
 static void
 dlp_corroborate(struct dlp_scan *s)

@@ -45,7 +45,8 @@ struct dlp_card {
 	size_t		 ndigits;
 	size_t		 first, last;	/* its groups in the run */
 	bool		 valid;		/* Luhn, issuer, not one digit */
-	bool		 strong;	/* counts without context */
+	bool		 strong;	/* printed as cards are, or expiry */
+	bool		 expiry;	/* an expiry date follows: counts alone */
 };
 struct dlp_ssn_hit {
 	char		 digits[10];

@@ -315,15 +315,15 @@ dlp_card_checks(const char *digits, size_t n)
 
 /*
  * The card numbers of a run: groups i..j form a candidate when they hold
- * 13 to 19 digits as one solid group or in a card layout, and the layout
- * stands apart from the groups around it (a different separator, or an
- * expiry date after it). Fills out (at most max) and returns how many.
- * A candidate is "shaped" when it may be a card before the checks (its
- * leading digits in an issuer range at its length), "valid" when it also
- * passes them, and "strong" when it is written as cards are printed
- * (groups with one space or one dash throughout, alone in its run) or is
- * followed by an expiry date: such a number counts without other context.
- * A no-break or ideographic space prints as a space, so it counts as one.
+ * 13 to 19 digits as one solid group or in a card layout, the layout
+ * stands apart from the groups around it (a different separator or group
+ * size, or an expiry date after it), and its leading digits fall in an
+ * issuer range at its length. Fills out (at most max) and returns how
+ * many. A candidate is "valid" when it passes the Luhn check and is not
+ * one digit repeated; "strong" when it is written as cards are printed
+ * (groups with one space, dash or no-break space throughout, alone in its
+ * run) or followed by an expiry date; "expiry" in the latter case, which
+ * is evidence enough that it is a card.
  */
 size_t
 dlp_card_find(const struct dlp_run *r, struct dlp_card *out, size_t max)
@@ -366,6 +366,7 @@ dlp_card_find(const struct dlp_run *r, struct dlp_card *out, size_t max)
 				    g[k].sep != g[i + 1].sep)
 					plain = false;
 			}
+			c->expiry = expiry;
 			c->strong = expiry || (plain && i == 0 && !r->cut &&
 			    !r->glued_before && j + 1 == r->ngroups &&
 			    !r->glued_after);

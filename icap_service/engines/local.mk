@@ -109,7 +109,9 @@ ENGINE_CORPUS = \
 	tests/corpus/detect/us_ssn--json-keys.json \
 	tests/corpus/detect/us_ssn--json.json \
 	tests/corpus/benign/api-orders.json \
-	tests/corpus/benign/lookalikes.txt
+	tests/corpus/benign/lookalikes.txt \
+	tests/corpus/benign/number-shapes-lookalikes.txt \
+	tests/corpus/benign/order-ids.txt
 EXTRA_DIST += $(ENGINE_CORPUS) tests/corpus/fixtures.py
 
 # Benchmarks (not tests): built by make check, run by hand or by
@@ -121,6 +123,13 @@ tests_bench_engines_bench_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_engines_bench_LDADD = icap_service/libsvc.la \
 	$(ZLIB_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/engines.sh
+
+# The false-positive cost of each DLP widening, shape by shape, on the
+# benign corpora (run by hand: tests/bench/dlp_widening from build/).
+check_PROGRAMS += tests/bench/dlp_widening
+tests_bench_dlp_widening_SOURCES = tests/bench/dlp_widening.c
+tests_bench_dlp_widening_CFLAGS = $(ENGINE_TEST_CFLAGS) $(ZLIB_CFLAGS)
+tests_bench_dlp_widening_LDADD = $(ENGINE_TEST_LIBS) $(ZLIB_LIBS)
 
 # ICAP throughput through c-icap: tests/bench/icap.sh drives icap_bench
 # against srv_echo and srv_sslinspect in one c-icap.

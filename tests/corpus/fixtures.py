@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Write the binary files of the detection corpus (containers, documents,
-encodings): tests/corpus/detect/<finding>--<what>.<ext>. The files are
-committed; run this again only to change them. Each hides the card
+"""Write the generated files of the corpora. Detection: the binary files
+of tests/corpus/detect/<finding>--<what>.<ext>, each hiding the card
 number 4111 1111 1111 1111 (a test number) in a shape the engines must
-see through: a container, a document format or an encoding.
+see through: a container, a document format or an encoding. Benign:
+tests/corpus/benign/ look-alikes of the widened number shapes (tables,
+dates, versions, identifiers; random, so some pass the Luhn check) and
+200 random 16-digit order ids. The files are committed; run this again
+only to change them (the random ones come from a fixed seed).
 
-    python3 tests/corpus/fixtures.py [outdir]
+    python3 tests/corpus/fixtures.py [detect-dir [benign-dir]]
 """
 import bz2
 import gzip
 import io
 import lzma
 import os
+import random
 import struct
 import subprocess
 import sys
@@ -22,6 +26,8 @@ import zlib
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "detect")
+BENIGN = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "benign")
 CARD = b"Card on file: 4111 1111 1111 1111\n"
 MTIME = 1700000000
 
@@ -228,8 +234,87 @@ def utf16_binary():
     return b"\x01\x00\xfe\xca" + noise + text + noise
 
 
+def luhn_ok(digits):
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def lookalikes(rnd):
+    """Numbers in the shapes the card patterns were widened to, as real
+    data writes them: none is a card, some pass Luhn by chance."""
+    def digits(n):
+        return "".join(rnd.choice("0123456789") for _ in range(n))
+    out = ["Look-alikes of the widened card shapes; none of these is a card.",
+           ""]
+    out.append("Quarterly figures (tab separated)")
+    out.append("year\tq1\tq2\tq3\tq4")
+    for _ in range(150):
+        out.append("\t".join([str(rnd.randint(1990, 2030))] +
+                             [digits(4) for _ in range(4)]))
+    out.append("")
+    out.append("Sensor log")
+    for _ in range(150):
+        out.append("%s.%s.%s %s.%s.%s node %s.%s.%s.%s reading %s.%s" % (
+            digits(2), digits(2), digits(4), digits(2), digits(2), digits(2),
+            rnd.randint(1, 254), rnd.randint(0, 255), rnd.randint(0, 255),
+            rnd.randint(1, 254), digits(4), digits(4)))
+    out.append("")
+    out.append("Shipments")
+    for _ in range(150):
+        out.append("%s/%s/%s  tracking %s %s %s %s  parcel %s-%s-%s-%s" % (
+            digits(4), digits(2), digits(2), digits(4), digits(4), digits(4),
+            digits(4), digits(4), digits(4), digits(4), digits(2)))
+    out.append("")
+    out.append("EAN-13 of the catalogue")
+    for _ in range(200):
+        out.append("%s%s" % (rnd.choice(["40", "41", "42", "43", "44"]),
+                             digits(11)))
+    out.append("")
+    out.append("Event ids (64-bit)")
+    for _ in range(200):
+        out.append("{\"id\": %s, \"parent\": %s}" % (
+            str(rnd.randint(10**17, 2**63 - 1)),
+            str(rnd.randint(10**17, 2**63 - 1))))
+    out.append("")
+    out.append("Commits")
+    for _ in range(200):
+        out.append("commit %040x" % rnd.getrandbits(160))
+    out.append("")
+    out.append("Amounts (French: no-break space between thousands)")
+    for _ in range(150):
+        out.append("Total\u00a0: %s\u00a0%s\u00a0%s,%s \u20ac" % (
+            rnd.randint(1, 999), digits(3), digits(3), digits(2)))
+    out.append("")
+    out.append("ISBNs")
+    for _ in range(150):
+        out.append("978-%s-%s-%s-%s" % (digits(1), digits(3), digits(5),
+                                         digits(1)))
+    out.append("")
+    out.append("Phone numbers")
+    for _ in range(150):
+        out.append("+49 %s %s %s  or  %s.%s.%s" % (digits(3), digits(4),
+                   digits(4), digits(3), digits(3), digits(4)))
+    return ("\n".join(out) + "\n").encode()
+
+
+def order_ids(rnd):
+    """200 random 16-digit order ids, one a line (the issue's trial)."""
+    ids = ["%016d" % rnd.randrange(10**15, 10**16) for _ in range(200)]
+    return ("\n".join(ids) + "\n").encode()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    rnd = random.Random(12)
+    with open(os.path.join(BENIGN, "number-shapes-lookalikes.txt"), "wb") as f:
+        f.write(lookalikes(rnd))
+    with open(os.path.join(BENIGN, "order-ids.txt"), "wb") as f:
+        f.write(order_ids(rnd))
     card_tar = tar([("records/card.txt", CARD)])
     lz4 = subprocess.run(["lz4", "-q", "-c"], input=card_tar,
                          stdout=subprocess.PIPE, check=True).stdout

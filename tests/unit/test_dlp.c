@@ -115,8 +115,11 @@ static const struct {
 	{ "{\"pan\": \"5500-0000-0000-0004\", \"cvv\": \"123\"}", "credit_card:1" },
 	{ "Amex 3782 822463 10005 and Visa 4012888888881881.",
 	    "credit_card:2" },
-	{ "--b\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\n"
+	{ "--b\r\nContent-Disposition: form-data; name=\"card\"\r\n\r\n"
 	    "6011 1111 1111 1117\r\n--b--\r\n", "credit_card:1" },
+	/* printed as cards are, but nothing else says card: a reference */
+	{ "--b\r\nContent-Disposition: form-data; name=\"c\"\r\n\r\n"
+	    "6011 1111 1111 1117\r\n--b--\r\n", "" },
 	{ "card 4111111111111111", "credit_card:1" },
 	/* context after the number, within reach */
 	{ "4111111111111111 is the visa", "credit_card:1" },

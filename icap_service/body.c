@@ -23,7 +23,8 @@
  *            multipart stores that; its type does not count)
  *   meta     every part's header block: names, file names; DLP alone
  *   fields   the content of the form fields (parts without a file name)
- *            joined by blanks; DLP alone
+ *            joined by blanks, their names after them as form.c's values
+ *            view has them (context words); DLP alone
  *
  * Results of all scans are merged, the strongest first (found >
  * uninspectable > error > clean); every true type seen in a raw or
@@ -69,6 +70,7 @@ struct leaf {
 	char		 hint[256];
 	bool		 field;		/* a form field: in the fields view too */
 	bool		 infields;	/* some of its content is in it already */
+	char		 name[128];	/* the field's name */
 	bool		 cte;		/* content comes decoded, raw apart */
 	int		 form_kind;	/* -1: not labelled form or JSON */
 	int		 text;		/* -1 undecided, 0 binary, 1 text */
@@ -88,6 +90,8 @@ struct body {
 	struct leaf	*leaves;
 	struct view	 blob, meta, fields;
 	bool		 fields_any;	/* a field is in the fields view */
+	bool		 fields_text;	/* ... with more than digits and separators */
+	char		 fnames[256];	/* their names, held back */
 	struct body_outcome o;
 	bool		 settled;
 	char		 taint[160];	/* why it is uninspectable at best */
@@ -376,6 +380,51 @@ uploading(const struct body *b)
 	return b->p.direction == ENGINE_UPLOAD;
 }
 
+/* A field's value is more than a number: it ends any number before it. */
+static void
+fields_scan_text(struct body *b, const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && !b->fields_text; i++)
+		if ((p[i] < '0' || p[i] > '9') && p[i] != ' ' && p[i] != '-' &&
+		    p[i] != '.' && p[i] != '/' && p[i] != '\t')
+			b->fields_text = true;
+}
+
+/* The names of the fields so far, on a line after their values. */
+static int
+fields_names(struct body *b)
+{
+	size_t n = strlen(b->fnames);
+
+	b->fields_text = false;
+	if (n == 0)
+		return 0;
+	if (view_feed(&b->fields, "\n", 1) != 0 ||
+	    view_feed(&b->fields, b->fnames, n) != 0 ||
+	    view_feed(&b->fields, "\n", 1) != 0)
+		return -1;
+	b->fnames[0] = '\0';
+	b->fields_any = false;
+	return 0;
+}
+
+/* A field ended: its name waits for the end of the number, if any. */
+static int
+fields_end(struct body *b, const struct leaf *l)
+{
+	size_t n = strlen(b->fnames), k = strlen(l->name);
+
+	if (n + k + 2 > sizeof b->fnames && fields_names(b) != 0)
+		return -1;
+	n = strlen(b->fnames);
+	if (n + k + 2 <= sizeof b->fnames)
+		snprintf(b->fnames + n, sizeof b->fnames - n, "%s%s", n ? " " : "",
+		    l->name);
+	return b->fields_text ? fields_names(b) : 0;
+}
+
 static struct leaf *
 leaf_new(struct body *b, const char *hint, const char *ctype, bool field,
     bool cte)
@@ -469,6 +518,7 @@ leaf_content(struct leaf *l, const void *buf, size_t len)
 		    view_feed(&b->fields, " ", 1) != 0)
 			return -1;
 		l->infields = b->fields_any = true;
+		fields_scan_text(b, buf, len);
 		if (view_feed(&b->fields, buf, len) != 0)
 			return -1;
 	}
@@ -512,6 +562,8 @@ leaf_end(struct leaf *l)
 
 	if (l->text < 0 && !b->settled)
 		leaf_sniffed(l);
+	if (l->field && !b->settled)
+		fields_end(b, l);
 	for (i = 0; i < LV_COUNT; i++)
 		view_end(&l->v[i]);
 	if (l == b->top)
@@ -536,11 +588,15 @@ static void *
 part_begin(void *arg, const struct mp_part *part)
 {
 	struct body *b = arg;
+	struct leaf *l;
 
-	return leaf_new(b, part->filename[0] ? part->filename : part->name,
+	l = leaf_new(b, part->filename[0] ? part->filename : part->name,
 	    part->nested ? NULL : part->content_type,
 	    !part->nested && !part->loose && part->filename[0] == '\0',
 	    part->cte != MP_CTE_NONE);
+	if (l != NULL)
+		snprintf(l->name, sizeof l->name, "%s", part->name);
+	return l;
 }
 
 static int
@@ -792,6 +848,8 @@ static void
 body_fill(struct body *b, struct body_outcome *o)
 {
 	leaves_end(b);
+	if (!b->settled)
+		fields_names(b);
 	view_end(&b->blob);
 	view_end(&b->meta);
 	view_end(&b->fields);

@@ -17,10 +17,13 @@
  * Three more kinds serve detection, not the server's view. FORM_TEXT is
  * those later passes alone, for text that says it is neither (JSON with
  * \u escapes sent as text/plain). FORM_URL_VALUES and FORM_JSON_VALUES
- * give the values only, names and keys dropped, each followed by one
- * blank: digits an uploader spread over four form fields or the elements
- * of a JSON array ("cc1=4111&cc2=1111..." or [4111,1111,...]) come out
- * as one number the engines can see whole.
+ * give the values, one blank apart, and the names and keys after them:
+ * digits an uploader spread over four form fields or the elements of a
+ * JSON array ("card1=4111&card2=1111..." or {"card":[4111,1111,...]})
+ * come out as one number the engines can see whole, and the names that
+ * say what it is ("card") right after it, on a line of their own, where
+ * the DLP engine looks for its context words. Names wait until a value
+ * with other than digits and separators ends the number, or the end.
  */
 #include "config.h"
 
@@ -32,6 +35,7 @@
 #define FORM_BUF	4096
 #define FORM_DEPTH	3	/* layers of encoding undone */
 #define FORM_NAME_MAX	256	/* a longer form field name counts as a value */
+#define FORM_NAMES_MAX	256	/* names held back for after the values */
 #define FORM_JSON_DEPTH	64	/* JSON nesting tracked; deeper reads as arrays */
 
 /* FORM_DEEP: the passes after the first (no '+' or '&' rules, no strings). */
@@ -56,6 +60,10 @@ struct form {
 	int		 invalue;	/* urlencoded: past the field's '=' */
 	unsigned char	 name[FORM_NAME_MAX];
 	size_t		 nname;
+	unsigned char	 names[FORM_NAMES_MAX];	/* held back, blank-separated */
+	size_t		 nnames;
+	int		 valtext;	/* the values since the names went out
+					   hold more than digits and separators */
 	int		 iskey;		/* JSON: the open string is a key */
 	int		 wantkey;	/* JSON: a string here would be a key */
 	uint64_t	 objects;	/* JSON: bit n set: level n is an object */
@@ -113,6 +121,9 @@ put(struct form *f, unsigned char c)
 			return -1;
 	}
 	f->any = 1;
+	if ((c < '0' || c > '9') && c != ' ' && c != '-' && c != '.' && c != '/' &&
+	    c != '\t')
+		f->valtext = 1;
 	f->out[f->nout++] = c;
 	return f->nout >= FORM_BUF ? flush(f) : 0;
 }
@@ -310,6 +321,60 @@ put_blank(struct form *f)
 }
 
 /*
+ * The names held back, on a line of their own after the values they
+ * named; nothing is owed before the next value, so that a name ending in
+ * a digit does not run into it.
+ */
+static int
+flush_names(struct form *f)
+{
+	size_t i;
+
+	if (f->nnames == 0)
+		return 0;
+	f->blank = 0;
+	if (put(f, '\n') != 0)
+		return -1;
+	for (i = 0; i < f->nnames; i++)
+		if (put(f, f->names[i]) != 0)
+			return -1;
+	f->nnames = 0;
+	if (put(f, '\n') != 0)
+		return -1;
+	f->blank = 0;
+	f->any = 0;
+	f->valtext = 0;
+	return 0;
+}
+
+/* Hold a name back for after its values (see flush_names). */
+static int
+defer_name(struct form *f, const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (f->nnames + n + 1 > sizeof f->names && flush_names(f) != 0)
+		return -1;
+	if (n + 1 > sizeof f->names)
+		n = sizeof f->names - 1;
+	if (f->nnames > 0)
+		f->names[f->nnames++] = ' ';
+	memcpy(f->names + f->nnames, p, n);
+	f->nnames += n;
+	return 0;
+}
+
+/* A value ended: its names go out once a value was more than a number. */
+static int
+value_end(struct form *f)
+{
+	if (f->valtext && flush_names(f) != 0)
+		return -1;
+	f->valtext = 0;
+	return put_blank(f);
+}
+
+/*
  * The urlencoded values pass: a name is held until its '=' (then dropped)
  * or its '&' (a field without a value: the name is what the application
  * gets, so it counts as one); the value is decoded as the first pass does.
@@ -333,11 +398,13 @@ urlv_byte(struct form *f, unsigned char c)
 				return -1;
 		f->nname = 0;
 		f->invalue = 0;
-		return put_blank(f);
+		return value_end(f);
 	}
 	if (!f->invalue) {
 		if (c == '=') {
 			f->invalue = 1;
+			if (defer_name(f, f->name, f->nname) != 0)
+				return -1;
 			f->nname = 0;
 			return 0;
 		}
@@ -371,8 +438,10 @@ jsonv_byte(struct form *f, unsigned char c)
 	if (f->instr) {
 		if (f->esc) {
 			if (f->iskey) {
-				/* \uXXXX's digits are swallowed as key bytes. */
+				/* An escape in a key: its byte is kept as is. */
 				f->esc = 0;
+				if (f->nname < sizeof f->name)
+					f->name[f->nname++] = c;
 				return 0;
 			}
 			return json_escape(f, c);
@@ -384,11 +453,22 @@ jsonv_byte(struct form *f, unsigned char c)
 		if (c == '"') {
 			f->instr = 0;
 			f->hi = 0;
-			if (f->iskey)
+			if (f->iskey) {
+				f->nname = f->nname < sizeof f->name ? f->nname :
+				    sizeof f->name;
+				if (defer_name(f, f->name, f->nname) != 0)
+					return -1;
+				f->nname = 0;
 				return 0;
-			return put_blank(f);
+			}
+			return value_end(f);
 		}
-		return f->iskey ? 0 : put(f, c);
+		if (f->iskey) {
+			if (f->nname < sizeof f->name)
+				f->name[f->nname++] = c;
+			return 0;
+		}
+		return put(f, c);
 	}
 	switch (c) {
 	case '"':
@@ -405,25 +485,25 @@ jsonv_byte(struct form *f, unsigned char c)
 		}
 		f->depth++;
 		f->wantkey = c == '{';
-		return put_blank(f);
+		return value_end(f);
 	case '}':
 	case ']':
 		if (f->depth > 0)
 			f->depth--;
 		f->wantkey = 0;
-		return put_blank(f);
+		return value_end(f);
 	case ',':
 		f->wantkey = f->depth > 0 && f->depth <= FORM_JSON_DEPTH &&
 		    (f->objects >> (f->depth - 1) & 1);
-		return put_blank(f);
+		return value_end(f);
 	case ':':
 		f->wantkey = 0;
-		return put_blank(f);
+		return value_end(f);
 	case ' ':
 	case '\t':
 	case '\r':
 	case '\n':
-		return put_blank(f);
+		return value_end(f);
 	default:
 		return put(f, c);
 	}
@@ -643,6 +723,7 @@ form_finish(struct form *f)
 	for (i = 0; f->kind == FORM_URL_VALUES && !f->invalue && i < f->nname; i++)
 		put(f, f->name[i]);
 	f->nname = 0;
+	flush_names(f);
 	f->npend = 0;
 	f->esc = 0;
 	rc = flush(f);

@@ -79,7 +79,7 @@ gzip(const void *in, size_t len, size_t *outlen)
 }
 
 static const char card_text[] =
-    "Order notes.\nPlease charge 4111 1111 1111 1111 and ship today.\n";
+    "Order notes.\nPlease charge card 4111 1111 1111 1111 and ship today.\n";
 
 static bool
 has_engine(const struct body_outcome *o, const char *engine)
@@ -298,21 +298,21 @@ START_TEST(multipart_differentials)
 		free(b);
 		/* A card in a file name, plain and RFC 2047-encoded. */
 		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=f; "
-		    "filename=\"4111 1111 1111 1111.txt\"\r\n\r\nx\r\n--B--\r\n");
+		    "filename=\"card-4111 1111 1111 1111.txt\"\r\n\r\nx\r\n--B--\r\n");
 		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
 		ck_assert_int_eq(o.verdict, BODY_FOUND);
 		free(b);
 		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=f; "
-		    "filename=\"=?utf-8?B?NDExMSAxMTExIDExMTEgMTExMS50eHQ=?=\"\r\n\r\n"
+		    "filename=\"=?utf-8?B?Y2FyZCA0MTExIDExMTEgMTExMSAxMTExLnR4dA==?=\"\r\n\r\n"
 		    "x\r\n--B--\r\n");
 		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
 		ck_assert_int_eq(o.verdict, BODY_FOUND);
 		free(b);
-		/* Four fields of four digits. */
-		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=c1\r\n\r\n4111"
-		    "\r\n--B\r\nContent-Disposition: form-data; name=c2\r\n\r\n1111"
-		    "\r\n--B\r\nContent-Disposition: form-data; name=c3\r\n\r\n1111"
-		    "\r\n--B\r\nContent-Disposition: form-data; name=c4\r\n\r\n1111"
+		/* Four fields of four digits; their names say what they are. */
+		b = mp_body(&len, "--B\r\nContent-Disposition: form-data; name=card1\r\n\r\n4111"
+		    "\r\n--B\r\nContent-Disposition: form-data; name=card2\r\n\r\n1111"
+		    "\r\n--B\r\nContent-Disposition: form-data; name=card3\r\n\r\n1111"
+		    "\r\n--B\r\nContent-Disposition: form-data; name=card4\r\n\r\n1111"
 		    "\r\n--B--\r\n");
 		inspect(ct, NULL, ENGINE_UPLOAD, b, len, steps[k], &o);
 		ck_assert_int_eq(o.verdict, BODY_FOUND);
@@ -357,11 +357,11 @@ START_TEST(hiding_in_text)
 	} t[] = {
 		{ "text/plain", "{\"card\":\"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111\"}" },
 		{ NULL, "{\"card\":\"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111\"}" },
-		{ "application/json", "{\"n\":[4111,1111,1111,1111]}" },
-		{ "text/plain", "[\"4111\",\"1111\",\"1111\",\"1111\"]" },
-		{ "application/x-www-form-urlencoded", "c1=4111&c2=1111&c3=1111&c4=1111" },
-		{ "text/plain", "c1=4111&c2=1111&c3=1111&c4=1111" },
-		{ "application/x-www-form-urlencoded", "c=%u0034111%201111%201111%201111" },
+		{ "application/json", "{\"card\":[4111,1111,1111,1111]}" },
+		{ "text/plain", "{\"card\":[\"4111\",\"1111\",\"1111\",\"1111\"]}" },
+		{ "application/x-www-form-urlencoded", "card1=4111&card2=1111&card3=1111&card4=1111" },
+		{ "text/plain", "card1=4111&card2=1111&card3=1111&card4=1111" },
+		{ "application/x-www-form-urlencoded", "card=%u0034111%201111%201111%201111" },
 		{ "application/octet-stream", "card=4111%201111%201111%201111" },
 	};
 	struct body_outcome o;

@@ -87,20 +87,27 @@ START_TEST(text)
 }
 END_TEST
 
-/* Values only, one blank apart: numbers spread over fields come out whole. */
+/*
+ * Values, one blank apart, numbers spread over fields coming out whole;
+ * the names on a line after them, where context words are looked for.
+ */
 START_TEST(values)
 {
 	check(FORM_URL_VALUES, "cc1=4111&cc2=1111&cc3=1111&cc4=1111",
-	    "4111 1111 1111 1111");
-	check(FORM_URL_VALUES, "a=%34%31+1&flag&b=x&&c=", "41 1 flag x");
-	check(FORM_URL_VALUES, "d=%2534", "4");
-	check(FORM_URL_VALUES, "c1=4111;c2=1111;c3=1111", "4111 1111 1111");
+	    "4111 1111 1111 1111\ncc1 cc2 cc3 cc4\n");
+	check(FORM_URL_VALUES, "a=%34%31+1&flag&b=x&&c=", "41 1 flag\na\nx\nb\n\nc\n");
+	check(FORM_URL_VALUES, "d=%2534", "4\nd\n");
+	check(FORM_URL_VALUES, "c1=4111;c2=1111;c3=1111", "4111 1111 1111\nc1 c2 c3\n");
 	check(FORM_JSON_VALUES, "{\"n\": [4111, 1111,1111 ,1111], \"k\":\"v\"}",
-	    "4111 1111 1111 1111 v");
+	    "4111 1111 1111 1111 v\nn k\n");
 	check(FORM_JSON_VALUES, "{\"a\":\"\\u0034111\",\"b\":[\"1111\"]}",
-	    "4111 1111");
-	check(FORM_JSON_VALUES, "[{\"k\":\"1\"},{\"k2\\\"\":\"2\"},3]", "1 2 3");
-	check(FORM_JSON_VALUES, "{\"4111\":1111}", "1111");
+	    "4111 1111\na b\n");
+	check(FORM_JSON_VALUES, "[{\"k\":\"1\"},{\"k2\\\"\":\"2\"},3]", "1 2 3\nk k2\"\n");
+	check(FORM_JSON_VALUES, "{\"card\":[4111,1111,1111,1111],\"note\":\"x\"}",
+	    "4111 1111 1111 1111 x\ncard note\n");
+	/* A text value before the number does not split it. */
+	check(FORM_URL_VALUES, "/p&card1=4111&card2=1111&host=x.test",
+	    "/p 4111 1111 x.test\ncard1 card2 host\n");
 	check(FORM_JSON_VALUES, "", "");
 }
 END_TEST

@@ -63,9 +63,9 @@ case_main()
 	up "folded base64 label, card encoded" block folded
 	mp urlsafe '--B\r\nContent-Disposition: form-data; name="f"\r\nContent-Transfer-Encoding: base64\r\n\r\nY2FyZCA0MTEx-_\r\n--B--\r\n'
 	up "base64 with URL-safe characters (Node and Python disagree)" block urlsafe
-	mp jsonpart '--B\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n{"c":"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111"}\r\n--B--\r\n'
+	mp jsonpart '--B\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n{"card":"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111"}\r\n--B--\r\n'
 	up "JSON part, card as \\u escapes" block jsonpart
-	mp jsontext '--B\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: text/plain\r\n\r\n{"c":"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111"}\r\n--B--\r\n'
+	mp jsontext '--B\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: text/plain\r\n\r\n{"card":"\\u0034\\u0031\\u0031\\u0031 1111 1111 1111"}\r\n--B--\r\n'
 	up "JSON \\u escapes in a part labelled text/plain" block jsontext
 	mp delimstart '--B\r\nContent-Disposition: form-data; name="x"\r\n\r\n--B\r\nContent-Disposition: form-data; name="f"; filename="e.com"\r\n\r\n%s\r\n--B--\r\n' "$CX_EICAR"
 	up "a part that starts with its delimiter (Go: empty part)" block delimstart

@@ -166,6 +166,29 @@ add_finding(struct body *b, const struct engine_finding *f)
 		b->o.findings[b->o.nfindings++] = *f;
 }
 
+/*
+ * What an engine did not look at, once per engine and reason: the views
+ * of one content report the same skip, so the largest count stays.
+ */
+static void
+add_skip(struct body *b, const struct engine_skip *k)
+{
+	struct engine_skip *m;
+	size_t i;
+
+	for (i = 0; i < b->o.nskips; i++) {
+		m = &b->o.skips[i];
+		if (m->engine != NULL && k->engine != NULL &&
+		    strcmp(m->engine, k->engine) == 0 && strcmp(m->why, k->why) == 0) {
+			if (k->count > m->count)
+				m->count = k->count;
+			return;
+		}
+	}
+	if (b->o.nskips < ENGINE_MAX_SKIPS)
+		b->o.skips[b->o.nskips++] = *k;
+}
+
 static void
 merge(struct body *b, const struct engine_result *r, unsigned flags)
 {
@@ -183,6 +206,8 @@ merge(struct body *b, const struct engine_result *r, unsigned flags)
 		add_type(b, r->true_type);
 	for (i = 0; i < r->nfindings; i++)
 		add_finding(b, &r->findings[i]);
+	for (i = 0; i < r->nskips; i++)
+		add_skip(b, &r->skips[i]);
 }
 
 /* ---- time --------------------------------------------------------------- */

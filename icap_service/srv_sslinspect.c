@@ -963,6 +963,8 @@ svc_audit(struct svc_req *d)
 	r.engine = d->engine;
 	r.findings = d->out.findings;
 	r.nfindings = d->scanned ? d->out.nfindings : 0;
+	r.skips = d->out.skips;
+	r.nskips = d->scanned ? d->out.nskips : 0;
 	r.bytes = d->bytes;
 	r.msec = svc_ms_since(&d->t0);
 	r.incident = d->incident;

@@ -272,6 +272,8 @@ struct body_outcome {
 	unsigned	 ntypes;
 	struct engine_finding findings[ENGINE_MAX_FINDINGS];
 	size_t		 nfindings;
+	struct engine_skip skips[ENGINE_MAX_SKIPS];	/* what engines did not see */
+	size_t		 nskips;
 	uint64_t	 raw_bytes;
 	uint64_t	 decoded_bytes;
 	unsigned	 parts;
@@ -359,6 +361,8 @@ struct audit_record {
 	const char	*engine;
 	const struct engine_finding *findings;
 	size_t		 nfindings;
+	const struct engine_skip *skips;	/* what an engine did not look at */
+	size_t		 nskips;
 	uint64_t	 bytes;
 	uint64_t	 msec;
 	const char	*incident;

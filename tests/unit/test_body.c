@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -418,6 +419,45 @@ START_TEST(downloads_raw_and_encodings)
 }
 END_TEST
 
+/* What an engine did not look at reaches the outcome, once per reason. */
+START_TEST(skips_carried)
+{
+	struct engine_config ec;
+	struct engine_profile prof;
+	struct body_params bp;
+	struct body_outcome o;
+	struct engine_set *cset;
+	struct body *b;
+	char dir[] = "/tmp/test_body.XXXXXX", *cause = NULL;
+	unsigned char pe[512];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	engine_config_defaults(&ec);
+	ec.clamav = true;
+	ec.clamav_db_dir = dir;
+	cset = engine_set_load(&ec, &cause);
+	ck_assert_msg(cset != NULL, "%s", cause ? cause : "");
+	memset(pe, 0, sizeof pe);
+	memcpy(pe, "MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff", 14);
+	engine_profile_defaults(&prof, ENGINE_UPLOAD);
+	memset(&bp, 0, sizeof bp);
+	bp.engines = cset;
+	bp.profile = &prof;
+	bp.direction = ENGINE_UPLOAD;
+	bp.content_type = "application/octet-stream";
+	bp.limits = &lim;
+	b = body_new(&bp);
+	body_feed(b, pe, sizeof pe);
+	body_end(b, &o);
+	body_free(b);
+	ck_assert_uint_eq(o.nskips, 1);
+	ck_assert_str_eq(o.skips[0].engine, "clamav");
+	ck_assert_ptr_nonnull(strstr(o.skips[0].why, "no signatures"));
+	engine_set_free(cset);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 body_suite(void)
 {
@@ -435,6 +475,7 @@ body_suite(void)
 	tcase_add_test(tc, every_true_type);
 	tcase_add_test(tc, hiding_in_text);
 	tcase_add_test(tc, downloads_raw_and_encodings);
+	tcase_add_test(tc, skips_carried);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -138,12 +138,18 @@ archive_charge(struct engine_scan *s, size_t n, bool stored)
 	return (true);
 }
 
+/*
+ * The archive cannot be read on. Only one that opened can say whether it
+ * is encrypted (after a failed open libarchive's format pointer is not
+ * one to follow).
+ */
 static void
-archive_failed(struct engine_scan *s, struct archive *a, const char *what)
+archive_failed(struct engine_scan *s, struct archive *a, bool opened,
+    const char *what)
 {
 	const char	*msg = archive_error_string(a);
 
-	if (archive_read_has_encrypted_entries(a) > 0)
+	if (opened && archive_read_has_encrypted_entries(a) > 0)
 		engine_result_uninspectable(&s->res, "encrypted archive");
 	else
 		engine_result_uninspectable(&s->res, "%s: %s", what,
@@ -194,7 +200,7 @@ archive_member(struct engine_scan *s, struct archive *a, const char *name,
 		if (n == 0)
 			break;
 		if (n < 0) {
-			archive_failed(s, a, m->name);
+			archive_failed(s, a, true, m->name);
 			rc = 0;
 			goto out;
 		}
@@ -314,7 +320,7 @@ archive_scan(struct engine_scan *s, uint64_t off, bool filter, bool quiet,
 	archive_read_set_callback_data(a, &src);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
 		if (!quiet)
-			archive_failed(s, a, "cannot open archive");
+			archive_failed(s, a, false, "cannot open archive");
 		rc = 0;
 		goto out;
 	}
@@ -325,7 +331,7 @@ archive_scan(struct engine_scan *s, uint64_t off, bool filter, bool quiet,
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			if (!quiet || members > 0 ||
 			    archive_read_has_encrypted_entries(a) > 0)
-				archive_failed(s, a, "corrupt archive");
+				archive_failed(s, a, true, "corrupt archive");
 			break;
 		}
 		members++;

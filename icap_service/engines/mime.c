@@ -184,7 +184,7 @@ mime_param(const char *v, const char *name, char *out, size_t outlen)
 	const char	*p = v;
 	char		 q;
 
-	for (; (p = strchr(p, ';')) != NULL; p++) {
+	while ((p = strchr(p, ';')) != NULL) {
 		p++;
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 			p++;

@@ -68,8 +68,10 @@ struct leaf {
 	struct body	*b;
 	struct leaf	*next, *prev;	/* the body's open leaves */
 	char		 hint[256];
-	bool		 field;		/* a form field: in the fields view too */
-	bool		 infields;	/* some of its content is in it already */
+	/* a form field: in the fields view too */
+	bool		 field;
+	/* some of its content is in it already */
+	bool		 infields;
 	char		 name[128];	/* the field's name */
 	bool		 cte;		/* content comes decoded, raw apart */
 	int		 form_kind;	/* -1: not labelled form or JSON */
@@ -85,17 +87,20 @@ struct body {
 	bool		 has_dlp;
 	struct decode_chain *dc;
 	struct multipart *mp;
-	bool		 mp_dead;	/* the parser stopped; the blob goes on */
+	/* the parser stopped; the blob goes on */
+	bool		 mp_dead;
 	struct leaf	*top;		/* a body that is not multipart */
 	struct leaf	*leaves;
 	struct view	 blob, meta, fields;
 	bool		 fields_any;	/* a field is in the fields view */
-	bool		 fields_text;	/* ... with more than digits and separators */
+	/* ... with more than digits and separators */
+	bool		 fields_text;
 	char		 fnames[256];	/* their names, held back */
 	struct body_outcome o;
 	bool		 settled;
 	char		 taint[160];	/* why it is uninspectable at best */
-	uint64_t	 busy_ns;	/* time spent inside body_feed/body_end */
+	/* time spent inside body_feed/body_end */
+	uint64_t	 busy_ns;
 	struct timespec	 t_in;		/* when the current call began */
 };
 
@@ -122,7 +127,7 @@ taint(struct body *b, const char *reason)
 static int
 rank(enum body_verdict v)
 {
-	static const int ranks[] = { 0, 3, 2, 1 };
+	static const int	ranks[] = { 0, 3, 2, 1 };
 
 	return ranks[v];
 }
@@ -130,7 +135,7 @@ rank(enum body_verdict v)
 static void
 add_type(struct body *b, const char *t)
 {
-	size_t i;
+	size_t	i;
 
 	if (t[0] == '\0')
 		return;
@@ -140,7 +145,8 @@ add_type(struct body *b, const char *t)
 		if (strcmp(b->o.true_types[i], t) == 0)
 			return;
 	if (b->o.ntypes < BODY_MAX_TYPES)
-		snprintf(b->o.true_types[b->o.ntypes++], sizeof b->o.true_types[0],
+		snprintf(b->o.true_types[b->o.ntypes++],
+		    sizeof b->o.true_types[0],
 		    "%s", t);
 }
 
@@ -148,8 +154,8 @@ add_type(struct body *b, const char *t)
 static void
 add_finding(struct body *b, const struct engine_finding *f)
 {
-	struct engine_finding *g;
-	size_t i;
+	struct engine_finding	*g;
+	size_t			 i;
 
 	for (i = 0; i < b->o.nfindings; i++) {
 		g = &b->o.findings[i];
@@ -173,13 +179,14 @@ add_finding(struct body *b, const struct engine_finding *f)
 static void
 add_skip(struct body *b, const struct engine_skip *k)
 {
-	struct engine_skip *m;
-	size_t i;
+	struct engine_skip	*m;
+	size_t			 i;
 
 	for (i = 0; i < b->o.nskips; i++) {
 		m = &b->o.skips[i];
 		if (m->engine != NULL && k->engine != NULL &&
-		    strcmp(m->engine, k->engine) == 0 && strcmp(m->why, k->why) == 0) {
+		    strcmp(m->engine, k->engine) == 0 && strcmp(m->why,
+		    k->why) == 0) {
 			if (k->count > m->count)
 				m->count = k->count;
 			return;
@@ -192,10 +199,10 @@ add_skip(struct body *b, const struct engine_skip *k)
 static void
 merge(struct body *b, const struct engine_result *r, unsigned flags)
 {
-	static const enum body_verdict map[] = { BODY_CLEAN, BODY_FOUND,
+	static const enum body_verdict	map[] = { BODY_CLEAN, BODY_FOUND,
 	    BODY_UNINSPECTABLE, BODY_ERROR };
-	enum body_verdict v = map[r->verdict];
-	size_t i;
+	enum body_verdict		v = map[r->verdict];
+	size_t				i;
 
 	b->o.scans++;
 	if (rank(v) > rank(b->o.verdict)) {
@@ -215,7 +222,7 @@ merge(struct body *b, const struct engine_result *r, unsigned flags)
 static uint64_t
 ns_since(const struct timespec *t)
 {
-	struct timespec now;
+	struct timespec	now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (uint64_t)((int64_t)(now.tv_sec - t->tv_sec) * 1000000000 +
@@ -251,7 +258,7 @@ busy_end(struct body *b)
 static void
 fail_cause(struct body *b, char *cause)
 {
-	char msg[160];
+	char	msg[160];
 
 	snprintf(msg, sizeof msg, "inspection failed: %s", cause ? cause : "?");
 	free(cause);
@@ -262,9 +269,9 @@ fail_cause(struct body *b, char *cause)
 static int
 view_scan(void *arg, const void *buf, size_t len)
 {
-	struct view *v = arg;
-	struct body *b = v->b;
-	char *cause = NULL;
+	struct view	*v = arg;
+	struct body	*b = v->b;
+	char		*cause = NULL;
 
 	if (b->settled || v->scan == NULL)
 		return -1;
@@ -288,7 +295,7 @@ static int
 view_begin(struct body *b, struct view *v, unsigned flags, int form_kind,
     const char *hint)
 {
-	char *cause = NULL;
+	char	*cause = NULL;
 
 	memset(v, 0, sizeof *v);
 	v->b = b;
@@ -308,7 +315,8 @@ view_begin(struct body *b, struct view *v, unsigned flags, int form_kind,
 		return -1;
 	}
 	if (form_kind >= 0 &&
-	    (v->form = form_new((enum form_kind)form_kind, view_scan, v)) == NULL) {
+	    (v->form = form_new((enum form_kind)form_kind, view_scan,
+	    v)) == NULL) {
 		engine_scan_free(v->scan);
 		v->scan = NULL;
 		settle(b, BODY_ERROR, "inspection failed: out of memory");
@@ -337,9 +345,9 @@ view_feed(struct view *v, const void *buf, size_t len)
 static void
 view_end(struct view *v)
 {
-	struct engine_result r;
-	struct body *b = v->b;
-	char *cause = NULL;
+	struct engine_result	 r;
+	struct body		*b = v->b;
+	char			*cause = NULL;
 
 	if (!v->open)
 		return;
@@ -374,7 +382,7 @@ view_detected(const struct view *v)
 static bool
 ctype_is(const char *ct, const char *want)
 {
-	size_t l = strlen(want);
+	size_t	l = strlen(want);
 
 	return ct != NULL && strncasecmp(ct, want, l) == 0 &&
 	    (ct[l] == '\0' || ct[l] == ';' || ct[l] == ' ' || ct[l] == '\t');
@@ -384,7 +392,7 @@ ctype_is(const char *ct, const char *want)
 static int
 form_label(const char *ct)
 {
-	size_t n;
+	size_t	n;
 
 	if (ct == NULL)
 		return -1;
@@ -409,7 +417,7 @@ uploading(const struct body *b)
 static void
 fields_scan_text(struct body *b, const unsigned char *p, size_t len)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < len && !b->fields_text; i++)
 		if ((p[i] < '0' || p[i] > '9') && p[i] != ' ' && p[i] != '-' &&
@@ -421,7 +429,7 @@ fields_scan_text(struct body *b, const unsigned char *p, size_t len)
 static int
 fields_names(struct body *b)
 {
-	size_t n = strlen(b->fnames);
+	size_t	n = strlen(b->fnames);
 
 	b->fields_text = false;
 	if (n == 0)
@@ -439,13 +447,14 @@ fields_names(struct body *b)
 static int
 fields_end(struct body *b, const struct leaf *l)
 {
-	size_t n = strlen(b->fnames), k = strlen(l->name);
+	size_t	n = strlen(b->fnames), k = strlen(l->name);
 
 	if (n + k + 2 > sizeof b->fnames && fields_names(b) != 0)
 		return -1;
 	n = strlen(b->fnames);
 	if (n + k + 2 <= sizeof b->fnames)
-		snprintf(b->fnames + n, sizeof b->fnames - n, "%s%s", n ? " " : "",
+		snprintf(b->fnames + n, sizeof b->fnames - n, "%s%s",
+		    n ? " " : "",
 		    l->name);
 	return b->fields_text ? fields_names(b) : 0;
 }
@@ -454,12 +463,13 @@ static struct leaf *
 leaf_new(struct body *b, const char *hint, const char *ctype, bool field,
     bool cte)
 {
-	struct leaf *l;
-	int k;
+	struct leaf	*l;
+	int		 k;
 
 	if (b->settled || (l = calloc(1, sizeof *l)) == NULL) {
 		if (!b->settled)
-			settle(b, BODY_ERROR, "inspection failed: out of memory");
+			settle(b, BODY_ERROR,
+			    "inspection failed: out of memory");
 		return NULL;
 	}
 	l->b = b;
@@ -476,9 +486,11 @@ leaf_new(struct body *b, const char *hint, const char *ctype, bool field,
 	if (cte && view_begin(b, &l->v[LV_DECODED], VF_TYPE, -1, l->hint) != 0)
 		return NULL;
 	if (l->form_kind >= 0) {
-		if (view_begin(b, &l->v[LV_FORM], 0, l->form_kind, l->hint) != 0)
+		if (view_begin(b, &l->v[LV_FORM], 0, l->form_kind,
+		    l->hint) != 0)
 			return NULL;
-		k = l->form_kind == FORM_JSON ? FORM_JSON_VALUES : FORM_URL_VALUES;
+		k = l->form_kind == FORM_JSON ?
+		    FORM_JSON_VALUES : FORM_URL_VALUES;
 		if (uploading(b) &&
 		    view_begin(b, &l->v[LV_VALUES], VF_DLP, k, l->hint) != 0)
 			return NULL;
@@ -494,14 +506,15 @@ leaf_new(struct body *b, const char *hint, const char *ctype, bool field,
 static int
 leaf_sniffed(struct leaf *l)
 {
-	const unsigned char *p = l->sniff;
-	size_t i, ctl = 0, j;
-	int k = -1;
+	const unsigned char	*p = l->sniff;
+	size_t			 i, ctl = 0, j;
+	int			 k = -1;
 
 	for (i = 0; i < l->nsniff; i++) {
 		if (p[i] == 0)
 			break;
-		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		    p[i] != '\r' &&
 		    p[i] != '\f')
 			ctl++;
 	}
@@ -514,10 +527,12 @@ leaf_sniffed(struct leaf *l)
 	if (j < l->nsniff && (p[j] == '{' || p[j] == '['))
 		k = FORM_JSON_VALUES;
 	else if (memchr(p, '=', l->nsniff) != NULL &&
-	    memchr(p, ' ', l->nsniff) == NULL && memchr(p, '\n', l->nsniff) == NULL)
+	    memchr(p, ' ', l->nsniff) == NULL && memchr(p, '\n',
+	    l->nsniff) == NULL)
 		k = FORM_URL_VALUES;
 	if (view_begin(l->b, &l->v[LV_TEXT], VF_DLP, FORM_TEXT, l->hint) != 0 ||
-	    (k >= 0 && view_begin(l->b, &l->v[LV_VALUES], VF_DLP, k, l->hint) != 0))
+	    (k >= 0 && view_begin(l->b, &l->v[LV_VALUES], VF_DLP, k,
+	    l->hint) != 0))
 		return -1;
 	if (view_feed(&l->v[LV_TEXT], p, l->nsniff) != 0 ||
 	    view_feed(&l->v[LV_VALUES], p, l->nsniff) != 0)
@@ -529,8 +544,8 @@ leaf_sniffed(struct leaf *l)
 static int
 leaf_content(struct leaf *l, const void *buf, size_t len)
 {
-	struct body *b = l->b;
-	size_t n;
+	struct body	*b = l->b;
+	size_t		 n;
 
 	if (b->settled)
 		return -1;
@@ -567,7 +582,7 @@ leaf_content(struct leaf *l, const void *buf, size_t len)
 static void
 leaf_unlink(struct leaf *l)
 {
-	struct body *b = l->b;
+	struct body	*b = l->b;
 
 	if (l->prev != NULL)
 		l->prev->next = l->next;
@@ -582,8 +597,8 @@ leaf_unlink(struct leaf *l)
 static void
 leaf_end(struct leaf *l)
 {
-	struct body *b = l->b;
-	size_t i;
+	struct body	*b = l->b;
+	size_t		 i;
 
 	if (l->text < 0 && !b->settled)
 		leaf_sniffed(l);
@@ -599,7 +614,7 @@ leaf_end(struct leaf *l)
 static bool
 leaf_detected(const struct leaf *l)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < LV_COUNT; i++)
 		if (view_detected(&l->v[i]))
@@ -612,8 +627,8 @@ leaf_detected(const struct leaf *l)
 static void *
 part_begin(void *arg, const struct mp_part *part)
 {
-	struct body *b = arg;
-	struct leaf *l;
+	struct body	*b = arg;
+	struct leaf	*l;
 
 	l = leaf_new(b, part->filename[0] ? part->filename : part->name,
 	    part->nested ? NULL : part->content_type,
@@ -634,7 +649,7 @@ part_data(void *arg, void *h, const void *buf, size_t len)
 static int
 part_raw(void *arg, void *h, const void *buf, size_t len)
 {
-	struct leaf *l = h;
+	struct leaf	*l = h;
 
 	return view_feed(&l->v[LV_RAW], buf, len);
 }
@@ -642,7 +657,7 @@ part_raw(void *arg, void *h, const void *buf, size_t len)
 static int
 part_end(void *arg, void *h)
 {
-	struct body *b = arg;
+	struct body	*b = arg;
 
 	leaf_end(h);
 	return b->settled ? -1 : 0;
@@ -651,9 +666,10 @@ part_end(void *arg, void *h)
 static int
 part_head(void *arg, const void *buf, size_t len)
 {
-	struct body *b = arg;
+	struct body	*b = arg;
 
-	if (view_feed(&b->meta, buf, len) != 0 || view_feed(&b->meta, "\n", 1) != 0)
+	if (view_feed(&b->meta, buf, len) != 0 || view_feed(&b->meta, "\n",
+	    1) != 0)
 		return -1;
 	return 0;
 }
@@ -666,7 +682,7 @@ static const struct mp_callbacks body_mp = {
 static const char *
 mp_reason(const struct multipart *m)
 {
-	const char *why = multipart_error(m);
+	const char	*why = multipart_error(m);
 
 	return why[0] != '\0' ? why : "malformed multipart body";
 }
@@ -706,7 +722,7 @@ mp_stopped(struct body *b, enum mp_status st)
 static int
 body_content(void *arg, const void *buf, size_t len)
 {
-	struct body *b = arg;
+	struct body	*b = arg;
 
 	if (b->settled)
 		return -1;
@@ -730,13 +746,15 @@ body_content(void *arg, const void *buf, size_t len)
 static void
 body_setup_multipart(struct body *b)
 {
-	const char *ct = b->p.content_type;
-	char boundary[80];
-	int rc;
+	const char	*ct = b->p.content_type;
+	char		 boundary[80];
+	int		 rc;
 
 	rc = multipart_boundary(ct, boundary, sizeof boundary);
 	if (rc == -2)
-		taint(b, "ambiguous multipart boundary (servers read it differently)");
+		taint(b,
+		    "ambiguous multipart boundary (servers read it "
+		    "differently)");
 	else if (rc != 0)
 		taint(b, "invalid multipart boundary");
 	if (rc == 0 && (b->mp = multipart_new(boundary, b->p.limits, &body_mp,
@@ -755,9 +773,10 @@ body_setup_multipart(struct body *b)
 static void
 body_setup_content(struct body *b)
 {
-	const char *ct = b->p.content_type;
+	const char	*ct = b->p.content_type;
 
-	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0 && uploading(b))
+	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0 &&
+	    uploading(b))
 		body_setup_multipart(b);
 	else
 		b->top = leaf_new(b, b->p.name_hint, ct, false, false);
@@ -767,8 +786,8 @@ body_setup_content(struct body *b)
 struct body *
 body_new(const struct body_params *p)
 {
-	enum decode_status t;
-	struct body *b;
+	enum decode_status	 t;
+	struct body		*b;
 
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		return NULL;
@@ -801,7 +820,7 @@ body_new(const struct body_params *p)
 void
 body_feed(struct body *b, const void *buf, size_t len)
 {
-	enum decode_status st;
+	enum decode_status	st;
 
 	b->o.raw_bytes += len;
 	if (b->settled)
@@ -834,7 +853,7 @@ body_settled(const struct body *b)
 bool
 body_detected(const struct body *b)
 {
-	const struct leaf *l;
+	const struct leaf	*l;
 
 	if (b->o.nfindings > 0 || b->o.verdict == BODY_FOUND)
 		return true;
@@ -849,7 +868,8 @@ body_detected(const struct body *b)
 enum body_verdict
 body_state(const struct body *b)
 {
-	if (b->taint[0] != '\0' && rank(BODY_UNINSPECTABLE) > rank(b->o.verdict))
+	if (b->taint[0] != '\0' &&
+	    rank(BODY_UNINSPECTABLE) > rank(b->o.verdict))
 		return BODY_UNINSPECTABLE;
 	return b->o.verdict;
 }
@@ -857,7 +877,7 @@ body_state(const struct body *b)
 static void
 body_finish_content(struct body *b)
 {
-	enum decode_status st;
+	enum decode_status	st;
 
 	if ((st = decode_finish(b->dc)) != DECODE_OK) {
 		settle(b, st == DECODE_SINK ? BODY_ERROR : BODY_UNINSPECTABLE,
@@ -878,7 +898,8 @@ body_fill(struct body *b, struct body_outcome *o)
 	view_end(&b->blob);
 	view_end(&b->meta);
 	view_end(&b->fields);
-	if (b->taint[0] != '\0' && rank(BODY_UNINSPECTABLE) > rank(b->o.verdict)) {
+	if (b->taint[0] != '\0' &&
+	    rank(BODY_UNINSPECTABLE) > rank(b->o.verdict)) {
 		b->o.verdict = BODY_UNINSPECTABLE;
 		snprintf(b->o.reason, sizeof b->o.reason, "%s", b->taint);
 	}
@@ -926,8 +947,8 @@ view_free(struct view *v)
 void
 body_free(struct body *b)
 {
-	struct leaf *l;
-	size_t i;
+	struct leaf	*l;
+	size_t		 i;
 
 	if (b == NULL)
 		return;

@@ -80,14 +80,16 @@ struct decode_chain {
 	void		*arg;
 	uint64_t	 in, out;
 	enum decode_status status;
-	enum decode_status taint;	/* why the result is not the whole truth */
+	/* why the result is not the whole truth */
+	enum decode_status taint;
 };
 
 static int
 decode_coding(const char *tok, size_t len, enum coding *out)
 {
 	static const struct { const char *name; enum coding c; } names[] = {
-		{ "gzip", C_GZIP }, { "x-gzip", C_GZIP }, { "deflate", C_DEFLATE },
+		{ "gzip", C_GZIP }, { "x-gzip", C_GZIP }, { "deflate",
+		  C_DEFLATE },
 		{ "br", C_BR }, { "zstd", C_ZSTD }
 	};
 	size_t i;
@@ -115,7 +117,8 @@ decode_nothing(const char *tok, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == len && strncasecmp(tok, names[i], len) == 0)
+		if (strlen(names[i]) == len && strncasecmp(tok, names[i],
+		    len) == 0)
 			return true;
 	return false;
 }
@@ -132,13 +135,17 @@ layer_init(struct layer *l, enum coding c)
 	    (l->isal = malloc(sizeof *l->isal)) == NULL)
 		return -1;
 #endif
-	if (c == C_BR && (l->br = BrotliDecoderCreateInstance(NULL, NULL, NULL)) == NULL)
+	if (c == C_BR && (l->br = BrotliDecoderCreateInstance(NULL, NULL,
+	    NULL)) == NULL)
 		return -1;
 	if (c == C_ZSTD && (l->zs = ZSTD_createDStream()) == NULL)
 		return -1;
 	if (c == C_ZSTD) {
 		ZSTD_initDStream(l->zs);
-		/* HTTP zstd uses windows of at most 8 MiB (RFC 9659); bounds memory. */
+		/*
+		 * HTTP zstd uses windows of at most 8 MiB (RFC 9659); bounds
+		 * memory.
+		 */
 		ZSTD_DCtx_setParameter(l->zs, ZSTD_d_windowLogMax, 23);
 	}
 	return 0;
@@ -157,8 +164,8 @@ static void
 decode_parse(const char *ce, enum coding *codings, size_t *ncodings,
     size_t *first, enum decode_status *taint)
 {
-	enum coding c;
-	size_t len, n = 0;
+	enum coding	c;
+	size_t		len, n = 0;
 
 	*first = 0;
 	*taint = DECODE_OK;
@@ -168,12 +175,16 @@ decode_parse(const char *ce, enum coding *codings, size_t *ncodings,
 		if (len == 0)
 			break;
 		if (decode_coding(ce, len, &c) == 0) {
-			/* The outermost codings are the ones undone: keep the last. */
+			/*
+			 * The outermost codings are the ones undone: keep the
+			 * last.
+			 */
 			codings[n++ % DECODE_MAXLAYERS] = c;
 		} else {
 			if (n > 0)
 				*taint = DECODE_AMBIGUOUS;
-			else if (!decode_nothing(ce, len) && *taint == DECODE_OK)
+			else if (!decode_nothing(ce, len) &&
+			    *taint == DECODE_OK)
 				*taint = DECODE_UNSUPPORTED;
 			*first = n;
 		}
@@ -192,9 +203,9 @@ struct decode_chain *
 decode_new(const char *ce, const struct svc_limits *lim, decode_sink sink,
     void *arg)
 {
-	enum coding codings[DECODE_MAXLAYERS];
-	struct decode_chain *d;
-	size_t n, first, i, max;
+	enum coding		 codings[DECODE_MAXLAYERS];
+	struct decode_chain	*d;
+	size_t			 n, first, i, max;
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return NULL;
@@ -202,7 +213,8 @@ decode_new(const char *ce, const struct svc_limits *lim, decode_sink sink,
 	d->sink = sink;
 	d->arg = arg;
 	decode_parse(ce, codings, &n, &first, &d->taint);
-	max = lim->max_layers < DECODE_MAXLAYERS ? lim->max_layers : DECODE_MAXLAYERS;
+	max = lim->max_layers < DECODE_MAXLAYERS ?
+	    lim->max_layers : DECODE_MAXLAYERS;
 	if (n - first > max) {
 		first = n - max;
 		if (d->taint == DECODE_OK)
@@ -236,7 +248,7 @@ static enum decode_status decode_push(struct decode_chain *, size_t,
 static enum decode_status
 decode_limits(const struct decode_chain *d, uint64_t in, uint64_t out)
 {
-	uint64_t floor = d->limits->max_decoded < DECODE_RATIO_FLOOR ?
+	uint64_t	floor = d->limits->max_decoded < DECODE_RATIO_FLOOR ?
 	    d->limits->max_decoded : DECODE_RATIO_FLOOR;
 
 	if (out > d->limits->max_decoded)
@@ -254,8 +266,8 @@ static enum decode_status
 decode_emit(struct decode_chain *d, size_t idx, const unsigned char *buf,
     size_t len)
 {
-	enum decode_status st;
-	struct layer *l;
+	enum decode_status	 st;
+	struct layer		*l;
 
 	if (len == 0)
 		return DECODE_OK;
@@ -308,14 +320,15 @@ inflate_start(struct layer *l)
  * starts right there.
  */
 static enum decode_status
-inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf,
+    size_t len)
 {
-	struct layer *l = &d->layers[idx];
-	struct inflate_state *z = l->isal;
-	enum decode_status st;
-	uint32_t in_before;
-	size_t out;
-	int full = 0;
+	struct layer		*l = &d->layers[idx];
+	struct inflate_state	*z = l->isal;
+	enum decode_status	 st;
+	uint32_t		 in_before;
+	size_t			 out;
+	int			 full = 0;
 
 	z->next_in = (uint8_t *)buf;
 	z->avail_in = (uint32_t)len;
@@ -323,7 +336,10 @@ inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t
 		if (l->ended) {
 			if (z->avail_in == 0)
 				break;
-			/* Concatenated gzip members; anything else after the end is junk. */
+			/*
+			 * Concatenated gzip members; anything else after the
+			 * end is junk.
+			 */
 			if (l->coding != C_GZIP)
 				return DECODE_CORRUPT;
 			isal_inflate_reset(z);
@@ -349,7 +365,8 @@ inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t
 			 */
 			if (z->read_in_length >= 8)
 				return DECODE_CORRUPT;
-		} else if (out == 0 && z->avail_in == in_before && in_before > 0)
+		} else if (out == 0 && z->avail_in == in_before &&
+		    in_before > 0)
 			return DECODE_CORRUPT;	/* no progress */
 	}
 	return DECODE_OK;
@@ -364,7 +381,7 @@ inflate_free(struct layer *l)
 static enum decode_status
 inflate_start(struct layer *l)
 {
-	int wbits = 15 + 16;	/* gzip */
+	int	wbits = 15 + 16;	/* gzip */
 
 	if (l->coding == C_DEFLATE)
 		wbits = inflate_zlib_wrapped(l->head) ? 15 : -15;
@@ -376,11 +393,12 @@ inflate_start(struct layer *l)
 }
 
 static enum decode_status
-inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf,
+    size_t len)
 {
-	struct layer *l = &d->layers[idx];
-	enum decode_status st;
-	int zr, full = 0;
+	struct layer		*l = &d->layers[idx];
+	enum decode_status	 st;
+	int			 zr, full = 0;
 
 	l->z.next_in = (unsigned char *)buf;
 	l->z.avail_in = (uInt)len;
@@ -388,7 +406,10 @@ inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t
 		if (l->ended) {
 			if (l->z.avail_in == 0)
 				break;
-			/* Concatenated gzip members; anything else after the end is junk. */
+			/*
+			 * Concatenated gzip members; anything else after the
+			 * end is junk.
+			 */
 			if (l->coding != C_GZIP || inflateReset(&l->z) != Z_OK)
 				return DECODE_CORRUPT;
 			l->ended = 0;
@@ -399,13 +420,17 @@ inflate_run(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t
 		zr = inflate(&l->z, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
 			return DECODE_CORRUPT;
-		if ((st = decode_emit(d, idx, l->out, DECODE_BUF - l->z.avail_out)) != DECODE_OK)
+		if ((st = decode_emit(d, idx, l->out,
+		    DECODE_BUF - l->z.avail_out)) != DECODE_OK)
 			return st;
 		full = l->z.avail_out == 0;
 		if (zr == Z_STREAM_END)
 			l->ended = 1;
 		else if (zr == Z_BUF_ERROR && l->z.avail_out == DECODE_BUF) {
-			/* No progress: fine once the input is used up, junk if not. */
+			/*
+			 * No progress: fine once the input is used up, junk if
+			 * not.
+			 */
 			if (l->z.avail_in > 0)
 				return DECODE_CORRUPT;
 			break;
@@ -423,12 +448,13 @@ inflate_free(struct layer *l)
 #endif
 
 static enum decode_status
-inflate_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+inflate_feed(struct decode_chain *d, size_t idx, const unsigned char *buf,
+    size_t len)
 {
-	struct layer *l = &d->layers[idx];
-	enum decode_status st;
-	unsigned char head[2];
-	size_t n;
+	struct layer		*l = &d->layers[idx];
+	enum decode_status	 st;
+	unsigned char		 head[2];
+	size_t			 n;
 
 	if (!l->started) {
 		n = 2 - l->nhead < len ? 2 - l->nhead : len;
@@ -448,13 +474,14 @@ inflate_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_
 }
 
 static enum decode_status
-br_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+br_feed(struct decode_chain *d, size_t idx, const unsigned char *buf,
+    size_t len)
 {
-	struct layer *l = &d->layers[idx];
-	enum decode_status st;
-	BrotliDecoderResult r;
-	size_t avail_out;
-	unsigned char *next_out;
+	struct layer		*l = &d->layers[idx];
+	enum decode_status	 st;
+	BrotliDecoderResult	 r;
+	size_t			 avail_out;
+	unsigned char		*next_out;
 
 	if (l->ended)
 		return len > 0 ? DECODE_CORRUPT : DECODE_OK;
@@ -465,7 +492,8 @@ br_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len
 		    &next_out, NULL);
 		if (r == BROTLI_DECODER_RESULT_ERROR)
 			return DECODE_CORRUPT;
-		if ((st = decode_emit(d, idx, l->out, DECODE_BUF - avail_out)) != DECODE_OK)
+		if ((st = decode_emit(d, idx, l->out,
+		    DECODE_BUF - avail_out)) != DECODE_OK)
 			return st;
 		if (r == BROTLI_DECODER_RESULT_SUCCESS) {
 			l->ended = 1;
@@ -476,13 +504,14 @@ br_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len
 }
 
 static enum decode_status
-zstd_feed(struct decode_chain *d, size_t idx, const unsigned char *buf, size_t len)
+zstd_feed(struct decode_chain *d, size_t idx, const unsigned char *buf,
+    size_t len)
 {
-	struct layer *l = &d->layers[idx];
-	enum decode_status st;
-	ZSTD_inBuffer in = { buf, len, 0 };
-	ZSTD_outBuffer out;
-	size_t r;
+	struct layer		*l = &d->layers[idx];
+	enum decode_status	 st;
+	ZSTD_inBuffer		 in = { buf, len, 0 };
+	ZSTD_outBuffer		 out;
+	size_t			 r;
 
 	do {
 		out.dst = l->out;
@@ -531,7 +560,7 @@ decode_feed(struct decode_chain *d, const void *buf, size_t len)
 enum decode_status
 decode_finish(struct decode_chain *d)
 {
-	size_t i;
+	size_t	i;
 
 	if (d->status != DECODE_OK || d->in == 0)
 		return d->status;
@@ -576,8 +605,8 @@ decode_status_str(enum decode_status s)
 void
 decode_free(struct decode_chain *d)
 {
-	size_t i;
-	struct layer *l;
+	size_t		 i;
+	struct layer	*l;
 
 	if (d == NULL)
 		return;

@@ -36,7 +36,8 @@
 #define FORM_DEPTH	3	/* layers of encoding undone */
 #define FORM_NAME_MAX	256	/* a longer form field name counts as a value */
 #define FORM_NAMES_MAX	256	/* names held back for after the values */
-#define FORM_JSON_DEPTH	64	/* JSON nesting tracked; deeper reads as arrays */
+/* JSON nesting tracked; deeper reads as arrays */
+#define FORM_JSON_DEPTH	64
 
 /* FORM_DEEP: the passes after the first (no '+' or '&' rules, no strings). */
 enum { FORM_DEEP = FORM_JSON_VALUES + 1 };
@@ -55,18 +56,20 @@ struct form {
 	int		 failed;
 	struct form	*next;		/* the next pass, NULL for the last */
 	/* values passes */
-	int		 blank;		/* a blank is owed before the next value */
+	/* a blank is owed before the next value */
+	int		 blank;
 	int		 any;		/* a byte went out */
 	int		 invalue;	/* urlencoded: past the field's '=' */
 	unsigned char	 name[FORM_NAME_MAX];
 	size_t		 nname;
 	unsigned char	 names[FORM_NAMES_MAX];	/* held back, blank-separated */
 	size_t		 nnames;
-	int		 valtext;	/* the values since the names went out
-					   hold more than digits and separators */
+	/* the values since the names went out hold more than a number */
+	int		 valtext;
 	int		 iskey;		/* JSON: the open string is a key */
 	int		 wantkey;	/* JSON: a string here would be a key */
-	uint64_t	 objects;	/* JSON: bit n set: level n is an object */
+	/* JSON: bit n set: level n is an object */
+	uint64_t	 objects;
 	unsigned	 depth;
 };
 
@@ -83,8 +86,8 @@ form_next_sink(void *arg, const void *buf, size_t len)
 struct form *
 form_new(enum form_kind kind, decode_sink sink, void *arg)
 {
-	struct form *f, *next = NULL;
-	int i;
+	struct form	*f, *next = NULL;
+	int		 i;
 
 	for (i = FORM_DEPTH - 1; i >= 0; i--) {
 		if ((f = calloc(1, sizeof *f)) == NULL) {
@@ -110,6 +113,14 @@ flush(struct form *f)
 	return f->failed ? -1 : 0;
 }
 
+/* A byte of a number as the DLP engine reads one: a digit or separator. */
+static int
+numeric(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '.' ||
+	    c == '/' || c == '\t';
+}
+
 static int
 put(struct form *f, unsigned char c)
 {
@@ -121,8 +132,7 @@ put(struct form *f, unsigned char c)
 			return -1;
 	}
 	f->any = 1;
-	if ((c < '0' || c > '9') && c != ' ' && c != '-' && c != '.' && c != '/' &&
-	    c != '\t')
+	if (!numeric(c))
 		f->valtext = 1;
 	f->out[f->nout++] = c;
 	return f->nout >= FORM_BUF ? flush(f) : 0;
@@ -151,10 +161,11 @@ static int put_utf8(struct form *, unsigned);
 static int
 pct_byte(struct form *f, unsigned char c)
 {
-	size_t i, want;
-	unsigned cp = 0;
+	size_t		i, want;
+	unsigned	cp = 0;
 
-	want = f->npend >= 2 && (f->pend[1] == 'u' || f->pend[1] == 'U') ? 6 : 3;
+	want = f->npend >= 2 && (f->pend[1] == 'u' ||
+	    f->pend[1] == 'U') ? 6 : 3;
 	if (f->npend == 1 && (c == 'u' || c == 'U')) {
 		f->pend[f->npend++] = (char)c;
 		return 0;
@@ -199,8 +210,8 @@ url_byte(struct form *f, unsigned char c)
 static int
 put_utf8(struct form *f, unsigned cp)
 {
-	unsigned char b[4];
-	size_t n, i;
+	unsigned char	b[4];
+	size_t		n, i;
 
 	if (cp < 0x80) {
 		b[0] = (unsigned char)cp;
@@ -230,9 +241,9 @@ put_utf8(struct form *f, unsigned cp)
 static int
 json_unicode(struct form *f)
 {
-	unsigned cp = 0;
-	size_t i;
-	int v;
+	unsigned	cp = 0;
+	size_t		i;
+	int		v;
 
 	for (i = 1; i < 5; i++) {
 		if ((v = hexval(f->pend[i])) < 0)
@@ -252,8 +263,9 @@ json_unicode(struct form *f)
 static int
 json_escape(struct form *f, unsigned char c)
 {
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *p;
+	static const char	 from[] = "\"\\/bfnrt",
+	    to[] = "\"\\/\b\f\n\r\t";
+	const char		*p;
 
 	if (f->npend > 0) {
 		f->pend[f->npend++] = (char)c;
@@ -328,7 +340,7 @@ put_blank(struct form *f)
 static int
 flush_names(struct form *f)
 {
-	size_t i;
+	size_t	i;
 
 	if (f->nnames == 0)
 		return 0;
@@ -384,7 +396,7 @@ value_end(struct form *f)
 static int
 urlv_byte(struct form *f, unsigned char c)
 {
-	size_t i;
+	size_t	i;
 
 	if (c == '&' || c == ';') {
 		if (f->npend > 0) {
@@ -438,7 +450,9 @@ jsonv_byte(struct form *f, unsigned char c)
 	if (f->instr) {
 		if (f->esc) {
 			if (f->iskey) {
-				/* An escape in a key: its byte is kept as is. */
+				/*
+				 * An escape in a key: its byte is kept as is.
+				 */
 				f->esc = 0;
 				if (f->nname < sizeof f->name)
 					f->name[f->nname++] = c;
@@ -454,7 +468,8 @@ jsonv_byte(struct form *f, unsigned char c)
 			f->instr = 0;
 			f->hi = 0;
 			if (f->iskey) {
-				f->nname = f->nname < sizeof f->name ? f->nname :
+				f->nname = f->nname < sizeof f->name ?
+				    f->nname :
 				    sizeof f->name;
 				if (defer_name(f, f->name, f->nname) != 0)
 					return -1;
@@ -537,7 +552,7 @@ static const char deep_specials[] = "%\\";
 static int
 put_run(struct form *f, const unsigned char *p, size_t n)
 {
-	size_t k;
+	size_t	k;
 
 	if (n >= 256) {
 		if (flush(f) != 0)
@@ -566,16 +581,17 @@ put_run(struct form *f, const unsigned char *p, size_t n)
 static int
 deep_feed(struct form *f, const unsigned char *p, size_t len)
 {
-	const unsigned char *next[2] = { NULL, NULL }, *end;
-	size_t i = 0, k;
-	int rc = 0;
+	const unsigned char	*next[2] = { NULL, NULL }, *end;
+	size_t			 i = 0, k;
+	int			 rc = 0;
 
 	while (i < len && rc == 0) {
 		if (f->npend == 0 && !f->esc) {
 			end = p + len;
 			for (k = 0; k < 2; k++) {
 				if (next[k] == NULL || next[k] < p + i) {
-					next[k] = memchr(p + i, deep_specials[k], len - i);
+					next[k] = memchr(p + i,
+					    deep_specials[k], len - i);
 					if (next[k] == NULL)
 						next[k] = p + len;
 				}
@@ -613,9 +629,9 @@ static const unsigned char hex1[256] = {
 static int
 url_feed(struct form *f, const unsigned char *p, size_t len)
 {
-	const unsigned char *pct;
-	unsigned char c, *o;
-	size_t i = 0, n, k, j;
+	const unsigned char	*pct;
+	unsigned char		 c, *o;
+	size_t			 i = 0, n, k, j;
 
 	while (i < len) {
 		if (f->npend > 0 || (p[i] == '%' && (len - i < 3 ||
@@ -658,8 +674,8 @@ url_feed(struct form *f, const unsigned char *p, size_t len)
 static int
 json_feed(struct form *f, const unsigned char *p, size_t len)
 {
-	size_t i = 0, j;
-	int rc = 0;
+	size_t	i = 0, j;
+	int	rc = 0;
 
 	while (i < len && rc == 0) {
 		if (f->npend == 0 && !f->esc) {
@@ -680,7 +696,7 @@ json_feed(struct form *f, const unsigned char *p, size_t len)
 static int
 values_feed(struct form *f, const unsigned char *p, size_t len)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < len; i++)
 		if (form_byte(f, p[i]) != 0)
@@ -712,15 +728,16 @@ form_feed(struct form *f, const void *buf, size_t len)
 int
 form_finish(struct form *f)
 {
-	size_t i;
-	int rc;
+	size_t	i;
+	int	rc;
 
 	if (f->esc && f->npend == 0 && !f->iskey)
 		put(f, '\\');
 	for (i = 0; i < f->npend && !f->iskey; i++)
 		put(f, (unsigned char)f->pend[i]);
 	/* A last form field without '=': its name is its value. */
-	for (i = 0; f->kind == FORM_URL_VALUES && !f->invalue && i < f->nname; i++)
+	for (i = 0; f->kind == FORM_URL_VALUES && !f->invalue && i < f->nname;
+	    i++)
 		put(f, f->name[i]);
 	f->nname = 0;
 	flush_names(f);
@@ -735,7 +752,7 @@ form_finish(struct form *f)
 void
 form_free(struct form *f)
 {
-	struct form *next;
+	struct form	*next;
 
 	for (; f != NULL; f = next) {
 		next = f->next;

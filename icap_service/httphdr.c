@@ -21,7 +21,7 @@
 static const char *
 httphdr_value(const char *line, const char *name)
 {
-	size_t n = strlen(name);
+	size_t	n = strlen(name);
 
 	if (line == NULL || strncasecmp(line, name, n) != 0 || line[n] != ':')
 		return NULL;
@@ -35,7 +35,7 @@ httphdr_value(const char *line, const char *name)
 static size_t
 trimmed(const char *v)
 {
-	size_t n = strlen(v);
+	size_t	n = strlen(v);
 
 	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' ||
 	    v[n - 1] == '\r' || v[n - 1] == '\n'))
@@ -52,9 +52,9 @@ int
 httphdr_join(const char *const *lines, size_t n, const char *name, char *out,
     size_t len)
 {
-	const char *v;
-	size_t i, used = 0, vl;
-	int count = 0, fits = 1;
+	const char	*v;
+	size_t		 i, used = 0, vl;
+	int		 count = 0, fits = 1;
 
 	if (len > 0)
 		out[0] = '\0';
@@ -88,8 +88,8 @@ httphdr_join(const char *const *lines, size_t n, const char *name, char *out,
 bool
 httphdr_conflict(const char *const *lines, size_t n, const char *name)
 {
-	const char *v, *first = NULL;
-	size_t i, fl = 0, vl;
+	const char	*v, *first = NULL;
+	size_t		 i, fl = 0, vl;
 
 	for (i = 0; i < n; i++) {
 		if ((v = httphdr_value(lines[i], name)) == NULL)
@@ -108,7 +108,7 @@ httphdr_conflict(const char *const *lines, size_t n, const char *name)
 bool
 httphdr_has(const char *const *lines, size_t n, const char *name)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < n; i++)
 		if (httphdr_value(lines[i], name) != NULL)
@@ -120,8 +120,8 @@ httphdr_has(const char *const *lines, size_t n, const char *name)
 int
 httphdr_status(const char *line)
 {
-	const char *p;
-	int code = 0, i;
+	const char	*p;
+	int		 code = 0, i;
 
 	if (line == NULL || strncasecmp(line, "HTTP/", 5) != 0 ||
 	    (p = strchr(line, ' ')) == NULL)
@@ -145,7 +145,7 @@ httphdr_status(const char *line)
 bool
 httphdr_partial(const char *const *lines, size_t n, int status)
 {
-	char ct[256];
+	char	ct[256];
 
 	if (status == 206 || httphdr_has(lines, n, "Content-Range"))
 		return true;
@@ -163,7 +163,7 @@ struct buf {
 static int
 buf_add(struct buf *b, const char *s, size_t n)
 {
-	char *np;
+	char	*np;
 
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
@@ -191,10 +191,10 @@ char *
 httphdr_request_text(const char *url, const char *const *lines, size_t n,
     size_t *len)
 {
-	struct buf b = { NULL, 0, 0 };
-	const char *p, *v;
-	size_t i, k;
-	int rc = 0;
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*p, *v;
+	size_t		 i, k;
+	int		 rc = 0;
 
 	/* The target without its scheme and host: those are the policy's. */
 	p = url != NULL ? url : "";
@@ -256,7 +256,7 @@ httphdr_request_text(const char *url, const char *const *lines, size_t n,
 void
 httphdr_mask_digits(char *s)
 {
-	size_t digits = 0, keep, i;
+	size_t	digits = 0, keep, i;
 
 	for (i = 0; s[i] != '\0'; i++) {
 		if (s[i] >= '0' && s[i] <= '9')

@@ -110,7 +110,7 @@ is_tchar(int c)
 static int
 php_boundary(const char *ct, const char **v, size_t *vlen)
 {
-	const char *p, *e;
+	const char	*p, *e;
 
 	if ((p = strstr(ct, "boundary")) == NULL &&
 	    (p = strcasestr(ct, "boundary")) == NULL)
@@ -143,10 +143,10 @@ php_boundary(const char *ct, const char **v, size_t *vlen)
 int
 multipart_boundary(const char *ct, char *out, size_t outlen)
 {
-	const char *p, *name, *v, *pv;
-	char val[MP_MAXBOUNDARY + 2];
-	size_t nlen, vlen, pvlen;
-	int found = 0, quoted;
+	const char	*p, *name, *v, *pv;
+	char		 val[MP_MAXBOUNDARY + 2];
+	size_t		 nlen, vlen, pvlen;
+	int		 found = 0, quoted;
 
 	if (ct == NULL || strncasecmp(skip_ows(ct), "multipart/", 10) != 0)
 		return -1;
@@ -159,7 +159,9 @@ multipart_boundary(const char *ct, char *out, size_t outlen)
 		nlen = (size_t)(p - name);
 		p = skip_ows(p);
 		if (*p != '=') {
-			/* A parameter without a value: junk; skip to the next. */
+			/*
+			 * A parameter without a value: junk; skip to the next.
+			 */
 			p = strchr(p, ';');
 			continue;
 		}
@@ -186,9 +188,11 @@ multipart_boundary(const char *ct, char *out, size_t outlen)
 		if (nlen == 8 && strncasecmp(name, "boundary", 8) == 0) {
 			if (*p != '\0' && *p != ';')
 				return -2;
-			if (vlen == 0 || vlen > MP_MAXBOUNDARY || vlen >= outlen)
+			if (vlen == 0 || vlen > MP_MAXBOUNDARY ||
+			    vlen >= outlen)
 				return -1;
-			if (found && (strlen(val) != vlen || memcmp(val, v, vlen) != 0))
+			if (found && (strlen(val) != vlen || memcmp(val, v,
+			    vlen) != 0))
 				return -2;
 			memcpy(val, v, vlen);
 			val[vlen] = '\0';
@@ -215,8 +219,8 @@ struct multipart *
 multipart_new(const char *boundary, const struct svc_limits *lim,
     const struct mp_callbacks *cb, void *arg)
 {
-	struct multipart *m;
-	size_t blen = strlen(boundary);
+	struct multipart	*m;
+	size_t			 blen = strlen(boundary);
 
 	if (blen == 0 || blen > MP_MAXBOUNDARY)
 		return NULL;
@@ -255,10 +259,11 @@ consume(struct multipart *m, size_t n)
 
 /* A parameter of Content-Disposition (name="x" or name=x) into out. */
 static void
-header_param(const char *h, size_t hl, const char *param, char *out, size_t outlen)
+header_param(const char *h, size_t hl, const char *param, char *out,
+    size_t outlen)
 {
-	size_t pl = strlen(param), i, n = 0;
-	const char *p;
+	size_t		 pl = strlen(param), i, n = 0;
+	const char	*p;
 
 	for (i = 0; i + pl + 1 < hl; i++) {
 		if ((i == 0 || h[i - 1] == ';' || h[i - 1] == ' ' ||
@@ -276,7 +281,8 @@ header_param(const char *h, size_t hl, const char *param, char *out, size_t outl
 			out[n++] = *p;
 		}
 	} else {
-		for (; p < h + hl && *p != ';' && *p != ' ' && n + 1 < outlen; p++)
+		for (; p < h + hl && *p != ';' && *p != ' ' && n + 1 < outlen;
+		    p++)
 			out[n++] = *p;
 	}
 	out[n] = '\0';
@@ -317,7 +323,7 @@ struct mp_head {
 static void
 head_content_type(const char *v, size_t len, struct mp_head *hd)
 {
-	char ct[1024];
+	char	ct[1024];
 
 	if (hd->nctype++ > 0) {
 		if (strlen(hd->part.content_type) != len ||
@@ -345,9 +351,9 @@ head_content_type(const char *v, size_t len, struct mp_head *hd)
 static void
 header_line(const char *line, size_t ll, struct mp_head *hd)
 {
-	const char *colon = memchr(line, ':', ll), *v;
-	size_t nl, vl;
-	int cte;
+	const char	*colon = memchr(line, ':', ll), *v;
+	size_t		 nl, vl;
+	int		 cte;
 
 	if (colon == NULL)
 		return;
@@ -373,7 +379,8 @@ header_line(const char *line, size_t ll, struct mp_head *hd)
 			    sizeof hd->part.filename);
 	} else if (nl == 12 && strncasecmp(line, "Content-Type", 12) == 0)
 		head_content_type(v, vl, hd);
-	else if (nl == 25 && strncasecmp(line, "Content-Transfer-Encoding", 25) == 0) {
+	else if (nl == 25 && strncasecmp(line, "Content-Transfer-Encoding",
+	    25) == 0) {
 		cte = parse_cte(v, vl);
 		if (hd->ncte++ > 0 && cte != hd->part.cte)
 			hd->ambiguous = 1;
@@ -389,9 +396,9 @@ header_line(const char *line, size_t ll, struct mp_head *hd)
 static void
 parse_headers(const char *h, size_t len, struct mp_head *hd)
 {
-	char line[2048];
-	const char *p = h, *eol, *end = h + len;
-	size_t ll, n = 0;
+	char		 line[2048];
+	const char	*p = h, *eol, *end = h + len;
+	size_t		 ll, n = 0;
 
 	memset(hd, 0, sizeof *hd);
 	while (p < end) {
@@ -466,12 +473,13 @@ hex_value(unsigned char c)
 static size_t
 b64_step(struct multipart *m, unsigned char c, unsigned char *out)
 {
-	size_t n = 0;
-	int v;
+	size_t	n = 0;
+	int	v;
 
 	if (c == '=') {
 		if (m->b64n >= 2)
-			out[n++] = (unsigned char)(m->b64bits >> (m->b64n * 6 - 8));
+			out[n++] =
+			    (unsigned char)(m->b64bits >> (m->b64n * 6 - 8));
 		if (m->b64n == 3)
 			out[n++] = (unsigned char)(m->b64bits >> 2);
 		m->b64n = 0;
@@ -499,8 +507,8 @@ b64_step(struct multipart *m, unsigned char c, unsigned char *out)
 static size_t
 qp_step(struct multipart *m, unsigned char c, unsigned char *out)
 {
-	size_t n = 0;
-	int hi, lo;
+	size_t	n = 0;
+	int	hi, lo;
 
 	if (m->qpn == 0) {
 		if (c == '=')
@@ -550,7 +558,7 @@ cb_data(struct multipart *m, const void *buf, size_t len)
 static enum mp_status
 emit(struct multipart *m, const void *buf, size_t len)
 {
-	enum mp_status st;
+	enum mp_status	st;
 
 	if (len == 0)
 		return MP_OK;
@@ -566,10 +574,10 @@ emit(struct multipart *m, const void *buf, size_t len)
 static enum mp_status
 part_data(struct multipart *m, const unsigned char *buf, size_t len)
 {
-	unsigned char out[4096];
-	enum mp_status st;
-	size_t i, n = 0;
-	uint32_t v;
+	unsigned char	out[4096];
+	enum mp_status	st;
+	size_t		i, n = 0;
+	uint32_t	v;
 
 	if (len == 0)
 		return MP_OK;
@@ -585,7 +593,9 @@ part_data(struct multipart *m, const unsigned char *buf, size_t len)
 				return st;
 			n = 0;
 		}
-		/* A whole group of four alphabet characters, the common case. */
+		/*
+		 * A whole group of four alphabet characters, the common case.
+		 */
 		if (m->cte == MP_CTE_BASE64 && m->b64n == 0 && i + 4 <= len &&
 		    (b64_values[buf[i]] | b64_values[buf[i + 1]] |
 		    b64_values[buf[i + 2]] | b64_values[buf[i + 3]]) >= 0 &&
@@ -601,8 +611,10 @@ part_data(struct multipart *m, const unsigned char *buf, size_t len)
 			i += 4;
 		} else if (m->cte == MP_CTE_BASE64) {
 			if (!b64_plain(buf[i]))
-				return fail(m, MP_AMBIGUOUS, "ambiguous multipart "
-				    "framing: base64 part with characters outside "
+				return fail(m, MP_AMBIGUOUS,
+				    "ambiguous multipart "
+				    "framing: base64 part with characters "
+				    "outside "
 				    "its alphabet");
 			n += b64_step(m, buf[i++], out + n);
 		} else
@@ -615,9 +627,9 @@ part_data(struct multipart *m, const unsigned char *buf, size_t len)
 static enum mp_status
 part_close(struct multipart *m)
 {
-	unsigned char out[4];
-	enum mp_status st = MP_OK, cst;
-	size_t n = 0;
+	unsigned char	out[4];
+	enum mp_status	st = MP_OK, cst;
+	size_t		n = 0;
 
 	/* An unfinished base64 group carries no whole byte worth keeping. */
 	if (m->cte == MP_CTE_QP && m->qpn > 0) {
@@ -664,7 +676,7 @@ blank(const unsigned char *p, size_t n)
 static enum mp_status
 loose_data(struct multipart *m, const unsigned char *buf, size_t len)
 {
-	struct mp_part p;
+	struct mp_part	p;
 
 	if (m->loose == NULL) {
 		while (len > 0 && blank(buf, 1)) {
@@ -689,7 +701,7 @@ loose_data(struct multipart *m, const unsigned char *buf, size_t len)
 static enum mp_status
 loose_end(struct multipart *m)
 {
-	void *h = m->loose;
+	void	*h = m->loose;
 
 	if (h == NULL)
 		return MP_OK;
@@ -705,7 +717,7 @@ loose_end(struct multipart *m)
 static long
 find(const struct multipart *m, const void *needle, size_t nlen, size_t from)
 {
-	const unsigned char *p;
+	const unsigned char	*p;
 
 	if (m->used < from + nlen)
 		return -1;
@@ -724,9 +736,9 @@ at_dash(const struct multipart *m, size_t at)
 static enum mp_status
 step_preamble(struct multipart *m, int *more)
 {
-	enum mp_status st;
-	long at;
-	size_t end;
+	enum mp_status	st;
+	long		at;
+	size_t		end;
 
 	/* The first delimiter may start the body without a line break. */
 	if (!m->started && m->used < m->dlen - 1 &&
@@ -744,7 +756,8 @@ step_preamble(struct multipart *m, int *more)
 	if ((at = find(m, m->dash, m->dlen, 0)) == -1) {
 		/* Keep what may be the start of a delimiter, with its CR. */
 		if (m->used > m->dlen) {
-			if ((st = loose_data(m, m->buf, m->used - m->dlen)) != MP_OK)
+			if ((st = loose_data(m, m->buf,
+			    m->used - m->dlen)) != MP_OK)
 				return st;
 			consume(m, m->used - m->dlen);
 		}
@@ -765,8 +778,8 @@ step_preamble(struct multipart *m, int *more)
 static enum mp_status
 step_after(struct multipart *m, int *more)
 {
-	size_t i = 0;
-	int crlf;
+	size_t	i = 0;
+	int	crlf;
 
 	if (m->used < 2) {
 		*more = 1;
@@ -781,7 +794,8 @@ step_after(struct multipart *m, int *more)
 		i++;
 	if (i + 1 >= m->used) {
 		if (i > 256)
-			return fail(m, MP_MALFORMED, "malformed multipart body");
+			return fail(m, MP_MALFORMED,
+			    "malformed multipart body");
 		*more = 1;
 		return MP_OK;
 	}
@@ -809,8 +823,8 @@ step_after(struct multipart *m, int *more)
 static enum mp_status
 open_child(struct multipart *m, const struct mp_head *hd)
 {
-	char why[96];
-	unsigned max = m->limits->max_nesting ? m->limits->max_nesting :
+	char		why[96];
+	unsigned	max = m->limits->max_nesting ? m->limits->max_nesting :
 	    MULTIPART_MAXDEPTH;
 
 	if (hd->bstatus == -2)
@@ -840,8 +854,8 @@ open_child(struct multipart *m, const struct mp_head *hd)
 static int
 header_end(const struct multipart *m, size_t *hlen, size_t *skip)
 {
-	const unsigned char *nl;
-	size_t i = 0;
+	const unsigned char	*nl;
+	size_t			 i = 0;
 
 	for (;;) {
 		if (i + 1 <= m->used && m->buf[i] == '\n') {
@@ -849,7 +863,8 @@ header_end(const struct multipart *m, size_t *hlen, size_t *skip)
 			*skip = 1;
 			return 0;
 		}
-		if (i + 2 <= m->used && m->buf[i] == '\r' && m->buf[i + 1] == '\n') {
+		if (i + 2 <= m->used && m->buf[i] == '\r' &&
+		    m->buf[i + 1] == '\n') {
 			*hlen = i;
 			*skip = 2;
 			return 0;
@@ -866,13 +881,14 @@ header_end(const struct multipart *m, size_t *hlen, size_t *skip)
 static size_t
 rfc2047(const unsigned char *in, size_t len, unsigned char *out, size_t cap)
 {
-	const unsigned char *p = in, *end = in + len, *q, *t;
-	struct multipart tmp;
-	size_t n = 0, k;
-	int enc;
+	const unsigned char	*p = in, *end = in + len, *q, *t;
+	struct multipart	 tmp;
+	size_t			 n = 0, k;
+	int			 enc;
 
 	memset(&tmp, 0, sizeof tmp);
-	while (p + 6 < end && (p = memmem(p, (size_t)(end - p), "=?", 2)) != NULL) {
+	while (p + 6 < end && (p = memmem(p, (size_t)(end - p), "=?",
+	    2)) != NULL) {
 		/* charset, then ?B? or ?Q?, then the text up to "?=" */
 		if ((q = memchr(p + 2, '?', (size_t)(end - p - 2))) == NULL ||
 		    q + 3 >= end || q[2] != '?')
@@ -903,8 +919,8 @@ rfc2047(const unsigned char *in, size_t len, unsigned char *out, size_t cap)
 static enum mp_status
 head_out(struct multipart *m, const unsigned char *h, size_t len)
 {
-	unsigned char words[1024];
-	size_t n;
+	unsigned char	words[1024];
+	size_t		n;
 
 	if (m->cb->head == NULL)
 		return MP_OK;
@@ -920,9 +936,9 @@ head_out(struct multipart *m, const unsigned char *h, size_t len)
 static enum mp_status
 step_headers(struct multipart *m, int *more)
 {
-	struct mp_head hd;
-	enum mp_status st;
-	size_t hlen, skip;
+	struct mp_head	hd;
+	enum mp_status	st;
+	size_t		hlen, skip;
 
 	if (header_end(m, &hlen, &skip) != 0) {
 		if (m->used > m->limits->max_header)
@@ -959,9 +975,9 @@ step_headers(struct multipart *m, int *more)
 static enum mp_status
 step_body(struct multipart *m, int *more)
 {
-	enum mp_status st;
-	long at;
-	size_t n, end;
+	enum mp_status	st;
+	long		at;
+	size_t		n, end;
 
 	/*
 	 * Content that starts with the delimiter itself: Go ends the part
@@ -976,7 +992,10 @@ step_body(struct multipart *m, int *more)
 		return fail(m, MP_AMBIGUOUS, "ambiguous multipart framing: "
 		    "a part starts with its delimiter");
 	if ((at = find(m, m->dash, m->dlen, 0)) < 0) {
-		/* All but a possible delimiter (and the CR before it) is content. */
+		/*
+		 * All but a possible delimiter (and the CR before it) is
+		 * content.
+		 */
 		n = m->used > m->dlen ? m->used - m->dlen : 0;
 		if ((st = part_data(m, m->buf, n)) != MP_OK)
 			return st;
@@ -1001,8 +1020,8 @@ step_body(struct multipart *m, int *more)
 static enum mp_status
 multipart_run(struct multipart *m)
 {
-	enum mp_status st = MP_OK;
-	int more = 0;
+	enum mp_status	st = MP_OK;
+	int		more = 0;
 
 	while (st == MP_OK && !more) {
 		switch (m->state) {
@@ -1032,8 +1051,8 @@ multipart_run(struct multipart *m)
 enum mp_status
 multipart_feed(struct multipart *m, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	size_t n;
+	const unsigned char	*p = data;
+	size_t			 n;
 
 	while (m->status == MP_OK && len > 0) {
 		n = m->cap - m->used < len ? m->cap - m->used : len;

@@ -102,7 +102,8 @@ struct svc_req {
 	char		 user[256];
 	char		 groups[512];
 	char		 ctype[256];
-	char		 cenc[512];	/* every Content-Encoding line, joined */
+	/* every Content-Encoding line, joined */
+	char		 cenc[512];
 	char		 accept[256];
 	char		 lang[128];
 	char		 etag[256];
@@ -122,14 +123,19 @@ struct svc_req {
 	struct body_outcome out;
 	bool		 scanned;
 	bool		 hasbody;
-	bool		 in_preview;	/* deciding inside the preview: 204 allowed */
+	/* deciding inside the preview: 204 allowed */
+	bool		 in_preview;
 	bool		 cut;		/* released in part, then cut off */
-	bool		 partial;	/* a download that is a range of content */
+	/* a download that is a range of content */
+	bool		 partial;
 	bool		 edited;	/* request headers removed: never 204 */
-	bool		 head_found;	/* the request line or headers hold data */
-	const char	*uninsp;	/* known uninspectable from the headers */
+	/* the request line or headers hold data */
+	bool		 head_found;
+	/* known uninspectable from the headers */
+	const char	*uninsp;
 	struct body_outcome head;	/* the request line and headers */
-	int		 corked;	/* connection fd while TCP_CORK is on, or -1 */
+	/* connection fd while TCP_CORK is on, or -1 */
+	int		 corked;
 };
 
 /*
@@ -152,7 +158,8 @@ static struct {
 	[ST_ALLOW] = { "Allowed", NULL, -1 },
 	[ST_BLOCK] = { "Blocked", NULL, -1 },
 	[ST_MONITOR] = { "Monitored (found, not blocked)", NULL, -1 },
-	[ST_STREAMED] = { "Released while scanned (over hold limits)", NULL, -1 },
+	[ST_STREAMED] = { "Released while scanned (over hold limits)", NULL,
+	    -1 },
 	[ST_CUT] = { "Cut off after release began", NULL, -1 },
 	[ST_CACHED] = { "Blocked: verdict cache", NULL, -1 },
 	[ST_POLICY] = { "Blocked: policy rule", NULL, -1 },
@@ -239,9 +246,9 @@ svc_stat_inc(enum svc_stat s, int n)
 static int
 svc_conf_action(const char *name, const char **argv, void *setdata)
 {
-	const struct svcconf_entry *e = setdata;
-	char value[4096], *cause = NULL;
-	size_t i, len = 0;
+	const struct svcconf_entry	*e = setdata;
+	char				 value[4096], *cause = NULL;
+	size_t				 i, len = 0;
 
 	if (argv == NULL || argv[0] == NULL) {
 		ci_debug_printf(1, "sslinspect: %s needs a value\n", name);
@@ -263,9 +270,10 @@ svc_conf_action(const char *name, const char **argv, void *setdata)
 static void __attribute__((constructor))
 svc_conf_table(void)
 {
-	size_t i;
+	size_t	i;
 
-	for (i = 0; svcconf_table[i].name != NULL && i + 1 < SVC_NDIRECTIVES; i++) {
+	for (i = 0; svcconf_table[i].name != NULL && i + 1 < SVC_NDIRECTIVES;
+	    i++) {
 		conf_entries[i].name = svcconf_table[i].name;
 		conf_entries[i].data = (void *)&svcconf_table[i];
 		conf_entries[i].action = svc_conf_action;
@@ -279,7 +287,7 @@ svc_conf_table(void)
 static struct polref *
 pol_get(void)
 {
-	struct polref *r;
+	struct polref	*r;
 
 	pthread_mutex_lock(&pol_mtx);
 	if ((r = pol_cur) != NULL)
@@ -291,7 +299,7 @@ pol_get(void)
 static void
 pol_put(struct polref *r)
 {
-	int last;
+	int	last;
 
 	if (r == NULL)
 		return;
@@ -307,7 +315,7 @@ pol_put(struct polref *r)
 static void
 pol_swap(struct policy *p)
 {
-	struct polref *r, *old;
+	struct polref	*r, *old;
 
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		policy_free(p);
@@ -331,8 +339,8 @@ static char last_good[4096];
 static char *
 svc_read_file(const char *path, size_t *len)
 {
-	FILE *f;
-	char *buf;
+	FILE	*f;
+	char	*buf;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
@@ -350,16 +358,17 @@ svc_read_file(const char *path, size_t *len)
 static void
 svc_save_last_good(const char *path)
 {
-	char *buf, tmp[4200];
-	size_t len;
-	FILE *f;
-	int fd;
+	char	*buf, tmp[4200];
+	size_t	 len;
+	FILE	*f;
+	int	 fd;
 
 	if (last_good[0] == '\0' || (buf = svc_read_file(path, &len)) == NULL)
 		return;
 	snprintf(tmp, sizeof tmp, "%s.new", last_good);
 	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0 &&
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) >= 0 &&
 	    (f = fdopen(fd, "w")) != NULL) {
 		if (fwrite(buf, 1, len, f) == len && fclose(f) == 0)
 			rename(tmp, last_good);
@@ -373,11 +382,12 @@ svc_save_last_good(const char *path)
 static struct policy *
 svc_load_last_good(void)
 {
-	char *buf, *dir, name[4200], *cause = NULL;
-	struct policy *p = NULL;
-	size_t len;
+	char		*buf, *dir, name[4200], *cause = NULL;
+	struct policy	*p = NULL;
+	size_t		 len;
 
-	if (last_good[0] == '\0' || (buf = svc_read_file(last_good, &len)) == NULL)
+	if (last_good[0] == '\0' || (buf = svc_read_file(last_good,
+	    &len)) == NULL)
 		return NULL;
 	snprintf(name, sizeof name, "%s (last good copy)", conf.policy_file);
 	if ((dir = strdup(conf.policy_file)) != NULL)
@@ -392,14 +402,16 @@ svc_load_last_good(void)
 static int
 svc_load_policy(bool startup)
 {
-	struct policy *p;
-	char *cause = NULL;
-	bool file = conf.policy_file != NULL && *conf.policy_file != '\0';
+	struct policy	*p;
+	char		*cause = NULL;
+	bool		 file = conf.policy_file != NULL &&
+	    *conf.policy_file != '\0';
 
 	p = file ? policy_load(conf.policy_file, &cause) : policy_default();
 	if (p == NULL && startup && pol_cur == NULL && file &&
 	    (p = svc_load_last_good()) != NULL) {
-		ci_debug_printf(1, "sslinspect: policy not loaded, using the last "
+		ci_debug_printf(1,
+		    "sslinspect: policy not loaded, using the last "
 		    "good copy: %s\n", cause ? cause : "out of memory");
 		free(cause);
 		pol_swap(p);
@@ -439,11 +451,12 @@ svc_cmd_reload(const char *name, int type, const char **argv)
 static void
 svc_register_stats(void)
 {
-	char g[] = "Service sslinspect";
-	size_t i;
+	char	g[] = "Service sslinspect";
+	size_t	i;
 
 	for (i = 0; i < ST_COUNT; i++)
-		svc_stats[i].id = ci_stat_entry_register((char *)svc_stats[i].label,
+		svc_stats[i].id =
+		    ci_stat_entry_register((char *)svc_stats[i].label,
 		    i == ST_BYTES ? STAT_KBS_T : STAT_INT64_T, g);
 }
 
@@ -472,8 +485,8 @@ svc_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 static int
 svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 {
-	struct engine_config ec;
-	char *cause = NULL;
+	struct engine_config	 ec;
+	char			*cause = NULL;
 
 	ci_service_set_istag(xdata, "sslinspect-" PACKAGE_VERSION);
 	if (audit_open(conf.audit_log, &cause) != 0) {
@@ -485,7 +498,8 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 	templates = blockpage_set_load(conf.template_dir);
 	svcconf_engine(&conf, &ec);
 	ec.tmpdir = sc != NULL ? sc->TMPDIR : NULL;
-	if (engines == NULL && (engines = engine_set_load(&ec, &cause)) == NULL) {
+	if (engines == NULL && (engines = engine_set_load(&ec,
+	    &cause)) == NULL) {
 		ci_debug_printf(1, "sslinspect: engines not loaded (%s): "
 		    "inspected traffic will %s\n", cause ? cause : "?",
 		    conf.fail_open ? "pass (FailOpen on)" : "be blocked");
@@ -497,7 +511,8 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 		free(cause);
 	}
 	if (sc != NULL && sc->TMPDIR != NULL)
-		snprintf(last_good, sizeof last_good, "%s/sslinspect-policy.last-good",
+		snprintf(last_good, sizeof last_good,
+		    "%s/sslinspect-policy.last-good",
 		    sc->TMPDIR);
 	if (svc_load_policy(true) != 0 && pol_cur == NULL)
 		return CI_ERROR;
@@ -533,13 +548,14 @@ copy_hdr(char *dst, size_t len, const char *v)
 static void
 svc_request_line(ci_request_t *req, struct svc_req *d)
 {
-	const char *line = ci_http_request(req), *sp;
-	size_t l;
+	const char	*line = ci_http_request(req), *sp;
+	size_t		 l;
 
 	if (line == NULL)
 		return;
 	l = strcspn(line, " ");
-	copy_hdr(d->method, l < sizeof d->method ? l + 1 : sizeof d->method, line);
+	copy_hdr(d->method, l < sizeof d->method ? l + 1 : sizeof d->method,
+	    line);
 	sp = line + l + strspn(line + l, " ");
 	l = strcspn(sp, " ");
 	if (l >= sizeof d->url)
@@ -549,7 +565,8 @@ svc_request_line(ci_request_t *req, struct svc_req *d)
 }
 
 static void
-svc_facts(struct svc_req *d, struct policy_facts *f, const char *ttype, int64_t size)
+svc_facts(struct svc_req *d, struct policy_facts *f, const char *ttype,
+    int64_t size)
 {
 	memset(f, 0, sizeof *f);
 	f->host = d->host;
@@ -586,7 +603,7 @@ svc_status(ci_headers_list_t *h)
 static void
 svc_collect(ci_request_t *req, struct svc_req *d)
 {
-	ci_headers_list_t *ih = req->request_header, *mh;
+	ci_headers_list_t	*ih = req->request_header, *mh;
 	const char *const *lines;
 	const char *v;
 	size_t n;
@@ -594,12 +611,14 @@ svc_collect(ci_request_t *req, struct svc_req *d)
 	svc_request_line(req, d);
 	if (policy_url_host(d->url, d->host, sizeof d->host, &d->path) != 0 ||
 	    d->host[0] == '\0') {
-		copy_hdr(d->host, sizeof d->host, ci_http_request_get_header(req, "Host"));
+		copy_hdr(d->host, sizeof d->host,
+		    ci_http_request_get_header(req, "Host"));
 		d->host[strcspn(d->host, ":")] = '\0';
 		d->path = d->url;
 	}
 	copy_hdr(d->ip, sizeof d->ip, ci_headers_value(ih, "X-Client-IP"));
-	copy_hdr(d->user, sizeof d->user, ci_headers_value(ih, "X-Client-Username"));
+	copy_hdr(d->user, sizeof d->user, ci_headers_value(ih,
+	    "X-Client-Username"));
 	if ((v = ci_headers_value(ih, "X-Client-Groups")) == NULL)
 		v = ci_headers_value(ih, "X-Authenticated-Groups");
 	copy_hdr(d->groups, sizeof d->groups, v);
@@ -607,22 +626,29 @@ svc_collect(ci_request_t *req, struct svc_req *d)
 	    ci_http_request_headers(req);
 	svc_lines(mh, &lines, &n);
 	/* Every line of a list header, as the browser reads them. */
-	if (httphdr_join(lines, n, "Content-Encoding", d->cenc, sizeof d->cenc) < 0)
+	if (httphdr_join(lines, n, "Content-Encoding", d->cenc,
+	    sizeof d->cenc) < 0)
 		d->uninsp = "Content-Encoding too long to read";
 	if (d->dir == ENGINE_DOWNLOAD) {
-		copy_hdr(d->ctype, sizeof d->ctype, ci_http_response_get_header(req, "Content-Type"));
-		copy_hdr(d->etag, sizeof d->etag, ci_http_response_get_header(req, "ETag"));
+		copy_hdr(d->ctype, sizeof d->ctype,
+		    ci_http_response_get_header(req, "Content-Type"));
+		copy_hdr(d->etag, sizeof d->etag,
+		    ci_http_response_get_header(req, "ETag"));
 		copy_hdr(d->lastmod, sizeof d->lastmod,
 		    ci_http_response_get_header(req, "Last-Modified"));
 		d->partial = httphdr_partial(lines, n, svc_status(mh));
 	} else {
-		copy_hdr(d->ctype, sizeof d->ctype, ci_http_request_get_header(req, "Content-Type"));
+		copy_hdr(d->ctype, sizeof d->ctype,
+		    ci_http_request_get_header(req, "Content-Type"));
 		/* One server takes the first Content-Type, another the last. */
 		if (httphdr_conflict(lines, n, "Content-Type"))
-			d->uninsp = "ambiguous Content-Type (two different headers)";
+			d->uninsp =
+			    "ambiguous Content-Type (two different headers)";
 	}
-	copy_hdr(d->accept, sizeof d->accept, ci_http_request_get_header(req, "Accept"));
-	copy_hdr(d->lang, sizeof d->lang, ci_http_request_get_header(req, "Accept-Language"));
+	copy_hdr(d->accept, sizeof d->accept, ci_http_request_get_header(req,
+	    "Accept"));
+	copy_hdr(d->lang, sizeof d->lang, ci_http_request_get_header(req,
+	    "Accept-Language"));
 	d->hasbody = ci_req_hasbody(req) != 0;
 	d->clen = d->hasbody ? (int64_t)ci_http_content_length(req) : 0;
 }
@@ -651,14 +677,16 @@ svc_cache_key(struct svc_req *d, char *buf, size_t len)
 static bool
 svc_cached_block(struct svc_req *d)
 {
-	struct vcache_entry e;
-	char key[VCACHE_KEY_MAX];
+	struct vcache_entry	e;
+	char			key[VCACHE_KEY_MAX];
 
 	if (d->start != START_SCAN || d->dec.action == POLICY_MONITOR ||
-	    svc_cache_key(d, key, sizeof key) == NULL || !vcache_lookup(key, &e))
+	    svc_cache_key(d, key, sizeof key) == NULL || !vcache_lookup(key,
+	    &e))
 		return false;
 	d->verdict = e.verdict;
-	snprintf(d->reason, sizeof d->reason, "%.150s (blocked before, incident %s)",
+	snprintf(d->reason, sizeof d->reason,
+	    "%.150s (blocked before, incident %s)",
 	    e.reason, e.incident);
 	svc_stat_inc(ST_CACHED, 1);
 	return true;
@@ -667,14 +695,15 @@ svc_cached_block(struct svc_req *d)
 static void
 svc_cache_store(struct svc_req *d)
 {
-	struct vcache_entry e;
-	char key[VCACHE_KEY_MAX];
+	struct vcache_entry	e;
+	char			key[VCACHE_KEY_MAX];
 
 	if (svc_cache_key(d, key, sizeof key) == NULL)
 		return;
 	memset(&e, 0, sizeof e);
 	e.verdict = d->verdict;
-	snprintf(e.reason, sizeof e.reason, "%.*s", (int)sizeof e.reason - 1, d->reason);
+	snprintf(e.reason, sizeof e.reason, "%.*s", (int)sizeof e.reason - 1,
+	    d->reason);
 	snprintf(e.incident, sizeof e.incident, "%s", d->incident);
 	vcache_store(key, &e);
 }
@@ -683,8 +712,8 @@ svc_cache_store(struct svc_req *d)
 static void
 svc_classify(ci_request_t *req, struct svc_req *d)
 {
-	struct verdict_start_input in;
-	struct policy_facts f;
+	struct verdict_start_input	in;
+	struct policy_facts		f;
 
 	if (d->dir == ENGINE_UPLOAD && conf.crl_host && *conf.crl_host &&
 	    crlserve_is_host(conf.crl_host, d->host)) {
@@ -705,7 +734,8 @@ svc_classify(ci_request_t *req, struct svc_req *d)
 	case START_BLOCK:
 		d->mode = M_BLOCK;
 		d->verdict = VERDICT_BLOCK_POLICY;
-		svc_set_reason(d, d->dec.reason ? d->dec.reason : "blocked by policy");
+		svc_set_reason(d,
+		    d->dec.reason ? d->dec.reason : "blocked by policy");
 		break;
 	case START_SCAN:
 		d->mode = M_HOLD;
@@ -722,7 +752,7 @@ svc_classify(ci_request_t *req, struct svc_req *d)
 static void
 svc_remove_request_header(ci_request_t *req, const char *name)
 {
-	int i;
+	int	i;
 
 	for (i = 0; i < 64 && ci_http_request_remove_header(req, name); i++)
 		;
@@ -771,12 +801,14 @@ svc_edit_request(ci_request_t *req, struct svc_req *d)
 				svc_remove_request_header(req, *h);
 				d->edited = true;
 				/* The lines moved: read them again. */
-				svc_lines(ci_http_request_headers(req), &lines, &n);
+				svc_lines(ci_http_request_headers(req), &lines,
+				    &n);
 			}
 		}
 	}
 	if (d->edited)
-		ci_debug_printf(5, "sslinspect: %s %s: range or dictionary headers "
+		ci_debug_printf(5,
+		    "sslinspect: %s %s: range or dictionary headers "
 		    "removed\n", d->method, d->url);
 }
 
@@ -797,9 +829,9 @@ static void svc_count_findings(const struct body_outcome *);
 static void
 svc_scan_head(ci_request_t *req, struct svc_req *d)
 {
-	struct engine_profile prof;
-	struct verdict_input in;
-	struct body_params bp;
+	struct engine_profile	prof;
+	struct verdict_input	in;
+	struct body_params	bp;
 	const char *const *lines;
 	struct body *b;
 	char *text;
@@ -838,7 +870,8 @@ svc_scan_head(ci_request_t *req, struct svc_req *d)
 	}
 	free(text);
 	if (!d->hasbody)
-		svc_stat_inc(ST_REQS, 1);	/* a body counts when it starts */
+		/* a body counts when it starts */
+		svc_stat_inc(ST_REQS, 1);
 	d->head_found = d->head.nfindings > 0;
 	if (d->head.verdict == BODY_CLEAN && d->head.nfindings == 0)
 		return;
@@ -861,7 +894,8 @@ svc_scan_head(ci_request_t *req, struct svc_req *d)
 		svc_count_findings(&d->head);
 	if (verdict_blocks(v)) {
 		d->mode = M_BLOCK;
-		svc_set_reason(d, v == VERDICT_BLOCK_FAILED ? "inspection failed" :
+		svc_set_reason(d,
+		    v == VERDICT_BLOCK_FAILED ? "inspection failed" :
 		    d->head.reason);
 	} else
 		svc_set_reason(d, d->head.reason);
@@ -870,7 +904,7 @@ svc_scan_head(ci_request_t *req, struct svc_req *d)
 static void
 svc_xheader(ci_request_t *req, const char *name, const char *value)
 {
-	char h[256];
+	char	h[256];
 
 	snprintf(h, sizeof h, "%s: %s", name, value);
 	ci_icap_add_xheader(req, h);
@@ -879,8 +913,8 @@ svc_xheader(ci_request_t *req, const char *name, const char *value)
 static void *
 svc_init_request(ci_request_t *req)
 {
-	struct svc_req *d;
-	int type = ci_req_type(req);
+	struct svc_req	*d;
+	int		 type = ci_req_type(req);
 
 	if (type != ICAP_REQMOD && type != ICAP_RESPMOD)
 		return NULL;
@@ -910,8 +944,8 @@ svc_init_request(ci_request_t *req)
 static void
 svc_count_findings(const struct body_outcome *o)
 {
-	size_t i, s;
-	const char *e;
+	size_t		 i, s;
+	const char	*e;
 
 	for (i = 0; i < o->nfindings; i++) {
 		if ((e = o->findings[i].engine) == NULL)
@@ -927,8 +961,8 @@ svc_count_findings(const struct body_outcome *o)
 static uint64_t
 svc_ms_since(const struct timespec *a)
 {
-	struct timespec now;
-	int64_t ns;
+	struct timespec	now;
+	int64_t		ns;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns = (int64_t)(now.tv_sec - a->tv_sec) * 1000000000 +
@@ -939,8 +973,8 @@ svc_ms_since(const struct timespec *a)
 static void
 svc_audit(struct svc_req *d)
 {
-	struct audit_record r;
-	char path[sizeof d->url];
+	struct audit_record	r;
+	char			path[sizeof d->url];
 
 	memset(&r, 0, sizeof r);
 	r.when = time(NULL);
@@ -950,7 +984,9 @@ svc_audit(struct svc_req *d)
 	r.host = d->host;
 	r.path = d->path;
 	if (d->head_found && d->path != NULL) {
-		/* The URL carries what was found: none of its digits are kept. */
+		/*
+		 * The URL carries what was found: none of its digits are kept.
+		 */
 		snprintf(path, sizeof path, "%s", d->path);
 		httphdr_mask_digits(path);
 		r.path = path;
@@ -970,14 +1006,15 @@ svc_audit(struct svc_req *d)
 	r.incident = d->incident;
 	audit_write(&r);
 	if (d->scanned)
-		svc_stat_inc(ST_MSEC, (int)(r.msec > INT32_MAX ? INT32_MAX : r.msec));
+		svc_stat_inc(ST_MSEC,
+		    (int)(r.msec > INT32_MAX ? INT32_MAX : r.msec));
 }
 
 /* Allowed, Blocked or Monitored, and for a block or fail-open its cause. */
 static void
 svc_count_verdict(enum verdict v)
 {
-	enum svc_stat cause = verdict_stat[v];
+	enum svc_stat	cause = verdict_stat[v];
 
 	if (verdict_blocks(v))
 		svc_stat_inc(ST_BLOCK, 1);
@@ -990,7 +1027,7 @@ svc_count_verdict(enum verdict v)
 static void
 svc_release_request(void *data)
 {
-	struct svc_req *d = data;
+	struct svc_req	*d = data;
 
 	if (d == NULL)
 		return;
@@ -1017,7 +1054,7 @@ static int
 svc_respond(ci_request_t *req, struct svc_req *d, const char *status,
     const char *ctype, const char *body, size_t len, const char *const *extra)
 {
-	char h[256];
+	char	h[256];
 
 	if (len > 64 * 1024 * 1024)
 		return -1;
@@ -1061,18 +1098,20 @@ svc_cut(struct svc_req *d)
 static int
 svc_block(ci_request_t *req, struct svc_req *d)
 {
-	struct block_info bi;
-	char *page = NULL, inc[64];
-	const char *ctype = "text/html; charset=utf-8";
-	const char *extra[] = { "Cache-Control: no-store", inc, NULL };
-	size_t len = 0;
-	int rc;
+	struct block_info	 bi;
+	char			*page = NULL, inc[64];
+	const char		*ctype = "text/html; charset=utf-8";
+	const char		*extra[] = { "Cache-Control: no-store", inc,
+	    NULL };
+	size_t			 len = 0;
+	int			 rc;
 
 	if (ci_req_sent_data(req) || d->mode == M_STREAM)
 		return svc_cut(d);
 	memset(&bi, 0, sizeof bi);
 	bi.kind = block_kind[d->verdict];
-	bi.reason = d->verdict == VERDICT_BLOCK_POLICY ? d->dec.reason : d->reason;
+	bi.reason = d->verdict == VERDICT_BLOCK_POLICY ?
+	    d->dec.reason : d->reason;
 	bi.rule = d->dec.rule;
 	bi.category = d->dec.category;
 	bi.url = d->url;
@@ -1092,9 +1131,12 @@ svc_block(ci_request_t *req, struct svc_req *d)
 	} else if (conf.block_page)
 		page = blockpage_render(templates, d->lang, &bi, &len);
 	ci_request_set_str_attribute(req, SVC_NAME ":verdict", "block");
-	ci_debug_printf(3, "sslinspect: block %s %s: %s (rule %s, incident %s)\n",
-	    d->method, d->url, d->reason, d->dec.rule ? d->dec.rule : "-", d->incident);
-	rc = svc_respond(req, d, "HTTP/1.1 403 Forbidden", ctype, page ? page : "",
+	ci_debug_printf(3,
+	    "sslinspect: block %s %s: %s (rule %s, incident %s)\n",
+	    d->method, d->url, d->reason, d->dec.rule ? d->dec.rule : "-",
+	    d->incident);
+	rc = svc_respond(req, d, "HTTP/1.1 403 Forbidden", ctype,
+	    page ? page : "",
 	    page ? len : 0, extra);
 	free(page);
 	return rc == 0 ? CI_MOD_DONE : CI_ERROR;
@@ -1108,7 +1150,7 @@ svc_block(ci_request_t *req, struct svc_req *d)
 static int
 svc_block_now(ci_request_t *req, struct svc_req *d)
 {
-	int rc;
+	int	rc;
 
 	if ((rc = svc_block(req, d)) != CI_MOD_DONE)
 		return rc;
@@ -1120,16 +1162,18 @@ svc_block_now(ci_request_t *req, struct svc_req *d)
 static int
 svc_crl(ci_request_t *req, struct svc_req *d)
 {
-	struct crl_reply r;
-	char lm[80], *extra[3] = { "Cache-Control: public, max-age=300", lm, NULL };
-	struct tm tm;
-	int rc;
+	struct crl_reply	r;
+	char			lm[80],
+	    *extra[3] = { "Cache-Control: public, max-age=300", lm, NULL };
+	struct tm		tm;
+	int			rc;
 
 	svc_stat_inc(ST_CRL, 1);
 	crlserve_lookup(conf.crl_dir, d->path ? d->path : "/", &r);
 	svc_set_reason(d, r.status == 200 ? "crl" : "crl not found");
 	gmtime_r(&r.mtime, &tm);
-	strftime(lm, sizeof lm, "Last-Modified: %a, %d %b %Y %H:%M:%S GMT", &tm);
+	strftime(lm, sizeof lm, "Last-Modified: %a, %d %b %Y %H:%M:%S GMT",
+	    &tm);
 	if (r.status != 200)
 		extra[1] = NULL;
 	rc = svc_respond(req, d, r.status == 200 ? "HTTP/1.1 200 OK" :
@@ -1150,9 +1194,10 @@ svc_crl(ci_request_t *req, struct svc_req *d)
 static void
 svc_cork(ci_request_t *req, struct svc_req *d, int on)
 {
-	int fd = on ? req->connection->fd : d->corked;
+	int	fd = on ? req->connection->fd : d->corked;
 
-	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) != 0)
+	if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on,
+	    sizeof on) != 0)
 		return;
 	d->corked = on ? fd : -1;
 }
@@ -1178,11 +1223,12 @@ svc_release_body(ci_request_t *req, struct svc_req *d)
 static void
 svc_verdict_reason(struct svc_req *d)
 {
-	const struct body_outcome *o = &d->out;
+	const struct body_outcome	*o = &d->out;
 
 	switch (d->verdict) {
 	case VERDICT_BLOCK_POLICY:
-		svc_set_reason(d, d->dec.reason ? d->dec.reason : "blocked by policy");
+		svc_set_reason(d,
+		    d->dec.reason ? d->dec.reason : "blocked by policy");
 		break;
 	case VERDICT_BLOCK_FAILED:
 	case VERDICT_FAIL_OPEN:
@@ -1191,11 +1237,13 @@ svc_verdict_reason(struct svc_req *d)
 		svc_set_reason(d, "inspection failed");
 		break;
 	case VERDICT_ALLOW:
-		svc_set_reason(d, d->mode == M_STREAM ? "released while scanned" : NULL);
+		svc_set_reason(d,
+		    d->mode == M_STREAM ? "released while scanned" : NULL);
 		break;
 	default:
 		if (d->partial && o->verdict == BODY_CLEAN && o->nfindings == 0)
-			svc_set_reason(d, "a range of a file (partial content), "
+			svc_set_reason(d,
+			    "a range of a file (partial content), "
 			    "not an image or media: cannot be inspected");
 		else
 			svc_set_reason(d, o->reason);
@@ -1207,9 +1255,10 @@ svc_verdict_reason(struct svc_req *d)
 static void
 svc_merge_head(struct svc_req *d)
 {
-	size_t i;
+	size_t	i;
 
-	for (i = 0; i < d->head.nfindings && d->out.nfindings < ENGINE_MAX_FINDINGS; i++)
+	for (i = 0; i < d->head.nfindings &&
+	    d->out.nfindings < ENGINE_MAX_FINDINGS; i++)
 		d->out.findings[d->out.nfindings++] = d->head.findings[i];
 	d->head.nfindings = 0;
 }
@@ -1223,12 +1272,12 @@ svc_merge_head(struct svc_req *d)
 static void
 svc_decide(struct svc_req *d)
 {
-	const struct body_outcome *o = &d->out;
-	struct policy_decision dec, best;
-	struct verdict_input in;
-	struct policy_facts f;
-	unsigned i, n;
-	enum verdict v;
+	const struct body_outcome	*o = &d->out;
+	struct policy_decision		 dec, best;
+	struct verdict_input		 in;
+	struct policy_facts		 f;
+	unsigned			 i, n;
+	enum verdict			 v;
 
 	svc_merge_head(d);
 	memset(&in, 0, sizeof in);
@@ -1244,12 +1293,14 @@ svc_decide(struct svc_req *d)
 	} else {
 		n = o->ntypes > 0 ? o->ntypes : 1;
 		for (i = 0; i < n; i++) {
-			svc_facts(d, &f, o->ntypes > 0 ? o->true_types[i] : NULL,
+			svc_facts(d, &f,
+			    o->ntypes > 0 ? o->true_types[i] : NULL,
 			    (int64_t)d->bytes);
 			policy_decide(d->pol->p, &f, &dec);
 			in.action = dec.action;
 			v = verdict_decide(&in);
-			if (i == 0 || verdict_rank(v) > verdict_rank(d->verdict)) {
+			if (i == 0 ||
+			    verdict_rank(v) > verdict_rank(d->verdict)) {
 				d->verdict = v;
 				best = dec;
 			}
@@ -1277,7 +1328,8 @@ svc_scan_end(ci_request_t *req, struct svc_req *d)
 {
 	body_end(d->body, &d->out);
 	d->scanned = true;
-	ci_stat_kbs_inc(svc_stats[ST_BYTES].id, (int)(d->out.raw_bytes > INT32_MAX ?
+	ci_stat_kbs_inc(svc_stats[ST_BYTES].id,
+	    (int)(d->out.raw_bytes > INT32_MAX ?
 	    INT32_MAX : d->out.raw_bytes));
 	svc_decide(d);
 	return svc_apply(req, d);
@@ -1291,7 +1343,7 @@ svc_scan_end(ci_request_t *req, struct svc_req *d)
 static int
 svc_settled_early(struct svc_req *d)
 {
-	struct verdict_input in;
+	struct verdict_input	in;
 
 	if (!body_detected(d->body) && !body_settled(d->body))
 		return 0;
@@ -1313,8 +1365,9 @@ svc_settled_early(struct svc_req *d)
 static void
 svc_stream_release(struct svc_req *d)
 {
-	uint64_t max = d->dir == ENGINE_UPLOAD ? conf.max_upload : conf.max_hold;
-	uint64_t tail = max < STREAM_TAIL ? max : STREAM_TAIL;
+	uint64_t	max = d->dir == ENGINE_UPLOAD ?
+	    conf.max_upload : conf.max_hold;
+	uint64_t	tail = max < STREAM_TAIL ? max : STREAM_TAIL;
 
 	if (d->bytes > tail)
 		ci_cached_file_unlock(d->file, (ci_off_t)(d->bytes - tail));
@@ -1327,7 +1380,7 @@ svc_stream_release(struct svc_req *d)
 static int
 svc_check(ci_request_t *req, struct svc_req *d)
 {
-	struct verdict_hold_input h;
+	struct verdict_hold_input	h;
 
 	if (svc_settled_early(d))
 		return d->mode == M_STREAM ? svc_cut(d) : svc_block_now(req, d);
@@ -1347,15 +1400,20 @@ svc_check(ci_request_t *req, struct svc_req *d)
 		case HOLD_STREAM:
 			d->mode = M_STREAM;
 			svc_stat_inc(ST_STREAMED, 1);
-			ci_debug_printf(3, "sslinspect: %s %s: released while scanned "
+			ci_debug_printf(3,
+			    "sslinspect: %s %s: released while scanned "
 			    "from byte %llu\n", d->method, d->url,
 			    (unsigned long long)d->bytes);
-			/* c-icap now sends the HTTP headers, then what is unlocked. */
+			/*
+			 * c-icap now sends the HTTP headers, then what is
+			 * unlocked.
+			 */
 			ci_req_unlock_data(req);
 			break;
 		case HOLD_OVERSIZE:
 			d->verdict = VERDICT_BLOCK_UNINSPECTABLE;
-			svc_set_reason(d, d->partial ? "a range of a file (partial "
+			svc_set_reason(d,
+			    d->partial ? "a range of a file (partial "
 			    "content) too large to hold: cannot be inspected" :
 			    "too large to inspect");
 			return svc_block_now(req, d);
@@ -1372,7 +1430,7 @@ svc_check(ci_request_t *req, struct svc_req *d)
 static int
 svc_start_scan(struct svc_req *d)
 {
-	struct body_params bp;
+	struct body_params	bp;
 
 	memset(&bp, 0, sizeof bp);
 	bp.engines = engines;
@@ -1419,7 +1477,8 @@ svc_pass(char *data, int len, ci_request_t *req, struct svc_req *d)
 	if ((d->file = ci_cached_file_new(0)) == NULL)
 		return CI_ERROR;
 	if (data != NULL && len > 0 &&
-	    ci_cached_file_write(d->file, data, len, ci_req_hasalldata(req)) < 0)
+	    ci_cached_file_write(d->file, data, len,
+	    ci_req_hasalldata(req)) < 0)
 		return CI_ERROR;
 	ci_req_unlock_data(req);
 	return CI_MOD_CONTINUE;
@@ -1434,7 +1493,7 @@ svc_pass(char *data, int len, ci_request_t *req, struct svc_req *d)
 static int
 svc_preview_decide(ci_request_t *req, struct svc_req *d)
 {
-	int rc;
+	int	rc;
 
 	d->in_preview = true;
 	rc = svc_scan_end(req, d);
@@ -1450,7 +1509,7 @@ svc_preview_decide(ci_request_t *req, struct svc_req *d)
 static int
 svc_preview_scan(char *data, int len, ci_request_t *req, struct svc_req *d)
 {
-	int eof = ci_req_hasalldata(req);
+	int	eof = ci_req_hasalldata(req);
 
 	if (svc_start_scan(d) != 0 || svc_take(d, data, len, eof) != 0)
 		return CI_ERROR;
@@ -1464,10 +1523,11 @@ svc_preview_scan(char *data, int len, ci_request_t *req, struct svc_req *d)
 static int
 svc_preview(char *data, int len, ci_request_t *req)
 {
-	struct svc_req *d = ci_service_data(req);
+	struct svc_req	*d = ci_service_data(req);
 
 	if (d == NULL)
-		return CI_ERROR;	/* out of memory or no policy: fail closed */
+		/* out of memory or no policy: fail closed */
+		return CI_ERROR;
 	switch (d->mode) {
 	case M_PASS:
 		return svc_pass(data, len, req, d);
@@ -1475,8 +1535,11 @@ svc_preview(char *data, int len, ci_request_t *req)
 		return svc_preview_scan(data, len, req, d);
 	case M_BLOCK:
 	case M_CRL:
-		/* Answer now (early response); the rest of the body is dropped. */
-		if ((d->mode == M_BLOCK ? svc_block(req, d) : svc_crl(req, d)) != CI_MOD_DONE)
+		/*
+		 * Answer now (early response); the rest of the body is dropped.
+		 */
+		if ((d->mode == M_BLOCK ? svc_block(req, d) : svc_crl(req,
+		    d)) != CI_MOD_DONE)
 			return CI_ERROR;
 		ci_req_unlock_data(req);
 		return CI_MOD_CONTINUE;
@@ -1486,9 +1549,10 @@ svc_preview(char *data, int len, ci_request_t *req)
 }
 
 static int
-svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen, int iseof)
+svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen,
+    int iseof)
 {
-	int n = *rlen;
+	int	n = *rlen;
 
 	switch (d->mode) {
 	case M_HOLD:
@@ -1502,7 +1566,9 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen, int iseof
 		ci_cached_file_unlock_all(d->file);
 		break;
 	default:
-		/* Blocked or answered requests: the body is read and dropped. */
+		/*
+		 * Blocked or answered requests: the body is read and dropped.
+		 */
 		break;
 	}
 	d->bytes += (uint64_t)n;
@@ -1510,9 +1576,10 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen, int iseof
 }
 
 static int
-svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *req)
+svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof,
+    ci_request_t *req)
 {
-	struct svc_req *d = ci_service_data(req);
+	struct svc_req	*d = ci_service_data(req);
 
 	if (d == NULL)
 		return CI_ERROR;
@@ -1527,7 +1594,8 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof, ci_request_t *re
 		else if (d->file != NULL && d->mode != M_BLOCK)
 			*wlen = ci_cached_file_read(d->file, wbuf, *wlen);
 		else if (d->file != NULL)
-			*wlen = 0;	/* blocked mid-body: nothing more, ever */
+			/* blocked mid-body: nothing more, ever */
+			*wlen = 0;
 		else
 			*wlen = CI_EOF;
 	}
@@ -1540,7 +1608,8 @@ svc_stream_end(ci_request_t *req, struct svc_req *d)
 {
 	body_end(d->body, &d->out);
 	d->scanned = true;
-	ci_stat_kbs_inc(svc_stats[ST_BYTES].id, (int)(d->out.raw_bytes > INT32_MAX ?
+	ci_stat_kbs_inc(svc_stats[ST_BYTES].id,
+	    (int)(d->out.raw_bytes > INT32_MAX ?
 	    INT32_MAX : d->out.raw_bytes));
 	svc_decide(d);
 	if (verdict_blocks(d->verdict))
@@ -1552,7 +1621,7 @@ svc_stream_end(ci_request_t *req, struct svc_req *d)
 static int
 svc_end_of_data(ci_request_t *req)
 {
-	struct svc_req *d = ci_service_data(req);
+	struct svc_req	*d = ci_service_data(req);
 
 	if (d == NULL)
 		return CI_ERROR;

@@ -31,7 +31,9 @@ enum svc_action {
 	SVC_ACT_ALLOW
 };
 
-/* Limits applied to one body; a body over any of them gets an explicit result. */
+/*
+ * Limits applied to one body; a body over any of them gets an explicit result.
+ */
 struct svc_limits {
 	uint64_t	 max_decoded;	/* decoded bytes per body */
 	unsigned	 max_ratio;	/* decoded : raw, bombs */
@@ -39,7 +41,8 @@ struct svc_limits {
 	unsigned	 max_parts;	/* multipart parts */
 	uint64_t	 max_header;	/* bytes of one part's headers */
 	unsigned	 max_seconds;	/* wall time of one inspection */
-	unsigned	 max_nesting;	/* multipart levels; 0: MULTIPART_MAXDEPTH */
+	/* multipart levels; 0: MULTIPART_MAXDEPTH */
+	unsigned	 max_nesting;
 };
 
 struct svc_config {
@@ -56,8 +59,10 @@ struct svc_config {
 	bool		 inspect_uploads;
 	bool		 inspect_downloads;
 	bool		 block_page;
-	uint64_t	 max_hold;	/* download bytes held back until the verdict */
-	uint64_t	 max_upload;	/* upload bytes held back until the verdict */
+	/* download bytes held back until the verdict */
+	uint64_t	 max_hold;
+	/* upload bytes held back until the verdict */
+	uint64_t	 max_upload;
 	unsigned	 max_hold_time;	/* seconds a download is held */
 	unsigned	 verdict_cache_time;	/* seconds; 0: no cache */
 	int		 oversize_download;	/* enum svc_action */
@@ -132,10 +137,12 @@ struct policy_decision {
 	enum policy_action action;
 	const char	*rule;		/* "default" when no rule matched */
 	const char	*reason;	/* the rule's reason, may be NULL */
-	const char	*category;	/* list name that matched, may be NULL */
+	/* list name that matched, may be NULL */
+	const char	*category;
 	const struct engine_profile *profile;
 	const char	*profile_name;
-	bool		 pending;	/* an earlier rule needs true type or size */
+	/* an earlier rule needs true type or size */
+	bool		 pending;
 	char		 why[256];	/* for explain */
 };
 
@@ -185,9 +192,12 @@ struct mp_part {
 	char	name[128];
 	char	filename[256];
 	char	content_type[128];
-	int	cte;		/* MP_CTE_*: the part's transfer encoding label */
-	bool	nested;		/* multipart itself: raw content only, its parts follow */
-	bool	loose;		/* text outside the parts: preamble or epilogue */
+	/* MP_CTE_*: the part's transfer encoding label */
+	int	cte;
+	/* multipart itself: raw content only, its parts follow */
+	bool	nested;
+	/* text outside the parts: preamble or epilogue */
+	bool	loose;
 };
 
 /*
@@ -242,9 +252,11 @@ void	httphdr_mask_digits(char *);
 enum form_kind {
 	FORM_URLENCODED,	/* as a server decodes it, one field a line */
 	FORM_JSON,		/* string escapes undone */
-	FORM_TEXT,		/* %XX, %uXXXX and backslash escapes, anywhere */
+	/* %XX, %uXXXX and backslash escapes, anywhere */
+	FORM_TEXT,
 	FORM_URL_VALUES,	/* field values only, blank-separated */
-	FORM_JSON_VALUES	/* JSON values only (no keys), blank-separated */
+	/* JSON values only (no keys), blank-separated */
+	FORM_JSON_VALUES
 };
 struct form;
 struct form *form_new(enum form_kind, decode_sink, void *);
@@ -268,11 +280,13 @@ struct body_outcome {
 	enum body_verdict verdict;
 	char		 reason[160];
 	char		 true_type[32];	/* the first one seen */
-	char		 true_types[BODY_MAX_TYPES][32];	/* every one seen */
+	/* every one seen */
+	char		 true_types[BODY_MAX_TYPES][32];
 	unsigned	 ntypes;
 	struct engine_finding findings[ENGINE_MAX_FINDINGS];
 	size_t		 nfindings;
-	struct engine_skip skips[ENGINE_MAX_SKIPS];	/* what engines did not see */
+	/* what engines did not see */
+	struct engine_skip skips[ENGINE_MAX_SKIPS];
 	size_t		 nskips;
 	uint64_t	 raw_bytes;
 	uint64_t	 decoded_bytes;
@@ -287,7 +301,8 @@ struct body_params {
 	const char	*content_type;
 	const char	*content_encoding;	/* every header line, joined */
 	const char	*name_hint;
-	const char	*uninspectable;	/* a reason known before the body, or NULL */
+	/* a reason known before the body, or NULL */
+	const char	*uninspectable;
 	const struct svc_limits *limits;
 };
 
@@ -318,7 +333,8 @@ struct block_info {
 	const char	*rule;
 	const char	*category;
 	const char	*url;
-	const char	*user;		/* NULL: the proxy authenticated no one */
+	/* NULL: the proxy authenticated no one */
+	const char	*user;
 	const char	*client_ip;
 	const char	*incident;
 	time_t		 when;
@@ -337,7 +353,8 @@ char	*blockpage_render(const struct tmplset *, const char *accept_language,
 	    const struct block_info *, size_t *len);
 char	*blockpage_render_lang(const char *tmpl, const char *lang,
 	    const struct block_info *, size_t *len);
-char	*blockpage_html(const char *tmpl, const struct block_info *, size_t *len);
+char	*blockpage_html(const char *tmpl, const struct block_info *,
+	    size_t *len);
 char	*blockpage_json(const struct block_info *, size_t *len);
 void	blockpage_message(const struct block_info *, const char *lang,
 	    char *, size_t);
@@ -345,7 +362,8 @@ bool	blockpage_lang_known(const char *);
 bool	blockpage_wants_json(const char *accept);
 const char *blockpage_default_template(void);
 struct tmplset *blockpage_set_load(const char *dir);
-const char *blockpage_set_pick(const struct tmplset *, const char *accept_language);
+const char *blockpage_set_pick(const struct tmplset *,
+    const char *accept_language);
 void	blockpage_set_free(struct tmplset *);
 
 /* ---- audit.c ---------------------------------------------------------- */
@@ -355,13 +373,15 @@ struct audit_record {
 	const char	*client_ip, *user, *method, *host, *path;
 	enum engine_direction direction;
 	bool		 bodiless;	/* a request without a body (a GET) */
-	const char	*verdict;	/* verdict_name(): allow, block, monitor, ... */
+	/* verdict_name(): allow, block, monitor, ... */
+	const char	*verdict;
 	const char	*rule;
 	const char	*reason;
 	const char	*engine;
 	const struct engine_finding *findings;
 	size_t		 nfindings;
-	const struct engine_skip *skips;	/* what an engine did not look at */
+	/* what an engine did not look at */
+	const struct engine_skip *skips;
 	size_t		 nskips;
 	uint64_t	 bytes;
 	uint64_t	 msec;

@@ -83,8 +83,8 @@ verdict_hold(const struct verdict_hold_input *in)
 enum verdict
 verdict_decide(const struct verdict_input *in)
 {
-	bool monitor = in->action == POLICY_MONITOR;
-	enum body_verdict body = in->body;
+	bool			monitor = in->action == POLICY_MONITOR;
+	enum body_verdict	body = in->body;
 
 	if (in->action == POLICY_BLOCK)
 		return VERDICT_BLOCK_POLICY;
@@ -123,7 +123,7 @@ verdict_blocks(enum verdict v)
 int
 verdict_rank(enum verdict v)
 {
-	static const int ranks[VERDICT_COUNT] = {
+	static const int	ranks[VERDICT_COUNT] = {
 		[VERDICT_ALLOW] = 0,
 		[VERDICT_ALLOW_UNINSPECTABLE] = 1,
 		[VERDICT_FAIL_OPEN] = 2,
@@ -140,15 +140,16 @@ verdict_rank(enum verdict v)
 bool
 verdict_media_types(const char (*types)[32], unsigned n)
 {
-	const struct filetype *ft;
-	unsigned i;
+	const struct filetype	*ft;
+	unsigned		 i;
 
 	if (n == 0)
 		return false;
 	for (i = 0; i < n; i++) {
 		if ((ft = filetype_lookup(types[i])) == NULL ||
 		    strcmp(ft->name, "svg") == 0 ||
-		    (strcmp(ft->group, "image") != 0 && strcmp(ft->group, "media") != 0))
+		    (strcmp(ft->group, "image") != 0 && strcmp(ft->group,
+		    "media") != 0))
 			return false;
 	}
 	return true;
@@ -169,8 +170,8 @@ int
 verdict_cache_key(char *buf, size_t len, const char *url, const char *etag,
     const char *last_modified, int64_t clen)
 {
-	char cl[24];
-	int n;
+	char	cl[24];
+	int	n;
 
 	if (clen >= 0)
 		snprintf(cl, sizeof cl, "%lld", (long long)clen);
@@ -178,7 +179,8 @@ verdict_cache_key(char *buf, size_t len, const char *url, const char *etag,
 		snprintf(cl, sizeof cl, "-");
 	n = snprintf(buf, len, "%s\n%s\n%s\n%s", url,
 	    etag != NULL && *etag != '\0' ? etag : "-",
-	    last_modified != NULL && *last_modified != '\0' ? last_modified : "-",
+	    last_modified != NULL &&
+	    *last_modified != '\0' ? last_modified : "-",
 	    cl);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

@@ -23,7 +23,8 @@ enum verdict_start {
 
 struct verdict_start_input {
 	enum policy_action action;
-	bool		 pending;	/* the rule needs the true type or size */
+	/* the rule needs the true type or size */
+	bool		 pending;
 	bool		 inspect;	/* InspectUploads / InspectDownloads */
 	bool		 hasbody;
 };
@@ -44,7 +45,8 @@ struct verdict_strip_input {
 	bool		 present;	/* such a header is in the request */
 	bool		 inspect;	/* InspectDownloads */
 	enum policy_action action;	/* the policy on the download, so far */
-	bool		 pending;	/* that rule waits for the type or size */
+	/* that rule waits for the type or size */
+	bool		 pending;
 };
 
 bool	verdict_strip_headers(const struct verdict_strip_input *);
@@ -52,8 +54,10 @@ bool	verdict_strip_headers(const struct verdict_strip_input *);
 /* ---- while the body arrives: hold it, release it while scanning, or not */
 
 enum verdict_hold {
-	HOLD_KEEP = 0,		/* keep holding: nothing released before the verdict */
-	HOLD_STREAM,		/* release what is scanned, abort at a detection */
+	/* keep holding: nothing released before the verdict */
+	HOLD_KEEP = 0,
+	/* release what is scanned, abort at a detection */
+	HOLD_STREAM,
 	HOLD_OVERSIZE		/* over the hold limits and that is blocked */
 };
 
@@ -63,8 +67,10 @@ struct verdict_hold_input {
 	uint64_t	 held_ms;	/* since the first body byte */
 	uint64_t	 max_bytes;	/* MaxHoldSize or MaxUploadSize */
 	uint64_t	 max_ms;	/* MaxHoldTime; 0: no limit */
-	bool		 oversize_allow; /* OversizeDownload or OversizeUpload allow */
-	bool		 no_stream;	/* never released before the verdict (a range) */
+	/* OversizeDownload or OversizeUpload allow */
+	bool		 oversize_allow;
+	/* never released before the verdict (a range) */
+	bool		 no_stream;
 };
 
 enum verdict_hold verdict_hold(const struct verdict_hold_input *);
@@ -73,24 +79,33 @@ enum verdict_hold verdict_hold(const struct verdict_hold_input *);
 
 enum verdict {
 	VERDICT_ALLOW = 0,		/* release: clean, or a rule allows */
-	VERDICT_MONITOR,		/* release and log: the rule only monitors */
+	/* release and log: the rule only monitors */
+	VERDICT_MONITOR,
 	VERDICT_ALLOW_UNINSPECTABLE,	/* release: Uninspectable allow */
-	VERDICT_FAIL_OPEN,		/* release: inspection failed, FailOpen on */
-	VERDICT_BLOCK_POLICY,		/* a rule blocks (resolved on type or size) */
+	/* release: inspection failed, FailOpen on */
+	VERDICT_FAIL_OPEN,
+	/* a rule blocks (resolved on type or size) */
+	VERDICT_BLOCK_POLICY,
 	VERDICT_BLOCK_FOUND,		/* a detection */
-	VERDICT_BLOCK_UNINSPECTABLE,	/* undecodable, bomb, encrypted, too large */
+	/* undecodable, bomb, encrypted, too large */
+	VERDICT_BLOCK_UNINSPECTABLE,
 	VERDICT_BLOCK_FAILED,		/* inspection failed: fail closed */
 	VERDICT_COUNT
 };
 
 struct verdict_input {
-	enum policy_action action;	/* the deciding rule's, pending resolved */
-	enum body_verdict body;		/* BODY_CLEAN when nothing was inspected */
-	bool		 detected;	/* findings, even if the body failed later */
+	/* the deciding rule's, pending resolved */
+	enum policy_action action;
+	/* BODY_CLEAN when nothing was inspected */
+	enum body_verdict body;
+	/* findings, even if the body failed later */
+	bool		 detected;
 	bool		 fail_open;
 	bool		 uninspectable_allow;
-	bool		 partial;	/* a range of the content, not all of it */
-	bool		 partial_media;	/* ... and all of it an image or media */
+	/* a range of the content, not all of it */
+	bool		 partial;
+	/* ... and all of it an image or media */
+	bool		 partial_media;
 };
 
 enum verdict verdict_decide(const struct verdict_input *);

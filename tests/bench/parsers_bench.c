@@ -39,7 +39,7 @@ next(void)
 	rng ^= rng << 13;
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
-	return (rng);
+	return rng;
 }
 
 static const char *const words[] = {
@@ -79,14 +79,15 @@ puts_(struct buf *b, const char *s)
 static void
 text(struct buf *b, size_t n)
 {
-	char num[32];
-	size_t start = b->len;
-	uint64_t r;
+	char		num[32];
+	size_t		start = b->len;
+	uint64_t	r;
 
 	while (b->len - start < n) {
 		r = next();
 		if (r % 7 == 0) {
-			snprintf(num, sizeof num, "%llu", (unsigned long long)(r >> 40));
+			snprintf(num, sizeof num, "%llu",
+			    (unsigned long long)(r >> 40));
 			puts_(b, num);
 		} else
 			puts_(b, words[r % NWORDS]);
@@ -97,14 +98,15 @@ text(struct buf *b, size_t n)
 static void
 base64(struct buf *b, const unsigned char *in, size_t n)
 {
-	static const char t[] =
+	static const char	t[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char out[4];
-	size_t i, col = 0;
-	uint32_t v;
+	char			out[4];
+	size_t			i, col = 0;
+	uint32_t		v;
 
 	for (i = 0; i + 3 <= n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i +
+		    2];
 		out[0] = t[v >> 18];
 		out[1] = t[(v >> 12) & 63];
 		out[2] = t[(v >> 6) & 63];
@@ -121,9 +123,9 @@ base64(struct buf *b, const unsigned char *in, size_t n)
 static void
 gen_multipart(struct buf *b, size_t size, bool b64)
 {
-	struct buf part = { NULL, 0, 0 };
-	char h[256];
-	unsigned i = 0;
+	struct buf	part = { NULL, 0, 0 };
+	char		h[256];
+	unsigned	i = 0;
 
 	while (b->len < size) {
 		snprintf(h, sizeof h, "--%s\r\n", BOUNDARY);
@@ -158,10 +160,10 @@ gen_multipart(struct buf *b, size_t size, bool b64)
 static void
 gen_urlencoded(struct buf *b, size_t size)
 {
-	struct buf v = { NULL, 0, 0 };
-	char h[64];
-	size_t i;
-	unsigned k = 0;
+	struct buf	v = { NULL, 0, 0 };
+	char		h[64];
+	size_t		i;
+	unsigned	k = 0;
 
 	while (b->len < size) {
 		snprintf(h, sizeof h, "%sfield%u=", k ? "&" : "", k);
@@ -175,7 +177,8 @@ gen_urlencoded(struct buf *b, size_t size)
 			    (v.p[i] >= '0' && v.p[i] <= '9')) {
 				put(b, v.p + i, 1);
 			} else {
-				snprintf(h, sizeof h, "%%%02X", (unsigned char)v.p[i]);
+				snprintf(h, sizeof h, "%%%02X",
+				    (unsigned char)v.p[i]);
 				puts_(b, h);
 			}
 		}
@@ -188,19 +191,21 @@ gen_urlencoded(struct buf *b, size_t size)
 static void
 gen_json(struct buf *b, size_t size)
 {
-	char h[128];
-	unsigned k = 0;
+	char		h[128];
+	unsigned	k = 0;
 
 	puts_(b, "[");
 	while (b->len < size) {
-		snprintf(h, sizeof h, "%s{\"id\":%u,\"name\":\"", k ? "," : "", k);
+		snprintf(h, sizeof h, "%s{\"id\":%u,\"name\":\"", k ? "," : "",
+		    k);
 		puts_(b, h);
 		text(b, 20 + next() % 40);
 		puts_(b, "\",\"note\":\"");
 		text(b, 100 + next() % 600);
 		puts_(b, "\\n\\\"quoted\\\" \\u00e9t\\u00e9\",\"amount\":");
 		snprintf(h, sizeof h, "%llu.%02u,\"tags\":[\"a\",\"b\"]}",
-		    (unsigned long long)(next() % 100000), (unsigned)(next() % 100));
+		    (unsigned long long)(next() % 100000),
+		    (unsigned)(next() % 100));
 		puts_(b, h);
 		k++;
 	}
@@ -247,10 +252,10 @@ static const struct mp_callbacks mp_cbs = { mp_begin, mp_data, NULL, mp_end,
 static double
 now(void)
 {
-	struct timespec ts;
+	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 enum kind { K_MEMCHR, K_MULTIPART, K_URLENCODED, K_JSON };
@@ -259,11 +264,11 @@ enum kind { K_MEMCHR, K_MULTIPART, K_URLENCODED, K_JSON };
 static int
 run_body(enum kind k, const char *p, size_t len, const struct svc_limits *lim)
 {
-	struct multipart *m = NULL;
-	struct form *f = NULL;
-	size_t o, n;
-	int rc = 0;
-	const char *q;
+	struct multipart	*m = NULL;
+	struct form		*f = NULL;
+	size_t			 o, n;
+	int			 rc = 0;
+	const char		*q;
 
 	if (k == K_MULTIPART)
 		m = multipart_new(BOUNDARY, lim, &mp_cbs, NULL);
@@ -309,11 +314,14 @@ static double
 measure(enum kind k, const struct buf *b, size_t total, int reps,
     const struct svc_limits *lim)
 {
-	double best = 0, t0, dt;
-	size_t done;
-	int r;
+	double	best = 0, t0, dt;
+	size_t	done;
+	int	r;
 
-	/* Warm the caches and the allocator, so the first kind is not penalised. */
+	/*
+	 * Warm the caches and the allocator, so the first kind is not
+	 * penalised.
+	 */
 	if (run_body(k, b->p, b->len, lim) != 0) {
 		fprintf(stderr, "parser failed\n");
 		exit(1);
@@ -336,7 +344,7 @@ static void
 report(const char *name, enum kind k, const struct buf *b, size_t total,
     int reps, const struct svc_limits *lim)
 {
-	double base, mbs;
+	double	base, mbs;
 
 	if (only != NULL && strcmp(only, name) != 0)
 		return;
@@ -349,11 +357,11 @@ report(const char *name, enum kind k, const struct buf *b, size_t total,
 int
 main(int argc, char **argv)
 {
-	struct svc_config c;
-	struct buf mp = { NULL, 0, 0 }, mp64 = { NULL, 0, 0 };
-	struct buf ue = { NULL, 0, 0 }, js = { NULL, 0, 0 };
-	size_t total = 64 << 20, body = 1 << 20;
-	int ch, reps = 3;
+	struct svc_config	c;
+	struct buf		mp = { NULL, 0, 0 }, mp64 = { NULL, 0, 0 };
+	struct buf		ue = { NULL, 0, 0 }, js = { NULL, 0, 0 };
+	size_t			total = 64 << 20, body = 1 << 20;
+	int			ch, reps = 3;
 
 	while ((ch = getopt(argc, argv, "m:b:r:o:")) != -1) {
 		switch (ch) {
@@ -370,7 +378,8 @@ main(int argc, char **argv)
 			only = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: parsers_bench [-m MiB] [-b body-KiB] "
+			fprintf(stderr,
+			    "usage: parsers_bench [-m MiB] [-b body-KiB] "
 			    "[-r repetitions] [-o only]\n");
 			return 2;
 		}
@@ -382,7 +391,8 @@ main(int argc, char **argv)
 	gen_multipart(&mp64, body, true);
 	gen_urlencoded(&ue, body);
 	gen_json(&js, body);
-	printf("bodies of %zu KiB in %d-byte pieces, %zu MiB per run, best of %d\n",
+	printf("bodies of %zu KiB in %d-byte pieces, %zu MiB per run, best of "
+	    "%d\n",
 	    body >> 10, PIECE, total >> 20, reps);
 	report("multipart", K_MULTIPART, &mp, total, reps, &c.limits);
 	report("multipart base64", K_MULTIPART, &mp64, total, reps, &c.limits);

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static int
 sink(void *arg, const void *buf, size_t len)
 {
-	uint64_t *total = arg;
+	uint64_t	*total = arg;
 
 	*total += len;
 	return 0;
@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const chains[] = { "gzip", "deflate", "br", "zstd",
 	    "gzip, br", "br, zstd", "zstd, gzip, deflate", "identity", "x-gzip",
-	    "gzip,gzip,gzip,gzip", "gzip, identity", "none, br", "compress, gzip",
+	    "gzip,gzip,gzip,gzip", "gzip, identity", "none, br",
+	    "compress, gzip",
 	    "UTF-8", "gzip, zstd", "identity, br" };
 	struct svc_limits lim = { 1 << 20, 4 << 20, 50, 3, 100, 4096, 5 };
 	struct decode_chain *d;
@@ -36,7 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	d = decode_new(chains[data[0] % (sizeof chains / sizeof chains[0])], &lim,
+	d = decode_new(chains[data[0] % (sizeof chains / sizeof chains[0])],
+	    &lim,
 	    sink, &total);
 	if (d == NULL)
 		return 0;

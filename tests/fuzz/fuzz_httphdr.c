@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *lines[MAXLINES];
-	char *copy, *p, *nl, out[128];
-	size_t n = 0, len;
-	char *text;
-	int rc;
+	const char	*lines[MAXLINES];
+	char		*copy, *p, *nl, out[128];
+	size_t		 n = 0, len;
+	char		*text;
+	int		 rc;
 
 	if ((copy = malloc(size + 1)) == NULL)
 		return 0;
@@ -35,13 +35,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*nl++ = '\0';
 		lines[n++] = p;
 	}
-	rc = httphdr_join(lines + 1, n - 1, "Content-Encoding", out, sizeof out);
+	rc = httphdr_join(lines + 1, n - 1, "Content-Encoding", out,
+	    sizeof out);
 	if (strlen(out) >= sizeof out || rc > (int)n)
 		__builtin_trap();
 	httphdr_conflict(lines + 1, n - 1, "Content-Type");
 	httphdr_partial(lines + 1, n - 1, httphdr_status(lines[0]));
-	if ((text = httphdr_request_text(lines[0], lines + 1, n - 1, &len)) != NULL) {
-		if (strlen(text) != len || len > size + 2 * strlen(copy) + 4 * n)
+	if ((text = httphdr_request_text(lines[0], lines + 1, n - 1,
+	    &len)) != NULL) {
+		if (strlen(text) != len ||
+		    len > size + 2 * strlen(copy) + 4 * n)
 			__builtin_trap();
 		free(text);
 	}

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target: the multipart/form-data parser (multipart.c), nested
  * parts, transfer encodings and raw views included, and the form, JSON,
- * text and values normalisers (form.c). The first byte chooses the feed size; the body
- * uses boundary "b". Seeds: tests/fuzz/corpus/multipart/.
+ * text and values normalisers (form.c). The first byte chooses the feed size;
+ * the body uses boundary "b". Seeds: tests/fuzz/corpus/multipart/.
  */
 #include "config.h"
 
@@ -22,8 +22,8 @@ struct counts {
 static void *
 pbegin(void *arg, const struct mp_part *p)
 {
-	struct counts *c = arg;
-	unsigned i;
+	struct counts	*c = arg;
+	unsigned	 i;
 
 	if (strlen(p->name) >= sizeof p->name || c->open >= 64)
 		__builtin_trap();
@@ -37,8 +37,8 @@ pbegin(void *arg, const struct mp_part *p)
 static int
 pdata(void *arg, void *h, const void *buf, size_t len)
 {
-	struct counts *c = arg;
-	int *slot = h;
+	struct counts	*c = arg;
+	int		*slot = h;
 
 	if (*slot == 0)
 		__builtin_trap();
@@ -49,7 +49,7 @@ pdata(void *arg, void *h, const void *buf, size_t len)
 static int
 praw(void *arg, void *h, const void *buf, size_t len)
 {
-	int *slot = h;
+	int	*slot = h;
 
 	/* Raw bytes only for a labelled or nested part. */
 	if (*slot != 2)
@@ -60,8 +60,8 @@ praw(void *arg, void *h, const void *buf, size_t len)
 static int
 pend(void *arg, void *h)
 {
-	struct counts *c = arg;
-	int *slot = h;
+	struct counts	*c = arg;
+	int		*slot = h;
 
 	if (*slot == 0 || c->open == 0)
 		__builtin_trap();
@@ -85,14 +85,16 @@ fsink(void *arg, const void *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct mp_callbacks cb = { pbegin, pdata, praw, pend, phead };
-	struct svc_limits lim = { 1 << 20, 4 << 20, 50, 3, 64, 2048, 5 };
-	static struct counts c;
-	struct multipart *m;
-	enum mp_status st = MP_OK;
-	struct form *f;
-	size_t off, n, step;
-	char b[80];
+	static const struct mp_callbacks	 cb = { pbegin, pdata, praw,
+	    pend, phead };
+	struct svc_limits			 lim = { 1 << 20, 4 << 20, 50,
+	    3, 64, 2048, 5 };
+	static struct counts			 c;
+	struct multipart			*m;
+	enum mp_status				 st = MP_OK;
+	struct form				*f;
+	size_t					 off, n, step;
+	char					 b[80];
 
 	if (size < 1)
 		return 0;

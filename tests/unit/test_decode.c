@@ -1,4 +1,6 @@
-/* Unit tests for Content-Encoding decoding (decode.c), hostile input included. */
+/*
+ * Unit tests for Content-Encoding decoding (decode.c), hostile input included.
+ */
 #include "config.h"
 
 #include <time.h>
@@ -12,12 +14,13 @@
 static unsigned char *
 zlib_pack(const void *in, size_t len, int wbits, size_t *outlen)
 {
-	z_stream z;
-	unsigned char *out;
-	size_t cap = len + len / 100 + 1024;
+	z_stream	 z;
+	unsigned char	*out;
+	size_t		 cap = len + len / 100 + 1024;
 
 	memset(&z, 0, sizeof z);
-	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, wbits, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
 	out = malloc(cap);
 	z.next_in = (unsigned char *)in;
 	z.avail_in = (uInt)len;
@@ -32,19 +35,20 @@ zlib_pack(const void *in, size_t len, int wbits, size_t *outlen)
 static unsigned char *
 br_pack(const void *in, size_t len, size_t *outlen)
 {
-	size_t cap = BrotliEncoderMaxCompressedSize(len) + 16;
-	unsigned char *out = malloc(cap);
+	size_t		 cap = BrotliEncoderMaxCompressedSize(len) + 16;
+	unsigned char	*out = malloc(cap);
 
 	*outlen = cap;
-	ck_assert(BrotliEncoderCompress(9, 22, BROTLI_MODE_GENERIC, len, in, outlen, out));
+	ck_assert(BrotliEncoderCompress(9, 22, BROTLI_MODE_GENERIC, len, in,
+	    outlen, out));
 	return out;
 }
 
 static unsigned char *
 zstd_pack(const void *in, size_t len, size_t *outlen)
 {
-	size_t cap = ZSTD_compressBound(len);
-	unsigned char *out = malloc(cap);
+	size_t		 cap = ZSTD_compressBound(len);
+	unsigned char	*out = malloc(cap);
 
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 
@@ -59,13 +63,15 @@ zstd_pack(const void *in, size_t len, size_t *outlen)
 static unsigned char *
 sample(size_t len)
 {
-	unsigned char *s = malloc(len);
-	size_t i;
-	uint32_t x = 12345;
+	unsigned char	*s = malloc(len);
+	size_t		 i;
+	uint32_t	 x = 12345;
 
 	for (i = 0; i < len; i++) {
 		x = x * 1103515245 + 12345;
-		s[i] = (i % 7 == 0) ? (unsigned char)(x >> 16) : (unsigned char)"card 4111 "[i % 10];
+		s[i] = (i % 7 == 0) ?
+		    (unsigned char)(x >> 16) : (
+		    unsigned char)"card 4111 "[i % 10];
 	}
 	return s;
 }
@@ -75,9 +81,9 @@ static enum decode_status
 run(const char *ce, const unsigned char *enc, size_t len, size_t step,
     struct collect *c, const struct svc_limits *lim)
 {
-	struct decode_chain *d = decode_new(ce, lim, collect_sink, c);
-	enum decode_status st = DECODE_OK;
-	size_t off, n;
+	struct decode_chain	*d = decode_new(ce, lim, collect_sink, c);
+	enum decode_status	 st = DECODE_OK;
+	size_t			 off, n;
 
 	ck_assert_ptr_nonnull(d);
 	for (off = 0; off < len && st == DECODE_OK; off += n) {
@@ -91,18 +97,20 @@ run(const char *ce, const unsigned char *enc, size_t len, size_t step,
 }
 
 static void
-round_trip(const char *ce, unsigned char *enc, size_t elen, const unsigned char *plain,
+round_trip(const char *ce, unsigned char *enc, size_t elen,
+    const unsigned char *plain,
     size_t plen)
 {
-	static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
-	struct svc_limits lim;
-	size_t i;
+	static const size_t	steps[] = { 1, 7, 4096, 1 << 20 };
+	struct svc_limits	lim;
+	size_t			i;
 
 	test_limits(&lim);
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		struct collect c = { NULL, 0, 0, 0 };
 
-		ck_assert_int_eq(run(ce, enc, elen, steps[i], &c, &lim), DECODE_OK);
+		ck_assert_int_eq(run(ce, enc, elen, steps[i], &c, &lim),
+		    DECODE_OK);
 		ck_assert_uint_eq(c.len, plen);
 		ck_assert(memcmp(c.buf, plain, plen) == 0);
 		free(c.buf);
@@ -112,8 +120,8 @@ round_trip(const char *ce, unsigned char *enc, size_t elen, const unsigned char 
 
 START_TEST(codings)
 {
-	size_t plen = 30000, elen;
-	unsigned char *plain = sample(plen), *enc;
+	size_t		 plen = 30000, elen;
+	unsigned char	*plain = sample(plen), *enc;
 
 	enc = zlib_pack(plain, plen, 31, &elen);
 	round_trip("gzip", enc, elen, plain, plen);
@@ -141,13 +149,15 @@ END_TEST
  */
 START_TEST(members_and_trailing_junk)
 {
-	static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
-	size_t alen = 20000, blen = 32768, la, lb, elen, i, junk;
-	unsigned char *a = sample(alen), *b = sample(blen), *ea, *eb, *enc;
-	unsigned char *plain;
-	struct svc_limits lim;
-	struct collect c;
-	static const int wbits[] = { 31, 15, -15 };
+	static const size_t	 steps[] = { 1, 7, 4096, 1 << 20 };
+	size_t			 alen = 20000, blen = 32768, la, lb, elen, i,
+	    junk;
+	unsigned char		*a = sample(alen), *b = sample(blen), *ea, *eb,
+	    *enc;
+	unsigned char		*plain;
+	struct svc_limits	 lim;
+	struct collect		 c;
+	static const int	 wbits[] = { 31, 15, -15 };
 
 	test_limits(&lim);
 	ea = zlib_pack(a, alen, 31, &la);
@@ -169,9 +179,11 @@ START_TEST(members_and_trailing_junk)
 		enc = realloc(enc, elen + junk);
 		memset(enc + elen, 'x', junk);
 		memset(&c, 0, sizeof c);
-		ck_assert_msg(run(i / 3 == 0 ? "gzip" : "deflate", enc, elen + junk,
+		ck_assert_msg(run(i / 3 == 0 ? "gzip" : "deflate", enc,
+		    elen + junk,
 		    steps[i % 4], &c, &lim) == DECODE_CORRUPT,
-		    "wbits %d: %zu junk bytes after the end", wbits[i / 3], junk);
+		    "wbits %d: %zu junk bytes after the end", wbits[i / 3],
+		    junk);
 		free(c.buf);
 		free(enc);
 	}
@@ -183,8 +195,8 @@ END_TEST
 
 START_TEST(chained)
 {
-	size_t plen = 50000, glen, blen, zlen;
-	unsigned char *plain = sample(plen), *g, *b, *z;
+	size_t		 plen = 50000, glen, blen, zlen;
+	unsigned char	*plain = sample(plen), *g, *b, *z;
 
 	/* "gzip, br": gzipped first, then brotli'd. */
 	g = zlib_pack(plain, plen, 31, &glen);
@@ -204,10 +216,10 @@ END_TEST
 
 START_TEST(corrupt_and_truncated)
 {
-	size_t plen = 60000, elen;
-	unsigned char *plain = sample(plen), *enc;
-	struct svc_limits lim;
-	struct collect c = { NULL, 0, 0, 0 };
+	size_t			 plen = 60000, elen;
+	unsigned char		*plain = sample(plen), *enc;
+	struct svc_limits	 lim;
+	struct collect		 c = { NULL, 0, 0, 0 };
 	static const char *const ces[] = { "gzip", "deflate", "br", "zstd" };
 	size_t i;
 
@@ -220,16 +232,20 @@ START_TEST(corrupt_and_truncated)
 		else
 			enc = zstd_pack(plain, plen, &elen);
 		/* Truncated: the stream never ends. */
-		ck_assert_int_eq(run(ces[i], enc, elen / 2, 4096, &c, &lim), DECODE_CORRUPT);
+		ck_assert_int_eq(run(ces[i], enc, elen / 2, 4096, &c, &lim),
+		    DECODE_CORRUPT);
 		/* Garbage in the middle. */
 		memset(enc + elen / 3, 0xA5, 64);
-		ck_assert_msg(run(ces[i], enc, elen, 4096, &c, &lim) == DECODE_CORRUPT,
+		ck_assert_msg(run(ces[i], enc, elen, 4096, &c,
+		    &lim) == DECODE_CORRUPT,
 		    "%s: garbage not detected", ces[i]);
 		free(enc);
 	}
 	/* Not compressed at all. */
-	ck_assert_int_eq(run("gzip", plain, plen, 4096, &c, &lim), DECODE_CORRUPT);
-	ck_assert_int_eq(run("zstd", plain, plen, 4096, &c, &lim), DECODE_CORRUPT);
+	ck_assert_int_eq(run("gzip", plain, plen, 4096, &c, &lim),
+	    DECODE_CORRUPT);
+	ck_assert_int_eq(run("zstd", plain, plen, 4096, &c, &lim),
+	    DECODE_CORRUPT);
 	free(c.buf);
 	free(plain);
 }
@@ -240,9 +256,9 @@ static enum decode_status
 run_taint(const char *ce, const unsigned char *enc, size_t len,
     enum decode_status *taint, struct collect *c)
 {
-	struct svc_limits lim;
-	struct decode_chain *d;
-	enum decode_status st;
+	struct svc_limits	 lim;
+	struct decode_chain	*d;
+	enum decode_status	 st;
 
 	test_limits(&lim);
 	ck_assert_ptr_nonnull(d = decode_new(ce, &lim, collect_sink, c));
@@ -262,12 +278,14 @@ run_taint(const char *ce, const unsigned char *enc, size_t len,
  */
 START_TEST(lists)
 {
-	static const char plain[] = "card 4111 1111 1111 1111, the same as always\n";
+	static const char	plain[] =
+	    "card 4111 1111 1111 1111, the same as always\n";
 	static const struct {
 		const char *ce;
 		const char *pack;	/* codings applied, in order, g/b/z */
 		enum decode_status taint;
-		const char *undone;	/* codings the chain must undo, in order applied */
+		/* codings the chain must undo, in order applied */
+		const char *undone;
 	} t[] = {
 		{ "identity, br", "b", DECODE_OK, "b" },
 		{ "none", "", DECODE_OK, "" },
@@ -315,9 +333,11 @@ START_TEST(lists)
 			wlen = len;
 		}
 		memset(&c, 0, sizeof c);
-		ck_assert_msg(run_taint(t[i].ce, enc, len, &taint, &c) == DECODE_OK,
+		ck_assert_msg(run_taint(t[i].ce, enc, len, &taint,
+		    &c) == DECODE_OK,
 		    "%s: status", t[i].ce);
-		ck_assert_msg(taint == t[i].taint, "%s: taint %d", t[i].ce, taint);
+		ck_assert_msg(taint == t[i].taint, "%s: taint %d", t[i].ce,
+		    taint);
 		ck_assert_msg(c.len == wlen && memcmp(c.buf, want, wlen) == 0,
 		    "%s: output", t[i].ce);
 		free(c.buf);
@@ -331,12 +351,13 @@ END_TEST
 
 START_TEST(unsupported)
 {
-	struct svc_limits lim;
-	struct collect c = { NULL, 0, 0, 0 };
+	struct svc_limits	lim;
+	struct collect		c = { NULL, 0, 0, 0 };
 
 	test_limits(&lim);
 	/* An empty body with an encoding is fine (HEAD-like). */
-	ck_assert_int_eq(run("gzip", (const unsigned char *)"", 0, 1, &c, &lim), DECODE_OK);
+	ck_assert_int_eq(run("gzip", (const unsigned char *)"", 0, 1, &c, &lim),
+	    DECODE_OK);
 	free(c.buf);
 }
 END_TEST
@@ -347,11 +368,12 @@ END_TEST
  */
 START_TEST(repetitive_log_is_no_bomb)
 {
-	size_t len = 10 << 20, i, elen;
-	unsigned char *log = malloc(len), *enc;
-	struct svc_limits lim;
-	struct collect c = { NULL, 0, 1, 0 };
-	static const char line[] = "2026-12-04T10:00:00Z INFO worker: heartbeat ok\n";
+	size_t			 len = 10 << 20, i, elen;
+	unsigned char		*log = malloc(len), *enc;
+	struct svc_limits	 lim;
+	struct collect		 c = { NULL, 0, 1, 0 };
+	static const char	 line[] =
+	    "2026-12-04T10:00:00Z INFO worker: heartbeat ok\n";
 
 	test_limits(&lim);
 	for (i = 0; i < len; i++)
@@ -372,23 +394,26 @@ END_TEST
  */
 START_TEST(limits_every_layer)
 {
-	static const unsigned char head[] = { 0x1f, 0x8b, 8, 0x10, 0, 0, 0, 0, 0, 3 };
-	size_t chunk = 1 << 20, i, cap = 16 << 20, elen = 0;
-	unsigned char *a = malloc(chunk), *enc = malloc(cap);
-	ZSTD_CCtx *cc = ZSTD_createCCtx();
-	ZSTD_outBuffer out = { enc, cap, 0 };
-	ZSTD_inBuffer in;
-	struct svc_limits lim;
-	struct collect c = { NULL, 0, 1, 0 };
-	struct decode_chain *d;
-	enum decode_status st = DECODE_OK;
-	time_t t0 = time(NULL);
+	static const unsigned char	 head[] = { 0x1f, 0x8b, 8, 0x10, 0, 0,
+	    0, 0, 0, 3 };
+	size_t				 chunk = 1 << 20, i, cap = 16 << 20,
+	    elen = 0;
+	unsigned char			*a = malloc(chunk), *enc = malloc(cap);
+	ZSTD_CCtx			*cc = ZSTD_createCCtx();
+	ZSTD_outBuffer			 out = { enc, cap, 0 };
+	ZSTD_inBuffer			 in;
+	struct svc_limits		 lim;
+	struct collect			 c = { NULL, 0, 1, 0 };
+	struct decode_chain		*d;
+	enum decode_status		 st = DECODE_OK;
+	time_t				 t0 = time(NULL);
 
 	memset(a, 'a', chunk);
 	in.src = head;
 	in.size = sizeof head;
 	in.pos = 0;
-	ck_assert(!ZSTD_isError(ZSTD_compressStream2(cc, &out, &in, ZSTD_e_continue)));
+	ck_assert(!ZSTD_isError(ZSTD_compressStream2(cc, &out, &in,
+	    ZSTD_e_continue)));
 	/* 8 GiB of comment. */
 	for (i = 0; i < 8192; i++) {
 		in.src = a;
@@ -423,13 +448,13 @@ END_TEST
 /* 10 GiB of zeros as 10240 concatenated gzip members of 1 MiB each. */
 START_TEST(gzip_bomb_10g)
 {
-	size_t mlen, i;
-	unsigned char *zeros = calloc(1, 1 << 20), *member;
-	struct svc_limits lim;
-	struct collect c = { NULL, 0, 1, 0 };
-	struct decode_chain *d;
-	enum decode_status st = DECODE_OK;
-	time_t t0 = time(NULL);
+	size_t			 mlen, i;
+	unsigned char		*zeros = calloc(1, 1 << 20), *member;
+	struct svc_limits	 lim;
+	struct collect		 c = { NULL, 0, 1, 0 };
+	struct decode_chain	*d;
+	enum decode_status	 st = DECODE_OK;
+	time_t			 t0 = time(NULL);
 
 	test_limits(&lim);
 	member = zlib_pack(zeros, 1 << 20, 31, &mlen);
@@ -457,10 +482,10 @@ END_TEST
 
 START_TEST(zstd_br_bombs)
 {
-	size_t len = 256 << 20, elen;
-	unsigned char *zeros = calloc(1, len), *enc;
-	struct svc_limits lim;
-	struct collect c = { NULL, 0, 1, 0 };
+	size_t			 len = 256 << 20, elen;
+	unsigned char		*zeros = calloc(1, len), *enc;
+	struct svc_limits	 lim;
+	struct collect		 c = { NULL, 0, 1, 0 };
 
 	test_limits(&lim);
 	enc = zstd_pack(zeros, len, &elen);
@@ -477,8 +502,8 @@ END_TEST
 static Suite *
 decode_suite(void)
 {
-	Suite *s = suite_create("decode");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("decode");
+	TCase	*tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, codings);

@@ -20,14 +20,17 @@ START_TEST(join_lines)
 	};
 	char out[64], small[13];
 
-	ck_assert_int_eq(httphdr_join(stacked, N(stacked), "Content-Encoding", out,
+	ck_assert_int_eq(httphdr_join(stacked, N(stacked), "Content-Encoding",
+	    out,
 	    sizeof out), 4);
 	ck_assert_str_eq(out, "identity, br, gzip ,  zstd");
-	ck_assert_int_eq(httphdr_join(stacked, N(stacked), "Content-Length", out,
+	ck_assert_int_eq(httphdr_join(stacked, N(stacked), "Content-Length",
+	    out,
 	    sizeof out), 0);
 	ck_assert_str_eq(out, "");
 	/* What does not fit says so. */
-	ck_assert_int_eq(httphdr_join(stacked, N(stacked), "Content-Encoding", small,
+	ck_assert_int_eq(httphdr_join(stacked, N(stacked), "Content-Encoding",
+	    small,
 	    sizeof small), -1);
 	ck_assert_str_eq(small, "identity, br");
 }
@@ -98,7 +101,8 @@ END_TEST
 
 START_TEST(mask_digits)
 {
-	char a[] = "/p?c1=4111&c2=1111&c3=1111&c4=1234", b[] = "/o/%34111/x12",
+	char	a[] = "/p?c1=4111&c2=1111&c3=1111&c4=1234",
+	    b[] = "/o/%34111/x12",
 	    c[] = "/abc/12";
 
 	httphdr_mask_digits(a);
@@ -113,8 +117,8 @@ END_TEST
 static Suite *
 httphdr_suite(void)
 {
-	Suite *s = suite_create("httphdr");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("httphdr");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, join_lines);
 	tcase_add_test(tc, conflicts_and_status);

@@ -17,7 +17,7 @@ struct rec {
 static void
 append(char *log, size_t cap, const void *buf, size_t len)
 {
-	size_t l = strlen(log);
+	size_t	l = strlen(log);
 
 	if (l + len < cap - 1) {
 		memcpy(log + l, buf, len);
@@ -25,19 +25,22 @@ append(char *log, size_t cap, const void *buf, size_t len)
 	}
 }
 
-/* "[name|filename|type|flags]": b base64, q quoted-printable, n nested, l loose */
+/*
+ * "[name|filename|type|flags]": b base64, q quoted-printable, n nested, l loose
+ */
 static void *
 rbegin(void *arg, const struct mp_part *p)
 {
-	struct rec *r = arg;
-	size_t l = strlen(r->log);
+	struct rec	*r = arg;
+	size_t		 l = strlen(r->log);
 
 	r->begins++;
 	r->open++;
 	if (l < sizeof r->log - 600)
 		snprintf(r->log + l, sizeof r->log - l, "[%s|%s|%s|%s%s%s%s]",
 		    p->name, p->filename, p->content_type,
-		    p->cte == MP_CTE_BASE64 ? "b" : "", p->cte == MP_CTE_QP ? "q" : "",
+		    p->cte == MP_CTE_BASE64 ? "b" : "",
+		    p->cte == MP_CTE_QP ? "q" : "",
 		    p->nested ? "n" : "", p->loose ? "l" : "");
 	return r;
 }
@@ -45,7 +48,7 @@ rbegin(void *arg, const struct mp_part *p)
 static int
 rdata(void *arg, void *h, const void *buf, size_t len)
 {
-	struct rec *r = arg;
+	struct rec	*r = arg;
 
 	ck_assert_ptr_eq(h, r);
 	r->bytes += len;
@@ -56,7 +59,7 @@ rdata(void *arg, void *h, const void *buf, size_t len)
 static int
 rraw(void *arg, void *h, const void *buf, size_t len)
 {
-	struct rec *r = arg;
+	struct rec	*r = arg;
 
 	append(r->raw, sizeof r->raw, buf, len);
 	return 0;
@@ -65,7 +68,7 @@ rraw(void *arg, void *h, const void *buf, size_t len)
 static int
 rend(void *arg, void *h)
 {
-	struct rec *r = arg;
+	struct rec	*r = arg;
 
 	r->ends++;
 	r->open--;
@@ -76,7 +79,7 @@ rend(void *arg, void *h)
 static int
 rhead(void *arg, const void *buf, size_t len)
 {
-	struct rec *r = arg;
+	struct rec	*r = arg;
 
 	append(r->head, sizeof r->head, buf, len);
 	append(r->head, sizeof r->head, "#", 1);
@@ -86,12 +89,13 @@ rhead(void *arg, const void *buf, size_t len)
 static const struct mp_callbacks cbs = { rbegin, rdata, rraw, rend, rhead };
 
 static enum mp_status
-parse(const char *boundary, const char *body, size_t len, size_t step, struct rec *r,
+parse(const char *boundary, const char *body, size_t len, size_t step,
+    struct rec *r,
     const struct svc_limits *lim)
 {
-	struct multipart *m = multipart_new(boundary, lim, &cbs, r);
-	enum mp_status st = MP_OK;
-	size_t off, n;
+	struct multipart	*m = multipart_new(boundary, lim, &cbs, r);
+	enum mp_status		 st = MP_OK;
+	size_t			 off, n;
 
 	ck_assert_ptr_nonnull(m);
 	memset(r, 0, sizeof *r);
@@ -112,7 +116,8 @@ static const char form[] =
     "\r\n"
     "hello\r\n--not the boundary\r\n"
     "--XyZ  \r\n"
-    "Content-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".txt\"\r\n"
+    "Content-Disposition: form-data; name=\"file\"; filename=\"a "
+    "\\\"b\\\".txt\"\r\n"
     "Content-Type: text/plain\r\n"
     "\r\n"
     "card 4111111111111111\r\n"
@@ -121,14 +126,15 @@ static const char form[] =
 
 START_TEST(two_parts_any_chunking)
 {
-	static const size_t steps[] = { 1, 2, 5, 13, 4096 };
-	struct svc_limits lim;
-	struct rec r;
-	size_t i;
+	static const size_t	steps[] = { 1, 2, 5, 13, 4096 };
+	struct svc_limits	lim;
+	struct rec		r;
+	size_t			i;
 
 	test_limits(&lim);
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		ck_assert_int_eq(parse("XyZ", form, sizeof form - 1, steps[i], &r, &lim), MP_OK);
+		ck_assert_int_eq(parse("XyZ", form, sizeof form - 1, steps[i],
+		    &r, &lim), MP_OK);
 		ck_assert_uint_eq(r.begins, 4);
 		ck_assert_uint_eq(r.ends, 4);
 		/* Preamble and epilogue are parts of their own, scanned too. */
@@ -136,8 +142,10 @@ START_TEST(two_parts_any_chunking)
 		    "[comment|||]hello\r\n--not the boundary$"
 		    "[file|a \"b\".txt|text/plain|]card 4111111111111111$"
 		    "[|||l]epilogue --XyZ\r\n$");
-		ck_assert_str_eq(r.head, "Content-Disposition: form-data; name=\"comment\"\r\n#"
-		    "Content-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".txt\"\r\n"
+		ck_assert_str_eq(r.head,
+		    "Content-Disposition: form-data; name=\"comment\"\r\n#"
+		    "Content-Disposition: form-data; name=\"file\"; "
+		    "filename=\"a \\\"b\\\".txt\"\r\n"
 		    "Content-Type: text/plain\r\n#");
 		ck_assert_str_eq(r.raw, "");
 	}
@@ -152,8 +160,10 @@ START_TEST(boundary_param)
 		const char *want;
 	} t[] = {
 		{ "multipart/form-data; boundary=abc", 0, "abc" },
-		{ "Multipart/Form-Data;charset=x; BOUNDARY=\"a b;c\"", 0, "a b;c" },
-		{ "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+		{ "Multipart/Form-Data;charset=x; BOUNDARY=\"a b;c\"", 0,
+		  "a b;c" },
+		{ "multipart/form-data; "
+		  "boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
 		  0, "----WebKitFormBoundary7MA4YWxkTrZu0gW" },
 		{ "multipart/form-data; boundary=abc; boundary=abc", 0, "abc" },
 		{ "multipart/form-data", -1, NULL },
@@ -162,12 +172,14 @@ START_TEST(boundary_param)
 		{ "text/plain; boundary=x", -1, NULL },
 		{ "multipart/form-data; xboundary=x", -1, NULL },
 		{ "multipart/form-data; boundary="
-		  "01234567890123456789012345678901234567890123456789012345678901234567890123",
+		  "012345678901234567890123456789012345678901234567890123456789"
+		  "01234567890123",
 		  -1, NULL },
 		/* Servers disagree on these: ambiguous. */
 		{ "multipart/form-data; boundary=A; boundary=B", -2, NULL },
 		{ "multipart/form-data; boundary=A; BOUNDARY=\"B\"", -2, NULL },
-		{ "multipart/form-data; x=\"boundary=B\"; boundary=A", -2, NULL },
+		{ "multipart/form-data; x=\"boundary=B\"; boundary=A", -2,
+		  NULL },
 		{ "multipart/form-data; xboundary=B; boundary=A", -2, NULL },
 		{ "multipart/form-data; boundary=\"a\\\"b\"", -2, NULL },
 		{ "multipart/form-data; boundary=abc def", -2, NULL },
@@ -179,8 +191,10 @@ START_TEST(boundary_param)
 	size_t i;
 
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
-		ck_assert_msg(multipart_boundary(t[i].ct, b, sizeof b) == t[i].rc,
-		    "%s: %d", t[i].ct, multipart_boundary(t[i].ct, b, sizeof b));
+		ck_assert_msg(multipart_boundary(t[i].ct, b,
+		    sizeof b) == t[i].rc,
+		    "%s: %d", t[i].ct, multipart_boundary(t[i].ct, b,
+		    sizeof b));
 		if (t[i].want != NULL)
 			ck_assert_str_eq(b, t[i].want);
 	}
@@ -189,24 +203,28 @@ END_TEST
 
 START_TEST(malformed)
 {
-	struct svc_limits lim;
-	struct rec r;
-	const char *b;
-	char *big;
-	size_t n;
+	struct svc_limits	 lim;
+	struct rec		 r;
+	const char		*b;
+	char			*big;
+	size_t			 n;
 
 	test_limits(&lim);
-	/* No closing delimiter (truncated body): the part is still delivered. */
+	/*
+	 * No closing delimiter (truncated body): the part is still delivered.
+	 */
 	b = "--B\r\n\r\nsecret data";
 	ck_assert_int_eq(parse("B", b, strlen(b), 3, &r, &lim), MP_MALFORMED);
 	ck_assert_uint_eq(r.ends, 1);
 	ck_assert_ptr_nonnull(strstr(r.log, "secret data"));
 	/* Junk after a delimiter. */
 	b = "--Bjunk\r\n\r\nx\r\n--B--";
-	ck_assert_int_eq(parse("B", b, strlen(b), 4096, &r, &lim), MP_MALFORMED);
+	ck_assert_int_eq(parse("B", b, strlen(b), 4096, &r, &lim),
+	    MP_MALFORMED);
 	/* No boundary anywhere: the text is still handed over. */
 	b = "just text";
-	ck_assert_int_eq(parse("B", b, strlen(b), 4096, &r, &lim), MP_MALFORMED);
+	ck_assert_int_eq(parse("B", b, strlen(b), 4096, &r, &lim),
+	    MP_MALFORMED);
 	ck_assert_str_eq(r.log, "[|||l]just text$");
 	/* Headers that never end. */
 	n = 100000;
@@ -222,15 +240,16 @@ END_TEST
 
 START_TEST(many_tiny_parts)
 {
-	struct svc_limits lim;
-	struct rec r;
-	size_t n = 100000, i, len = 0;
-	char *body = malloc(n * 40 + 16);
-	time_t t0 = time(NULL);
+	struct svc_limits	 lim;
+	struct rec		 r;
+	size_t			 n = 100000, i, len = 0;
+	char			*body = malloc(n * 40 + 16);
+	time_t			 t0 = time(NULL);
 
 	test_limits(&lim);
 	for (i = 0; i < n; i++)
-		len += (size_t)sprintf(body + len, "--b\r\n\r\n%zu\r\n", i % 10);
+		len += (size_t)sprintf(body + len, "--b\r\n\r\n%zu\r\n",
+		    i % 10);
 	len += (size_t)sprintf(body + len, "--b--\r\n");
 	/* Default limit: explicit result, stopped early. */
 	ck_assert_int_eq(parse("b", body, len, 4096, &r, &lim), MP_LIMIT);
@@ -247,24 +266,31 @@ END_TEST
 
 START_TEST(lf_framing)
 {
-	struct svc_limits lim;
-	struct rec r;
-	const char *b;
-	size_t step;
+	struct svc_limits	 lim;
+	struct rec		 r;
+	const char		*b;
+	size_t			 step;
 
 	test_limits(&lim);
 	for (step = 1; step < 8; step++) {
-		/* A first delimiter line ending in LF frames the body with LF. */
+		/*
+		 * A first delimiter line ending in LF frames the body with LF.
+		 */
 		b = "--q\n\r\nbody\r\n--q--";
-		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim), MP_OK);
+		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim),
+		    MP_OK);
 		ck_assert_str_eq(r.log, "[|||]body$");
 		b = "--q\nContent-Disposition: form-data; name=a\n\nx\n--q\n"
-		    "Content-Disposition: form-data; name=b\n\n4111 1111\n--q--\n";
-		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim), MP_OK);
+		    "Content-Disposition: form-data; name=b\n\n4111 "
+		    "1111\n--q--\n";
+		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim),
+		    MP_OK);
 		ck_assert_str_eq(r.log, "[a|||]x$[b|||]4111 1111$");
 		/* Header lines may end in LF in a CRLF body too. */
-		b = "--q\r\nContent-Disposition: form-data; name=a\n\nx\r\n--q--";
-		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim), MP_OK);
+		b = "--q\r\nContent-Disposition: form-data; "
+		    "name=a\n\nx\r\n--q--";
+		ck_assert_int_eq(parse("q", b, strlen(b), step, &r, &lim),
+		    MP_OK);
 		ck_assert_str_eq(r.log, "[a|||]x$");
 	}
 }
@@ -283,10 +309,13 @@ START_TEST(ambiguous_framing)
 		"--q\r\n\r\n--q\r\n\r\nb\r\n--q--\r\n",
 		"--q\r\nContent-Transfer-Encoding: base64\r\n"
 		    "Content-Transfer-Encoding: 7bit\r\n\r\nNDEx\r\n--q--\r\n",
-		"--q\r\nContent-Type: text/plain\r\nContent-type: image/png\r\n\r\n"
+		"--q\r\nContent-Type: text/plain\r\nContent-type: "
+		    "image/png\r\n\r\n"
 		    "x\r\n--q--\r\n",
-		"--q\r\nContent-Transfer-Encoding: base64\r\n\r\nNDEx-MTEx\r\n--q--\r\n",
-		"--q\r\nContent-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n"
+		"--q\r\nContent-Transfer-Encoding: "
+		    "base64\r\n\r\nNDEx-MTEx\r\n--q--\r\n",
+		"--q\r\nContent-Type: multipart/mixed; boundary=a; "
+		    "boundary=b\r\n\r\n"
 		    "--a\r\n\r\nx\r\n--a--\r\n--q--\r\n",
 	};
 	struct svc_limits lim;
@@ -298,8 +327,10 @@ START_TEST(ambiguous_framing)
 	test_limits(&lim);
 	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
 		for (step = 1; step < 6; step += 4)
-			ck_assert_msg(parse("q", bodies[i], strlen(bodies[i]), step, &r,
-			    &lim) == MP_AMBIGUOUS, "body %zu step %zu", i, step);
+			ck_assert_msg(parse("q", bodies[i], strlen(bodies[i]),
+			    step, &r,
+			    &lim) == MP_AMBIGUOUS, "body %zu step %zu", i,
+			    step);
 		m = multipart_new("q", &lim, &cbs, &r);
 		memset(&r, 0, sizeof r);
 		multipart_feed(m, bodies[i], strlen(bodies[i]));
@@ -317,25 +348,29 @@ END_TEST
 /* Labels are read as lenient servers read them; raw bytes go along. */
 START_TEST(lenient_headers_and_raw)
 {
-	struct svc_limits lim;
-	struct rec r;
-	const char *b;
+	struct svc_limits	 lim;
+	struct rec		 r;
+	const char		*b;
 
 	test_limits(&lim);
 	/* A folded label and a blank before the colon. */
-	b = "--q\r\nContent-Disposition: form-data;\r\n name=\"f\"; filename=\"c.txt\"\r\n"
+	b = "--q\r\nContent-Disposition: form-data;\r\n name=\"f\"; "
+	    "filename=\"c.txt\"\r\n"
 	    "Content-Transfer-Encoding:\r\n\tbase64\r\n\r\nY2FyZCA0MTEx\r\n"
-	    "--q\r\nContent-Transfer-Encoding : quoted-printable\r\n\r\nx=3D1\r\n--q--";
+	    "--q\r\nContent-Transfer-Encoding : "
+	    "quoted-printable\r\n\r\nx=3D1\r\n--q--";
 	ck_assert_int_eq(parse("q", b, strlen(b), 2, &r, &lim), MP_OK);
 	ck_assert_str_eq(r.log, "[f|c.txt||b]card 4111$[|||q]x=1$");
 	ck_assert_str_eq(r.raw, "Y2FyZCA0MTEx" "x=3D1");
 	/* RFC 2047 and RFC 5987 file names reach the head callback. */
 	b = "--q\r\nContent-Disposition: form-data; name=\"f\"; "
-	    "filename=\"=?UTF-8?B?NDExMSAxMTExIDExMTEgMTExMS5wZGY=?=\"\r\n\r\nx\r\n--q--";
+	    "filename=\"=?UTF-8?B?NDExMSAxMTExIDExMTEgMTExMS5wZGY=?=\"\r\n\r\nx"
+	    "\r\n--q--";
 	ck_assert_int_eq(parse("q", b, strlen(b), 5, &r, &lim), MP_OK);
 	ck_assert_ptr_nonnull(strstr(r.head, "4111 1111 1111 1111.pdf"));
 	/* Parts after the closing delimiter are epilogue, scanned as text. */
-	b = "--q\r\n\r\na\r\n--q--\r\n--q\r\nContent-Disposition: form-data; name=x\r\n"
+	b = "--q\r\n\r\na\r\n--q--\r\n--q\r\nContent-Disposition: form-data; "
+	    "name=x\r\n"
 	    "\r\nX5O!P%@AP\r\n--q--\r\n";
 	ck_assert_int_eq(parse("q", b, strlen(b), 3, &r, &lim), MP_OK);
 	ck_assert_ptr_nonnull(strstr(r.log, "[|||l]--q\r\nContent-Disposition: "
@@ -370,14 +405,15 @@ static const char nested[] =
 
 START_TEST(nested_decoded_any_chunking)
 {
-	static const size_t steps[] = { 1, 2, 3, 7, 64, 4096 };
-	struct svc_limits lim;
-	struct rec r;
-	size_t i;
+	static const size_t	steps[] = { 1, 2, 3, 7, 64, 4096 };
+	struct svc_limits	lim;
+	struct rec		r;
+	size_t			i;
 
 	test_limits(&lim);
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		ck_assert_int_eq(parse("AaB03x", nested, sizeof nested - 1, steps[i],
+		ck_assert_int_eq(parse("AaB03x", nested, sizeof nested - 1,
+		    steps[i],
 		    &r, &lim), MP_OK);
 		ck_assert_uint_eq(r.begins, 4);
 		ck_assert_uint_eq(r.ends, 4);
@@ -388,9 +424,12 @@ START_TEST(nested_decoded_any_chunking)
 		/* The nested body whole, and each labelled part as sent. */
 		if (steps[i] < 4096)
 			continue;	/* in small feeds the two interleave */
-		ck_assert_ptr_nonnull(strstr(r.raw, "--BbC04y\r\nContent-Disposition: file"));
-		ck_assert_ptr_nonnull(strstr(r.raw, "Y2FyZCA0MTExMTExMT\r\nExMTExMTEx"));
-		ck_assert_ptr_nonnull(strstr(r.raw, "iban=3D DE89 3704 0044 05=\r\n32"));
+		ck_assert_ptr_nonnull(strstr(r.raw,
+		    "--BbC04y\r\nContent-Disposition: file"));
+		ck_assert_ptr_nonnull(strstr(r.raw,
+		    "Y2FyZCA0MTExMTExMT\r\nExMTExMTEx"));
+		ck_assert_ptr_nonnull(strstr(r.raw,
+		    "iban=3D DE89 3704 0044 05=\r\n32"));
 	}
 }
 END_TEST
@@ -399,9 +438,9 @@ END_TEST
 static char *
 nest(unsigned depth, const char *leaf, size_t *len)
 {
-	size_t cap = 256 * depth + strlen(leaf) + 64, n = 0;
-	char *b = malloc(cap);
-	unsigned i;
+	size_t		 cap = 256 * depth + strlen(leaf) + 64, n = 0;
+	char		*b = malloc(cap);
+	unsigned	 i;
 
 	ck_assert_ptr_nonnull(b);
 	for (i = 1; i < depth; i++)
@@ -418,8 +457,8 @@ nest(unsigned depth, const char *leaf, size_t *len)
 static void
 nest_log(unsigned depth, const char *leaf, char *out, size_t cap)
 {
-	size_t n = 0;
-	unsigned i;
+	size_t		n = 0;
+	unsigned	i;
 
 	for (i = 1; i < depth; i++)
 		n += (size_t)snprintf(out + n, cap - n,
@@ -431,16 +470,17 @@ nest_log(unsigned depth, const char *leaf, char *out, size_t cap)
 
 START_TEST(nesting_limit)
 {
-	struct svc_limits lim;
-	struct multipart *m;
-	struct rec r;
-	char *b, want[4096];
-	size_t len;
+	struct svc_limits	 lim;
+	struct multipart	*m;
+	struct rec		 r;
+	char			*b, want[4096];
+	size_t			 len;
 
 	test_limits(&lim);
 	b = nest(MULTIPART_MAXDEPTH, "deep 4111111111111111", &len);
 	ck_assert_int_eq(parse("b1", b, len, 5, &r, &lim), MP_OK);
-	nest_log(MULTIPART_MAXDEPTH, "deep 4111111111111111", want, sizeof want);
+	nest_log(MULTIPART_MAXDEPTH, "deep 4111111111111111", want,
+	    sizeof want);
 	ck_assert_str_eq(r.log, want);
 	free(b);
 
@@ -481,17 +521,19 @@ END_TEST
 
 START_TEST(nested_tiny_parts)
 {
-	struct svc_limits lim;
-	struct multipart *m;
-	struct rec r;
-	size_t n = 100000, i, len = 0;
-	char *body = malloc(n * 40 + 256);
+	struct svc_limits	 lim;
+	struct multipart	*m;
+	struct rec		 r;
+	size_t			 n = 100000, i, len = 0;
+	char			*body = malloc(n * 40 + 256);
 
 	test_limits(&lim);
-	len += (size_t)sprintf(body + len, "--o\r\nContent-Type: multipart/mixed; "
+	len += (size_t)sprintf(body + len,
+	    "--o\r\nContent-Type: multipart/mixed; "
 	    "boundary=i\r\n\r\n");
 	for (i = 0; i < n; i++)
-		len += (size_t)sprintf(body + len, "--i\r\n\r\n%zu\r\n", i % 10);
+		len += (size_t)sprintf(body + len, "--i\r\n\r\n%zu\r\n",
+		    i % 10);
 	len += (size_t)sprintf(body + len, "--i--\r\n--o--\r\n");
 	/* Parts of all levels count against one limit. */
 	m = multipart_new("o", &lim, &cbs, &r);
@@ -511,12 +553,14 @@ END_TEST
 
 START_TEST(nested_boundary_prefix)
 {
-	struct svc_limits lim;
-	struct rec r;
-	const char *b;
+	struct svc_limits	 lim;
+	struct rec		 r;
+	const char		*b;
 
 	test_limits(&lim);
-	/* The inner boundary is a prefix of the outer one: legal, both parsed. */
+	/*
+	 * The inner boundary is a prefix of the outer one: legal, both parsed.
+	 */
 	b = "--outer1\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n"
 	    "--outer\r\n\r\nin 4111111111111111\r\n--outer--\r\n"
 	    "--outer1\r\n\r\nnext\r\n--outer1--\r\n";
@@ -536,10 +580,10 @@ END_TEST
 
 START_TEST(nested_hostile)
 {
-	struct svc_limits lim;
-	struct multipart *m;
-	struct rec r;
-	const char *b;
+	struct svc_limits	 lim;
+	struct multipart	*m;
+	struct rec		 r;
+	const char		*b;
 
 	test_limits(&lim);
 	/* Preamble and epilogue of a nested body reach the application. */
@@ -550,7 +594,8 @@ START_TEST(nested_hostile)
 	ck_assert_str_eq(r.log, "[f||multipart/mixed; boundary=i|n]"
 	    "[f|||l]pre 4111111111111111$[f|||]x$[f|||l]post$$");
 	/* A nested part without a boundary cannot be parsed: malformed. */
-	b = "--o\r\nContent-Type: multipart/mixed\r\n\r\n4111111111111111\r\n--o--";
+	b = "--o\r\nContent-Type: "
+	    "multipart/mixed\r\n\r\n4111111111111111\r\n--o--";
 	m = multipart_new("o", &lim, &cbs, &r);
 	memset(&r, 0, sizeof r);
 	ck_assert_int_eq(multipart_feed(m, b, strlen(b)), MP_MALFORMED);
@@ -593,17 +638,19 @@ cend(void *arg, void *h)
 
 START_TEST(base64_round_trip)
 {
-	static const char abc[] =
+	static const char		 abc[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static const size_t steps[] = { 1, 3, 7, 4096, 1 << 20 };
-	const struct mp_callbacks ccb = { cbegin, cdata, NULL, cend, NULL };
-	unsigned char raw[29999];
-	struct svc_limits lim;
-	struct multipart *m;
-	struct collect c;
-	size_t i, k, n = 0, off, len, cap = sizeof raw * 2 + 4096;
-	char *body = malloc(cap);
-	uint32_t v;
+	static const size_t		 steps[] = { 1, 3, 7, 4096, 1 << 20 };
+	const struct mp_callbacks	 ccb = { cbegin, cdata, NULL, cend,
+	    NULL };
+	unsigned char			 raw[29999];
+	struct svc_limits		 lim;
+	struct multipart		*m;
+	struct collect			 c;
+	size_t				 i, k, n = 0, off, len,
+	    cap = sizeof raw * 2 + 4096;
+	char				*body = malloc(cap);
+	uint32_t			 v;
 
 	test_limits(&lim);
 	for (i = 0; i < sizeof raw; i++)
@@ -633,7 +680,8 @@ START_TEST(base64_round_trip)
 		m = multipart_new("b", &lim, &ccb, &c);
 		for (off = 0; off < n; off += len) {
 			len = n - off < steps[k] ? n - off : steps[k];
-			ck_assert_int_eq(multipart_feed(m, body + off, len), MP_OK);
+			ck_assert_int_eq(multipart_feed(m, body + off, len),
+			    MP_OK);
 		}
 		ck_assert_int_eq(multipart_finish(m), MP_OK);
 		multipart_free(m);
@@ -648,8 +696,8 @@ END_TEST
 static Suite *
 multipart_suite(void)
 {
-	Suite *s = suite_create("multipart");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("multipart");
+	TCase	*tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, two_parts_any_chunking);

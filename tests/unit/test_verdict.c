@@ -23,8 +23,10 @@ START_TEST(start_table)
 		enum verdict_start want;
 	} t[] = {
 		{ A_BLK, false, true, true, START_BLOCK },
-		{ A_BLK, false, false, false, START_BLOCK },	/* a block needs no body */
-		{ A_BLK, true, true, true, START_SCAN },	/* waits for the type */
+		/* a block needs no body */
+		{ A_BLK, false, false, false, START_BLOCK },
+		/* waits for the type */
+		{ A_BLK, true, true, true, START_SCAN },
 		{ A_ALL, false, true, true, START_PASS_POLICY },
 		{ A_ALL, true, true, true, START_SCAN },
 		{ A_INS, false, false, true, START_PASS_OFF },
@@ -60,13 +62,18 @@ START_TEST(hold_table)
 		/* within both limits: hold */
 		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP, false },
 		{ false, 60000, 29999, 60000, 30000, true, HOLD_KEEP, false },
-		/* a download past the size: released while scanned, or blocked */
+		/*
+		 * a download past the size: released while scanned, or blocked
+		 */
 		{ false, 60001, 10, 60000, 30000, true, HOLD_STREAM, false },
 		{ false, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE, false },
-		/* past the time: always released while scanned, never blocked */
+		/*
+		 * past the time: always released while scanned, never blocked
+		 */
 		{ false, 1000, 30000, 60000, 30000, true, HOLD_STREAM, false },
 		{ false, 1000, 30000, 60000, 30000, false, HOLD_STREAM, false },
-		{ false, 1000, 99999999, 60000, 0, true, HOLD_KEEP, false },	/* no limit */
+		/* no limit */
+		{ false, 1000, 99999999, 60000, 0, true, HOLD_KEEP, false },
 		/* an upload: time never releases it; size per OversizeUpload */
 		{ true, 1000, 99999999, 60000, 30000, false, HOLD_KEEP, false },
 		{ true, 60001, 10, 60000, 30000, false, HOLD_OVERSIZE, false },
@@ -106,41 +113,74 @@ START_TEST(decide_table)
 		enum verdict want;
 		bool partial, media;
 	} t[] = {
-		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false, false },
-		{ A_INS, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND, false, false },
-		{ A_INS, BODY_FOUND, true, true, true, VERDICT_BLOCK_FOUND, false, false },
-		{ A_INS, BODY_UNINSPECTABLE, false, false, false, VERDICT_BLOCK_UNINSPECTABLE, false, false },
-		{ A_INS, BODY_UNINSPECTABLE, false, false, true, VERDICT_ALLOW_UNINSPECTABLE, false, false },
-		{ A_INS, BODY_ERROR, false, false, false, VERDICT_BLOCK_FAILED, false, false },
-		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN, false, false },
+		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false,
+		  false },
+		{ A_INS, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND,
+		  false, false },
+		{ A_INS, BODY_FOUND, true, true, true, VERDICT_BLOCK_FOUND,
+		  false, false },
+		{ A_INS, BODY_UNINSPECTABLE, false, false, false,
+		  VERDICT_BLOCK_UNINSPECTABLE, false, false },
+		{ A_INS, BODY_UNINSPECTABLE, false, false, true,
+		  VERDICT_ALLOW_UNINSPECTABLE, false, false },
+		{ A_INS, BODY_ERROR, false, false, false, VERDICT_BLOCK_FAILED,
+		  false, false },
+		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN,
+		  false, false },
 		/* found, then an engine failed: FailOpen must not erase it */
-		{ A_INS, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND, false, false },
-		{ A_INS, BODY_UNINSPECTABLE, true, false, true, VERDICT_BLOCK_FOUND, false, false },
-		/* a pending rule that resolved to allow: detections still win */
-		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false, false },
-		{ A_ALL, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND, false, false },
-		{ A_ALL, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND, false, false },
-		{ A_ALL, BODY_UNINSPECTABLE, false, false, false, VERDICT_ALLOW, false, false },
-		{ A_ALL, BODY_ERROR, false, false, false, VERDICT_ALLOW, false, false },
+		{ A_INS, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND,
+		  false, false },
+		{ A_INS, BODY_UNINSPECTABLE, true, false, true,
+		  VERDICT_BLOCK_FOUND, false, false },
+		/*
+		 * a pending rule that resolved to allow: detections still win
+		 */
+		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false,
+		  false },
+		{ A_ALL, BODY_FOUND, true, false, false, VERDICT_BLOCK_FOUND,
+		  false, false },
+		{ A_ALL, BODY_ERROR, true, true, false, VERDICT_BLOCK_FOUND,
+		  false, false },
+		{ A_ALL, BODY_UNINSPECTABLE, false, false, false, VERDICT_ALLOW,
+		  false, false },
+		{ A_ALL, BODY_ERROR, false, false, false, VERDICT_ALLOW, false,
+		  false },
 		/* a rule that resolved to block blocks, whatever the body */
-		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY, false, false },
-		{ A_BLK, BODY_FOUND, true, false, false, VERDICT_BLOCK_POLICY, false, false },
+		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY,
+		  false, false },
+		{ A_BLK, BODY_FOUND, true, false, false, VERDICT_BLOCK_POLICY,
+		  false, false },
 		/* monitor: never blocks, and says what it let through */
-		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false, false },
-		{ A_MON, BODY_FOUND, true, false, false, VERDICT_MONITOR, false, false },
-		{ A_MON, BODY_UNINSPECTABLE, false, false, false, VERDICT_MONITOR, false, false },
-		{ A_MON, BODY_ERROR, false, false, false, VERDICT_MONITOR, false, false },
+		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_ALLOW, false,
+		  false },
+		{ A_MON, BODY_FOUND, true, false, false, VERDICT_MONITOR, false,
+		  false },
+		{ A_MON, BODY_UNINSPECTABLE, false, false, false,
+		  VERDICT_MONITOR, false, false },
+		{ A_MON, BODY_ERROR, false, false, false, VERDICT_MONITOR,
+		  false, false },
 		/* a found body without findings listed (engine verdict only) */
-		{ A_INS, BODY_FOUND, false, false, false, VERDICT_BLOCK_FOUND, false, false },
-		/* a range: clean is not enough unless it is all image or media */
-		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_BLOCK_UNINSPECTABLE, true, false },
-		{ A_INS, BODY_CLEAN, false, false, true, VERDICT_ALLOW_UNINSPECTABLE, true, false },
-		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW, true, true },
-		{ A_INS, BODY_FOUND, true, false, true, VERDICT_BLOCK_FOUND, true, true },
-		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN, true, false },
-		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_MONITOR, true, false },
-		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW, true, false },
-		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY, true, true },
+		{ A_INS, BODY_FOUND, false, false, false, VERDICT_BLOCK_FOUND,
+		  false, false },
+		/*
+		 * a range: clean is not enough unless it is all image or media
+		 */
+		{ A_INS, BODY_CLEAN, false, false, false,
+		  VERDICT_BLOCK_UNINSPECTABLE, true, false },
+		{ A_INS, BODY_CLEAN, false, false, true,
+		  VERDICT_ALLOW_UNINSPECTABLE, true, false },
+		{ A_INS, BODY_CLEAN, false, false, false, VERDICT_ALLOW, true,
+		  true },
+		{ A_INS, BODY_FOUND, true, false, true, VERDICT_BLOCK_FOUND,
+		  true, true },
+		{ A_INS, BODY_ERROR, false, true, false, VERDICT_FAIL_OPEN,
+		  true, false },
+		{ A_MON, BODY_CLEAN, false, false, false, VERDICT_MONITOR, true,
+		  false },
+		{ A_ALL, BODY_CLEAN, false, false, false, VERDICT_ALLOW, true,
+		  false },
+		{ A_BLK, BODY_CLEAN, false, false, false, VERDICT_BLOCK_POLICY,
+		  true, true },
 	};
 	struct verdict_input in;
 	size_t i;
@@ -189,11 +229,12 @@ END_TEST
 
 START_TEST(cache_keys)
 {
-	char a[VCACHE_KEY_MAX], b[VCACHE_KEY_MAX], small[16], url[3000];
+	char	a[VCACHE_KEY_MAX], b[VCACHE_KEY_MAX], small[16], url[3000];
 
 	ck_assert_int_eq(verdict_cache_key(a, sizeof a, "https://x.test/f",
 	    "\"e1\"", "Mon, 01 Jan 2026 00:00:00 GMT", 68), 0);
-	ck_assert_str_eq(a, "https://x.test/f\n\"e1\"\nMon, 01 Jan 2026 00:00:00 GMT\n68");
+	ck_assert_str_eq(a,
+	    "https://x.test/f\n\"e1\"\nMon, 01 Jan 2026 00:00:00 GMT\n68");
 	/* another version of the same URL is another key */
 	ck_assert_int_eq(verdict_cache_key(b, sizeof b, "https://x.test/f",
 	    "\"e2\"", "Mon, 01 Jan 2026 00:00:00 GMT", 68), 0);
@@ -206,7 +247,8 @@ START_TEST(cache_keys)
 	    NULL, "", -1), 0);
 	ck_assert_str_eq(b, "https://x.test/f\n-\n-\n-");
 	/* a key that does not fit is no key */
-	ck_assert_int_eq(verdict_cache_key(small, sizeof small, "https://x.test/f",
+	ck_assert_int_eq(verdict_cache_key(small, sizeof small,
+	    "https://x.test/f",
 	    NULL, NULL, -1), -1);
 	memset(url, 'a', sizeof url - 1);
 	url[sizeof url - 1] = '\0';
@@ -225,9 +267,12 @@ START_TEST(strip_table)
 		{ true, true, A_INS, false, true },
 		{ true, true, A_MON, false, true },
 		{ true, true, A_BLK, false, true },
-		{ true, true, A_ALL, false, false },	/* not inspected: kept */
-		{ true, true, A_ALL, true, true },	/* allowed only for some types */
-		{ true, false, A_INS, false, false },	/* InspectDownloads off */
+		/* not inspected: kept */
+		{ true, true, A_ALL, false, false },
+		/* allowed only for some types */
+		{ true, true, A_ALL, true, true },
+		/* InspectDownloads off */
+		{ true, false, A_INS, false, false },
 		{ false, true, A_INS, false, false },
 	};
 	struct verdict_strip_input in;
@@ -239,7 +284,8 @@ START_TEST(strip_table)
 		in.inspect = t[i].inspect;
 		in.action = t[i].action;
 		in.pending = t[i].pending;
-		ck_assert_msg(verdict_strip_headers(&in) == t[i].want, "row %zu", i);
+		ck_assert_msg(verdict_strip_headers(&in) == t[i].want,
+		    "row %zu", i);
 	}
 }
 END_TEST
@@ -247,21 +293,24 @@ END_TEST
 /* The worst of several verdicts (one per true type) wins. */
 START_TEST(ranks_and_media)
 {
-	static const enum verdict order[] = { VERDICT_ALLOW,
+	static const enum verdict	order[] = { VERDICT_ALLOW,
 	    VERDICT_ALLOW_UNINSPECTABLE, VERDICT_FAIL_OPEN, VERDICT_MONITOR,
-	    VERDICT_BLOCK_FAILED, VERDICT_BLOCK_UNINSPECTABLE, VERDICT_BLOCK_FOUND,
+	    VERDICT_BLOCK_FAILED, VERDICT_BLOCK_UNINSPECTABLE,
+	    VERDICT_BLOCK_FOUND,
 	    VERDICT_BLOCK_POLICY };
-	static const char media[][32] = { "png", "mp4", "jpeg" };
-	static const char svg[][32] = { "png", "svg" };
-	static const char text[][32] = { "mp4", "text" };
-	static const char unknown[][32] = { "no-such-type" };
-	size_t i;
+	static const char		media[][32] = { "png", "mp4", "jpeg" };
+	static const char		svg[][32] = { "png", "svg" };
+	static const char		text[][32] = { "mp4", "text" };
+	static const char		unknown[][32] = { "no-such-type" };
+	size_t				i;
 
 	ck_assert_uint_eq(sizeof order / sizeof order[0], VERDICT_COUNT);
 	for (i = 1; i < VERDICT_COUNT; i++)
-		ck_assert_int_lt(verdict_rank(order[i - 1]), verdict_rank(order[i]));
+		ck_assert_int_lt(verdict_rank(order[i - 1]),
+		    verdict_rank(order[i]));
 	for (i = 0; i < VERDICT_COUNT; i++)
-		ck_assert(verdict_blocks(order[i]) == (verdict_rank(order[i]) >= 4));
+		ck_assert(verdict_blocks(order[i]) == (verdict_rank(
+		    order[i]) >= 4));
 	ck_assert(verdict_media_types(media, 3));
 	ck_assert(!verdict_media_types(svg, 2));
 	ck_assert(!verdict_media_types(text, 2));
@@ -273,8 +322,8 @@ END_TEST
 static Suite *
 verdict_suite(void)
 {
-	Suite *s = suite_create("verdict");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("verdict");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, start_table);
 	tcase_add_test(tc, hold_table);

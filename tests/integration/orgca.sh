@@ -45,10 +45,14 @@ si_pki_origin()
 si_pki_org()
 {
 	local ca=$T/ca tool=$top_builddir/cert_helper/sslinspect-ca
+	# Not "${SI_CRL_URL:-...{ca}.crl}": the brace of {ca} would end the
+	# expansion and append ".crl}" to the URL.
+	local crl_url='http://crl.sslinspect.test/{ca}.crl'
+	[ -n "${SI_CRL_URL:-}" ] && crl_url=$SI_CRL_URL
 	mkdir -p "$ca"
 	if [ -x "$tool" ] && [ -z "${SI_PKI_OPENSSL:-}" ]; then
 		"$tool" -d "$ca" demo-init --org "sslinspect test org" \
-		    --crl-url "${SI_CRL_URL:-http://crl.sslinspect.test/{ca}.crl}" \
+		    --crl-url "$crl_url" \
 		    --squid-user proxy >/dev/null &&
 		"$tool" -d "$ca" rotate >/dev/null || return 1
 		SI_ORG_ROOT=$ca/root.pem

@@ -14,6 +14,8 @@
 : "${CICAP:=/usr/bin/c-icap}"
 : "${SQUID_LIBEXECDIR:=/usr/lib/squid}"
 NGINX=${NGINX:-/usr/sbin/nginx}
+# The service module as the build leaves it.
+SI_MODULE=$top_builddir/icap_service/.libs/srv_sslinspect.so
 
 . "$top_srcdir/tests/integration/orgca.sh"
 
@@ -32,6 +34,16 @@ si_fail()
 	printf 'FAIL: %s\n' "$*" >&2
 	SI_FAILED=1
 	exit 1
+}
+
+# si_needs: check what the case says it needs before anything starts.
+# SI_NEEDS_MODULE=1: the service module must have been built; without it
+# c-icap would run only srv_echo, so the case fails.
+si_needs()
+{
+	if [ -n "${SI_NEEDS_MODULE:-}" ] && [ ! -f "$SI_MODULE" ]; then
+		si_fail "module not built: $SI_MODULE"
+	fi
 }
 
 # si_init NAME [DIR]: create the run directory ($T) and install cleanup.
@@ -362,7 +374,7 @@ ServerLog $T/log/icap-server.log
 AccessLog $T/log/icap-access.log
 Service echo srv_echo.so
 CONF
-	module=$top_builddir/icap_service/.libs/srv_sslinspect.so
+	module=$SI_MODULE
 	if [ -f "$module" ]; then
 		cp "$module" "$T/lib/srv_sslinspect.so"
 		if [ -f "$top_builddir/icap_service/sslinspect.conf" ]; then
@@ -668,6 +680,21 @@ si_wait_log()
 		sleep 0.05
 	done
 	si_fail "$what: '$re' not in $file within ${limit}s: $(tail -n 5 "$file" 2>/dev/null | head -c 800)"
+}
+
+# si_wait_count FILE REGEX N [WHAT [SECONDS]]: wait until at least N lines
+# of FILE match REGEX (extended), at most SECONDS (default 10); fail the
+# case with WHAT when fewer do. The case then checks the exact count.
+si_wait_count()
+{
+	local file=$1 re=$2 want=$3 what=${4:-log lines} limit=${5:-10} n=0 i
+	for i in $(seq 1 $((limit * 20))); do
+		n=$(grep -Ec -- "$re" "$file" 2>/dev/null || true)
+		[ "${n:-0}" -ge "$want" ] && break
+		sleep 0.05
+	done
+	[ "${n:-0}" -ge "$want" ] ||
+	    si_fail "$what: $n of $want lines matching '$re' in $file within ${limit}s"
 }
 
 si_assert_nomatch()

@@ -18,7 +18,6 @@ case_main()
 	    si_fail "upload through ICAP failed"
 	si_assert_eq "$got" "received" "upload answer"
 
-	sleep 0.5
-	si_assert_match "$(cat "$T/log/icap-access.log")" "RESPMOD" "c-icap saw the download"
-	si_assert_match "$(cat "$T/log/icap-access.log")" "REQMOD" "c-icap saw the upload"
+	si_wait_log "$T/log/icap-access.log" "RESPMOD" "c-icap saw the download"
+	si_wait_log "$T/log/icap-access.log" "REQMOD" "c-icap saw the upload"
 }

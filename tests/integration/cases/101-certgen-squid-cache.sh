@@ -38,12 +38,11 @@ case_main()
 	  "$(openssl x509 -in "$T/ca/squid-bundle.pem" -noout -pubkey)" ] ||
 	    si_fail "leaf carries the CA key"
 
-	sleep 0.5
 	# Squid names the host by the origin certificate's CN once it has
 	# it, and one origin certificate covers every name here: one leaf,
 	# minted once (twice at most when both children race), recorded.
-	grep -q "	$ski	[0-9]*	[0-9]*	www.origin.test\$" "$T/certgen/issued.tsv" ||
-	    si_fail "no issued record (key id $ski): $(cat "$T/certgen/issued.tsv")"
+	si_wait_log "$T/certgen/issued.tsv" "	$ski	[0-9]*	[0-9]*	www.origin.test\$" \
+	    "issued record (key id $ski)"
 	[ "$(wc -l < "$T/certgen/issued.tsv")" -le 2 ] ||
 	    si_fail "the shared cache did not prevent re-minting: $(cat "$T/certgen/issued.tsv")"
 	serial=$(printf '%s\n' "$leaf1" | openssl x509 -noout -serial |

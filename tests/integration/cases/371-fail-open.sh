@@ -2,6 +2,8 @@
 # failure as in 370 lets the body pass (byte-identical) and counts it as a
 # fail-open pass.
 
+SI_NEEDS_MODULE=1
+
 svc_icap()
 {
 	c-icap-client -i 127.0.0.1 -p "$ICAP_PORT" -s sslinspect "$@" 2>&1
@@ -13,7 +15,6 @@ case_main()
 	SI_CICAP_EXTRA="sslinspect.HashBlocklist $T/etc/missing-blocklist.txt
 sslinspect.FailOpen on"
 	si_cicap_start
-	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
 	si_assert_match "$(cat "$T/log/icap-server.log")" "engines not loaded.*pass \(FailOpen on\)" \
 	    "start-up says traffic will pass"
 	head -c 100000 /dev/urandom > "$T/tmp/body"

@@ -9,6 +9,7 @@
 # line, not chance, is what keeps inspection per user.
 # Also: a GET blocked in REQMOD is audited with direction "request".
 
+SI_NEEDS_MODULE=1
 SI_ORIGIN_NAMES="www.origin.test"
 
 . "$top_srcdir/tests/integration/svc-origin.sh"
@@ -61,7 +62,6 @@ YAML
 	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml
 sslinspect.AuditLog $T/log/audit.log"
 	si_start_all
-	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
 	svc_origin_add 'add_header Cache-Control "public, max-age=600" always;' \
 	    /index.html "max-age=600"
 	for n in 1 2; do
@@ -82,7 +82,9 @@ sslinspect.AuditLog $T/log/audit.log"
 	si_assert_eq "$code" 403 "blocked user after a cacheable fetch"
 	si_assert_match "$(cat "$T/tmp/eve1.html")" "This user may not download" \
 	    "block page for the second user"
-	sleep 0.5
+	# Squid logs a fetch when it ends, after its RESPMOD was audited.
+	si_wait_count "$T/log/access.log" 'origin.test:[0-9]*/c1.bin' 3 \
+	    "the c1.bin fetches in Squid's access log"
 	si_assert_eq "$(downloads_audited /c1.bin)" 3 "RESPMOD decisions for c1.bin"
 	si_assert_match "$(cat "$T/log/audit.log")" \
 	    '"user":"eve".*"path":"/c1.bin","direction":"download","verdict":"block","rule":"eve-no-downloads"' \
@@ -98,8 +100,7 @@ sslinspect.AuditLog $T/log/audit.log"
 	code=$(si_auth_curl alice:pw-alice -o /dev/null -w '%{http_code}' \
 	    "$(si_url /secret.txt)")
 	si_assert_eq "$code" 403 "GET blocked by URL"
-	sleep 0.5
-	si_assert_match "$(cat "$T/log/audit.log")" \
+	si_wait_log "$T/log/audit.log" \
 	    '"method":"GET","host":"www.origin.test","path":"/secret.txt","direction":"request","verdict":"block","rule":"no-secrets"' \
 	    "a blocked GET audited as a request"
 	n=$(grep -c 'GET /secret.txt' "$T/log/origin-access.log" || true)
@@ -117,7 +118,8 @@ sslinspect.AuditLog $T/log/audit.log"
 	    "$(si_url /c2.bin)")
 	si_assert_eq "$code" 200 "control: the cached copy reaches the blocked user"
 	cmp -s "$T/tmp/eve2.bin" "$T/www/c2.bin" || si_fail "control: eve's copy differs"
-	sleep 0.5
+	si_wait_count "$T/log/access.log" 'origin.test:[0-9]*/c2.bin' 2 \
+	    "control: the c2.bin fetches in Squid's access log"
 	si_assert_eq "$(downloads_audited /c2.bin)" 1 "control: RESPMOD decisions for c2.bin"
 	si_assert_match "$(grep '/c2.bin' "$T/log/access.log")" 'TCP_(MEM_)?HIT/' \
 	    "control: served from the cache"

@@ -5,6 +5,8 @@
 # page. MaxScanTime counts inspection work, not arrival time, so a body
 # arriving slower than MaxScanTime is not failed for its speed.
 
+SI_NEEDS_MODULE=1
+
 . "$top_srcdir/tests/integration/dl-lib.sh"
 
 case_main()
@@ -16,7 +18,6 @@ sslinspect.MaxScanTime 1"
 	si_pyorigin_start
 	si_cicap_start
 	si_squid_start
-	[ "$SI_ICAP_SERVICE" = sslinspect ] || si_fail "module not built"
 	head -c 1000000 /dev/urandom > "$T/www/slow.bin"
 	{ head -c 1000000 /dev/urandom; printf '%s' "$EICAR"; } > "$T/www/slow-eicar.bin"
 	chmod a+r "$T/www/"*

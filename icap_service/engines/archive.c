@@ -324,6 +324,14 @@ archive_scan(struct engine_scan *s, uint64_t off, bool filter, bool quiet,
 		rc = 0;
 		goto out;
 	}
+	if (filter && archive_filter_count(a) < 2) {
+		/* Nothing to decompress: the one member would be these bytes. */
+		if (!quiet)
+			engine_result_uninspectable(&s->res,
+			    "not a compressed stream");
+		rc = 0;
+		goto out;
+	}
 	while (s->res.verdict == ENGINE_CLEAN) {
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)

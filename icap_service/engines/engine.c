@@ -513,19 +513,23 @@ engine_embed_spool(struct engine_scan *s, const unsigned char *chunk,
 	s->spooling = true;
 	s->spool_base = x;
 	engine_spool_init(&s->spool, s->set->cfg.archive_max_bytes);
-	if (x < s->plen) {
+	from = x;
+	if (from < s->plen && from < start) {
 		upto = s->plen < start ? s->plen : start;
-		if (x < upto)
-			rc = engine_spool_add(&s->spool, tmp, s->prefix + x,
-			    (size_t)(upto - x), cause);
+		rc = engine_spool_add(&s->spool, tmp, s->prefix + from,
+		    (size_t)(upto - from), cause);
 		from = upto;
-	} else
-		from = x;
-	if (rc == 0 && from < start && start - from <= s->ntail)
+	}
+	if (rc == 0 && from < start) {
+		/* A signature that began in the previous chunk. */
+		if (start - from > s->ntail) {
+			cause_set(cause, "embed: signature before the tail");
+			return (-1);
+		}
 		rc = engine_spool_add(&s->spool, tmp, s->tail + s->ntail -
 		    (start - from), (size_t)(start - from), cause);
-	if (from < start)
 		from = start;
+	}
 	if (rc == 0 && from < total)
 		rc = engine_spool_add(&s->spool, tmp, chunk + (from - start),
 		    (size_t)(total - from), cause);

@@ -720,6 +720,26 @@ START_TEST(containers_eicar)
 	r = scan_prof(&p, ENGINE_DOWNLOAD, img, 1000);
 	assert_eicar(r);
 	ck_assert_str_eq(r.true_type, "pe");
+	/*
+	 * The signature inside the first 4 KiB of a longer body (the type is
+	 * decided on a chunk that also holds it), at every chunking.
+	 */
+	{
+		static const size_t	steps[] = { 1, 100, 4064, 5000, 65536 };
+		struct blob		early, gz;
+		size_t			k;
+
+		gz = pack("raw", "gzip", NULL, (struct member[]){ { "e", e } },
+		    1);
+		early.n = 1000 + gz.n + 9000;
+		early.p = own(malloc(early.n));
+		memcpy(early.p, noise(1000, 4).p, 1000);
+		memcpy(early.p + 1000, gz.p, gz.n);
+		memset(early.p + 1000 + gz.n, 'x', 9000);
+		for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
+			assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, early,
+			    steps[k]));
+	}
 	/* Compressed streams after padding: not typed, found inside. */
 	inner = pack("raw", "xz", NULL, (struct member[]){ { "e", e } }, 1);
 	padded.n = 8192 + inner.n;

@@ -26,7 +26,7 @@ case_main()
 tls_key_log $keylog"
 	fi
 	si_start_all
-	printf 'Invoice\nPay with 4111111111111111 please\n' > "$T/tmp/card.txt"
+	printf 'Invoice\nPay by card 4111111111111111, expiry 12/29\n' > "$T/tmp/card.txt"
 
 	# Four blocked uploads on one client connection if Squid keeps it
 	# (one CONNECT tunnel), then a clean one.

@@ -365,6 +365,32 @@ finding_key(const struct engine_finding *f)
 }
 
 /*
+ * Without the findings (a retry answered from the verdict cache keeps only
+ * the reason), the key from the engines' reason: "dlp: credit_card x1 ...".
+ */
+static const char *
+reason_key(const char *reason)
+{
+	struct engine_finding	 f;
+	char			 engine[16];
+	size_t			 n;
+
+	memset(&f, 0, sizeof f);
+	if (reason == NULL || (n = strcspn(reason, ":")) == 0 ||
+	    n >= sizeof engine || reason[n] != ':')
+		return "found.other";
+	memcpy(engine, reason, n);
+	engine[n] = '\0';
+	f.engine = engine;
+	reason += n + 1 + strspn(reason + n + 1, " ");
+	n = strcspn(reason, " ");
+	if (n >= sizeof f.type)
+		n = sizeof f.type - 1;
+	memcpy(f.type, reason, n);
+	return finding_key(&f);
+}
+
+/*
  * The sentence that says what happened, in lang: the policy rule's own
  * reason when it has one, else one derived from the kind and the worst
  * finding. Written into buf.
@@ -380,6 +406,8 @@ blockpage_message(const struct block_info *bi, const char *lang, char *buf,
 	switch (bi->kind) {
 	case BLOCK_FOUND:
 		key = finding_key(worst_finding(bi));
+		if (bi->nfindings == 0)
+			key = reason_key(bi->reason);
 		break;
 	case BLOCK_UNINSPECTABLE:
 		key = "uninspectable";

@@ -172,6 +172,16 @@ static const struct {
 	{ BLOCK_UNSPECIFIED, ENGINE_UPLOAD, false, NULL, NULL, "as given", "en",
 	  NULL,
 	  "as given", "" },
+	/* No findings (a cached verdict): the sentence from the reason. */
+	{ BLOCK_FOUND, ENGINE_DOWNLOAD, false, NULL, NULL,
+	  "malware: Eicar-Test-Signature x1 (transfer cut off)", "en", NULL,
+	  "Malware was found in this download.", NULL },
+	{ BLOCK_FOUND, ENGINE_UPLOAD, false, NULL, NULL,
+	  "dlp: us_ssn x2 (***-**-1234)", "en", NULL,
+	  "A US social security number was found in this upload.", NULL },
+	{ BLOCK_FOUND, ENGINE_UPLOAD, false, NULL, NULL, "odd", "en", NULL,
+	  "Content your organization does not allow was found in this "
+	  "upload.", NULL },
 };
 
 START_TEST(sentence)
@@ -491,4 +501,4 @@ blockpage_suite(void)
 	return s;
 }
 
-SVC_TEST_MAIN(blockpage_suite)
+UNIT_TEST_MAIN(blockpage_suite)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "svc.h"
+#include "unit_test.h"
 
 /* A growing byte buffer used as a decode/form sink. */
 struct collect {
@@ -45,17 +46,7 @@ test_limits(struct svc_limits *l)
 	svcconf_free(&c);
 }
 
-#define SVC_TEST_MAIN(suite)						\
-int									\
-main(void)								\
-{									\
-	SRunner *sr = srunner_create(suite());				\
-	int failed;							\
-									\
-	srunner_run_all(sr, CK_NORMAL);					\
-	failed = srunner_ntests_failed(sr);				\
-	srunner_free(sr);						\
-	return failed == 0 ? 0 : 1;					\
-}
+/* The one main() of the unit tests (unit_test.h), by its older name. */
+#define SVC_TEST_MAIN(suite)	UNIT_TEST_MAIN(suite)
 
 #endif

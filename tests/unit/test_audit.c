@@ -142,4 +142,4 @@ audit_suite(void)
 	return s;
 }
 
-SVC_TEST_MAIN(audit_suite)
+UNIT_TEST_MAIN(audit_suite)

@@ -11,6 +11,7 @@
 
 #include "ca.h"
 #include "manpage.h"
+#include "unit_test.h"
 
 #define PARSE_ARGS(lit)	lit, strlen(lit)
 
@@ -325,14 +326,4 @@ ca_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(ca_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UNIT_TEST_MAIN(ca_suite)

@@ -20,6 +20,7 @@
 
 #include "engine.h"
 #include "engine_test.h"
+#include "unit_test.h"
 
 #define CORPUS_FILE_MAX	(16 * 1024 * 1024)
 
@@ -256,8 +257,4 @@ corpus_suite(void)
 	return (s);
 }
 
-int
-main(void)
-{
-	return (engine_test_run(corpus_suite()));
-}
+UNIT_TEST_MAIN(corpus_suite)

@@ -61,4 +61,4 @@ crlserve_suite(void)
 	return s;
 }
 
-SVC_TEST_MAIN(crlserve_suite)
+UNIT_TEST_MAIN(crlserve_suite)

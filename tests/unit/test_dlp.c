@@ -15,6 +15,7 @@
 #include "dlp.h"
 #include "engine.h"
 #include "engine_test.h"
+#include "unit_test.h"
 
 static struct engine_set	*set;
 static char			 top[] = "/tmp/test_dlp.XXXXXX";
@@ -491,8 +492,4 @@ dlp_suite(void)
 	return (s);
 }
 
-int
-main(void)
-{
-	return (engine_test_run(dlp_suite()));
-}
+UNIT_TEST_MAIN(dlp_suite)

@@ -26,6 +26,7 @@
 #include "certgen.h"
 #include "certgen_pki.h"
 #include "issued.h"
+#include "unit_test.h"
 
 static EVP_PKEY	*ca_key;
 static X509	*ca;
@@ -831,12 +832,5 @@ forge_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(forge_suite());
-	int	 failed;
-
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_test_run(forge_suite(), UNIT_TEST_NOFORK);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "issued.h"
+#include "unit_test.h"
 
 static struct issued_rec
 sample(void)
@@ -155,14 +156,4 @@ issued_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(issued_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UNIT_TEST_MAIN(issued_suite)

@@ -16,6 +16,7 @@
 #include "certgen.h"
 #include "manpage.h"
 #include "size.h"
+#include "unit_test.h"
 
 /* The whole of a source file, NUL-terminated. */
 static char *
@@ -260,13 +261,11 @@ START_TEST(manual)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+opts_suite(void)
 {
 	Suite	*s = suite_create("opts");
 	TCase	*tc = tcase_create("opts");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, table_complete);
 	tcase_add_test(tc, defaults_and_file);
@@ -274,9 +273,7 @@ main(void)
 	tcase_add_test(tc, manual);
 	tcase_add_test(tc, ca_dir);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return s;
 }
+
+UNIT_TEST_MAIN(opts_suite)

@@ -12,6 +12,7 @@
 
 #include "certgen.h"
 #include "certgen_pki.h"
+#include "unit_test.h"
 
 static char	*ca_pem, *ca_key_pem, *other_key_pem, *mimic_pem;
 
@@ -483,14 +484,4 @@ proto_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(proto_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+UNIT_TEST_MAIN(proto_suite)

@@ -21,6 +21,7 @@
 #include "certgen.h"
 #include "certgen_pki.h"
 #include "revoked.h"
+#include "unit_test.h"
 
 static EVP_PKEY	*ca_key;
 static X509	*ca;
@@ -339,14 +340,8 @@ revcheck_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	int	rv = unit_test_run(revcheck_suite(), UNIT_TEST_NOFORK);
 
-	sr = srunner_create(revcheck_suite());
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	rmdir(tmpdir);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rv;
 }

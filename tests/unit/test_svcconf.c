@@ -142,4 +142,4 @@ svcconf_suite(void)
 	return s;
 }
 
-SVC_TEST_MAIN(svcconf_suite)
+UNIT_TEST_MAIN(svcconf_suite)

@@ -9,6 +9,7 @@
 #include "dlp.h"
 #include "engine_test.h"
 #include "filetype.h"
+#include "unit_test.h"
 
 /* 1: a valid card that counts alone, 2: valid but needs context, 0: not. */
 static int
@@ -359,8 +360,4 @@ validators_suite(void)
 	return (s);
 }
 
-int
-main(void)
-{
-	return (engine_test_run(validators_suite()));
-}
+UNIT_TEST_MAIN(validators_suite)

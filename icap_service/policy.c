@@ -24,9 +24,9 @@ enum rmatch { R_NO, R_YES, R_UNKNOWN };
 static int
 cidr_match(const struct cidr *c, const char *ip)
 {
-	uint8_t a[16];
-	unsigned full, rest;
-	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	uint8_t		a[16];
+	unsigned	full, rest;
+	int		fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
 
 	if (fam != c->family || inet_pton(fam, ip, a) != 1)
 		return 0;
@@ -48,7 +48,7 @@ policy_nrules(const struct policy *p)
 static bool
 strv_has(const struct strv *s, const char *v)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; v != NULL && i < s->n; i++)
 		if (strcasecmp(s->v[i], v) == 0)
@@ -60,8 +60,8 @@ strv_has(const struct strv *s, const char *v)
 static bool
 csv_has(const char *csv, const char *g)
 {
-	size_t gl = strlen(g), l;
-	const char *p = csv;
+	size_t		 gl = strlen(g), l;
+	const char	*p = csv;
 
 	while (p != NULL && *p != '\0') {
 		p += strspn(p, " ,");
@@ -82,7 +82,7 @@ csv_has(const char *csv, const char *g)
 static const char *
 in_group(const struct policy *p, const struct policy_facts *f, const char *g)
 {
-	size_t i;
+	size_t	i;
 
 	if (f->groups != NULL && csv_has(f->groups, g))
 		return "from the proxy";
@@ -97,7 +97,7 @@ in_group(const struct policy *p, const struct policy_facts *f, const char *g)
 static void
 why_add(struct policy_decision *d, const char *label, const char *v)
 {
-	size_t l = strlen(d->why);
+	size_t	l = strlen(d->why);
 
 	snprintf(d->why + l, sizeof d->why - l, "%s%s%s%s", l ? ", " : "",
 	    label, v ? " " : "", v ? v : "");
@@ -107,10 +107,10 @@ static enum rmatch
 match_where(const struct policy *p, const struct rule *r,
     const struct policy_facts *f, struct policy_decision *d)
 {
-	const char *src;
-	char g[160];
-	size_t i;
-	bool ok;
+	const char	*src;
+	char		 g[160];
+	size_t		 i;
+	bool		 ok;
 
 	if (r->hosts != NULL) {
 		if (!hostlist_match(r->hosts, f->host))
@@ -132,7 +132,8 @@ match_where(const struct policy *p, const struct rule *r,
 		why_add(d, "url matches", "url_regex");
 	}
 	if (r->ncidrs > 0) {
-		for (i = 0, ok = false; f->client_ip != NULL && i < r->ncidrs; i++)
+		for (i = 0, ok = false; f->client_ip != NULL && i < r->ncidrs;
+		    i++)
 			ok = ok || cidr_match(&r->cidrs[i], f->client_ip);
 		if (!ok)
 			return R_NO;
@@ -157,7 +158,7 @@ match_where(const struct policy *p, const struct rule *r,
 static bool
 ctype_match(const struct strv *s, const char *ct)
 {
-	size_t i, l;
+	size_t	i, l;
 
 	for (i = 0; ct != NULL && i < s->n; i++) {
 		l = strlen(s->v[i]);
@@ -177,7 +178,7 @@ ctype_match(const struct strv *s, const char *ct)
 static bool
 ftype_match(const struct strv *s, const char *type)
 {
-	const struct filetype *ft = filetype_lookup(type);
+	const struct filetype	*ft = filetype_lookup(type);
 
 	return strv_has(s, type) || (ft != NULL && strv_has(s, ft->group));
 }
@@ -186,7 +187,7 @@ static enum rmatch
 match_what(const struct rule *r, const struct policy_facts *f,
     struct policy_decision *d)
 {
-	enum rmatch res = R_YES;
+	enum rmatch	res = R_YES;
 
 	if (r->methods.n > 0) {
 		if (!strv_has(&r->methods, f->method))
@@ -199,11 +200,13 @@ match_what(const struct rule *r, const struct policy_facts *f,
 		/*
 		 * Every request goes through REQMOD, but only one with a body
 		 * uploads something: a rule blocking uploads to a site must not
-		 * block browsing it. An unknown size (chunked) counts as a body.
+		 * block browsing it. An unknown size (chunked) counts as a
+		 * body.
 		 */
 		if (r->direction == ENGINE_UPLOAD && f->size == 0)
 			return R_NO;
-		why_add(d, "direction", f->direction == ENGINE_UPLOAD ? "upload" : "download");
+		why_add(d, "direction",
+		    f->direction == ENGINE_UPLOAD ? "upload" : "download");
 	}
 	if (r->ctypes.n > 0) {
 		if (!ctype_match(&r->ctypes, f->content_type))
@@ -252,8 +255,8 @@ void
 policy_decide(const struct policy *p, const struct policy_facts *f,
     struct policy_decision *d)
 {
-	enum rmatch w, x;
-	size_t i;
+	enum rmatch	w, x;
+	size_t		i;
 
 	memset(d, 0, sizeof *d);
 	for (i = 0; i < p->nrules; i++) {
@@ -276,7 +279,8 @@ policy_decide(const struct policy *p, const struct policy_facts *f,
 	snprintf(d->why, sizeof d->why, "no rule matched");
 	decide_rule(&p->dflt, f, d);
 	if (d->profile == NULL)
-		d->profile = f->direction == ENGINE_UPLOAD ? &p->profiles[0].up :
+		d->profile = f->direction == ENGINE_UPLOAD ?
+		    &p->profiles[0].up :
 		    &p->profiles[0].down;
 }
 
@@ -302,8 +306,8 @@ policy_action_str(enum policy_action a)
 int
 policy_url_host(const char *url, char *host, size_t hostlen, const char **path)
 {
-	const char *p = url, *h, *e;
-	size_t l, i;
+	const char	*p = url, *h, *e;
+	size_t		 l, i;
 
 	*path = url;
 	host[0] = '\0';

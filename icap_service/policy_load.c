@@ -54,7 +54,8 @@ const struct policy_key policy_match_keys[] = {
 	  "the authenticated user (X-Client-Username) is one of these" },
 	{ "group", PK_WORDS, ROFF(groups),
 	  "the user is in one of these groups (groups: or X-Client-Groups)" },
-	{ "method", PK_WORDS, ROFF(methods), "the HTTP method is one of these" },
+	{ "method", PK_WORDS, ROFF(methods),
+	  "the HTTP method is one of these" },
 	{ "direction", PK_DIRECTION, ROFF(direction),
 	  "upload matches only requests that carry a body" },
 	{ "content_type", PK_WORDS, ROFF(ctypes),
@@ -62,17 +63,22 @@ const struct policy_key policy_match_keys[] = {
 	{ "file_type", PK_FILETYPES, ROFF(ftypes),
 	  "the true type of the body, found by the engines, is one of these "
 	  "or in one of these groups" },
-	{ "size_min", PK_SIZE, ROFF(size_min), "the body is at least this large" },
-	{ "size_max", PK_SIZE, ROFF(size_max), "the body is at most this large" },
+	{ "size_min", PK_SIZE, ROFF(size_min),
+	  "the body is at least this large" },
+	{ "size_max", PK_SIZE, ROFF(size_max),
+	  "the body is at most this large" },
 	{ NULL, 0, 0, NULL }
 };
 
 /* The keys of a profile; unset ones keep the engines' defaults. */
 const struct policy_key policy_profile_keys[] = {
 	{ "dlp", PK_BOOL, EOFF(dlp), "data-loss prevention" },
-	{ "malware", PK_BOOL, EOFF(malware), "EICAR, ClamAV and the SHA-256 blocklist" },
-	{ "filetype", PK_BOOL, EOFF(filetype), "true file type and blocked_types" },
-	{ "archives", PK_BOOL, EOFF(archives), "open archives and scan their members" },
+	{ "malware", PK_BOOL, EOFF(malware),
+	  "EICAR, ClamAV and the SHA-256 blocklist" },
+	{ "filetype", PK_BOOL, EOFF(filetype),
+	  "true file type and blocked_types" },
+	{ "archives", PK_BOOL, EOFF(archives),
+	  "open archives and scan their members" },
 	{ "card_threshold", PK_COUNT, EOFF(card_threshold),
 	  "payment card numbers needed for a finding" },
 	{ "ssn_threshold", PK_COUNT, EOFF(ssn_threshold),
@@ -80,7 +86,8 @@ const struct policy_key policy_profile_keys[] = {
 	{ "iban_threshold", PK_COUNT, EOFF(iban_threshold),
 	  "IBANs needed for a finding" },
 	{ "blocked_types", PK_FILETYPES, POFF(blocked),
-	  "a body or archive member of one of these types or groups is a finding" },
+	  "a body or archive member of one of these types or groups is a "
+	  "finding" },
 	{ "dictionaries", PK_WORDS, POFF(dicts),
 	  "DLP dictionaries used (DictionaryDir/NAME.dict); unset: all" },
 	{ NULL, 0, 0, NULL }
@@ -117,7 +124,7 @@ struct pctx {
 void
 policy_strv_free(struct strv *s)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < s->n; i++)
 		free(s->v[i]);
@@ -132,8 +139,8 @@ static int perr(struct pctx *, const yaml_node_t *, const char *, ...)
 static int
 perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[512];
-	va_list ap;
+	char	msg[512];
+	va_list	ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -164,12 +171,13 @@ scalar(const yaml_node_t *n)
 static yaml_node_t *
 mapget(struct pctx *c, yaml_node_t *m, const char *key)
 {
-	yaml_node_pair_t *pr;
-	const char *k;
+	yaml_node_pair_t	*pr;
+	const char		*k;
 
 	if (m == NULL || m->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
 		k = scalar(node(c, pr->key));
 		if (k != NULL && strcmp(k, key) == 0)
 			return node(c, pr->value);
@@ -184,13 +192,14 @@ mapget(struct pctx *c, yaml_node_t *m, const char *key)
 static int
 mapplain(struct pctx *c, yaml_node_t *m, const char *what)
 {
-	yaml_node_pair_t *pr, *q;
-	yaml_node_t *kn;
-	const char *k;
+	yaml_node_pair_t	*pr, *q;
+	yaml_node_t		*kn;
+	const char		*k;
 
 	if (m == NULL || m->type != YAML_MAPPING_NODE)
 		return perr(c, m, "%s: expected a mapping", what);
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
 		kn = node(c, pr->key);
 		if ((k = scalar(kn)) == NULL)
 			return perr(c, kn, "expected a plain key");
@@ -207,14 +216,15 @@ static int
 mapcheck(struct pctx *c, yaml_node_t *m, const char *const *allowed,
     const char *what)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *kn;
-	const char *k;
-	size_t i;
+	yaml_node_pair_t	*pr;
+	yaml_node_t		*kn;
+	const char		*k;
+	size_t			 i;
 
 	if (mapplain(c, m, what) != 0)
 		return -1;
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
 		kn = node(c, pr->key);
 		k = scalar(kn);
 		for (i = 0; allowed[i] != NULL; i++)
@@ -231,9 +241,9 @@ static const struct policy_key *
 keyfind(struct pctx *c, const struct policy_key *tab, yaml_node_t *kn,
     const char *what)
 {
-	char list[512];
-	size_t l = 0;
-	const char *k = scalar(kn);
+	char		 list[512];
+	size_t		 l = 0;
+	const char	*k = scalar(kn);
 
 	list[0] = '\0';
 	for (; tab->name != NULL; tab++) {
@@ -251,9 +261,9 @@ keyfind(struct pctx *c, const struct policy_key *tab, yaml_node_t *kn,
 static int
 getstrv(struct pctx *c, yaml_node_t *n, struct strv *out)
 {
-	yaml_node_item_t *it;
-	yaml_node_t *e;
-	size_t cap;
+	yaml_node_item_t	*it;
+	yaml_node_t		*e;
+	size_t			 cap;
 
 	if (n == NULL)
 		return 0;
@@ -272,7 +282,8 @@ getstrv(struct pctx *c, yaml_node_t *n, struct strv *out)
 		return perr(c, n, "empty list: leave the key out instead");
 	if ((out->v = calloc(cap + 1, sizeof *out->v)) == NULL)
 		return perr(c, n, "out of memory");
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	    it++) {
 		e = node(c, *it);
 		if (scalar(e) == NULL)
 			return perr(c, e, "expected a plain value");
@@ -285,9 +296,10 @@ getstrv(struct pctx *c, yaml_node_t *n, struct strv *out)
 static int
 getbool(struct pctx *c, yaml_node_t *n, bool *out)
 {
-	const char *s = scalar(n);
+	const char	*s = scalar(n);
 
-	if (s != NULL && (strcasecmp(s, "on") == 0 || strcasecmp(s, "true") == 0 ||
+	if (s != NULL && (strcasecmp(s, "on") == 0 || strcasecmp(s,
+	    "true") == 0 ||
 	    strcasecmp(s, "yes") == 0))
 		*out = true;
 	else if (s != NULL && (strcasecmp(s, "off") == 0 ||
@@ -301,9 +313,9 @@ getbool(struct pctx *c, yaml_node_t *n, bool *out)
 static int
 getuint(struct pctx *c, yaml_node_t *n, unsigned *out)
 {
-	const char *s = scalar(n);
-	char *end;
-	unsigned long v;
+	const char	*s = scalar(n);
+	char		*end;
+	unsigned long	 v;
 
 	if (s == NULL || !isdigit((unsigned char)*s))
 		return perr(c, n, "expected a number");
@@ -318,10 +330,11 @@ getuint(struct pctx *c, yaml_node_t *n, unsigned *out)
 static int
 getsize(struct pctx *c, yaml_node_t *n, int64_t *out)
 {
-	uint64_t v;
+	uint64_t	v;
 
 	if (svcconf_parse_size(scalar(n), &v) != 0 || v > INT64_MAX)
-		return perr(c, n, "expected a size such as 4096, 64K, 10M or 1G");
+		return perr(c, n,
+		    "expected a size such as 4096, 64K, 10M or 1G");
 	*out = (int64_t)v;
 	return 0;
 }
@@ -330,8 +343,8 @@ getsize(struct pctx *c, yaml_node_t *n, int64_t *out)
 bool
 policy_filetype_known(const char *name)
 {
-	const struct filetype *ft;
-	size_t i;
+	const struct filetype	*ft;
+	size_t			 i;
 
 	for (i = 0; (ft = filetype_at(i)) != NULL; i++)
 		if (strcmp(ft->name, name) == 0 || strcmp(ft->group, name) == 0)
@@ -347,12 +360,15 @@ const char *
 policy_filetype_hint(const char *name)
 {
 	static const struct { const char *ext, *type; } hints[] = {
-		{ "exe", "pe" }, { "dll", "pe" }, { "sys", "pe" }, { "scr", "pe" },
-		{ "msi", "ole" }, { "doc", "ole" }, { "xls", "ole" }, { "ppt", "ole" },
+		{ "exe", "pe" }, { "dll", "pe" }, { "sys", "pe" }, { "scr",
+		  "pe" },
+		{ "msi", "ole" }, { "doc", "ole" }, { "xls", "ole" }, { "ppt",
+		  "ole" },
 		{ "docx", "ooxml" }, { "xlsx", "ooxml" }, { "pptx", "ooxml" },
 		{ "docm", "ooxml" }, { "xlsm", "ooxml" }, { "odt", "odf" },
 		{ "ods", "odf" }, { "class", "java-class" }, { "jpg", "jpeg" },
-		{ "tif", "tiff" }, { "mkv", "matroska" }, { "webm", "matroska" },
+		{ "tif", "tiff" }, { "mkv", "matroska" }, { "webm",
+		  "matroska" },
 		{ "gz", "gzip" }, { "tgz", "gzip" }, { "bz2", "bzip2" },
 		{ "zst", "zstd" }, { "ps", "postscript" }, { "js", "script" },
 		{ "sh", "script" }, { "ps1", "script" }, { "bat", "script" },
@@ -373,8 +389,8 @@ policy_filetype_hint(const char *name)
 static int
 getftypes(struct pctx *c, yaml_node_t *n, struct strv *out)
 {
-	const char *hint;
-	size_t i;
+	const char	*hint;
+	size_t		 i;
 
 	if (getstrv(c, n, out) != 0)
 		return -1;
@@ -382,12 +398,16 @@ getftypes(struct pctx *c, yaml_node_t *n, struct strv *out)
 		if (policy_filetype_known(out->v[i]))
 			continue;
 		if ((hint = policy_filetype_hint(out->v[i])) != NULL)
-			return perr(c, n, "unknown file type '%s': types are found "
+			return perr(c, n,
+			    "unknown file type '%s': types are found "
 			    "from the content, not the name; use '%s' "
-			    "(sslinspect-engines(7), FILE TYPES)", out->v[i], hint);
+			    "(sslinspect-engines(7), FILE TYPES)", out->v[i],
+			    hint);
 		return perr(c, n, "unknown file type '%s' (a type or a group: "
-		    "executable, archive, office, document, image, media, font, "
-		    "text, data; see sslinspect-engines(7), FILE TYPES)", out->v[i]);
+		    "executable, archive, office, document, image, media, "
+		    "font, "
+		    "text, data; see sslinspect-engines(7), FILE TYPES)",
+		    out->v[i]);
 	}
 	return 0;
 }
@@ -396,7 +416,7 @@ getftypes(struct pctx *c, yaml_node_t *n, struct strv *out)
 static char *
 policy_path(struct pctx *c, const char *file)
 {
-	char *s;
+	char	*s;
 
 	if (file[0] == '/' || c->basedir == NULL)
 		return strdup(file);
@@ -408,12 +428,12 @@ policy_path(struct pctx *c, const char *file)
 static int
 parse_lists(struct pctx *c, yaml_node_t *m)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *kn, *vn;
-	struct plist *l;
-	char *path, *lcause = NULL;
-	size_t n;
-	int rc;
+	yaml_node_pair_t	*pr;
+	yaml_node_t		*kn, *vn;
+	struct plist		*l;
+	char			*path, *lcause = NULL;
+	size_t			 n;
+	int			 rc;
 
 	if (m == NULL)
 		return 0;
@@ -424,7 +444,8 @@ parse_lists(struct pctx *c, yaml_node_t *m)
 	n = m->data.mapping.pairs.top - m->data.mapping.pairs.start;
 	if ((c->p->lists = calloc(n, sizeof *c->p->lists)) == NULL)
 		return perr(c, m, "out of memory");
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
 		kn = node(c, pr->key);
 		vn = node(c, pr->value);
 		if (scalar(vn) == NULL)
@@ -449,10 +470,10 @@ parse_lists(struct pctx *c, yaml_node_t *m)
 static int
 parse_groups(struct pctx *c, yaml_node_t *m)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *kn;
-	struct pgroup *g;
-	size_t n;
+	yaml_node_pair_t	*pr;
+	yaml_node_t		*kn;
+	struct pgroup		*g;
+	size_t			 n;
 
 	if (m == NULL)
 		return 0;
@@ -463,7 +484,8 @@ parse_groups(struct pctx *c, yaml_node_t *m)
 	n = m->data.mapping.pairs.top - m->data.mapping.pairs.start;
 	if ((c->p->groups = calloc(n, sizeof *c->p->groups)) == NULL)
 		return perr(c, m, "out of memory");
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
 		kn = node(c, pr->key);
 		g = &c->p->groups[c->p->ngroups++];
 		if ((g->name = strdup(scalar(kn))) == NULL)
@@ -477,7 +499,7 @@ parse_groups(struct pctx *c, yaml_node_t *m)
 static const char *
 sv_view(struct strv *s, const char ***view)
 {
-	size_t i;
+	size_t	i;
 
 	if (s->n == 0)
 		return "";
@@ -495,26 +517,30 @@ sv_view(struct strv *s, const char ***view)
 static int
 parse_profile(struct pctx *c, yaml_node_t *m, struct pprofile *pp)
 {
-	const struct policy_key *k;
-	yaml_node_pair_t *pr;
-	yaml_node_t *kn, *vn;
-	enum engine_direction dir;
-	struct engine_profile *ep;
-	int rc;
+	const struct policy_key	*k;
+	yaml_node_pair_t	*pr;
+	yaml_node_t		*kn, *vn;
+	enum engine_direction	 dir;
+	struct engine_profile	*ep;
+	int			 rc;
 
 	if (mapplain(c, m, "profile") != 0)
 		return -1;
 	engine_profile_defaults(&pp->up, ENGINE_UPLOAD);
 	engine_profile_defaults(&pp->down, ENGINE_DOWNLOAD);
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
 		kn = node(c, pr->key);
 		vn = node(c, pr->value);
-		if ((k = keyfind(c, policy_profile_keys, kn, "a profile")) == NULL)
+		if ((k = keyfind(c, policy_profile_keys, kn,
+		    "a profile")) == NULL)
 			return -1;
 		if (k->kind == PK_FILETYPES || k->kind == PK_WORDS) {
 			rc = k->kind == PK_FILETYPES ?
-			    getftypes(c, vn, (struct strv *)((char *)pp + k->off)) :
-			    getstrv(c, vn, (struct strv *)((char *)pp + k->off));
+			    getftypes(c, vn,
+			    (struct strv *)((char *)pp + k->off)) :
+			    getstrv(c, vn,
+			    (struct strv *)((char *)pp + k->off));
 			if (rc != 0)
 				return -1;
 			continue;
@@ -539,14 +565,16 @@ parse_profile(struct pctx *c, yaml_node_t *m, struct pprofile *pp)
 static int
 parse_profiles(struct pctx *c, yaml_node_t *m)
 {
-	yaml_node_pair_t *pr;
-	yaml_node_t *kn;
-	struct pprofile *pp;
-	size_t n;
+	yaml_node_pair_t	*pr;
+	yaml_node_t		*kn;
+	struct pprofile		*pp;
+	size_t			 n;
 
 	if (m != NULL && mapplain(c, m, "profiles") != 0)
 		return -1;
-	n = m == NULL ? 0 : (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+	n = m == NULL ?
+	    0 : (size_t)(
+	    m->data.mapping.pairs.top - m->data.mapping.pairs.start);
 	if ((c->p->profiles = calloc(n + 1, sizeof *c->p->profiles)) == NULL)
 		return perr(c, m, "out of memory");
 	pp = &c->p->profiles[c->p->nprofiles++];
@@ -573,7 +601,7 @@ parse_profiles(struct pctx *c, yaml_node_t *m)
 static struct pprofile *
 find_profile(struct policy *p, const char *name)
 {
-	size_t i;
+	size_t	i;
 
 	for (i = 0; i < p->nprofiles; i++)
 		if (strcmp(p->profiles[i].name, name) == 0)
@@ -584,9 +612,9 @@ find_profile(struct policy *p, const char *name)
 static int
 parse_cidr(const char *s, struct cidr *out)
 {
-	char buf[64], *slash, *end;
-	unsigned long bits;
-	unsigned maxbits;
+	char		buf[64], *slash, *end;
+	unsigned long	bits;
+	unsigned	maxbits;
 
 	if (strlen(s) >= sizeof buf)
 		return -1;
@@ -606,7 +634,8 @@ parse_cidr(const char *s, struct cidr *out)
 	if (slash != NULL) {
 		errno = 0;
 		bits = strtoul(slash, &end, 10);
-		if (errno != 0 || *end != '\0' || end == slash || bits > maxbits)
+		if (errno != 0 || *end != '\0' || end == slash ||
+		    bits > maxbits)
 			return -1;
 		out->bits = (unsigned)bits;
 	}
@@ -617,7 +646,7 @@ static int
 parse_action(struct pctx *c, yaml_node_t *n, yaml_node_t *rn,
     enum policy_action *out)
 {
-	const char *s = scalar(n);
+	const char	*s = scalar(n);
 
 	if (n == NULL)
 		return perr(c, rn, "missing action");
@@ -630,16 +659,17 @@ parse_action(struct pctx *c, yaml_node_t *n, yaml_node_t *rn,
 	else if (s != NULL && strcmp(s, "monitor") == 0)
 		*out = POLICY_MONITOR;
 	else
-		return perr(c, n, "action must be allow, inspect, block or monitor");
+		return perr(c, n,
+		    "action must be allow, inspect, block or monitor");
 	return 0;
 }
 
 static int
 key_hosts(struct pctx *c, struct rule *r, yaml_node_t *n)
 {
-	struct strv sv = { NULL, 0 };
-	size_t i;
-	int rc = -1;
+	struct strv	sv = { NULL, 0 };
+	size_t		i;
+	int		rc = -1;
 
 	if (getstrv(c, n, &sv) != 0)
 		goto out;
@@ -662,9 +692,9 @@ out:
 static int
 key_category(struct pctx *c, struct rule *r, yaml_node_t *n)
 {
-	struct strv sv = { NULL, 0 };
-	size_t i, j;
-	int rc = -1;
+	struct strv	sv = { NULL, 0 };
+	size_t		i, j;
+	int		rc = -1;
 
 	if (getstrv(c, n, &sv) != 0)
 		goto out;
@@ -677,7 +707,8 @@ key_category(struct pctx *c, struct rule *r, yaml_node_t *n)
 			if (strcmp(c->p->lists[j].name, sv.v[i]) == 0)
 				break;
 		if (j == c->p->nlists) {
-			perr(c, n, "unknown category '%s' (not under lists:)", sv.v[i]);
+			perr(c, n, "unknown category '%s' (not under lists:)",
+			    sv.v[i]);
 			goto out;
 		}
 		r->cats[r->ncats++] = &c->p->lists[j];
@@ -691,9 +722,9 @@ out:
 static int
 key_cidrs(struct pctx *c, struct rule *r, yaml_node_t *n)
 {
-	struct strv sv = { NULL, 0 };
-	size_t i;
-	int rc = -1;
+	struct strv	sv = { NULL, 0 };
+	size_t		i;
+	int		rc = -1;
 
 	if (getstrv(c, n, &sv) != 0)
 		goto out;
@@ -715,7 +746,7 @@ out:
 static int
 key_direction(struct pctx *c, struct rule *r, yaml_node_t *n)
 {
-	const char *s = scalar(n);
+	const char	*s = scalar(n);
 
 	if (s != NULL && strcmp(s, "upload") == 0)
 		r->direction = ENGINE_UPLOAD;
@@ -731,7 +762,7 @@ static int
 parse_match_key(struct pctx *c, struct rule *r, const struct policy_key *k,
     yaml_node_t *n)
 {
-	void *dst = (char *)r + k->off;
+	void	*dst = (char *)r + k->off;
 
 	switch (k->kind) {
 	case PK_HOSTS:
@@ -740,7 +771,8 @@ parse_match_key(struct pctx *c, struct rule *r, const struct policy_key *k,
 		return key_category(c, r, n);
 	case PK_REGEX:
 		if (scalar(n) == NULL ||
-		    regcomp(&r->re, scalar(n), REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
+		    regcomp(&r->re, scalar(n),
+		    REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
 			return perr(c, n, "bad url_regex");
 		r->has_re = true;
 		return 0;
@@ -762,13 +794,15 @@ parse_match_key(struct pctx *c, struct rule *r, const struct policy_key *k,
 static int
 parse_match(struct pctx *c, struct rule *r, yaml_node_t *m)
 {
-	const struct policy_key *k;
-	yaml_node_pair_t *pr;
+	const struct policy_key	*k;
+	yaml_node_pair_t	*pr;
 
 	if (mapplain(c, m, "match") != 0)
 		return -1;
-	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
-		if ((k = keyfind(c, policy_match_keys, node(c, pr->key), "match")) == NULL ||
+	for (pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top;
+	    pr++) {
+		if ((k = keyfind(c, policy_match_keys, node(c, pr->key),
+		    "match")) == NULL ||
 		    parse_match_key(c, r, k, node(c, pr->value)) != 0)
 			return -1;
 	}
@@ -782,7 +816,7 @@ parse_match(struct pctx *c, struct rule *r, yaml_node_t *m)
 static int
 check_name(struct pctx *c, const char *s, yaml_node_t *n)
 {
-	size_t i;
+	size_t	i;
 
 	if (*s == '\0')
 		return perr(c, n, "rule needs a name");
@@ -819,8 +853,10 @@ parse_rule_body(struct pctx *c, struct rule *r, yaml_node_t *rn, bool isdefault)
 	if (parse_action(c, mapget(c, rn, "action"), rn, &r->action) != 0)
 		return -1;
 	if ((n = mapget(c, rn, "profile")) != NULL &&
-	    (scalar(n) == NULL || (r->profile = find_profile(c->p, scalar(n))) == NULL))
-		return perr(c, n, "unknown profile '%s'", scalar(n) ? scalar(n) : "");
+	    (scalar(n) == NULL || (r->profile = find_profile(c->p,
+	    scalar(n))) == NULL))
+		return perr(c, n, "unknown profile '%s'",
+		    scalar(n) ? scalar(n) : "");
 	if ((n = mapget(c, rn, "reason")) != NULL &&
 	    (scalar(n) == NULL || (r->reason = strdup(scalar(n))) == NULL))
 		return perr(c, n, "reason must be text");
@@ -834,8 +870,8 @@ parse_rule_body(struct pctx *c, struct rule *r, yaml_node_t *rn, bool isdefault)
 static int
 parse_rules(struct pctx *c, yaml_node_t *s)
 {
-	yaml_node_item_t *it;
-	size_t n;
+	yaml_node_item_t	*it;
+	size_t			 n;
 
 	if (s == NULL)
 		return 0;
@@ -844,8 +880,10 @@ parse_rules(struct pctx *c, yaml_node_t *s)
 	n = s->data.sequence.items.top - s->data.sequence.items.start;
 	if ((c->p->rules = calloc(n, sizeof *c->p->rules)) == NULL)
 		return perr(c, s, "out of memory");
-	for (it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
-		if (parse_rule_body(c, &c->p->rules[c->p->nrules++], node(c, *it),
+	for (it = s->data.sequence.items.start; it < s->data.sequence.items.top;
+	    it++) {
+		if (parse_rule_body(c, &c->p->rules[c->p->nrules++], node(c,
+		    *it),
 		    false) != 0)
 			return -1;
 	}
@@ -882,7 +920,7 @@ parse_root(struct pctx *c, yaml_node_t *root)
 static struct policy *
 policy_new(const char *name)
 {
-	struct policy *p;
+	struct policy	*p;
 
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return NULL;
@@ -897,12 +935,14 @@ policy_new(const char *name)
 	return p;
 }
 
-/* The policy used without a policy file: inspect everything, default profile. */
+/*
+ * The policy used without a policy file: inspect everything, default profile.
+ */
 struct policy *
 policy_default(void)
 {
-	struct policy *p;
-	struct pctx c = { NULL, "(built-in)", NULL, NULL, NULL };
+	struct policy	*p;
+	struct pctx	 c = { NULL, "(built-in)", NULL, NULL, NULL };
 
 	if ((p = policy_new("(built-in)")) == NULL)
 		return NULL;
@@ -923,11 +963,11 @@ struct policy *
 policy_parse(const char *buf, size_t len, const char *name, const char *basedir,
     char **cause)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct policy *p;
-	struct pctx c = { &doc, name, basedir, cause, NULL };
-	int rc;
+	yaml_parser_t	 parser;
+	yaml_document_t	 doc;
+	struct policy	*p;
+	struct pctx	 c = { &doc, name, basedir, cause, NULL };
+	int		 rc;
 
 	if ((p = policy_new(name)) == NULL) {
 		cause_set(cause, "out of memory");
@@ -942,7 +982,8 @@ policy_parse(const char *buf, size_t len, const char *name, const char *basedir,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		cause_set(cause, "%s:%zu:%zu: %s", name,
-		    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+		    parser.problem_mark.line + 1,
+		    parser.problem_mark.column + 1,
 		    parser.problem ? parser.problem : "syntax error");
 		yaml_parser_delete(&parser);
 		policy_free(p);
@@ -964,10 +1005,10 @@ policy_parse(const char *buf, size_t len, const char *name, const char *basedir,
 struct policy *
 policy_load(const char *path, char **cause)
 {
-	FILE *f;
-	char *buf = NULL, *dircopy = NULL;
-	size_t len = 0, n;
-	struct policy *p = NULL;
+	FILE		*f;
+	char		*buf = NULL, *dircopy = NULL;
+	size_t		 len = 0, n;
+	struct policy	*p = NULL;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		cause_set(cause, "%s: %s", path, strerror(errno));
@@ -980,7 +1021,8 @@ policy_load(const char *path, char **cause)
 	while ((n = fread(buf + len, 1, POLICY_MAX_FILE + 1 - len, f)) > 0)
 		len += n;
 	if (ferror(f) || len > POLICY_MAX_FILE) {
-		cause_set(cause, "%s: %s", path, ferror(f) ? "read error" : "too large");
+		cause_set(cause, "%s: %s", path,
+		    ferror(f) ? "read error" : "too large");
 		goto out;
 	}
 	if ((dircopy = strdup(path)) == NULL) {
@@ -1015,7 +1057,7 @@ rule_free(struct rule *r)
 void
 policy_free(struct policy *p)
 {
-	size_t i;
+	size_t	i;
 
 	if (p == NULL)
 		return;

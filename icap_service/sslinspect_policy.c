@@ -24,14 +24,15 @@
 static void
 usage(FILE *f)
 {
-	const struct policy_opt *o;
-	char left[64];
+	const struct policy_opt	*o;
+	char			 left[64];
 
 	fprintf(f,
 	    "usage: sslinspect-policy check FILE\n"
 	    "       sslinspect-policy explain [-p FILE] URL [options]\n"
 	    "       sslinspect-policy --help | --version\n\n"
-	    "check: load FILE as the c-icap service would; print the number of\n"
+	    "check: load FILE as the c-icap service would; print the number "
+	    "of\n"
 	    "  rules, or the first error as FILE:LINE:COLUMN: message.\n"
 	    "explain: which rule decides a request for URL, and why.\n\n"
 	    "options of explain:\n");
@@ -39,7 +40,8 @@ usage(FILE *f)
 		if (o->cmd != POLICY_OPT_EXPLAIN)
 			continue;
 		if (o->shortopt)
-			snprintf(left, sizeof left, "-%c, --%s%s%s", o->shortopt,
+			snprintf(left, sizeof left, "-%c, --%s%s%s",
+			    o->shortopt,
 			    o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", o->name,
@@ -49,7 +51,8 @@ usage(FILE *f)
 			fprintf(f, " (default %s)", o->dflt);
 		fputc('\n', f);
 	}
-	fprintf(f, "\nExit status: 0 done, 1 the policy does not load, 2 usage.\n"
+	fprintf(f,
+	    "\nExit status: 0 done, 1 the policy does not load, 2 usage.\n"
 	    "See sslinspect-policy(1) and srv_sslinspect(5).\n");
 }
 
@@ -59,7 +62,7 @@ static int usage_error(const char *, ...) PRINTF(1, 2);
 static int
 usage_error(const char *fmt, ...)
 {
-	va_list ap;
+	va_list	ap;
 
 	if (fmt != NULL) {
 		fputs("sslinspect-policy: ", stderr);
@@ -76,11 +79,12 @@ usage_error(const char *fmt, ...)
 static void
 build_longopts(struct option *lo, char *so)
 {
-	const struct policy_opt *o;
-	size_t i;
+	const struct policy_opt	*o;
+	size_t			 i;
 
 	*so++ = '+';
-	for (i = 0, o = policy_opts; o->name != NULL && i + 1 < NOPTS; o++, i++) {
+	for (i = 0, o = policy_opts; o->name != NULL && i + 1 < NOPTS; o++,
+	    i++) {
 		lo[i].name = o->name;
 		lo[i].has_arg = o->arg ? required_argument : no_argument;
 		lo[i].flag = NULL;
@@ -99,7 +103,7 @@ build_longopts(struct option *lo, char *so)
 static const struct policy_opt *
 opt_of(int ch)
 {
-	const struct policy_opt *o;
+	const struct policy_opt	*o;
 
 	if (ch >= 256)
 		return &policy_opts[ch - 256];
@@ -112,8 +116,8 @@ opt_of(int ch)
 static int
 cmd_check(int argc, char **argv)
 {
-	struct policy *p;
-	char *cause = NULL;
+	struct policy	*p;
+	char		*cause = NULL;
 
 	if (argc != 2)
 		return usage_error("check takes one file");
@@ -132,7 +136,8 @@ print_decision(const char *url, const struct policy_facts *f,
     const struct policy_decision *d)
 {
 	printf("url:       %s\n", url);
-	printf("direction: %s\n", f->direction == ENGINE_UPLOAD ? "upload" : "download");
+	printf("direction: %s\n",
+	    f->direction == ENGINE_UPLOAD ? "upload" : "download");
 	if (f->user != NULL)
 		printf("user:      %s\n", f->user);
 	if (f->groups != NULL)
@@ -140,14 +145,16 @@ print_decision(const char *url, const struct policy_facts *f,
 	printf("rule:      %s\n", d->rule);
 	printf("action:    %s\n", policy_action_str(d->action));
 	if (d->action == POLICY_INSPECT || d->action == POLICY_MONITOR)
-		printf("profile:   %s\n", d->profile_name ? d->profile_name : "default");
+		printf("profile:   %s\n",
+		    d->profile_name ? d->profile_name : "default");
 	if (d->category != NULL)
 		printf("category:  %s\n", d->category);
 	if (d->reason != NULL)
 		printf("reason:    %s\n", d->reason);
 	printf("why:       %s\n", d->why);
 	if (d->pending)
-		printf("note:      an earlier rule needs the true file type or size;"
+		printf("note:      an earlier rule needs the true file type or "
+		    "size;"
 		    " the service decides again after inspecting the body\n");
 }
 
@@ -156,8 +163,8 @@ static int
 explain_opt(const struct policy_opt *o, const char *arg,
     struct policy_facts *f, const char **file)
 {
-	const char *hint;
-	uint64_t size;
+	const char	*hint;
+	uint64_t	 size;
 
 	if (strcmp(o->name, "policy") == 0)
 		*file = arg;
@@ -179,8 +186,10 @@ explain_opt(const struct policy_opt *o, const char *arg,
 		/* A body has one true type, never a group. */
 		if (filetype_lookup(arg) == NULL) {
 			hint = policy_filetype_hint(arg);
-			fprintf(stderr, "sslinspect-policy: --type %s: not a true "
-			    "file type%s%s%s (see sslinspect-engines(7))\n", arg,
+			fprintf(stderr,
+			    "sslinspect-policy: --type %s: not a true "
+			    "file type%s%s%s (see sslinspect-engines(7))\n",
+			    arg,
 			    hint ? "; did you mean '" : "", hint ? hint : "",
 			    hint ? "'" : "");
 			return 2;
@@ -197,14 +206,14 @@ explain_opt(const struct policy_opt *o, const char *arg,
 static int
 cmd_explain(int argc, char **argv)
 {
-	struct option lo[NOPTS];
-	char so[2 * NOPTS + 2], host[256], *cause = NULL;
-	const struct policy_opt *o;
-	const char *file = SVC_POLICYFILE, *path;
-	struct policy_facts f;
-	struct policy_decision d;
-	struct policy *p;
-	int ch, rc;
+	struct option		 lo[NOPTS];
+	char			 so[2 * NOPTS + 2], host[256], *cause = NULL;
+	const struct policy_opt	*o;
+	const char		*file = SVC_POLICYFILE, *path;
+	struct policy_facts	 f;
+	struct policy_decision	 d;
+	struct policy		*p;
+	int			 ch, rc;
 
 	memset(&f, 0, sizeof f);
 	f.direction = ENGINE_DOWNLOAD;
@@ -215,7 +224,8 @@ cmd_explain(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (ch == 1) {
 			if (f.url != NULL)
-				return usage_error("more than one URL: %s", optarg);
+				return usage_error("more than one URL: %s",
+				    optarg);
 			f.url = optarg;
 			continue;
 		}
@@ -226,8 +236,10 @@ cmd_explain(int argc, char **argv)
 	}
 	if (f.url == NULL)
 		return usage_error("explain needs a URL");
-	if (policy_url_host(f.url, host, sizeof host, &path) != 0 || host[0] == '\0') {
-		fprintf(stderr, "sslinspect-policy: %s is not an absolute URL\n", f.url);
+	if (policy_url_host(f.url, host, sizeof host, &path) != 0 ||
+	    host[0] == '\0') {
+		fprintf(stderr,
+		    "sslinspect-policy: %s is not an absolute URL\n", f.url);
 		return 2;
 	}
 	f.host = host;
@@ -248,15 +260,17 @@ cmd_explain(int argc, char **argv)
 static int
 global_opts(int argc, char **argv)
 {
-	int i;
+	int	i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i],
+		    "-h") == 0 ||
 		    (i == 1 && strcmp(argv[i], "help") == 0)) {
 			usage(stdout);
 			return 0;
 		}
-		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i],
+		    "-V") == 0) {
 			printf("sslinspect-policy %s\n", PACKAGE_VERSION);
 			return 0;
 		}
@@ -267,7 +281,7 @@ global_opts(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int rc;
+	int	rc;
 
 	if ((rc = global_opts(argc, argv)) >= 0)
 		return rc;

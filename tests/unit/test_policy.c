@@ -22,7 +22,8 @@ static const char policy_text[] =
 "groups:\n"
 "  finance: [alice, bob]\n"
 "profiles:\n"
-"  strict: { dlp: on, malware: on, card_threshold: 3, blocked_types: [pe, elf] }\n"
+"  strict: { dlp: on, malware: on, card_threshold: 3, blocked_types: [pe, elf] "
+    "}\n"
 "rules:\n"
 "  - name: trusted\n"
 "    match: { host: [.bank.test] }\n"
@@ -52,10 +53,10 @@ static const char policy_text[] =
 static struct policy *
 load_test_policy(void)
 {
-	char *text, *p, *cause = NULL;
-	struct policy *pol;
-	FILE *f;
-	size_t n;
+	char		*text, *p, *cause = NULL;
+	struct policy	*pol;
+	FILE		*f;
+	size_t		 n;
 
 	strcpy(listfile, "/tmp/svc-test-list.XXXXXX");
 	ck_assert_int_ge(mkstemp(listfile), 0);
@@ -77,7 +78,7 @@ load_test_policy(void)
 static void
 facts(struct policy_facts *f, const char *host, enum engine_direction dir)
 {
-	static char url[300];
+	static char	url[300];
 
 	memset(f, 0, sizeof *f);
 	snprintf(url, sizeof url, "https://%s/x", host);
@@ -90,9 +91,9 @@ facts(struct policy_facts *f, const char *host, enum engine_direction dir)
 
 START_TEST(decide_rules)
 {
-	struct policy *p = load_test_policy();
-	struct policy_decision d;
-	struct policy_facts f;
+	struct policy		*p = load_test_policy();
+	struct policy_decision	 d;
+	struct policy_facts	 f;
 
 	ck_assert_uint_eq(policy_nrules(p), 7);
 	facts(&f, "www.bank.test", ENGINE_UPLOAD);
@@ -132,9 +133,9 @@ END_TEST
 
 START_TEST(decide_identity)
 {
-	struct policy *p = load_test_policy();
-	struct policy_decision d;
-	struct policy_facts f;
+	struct policy		*p = load_test_policy();
+	struct policy_decision	 d;
+	struct policy_facts	 f;
 
 	facts(&f, "x.test", ENGINE_UPLOAD);
 	f.user = "Alice";
@@ -175,9 +176,9 @@ END_TEST
 
 START_TEST(decide_pending)
 {
-	struct policy *p = load_test_policy();
-	struct policy_decision d;
-	struct policy_facts f;
+	struct policy		*p = load_test_policy();
+	struct policy_decision	 d;
+	struct policy_facts	 f;
 
 	/* The exe rule needs the true type: pending, default for now. */
 	facts(&f, "dl.test", ENGINE_DOWNLOAD);
@@ -210,9 +211,9 @@ END_TEST
 
 START_TEST(decide_method_regex)
 {
-	struct policy *p = load_test_policy();
-	struct policy_decision d;
-	struct policy_facts f;
+	struct policy		*p = load_test_policy();
+	struct policy_decision	 d;
+	struct policy_facts	 f;
 
 	facts(&f, "app.test", ENGINE_UPLOAD);
 	f.url = "https://app.test/admin/users";
@@ -230,8 +231,8 @@ END_TEST
 static void
 expect_error(const char *text, const char *want)
 {
-	char *cause = NULL;
-	struct policy *p;
+	char		*cause = NULL;
+	struct policy	*p;
 
 	p = policy_parse(text, strlen(text), "bad.yaml", "/", &cause);
 	ck_assert_msg(p == NULL, "accepted: %s", text);
@@ -242,24 +243,32 @@ expect_error(const char *text, const char *want)
 
 START_TEST(errors)
 {
-	expect_error("rules:\n  - name: x\n    action: explode\n", "bad.yaml:3:13: action");
-	expect_error("rules:\n  - name: x\n    action: block\n    colour: red\n",
+	expect_error("rules:\n  - name: x\n    action: explode\n",
+	    "bad.yaml:3:13: action");
+	expect_error("rules:\n  - name: x\n    action: block\n    colour: "
+	    "red\n",
 	    "bad.yaml:4:5: unknown key 'colour'");
 	expect_error("rules: [\n", "bad.yaml:2:1:");
-	expect_error("rules:\n  - name: x\n    action: block\n    match: { category: nope }\n",
+	expect_error("rules:\n  - name: x\n    action: block\n    match: { "
+	    "category: nope }\n",
 	    "unknown category 'nope'");
-	expect_error("rules:\n  - name: x\n    action: inspect\n    profile: missing\n",
+	expect_error("rules:\n  - name: x\n    action: inspect\n    profile: "
+	    "missing\n",
 	    "bad.yaml:4:14: unknown profile");
 	expect_error("rules:\n  - action: block\n", "rule needs a name");
-	expect_error("lists:\n  x: /nonexistent/list\n", "bad.yaml:2:6: list 'x'");
-	expect_error("rules:\n  - name: x\n    action: block\n    match: { client_ip: 10.0.0.0/33 }\n",
+	expect_error("lists:\n  x: /nonexistent/list\n",
+	    "bad.yaml:2:6: list 'x'");
+	expect_error("rules:\n  - name: x\n    action: block\n    match: { "
+	    "client_ip: 10.0.0.0/33 }\n",
 	    "bad address");
-	expect_error("rules:\n  - name: x\n    action: block\n    match: { url_regex: '(' }\n",
+	expect_error("rules:\n  - name: x\n    action: block\n    match: { "
+	    "url_regex: '(' }\n",
 	    "bad url_regex");
 	expect_error("version: 2\n", "unsupported version");
 	expect_error("- a\n- b\n", "expected a mapping");
 	expect_error("", "empty policy");
-	expect_error("profiles: { p: { card_threshold: lots } }\n", "expected a number");
+	expect_error("profiles: { p: { card_threshold: lots } }\n",
+	    "expected a number");
 }
 END_TEST
 
@@ -274,26 +283,32 @@ static const struct {
 	{ "profiles: { p: { blocked_types: [exe] } }\n", "use 'pe'" },
 	{ "profiles: { p: { blocked_types: [flobs] } }\n",
 	  "unknown file type 'flobs' (a type or a group" },
-	{ "rules:\n  - name: x\n    action: block\n    match: { file_type: [docx] }\n",
+	{ "rules:\n  - name: x\n    action: block\n    match: { file_type: "
+	  "[docx] }\n",
 	  "bad.yaml:4:25: unknown file type 'docx'" },
-	{ "rules:\n  - name: x\n    action: block\n  - name: x\n    action: allow\n",
+	{ "rules:\n  - name: x\n    action: block\n  - name: x\n    action: "
+	  "allow\n",
 	  "bad.yaml:4:11: duplicate rule name 'x' (rule 1 has it too)" },
 	{ "rules:\n  - name: default\n    action: block\n",
 	  "the name 'default' is the default rule's" },
-	{ "rules:\n  - name: x\n    action: block\n    match: { host: a.test, host: b.test }\n",
+	{ "rules:\n  - name: x\n    action: block\n    match: { host: a.test, "
+	  "host: b.test }\n",
 	  "bad.yaml:4:28: duplicate key 'host'" },
 	{ "rules:\n  - name: x\n    action: block\n    match: { user: [] }\n",
 	  "bad.yaml:4:20: empty list" },
-	{ "rules:\n  - name: x\n    action: block\n    match: { hosts: [a.test] }\n",
+	{ "rules:\n  - name: x\n    action: block\n    match: { hosts: "
+	  "[a.test] }\n",
 	  "unknown key 'hosts' in match (known: category, host, url_regex" },
 	{ "profiles: { p: { dlp: on, clamav: off } }\n",
 	  "unknown key 'clamav' in a profile (known: dlp, malware" },
-	{ "rules:\n  - name: x\n    action: block\n    match: { size_min: 10M, size_max: 1M }\n",
+	{ "rules:\n  - name: x\n    action: block\n    match: { size_min: 10M, "
+	  "size_max: 1M }\n",
 	  "size_min is larger than size_max" },
 	{ "default: { action: block, match: { host: a.test } }\n",
 	  "the default rule has no match" },
 	{ "rules:\n  - name: x\n", "bad.yaml:2:5: missing action" },
-	{ "profiles: { p: { dlp: maybe } }\n", "bad.yaml:1:23: expected on or off" },
+	{ "profiles: { p: { dlp: maybe } }\n",
+	  "bad.yaml:1:23: expected on or off" },
 	{ "groups: { g: [a], g: [b] }\n", "duplicate key 'g'" },
 };
 
@@ -314,10 +329,14 @@ static const char table_policy[] =
 "  strict: { blocked_types: [executable, ole] }\n"
 "rules:\n"
 "  - { name: bank, match: { host: [.bank.test] }, action: allow }\n"
-"  - { name: no-exe, match: { direction: download, file_type: [executable] }, action: block }\n"
-"  - { name: no-zip-up, match: { direction: upload, file_type: archive, size_min: 1K }, action: block }\n"
-"  - { name: finance, match: { group: finance }, action: inspect, profile: strict }\n"
-"  - { name: lab, match: { client_ip: 10.0.0.0/8, method: [PUT] }, action: monitor }\n"
+"  - { name: no-exe, match: { direction: download, file_type: [executable] }, "
+    "action: block }\n"
+"  - { name: no-zip-up, match: { direction: upload, file_type: archive, "
+    "size_min: 1K }, action: block }\n"
+"  - { name: finance, match: { group: finance }, action: inspect, profile: "
+    "strict }\n"
+"  - { name: lab, match: { client_ip: 10.0.0.0/8, method: [PUT] }, action: "
+    "monitor }\n"
 "default: { action: inspect }\n";
 
 static const struct {
@@ -329,32 +348,49 @@ static const struct {
 	enum policy_action action;
 	bool		 pending;
 } table_rows[] = {
-	{ "www.bank.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", NULL, -1, "bank", POLICY_ALLOW, false },
-	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", NULL, 10, "default", POLICY_INSPECT, true },
-	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "pe", 10, "no-exe", POLICY_BLOCK, false },
-	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "elf", 10, "no-exe", POLICY_BLOCK, false },
-	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "lnk", 10, "no-exe", POLICY_BLOCK, false },
-	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "pdf", 10, "default", POLICY_INSPECT, false },
-	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "iso9660-image", 10, "default", POLICY_INSPECT, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "zip", 4096, "no-zip-up", POLICY_BLOCK, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "7z", 4096, "no-zip-up", POLICY_BLOCK, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "zip", 100, "default", POLICY_INSPECT, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", NULL, -1, "default", POLICY_INSPECT, true },
-	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "GET", NULL, 0, "default", POLICY_INSPECT, false },
-	{ "x.test", ENGINE_UPLOAD, "alice", NULL, "POST", "text", 10, "finance", POLICY_INSPECT, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, "10.1.2.3", "PUT", "text", 10, "lab", POLICY_MONITOR, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, "10.1.2.3", "POST", "text", 10, "default", POLICY_INSPECT, false },
-	{ "x.test", ENGINE_UPLOAD, NULL, "11.1.2.3", "PUT", "text", 10, "default", POLICY_INSPECT, false },
+	{ "www.bank.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", NULL, -1, "bank",
+	  POLICY_ALLOW, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", NULL, 10, "default",
+	  POLICY_INSPECT, true },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "pe", 10, "no-exe",
+	  POLICY_BLOCK, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "elf", 10, "no-exe",
+	  POLICY_BLOCK, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "lnk", 10, "no-exe",
+	  POLICY_BLOCK, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "pdf", 10, "default",
+	  POLICY_INSPECT, false },
+	{ "x.test", ENGINE_DOWNLOAD, NULL, NULL, "GET", "iso9660-image", 10,
+	  "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "zip", 4096, "no-zip-up",
+	  POLICY_BLOCK, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "7z", 4096, "no-zip-up",
+	  POLICY_BLOCK, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", "zip", 100, "default",
+	  POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "POST", NULL, -1, "default",
+	  POLICY_INSPECT, true },
+	{ "x.test", ENGINE_UPLOAD, NULL, NULL, "GET", NULL, 0, "default",
+	  POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, "alice", NULL, "POST", "text", 10, "finance",
+	  POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, "10.1.2.3", "PUT", "text", 10, "lab",
+	  POLICY_MONITOR, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, "10.1.2.3", "POST", "text", 10,
+	  "default", POLICY_INSPECT, false },
+	{ "x.test", ENGINE_UPLOAD, NULL, "11.1.2.3", "PUT", "text", 10,
+	  "default", POLICY_INSPECT, false },
 };
 
 START_TEST(decision_table)
 {
-	struct policy_decision d;
-	struct policy_facts f;
-	struct policy *p;
-	char *cause = NULL;
+	struct policy_decision	 d;
+	struct policy_facts	 f;
+	struct policy		*p;
+	char			*cause = NULL;
 
-	p = policy_parse(table_policy, strlen(table_policy), "t.yaml", "/", &cause);
+	p = policy_parse(table_policy, strlen(table_policy), "t.yaml", "/",
+	    &cause);
 	ck_assert_msg(p != NULL, "%s", cause ? cause : "");
 	facts(&f, table_rows[_i].host, table_rows[_i].dir);
 	f.user = table_rows[_i].user;
@@ -364,9 +400,11 @@ START_TEST(decision_table)
 	f.size = table_rows[_i].size;
 	policy_decide(p, &f, &d);
 	ck_assert_msg(strcmp(d.rule, table_rows[_i].rule) == 0,
-	    "row %d: rule %s, want %s (%s)", _i, d.rule, table_rows[_i].rule, d.why);
+	    "row %d: rule %s, want %s (%s)", _i, d.rule, table_rows[_i].rule,
+	    d.why);
 	ck_assert_int_eq(d.action, table_rows[_i].action);
-	ck_assert_msg(d.pending == table_rows[_i].pending, "row %d: pending", _i);
+	ck_assert_msg(d.pending == table_rows[_i].pending, "row %d: pending",
+	    _i);
 	if (strcmp(d.rule, "finance") == 0) {
 		ck_assert_str_eq(d.profile->blocked_types[0], "executable");
 		ck_assert_str_eq(d.profile->blocked_types[1], "ole");
@@ -422,8 +460,8 @@ END_TEST
 /* Every type and group of the engines' table is a valid name, nothing else. */
 START_TEST(filetype_names)
 {
-	const struct filetype *ft;
-	size_t i;
+	const struct filetype	*ft;
+	size_t			 i;
 
 	for (i = 0; (ft = filetype_at(i)) != NULL; i++) {
 		ck_assert(policy_filetype_known(ft->name));
@@ -440,9 +478,9 @@ END_TEST
 /* The example policy shipped with the package loads. */
 START_TEST(example_policy)
 {
-	const char *top = getenv("top_srcdir");
-	char path[4096], *cause = NULL;
-	struct policy *p;
+	const char	*top = getenv("top_srcdir");
+	char		 path[4096], *cause = NULL;
+	struct policy	*p;
 
 	snprintf(path, sizeof path, "%s/icap_service/policy.example.yaml",
 	    top != NULL ? top : "..");
@@ -454,9 +492,9 @@ END_TEST
 
 START_TEST(builtin_default)
 {
-	struct policy *p = policy_default();
-	struct policy_decision d;
-	struct policy_facts f;
+	struct policy		*p = policy_default();
+	struct policy_decision	 d;
+	struct policy_facts	 f;
 
 	facts(&f, "any.test", ENGINE_DOWNLOAD);
 	policy_decide(p, &f, &d);
@@ -469,27 +507,31 @@ END_TEST
 
 START_TEST(url_host)
 {
-	char host[256];
-	const char *path;
+	char		 host[256];
+	const char	*path;
 
 	ck_assert_int_eq(policy_url_host("https://WWW.Ex.test:8443/a/b?c", host,
 	    sizeof host, &path), 0);
 	ck_assert_str_eq(host, "www.ex.test");
 	ck_assert_str_eq(path, "/a/b?c");
-	ck_assert_int_eq(policy_url_host("http://u:p@h.test", host, sizeof host, &path), 0);
+	ck_assert_int_eq(policy_url_host("http://u:p@h.test", host, sizeof host,
+	    &path), 0);
 	ck_assert_str_eq(host, "h.test");
 	ck_assert_str_eq(path, "/");
-	ck_assert_int_eq(policy_url_host("https://[::1]:443/", host, sizeof host, &path), 0);
+	ck_assert_int_eq(policy_url_host("https://[::1]:443/", host,
+	    sizeof host, &path), 0);
 	ck_assert_str_eq(host, "::1");
-	ck_assert_int_eq(policy_url_host("/local", host, sizeof host, &path), 0);
+	ck_assert_int_eq(policy_url_host("/local", host, sizeof host, &path),
+	    0);
 	ck_assert_str_eq(host, "");
-	ck_assert_int_eq(policy_url_host("garbage", host, sizeof host, &path), -1);
+	ck_assert_int_eq(policy_url_host("garbage", host, sizeof host, &path),
+	    -1);
 }
 END_TEST
 
 START_TEST(hostlist)
 {
-	struct hostlist *hl = hostlist_new();
+	struct hostlist	*hl = hostlist_new();
 
 	ck_assert_int_eq(hostlist_add(hl, ".example.com"), 0);
 	ck_assert_int_eq(hostlist_add(hl, "Exact.ORG."), 0);
@@ -508,10 +550,10 @@ END_TEST
 /* sslinspect-policy(1): its options and the policy keys, from the tables. */
 START_TEST(manual)
 {
-	struct manbuf b = { NULL, 0 };
-	const struct policy_opt *o;
-	const struct policy_key *k;
-	char path[512];
+	struct manbuf		 b = { NULL, 0 };
+	const struct policy_opt	*o;
+	const struct policy_key	*k;
+	char			 path[512];
 
 	for (o = policy_opts; o->name != NULL; o++) {
 		man_add(&b, ".TP\n");
@@ -556,12 +598,15 @@ START_TEST(manual)
 }
 END_TEST
 
-/* sslinspect-engines(7), FILE TYPES: the groups and their types, in table order. */
+/*
+ * sslinspect-engines(7), FILE TYPES: the groups and their types, in table
+ * order.
+ */
 START_TEST(manual_filetypes)
 {
-	struct manbuf b = { NULL, 0 };
-	const struct filetype *ft, *g;
-	size_t i, j;
+	struct manbuf		 b = { NULL, 0 };
+	const struct filetype	*ft, *g;
+	size_t			 i, j;
 
 	man_add(&b, ".TS\nl l.\nGroup\tTypes\n");
 	for (i = 0; (g = filetype_at(i)) != NULL; i++) {
@@ -573,7 +618,8 @@ START_TEST(manual_filetypes)
 		man_add(&b, "%s\t", g->group);
 		for (j = i; (ft = filetype_at(j)) != NULL; j++)
 			if (strcmp(ft->group, g->group) == 0)
-				man_add(&b, "%s%s", j == i ? "" : " ", ft->name);
+				man_add(&b, "%s%s", j == i ? "" : " ",
+				    ft->name);
 		man_add(&b, "\n");
 	}
 	man_add(&b, ".TE\n");
@@ -585,8 +631,8 @@ END_TEST
 static Suite *
 policy_suite(void)
 {
-	Suite *s = suite_create("policy");
-	TCase *tc = tcase_create("core");
+	Suite	*s = suite_create("policy");
+	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, decide_rules);
 	tcase_add_test(tc, decide_identity);

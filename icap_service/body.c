@@ -20,7 +20,11 @@
  * and, for a multipart upload as a whole:
  *
  *   blob     the whole body as one file (a server that does not parse
- *            multipart stores that; its type does not count)
+ *            multipart stores that): malware and DLP, not archives or
+ *            file type, which the parts in it are looked at for already
+ *            (and an archive found inside framing is no file anyone
+ *            opens); the same for the raw view of a nested multipart
+ *            part
  *   meta     every part's header block: names, file names; DLP alone
  *   fields   the content of the form fields (parts without a file name)
  *            joined by blanks, their names after them as form.c's values
@@ -49,7 +53,8 @@
 
 enum {
 	VF_DLP = 1,		/* the DLP engine alone */
-	VF_TYPE = 2		/* its true type counts for file_type rules */
+	VF_TYPE = 2,		/* its true type counts for file_type rules */
+	VF_FRAME = 4		/* framing, not a file: no archives, no type */
 };
 
 struct body;
@@ -84,6 +89,7 @@ struct leaf {
 struct body {
 	struct body_params p;
 	struct engine_profile dlp;	/* the profile with DLP alone */
+	struct engine_profile frame;	/* ... without archives and file type */
 	bool		 has_dlp;
 	struct decode_chain *dc;
 	struct multipart *mp;
@@ -295,7 +301,8 @@ static int
 view_begin(struct body *b, struct view *v, unsigned flags, int form_kind,
     const char *hint)
 {
-	char	*cause = NULL;
+	const struct engine_profile	*prof;
+	char				*cause = NULL;
 
 	memset(v, 0, sizeof *v);
 	v->b = b;
@@ -308,8 +315,10 @@ view_begin(struct body *b, struct view *v, unsigned flags, int form_kind,
 		settle(b, BODY_ERROR, "inspection failed: engines not loaded");
 		return -1;
 	}
-	v->scan = engine_scan_begin(b->p.engines, (flags & VF_DLP) ? &b->dlp :
-	    b->p.profile, b->p.direction, hint, &cause);
+	prof = (flags & VF_DLP) ? &b->dlp : (flags & VF_FRAME) ? &b->frame :
+	    b->p.profile;
+	v->scan = engine_scan_begin(b->p.engines, prof, b->p.direction, hint,
+	    &cause);
 	if (v->scan == NULL) {
 		fail_cause(b, cause);
 		return -1;
@@ -461,7 +470,7 @@ fields_end(struct body *b, const struct leaf *l)
 
 static struct leaf *
 leaf_new(struct body *b, const char *hint, const char *ctype, bool field,
-    bool cte)
+    bool cte, bool frame)
 {
 	struct leaf	*l;
 	int		 k;
@@ -481,7 +490,8 @@ leaf_new(struct body *b, const char *hint, const char *ctype, bool field,
 	if ((l->next = b->leaves) != NULL)
 		l->next->prev = l;
 	b->leaves = l;
-	if (view_begin(b, &l->v[LV_RAW], VF_TYPE, -1, l->hint) != 0)
+	if (view_begin(b, &l->v[LV_RAW], frame ? VF_FRAME : VF_TYPE, -1,
+	    l->hint) != 0)
 		return NULL;
 	if (cte && view_begin(b, &l->v[LV_DECODED], VF_TYPE, -1, l->hint) != 0)
 		return NULL;
@@ -633,7 +643,7 @@ part_begin(void *arg, const struct mp_part *part)
 	l = leaf_new(b, part->filename[0] ? part->filename : part->name,
 	    part->nested ? NULL : part->content_type,
 	    !part->nested && !part->loose && part->filename[0] == '\0',
-	    part->cte != MP_CTE_NONE);
+	    part->cte != MP_CTE_NONE, part->nested);
 	if (l != NULL)
 		snprintf(l->name, sizeof l->name, "%s", part->name);
 	return l;
@@ -761,10 +771,10 @@ body_setup_multipart(struct body *b)
 	    b)) == NULL)
 		taint(b, "invalid multipart boundary");
 	if (b->mp == NULL) {
-		b->top = leaf_new(b, b->p.name_hint, NULL, false, false);
+		b->top = leaf_new(b, b->p.name_hint, NULL, false, false, false);
 		return;
 	}
-	if (view_begin(b, &b->blob, 0, -1, b->p.name_hint) != 0 ||
+	if (view_begin(b, &b->blob, VF_FRAME, -1, b->p.name_hint) != 0 ||
 	    view_begin(b, &b->meta, VF_DLP, FORM_TEXT, NULL) != 0)
 		return;
 	view_begin(b, &b->fields, VF_DLP, -1, NULL);
@@ -779,7 +789,7 @@ body_setup_content(struct body *b)
 	    uploading(b))
 		body_setup_multipart(b);
 	else
-		b->top = leaf_new(b, b->p.name_hint, ct, false, false);
+		b->top = leaf_new(b, b->p.name_hint, ct, false, false, false);
 }
 
 /* A new body inspection; NULL only when out of memory. Params are copied. */
@@ -799,6 +809,9 @@ body_new(const struct body_params *p)
 		engine_profile_defaults(&b->dlp, p->direction);
 		b->has_dlp = b->dlp.dlp;
 	}
+	b->frame = b->dlp;
+	b->frame.archives = b->frame.filetype = false;
+	b->frame.blocked_types = NULL;
 	b->dlp.malware = b->dlp.filetype = b->dlp.archives = false;
 	b->dlp.blocked_types = NULL;
 	busy_begin(b);

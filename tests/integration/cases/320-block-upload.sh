@@ -22,7 +22,7 @@ YAML
 	chmod a+r "$T/etc/policy.yaml"
 	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml"
 	si_start_all
-	printf 'Invoice\nPay with 4111111111111111 please\n' > "$T/tmp/card.txt"
+	printf 'Invoice\nPay with card 4111111111111111 please\n' > "$T/tmp/card.txt"
 	head -c 100000 /dev/urandom | base64 > "$T/tmp/clean.txt"
 
 	code=$(si_curl -o "$T/tmp/up1" -w '%{http_code}' -F "note=hi" \
@@ -30,12 +30,12 @@ YAML
 	si_assert_eq "$code" 403 "multipart card upload status"
 	si_assert_match "$(cat "$T/tmp/up1")" "This transfer was blocked" "upload block page"
 
-	code=$(si_curl -o /dev/null -w '%{http_code}' --data "a=1&cc=4111111111111111" \
+	code=$(si_curl -o /dev/null -w '%{http_code}' --data "a=1&card=4111111111111111" \
 	    "$(si_url /upload)")
 	si_assert_eq "$code" 403 "urlencoded card upload status"
 
 	out=$(si_curl -H 'Content-Type: application/json' -H 'Accept: application/json' \
-	    --data '{"cc":"\u0034111111111111111"}' "$(si_url /upload)")
+	    --data '{"card":"\u0034111111111111111"}' "$(si_url /upload)")
 	si_assert_match "$out" '"blocked":true' "JSON card upload blocked (escaped digit)"
 
 	out=$(si_curl -F "file=@$T/tmp/clean.txt" "$(si_url /upload)")

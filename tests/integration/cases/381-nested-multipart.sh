@@ -14,7 +14,7 @@ case_main()
 	si_own c-icap "$T/log/audit.log"
 	SI_CICAP_EXTRA="sslinspect.AuditLog $T/log/audit.log"
 	si_start_all
-	printf 'Invoice\nPay with 4111111111111111 please\n' > "$T/tmp/card.txt"
+	printf 'Invoice\nPay with card 4111111111111111 please\n' > "$T/tmp/card.txt"
 	printf 'Invoice\nPay by bank transfer\n' > "$T/tmp/clean.txt"
 
 	for enc in base64 quoted-printable; do

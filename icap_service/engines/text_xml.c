@@ -17,12 +17,26 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
 
 #define TEXT_XML_OUT	4096
+#define TEXT_XML_CACHE	64
+
+/*
+ * What an element puts into the text, by name and namespace. libxml2
+ * keeps names in a dictionary for the whole document, so the pointers it
+ * hands out identify them and the answer is cached by pointer: comparing
+ * strings for every element cost more than parsing.
+ */
+struct text_xml_seen {
+	const xmlChar	*local;
+	const xmlChar	*uri;
+	char		 at_start, at_end;
+};
 
 struct text_xml {
 	xmlParserCtxtPtr	 ctx;
@@ -32,6 +46,7 @@ struct text_xml {
 	bool			 failed;	/* not well-formed */
 	char			 out[TEXT_XML_OUT];
 	size_t			 nout;
+	struct text_xml_seen	 seen[TEXT_XML_CACHE];
 };
 
 /* Namespaces whose documents cut text into formatted runs. */
@@ -132,20 +147,31 @@ text_xml_is_office(const xmlChar *uri)
 	return (false);
 }
 
-static char
-text_xml_break(const xmlChar *local, const xmlChar *uri, bool start)
+static const struct text_xml_seen *
+text_xml_break(struct text_xml *x, const xmlChar *local, const xmlChar *uri)
 {
-	size_t	i;
+	struct text_xml_seen	*e;
+	size_t			 i;
 
+	e = &x->seen[((uintptr_t)local / 8 ^ (uintptr_t)uri / 64) %
+	    TEXT_XML_CACHE];
+	if (e->local == local && e->uri == uri)
+		return (e);
+	e->local = local;
+	e->uri = uri;
+	e->at_start = e->at_end = '\n';
 	if (!text_xml_is_office(uri))
-		return ('\n');
+		return (e);
+	e->at_start = e->at_end = 0;
 	for (i = 0; i < sizeof text_xml_breaks / sizeof text_xml_breaks[0];
 	    i++) {
-		if (strcmp((const char *)local, text_xml_breaks[i].name) == 0)
-			return (start ? text_xml_breaks[i].at_start :
-			    text_xml_breaks[i].at_end);
+		if (strcmp((const char *)local, text_xml_breaks[i].name) == 0) {
+			e->at_start = text_xml_breaks[i].at_start;
+			e->at_end = text_xml_breaks[i].at_end;
+			break;
+		}
 	}
-	return (0);
+	return (e);
 }
 
 static void
@@ -153,14 +179,14 @@ text_xml_start(void *arg, const xmlChar *local, const xmlChar *prefix,
     const xmlChar *uri, int nns, const xmlChar **ns, int nattr, int ndef,
     const xmlChar **attr)
 {
-	text_xml_sep(arg, text_xml_break(local, uri, true));
+	text_xml_sep(arg, text_xml_break(arg, local, uri)->at_start);
 }
 
 static void
 text_xml_end_el(void *arg, const xmlChar *local, const xmlChar *prefix,
     const xmlChar *uri)
 {
-	text_xml_sep(arg, text_xml_break(local, uri, false));
+	text_xml_sep(arg, text_xml_break(arg, local, uri)->at_end);
 }
 
 static void

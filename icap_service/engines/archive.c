@@ -35,7 +35,8 @@
 struct archive_src {
 	struct engine_scan	*s;
 	uint64_t		 off;
-	uint64_t		 pos;		/* next spool offset to hand out */
+	/* next spool offset to hand out */
+	uint64_t		 pos;
 	uint64_t		 high;		/* highest offset handed out */
 	unsigned char		*buf;
 };
@@ -46,7 +47,7 @@ archive_reader(bool filter)
 	struct archive	*a;
 
 	if ((a = archive_read_new()) == NULL)
-		return (NULL);
+		return NULL;
 	if (filter) {
 		/* Built-in decoders only: ARCHIVE_WARN means an external
 		 * program, which a service must never start. */
@@ -59,10 +60,10 @@ archive_reader(bool filter)
 		    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
 		    archive_read_support_filter_compress(a) != ARCHIVE_OK) {
 			archive_read_free(a);
-			return (NULL);
+			return NULL;
 		}
 		archive_read_support_format_raw(a);
-		return (a);
+		return a;
 	}
 	archive_read_support_format_zip(a);
 	archive_read_support_format_tar(a);
@@ -73,7 +74,7 @@ archive_reader(bool filter)
 	archive_read_support_format_cpio(a);
 	archive_read_support_format_ar(a);
 	archive_read_support_format_xar(a);
-	return (a);
+	return a;
 }
 
 static unsigned
@@ -82,7 +83,7 @@ archive_cpu_ms(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ((unsigned)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+	return (unsigned)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* Has unpacking this tree used up its CPU time? Marks it uninspectable. */
@@ -94,11 +95,11 @@ archive_over_cpu(struct engine_scan *s)
 
 	if (cfg->archive_max_cpu_ms == 0 || !b->cpu_started ||
 	    archive_cpu_ms() - b->cpu_start < cfg->archive_max_cpu_ms)
-		return (false);
+		return false;
 	engine_result_uninspectable(&s->res,
 	    "archive took more than %u ms of CPU time to unpack",
 	    cfg->archive_max_cpu_ms);
-	return (true);
+	return true;
 }
 
 /*
@@ -115,15 +116,15 @@ archive_charge(struct engine_scan *s, size_t n, bool stored)
 	uint64_t			 floor = cfg->archive_max_bytes / 4;
 
 	if (archive_over_cpu(s))
-		return (false);
+		return false;
 	if (stored)
-		return (true);
+		return true;
 	b->bytes += n;
 	if (b->bytes > cfg->archive_max_bytes) {
 		engine_result_uninspectable(&s->res,
 		    "archive unpacks to more than %llu bytes",
 		    (unsigned long long)cfg->archive_max_bytes);
-		return (false);
+		return false;
 	}
 	if (floor < ARCHIVE_RATIO_FLOOR)
 		floor = ARCHIVE_RATIO_FLOOR;
@@ -133,9 +134,9 @@ archive_charge(struct engine_scan *s, size_t n, bool stored)
 		engine_result_uninspectable(&s->res,
 		    "archive compression ratio over %u:1",
 		    cfg->archive_max_ratio);
-		return (false);
+		return false;
 	}
-	return (true);
+	return true;
 }
 
 /*
@@ -193,7 +194,7 @@ archive_member(struct engine_scan *s, struct archive *a, const char *name,
 
 	if ((m = engine_scan_nested(s->set, &s->prof, s->dir, s->depth + 1, s,
 	    cause)) == NULL)
-		return (-1);
+		return -1;
 	archive_safe_name(name, m->name, sizeof m->name);
 	for (;;) {
 		n = archive_read_data(a, buf, ARCHIVE_BLOCK);
@@ -217,7 +218,7 @@ archive_member(struct engine_scan *s, struct archive *a, const char *name,
 	rc = 0;
 out:
 	engine_scan_free(m);
-	return (rc);
+	return rc;
 }
 
 static la_ssize_t
@@ -230,12 +231,12 @@ archive_src_read(struct archive *a, void *arg, const void **at)
 	    ARCHIVE_BLOCK, at);
 	if (n < 0) {
 		archive_set_error(a, EIO, "spool read failed");
-		return (-1);
+		return -1;
 	}
 	src->pos += (uint64_t)n;
 	if (src->pos > src->high)
 		src->high = src->pos;
-	return (n);
+	return n;
 }
 
 static la_int64_t
@@ -246,13 +247,13 @@ archive_src_skip(struct archive *a, void *arg, la_int64_t request)
 	    src->s->spool.size - src->pos : 0;
 
 	if (request <= 0)
-		return (0);
+		return 0;
 	if ((uint64_t)request > left)
 		request = (la_int64_t)left;
 	src->pos += (uint64_t)request;
 	if (src->pos > src->high)
 		src->high = src->pos;
-	return (request);
+	return request;
 }
 
 /* Seeking lets libarchive read a zip by its central directory, as unzip. */
@@ -260,7 +261,8 @@ static la_int64_t
 archive_src_seek(struct archive *a, void *arg, la_int64_t where, int whence)
 {
 	struct archive_src	*src = arg;
-	int64_t			 size = (int64_t)(src->s->spool.size - src->off);
+	int64_t			 size =
+	    (int64_t)(src->s->spool.size - src->off);
 	int64_t			 at;
 
 	switch (whence) {
@@ -274,12 +276,12 @@ archive_src_seek(struct archive *a, void *arg, la_int64_t where, int whence)
 		at = size + where;
 		break;
 	default:
-		return (ARCHIVE_FATAL);
+		return ARCHIVE_FATAL;
 	}
 	if (at < 0 || at > size)
-		return (ARCHIVE_FATAL);
+		return ARCHIVE_FATAL;
 	src->pos = src->off + (uint64_t)at;
-	return (at);
+	return at;
 }
 
 /*
@@ -325,7 +327,9 @@ archive_scan(struct engine_scan *s, uint64_t off, bool filter, bool quiet,
 		goto out;
 	}
 	if (filter && archive_filter_count(a) < 2) {
-		/* Nothing to decompress: the one member would be these bytes. */
+		/*
+		 * Nothing to decompress: the one member would be these bytes.
+		 */
 		if (!quiet)
 			engine_result_uninspectable(&s->res,
 			    "not a compressed stream");
@@ -373,5 +377,5 @@ out:
 	free(src.buf);
 	if (a != NULL)
 		archive_read_free(a);
-	return (rc);
+	return rc;
 }

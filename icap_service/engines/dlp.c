@@ -72,11 +72,11 @@ enum {
  * Context words: a card counts with one of them within 100 bytes, before
  * or after, or with an expiry date after it, or if the body holds enough
  * other cards (dlp_corroborate); its digits alone are no evidence, as
- * random identifiers pass the checks too. An SSN always needs one. The camel-case SSN keys of JSON
- * (customerSsn, ssnNumber) need their own case-sensitive pattern. Card
- * context words are literals, without word boundaries: short words with
- * boundaries ("pan" inside every "<span>") cost more than all the other
- * patterns together.
+ * random identifiers pass the checks too. An SSN always needs one. The
+ * camel-case SSN keys of JSON (customerSsn, ssnNumber) need their own
+ * case-sensitive pattern. Card context words are literals, without word
+ * boundaries: short words with boundaries ("pan" inside every "<span>") cost
+ * more than all the other patterns together.
  *
  * A long IBAN-shaped pattern costs twice as much as all the others
  * together, so IBANs are matched by their head and validated when the
@@ -92,7 +92,8 @@ static const struct {
 	    "\\xe2\\x80[\\x87\\x89\\xaf]|\\xe3\\x80\\x80)[" DLP_RUN_CLASS "]*"
 	    "(?:[^" DLP_RUN_CLASS "]|$)", DLP_ID_RUN_WIDE, 0 },
 	{ "(?:^|[^a-z])ssns?(?:[^a-z]|$)|social[ _-]?security|"
-	    "\\bsoc\\.? ?sec\\b|\\bss ?#", DLP_ID_SSN_CONTEXT, HS_FLAG_CASELESS },
+	    "\\bsoc\\.? ?sec\\b|\\bss ?#", DLP_ID_SSN_CONTEXT,
+	    HS_FLAG_CASELESS },
 	{ "[a-z](?:Ssn|SSN)|(?:ssn|Ssn|SSN)[A-Z]", DLP_ID_SSN_CONTEXT_CS, 0 },
 	/* A solid SSN needs its key right before it. */
 	{ "(?:ssn|social[ _-]?security)[^0-9\\n]{0,30}[0-9]{9}(?:[^0-9]|$)",
@@ -101,9 +102,12 @@ static const struct {
 	    "maestro|cvv|cvc|expir|exp[ _.:/=-]|valid thru|ccn|cc ?#|"
 	    "cc[ _-]?no\\b|cc[ _-]?num|payment|\"pan\"|'pan'|[^a-z]pan[=:]|"
 	    "karte|carte|tarjeta|cart\\xc3\\xa3o|carta di credito|"
-	    "\\xe3\\x82\\xab\\xe3\\x83\\xbc\\xe3\\x83\\x89|"	/* Japanese: card */
-	    "\\xe5\\x8d\\xa1\\xe5\\x8f\\xb7|"		/* Chinese: card number */
-	    "\\xe4\\xbf\\xa1\\xe7\\x94\\xa8\\xe5\\x8d\\xa1",	/* Chinese: credit card */
+	/* Japanese: card */
+	    "\\xe3\\x82\\xab\\xe3\\x83\\xbc\\xe3\\x83\\x89|"
+	/* Chinese: card number */
+	    "\\xe5\\x8d\\xa1\\xe5\\x8f\\xb7|"
+	/* Chinese: credit card */
+	    "\\xe4\\xbf\\xa1\\xe7\\x94\\xa8\\xe5\\x8d\\xa1",
 	    DLP_ID_CARD_CONTEXT, HS_FLAG_CASELESS },
 	/* Only the head of an IBAN: the rest is read once it has arrived. */
 	{ "[A-Za-z]{2}[0-9]{2}[ -]?[A-Za-z0-9]{4}", DLP_ID_IBAN, 0 },
@@ -168,11 +172,13 @@ struct dlp_stream {
 	size_t			 hlen;
 	bool			 closing;	/* end-anchored hits now */
 
-	uint64_t		 card_context;	/* end of the last one, 0: none */
+	/* end of the last one, 0: none */
+	uint64_t		 card_context;
 	uint64_t		 ssn_context;
 	struct dlp_ssn_pending	 pending[DLP_SSN_PENDING];
 	size_t			 npending;
-	uint64_t		 iban_pending[DLP_IBAN_PENDING];	/* starts */
+	/* starts */
+	uint64_t		 iban_pending[DLP_IBAN_PENDING];
 	size_t			 npending_iban;
 };
 
@@ -187,7 +193,8 @@ struct dlp_scan {
 	char			 card_sample[ENGINE_SAMPLE_MAX];
 	char			 ssn_sample[ENGINE_SAMPLE_MAX];
 	char			 iban_sample[ENGINE_SAMPLE_MAX];
-	unsigned		 card_shaped, card_valid;	/* occurrences */
+	/* occurrences */
+	unsigned		 card_shaped, card_valid;
 	struct dlp_weak		 weak[DLP_WEAK_MAX];
 	size_t			 nweak;
 	unsigned		 weak_lost;	/* valid, not kept in weak[] */
@@ -201,7 +208,7 @@ struct dlp_scan {
 static bool
 dlp_isdigit(int c)
 {
-	return (c >= '0' && c <= '9');
+	return c >= '0' && c <= '9';
 }
 
 static bool
@@ -284,7 +291,7 @@ out:
 	free(ids);
 	free(flags);
 	free(res);
-	return (rc);
+	return rc;
 }
 
 /*
@@ -299,7 +306,7 @@ dlp_db_load(const char *dictionary_dir, char **cause)
 
 	if ((db = calloc(1, sizeof *db)) == NULL) {
 		cause_set(cause, "out of memory");
-		return (NULL);
+		return NULL;
 	}
 	pthread_mutex_init(&db->lock, NULL);
 	if (dictionary_dir != NULL && *dictionary_dir != '\0' &&
@@ -322,10 +329,10 @@ dlp_db_load(const char *dictionary_dir, char **cause)
 	}
 	if (dlp_db_compile(db, cause) != 0)
 		goto fail;
-	return (db);
+	return db;
 fail:
 	dlp_db_free(db);
-	return (NULL);
+	return NULL;
 }
 
 void
@@ -354,13 +361,13 @@ dlp_db_free(struct dlp_db *db)
 size_t
 dlp_db_ndicts(const struct dlp_db *db)
 {
-	return (db->ndicts);
+	return db->ndicts;
 }
 
 struct dlp_seen *
 dlp_seen_new(void)
 {
-	return (calloc(1, sizeof (struct dlp_seen)));
+	return calloc(1, sizeof (struct dlp_seen));
 }
 
 void
@@ -378,7 +385,7 @@ dlp_hash(char kind, const char *s, size_t n)
 	h = (h ^ (unsigned char)kind) * 0x100000001b3ULL;
 	for (i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return (h == 0 ? 1 : h);
+	return h == 0 ? 1 : h;
 }
 
 /*
@@ -392,18 +399,18 @@ dlp_seen_add(struct dlp_scan *s, uint64_t h)
 	size_t		 i;
 
 	if (*s->seen == NULL && (*s->seen = dlp_seen_new()) == NULL)
-		return (true);
+		return true;
 	seen = *s->seen;
 	if (seen->n * 4 >= DLP_SEEN_SLOTS * 3)
-		return (true);
+		return true;
 	for (i = (size_t)h % DLP_SEEN_SLOTS; seen->slot[i] != 0;
 	    i = (i + 1) % DLP_SEEN_SLOTS) {
 		if (seen->slot[i] == h)
-			return (false);
+			return false;
 	}
 	seen->slot[i] = h;
 	seen->n++;
-	return (true);
+	return true;
 }
 
 static bool
@@ -413,13 +420,13 @@ dlp_seen_has(const struct dlp_scan *s, uint64_t h)
 	size_t			 i;
 
 	if (seen == NULL)
-		return (false);
+		return false;
 	for (i = (size_t)h % DLP_SEEN_SLOTS; seen->slot[i] != 0;
 	    i = (i + 1) % DLP_SEEN_SLOTS) {
 		if (seen->slot[i] == h)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /*
@@ -441,7 +448,7 @@ dlp_window(const struct dlp_stream *st, uint64_t to, size_t want, char *buf,
 	if (in_chunk >= want) {
 		memcpy(buf, st->chunk + in_chunk - want, want);
 		*at_start = (to == want);
-		return (want);
+		return want;
 	}
 	from_hist = want - in_chunk;
 	if (from_hist > st->hlen)
@@ -452,7 +459,7 @@ dlp_window(const struct dlp_stream *st, uint64_t to, size_t want, char *buf,
 	n = from_hist + in_chunk;
 	first = st->base - from_hist;
 	*at_start = (first == 0);
-	return (n);
+	return n;
 }
 
 static void
@@ -476,7 +483,8 @@ dlp_card_hit(struct dlp_stream *st, const struct dlp_card *c, uint64_t end)
 
 	dlp_mask(c->digits, c->ndigits, 0, 4, mask, sizeof mask);
 	if (c->expiry || (st->card_context != 0 &&
-	    end - st->card_context <= DLP_CARD_NEAR + DLP_CARD_DIGITS_MAX * 4)) {
+	    end - st->card_context <= DLP_CARD_NEAR +
+	    DLP_CARD_DIGITS_MAX * 4)) {
 		dlp_count_card(s, h, mask);
 		return;
 	}
@@ -534,7 +542,8 @@ dlp_ssn_hit(struct dlp_stream *st, const char *digits, uint64_t end)
 {
 	if (!dlp_ssn_valid(digits))
 		return;
-	if (st->ssn_context != 0 && end - st->ssn_context <= DLP_SSN_NEAR + 11) {
+	if (st->ssn_context != 0 &&
+	    end - st->ssn_context <= DLP_SSN_NEAR + 11) {
 		dlp_count_ssn(st->scan, digits);
 		return;
 	}
@@ -584,11 +593,13 @@ dlp_on_run(struct dlp_stream *st, uint64_t end, int after)
 		;
 	if (b == 0 && !at_start && n == DLP_WIN_SHORT) {
 		n = dlp_window(st, end, sizeof w, w, &at_start);
-		for (b = n; b > 0 && dlp_run_bytes[(unsigned char)w[b - 1]]; b--)
+		for (b = n; b > 0 && dlp_run_bytes[(unsigned char)w[b - 1]];
+		    b--)
 			;
 	}
 	if (b > 0)
-		b--;		/* the byte before the run tells if it is glued */
+		/* the byte before the run tells if it is glued */
+		b--;
 	wstart = end - (n - b);
 	dlp_run_split((unsigned char *)w + b, n - b, b == 0 && !at_start, after,
 	    &r);
@@ -600,7 +611,8 @@ dlp_on_run(struct dlp_stream *st, uint64_t end, int after)
 		if (!cards[i].valid)
 			continue;
 		st->scan->card_valid++;
-		dlp_card_hit(st, &cards[i], wstart + r.groups[cards[i].last].end);
+		dlp_card_hit(st, &cards[i],
+		    wstart + r.groups[cards[i].last].end);
 	}
 	nc = dlp_run_ssns(&r, ssns, DLP_RUN_SSNS);
 	for (i = 0; i < nc; i++)
@@ -730,12 +742,12 @@ dlp_hit_after(const struct dlp_stream *st, uint64_t to, uint64_t *end)
 
 	if (st->closing) {
 		*end = to;
-		return (-1);
+		return -1;
 	}
 	*end = to - 1;
 	if (dlp_window(st, to, 1, &c, &at_start) != 1)
-		return (-1);
-	return ((unsigned char)c);
+		return -1;
+	return (unsigned char)c;
 }
 
 static int
@@ -767,11 +779,12 @@ dlp_on_match(unsigned id, unsigned long long from, unsigned long long to,
 		dlp_on_iban(st, to);
 		break;
 	default:
-		if (id >= DLP_ID_DICT && id - DLP_ID_DICT < st->scan->db->nterms)
+		if (id >= DLP_ID_DICT &&
+		    id - DLP_ID_DICT < st->scan->db->nterms)
 			dlp_on_term(st, id - DLP_ID_DICT, to);
 		break;
 	}
-	return (0);
+	return 0;
 }
 
 static bool
@@ -780,12 +793,12 @@ dlp_dict_wanted(const struct engine_profile *p, const char *name)
 	const char *const	*n;
 
 	if (p->dictionaries == NULL)
-		return (true);
+		return true;
 	for (n = p->dictionaries; *n != NULL; n++) {
 		if (strcmp(*n, name) == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* An idle slot, or a new one with a clone of the prototype scratch. */
@@ -799,15 +812,15 @@ dlp_slot_take(struct dlp_db *db)
 		db->idle = slot->next;
 	pthread_mutex_unlock(&db->lock);
 	if (slot != NULL)
-		return (slot);
+		return slot;
 	if ((slot = malloc(sizeof *slot)) == NULL)
-		return (NULL);
+		return NULL;
 	slot->scratch = NULL;
 	if (hs_clone_scratch(db->scratch, &slot->scratch) != HS_SUCCESS) {
 		free(slot);
-		return (NULL);
+		return NULL;
 	}
-	return (slot);
+	return slot;
 }
 
 static void
@@ -853,11 +866,11 @@ dlp_scan_begin(struct dlp_db *db, const struct engine_profile *p,
 		goto nomem;
 	if (hs_open_stream(db->hs, 0, &s->streams[DLP_RAW].hs) != HS_SUCCESS)
 		goto nomem;
-	return (s);
+	return s;
 nomem:
 	cause_set(cause, "dlp: out of memory");
 	dlp_scan_free(s);
-	return (NULL);
+	return NULL;
 }
 
 /* Scan one chunk of one stream (opened on first use); 0, or -1 with *cause. */
@@ -869,11 +882,11 @@ dlp_scan_feed(struct dlp_scan *s, enum dlp_stream_kind kind, const void *buf,
 	hs_error_t		 rc;
 
 	if (len == 0)
-		return (0);
+		return 0;
 	if (st->hs == NULL &&
 	    hs_open_stream(s->db->hs, 0, &st->hs) != HS_SUCCESS) {
 		cause_set(cause, "dlp: out of memory");
-		return (-1);
+		return -1;
 	}
 	st->chunk = buf;
 	st->chunklen = len;
@@ -881,7 +894,7 @@ dlp_scan_feed(struct dlp_scan *s, enum dlp_stream_kind kind, const void *buf,
 	    dlp_on_match, st);
 	if (rc != HS_SUCCESS) {
 		cause_set(cause, "dlp: vectorscan error %d", rc);
-		return (-1);
+		return -1;
 	}
 	if (st->npending_iban > 0)
 		dlp_iban_flush(st, st->base + len, false);
@@ -889,13 +902,13 @@ dlp_scan_feed(struct dlp_scan *s, enum dlp_stream_kind kind, const void *buf,
 	st->base += len;
 	st->chunk = NULL;
 	st->chunklen = 0;
-	return (0);
+	return 0;
 }
 
 static unsigned
 dlp_threshold(unsigned t)
 {
-	return (t == 0 ? 1 : t);
+	return t == 0 ? 1 : t;
 }
 
 /*
@@ -911,13 +924,13 @@ dlp_scan_certain(const struct dlp_scan *s, const struct engine_profile *p)
 	if (s->ncard >= dlp_threshold(p->card_threshold) ||
 	    s->nssn >= dlp_threshold(p->ssn_threshold) ||
 	    s->niban >= dlp_threshold(p->iban_threshold))
-		return (true);
+		return true;
 	for (d = 0; d < s->db->ndicts; d++) {
 		if (s->dict_count[d] > 0 &&
 		    s->dict_count[d] >= s->db->dicts[d].threshold)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /*
@@ -952,16 +965,16 @@ dlp_stream_close(struct dlp_scan *s, struct dlp_stream *st, char **cause)
 	hs_error_t	rc;
 
 	if (st->hs == NULL)
-		return (0);
+		return 0;
 	st->closing = true;
 	rc = hs_close_stream(st->hs, s->slot->scratch, dlp_on_match, st);
 	st->hs = NULL;
 	if (rc != HS_SUCCESS) {
 		cause_set(cause, "dlp: vectorscan error %d", rc);
-		return (-1);
+		return -1;
 	}
 	dlp_iban_flush(st, st->base, true);
-	return (0);
+	return 0;
 }
 
 /* Close the streams (end-anchored hits fire here) and add the findings. */
@@ -975,7 +988,7 @@ dlp_scan_end(struct dlp_scan *s, struct engine_result *r,
 
 	for (k = 0; k < DLP_NSTREAMS; k++) {
 		if (dlp_stream_close(s, &s->streams[k], cause) != 0)
-			return (-1);
+			return -1;
 	}
 	dlp_corroborate(s);
 	if (s->ncard >= dlp_threshold(p->card_threshold))
@@ -1001,7 +1014,7 @@ dlp_scan_end(struct dlp_scan *s, struct engine_result *r,
 		engine_result_add(r, "dlp", type, s->dict_count[d],
 		    dict->severity, sample);
 	}
-	return (0);
+	return 0;
 }
 
 void

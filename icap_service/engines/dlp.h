@@ -46,7 +46,8 @@ struct dlp_card {
 	size_t		 first, last;	/* its groups in the run */
 	bool		 valid;		/* Luhn, issuer, not one digit */
 	bool		 strong;	/* printed as cards are, or expiry */
-	bool		 expiry;	/* an expiry date follows: counts alone */
+	/* an expiry date follows: counts alone */
+	bool		 expiry;
 };
 struct dlp_ssn_hit {
 	char		 digits[10];
@@ -57,15 +58,15 @@ struct dlp_ssn_hit {
 bool		 dlp_card_luhn(const char *digits, size_t n);
 const char	*dlp_card_issuer(const char *digits, size_t n);
 void		 dlp_run_split(const unsigned char *, size_t n, bool cut,
-		     int after, struct dlp_run *);
+			int after, struct dlp_run *);
 size_t		 dlp_card_find(const struct dlp_run *, struct dlp_card *,
-		     size_t max);
+			size_t max);
 size_t		 dlp_run_ssns(const struct dlp_run *, struct dlp_ssn_hit *,
-		     size_t max);
+			size_t max);
 bool		 dlp_card_valid(const char *run, size_t len, char *digits,
-		     size_t *ndigits, bool *strong);
+			size_t *ndigits, bool *strong);
 void		 dlp_mask(const char *, size_t n, size_t head, size_t tail,
-		     char *out, size_t outlen);
+			char *out, size_t outlen);
 
 /* dlp_ssn.c */
 int		 dlp_ssn_parse(const char *s, size_t len, char *digits);
@@ -122,13 +123,13 @@ struct dlp_seen	*dlp_seen_new(void);
 void		 dlp_seen_free(struct dlp_seen *);
 
 struct dlp_scan	*dlp_scan_begin(struct dlp_db *, const struct engine_profile *,
-		     struct dlp_seen **, char **cause);
+			struct dlp_seen **, char **cause);
 int		 dlp_scan_feed(struct dlp_scan *, enum dlp_stream_kind,
-		     const void *, size_t, char **cause);
+			const void *, size_t, char **cause);
 bool		 dlp_scan_certain(const struct dlp_scan *,
-		     const struct engine_profile *);
+			const struct engine_profile *);
 int		 dlp_scan_end(struct dlp_scan *, struct engine_result *,
-		     const struct engine_profile *, char **cause);
+			const struct engine_profile *, char **cause);
 void		 dlp_scan_free(struct dlp_scan *);
 
 #endif

@@ -16,22 +16,23 @@
 static const struct {
 	const char	*name;
 	unsigned	 lo, hi;	/* inclusive range of the prefix */
-	unsigned	 width;		/* how many leading digits lo/hi cover */
+	/* how many leading digits lo/hi cover */
+	unsigned	 width;
 	unsigned	 lengths;
 } dlp_card_ranges[] = {
-	{ "visa",	4, 4, 1,		1u << 13 | 1u << 16 | 1u << 19 },
-	{ "mastercard",	51, 55, 2,		1u << 16 },
-	{ "mastercard",	2221, 2720, 4,		1u << 16 },
-	{ "amex",	34, 34, 2,		1u << 15 },
-	{ "amex",	37, 37, 2,		1u << 15 },
-	{ "discover",	6011, 6011, 4,		0xfu << 16 },
-	{ "discover",	644, 649, 3,		0xfu << 16 },
-	{ "discover",	65, 65, 2,		0xfu << 16 },
-	{ "diners",	300, 305, 3,		1u << 14 | 1u << 16 },
-	{ "diners",	36, 36, 2,		1u << 14 | 1u << 16 },
-	{ "diners",	38, 39, 2,		1u << 14 | 1u << 16 },
-	{ "jcb",	3528, 3589, 4,		0xfu << 16 },
-	{ "unionpay",	62, 62, 2,		0xfu << 16 },
+	{ "visa",	4, 4, 1, 1u << 13 | 1u << 16 | 1u << 19 },
+	{ "mastercard",	51, 55, 2, 1u << 16 },
+	{ "mastercard",	2221, 2720, 4, 1u << 16 },
+	{ "amex",	34, 34, 2, 1u << 15 },
+	{ "amex",	37, 37, 2, 1u << 15 },
+	{ "discover",	6011, 6011, 4, 0xfu << 16 },
+	{ "discover",	644, 649, 3, 0xfu << 16 },
+	{ "discover",	65, 65, 2, 0xfu << 16 },
+	{ "diners",	300, 305, 3, 1u << 14 | 1u << 16 },
+	{ "diners",	36, 36, 2, 1u << 14 | 1u << 16 },
+	{ "diners",	38, 39, 2, 1u << 14 | 1u << 16 },
+	{ "jcb",	3528, 3589, 4, 0xfu << 16 },
+	{ "unionpay",	62, 62, 2, 0xfu << 16 },
 };
 
 /* Group layouts printed on cards and forms when separators are used. */
@@ -60,7 +61,7 @@ dlp_card_luhn(const char *digits, size_t n)
 		sum += d;
 		dbl = !dbl;
 	}
-	return (n > 0 && sum % 10 == 0);
+	return n > 0 && sum % 10 == 0;
 }
 
 /* The network name for a card number, or NULL when no issuer range fits. */
@@ -79,15 +80,15 @@ dlp_card_issuer(const char *digits, size_t n)
 			prefix = prefix * 10 + (unsigned)(digits[k] - '0');
 		if (prefix >= dlp_card_ranges[i].lo &&
 		    prefix <= dlp_card_ranges[i].hi)
-			return (dlp_card_ranges[i].name);
+			return dlp_card_ranges[i].name;
 	}
-	return (NULL);
+	return NULL;
 }
 
 static bool
 dlp_isalpha(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 /*
@@ -103,36 +104,36 @@ dlp_run_char(const unsigned char *p, size_t n, char *digit, char *sep)
 	*digit = *sep = 0;
 	if (p[0] >= '0' && p[0] <= '9') {
 		*digit = (char)p[0];
-		return (1);
+		return 1;
 	}
 	if (p[0] == ' ' || p[0] == '\t' || p[0] == '.' || p[0] == '/' ||
 	    p[0] == '-') {
 		*sep = (char)p[0];
-		return (1);
+		return 1;
 	}
 	if (n >= 2 && p[0] == 0xc2 && p[1] == 0xa0) {
 		*sep = 'n';
-		return (2);
+		return 2;
 	}
 	if (n < 3)
-		return (0);
+		return 0;
 	if (p[0] == 0xef && p[1] == 0xbc) {
 		if (p[2] >= 0x90 && p[2] <= 0x99) {
 			*digit = (char)('0' + p[2] - 0x90);
-			return (3);
+			return 3;
 		}
 		if (p[2] >= 0x8d && p[2] <= 0x8f) {
 			*sep = "-./"[p[2] - 0x8d];
-			return (3);
+			return 3;
 		}
-		return (0);
+		return 0;
 	}
 	if ((p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x87 || p[2] == 0x89 ||
 	    p[2] == 0xaf)) || (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)) {
 		*sep = 'n';
-		return (3);
+		return 3;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -233,7 +234,7 @@ dlp_group_value(const struct dlp_run *r, size_t g)
 	for (k = 0; k < r->groups[g].ndigits; k++)
 		v = v * 10 + (unsigned)(r->digits[r->groups[g].dstart + k] -
 		    '0');
-	return (v);
+	return v;
 }
 
 /*
@@ -251,12 +252,12 @@ dlp_card_expiry(const struct dlp_run *r, size_t from)
 	    (g[from + 1].ndigits != 2 && g[from + 1].ndigits != 4) ||
 	    g[from + 1].seplen != 1 || (g[from + 1].sep != '/' &&
 	    g[from + 1].sep != '-' && g[from + 1].sep != '.'))
-		return (false);
+		return false;
 	mm = dlp_group_value(r, from);
 	if (mm < 1 || mm > 12)
-		return (false);
+		return false;
 	if (from + 2 == r->ngroups)
-		return (true);
+		return true;
 	return (from + 3 == r->ngroups && (g[from + 2].ndigits == 3 ||
 	    g[from + 2].ndigits == 4));
 }
@@ -273,16 +274,16 @@ dlp_card_layout_ok(const struct dlp_run *r, size_t i, size_t j)
 				break;
 		}
 		if (i + k == j + 1 && dlp_card_layouts[l][k] == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* Do two group separators look alike (same characters, same count)? */
 static bool
 dlp_sep_same(const struct dlp_group *a, const struct dlp_group *b)
 {
-	return (a->sep == b->sep && a->seplen == b->seplen);
+	return a->sep == b->sep && a->seplen == b->seplen;
 }
 
 /*
@@ -336,7 +337,8 @@ dlp_card_find(const struct dlp_run *r, struct dlp_card *out, size_t max)
 	for (i = 0; i < r->ngroups && found < max; i++) {
 		for (j = i, n = 0; j < r->ngroups; j++) {
 			n += g[j].ndigits;
-			if (n > DLP_CARD_DIGITS_MAX || (j > i && g[j].seplen > 3))
+			if (n > DLP_CARD_DIGITS_MAX || (j > i &&
+			    g[j].seplen > 3))
 				break;
 			if (n < 13)
 				continue;
@@ -374,7 +376,7 @@ dlp_card_find(const struct dlp_run *r, struct dlp_card *out, size_t max)
 				break;
 		}
 	}
-	return (found);
+	return found;
 }
 
 /*
@@ -399,10 +401,10 @@ dlp_card_valid(const char *run, size_t len, char *digits, size_t *ndigits,
 			*ndigits = c[i].ndigits;
 			if (strong != NULL)
 				*strong = c[i].strong;
-			return (true);
+			return true;
 		}
 	}
-	return (false);
+	return false;
 }
 
 /*
@@ -433,7 +435,7 @@ dlp_run_ssns(const struct dlp_run *r, struct dlp_ssn_hit *out, size_t max)
 		out[found].last = k + 2;
 		found++;
 	}
-	return (found);
+	return found;
 }
 
 /*

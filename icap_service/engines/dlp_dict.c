@@ -43,13 +43,13 @@ dlp_dict_name_ok(const char *name)
 	size_t	i, n = strlen(name);
 
 	if (n == 0 || n > DLP_DICT_NAME_MAX)
-		return (false);
+		return false;
 	for (i = 0; i < n; i++) {
 		if (strchr("abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", name[i]) == NULL)
-			return (false);
+			return false;
 	}
-	return (true);
+	return true;
 }
 
 static int
@@ -61,15 +61,15 @@ dlp_dict_add(struct dlp_dict *d, enum dlp_term_kind kind, const char *text,
 	t = reallocarray(d->terms, d->nterms + 1, sizeof *d->terms);
 	if (t == NULL) {
 		cause_set(cause, "out of memory");
-		return (-1);
+		return -1;
 	}
 	d->terms = t;
 	if ((t[d->nterms].text = strdup(text)) == NULL) {
 		cause_set(cause, "out of memory");
-		return (-1);
+		return -1;
 	}
 	t[d->nterms++].kind = kind;
-	return (0);
+	return 0;
 }
 
 /* One line, already without its newline and trailing blanks. */
@@ -86,7 +86,7 @@ dlp_dict_line(struct dlp_dict *d, char *line, char **cause)
 	arg += strspn(arg, " \t");
 	if (*arg == '\0') {
 		cause_set(cause, "\"%s\" needs a value", word);
-		return (-1);
+		return -1;
 	}
 	if (strcmp(word, "severity") == 0 || strcmp(word, "threshold") == 0) {
 		errno = 0;
@@ -94,13 +94,13 @@ dlp_dict_line(struct dlp_dict *d, char *line, char **cause)
 		if (errno != 0 || *end != '\0' || v < 1 ||
 		    v > (word[0] == 's' ? 4 : 1000000)) {
 			cause_set(cause, "bad %s \"%s\"", word, arg);
-			return (-1);
+			return -1;
 		}
 		if (word[0] == 's')
 			d->severity = (int)v;
 		else
 			d->threshold = (unsigned)v;
-		return (0);
+		return 0;
 	}
 	for (i = 0; i < sizeof dlp_dict_kinds / sizeof dlp_dict_kinds[0]; i++) {
 		if (strcmp(word, dlp_dict_kinds[i].word) == 0)
@@ -108,7 +108,7 @@ dlp_dict_line(struct dlp_dict *d, char *line, char **cause)
 			    cause));
 	}
 	cause_set(cause, "unknown directive \"%s\"", word);
-	return (-1);
+	return -1;
 }
 
 /*
@@ -128,7 +128,7 @@ dlp_dict_parse(const char *name, const char *text, size_t len,
 	d->threshold = 1;
 	if (!dlp_dict_name_ok(name)) {
 		cause_set(cause, "bad dictionary name \"%s\"", name);
-		return (-1);
+		return -1;
 	}
 	if ((d->name = strdup(name)) == NULL ||
 	    (copy = strndup(text, len)) == NULL) {
@@ -163,7 +163,7 @@ out:
 	free(copy);
 	if (rc != 0)
 		dlp_dict_clear(d);
-	return (rc);
+	return rc;
 }
 
 static int
@@ -185,7 +185,7 @@ dlp_dict_read(int dirfd, const char *file, size_t *len, char **cause)
 
 	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC)) == -1) {
 		cause_set(cause, "%s: %s", file, strerror(errno));
-		return (NULL);
+		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > DLP_DICT_FILE_MAX) {
@@ -206,7 +206,7 @@ dlp_dict_read(int dirfd, const char *file, size_t *len, char **cause)
 	*len = (size_t)n;
 out:
 	close(fd);
-	return (buf);
+	return buf;
 }
 
 /*
@@ -259,7 +259,7 @@ out:
 	free(names);
 	if (dirfd != -1)
 		close(dirfd);
-	return (rc);
+	return rc;
 }
 
 /* Free what one dictionary holds, not the struct itself. */
@@ -296,9 +296,9 @@ dlp_dict_regex(const struct dlp_term *t)
 	size_t	 i, n = strlen(t->text);
 
 	if (t->kind == DLP_TERM_REGEX)
-		return (strdup(t->text));
+		return strdup(t->text);
 	if ((re = malloc(n * 4 + 1)) == NULL)
-		return (NULL);
+		return NULL;
 	for (i = 0, p = re; i < n; i++) {
 		if ((t->text[i] >= 'a' && t->text[i] <= 'z') ||
 		    (t->text[i] >= 'A' && t->text[i] <= 'Z') ||
@@ -309,5 +309,5 @@ dlp_dict_regex(const struct dlp_term *t)
 			    "\\x%02x", (unsigned char)t->text[i]);
 	}
 	*p = '\0';
-	return (re);
+	return re;
 }

@@ -38,7 +38,7 @@ static const struct dlp_iban_country {
 static int
 dlp_iban_cmp(const void *key, const void *elem)
 {
-	return (strncmp(key, elem, 2));
+	return strncmp(key, elem, 2);
 }
 
 /* The registered IBAN length for a two-letter country, or 0. */
@@ -50,25 +50,25 @@ dlp_iban_length(const char *country)
 	hit = bsearch(country, dlp_iban_countries,
 	    sizeof dlp_iban_countries / sizeof dlp_iban_countries[0],
 	    sizeof dlp_iban_countries[0], dlp_iban_cmp);
-	return (hit == NULL ? 0 : hit->len);
+	return hit == NULL ? 0 : hit->len;
 }
 
 static int
 dlp_iban_value(char c)
 {
 	if (c >= '0' && c <= '9')
-		return (c - '0');
+		return c - '0';
 	if (c >= 'A' && c <= 'Z')
-		return (c - 'A' + 10);
+		return c - 'A' + 10;
 	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 10);
-	return (-1);
+		return c - 'a' + 10;
+	return -1;
 }
 
 static char
 dlp_iban_upper(char c)
 {
-	return (c >= 'a' && c <= 'z' ? (char)(c - 32) : c);
+	return c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
 }
 
 /* True when the n characters (no spaces) pass the ISO 7064 mod 97-10 check. */
@@ -80,15 +80,15 @@ dlp_iban_mod97(const char *iban, size_t n)
 	int		v;
 
 	if (n < 5)
-		return (false);
+		return false;
 	for (i = 0; i < n; i++) {
 		v = dlp_iban_value(iban[(i + 4) % n]);
 		if (v < 0)
-			return (false);
+			return false;
 		rem = v >= 10 ? (rem * 100 + (unsigned)v) % 97 :
 		    (rem * 10 + (unsigned)v) % 97;
 	}
-	return (rem == 1);
+	return rem == 1;
 }
 
 /*
@@ -109,12 +109,12 @@ dlp_iban_take(const char *p, size_t len, char *iban)
 	if (len < 4 || dlp_iban_value(p[0]) < 10 || dlp_iban_value(p[1]) < 10 ||
 	    dlp_iban_value(p[2]) < 0 || dlp_iban_value(p[2]) > 9 ||
 	    dlp_iban_value(p[3]) < 0 || dlp_iban_value(p[3]) > 9)
-		return (0);
+		return 0;
 	cc[0] = dlp_iban_upper(p[0]);
 	cc[1] = dlp_iban_upper(p[1]);
 	want = (size_t)dlp_iban_length(cc);
 	if (want == 0)
-		return (0);
+		return 0;
 	while (n < want && i < len) {
 		if ((p[i] == ' ' || p[i] == '-') && n % 4 == 0 && n > 0 &&
 		    (sep == p[i] || (sep == 0 && n == 4))) {
@@ -123,11 +123,11 @@ dlp_iban_take(const char *p, size_t len, char *iban)
 		}
 		if (dlp_iban_value(p[i]) < 0 || (sep != 0 && n % 4 == 0 &&
 		    p[i - 1] != sep))
-			return (0);
+			return 0;
 		iban[n++] = dlp_iban_upper(p[i++]);
 	}
 	iban[n] = '\0';
 	if (n != want || (i < len && dlp_iban_value(p[i]) >= 0))
-		return (0);
-	return (dlp_iban_mod97(iban, n) ? i : 0);
+		return 0;
+	return dlp_iban_mod97(iban, n) ? i : 0;
 }

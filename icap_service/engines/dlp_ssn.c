@@ -26,16 +26,16 @@ dlp_ssn_parse(const char *s, size_t len, char *digits)
 
 	if (len != sizeof shape - 1 || (s[3] != '-' && s[3] != ' ') ||
 	    s[6] != s[3])
-		return (-1);
+		return -1;
 	for (i = 0; i < len; i++) {
 		if (shape[i] == '-')
 			continue;
 		if (s[i] < '0' || s[i] > '9')
-			return (-1);
+			return -1;
 		digits[n++] = s[i];
 	}
 	digits[n] = '\0';
-	return (0);
+	return 0;
 }
 
 /* True unless the area, group or serial is one never issued. */
@@ -46,16 +46,16 @@ dlp_ssn_valid(const char *digits)
 	size_t		i;
 
 	if (sscanf(digits, "%3u%2u%4u", &area, &group, &serial) != 3)
-		return (false);
+		return false;
 	if (area == 0 || area == 666 || area >= 900 || group == 0 ||
 	    serial == 0)
-		return (false);
+		return false;
 	for (i = 0; i < sizeof dlp_ssn_examples / sizeof dlp_ssn_examples[0];
 	    i++) {
 		if (strcmp(digits, dlp_ssn_examples[i]) == 0)
-			return (false);
+			return false;
 	}
-	return (true);
+	return true;
 }
 
 /* The logged form: "***-**-" and the last four digits. */

@@ -28,7 +28,8 @@
 static const struct {
 	const char	*re;
 	unsigned char	 len;		/* bytes of the signature */
-	bool		 filter;	/* a compressed stream, not an archive */
+	/* a compressed stream, not an archive */
+	bool		 filter;
 	const char	*name;
 } embed_sigs[] = {
 	[EMBED_ZIP] = { "PK\\x03\\x04", 4, false, "zip" },
@@ -87,13 +88,14 @@ embed_db_load(char **cause)
 
 	if ((db = calloc(1, sizeof *db)) == NULL) {
 		cause_set(cause, "out of memory");
-		return (NULL);
+		return NULL;
 	}
 	pthread_mutex_init(&db->lock, NULL);
 	/* The test string, every byte escaped: it is full of metacharacters. */
 	malware_eicar_string(eicar);
 	for (i = 0; i < MALWARE_EICAR_LEN; i++)
-		snprintf(eicar_re + 4 * i, 5, "\\x%02x", (unsigned char)eicar[i]);
+		snprintf(eicar_re + 4 * i, 5, "\\x%02x",
+		    (unsigned char)eicar[i]);
 	for (i = 0; i < EMBED_NSIGS; i++) {
 		res[i] = i == EMBED_EICAR ? eicar_re : embed_sigs[i].re;
 		ids[i] = (unsigned)i;
@@ -106,14 +108,14 @@ embed_db_load(char **cause)
 		if (err != NULL)
 			hs_free_compile_error(err);
 		embed_db_free(db);
-		return (NULL);
+		return NULL;
 	}
 	if (hs_alloc_scratch(db->hs, &db->scratch) != HS_SUCCESS) {
 		cause_set(cause, "vectorscan: cannot allocate scratch");
 		embed_db_free(db);
-		return (NULL);
+		return NULL;
 	}
-	return (db);
+	return db;
 }
 
 void
@@ -139,13 +141,13 @@ embed_db_free(struct embed_db *db)
 bool
 embed_is_filter(unsigned kind)
 {
-	return (kind < EMBED_NSIGS && embed_sigs[kind].filter);
+	return kind < EMBED_NSIGS && embed_sigs[kind].filter;
 }
 
 const char *
 embed_name(unsigned kind)
 {
-	return (kind < EMBED_NSIGS ? embed_sigs[kind].name : "?");
+	return kind < EMBED_NSIGS ? embed_sigs[kind].name : "?";
 }
 
 /*
@@ -161,7 +163,7 @@ embed_plausible(unsigned kind, const unsigned char *p, size_t n)
 	switch (kind) {
 	case EMBED_ZIP:
 		if (n < 30)
-			return (true);
+			return true;
 		method = (unsigned)p[8] | (unsigned)p[9] << 8;
 		namelen = (unsigned)p[26] | (unsigned)p[27] << 8;
 		return (p[4] <= 63 && p[5] == 0 && namelen > 0 &&
@@ -170,15 +172,15 @@ embed_plausible(unsigned kind, const unsigned char *p, size_t n)
 		    method == 98 || method == 99));
 	case EMBED_GZIP:
 		if (n < 10)
-			return (true);
+			return true;
 		return ((p[3] & 0xe0) == 0 && (p[8] == 0 || p[8] == 2 ||
 		    p[8] == 4) && (p[9] <= 13 || p[9] == 255));
 	case EMBED_ZSTD:
-		return (n < 5 || (p[4] & 0x08) == 0);
+		return n < 5 || (p[4] & 0x08) == 0;
 	case EMBED_LZ4:
-		return (n < 5 || ((p[4] & 0xc0) == 0x40 && (p[4] & 0x02) == 0));
+		return n < 5 || ((p[4] & 0xc0) == 0x40 && (p[4] & 0x02) == 0);
 	default:
-		return (true);
+		return true;
 	}
 }
 
@@ -193,22 +195,22 @@ embed_on_match(unsigned id, unsigned long long from, unsigned long long to,
 
 	if (id == EMBED_EICAR) {
 		s->eicar = true;
-		return (0);
+		return 0;
 	}
 	if (!s->archives)
-		return (0);
+		return 0;
 	if (start >= s->base && !embed_plausible(id, s->chunk +
 	    (start - s->base), s->base + s->chunklen - start))
-		return (0);
+		return 0;
 	if (s->nhits == s->cap) {
 		if (s->cap == EMBED_MAX_HITS) {
 			s->dropped++;
-			return (0);
+			return 0;
 		}
 		cap = s->cap == 0 ? 8 : s->cap * 2;
 		if ((h = reallocarray(s->hits, cap, sizeof *h)) == NULL) {
 			s->dropped++;
-			return (0);
+			return 0;
 		}
 		s->hits = h;
 		s->cap = cap;
@@ -216,7 +218,7 @@ embed_on_match(unsigned id, unsigned long long from, unsigned long long to,
 	s->hits[s->nhits].off = start;
 	s->hits[s->nhits].kind = id;
 	s->nhits++;
-	return (0);
+	return 0;
 }
 
 /*
@@ -245,11 +247,11 @@ embed_scan_begin(struct embed_db *db, bool archives, char **cause)
 	}
 	if (hs_open_stream(db->hs, 0, &s->stream) != HS_SUCCESS)
 		goto nomem;
-	return (s);
+	return s;
 nomem:
 	cause_set(cause, "embed: out of memory");
 	embed_scan_free(s);
-	return (NULL);
+	return NULL;
 }
 
 /* Look at the next bytes; 0, or -1 with *cause. */
@@ -258,25 +260,25 @@ embed_scan_feed(struct embed_scan *s, const void *buf, size_t len,
     char **cause)
 {
 	if (len == 0)
-		return (0);
+		return 0;
 	s->chunk = buf;
 	s->chunklen = len;
 	if (hs_scan_stream(s->stream, buf, (unsigned)len, 0,
 	    s->slot->scratch, embed_on_match, s) != HS_SUCCESS) {
 		cause_set(cause, "embed: vectorscan error");
-		return (-1);
+		return -1;
 	}
 	s->base += len;
 	s->chunk = NULL;
 	s->chunklen = 0;
-	return (0);
+	return 0;
 }
 
 /* Has the EICAR test string been seen? */
 bool
 embed_scan_eicar(const struct embed_scan *s)
 {
-	return (s->eicar);
+	return s->eicar;
 }
 
 /* The signatures seen so far, in body order; *dropped: past the table. */
@@ -287,7 +289,7 @@ embed_scan_hits(const struct embed_scan *s, const struct embed_hit **hits,
 	*hits = s->hits;
 	if (dropped != NULL)
 		*dropped = s->dropped;
-	return (s->nhits);
+	return s->nhits;
 }
 
 void

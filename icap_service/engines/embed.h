@@ -41,15 +41,15 @@ void			 embed_db_free(struct embed_db *);
 bool			 embed_is_filter(unsigned kind);
 const char		*embed_name(unsigned kind);
 bool			 embed_plausible(unsigned kind, const unsigned char *,
-			     size_t);
+				size_t);
 
 struct embed_scan	*embed_scan_begin(struct embed_db *, bool archives,
-			     char **cause);
+				char **cause);
 bool			 embed_scan_eicar(const struct embed_scan *);
 int			 embed_scan_feed(struct embed_scan *, const void *,
-			     size_t, char **cause);
+				size_t, char **cause);
 size_t			 embed_scan_hits(const struct embed_scan *,
-			     const struct embed_hit **, unsigned *dropped);
+				const struct embed_hit **, unsigned *dropped);
 void			 embed_scan_free(struct embed_scan *);
 
 #endif

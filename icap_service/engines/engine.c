@@ -65,7 +65,7 @@ engine_set_load(const struct engine_config *cfg, char **cause)
 
 	if ((set = calloc(1, sizeof *set)) == NULL) {
 		cause_set(cause, "out of memory");
-		return (NULL);
+		return NULL;
 	}
 	set->cfg = *cfg;
 	pthread_mutex_init(&set->lock, NULL);
@@ -89,10 +89,10 @@ engine_set_load(const struct engine_config *cfg, char **cause)
 	text_xml_init();
 	text_pdf_init();
 	set->hash_checked = time(NULL);
-	return (set);
+	return set;
 fail:
 	engine_set_free(set);
-	return (NULL);
+	return NULL;
 }
 
 void
@@ -127,17 +127,17 @@ engine_reload_hashes(struct engine_set *set, bool settled, char **cause)
 	if (old == NULL || !malware_hash_changed(old) ||
 	    (settled && !malware_hash_settled(old))) {
 		malware_hash_release(old);
-		return (0);
+		return 0;
 	}
 	malware_hash_release(old);
 	if ((new = malware_hash_load(set->cfg.hash_blocklist, cause)) == NULL)
-		return (-1);
+		return -1;
 	pthread_mutex_lock(&set->lock);
 	old = set->hashes;
 	set->hashes = new;
 	pthread_mutex_unlock(&set->lock);
 	malware_hash_release(old);
-	return (0);
+	return 0;
 }
 
 /*
@@ -162,16 +162,16 @@ engine_set_reload(struct engine_set *set, char **cause)
 	changed = old != NULL && malware_clam_changed(old);
 	malware_clam_release(old);
 	if (!changed)
-		return (rc);
+		return rc;
 	if ((new = malware_clam_load(&set->cfg, rc == 0 ? cause : NULL)) ==
 	    NULL)
-		return (-1);
+		return -1;
 	pthread_mutex_lock(&set->lock);
 	old = set->clam;
 	set->clam = new;
 	pthread_mutex_unlock(&set->lock);
 	malware_clam_release(old);
-	return (rc);
+	return rc;
 }
 
 /* See engine.h. */
@@ -193,11 +193,11 @@ bool
 engine_health_warning(const struct engine_health *h, char *buf, size_t len)
 {
 	if (!h->clamav_on || h->clamav_signatures > 0)
-		return (false);
+		return false;
 	snprintf(buf, len, "ClamAV is on but has no signatures: only EICAR, "
 	    "the hash blocklist and file types detect malware (fill "
 	    "ClamAVDbDir with freshclam)");
-	return (true);
+	return true;
 }
 
 /* See engine.h. */
@@ -211,13 +211,13 @@ engine_clamav_count(const char *dir, unsigned *sigs, char **cause)
 	if (dir == NULL || *dir == '\0')
 		dir = cl_retdbdir();
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return (0);
+		return 0;
 	if ((rc = cl_countsigs(dir, CL_COUNTSIGS_ALL, sigs)) != CL_SUCCESS &&
 	    rc != CL_EOPEN) {
 		cause_set(cause, "clamav: %s: %s", dir, cl_strerror(rc));
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* At most once a second, any scan may notice a changed blocklist. */
@@ -246,7 +246,7 @@ engine_scan_nested(struct engine_set *set, const struct engine_profile *prof,
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		cause_set(cause, "out of memory");
-		return (NULL);
+		return NULL;
 	}
 	s->set = set;
 	s->dir = dir;
@@ -278,10 +278,10 @@ engine_scan_nested(struct engine_set *set, const struct engine_profile *prof,
 		cause_set(cause, "openssl: cannot start SHA-256");
 		goto fail;
 	}
-	return (s);
+	return s;
 fail:
 	engine_scan_free(s);
-	return (NULL);
+	return NULL;
 }
 
 /* Start one body; see engine.h. */
@@ -293,22 +293,22 @@ engine_scan_begin(struct engine_set *set, const struct engine_profile *prof,
 
 	engine_check_hashes(set);
 	if ((s = engine_scan_nested(set, prof, dir, 0, NULL, cause)) == NULL)
-		return (NULL);
+		return NULL;
 	snprintf(s->name, sizeof s->name, "%s",
 	    name_hint != NULL ? name_hint : "");
-	return (s);
+	return s;
 }
 
 static bool
 engine_wants_unpack(const struct engine_scan *s)
 {
-	return (s->prof.archives && (s->ft.flags & FT_UNPACK) != 0);
+	return s->prof.archives && (s->ft.flags & FT_UNPACK) != 0;
 }
 
 static bool
 engine_wants_mime(const struct engine_scan *s)
 {
-	return (s->prof.archives && (s->ft.flags & FT_MIME) != 0);
+	return s->prof.archives && (s->ft.flags & FT_MIME) != 0;
 }
 
 /*
@@ -321,10 +321,10 @@ static bool
 engine_wants_clam(const struct engine_scan *s)
 {
 	if (!s->prof.malware || engine_wants_unpack(s) || engine_wants_mime(s))
-		return (false);
+		return false;
 	if ((s->ft.flags & (FT_CLAMAV | FT_SCRIPT)) != 0)
-		return (true);
-	return (s->depth > 0 && strcmp(s->ft.group, "text") == 0);
+		return true;
+	return s->depth > 0 && strcmp(s->ft.group, "text") == 0;
 }
 
 /* Extracted text goes to DLP's second stream, up to text_max_bytes. */
@@ -335,15 +335,15 @@ engine_text_sink(void *arg, const char *p, size_t n)
 	uint64_t		 max = s->set->cfg.text_max_bytes;
 
 	if (s->text_full || s->text_cause != NULL)
-		return (-1);
+		return -1;
 	if (s->text_bytes + n > max) {
 		n = (size_t)(max - s->text_bytes);
 		s->text_full = true;
 	}
 	s->text_bytes += n;
 	if (dlp_scan_feed(s->dlp, DLP_TEXT, p, n, &s->text_cause) != 0)
-		return (-1);
-	return (s->text_full ? -1 : 0);
+		return -1;
+	return s->text_full ? -1 : 0;
 }
 
 /* Type-dependent consumers of the body's bytes: text, mail parts. */
@@ -352,7 +352,7 @@ engine_text_feed(struct engine_scan *s, const unsigned char *p, size_t len,
     char **cause)
 {
 	if (len == 0)
-		return (0);
+		return 0;
 	if (s->xml != NULL && text_xml_feed(s->xml, p, len) != 0) {
 		text_xml_end(s->xml);
 		text_xml_free(s->xml);
@@ -363,11 +363,11 @@ engine_text_feed(struct engine_scan *s, const unsigned char *p, size_t len,
 		s->utf16_on = false;
 	if (s->text_cause != NULL) {
 		cause_set(cause, "%s", s->text_cause);
-		return (-1);
+		return -1;
 	}
 	if (s->mime != NULL && mime_feed(s->mime, p, len, cause) != 0)
-		return (-1);
-	return (0);
+		return -1;
+	return 0;
 }
 
 /* A part of a mail message starts: a member of its own. */
@@ -377,18 +377,18 @@ engine_part_begin(void *arg, const char *name, char **cause)
 	struct engine_scan	*s = arg;
 
 	if (s->part != NULL || s->res.verdict != ENGINE_CLEAN)
-		return (0);
+		return 0;
 	if (++s->budget->entries > s->set->cfg.archive_max_entries) {
 		engine_result_uninspectable(&s->res,
 		    "mail message has more than %u parts",
 		    s->set->cfg.archive_max_entries);
-		return (0);
+		return 0;
 	}
 	if ((s->part = engine_scan_nested(s->set, &s->prof, s->dir,
 	    s->depth + 1, s, cause)) == NULL)
-		return (-1);
+		return -1;
 	snprintf(s->part->name, sizeof s->part->name, "%s", name);
-	return (0);
+	return 0;
 }
 
 static int
@@ -397,8 +397,8 @@ engine_part_data(void *arg, const void *p, size_t n, char **cause)
 	struct engine_scan	*s = arg;
 
 	if (s->part == NULL)
-		return (0);
-	return (engine_scan_feed(s->part, p, n, cause));
+		return 0;
+	return engine_scan_feed(s->part, p, n, cause);
 }
 
 static int
@@ -409,13 +409,13 @@ engine_part_end(void *arg, char **cause)
 	int			 rc;
 
 	if (s->part == NULL)
-		return (0);
+		return 0;
 	rc = engine_scan_end(s->part, &r, cause);
 	if (rc == 0)
 		engine_result_merge(&s->res, &r, s->part->name);
 	engine_scan_free(s->part);
 	s->part = NULL;
-	return (rc);
+	return rc;
 }
 
 /* Start the text extractors and the mail parser the type calls for. */
@@ -433,15 +433,15 @@ engine_text_start(struct engine_scan *s, char **cause)
 			    s->set->cfg.archive_max_depth);
 		else if ((s->mime = mime_new(&sink)) == NULL) {
 			cause_set(cause, "mime: out of memory");
-			return (-1);
+			return -1;
 		}
 	}
 	if (s->dlp == NULL)
-		return (0);
+		return 0;
 	if (strcmp(s->ft.name, "xml") == 0 &&
 	    (s->xml = text_xml_new(engine_text_sink, s)) == NULL) {
 		cause_set(cause, "xml: out of memory");
-		return (-1);
+		return -1;
 	}
 	if ((u16 = filetype_utf16(s->prefix, s->plen)) != 0) {
 		text_utf16_init(&s->utf16, u16 == 1 ? TEXT_UTF16_LE :
@@ -453,7 +453,7 @@ engine_text_start(struct engine_scan *s, char **cause)
 		text_utf16_init(&s->utf16, TEXT_UTF16_STRINGS);
 		s->utf16_on = true;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -482,9 +482,9 @@ engine_scan_type(struct engine_scan *s, char **cause)
 		limit = s->set->cfg.archive_max_bytes;
 	if (engine_text_start(s, cause) != 0 ||
 	    engine_text_feed(s, s->prefix, s->plen, cause) != 0)
-		return (-1);
+		return -1;
 	if (limit == 0)
-		return (0);
+		return 0;
 	s->spooling = true;
 	s->spool_base = 0;
 	engine_spool_init(&s->spool, limit);
@@ -508,7 +508,7 @@ engine_embed_spool(struct engine_scan *s, const unsigned char *chunk,
 	int			 rc = 0;
 
 	if (embed_scan_hits(s->embed, &hits, NULL) == 0)
-		return (0);
+		return 0;
 	x = hits[0].off;
 	s->spooling = true;
 	s->spool_base = x;
@@ -524,7 +524,7 @@ engine_embed_spool(struct engine_scan *s, const unsigned char *chunk,
 		/* A signature that began in the previous chunk. */
 		if (start - from > s->ntail) {
 			cause_set(cause, "embed: signature before the tail");
-			return (-1);
+			return -1;
 		}
 		rc = engine_spool_add(&s->spool, tmp, s->tail + s->ntail -
 		    (start - from), (size_t)(start - from), cause);
@@ -533,7 +533,7 @@ engine_embed_spool(struct engine_scan *s, const unsigned char *chunk,
 	if (rc == 0 && from < total)
 		rc = engine_spool_add(&s->spool, tmp, chunk + (from - start),
 		    (size_t)(total - from), cause);
-	return (rc);
+	return rc;
 }
 
 /* Feed decoded bytes; see engine.h. */
@@ -547,10 +547,10 @@ engine_scan_feed(struct engine_scan *s, const void *buf, size_t len,
 
 	if (s->failed) {
 		cause_set(cause, "scan already failed");
-		return (-1);
+		return -1;
 	}
 	if (len == 0)
-		return (0);
+		return 0;
 	s->res.bytes += len;
 	if (!s->typed) {
 		take = FILETYPE_PREFIX - s->plen;
@@ -590,10 +590,10 @@ engine_scan_feed(struct engine_scan *s, const void *buf, size_t len,
 			engine_tail_keep(s->tail, &s->ntail, sizeof s->tail,
 			    buf, len);
 	}
-	return (0);
+	return 0;
 fail:
 	s->failed = true;
-	return (-1);
+	return -1;
 }
 
 static int
@@ -606,13 +606,13 @@ engine_end_hash(struct engine_scan *s, char **cause)
 	size_t		 i;
 
 	if (s->sha == NULL)
-		return (0);
+		return 0;
 	if (EVP_DigestFinal_ex(s->sha, md, &mdlen) != 1 || mdlen != 32) {
 		cause_set(cause, "openssl: SHA-256 failed");
-		return (-1);
+		return -1;
 	}
 	if (!malware_hash_lookup(s->hashes, md, &name))
-		return (0);
+		return 0;
 	if (name != NULL && *name != '\0')
 		snprintf(sample, sizeof sample, "%s", name);
 	else {
@@ -621,7 +621,7 @@ engine_end_hash(struct engine_scan *s, char **cause)
 	}
 	engine_result_add(&s->res, "hash", "sha256", 1, ENGINE_SEV_MALWARE,
 	    sample);
-	return (0);
+	return 0;
 }
 
 static int
@@ -632,18 +632,18 @@ engine_end_clam(struct engine_scan *s, char **cause)
 	int		 rc;
 
 	if (!s->clam_wanted)
-		return (0);
+		return 0;
 	if (s->clam == NULL) {
 		if (s->set->cfg.clamav)
 			engine_result_skip(&s->res, "clamav", what,
 			    "no signatures loaded", 1);
-		return (0);
+		return 0;
 	}
 	if (!s->spooling || s->spool_base != 0 ||
 	    s->spool.size > s->set->cfg.clamav_max_bytes || s->spool.over) {
 		engine_result_skip(&s->res, "clamav", what,
 		    "larger than ClamAVMaxSize", 1);
-		return (0);
+		return 0;
 	}
 	if (s->spool.fd != -1)
 		rc = malware_clam_scan_fd(s->clam, s->spool.fd, virname,
@@ -654,7 +654,7 @@ engine_end_clam(struct engine_scan *s, char **cause)
 	if (rc == 1)
 		engine_result_add(&s->res, "malware", virname, 1,
 		    ENGINE_SEV_MALWARE, NULL);
-	return (rc < 0 ? -1 : 0);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Open the body itself as an archive; *covered: how far that read. */
@@ -663,18 +663,18 @@ engine_end_archive(struct engine_scan *s, uint64_t *covered, char **cause)
 {
 	*covered = 0;
 	if (!engine_wants_unpack(s) || !s->spooling || s->spool_base != 0)
-		return (0);
+		return 0;
 	if (s->spool.over || s->spool.size > s->set->cfg.archive_max_bytes) {
 		engine_result_uninspectable(&s->res,
 		    "archive larger than %llu bytes",
 		    (unsigned long long)s->set->cfg.archive_max_bytes);
-		return (0);
+		return 0;
 	}
 	if (s->depth >= s->set->cfg.archive_max_depth) {
 		engine_result_uninspectable(&s->res,
 		    "archives nested deeper than %u",
 		    s->set->cfg.archive_max_depth);
-		return (0);
+		return 0;
 	}
 	if (s->depth == 0)
 		s->budget->compressed = s->spool.size;
@@ -698,7 +698,7 @@ engine_end_embedded(struct engine_scan *s, uint64_t covered, char **cause)
 
 	if (!s->prof.archives || !s->spooling ||
 	    (n = embed_scan_hits(s->embed, &hits, &dropped)) == 0)
-		return (0);
+		return 0;
 	if (dropped > 0)
 		engine_result_skip(&s->res, "archive", s->name,
 		    "embedded archive signatures past the first 256", dropped);
@@ -724,11 +724,11 @@ engine_end_embedded(struct engine_scan *s, uint64_t covered, char **cause)
 			s->budget->compressed = s->spool.size - at;
 		if (archive_scan(s, at, embed_is_filter(hits[i].kind), true,
 		    &used, cause) != 0)
-			return (-1);
+			return -1;
 		if (used > 0 && s->res.verdict == ENGINE_CLEAN)
 			done = at + used;
 	}
-	return (0);
+	return 0;
 }
 
 /* The text of a PDF, through poppler, into DLP's second stream. */
@@ -742,15 +742,15 @@ engine_end_pdf(struct engine_scan *s, char **cause)
 	const char		*what = s->name[0] != '\0' ? s->name : "pdf";
 
 	if (s->dlp == NULL || (s->ft.flags & FT_PDFTEXT) == 0)
-		return (0);
+		return 0;
 	if (!s->spooling || s->spool_base != 0 || s->spool.over ||
 	    s->spool.size > s->set->cfg.archive_max_bytes) {
 		engine_result_skip(&s->res, "dlp", what,
 		    "PDF larger than ArchiveMaxSize, text not read", 1);
-		return (0);
+		return 0;
 	}
 	if ((p = engine_spool_map(&s->spool, cause)) == NULL)
-		return (-1);
+		return -1;
 	lim.max_pages = s->set->cfg.pdf_max_pages;
 	lim.max_ms = s->set->cfg.pdf_max_cpu_ms;
 	lim.max_text = s->set->cfg.text_max_bytes;
@@ -758,7 +758,7 @@ engine_end_pdf(struct engine_scan *s, char **cause)
 	    s, &pages);
 	if (s->text_cause != NULL) {
 		cause_set(cause, "%s", s->text_cause);
-		return (-1);
+		return -1;
 	}
 	switch (st) {
 	case TEXT_PDF_OK:
@@ -776,7 +776,7 @@ engine_end_pdf(struct engine_scan *s, char **cause)
 		    "PDF text unreadable", 1);
 		break;
 	}
-	return (0);
+	return 0;
 }
 
 /* The extractors and the mail parser end: their last bytes go out. */
@@ -814,8 +814,9 @@ engine_end_text(struct engine_scan *s, char **cause)
 		rc = -1;
 	if (s->text_full)
 		engine_result_skip(&s->res, "dlp", s->name[0] != '\0' ?
-		    s->name : s->ft.name, "extracted text past text_max_bytes", 1);
-	return (rc);
+		    s->name : s->ft.name, "extracted text past text_max_bytes",
+		    1);
+	return rc;
 }
 
 static int
@@ -824,28 +825,28 @@ engine_end_engines(struct engine_scan *s, char **cause)
 	uint64_t	covered = 0;
 
 	if (!s->typed && engine_scan_type(s, cause) != 0)
-		return (-1);
+		return -1;
 	if (s->prof.archives && !s->spooling &&
 	    engine_embed_spool(s, NULL, 0, cause) != 0)
-		return (-1);
+		return -1;
 	if (engine_end_text(s, cause) != 0)
-		return (-1);
+		return -1;
 	if (s->dlp != NULL && dlp_scan_end(s->dlp, &s->res, &s->prof,
 	    cause) != 0)
-		return (-1);
+		return -1;
 	if (s->prof.malware && embed_scan_eicar(s->embed))
 		engine_result_add(&s->res, "malware", "Eicar-Test-Signature", 1,
 		    ENGINE_SEV_MALWARE, NULL);
 	if (engine_end_hash(s, cause) != 0)
-		return (-1);
+		return -1;
 	if (s->prof.filetype && filetype_listed(s->prof.blocked_types,
 	    s->ft.name, s->ft.group))
 		engine_result_add(&s->res, "filetype", s->ft.name, 1,
 		    ENGINE_SEV_FILETYPE, NULL);
 	if (engine_end_archive(s, &covered, cause) != 0 ||
 	    engine_end_embedded(s, covered, cause) != 0)
-		return (-1);
-	return (engine_end_clam(s, cause));
+		return -1;
+	return engine_end_clam(s, cause);
 }
 
 /* A detection already certain before the end; see engine.h. */
@@ -853,9 +854,9 @@ bool
 engine_scan_detected(const struct engine_scan *s)
 {
 	if (s->prof.malware && embed_scan_eicar(s->embed))
-		return (true);
+		return true;
 	if (s->dlp != NULL && dlp_scan_certain(s->dlp, &s->prof))
-		return (true);
+		return true;
 	return (s->typed && s->prof.filetype &&
 	    filetype_listed(s->prof.blocked_types, s->ft.name, s->ft.group));
 }
@@ -869,7 +870,8 @@ engine_scan_end(struct engine_scan *s, struct engine_result *r, char **cause)
 
 	if (s->failed || engine_end_engines(s, &why) != 0) {
 		s->res.verdict = ENGINE_ERROR;
-		snprintf(s->res.reason, sizeof s->res.reason, "engine error: %s",
+		snprintf(s->res.reason, sizeof s->res.reason,
+		    "engine error: %s",
 		    why != NULL ? why : "earlier failure");
 		if (why != NULL && cause != NULL) {
 			free(*cause);
@@ -883,7 +885,7 @@ engine_scan_end(struct engine_scan *s, struct engine_result *r, char **cause)
 	engine_result_finish(&s->res);
 	*r = s->res;
 	s->failed = true;
-	return (rc);
+	return rc;
 }
 
 void

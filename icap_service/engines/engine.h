@@ -36,12 +36,17 @@ enum engine_direction {
 
 /* One kind of thing found; samples are masked (card: last 4 digits). */
 struct engine_finding {
-	const char	*engine;	/* "dlp", "malware", "hash", "filetype", "archive" */
-	char		 type[48];	/* "credit_card", "us_ssn", "iban", "dict:<name>",
-					   signature name, true file type, ... */
+	/* "dlp", "malware", "hash", "filetype", "archive" */
+	const char	*engine;
+	/*
+	 * "credit_card", "us_ssn", "iban", "dict:<name>", signature name, true
+	 * file type, ...
+	 */
+	char		 type[48];
 	unsigned	 count;
 	int		 severity;	/* 1 low .. 4 critical */
-	char		 sample[ENGINE_SAMPLE_MAX];	/* masked, may be empty */
+	/* masked, may be empty */
+	char		 sample[ENGINE_SAMPLE_MAX];
 };
 
 /*
@@ -61,8 +66,10 @@ struct engine_skip {
 
 struct engine_result {
 	enum engine_verdict	verdict;
-	char			reason[160];	/* one line for block page and log */
-	char			true_type[32];	/* "pdf", "zip", "pe", "text", ... */
+	/* one line for block page and log */
+	char			reason[160];
+	/* "pdf", "zip", "pe", "text", ... */
+	char			true_type[32];
 	struct engine_finding	findings[ENGINE_MAX_FINDINGS];
 	size_t			nfindings;
 	uint64_t		bytes;		/* bytes fed (decoded) */
@@ -79,30 +86,44 @@ struct engine_profile {
 	bool		 malware;
 	bool		 filetype;
 	bool		 archives;
-	unsigned	 card_threshold;	/* matches needed to count; 0 = 1 */
+	/* matches needed to count; 0 = 1 */
+	unsigned	 card_threshold;
 	unsigned	 ssn_threshold;
 	unsigned	 iban_threshold;
-	const char	*const *blocked_types;	/* true types to block, NULL-ended */
-	const char	*const *dictionaries;	/* dictionary names to use, NULL = all */
+	/* true types to block, NULL-ended */
+	const char	*const *blocked_types;
+	/* dictionary names to use, NULL = all */
+	const char	*const *dictionaries;
 };
 
 /* Everything loaded once; strings are borrowed, must outlive the set. */
 struct engine_config {
-	const char	*clamav_db_dir;		/* NULL or "" = ClamAV's default dir */
-	bool		 clamav;		/* use libclamav when signatures exist */
-	const char	*hash_blocklist;	/* file of SHA-256 hex, may be NULL */
+	/* NULL or "" = ClamAV's default dir */
+	const char	*clamav_db_dir;
+	/* use libclamav when signatures exist */
+	bool		 clamav;
+	/* file of SHA-256 hex, may be NULL */
+	const char	*hash_blocklist;
 	const char	*dictionary_dir;	/* *.dict files, may be NULL */
-	uint64_t	 clamav_max_bytes;	/* buffer at most this for ClamAV */
-	uint64_t	 archive_max_bytes;	/* total uncompressed per archive */
+	/* buffer at most this for ClamAV */
+	uint64_t	 clamav_max_bytes;
+	/* total uncompressed per archive */
+	uint64_t	 archive_max_bytes;
 	unsigned	 archive_max_depth;
 	unsigned	 archive_max_entries;
-	unsigned	 archive_max_ratio;	/* uncompressed : compressed, once
-						   archive_max_bytes / 4 is unpacked */
-	unsigned	 archive_max_cpu_ms;	/* CPU time to unpack one tree */
+	/*
+	 * uncompressed : compressed, once archive_max_bytes / 4 is unpacked
+	 */
+	unsigned	 archive_max_ratio;
+	/* CPU time to unpack one tree */
+	unsigned	 archive_max_cpu_ms;
 	unsigned	 pdf_max_pages;		/* pages whose text is read */
-	unsigned	 pdf_max_cpu_ms;	/* CPU time to read a PDF's text */
-	uint64_t	 text_max_bytes;	/* extracted text scanned per body */
-	const char	*tmpdir;		/* for bodies an engine must buffer */
+	/* CPU time to read a PDF's text */
+	unsigned	 pdf_max_cpu_ms;
+	/* extracted text scanned per body */
+	uint64_t	 text_max_bytes;
+	/* for bodies an engine must buffer */
+	const char	*tmpdir;
 };
 
 /* What a loaded set has, for the start-up log, the stats and the CLI. */
@@ -119,7 +140,10 @@ struct engine_scan;
 void	engine_config_defaults(struct engine_config *);
 void	engine_profile_defaults(struct engine_profile *, enum engine_direction);
 
-/* Returns the loaded set, or NULL with *cause. Caller frees with engine_set_free. */
+/*
+ * Returns the loaded set, or NULL with *cause. Caller frees with
+ * engine_set_free.
+ */
 struct engine_set *engine_set_load(const struct engine_config *, char **cause);
 void	engine_set_free(struct engine_set *);
 /*
@@ -151,8 +175,12 @@ int	engine_clamav_count(const char *dir, unsigned *sigs, char **cause);
 struct engine_scan *engine_scan_begin(struct engine_set *,
 	    const struct engine_profile *, enum engine_direction,
 	    const char *name_hint, char **cause);
-/* Feed decoded bytes; 0, or -1 with *cause (the scan then ends in ENGINE_ERROR). */
-int	engine_scan_feed(struct engine_scan *, const void *, size_t, char **cause);
+/*
+ * Feed decoded bytes; 0, or -1 with *cause (the scan then ends in
+ * ENGINE_ERROR).
+ */
+int	engine_scan_feed(struct engine_scan *, const void *, size_t,
+	    char **cause);
 /*
  * Is a detection already certain, before the end (the EICAR string seen, a
  * blocked true type, DLP matches over a threshold)? A body released while
@@ -161,7 +189,8 @@ int	engine_scan_feed(struct engine_scan *, const void *, size_t, char **cause);
  */
 bool	engine_scan_detected(const struct engine_scan *);
 /* Finish and fill *result; 0, or -1 with *cause. */
-int	engine_scan_end(struct engine_scan *, struct engine_result *, char **cause);
+int	engine_scan_end(struct engine_scan *, struct engine_result *,
+	    char **cause);
 void	engine_scan_free(struct engine_scan *);
 
 #endif

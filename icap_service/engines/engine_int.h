@@ -35,7 +35,8 @@ struct engine_set {
 	struct filetype_magic	*magic;
 	struct embed_db		*embed;
 	EVP_MD			*sha256;
-	pthread_mutex_t		 lock;		/* guards the reloadable parts */
+	/* guards the reloadable parts */
+	pthread_mutex_t		 lock;
 	time_t			 hash_checked;	/* last look at the file */
 };
 
@@ -97,7 +98,8 @@ struct engine_scan {
 	struct filetype		 ft;
 	char			 ftname[32];
 	bool			 spooling;
-	uint64_t		 spool_base;	/* body offset of its first byte */
+	/* body offset of its first byte */
+	uint64_t		 spool_base;
 	struct engine_spool	 spool;
 	unsigned char		 tail[16];	/* last bytes, not spooled */
 	size_t			 ntail;
@@ -131,7 +133,8 @@ bool	archive_over_cpu(struct engine_scan *);
 /* engine_result.c */
 void	engine_result_add(struct engine_result *, const char *engine,
 	    const char *type, unsigned count, int severity, const char *sample);
-void	engine_result_merge(struct engine_result *, const struct engine_result *,
+void	engine_result_merge(struct engine_result *,
+	    const struct engine_result *,
 	    const char *where);
 void	engine_result_finish(struct engine_result *);
 void	engine_result_uninspectable(struct engine_result *, const char *fmt,

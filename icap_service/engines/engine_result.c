@@ -11,7 +11,9 @@
 
 #include "engine_int.h"
 
-/* Count one more finding; the table keeps the first ENGINE_MAX_FINDINGS kinds. */
+/*
+ * Count one more finding; the table keeps the first ENGINE_MAX_FINDINGS kinds.
+ */
 void
 engine_result_add(struct engine_result *r, const char *engine,
     const char *type, unsigned count, int severity, const char *sample)
@@ -53,7 +55,8 @@ engine_result_skip(struct engine_result *r, const char *engine,
 
 	for (i = 0; i < r->nskips; i++) {
 		k = &r->skips[i];
-		if (strcmp(k->engine, engine) == 0 && strcmp(k->why, why) == 0) {
+		if (strcmp(k->engine, engine) == 0 && strcmp(k->why,
+		    why) == 0) {
 			k->count += count;
 			return;
 		}
@@ -102,7 +105,8 @@ engine_result_merge(struct engine_result *r, const struct engine_result *in,
 		    (r->verdict == ENGINE_UNINSPECTABLE &&
 		    in->verdict == ENGINE_ERROR)) {
 			r->verdict = in->verdict;
-			snprintf(r->reason, sizeof r->reason, "%.40s: %.110s", where,
+			snprintf(r->reason, sizeof r->reason, "%.40s: %.110s",
+			    where,
 			    in->reason);
 			engine_result_clean(r->reason);
 		}

@@ -22,7 +22,7 @@ engine_spool_init(struct engine_spool *sp, uint64_t limit)
 	memset(sp, 0, sizeof *sp);
 	sp->fd = -1;
 	sp->limit = limit;
-	return (0);
+	return 0;
 }
 
 static int
@@ -37,12 +37,12 @@ engine_spool_write(int fd, const void *buf, size_t len, char **cause)
 			continue;
 		if (n <= 0) {
 			cause_set(cause, "spool: %s", strerror(errno));
-			return (-1);
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	return (0);
+	return 0;
 }
 
 /* Move the in-memory part to a new unlinked file under tmpdir. */
@@ -56,15 +56,15 @@ engine_spool_to_file(struct engine_spool *sp, const char *tmpdir, char **cause)
 	snprintf(path, sizeof path, "%s/sslinspect-spool.XXXXXX", tmpdir);
 	if ((sp->fd = mkostemp(path, O_CLOEXEC)) == -1) {
 		cause_set(cause, "spool: %s: %s", tmpdir, strerror(errno));
-		return (-1);
+		return -1;
 	}
 	unlink(path);
 	if (engine_spool_write(sp->fd, sp->mem, sp->len, cause) != 0)
-		return (-1);
+		return -1;
 	free(sp->mem);
 	sp->mem = NULL;
 	sp->len = sp->cap = 0;
-	return (0);
+	return 0;
 }
 
 /* Append; beyond the limit the bytes are dropped and sp->over is set. */
@@ -80,13 +80,13 @@ engine_spool_add(struct engine_spool *sp, const char *tmpdir, const void *buf,
 		len = (size_t)(sp->limit - sp->size);
 	}
 	if (len == 0)
-		return (0);
+		return 0;
 	if (sp->fd == -1 && sp->len + len > ENGINE_SPOOL_MEM &&
 	    engine_spool_to_file(sp, tmpdir, cause) != 0)
-		return (-1);
+		return -1;
 	if (sp->fd != -1) {
 		if (engine_spool_write(sp->fd, buf, len, cause) != 0)
-			return (-1);
+			return -1;
 	} else {
 		if (sp->len + len > sp->cap) {
 			cap = sp->cap == 0 ? 16384 : sp->cap;
@@ -94,7 +94,7 @@ engine_spool_add(struct engine_spool *sp, const char *tmpdir, const void *buf,
 				cap *= 2;
 			if ((m = realloc(sp->mem, cap)) == NULL) {
 				cause_set(cause, "spool: out of memory");
-				return (-1);
+				return -1;
 			}
 			sp->mem = m;
 			sp->cap = cap;
@@ -103,7 +103,7 @@ engine_spool_add(struct engine_spool *sp, const char *tmpdir, const void *buf,
 		sp->len += len;
 	}
 	sp->size += len;
-	return (0);
+	return 0;
 }
 
 /*
@@ -118,18 +118,18 @@ engine_spool_read(const struct engine_spool *sp, uint64_t off, void *buf,
 	ssize_t	n;
 
 	if (off >= sp->size)
-		return (0);
+		return 0;
 	if (len > sp->size - off)
 		len = (size_t)(sp->size - off);
 	if (sp->fd == -1) {
 		*at = sp->mem + off;
-		return ((ssize_t)len);
+		return (ssize_t)len;
 	}
 	do
 		n = pread(sp->fd, buf, len, (off_t)off);
 	while (n == -1 && errno == EINTR);
 	*at = buf;
-	return (n);
+	return n;
 }
 
 /*
@@ -143,18 +143,18 @@ engine_spool_map(struct engine_spool *sp, char **cause)
 	void	*p;
 
 	if (sp->fd == -1)
-		return (sp->mem != NULL ? sp->mem : (const void *)"");
+		return sp->mem != NULL ? sp->mem : (const void *)"";
 	if (sp->map != NULL)
-		return (sp->map);
+		return sp->map;
 	if (sp->size == 0)
-		return ("");
+		return "";
 	p = mmap(NULL, (size_t)sp->size, PROT_READ, MAP_PRIVATE, sp->fd, 0);
 	if (p == MAP_FAILED) {
 		cause_set(cause, "spool: mmap: %s", strerror(errno));
-		return (NULL);
+		return NULL;
 	}
 	sp->map = p;
-	return (p);
+	return p;
 }
 
 void

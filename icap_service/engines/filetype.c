@@ -199,18 +199,19 @@ filetype_zip_kind(const unsigned char *p, size_t n)
 	size_t	namelen, i, pl;
 
 	if (n < 30 || memcmp(p, "PK\x03\x04", 4) != 0)
-		return (T_ZIP);
+		return T_ZIP;
 	namelen = (size_t)p[26] | (size_t)p[27] << 8;
 	if (30 + namelen > n)
-		return (T_ZIP);
-	for (i = 0; i < sizeof filetype_zip_names / sizeof filetype_zip_names[0];
+		return T_ZIP;
+	for (i = 0;
+	    i < sizeof filetype_zip_names / sizeof filetype_zip_names[0];
 	    i++) {
 		pl = strlen(filetype_zip_names[i].prefix);
 		if (namelen >= pl &&
 		    memcmp(p + 30, filetype_zip_names[i].prefix, pl) == 0)
-			return (filetype_zip_names[i].type);
+			return filetype_zip_names[i].type;
 	}
-	return (T_ZIP);
+	return T_ZIP;
 }
 
 /* Text: no NUL, few control bytes. Then what kind of text. */
@@ -223,13 +224,13 @@ filetype_text(const unsigned char *p, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (p[i] == 0)
-			return (NULL);
+			return NULL;
 		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
 		    p[i] != '\r' && p[i] != '\f' && p[i] != 0x1b)
 			ctl++;
 	}
 	if (ctl * 100 > n)
-		return (NULL);
+		return NULL;
 	i = n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
 	    p[i] == '\n'))
@@ -244,11 +245,11 @@ filetype_text(const unsigned char *p, size_t n)
 		if (k >= sl && memcmp(low, s, sl) == 0) {
 			if (filetype_text_starts[i].type == T_XML &&
 			    memmem(p, n, "<svg", 4) != NULL)
-				return (&filetype_types[T_SVG]);
-			return (&filetype_types[filetype_text_starts[i].type]);
+				return &filetype_types[T_SVG];
+			return &filetype_types[filetype_text_starts[i].type];
 		}
 	}
-	return (&filetype_types[T_TEXT]);
+	return &filetype_types[T_TEXT];
 }
 
 /* An ASCII cpio header: its magic and 104 more hexadecimal digits. */
@@ -259,13 +260,14 @@ filetype_cpio_ascii(const unsigned char *p, size_t n)
 
 	if (n < 110 || memcmp(p, "0707", 4) != 0 ||
 	    (p[4] != '0' || (p[5] != '1' && p[5] != '2' && p[5] != '7')))
-		return (false);
+		return false;
 	for (i = 6; i < 110; i++) {
 		if (!((p[i] >= '0' && p[i] <= '9') ||
-		    (p[i] >= 'a' && p[i] <= 'f') || (p[i] >= 'A' && p[i] <= 'F')))
-			return (p[5] == '7' && i >= 76);	/* odc: 76 */
+		    (p[i] >= 'a' && p[i] <= 'f') || (p[i] >= 'A' &&
+		    p[i] <= 'F')))
+			return p[5] == '7' && i >= 76;	/* odc: 76 */
 	}
-	return (true);
+	return true;
 }
 
 /*
@@ -281,7 +283,7 @@ filetype_tar_v7(const unsigned char *p, size_t n)
 	bool		digits = false;
 
 	if (n < 512 || p[0] == '\0')
-		return (false);
+		return false;
 	for (i = 0; i < 512; i++)
 		sum += (i >= 148 && i < 156) ? ' ' : p[i];
 	for (i = 148; i < 156 && (p[i] == ' ' || p[i] == '\0'); i++)
@@ -290,7 +292,7 @@ filetype_tar_v7(const unsigned char *p, size_t n)
 		want = want * 8 + (unsigned long)(p[i] - '0');
 		digits = true;
 	}
-	return (digits && want == sum);
+	return digits && want == sum;
 }
 
 /*
@@ -303,10 +305,10 @@ filetype_lzma(const unsigned char *p, size_t n)
 	uint32_t	dict;
 
 	if (n < 13 || p[0] != 0x5d)
-		return (false);
+		return false;
 	dict = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
 	    (uint32_t)p[4] << 24;
-	return (dict >= 4096 && (dict & (dict - 1)) == 0);
+	return dict >= 4096 && (dict & (dict - 1)) == 0;
 }
 
 /* Header names that make a text a mail message (RFC 5322, MIME). */
@@ -346,7 +348,7 @@ filetype_email(const unsigned char *p, size_t n)
 		lines++;
 		if (p[i] == ' ' || p[i] == '\t') {
 			if (lines == 1)
-				return (false);
+				return false;
 			i = e + 1;
 			continue;
 		}
@@ -354,7 +356,7 @@ filetype_email(const unsigned char *p, size_t n)
 		    k++)
 			;
 		if (k == i || k == e || p[k] != ':')
-			return (false);
+			return false;
 		if (k - i + 1 < sizeof name) {
 			for (j = 0; j <= k - i; j++)
 				name[j] = (char)(p[i + j] >= 'A' &&
@@ -362,7 +364,8 @@ filetype_email(const unsigned char *p, size_t n)
 			name[k - i + 1] = '\0';
 			for (j = 0; j < sizeof filetype_mail_headers /
 			    sizeof filetype_mail_headers[0]; j++) {
-				if (strcmp(name, filetype_mail_headers[j]) == 0) {
+				if (strcmp(name,
+				    filetype_mail_headers[j]) == 0) {
 					known++;
 					mime = mime || j == 6 || j == 9;
 				}
@@ -370,7 +373,7 @@ filetype_email(const unsigned char *p, size_t n)
 		}
 		i = e + 1;
 	}
-	return (known >= 2 && (mime || ended));
+	return known >= 2 && (mime || ended);
 }
 
 /*
@@ -385,12 +388,12 @@ filetype_utf16(const void *buf, size_t n)
 	size_t			 i, le = 0, be = 0, pairs;
 
 	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe)
-		return (1);
+		return 1;
 	if (n >= 2 && p[0] == 0xfe && p[1] == 0xff)
-		return (2);
+		return 2;
 	pairs = (n < 512 ? n : 512) / 2;
 	if (pairs < 8)
-		return (0);
+		return 0;
 	for (i = 0; i < pairs; i++) {
 		if (p[2 * i + 1] == 0 && p[2 * i] >= 0x09 && p[2 * i] < 0x7f)
 			le++;
@@ -399,10 +402,10 @@ filetype_utf16(const void *buf, size_t n)
 			be++;
 	}
 	if (le * 10 >= pairs * 9)
-		return (1);
+		return 1;
 	if (be * 10 >= pairs * 9)
-		return (2);
-	return (0);
+		return 2;
+	return 0;
 }
 
 /*
@@ -417,7 +420,7 @@ filetype_sniff(const void *buf, size_t n)
 	size_t			 i, o, l;
 
 	if (n == 0)
-		return (&filetype_types[T_EMPTY]);
+		return &filetype_types[T_EMPTY];
 	for (i = 0; i < sizeof filetype_magic_table /
 	    sizeof filetype_magic_table[0]; i++) {
 		o = filetype_magic_table[i].off;
@@ -428,26 +431,26 @@ filetype_sniff(const void *buf, size_t n)
 		if (l <= 3 && filetype_text(p, n) != NULL)
 			continue;
 		if (filetype_magic_table[i].type == T_ZIP)
-			return (&filetype_types[filetype_zip_kind(p, n)]);
+			return &filetype_types[filetype_zip_kind(p, n)];
 		if (filetype_magic_table[i].type == T_AR && n >= 21 &&
 		    memcmp(p + 8, "debian-binary", 13) == 0)
-			return (&filetype_types[T_DEB]);
-		return (&filetype_types[filetype_magic_table[i].type]);
+			return &filetype_types[T_DEB];
+		return &filetype_types[filetype_magic_table[i].type];
 	}
 	if (memmem(p, n < 1024 ? n : 1024, "%PDF-", 5) != NULL)
-		return (&filetype_types[T_PDF]);
+		return &filetype_types[T_PDF];
 	if (filetype_cpio_ascii(p, n))
-		return (&filetype_types[T_CPIO]);
+		return &filetype_types[T_CPIO];
 	if (filetype_tar_v7(p, n))
-		return (&filetype_types[T_TAR]);
+		return &filetype_types[T_TAR];
 	if ((t = filetype_text(p, n)) != NULL) {
 		if (t == &filetype_types[T_TEXT] && filetype_email(p, n))
-			return (&filetype_types[T_EMAIL]);
-		return (t);
+			return &filetype_types[T_EMAIL];
+		return t;
 	}
 	if (filetype_lzma(p, n))
-		return (&filetype_types[T_LZMA]);
-	return (NULL);
+		return &filetype_types[T_LZMA];
+	return NULL;
 }
 
 /* The i-th known type (for documentation checks), or NULL past the end. */
@@ -455,8 +458,8 @@ const struct filetype *
 filetype_at(size_t i)
 {
 	if (i >= sizeof filetype_types / sizeof filetype_types[0])
-		return (NULL);
-	return (&filetype_types[i]);
+		return NULL;
+	return &filetype_types[i];
 }
 
 /* The table entry for a type name, or NULL. */
@@ -467,9 +470,9 @@ filetype_lookup(const char *name)
 
 	for (i = 0; i < sizeof filetype_types / sizeof filetype_types[0]; i++) {
 		if (strcmp(filetype_types[i].name, name) == 0)
-			return (&filetype_types[i]);
+			return &filetype_types[i];
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* True when list (NULL-ended, may be NULL) names the type or its group. */
@@ -478,9 +481,9 @@ filetype_listed(const char *const *list, const char *name, const char *group)
 {
 	for (; list != NULL && *list != NULL; list++) {
 		if (strcmp(*list, name) == 0 || strcmp(*list, group) == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* libmagic: a magic_t is not thread-safe, and unknowns are rare: one lock. */
@@ -519,7 +522,7 @@ filetype_magic_open(char **cause)
 
 	if ((fm = calloc(1, sizeof *fm)) == NULL) {
 		cause_set(cause, "out of memory");
-		return (NULL);
+		return NULL;
 	}
 	if ((fm->m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR)) == NULL ||
 	    magic_load(fm->m, NULL) != 0) {
@@ -528,10 +531,10 @@ filetype_magic_open(char **cause)
 		if (fm->m != NULL)
 			magic_close(fm->m);
 		free(fm);
-		return (NULL);
+		return NULL;
 	}
 	pthread_mutex_init(&fm->lock, NULL);
-	return (fm);
+	return fm;
 }
 
 void

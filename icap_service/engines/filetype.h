@@ -34,9 +34,10 @@ const struct filetype	*filetype_at(size_t);
 struct filetype_magic	*filetype_magic_open(char **cause);
 void			 filetype_magic_close(struct filetype_magic *);
 void			 filetype_magic_guess(struct filetype_magic *,
-			     const void *, size_t, char *name, size_t namelen,
-			     struct filetype *out);
+				const void *, size_t, char *name,
+				    size_t namelen,
+				struct filetype *out);
 bool			 filetype_listed(const char *const *list,
-			     const char *name, const char *group);
+				const char *name, const char *group);
 
 #endif

@@ -44,7 +44,8 @@ struct mime {
 	size_t			 nbound;
 	char			 line[MIME_LINE];
 	size_t			 nline;
-	bool			 line_cont;	/* line is the rest of a long one */
+	/* line is the rest of a long one */
+	bool			 line_cont;
 	char			 hdr[MIME_HEADERS];
 	size_t			 nhdr;
 	bool			 in_part;
@@ -60,36 +61,36 @@ static int
 mime_b64_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
+		return c - 'A';
 	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
+		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
+		return c - '0' + 52;
 	if (c == '+' || c == '-')
-		return (62);
+		return 62;
 	if (c == '/' || c == '_')
-		return (63);
-	return (-1);
+		return 63;
+	return -1;
 }
 
 static int
 mime_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
-		return (c - '0');
+		return c - '0';
 	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
+		return c - 'A' + 10;
 	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
+		return c - 'a' + 10;
+	return -1;
 }
 
 static int
 mime_emit(struct mime *m, const void *p, size_t n, char **cause)
 {
 	if (n == 0 || !m->in_part)
-		return (0);
-	return (m->sink.data(m->sink.arg, p, n, cause));
+		return 0;
+	return m->sink.data(m->sink.arg, p, n, cause);
 }
 
 /* base64: four sextets make three bytes; '=' ends a group early. */
@@ -122,11 +123,11 @@ mime_base64(struct mime *m, const char *p, size_t n, char **cause)
 		}
 		if (o + 3 > sizeof out) {
 			if (mime_emit(m, out, o, cause) != 0)
-				return (-1);
+				return -1;
 			o = 0;
 		}
 	}
-	return (mime_emit(m, out, o, cause));
+	return mime_emit(m, out, o, cause);
 }
 
 /* quoted-printable: "=XX" is a byte, "=" at the end of a line joins lines. */
@@ -157,7 +158,7 @@ mime_qp(struct mime *m, const char *p, size_t n, bool eol, char **cause)
 	if (!soft)
 		for (i = end; i < n; i++)
 			out[o++] = (unsigned char)p[i];
-	return (mime_emit(m, out, o, cause));
+	return mime_emit(m, out, o, cause);
 }
 
 static int
@@ -165,11 +166,11 @@ mime_body(struct mime *m, const char *p, size_t n, bool eol, char **cause)
 {
 	switch (m->cte) {
 	case MIME_BASE64:
-		return (mime_base64(m, p, n, cause));
+		return mime_base64(m, p, n, cause);
 	case MIME_QP:
-		return (mime_qp(m, p, n, eol, cause));
+		return mime_qp(m, p, n, eol, cause);
 	default:
-		return (mime_emit(m, p, n, cause));
+		return mime_emit(m, p, n, cause);
 	}
 }
 
@@ -204,9 +205,9 @@ mime_param(const char *v, const char *name, char *out, size_t outlen)
 		    *p != '\n')))
 			out[o++] = *p++;
 		out[o] = '\0';
-		return (o > 0 ? 0 : -1);
+		return o > 0 ? 0 : -1;
 	}
-	return (-1);
+	return -1;
 }
 
 /*
@@ -229,10 +230,10 @@ mime_header(char *hdr, const char *name, char *out, size_t outlen)
 				p++;
 			}
 			out[o] = '\0';
-			return (out);
+			return out;
 		}
 		if ((p = strchr(p, '\n')) == NULL)
-			return (NULL);
+			return NULL;
 		p++;
 	}
 }
@@ -251,12 +252,12 @@ static int
 mime_part_end(struct mime *m, char **cause)
 {
 	if (!m->in_part)
-		return (0);
+		return 0;
 	if (m->cte == MIME_BASE64 && m->nb64 > 1 &&
 	    mime_base64(m, "=", 1, cause) != 0)
-		return (-1);
+		return -1;
 	m->in_part = false;
-	return (m->sink.end(m->sink.arg, cause));
+	return m->sink.end(m->sink.arg, cause);
 }
 
 /*
@@ -283,10 +284,11 @@ mime_headers_done(struct mime *m, char **cause)
 		if (m->nbound == MIME_DEPTH_MAX) {
 			m->truncated = true;
 		} else {
-			snprintf(m->bound[m->nbound++], sizeof m->bound[0], "%s",
+			snprintf(m->bound[m->nbound++], sizeof m->bound[0],
+			    "%s",
 			    b);
 			m->state = MIME_SKIP;
-			return (0);
+			return 0;
 		}
 	}
 	if (mime_header(m->hdr, "content-transfer-encoding", v, sizeof v) !=
@@ -307,9 +309,9 @@ mime_headers_done(struct mime *m, char **cause)
 	m->b64 = m->nb64 = 0;
 	m->state = MIME_PART_BODY;
 	if (m->sink.begin(m->sink.arg, shown, cause) != 0)
-		return (-1);
+		return -1;
 	m->in_part = true;
-	return (0);
+	return 0;
 }
 
 /* Is the line a boundary of ours? Returns its level + 1, 0 if not. */
@@ -319,15 +321,15 @@ mime_is_boundary(const struct mime *m, const char *p, size_t n, bool *close)
 	size_t	i, bl;
 
 	if (n < 3 || p[0] != '-' || p[1] != '-')
-		return (0);
+		return 0;
 	for (i = m->nbound; i > 0; i--) {
 		bl = strlen(m->bound[i - 1]);
 		if (n < 2 + bl || memcmp(p + 2, m->bound[i - 1], bl) != 0)
 			continue;
 		*close = n >= 4 + bl && p[2 + bl] == '-' && p[3 + bl] == '-';
-		return (i);
+		return i;
 	}
-	return (0);
+	return 0;
 }
 
 static void
@@ -351,7 +353,7 @@ mime_line(struct mime *m, const char *p, size_t n, bool eol, char **cause)
 	if (!m->line_cont && m->state != MIME_TOP_HEADERS &&
 	    (level = mime_is_boundary(m, p, n, &close)) > 0) {
 		if (mime_part_end(m, cause) != 0)
-			return (-1);
+			return -1;
 		if (close) {
 			m->nbound = level - 1;
 			m->state = MIME_SKIP;
@@ -360,7 +362,7 @@ mime_line(struct mime *m, const char *p, size_t n, bool eol, char **cause)
 			m->state = MIME_PART_HEADERS;
 			m->nhdr = 0;
 		}
-		return (0);
+		return 0;
 	}
 	switch (m->state) {
 	case MIME_TOP_HEADERS:
@@ -369,15 +371,15 @@ mime_line(struct mime *m, const char *p, size_t n, bool eol, char **cause)
 		    (n == 2 && p[0] == '\r' && p[1] == '\n') ||
 		    (n == 1 && p[0] == '\n'));
 		if (blank)
-			return (mime_headers_done(m, cause));
+			return mime_headers_done(m, cause);
 		mime_hdr_add(m, p, n);
-		return (0);
+		return 0;
 	case MIME_SKIP:
-		return (0);
+		return 0;
 	case MIME_PART_BODY:
-		return (mime_body(m, p, n, eol, cause));
+		return mime_body(m, p, n, eol, cause);
 	}
-	return (0);
+	return 0;
 }
 
 /* Returns the parser, or NULL when out of memory. */
@@ -387,10 +389,10 @@ mime_new(const struct mime_sink *sink)
 	struct mime	*m;
 
 	if ((m = calloc(1, sizeof *m)) == NULL)
-		return (NULL);
+		return NULL;
 	m->sink = *sink;
 	m->state = MIME_TOP_HEADERS;
-	return (m);
+	return m;
 }
 
 /* Feed message bytes; 0, or -1 with *cause when the sink failed. */
@@ -403,7 +405,7 @@ mime_feed(struct mime *m, const void *buf, size_t len, char **cause)
 
 	if (m->failed) {
 		cause_set(cause, "mime: earlier failure");
-		return (-1);
+		return -1;
 	}
 	while (len > 0) {
 		nl = memchr(p, '\n', len);
@@ -419,13 +421,13 @@ mime_feed(struct mime *m, const void *buf, size_t len, char **cause)
 			eol = m->line[m->nline - 1] == '\n';
 			if (mime_line(m, m->line, m->nline, eol, cause) != 0) {
 				m->failed = true;
-				return (-1);
+				return -1;
 			}
 			m->line_cont = !eol;
 			m->nline = 0;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 /* The end of the message: the last line and the open part end. */
@@ -433,16 +435,16 @@ int
 mime_end(struct mime *m, char **cause)
 {
 	if (m->failed)
-		return (-1);
+		return -1;
 	if (m->nline > 0 &&
 	    mime_line(m, m->line, m->nline, true, cause) != 0)
-		return (-1);
+		return -1;
 	m->nline = 0;
 	if (m->state == MIME_TOP_HEADERS || m->state == MIME_PART_HEADERS) {
 		/* Headers only, or cut short: nothing more to hand on. */
-		return (0);
+		return 0;
 	}
-	return (mime_part_end(m, cause));
+	return mime_part_end(m, cause);
 }
 
 void
@@ -454,11 +456,11 @@ mime_free(struct mime *m)
 unsigned
 mime_parts(const struct mime *m)
 {
-	return (m->parts);
+	return m->parts;
 }
 
 bool
 mime_truncated(const struct mime *m)
 {
-	return (m->truncated);
+	return m->truncated;
 }

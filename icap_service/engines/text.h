@@ -38,15 +38,17 @@ struct text_utf16 {
 	unsigned char		 odd;		/* first byte of a split unit */
 	bool			 have_odd;
 	unsigned		 high;		/* pending high surrogate */
-	char			 run[8];	/* strings: a run not yet long */
+	/* strings: a run not yet long */
+	char			 run[8];
 	size_t			 nrun;
-	bool			 in_run;	/* strings: a run is being sent */
+	/* strings: a run is being sent */
+	bool			 in_run;
 	char			 out[1024];
 	size_t			 nout;
 };
 void		 text_utf16_init(struct text_utf16 *, enum text_utf16_mode);
 int		 text_utf16_feed(struct text_utf16 *, const void *, size_t,
-		     text_sink, void *arg);
+			text_sink, void *arg);
 int		 text_utf16_end(struct text_utf16 *, text_sink, void *arg);
 
 /* text_pdf.cc: the text of every page, through poppler. */
@@ -57,14 +59,15 @@ struct text_pdf_limits {
 };
 enum text_pdf_status {
 	TEXT_PDF_OK = 0,
-	TEXT_PDF_CUT,		/* a limit stopped it: what came out is scanned */
+	/* a limit stopped it: what came out is scanned */
+	TEXT_PDF_CUT,
 	TEXT_PDF_LOCKED,	/* needs a password */
 	TEXT_PDF_UNREADABLE
 };
 void		 text_pdf_init(void);
 enum text_pdf_status text_pdf_extract(const void *, size_t,
-		     const struct text_pdf_limits *, text_sink, void *arg,
-		     unsigned *pages);
+			const struct text_pdf_limits *, text_sink, void *arg,
+			unsigned *pages);
 
 #ifdef __cplusplus
 }

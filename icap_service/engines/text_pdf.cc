@@ -66,16 +66,16 @@ text_pdf_extract(const void *buf, size_t len, const struct text_pdf_limits *lim,
 	*pages = 0;
 	text_pdf_init();
 	if (len > INT32_MAX)
-		return (TEXT_PDF_UNREADABLE);
+		return TEXT_PDF_UNREADABLE;
 	try {
 		std::unique_ptr<poppler::document> doc(
 		    poppler::document::load_from_raw_data(
 		    static_cast<const char *>(buf), static_cast<int>(len)));
 
 		if (!doc)
-			return (TEXT_PDF_UNREADABLE);
+			return TEXT_PDF_UNREADABLE;
 		if (doc->is_locked())
-			return (TEXT_PDF_LOCKED);
+			return TEXT_PDF_LOCKED;
 		n = doc->pages();
 		for (i = 0; i < n; i++) {
 			if (*pages >= lim->max_pages || sent >= lim->max_text ||
@@ -88,14 +88,15 @@ text_pdf_extract(const void *buf, size_t len, const struct text_pdf_limits *lim,
 			if (!p)
 				continue;
 			poppler::byte_array u8 = p->text(poppler::rectf(),
-			    poppler::page::non_raw_non_physical_layout).to_utf8();
+			    poppler::page::non_raw_non_physical_layout).to_utf8(
+			    );
 			u8.push_back('\n');
 			sent += u8.size();
 			if (sink(arg, u8.data(), u8.size()) != 0)
 				break;
 		}
 	} catch (...) {
-		return (*pages > 0 ? TEXT_PDF_CUT : TEXT_PDF_UNREADABLE);
+		return *pages > 0 ? TEXT_PDF_CUT : TEXT_PDF_UNREADABLE;
 	}
-	return (status);
+	return status;
 }

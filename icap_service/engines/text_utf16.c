@@ -29,7 +29,7 @@ text_utf16_flush(struct text_utf16 *t, text_sink sink, void *arg)
 	if (t->nout > 0)
 		rc = sink(arg, t->out, t->nout);
 	t->nout = 0;
-	return (rc);
+	return rc;
 }
 
 static int
@@ -37,10 +37,10 @@ text_utf16_put(struct text_utf16 *t, const char *p, size_t n, text_sink sink,
     void *arg)
 {
 	if (t->nout + n > sizeof t->out && text_utf16_flush(t, sink, arg) != 0)
-		return (-1);
+		return -1;
 	memcpy(t->out + t->nout, p, n);
 	t->nout += n;
-	return (0);
+	return 0;
 }
 
 /* Code point c as UTF-8 into b; returns the length. */
@@ -49,24 +49,24 @@ text_utf16_utf8(unsigned c, char *b)
 {
 	if (c < 0x80) {
 		b[0] = (char)c;
-		return (1);
+		return 1;
 	}
 	if (c < 0x800) {
 		b[0] = (char)(0xc0 | c >> 6);
 		b[1] = (char)(0x80 | (c & 0x3f));
-		return (2);
+		return 2;
 	}
 	if (c < 0x10000) {
 		b[0] = (char)(0xe0 | c >> 12);
 		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
 		b[2] = (char)(0x80 | (c & 0x3f));
-		return (3);
+		return 3;
 	}
 	b[0] = (char)(0xf0 | c >> 18);
 	b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
 	b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
 	b[3] = (char)(0x80 | (c & 0x3f));
-	return (4);
+	return 4;
 }
 
 /* A text: every code unit, surrogate pairs joined, lone ones as U+FFFD. */
@@ -78,7 +78,7 @@ text_utf16_text(struct text_utf16 *t, unsigned u, text_sink sink, void *arg)
 
 	if (u >= 0xd800 && u < 0xdc00) {
 		t->high = u;
-		return (0);
+		return 0;
 	}
 	if (u >= 0xdc00 && u < 0xe000) {
 		u = t->high != 0 ? 0x10000 + ((t->high - 0xd800) << 10) +
@@ -86,13 +86,13 @@ text_utf16_text(struct text_utf16 *t, unsigned u, text_sink sink, void *arg)
 	} else if (t->high != 0) {
 		n = text_utf16_utf8(0xfffd, b);
 		if (text_utf16_put(t, b, n, sink, arg) != 0)
-			return (-1);
+			return -1;
 	}
 	t->high = 0;
 	if (u == 0xfeff)	/* byte order mark */
-		return (0);
+		return 0;
 	n = text_utf16_utf8(u, b);
-	return (text_utf16_put(t, b, n, sink, arg));
+	return text_utf16_put(t, b, n, sink, arg);
 }
 
 /* What strings keep: ASCII text and the digits and spaces DLP reads. */
@@ -115,23 +115,23 @@ text_utf16_strings(struct text_utf16 *t, unsigned u, text_sink sink,
 		t->nrun = 0;
 		if (t->in_run) {
 			t->in_run = false;
-			return (text_utf16_put(t, "\n", 1, sink, arg));
+			return text_utf16_put(t, "\n", 1, sink, arg);
 		}
-		return (0);
+		return 0;
 	}
 	n = text_utf16_utf8(u, b);
 	if (t->in_run)
-		return (text_utf16_put(t, b, n, sink, arg));
+		return text_utf16_put(t, b, n, sink, arg);
 	if (t->nrun + n > sizeof t->run)
 		t->nrun = 0;
 	memcpy(t->run + t->nrun, b, n);
 	t->nrun += n;
 	if (t->nrun < TEXT_UTF16_MINRUN)
-		return (0);
+		return 0;
 	t->in_run = true;
 	n = t->nrun;
 	t->nrun = 0;
-	return (text_utf16_put(t, t->run, n, sink, arg));
+	return text_utf16_put(t, t->run, n, sink, arg);
 }
 
 /* Convert the next bytes; 0, or -1 when the sink stopped. */
@@ -163,13 +163,13 @@ text_utf16_feed(struct text_utf16 *t, const void *buf, size_t len,
 		    text_utf16_strings(t, u, sink, arg) :
 		    text_utf16_text(t, u, sink, arg);
 		if (rc != 0)
-			return (-1);
+			return -1;
 	}
-	return (0);
+	return 0;
 }
 
 int
 text_utf16_end(struct text_utf16 *t, text_sink sink, void *arg)
 {
-	return (text_utf16_flush(t, sink, arg));
+	return text_utf16_flush(t, sink, arg);
 }

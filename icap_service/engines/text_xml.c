@@ -137,14 +137,14 @@ text_xml_is_office(const xmlChar *uri)
 	size_t	i;
 
 	if (uri == NULL)
-		return (false);
+		return false;
 	for (i = 0; i < sizeof text_xml_office / sizeof text_xml_office[0];
 	    i++) {
 		if (strncmp((const char *)uri, text_xml_office[i],
 		    strlen(text_xml_office[i])) == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 static const struct text_xml_seen *
@@ -156,12 +156,12 @@ text_xml_break(struct text_xml *x, const xmlChar *local, const xmlChar *uri)
 	e = &x->seen[((uintptr_t)local / 8 ^ (uintptr_t)uri / 64) %
 	    TEXT_XML_CACHE];
 	if (e->local == local && e->uri == uri)
-		return (e);
+		return e;
 	e->local = local;
 	e->uri = uri;
 	e->at_start = e->at_end = '\n';
 	if (!text_xml_is_office(uri))
-		return (e);
+		return e;
 	e->at_start = e->at_end = 0;
 	for (i = 0; i < sizeof text_xml_breaks / sizeof text_xml_breaks[0];
 	    i++) {
@@ -171,7 +171,7 @@ text_xml_break(struct text_xml *x, const xmlChar *local, const xmlChar *uri)
 			break;
 		}
 	}
-	return (e);
+	return e;
 }
 
 static void
@@ -219,7 +219,7 @@ text_xml_new(text_sink sink, void *arg)
 	xmlSetGenericErrorFunc(NULL, text_xml_quiet_generic);
 	xmlSetStructuredErrorFunc(NULL, text_xml_quiet);
 	if ((x = calloc(1, sizeof *x)) == NULL)
-		return (NULL);
+		return NULL;
 	x->sink = sink;
 	x->arg = arg;
 	memset(&sax, 0, sizeof sax);
@@ -232,11 +232,11 @@ text_xml_new(text_sink sink, void *arg)
 	if ((x->ctx = xmlCreatePushParserCtxt(&sax, x, NULL, 0, NULL)) ==
 	    NULL) {
 		free(x);
-		return (NULL);
+		return NULL;
 	}
 	xmlCtxtUseOptions(x->ctx, XML_PARSE_NONET | XML_PARSE_NOERROR |
 	    XML_PARSE_NOWARNING);
-	return (x);
+	return x;
 }
 
 /*
@@ -258,7 +258,7 @@ text_xml_feed(struct text_xml *x, const void *buf, size_t len)
 		buf = (const char *)buf + n;
 		len -= (size_t)n;
 	}
-	return (x->stopped || x->failed ? -1 : 0);
+	return x->stopped || x->failed ? -1 : 0;
 }
 
 /* The end of the document: the last text goes to the sink. */
@@ -268,7 +268,7 @@ text_xml_end(struct text_xml *x)
 	if (!x->stopped && !x->failed)
 		xmlParseChunk(x->ctx, NULL, 0, 1);
 	text_xml_flush(x);
-	return (0);
+	return 0;
 }
 
 void

@@ -76,11 +76,12 @@ near_context(const char *p, size_t len, size_t from, size_t to)
 	for (i = a; i < b; i++) {
 		for (k = 0; k < sizeof context / sizeof context[0]; k++) {
 			n = strlen(context[k]);
-			if (i + n <= b && strncasecmp(p + i, context[k], n) == 0)
-				return (1);
+			if (i + n <= b && strncasecmp(p + i, context[k],
+			    n) == 0)
+				return 1;
 		}
 	}
-	return (0);
+	return 0;
 }
 
 static enum shape
@@ -91,13 +92,13 @@ classify(const struct dlp_run *r, const struct dlp_card *c, bool full)
 	bool	mixed = false, dbl = false;
 
 	if (c->strong)
-		return (c->last + 1 < r->ngroups ? S_EXPIRY : S_PRINTED);
+		return c->last + 1 < r->ngroups ? S_EXPIRY : S_PRINTED;
 	if (full)
-		return (S_FULLWIDTH);
+		return S_FULLWIDTH;
 	if (r->glued_before || r->glued_after)
-		return (S_GLUED);
+		return S_GLUED;
 	if (c->first == c->last)
-		return (c->ndigits > 16 ? S_SOLID_LONG : S_SOLID);
+		return c->ndigits > 16 ? S_SOLID_LONG : S_SOLID;
 	for (k = c->first + 1; k <= c->last; k++) {
 		if (r->groups[k].seplen > 1)
 			dbl = true;
@@ -107,20 +108,20 @@ classify(const struct dlp_run *r, const struct dlp_card *c, bool full)
 		sep = r->groups[k].sep;
 	}
 	if (mixed)
-		return (S_MIXED);
+		return S_MIXED;
 	if (dbl)
-		return (S_DOUBLE);
+		return S_DOUBLE;
 	switch (sep) {
 	case '.':
-		return (S_DOTS);
+		return S_DOTS;
 	case '/':
-		return (S_SLASHES);
+		return S_SLASHES;
 	case '\t':
-		return (S_TABS);
+		return S_TABS;
 	case 'n':
-		return (S_NBSP);
+		return S_NBSP;
 	default:
-		return (S_MIXED);
+		return S_MIXED;
 	}
 }
 
@@ -133,7 +134,8 @@ cards(const char *p, size_t len)
 	bool		full;
 
 	while (i < len) {
-		if (!(p[i] >= '0' && p[i] <= '9') && (unsigned char)p[i] != 0xef) {
+		if (!(p[i] >= '0' && p[i] <= '9') &&
+		    (unsigned char)p[i] != 0xef) {
 			i++;
 			continue;
 		}
@@ -297,5 +299,5 @@ main(int argc, char **argv)
 	printf("IBANs: capitals %lu, small letters %lu, dashes %lu\n",
 	    iban_old, iban_lower, iban_dash);
 	printf("SSN-shaped numbers under the new JSON keys: %lu\n", ssn_keyed);
-	return (0);
+	return 0;
 }

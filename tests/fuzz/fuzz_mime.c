@@ -26,7 +26,7 @@ fuzz_begin(void *arg, const char *name, char **cause)
 	if (f->open || strlen(name) == 0)
 		abort();
 	f->open = 1;
-	return (0);
+	return 0;
 }
 
 static int
@@ -40,7 +40,7 @@ fuzz_data(void *arg, const void *p, size_t n, char **cause)
 	if (f->out > f->in)
 		abort();
 	(void)((const unsigned char *)p)[n - 1];
-	return (0);
+	return 0;
 }
 
 static int
@@ -51,7 +51,7 @@ fuzz_end(void *arg, char **cause)
 	if (!f->open)
 		abort();
 	f->open = 0;
-	return (0);
+	return 0;
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -78,5 +78,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mime_end(m, &cause) != 0 || f.open)
 		abort();
 	mime_free(m);
-	return (0);
+	return 0;
 }

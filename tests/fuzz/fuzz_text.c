@@ -22,7 +22,7 @@ fuzz_sink(void *arg, const char *p, size_t n)
 	fuzz_out += n;
 	if (n > 0)
 		(void)p[n - 1];
-	return (0);
+	return 0;
 }
 
 static void
@@ -39,7 +39,8 @@ fuzz_run(const uint8_t *data, size_t size)
 	if (r.ngroups > DLP_RUN_GROUPS || r.ndigits > sizeof r.digits)
 		abort();
 	for (i = 0; i < r.ngroups; i++) {
-		if (r.groups[i].end > size || r.groups[i].off >= r.groups[i].end)
+		if (r.groups[i].end > size ||
+		    r.groups[i].off >= r.groups[i].end)
 			abort();
 	}
 	n = dlp_card_find(&r, c, 16);
@@ -61,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			 off;
 
 	if (size < 1)
-		return (0);
+		return 0;
 	fuzz_out = 0;
 	switch (data[0] % 5) {
 	case 0:
@@ -89,5 +90,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_run(data + 1, size - 1);
 		break;
 	}
-	return (0);
+	return 0;
 }

@@ -51,7 +51,7 @@ srcdir(void)
 {
 	const char	*s = getenv("top_srcdir");
 
-	return (s != NULL ? s : "..");
+	return s != NULL ? s : "..";
 }
 
 /*
@@ -66,16 +66,16 @@ slurp(const char *path, size_t *len)
 	size_t	 n;
 
 	if ((f = fopen(path, "rb")) == NULL)
-		return (NULL);
+		return NULL;
 	buf = malloc(CORPUS_FILE_MAX);
 	n = fread(buf, 1, CORPUS_FILE_MAX, f);
 	fclose(f);
 	if (n == CORPUS_FILE_MAX) {
 		free(buf);
-		return (NULL);
+		return NULL;
 	}
 	*len = n;
-	return (buf);
+	return buf;
 }
 
 static struct engine_result
@@ -84,7 +84,7 @@ scan(const char *buf, size_t len, size_t step)
 	struct engine_profile	p;
 
 	engine_profile_defaults(&p, ENGINE_UPLOAD);
-	return (engine_test_scan(set, &p, ENGINE_UPLOAD, buf, len, step));
+	return engine_test_scan(set, &p, ENGINE_UPLOAD, buf, len, step);
 }
 
 /* The "+"-joined finding types of r, sorted as found. */
@@ -213,7 +213,8 @@ START_TEST(order_ids_one_by_one)
 	static const char *const forms[][2] = { { "", "" },
 	    { "{\"order_id\":\"", "\"}" }, { "order=", "&qty=1" } };
 	struct engine_result	 r;
-	char			 path[1024], *buf, *line, *save = NULL, body[128];
+	char			 path[1024], *buf, *line, *save = NULL,
+	    body[128];
 	char			 grouped[24];
 	size_t			 len, i, ids = 0, printed = 0;
 
@@ -227,7 +228,8 @@ START_TEST(order_ids_one_by_one)
 			snprintf(body, sizeof body, "%s%s%s", forms[i][0], line,
 			    forms[i][1]);
 			r = scan(body, strlen(body), 4064);
-			ck_assert_msg(r.nfindings == 0, "%s: %s", body, r.reason);
+			ck_assert_msg(r.nfindings == 0, "%s: %s", body,
+			    r.reason);
 		}
 		snprintf(grouped, sizeof grouped, "%.4s %.4s %.4s %.4s", line,
 		    line + 4, line + 8, line + 12);
@@ -254,7 +256,7 @@ corpus_suite(void)
 	tcase_add_test(tc, benign_corpus);
 	tcase_add_test(tc, order_ids_one_by_one);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 UNIT_TEST_MAIN(corpus_suite)

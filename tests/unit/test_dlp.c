@@ -113,7 +113,8 @@ static const struct {
 } cases[] = {
 	/* cards */
 	{ "name=Jo&card=4111111111111111&exp=12%2F29", "credit_card:1" },
-	{ "{\"pan\": \"5500-0000-0000-0004\", \"cvv\": \"123\"}", "credit_card:1" },
+	{ "{\"pan\": \"5500-0000-0000-0004\", \"cvv\": \"123\"}",
+	  "credit_card:1" },
 	{ "Amex 3782 822463 10005 and Visa 4012888888881881.",
 	    "credit_card:2" },
 	{ "--b\r\nContent-Disposition: form-data; name=\"card\"\r\n\r\n"
@@ -489,7 +490,7 @@ dlp_suite(void)
 	tcase_add_test(tc, random_ids_are_not_cards);
 	tcase_add_test(tc, certain_early);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 UNIT_TEST_MAIN(dlp_suite)

@@ -68,7 +68,7 @@ own(void *p)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_lt(nowned, sizeof owned / sizeof owned[0]);
 	owned[nowned++] = p;
-	return (p);
+	return p;
 }
 
 static struct blob
@@ -76,7 +76,7 @@ text(const char *s)
 {
 	struct blob	b = { own(strdup(s)), strlen(s) };
 
-	return (b);
+	return b;
 }
 
 static struct blob
@@ -85,7 +85,7 @@ eicar(void)
 	char	e[MALWARE_EICAR_LEN + 1];
 
 	malware_eicar_string(e);
-	return (text(e));
+	return text(e);
 }
 
 /* Deterministic bytes that no table entry and no text check matches. */
@@ -104,7 +104,7 @@ noise(size_t n, unsigned seed)
 	}
 	b.p[0] = 0x01;
 	b.p[1] = 0x00;
-	return (b);
+	return b;
 }
 
 /* An archive of the members: format "zip", "ustar" or "raw" (one member). */
@@ -147,7 +147,7 @@ pack(const char *format, const char *filter, const char *password,
 	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
 	b.n = used;
-	return (b);
+	return b;
 }
 
 static struct blob
@@ -155,7 +155,7 @@ zip1(const char *name, struct blob data)
 {
 	struct member	m = { name, data };
 
-	return (pack("zip", NULL, NULL, &m, 1));
+	return pack("zip", NULL, NULL, &m, 1);
 }
 
 static void
@@ -225,7 +225,7 @@ static struct engine_result
 scan_prof(const struct engine_profile *p, enum engine_direction d,
     struct blob b, size_t step)
 {
-	return (engine_test_scan(set, p, d, b.p, b.n, step));
+	return engine_test_scan(set, p, d, b.p, b.n, step);
 }
 
 /* Scan as an upload with the default profile, in c-icap sized pieces. */
@@ -235,7 +235,7 @@ scan(struct blob b)
 	struct engine_profile	p;
 
 	engine_profile_defaults(&p, ENGINE_UPLOAD);
-	return (scan_prof(&p, ENGINE_UPLOAD, b, 4064));
+	return scan_prof(&p, ENGINE_UPLOAD, b, 4064);
 }
 
 static const struct engine_finding *
@@ -245,9 +245,9 @@ finding(const struct engine_result *r, const char *engine)
 
 	for (i = 0; i < r->nfindings; i++) {
 		if (strcmp(r->findings[i].engine, engine) == 0)
-			return (&r->findings[i]);
+			return &r->findings[i];
 	}
-	return (NULL);
+	return NULL;
 }
 
 static void
@@ -273,7 +273,7 @@ START_TEST(eicar_plain_zip_nested_gzip)
 	zzz = zip1("middle.zip", zz);
 	assert_eicar(scan(zz));
 	assert_eicar(scan(zzz));
-	gz = pack("raw", "gzip", NULL, (struct member[]){ { "eicar", e } }, 1);
+	gz = pack("raw", "gzip", NULL, (struct member[]) { { "eicar", e } }, 1);
 	ck_assert_uint_eq(gz.p[0], 0x1f);
 	assert_eicar(scan(gz));
 	tgz = pack("ustar", "gzip", NULL, tm, 2);
@@ -316,11 +316,13 @@ START_TEST(eicar_across_pieces)
 	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		for (off = 100; off < 240; off += 13) {
 			memset(b.p, 'x', 400);
-			memcpy(b.p + 20, e.p, 30);	/* a decoy: the head only */
+			/* a decoy: the head only */
+			memcpy(b.p + 20, e.p, 30);
 			memcpy(b.p + 60, "X5O", 3);
 			memcpy(b.p + off, e.p, e.n);
 			b.n = off + e.n + (off % 2);
-			assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, b, steps[i]));
+			assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, b,
+			    steps[i]));
 			for (k = 0; k < 3; k++) {
 				b.p[off + flip[k]] ^= 0x20;
 				r = scan_prof(&p, ENGINE_DOWNLOAD, b, steps[i]);
@@ -336,7 +338,8 @@ START_TEST(dlp_inside_archives)
 {
 	struct member		 m[2] = {
 		{ "[Content_Types].xml", text("<Types/>") },
-		{ "word/document.xml", text("<w:t>card 4111 1111 1111 1111</w:t>") },
+		{ "word/document.xml",
+		  text("<w:t>card 4111 1111 1111 1111</w:t>") },
 	};
 	struct blob		 docx = pack("zip", NULL, NULL, m, 2);
 	struct engine_result	 r = scan(docx);
@@ -356,7 +359,7 @@ START_TEST(archive_limits)
 	size_t			 i;
 
 	enc = pack("zip", NULL, "secret",
-	    (struct member[]){ { "a.txt", text("just text") } }, 1);
+	    (struct member[]) { { "a.txt", text("just text") } }, 1);
 	r = scan(enc);
 	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
 	ck_assert_ptr_nonnull(strstr(r.reason, "encrypted"));
@@ -364,7 +367,8 @@ START_TEST(archive_limits)
 	z1 = zip1("x\nForged: line\r.zip", zip1("in.txt", text("x")));
 	ck_assert_int_eq(scan(z1).verdict, ENGINE_CLEAN);
 	z1 = zip1("x\nForged: line\r.zip",
-	    pack("zip", NULL, "pw", (struct member[]){ { "a", text("b") } }, 1));
+	    pack("zip", NULL, "pw", (struct member[]) { { "a", text("b") } },
+	    1));
 	r = scan(z1);
 	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
 	ck_assert_str_eq(r.reason, "x?Forged:?line?.zip: encrypted archive");
@@ -422,7 +426,8 @@ END_TEST
 START_TEST(archive_findings_win_over_limits)
 {
 	struct member		 m[2] = { { "e.com", eicar() },
-			    { "a.txt", { own(calloc(1, 300 * 1024)), 300 * 1024 } } };
+			    { "a.txt", { own(calloc(1, 300 * 1024)),
+			    300 * 1024 } } };
 	struct blob		 z = pack("zip", NULL, NULL, m, 2);
 	struct engine_result	 r;
 
@@ -471,8 +476,10 @@ START_TEST(blocked_types)
 	static const char *const exe[] = { "executable", "pdf", NULL };
 	struct engine_profile	 p;
 	struct engine_result	 r;
-	struct blob		 pe = { (unsigned char *)"MZ\x90\0\x03\0\0\0", 8 };
-	struct blob		 z = zip1("setup.exe", pe), txt = text("MZ hello");
+	struct blob		 pe = { (unsigned char *)"MZ\x90\0\x03\0\0\0",
+	    8 };
+	struct blob		 z = zip1("setup.exe", pe),
+	    txt = text("MZ hello");
 	const struct engine_finding	*f;
 
 	engine_profile_defaults(&p, ENGINE_DOWNLOAD);
@@ -561,8 +568,10 @@ write_sigs(const struct blob *sample, const char *body_hex, const char *file)
 START_TEST(clamav_signatures_gating_reload)
 {
 	static const char	 marker[] = "sslinspect-clamav-test-marker";
-	struct blob		 sample = noise(4000, 11), big = noise(600000, 12);
-	struct blob		 txt = text("plain text with sslinspect-clamav-test-marker in it");
+	struct blob		 sample = noise(4000, 11), big = noise(600000,
+	    12);
+	struct blob		 txt =
+	    text("plain text with sslinspect-clamav-test-marker in it");
 	struct blob		 z;
 	char			 hex[sizeof marker * 2 + 1], *cause = NULL;
 	struct engine_result	 r;
@@ -591,7 +600,8 @@ START_TEST(clamav_signatures_gating_reload)
 	/* Inside a zip, and two archives deep: every member goes to ClamAV. */
 	z = zip1("sample.bin", sample);
 	ck_assert_int_eq(scan(z).verdict, ENGINE_FOUND);
-	z = pack("ustar", "gzip", NULL, (struct member[]){ { "in.zip", z } }, 1);
+	z = pack("ustar", "gzip", NULL, (struct member[]) { { "in.zip", z } },
+	    1);
 	r = scan(z);
 	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
 	ck_assert_str_eq(finding(&r, "malware")->type,
@@ -621,7 +631,7 @@ START_TEST(clamav_signatures_gating_reload)
 	ck_assert_str_eq(r.skips[0].why, "larger than ClamAVMaxSize");
 	ck_assert_str_eq(r.skips[0].what, "test");	/* the name given */
 	/* Two members over it: one skip, counted twice, named by the first. */
-	r = scan(pack("zip", NULL, NULL, (struct member[]){ { "a.bin", big },
+	r = scan(pack("zip", NULL, NULL, (struct member[]) { { "a.bin", big },
 	    { "b.bin", big } }, 2));
 	ck_assert_uint_eq(r.nskips, 1);
 	ck_assert_uint_eq(r.skips[0].count, 2);
@@ -706,7 +716,7 @@ START_TEST(containers_eicar)
 	    two, 2), 4064));
 	inner = pack("zip", NULL, NULL, two, 2);
 	assert_eicar(scan_prof(&p, ENGINE_DOWNLOAD, pack("ustar", NULL, NULL,
-	    (struct member[]){ { "x.zip", inner } }, 1), 4064));
+	    (struct member[]) { { "x.zip", inner } }, 1), 4064));
 	/* A zip after an image, after an executable stub, after a tar. */
 	img.n = 5000 + inner.n;
 	img.p = own(malloc(img.n));
@@ -729,7 +739,7 @@ START_TEST(containers_eicar)
 		struct blob		early, gz;
 		size_t			k;
 
-		gz = pack("raw", "gzip", NULL, (struct member[]){ { "e", e } },
+		gz = pack("raw", "gzip", NULL, (struct member[]) { { "e", e } },
 		    1);
 		early.n = 1000 + gz.n + 9000;
 		early.p = own(malloc(early.n));
@@ -741,7 +751,7 @@ START_TEST(containers_eicar)
 			    steps[k]));
 	}
 	/* Compressed streams after padding: not typed, found inside. */
-	inner = pack("raw", "xz", NULL, (struct member[]){ { "e", e } }, 1);
+	inner = pack("raw", "xz", NULL, (struct member[]) { { "e", e } }, 1);
 	padded.n = 8192 + inner.n;
 	padded.p = own(calloc(1, padded.n));
 	memcpy(padded.p + 8192, inner.p, inner.n);
@@ -751,7 +761,7 @@ START_TEST(containers_eicar)
 	big.p = own(calloc(1, big.n));
 	memcpy(big.p + 64 * 1024, e.p, e.n);
 	r = scan_prof(&p, ENGINE_DOWNLOAD, pack("raw", "gzip", NULL,
-	    (struct member[]){ { "disk.img", big } }, 1), 4064);
+	    (struct member[]) { { "disk.img", big } }, 1), 4064);
 	assert_eicar(r);
 	ck_assert_str_eq(r.true_type, "gzip");
 	/* A stored EICAR is seen raw as well as inside: found once. */
@@ -768,7 +778,8 @@ END_TEST
  */
 START_TEST(archive_size_not_ratio)
 {
-	static const char	 line[] = "2026-12-04T10:00:00Z INFO worker[42]: "
+	static const char	 line[] =
+	    "2026-12-04T10:00:00Z INFO worker[42]: "
 	    "heartbeat ok, queue empty\n";
 	struct blob		 log, z;
 	struct engine_result	 r;
@@ -843,7 +854,7 @@ race_scan(void *arg)
 		if (res.verdict == ENGINE_FOUND)
 			r->found++;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* Scans on four threads while the blocklist is swapped under them. */
@@ -917,11 +928,11 @@ engines_suite(void)
 	tcase_add_test(tc, reload_while_scanning);
 	tcase_add_test(tc, bad_config_fails_load);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
 main(void)
 {
-	return (engine_test_run(engines_suite()));
+	return engine_test_run(engines_suite());
 }

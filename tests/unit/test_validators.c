@@ -20,8 +20,8 @@ card(const char *run)
 	bool	strong;
 
 	if (!dlp_card_valid(run, strlen(run), digits, &n, &strong))
-		return (0);
-	return (strong ? 1 : 2);
+		return 0;
+	return strong ? 1 : 2;
 }
 
 /* The cards of a run, as "digits/strength ..." (s strong, w weak). */
@@ -47,7 +47,7 @@ iban(const char *s)
 {
 	char	out[DLP_IBAN_MAX + 1];
 
-	return (dlp_iban_take(s, strlen(s), out));
+	return dlp_iban_take(s, strlen(s), out);
 }
 
 static bool
@@ -221,12 +221,14 @@ START_TEST(iban_valid)
 {
 	static const char *const ok[] = {
 		"DE89 3704 0044 0532 0130 00", "DE89370400440532013000",
-		"GB82 WEST 1234 5698 7654 32", "FR14 2004 1010 0505 0001 3M02 606",
+		"GB82 WEST 1234 5698 7654 32",
+		    "FR14 2004 1010 0505 0001 3M02 606",
 		"NL91ABNA0417164300", "CH93 0076 2011 6238 5295 7",
 		"BE68 5390 0754 7034", "NO93 8601 1117 947",
 		"IT60 X054 2811 1010 0000 0123 456",
 		"de89 3704 0044 0532 0130 00", "gb82west12345698765432",
-		"DE89-3704-0044-0532-0130-00", "fr14-2004-1010-0505-0001-3m02-606",
+		"DE89-3704-0044-0532-0130-00",
+		    "fr14-2004-1010-0505-0001-3m02-606",
 	};
 	size_t	i;
 
@@ -357,7 +359,7 @@ validators_suite(void)
 	tcase_add_test(tc, dict_errors);
 	tcase_add_test(tc, doc_lists_every_type);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 UNIT_TEST_MAIN(validators_suite)

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -276,7 +277,12 @@ text_xml_free(struct text_xml *x)
 {
 	if (x == NULL)
 		return;
-	if (x->ctx != NULL)
+	if (x->ctx != NULL) {
+		/* A DTD makes libxml2 keep a document for its declarations. */
+		if (x->ctx->myDoc != NULL)
+			xmlFreeDoc(x->ctx->myDoc);
+		x->ctx->myDoc = NULL;
 		xmlFreeParserCtxt(x->ctx);
+	}
 	free(x);
 }

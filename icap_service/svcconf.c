@@ -23,9 +23,11 @@
 
 const struct svcconf_entry svcconf_table[] = {
 	{ "PolicyFile", SVCCONF_STR, OFF(policy_file), "", 0, 0,
-	  "YAML policy file; empty: inspect everything with the default profile" },
+	  "YAML policy file; empty: inspect everything with the default "
+	  "profile" },
 	{ "FailOpen", SVCCONF_BOOL, OFF(fail_open), "off", 0, 0,
-	  "pass traffic when an engine fails or times out instead of blocking" },
+	  "pass traffic when an engine fails or times out instead of "
+	  "blocking" },
 	{ "InspectUploads", SVCCONF_BOOL, OFF(inspect_uploads), "on", 0, 0,
 	  "inspect request bodies (REQMOD)" },
 	{ "InspectDownloads", SVCCONF_BOOL, OFF(inspect_downloads), "on", 0, 0,
@@ -37,32 +39,42 @@ const struct svcconf_entry svcconf_table[] = {
 	{ "OrganizationName", SVCCONF_STR, OFF(organization), "", 0, 0,
 	  "organization named at the top of the block page" },
 	{ "LogoUrl", SVCCONF_URL, OFF(logo_url), "", 0, 0,
-	  "logo shown on the block page (an http or https URL the browser can reach)" },
+	  "logo shown on the block page (an http or https URL the browser can "
+	  "reach)" },
 	{ "Contact", SVCCONF_STR, OFF(contact), "", 0, 0,
-	  "who to contact, as the block page says it; empty: \"your IT help desk\"" },
+	  "who to contact, as the block page says it; empty: \"your IT help "
+	  "desk\"" },
 	{ "ReviewUrl", SVCCONF_URL, OFF(review_url), "", 0, 0,
-	  "\"request a review\" link; {incident}, {url} and {rule} are filled in" },
+	  "\"request a review\" link; {incident}, {url} and {rule} are filled "
+	  "in" },
 	{ "AuditLog", SVCCONF_STR, OFF(audit_log), SVC_AUDITLOG, 0, 0,
 	  "JSON audit log file, \"syslog\", or \"off\"" },
 	{ "CrlHost", SVCCONF_STR, OFF(crl_host), "", 0, 0,
-	  "host names (space-separated) whose requests are answered from CrlDir" },
+	  "host names (space-separated) whose requests are answered from "
+	  "CrlDir" },
 	{ "CrlDir", SVCCONF_STR, OFF(crl_dir), "", 0, 0,
 	  "sslinspect-ca's crl/ directory" },
 	{ "MaxHoldSize", SVCCONF_SIZE, OFF(max_hold), "256M", 1, 64 * GIB,
-	  "download bytes held back until the verdict; beyond, released while scanned" },
+	  "download bytes held back until the verdict; beyond, released while "
+	  "scanned" },
 	{ "MaxUploadSize", SVCCONF_SIZE, OFF(max_upload), "256M", 1, 64 * GIB,
 	  "upload bytes held back until the verdict; beyond, OversizeUpload" },
 	{ "MaxHoldTime", SVCCONF_UINT, OFF(max_hold_time), "30", 0, 3600,
 	  "seconds a download is held without a verdict; 0: no limit" },
-	{ "OversizeDownload", SVCCONF_ACTION, OFF(oversize_download), "allow", 0, 0,
-	  "a download over MaxHoldSize (allow: released while scanned, cut off at a detection)" },
+	{ "OversizeDownload", SVCCONF_ACTION, OFF(oversize_download), "allow",
+	  0, 0,
+	  "a download over MaxHoldSize (allow: released while scanned, cut off "
+	  "at a detection)" },
 	{ "OversizeUpload", SVCCONF_ACTION, OFF(oversize_upload), "block", 0, 0,
-	  "an upload over MaxUploadSize (allow: released while scanned, cut off at a detection)" },
-	{ "VerdictCacheTime", SVCCONF_UINT, OFF(verdict_cache_time), "3600", 0, 604800,
+	  "an upload over MaxUploadSize (allow: released while scanned, cut "
+	  "off at a detection)" },
+	{ "VerdictCacheTime", SVCCONF_UINT, OFF(verdict_cache_time), "3600", 0,
+	  604800,
 	  "seconds a cut-off download's verdict blocks its retries; 0: off" },
 	{ "Uninspectable", SVCCONF_ACTION, OFF(uninspectable), "block", 0, 0,
 	  "what happens to undecodable, bomb or encrypted content" },
-	{ "MaxDecodedSize", SVCCONF_SIZE, OFF(limits.max_decoded), "256M", 1, 64 * GIB,
+	{ "MaxDecodedSize", SVCCONF_SIZE, OFF(limits.max_decoded), "256M", 1,
+	  64 * GIB,
 	  "decoded bytes of one body beyond which it is uninspectable" },
 	{ "MaxRatio", SVCCONF_UINT, OFF(limits.max_ratio), "200", 2, 100000,
 	  "decoded : encoded ratio that marks a decompression bomb" },
@@ -72,7 +84,8 @@ const struct svcconf_entry svcconf_table[] = {
 	  "multipart/form-data parts in one upload" },
 	{ "MaxNesting", SVCCONF_UINT, OFF(limits.max_nesting), "8", 1, 32,
 	  "levels of multipart bodies inside multipart bodies" },
-	{ "MaxPartHeader", SVCCONF_SIZE, OFF(limits.max_header), "16K", 256, 1 * MIB,
+	{ "MaxPartHeader", SVCCONF_SIZE, OFF(limits.max_header), "16K", 256,
+	  1 * MIB,
 	  "bytes of one part's headers" },
 	{ "MaxScanTime", SVCCONF_UINT, OFF(limits.max_seconds), "60", 1, 3600,
 	  "seconds one inspection may take before it fails" },
@@ -80,19 +93,23 @@ const struct svcconf_entry svcconf_table[] = {
 	  "use libclamav when signatures exist" },
 	{ "ClamAVDbDir", SVCCONF_STR, OFF(clamav_db_dir), "", 0, 0,
 	  "ClamAV signature directory; empty: ClamAV's default" },
-	{ "ClamAVMaxSize", SVCCONF_SIZE, OFF(clamav_max_bytes), "25M", 1, 4 * GIB,
+	{ "ClamAVMaxSize", SVCCONF_SIZE, OFF(clamav_max_bytes), "25M", 1,
+	  4 * GIB,
 	  "bytes buffered for ClamAV" },
 	{ "HashBlocklist", SVCCONF_STR, OFF(hash_blocklist), "", 0, 0,
 	  "file of SHA-256 hex digests to block" },
 	{ "DictionaryDir", SVCCONF_STR, OFF(dictionary_dir), "", 0, 0,
 	  "directory of *.dict DLP dictionaries" },
-	{ "ArchiveMaxSize", SVCCONF_SIZE, OFF(archive_max_bytes), "256M", 1, 64 * GIB,
+	{ "ArchiveMaxSize", SVCCONF_SIZE, OFF(archive_max_bytes), "256M", 1,
+	  64 * GIB,
 	  "total uncompressed bytes of one archive" },
 	{ "ArchiveMaxDepth", SVCCONF_UINT, OFF(archive_max_depth), "4", 1, 32,
 	  "nesting of archives in archives" },
-	{ "ArchiveMaxEntries", SVCCONF_UINT, OFF(archive_max_entries), "10000", 1, 10000000,
+	{ "ArchiveMaxEntries", SVCCONF_UINT, OFF(archive_max_entries), "10000",
+	  1, 10000000,
 	  "entries of one archive" },
-	{ "ArchiveMaxRatio", SVCCONF_UINT, OFF(archive_max_ratio), "200", 2, 100000,
+	{ "ArchiveMaxRatio", SVCCONF_UINT, OFF(archive_max_ratio), "200", 2,
+	  100000,
 	  "uncompressed : compressed ratio of an archive" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL }
 };
@@ -107,7 +124,7 @@ svcconf_parse_size(const char *s, uint64_t *out)
 const struct svcconf_entry *
 svcconf_find(const char *name)
 {
-	const struct svcconf_entry *e;
+	const struct svcconf_entry	*e;
 
 	for (e = svcconf_table; e->name != NULL; e++)
 		if (strcasecmp(e->name, name) == 0)
@@ -119,8 +136,8 @@ static int
 svcconf_set_number(void *p, const struct svcconf_entry *e, const char *value,
     char **cause)
 {
-	uint64_t v;
-	char *end;
+	uint64_t	 v;
+	char		*end;
 
 	if (e->type == SVCCONF_SIZE) {
 		if (svcconf_parse_size(value, &v) != 0) {
@@ -130,7 +147,8 @@ svcconf_set_number(void *p, const struct svcconf_entry *e, const char *value,
 	} else {
 		errno = 0;
 		v = strtoull(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || *value == '-') {
+		if (errno != 0 || end == value || *end != '\0' ||
+		    *value == '-') {
 			cause_set(cause, "%s: bad number '%s'", e->name, value);
 			return -1;
 		}
@@ -154,7 +172,7 @@ svcconf_set_number(void *p, const struct svcconf_entry *e, const char *value,
 static int
 svcconf_url(const struct svcconf_entry *e, const char *value, char **cause)
 {
-	const char *p;
+	const char	*p;
 
 	if (*value == '\0')
 		return 0;
@@ -162,15 +180,18 @@ svcconf_url(const struct svcconf_entry *e, const char *value, char **cause)
 	    strncasecmp(value, "http://", 7) != 0 &&
 	    !(strcmp(e->name, "ReviewUrl") == 0 &&
 	    strncasecmp(value, "mailto:", 7) == 0)) {
-		cause_set(cause, "%s: expected an http:// or https:// URL%s, not '%s'",
-		    e->name, strcmp(e->name, "ReviewUrl") == 0 ? " (or mailto:)" : "",
+		cause_set(cause,
+		    "%s: expected an http:// or https:// URL%s, not '%s'",
+		    e->name, strcmp(e->name,
+		    "ReviewUrl") == 0 ? " (or mailto:)" : "",
 		    value);
 		return -1;
 	}
 	for (p = value; *p != '\0'; p++)
 		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\'' ||
 		    *p == '<' || *p == '>' || *p == '\\' || *p == 0x7f) {
-			cause_set(cause, "%s: blank, quote or angle bracket in '%s'",
+			cause_set(cause,
+			    "%s: blank, quote or angle bracket in '%s'",
 			    e->name, value);
 			return -1;
 		}
@@ -182,17 +203,20 @@ int
 svcconf_set(struct svc_config *c, const struct svcconf_entry *e,
     const char *value, char **cause)
 {
-	void *p = (char *)c + e->offset;
-	char *s;
+	void	*p = (char *)c + e->offset;
+	char	*s;
 
 	switch (e->type) {
 	case SVCCONF_BOOL:
-		if (strcasecmp(value, "on") == 0 || strcasecmp(value, "yes") == 0)
+		if (strcasecmp(value, "on") == 0 || strcasecmp(value,
+		    "yes") == 0)
 			*(bool *)p = true;
-		else if (strcasecmp(value, "off") == 0 || strcasecmp(value, "no") == 0)
+		else if (strcasecmp(value, "off") == 0 || strcasecmp(value,
+		    "no") == 0)
 			*(bool *)p = false;
 		else {
-			cause_set(cause, "%s: expected on or off, not '%s'", e->name, value);
+			cause_set(cause, "%s: expected on or off, not '%s'",
+			    e->name, value);
 			return -1;
 		}
 		return 0;
@@ -202,7 +226,9 @@ svcconf_set(struct svc_config *c, const struct svcconf_entry *e,
 		else if (strcasecmp(value, "allow") == 0)
 			*(int *)p = SVC_ACT_ALLOW;
 		else {
-			cause_set(cause, "%s: expected block or allow, not '%s'", e->name, value);
+			cause_set(cause,
+			    "%s: expected block or allow, not '%s'", e->name,
+			    value);
 			return -1;
 		}
 		return 0;
@@ -226,8 +252,8 @@ svcconf_set(struct svc_config *c, const struct svcconf_entry *e,
 void
 svcconf_defaults(struct svc_config *c)
 {
-	const struct svcconf_entry *e;
-	char *cause = NULL;
+	const struct svcconf_entry	*e;
+	char				*cause = NULL;
 
 	memset(c, 0, sizeof *c);
 	for (e = svcconf_table; e->name != NULL; e++) {
@@ -241,7 +267,7 @@ svcconf_defaults(struct svc_config *c)
 void
 svcconf_free(struct svc_config *c)
 {
-	const struct svcconf_entry *e;
+	const struct svcconf_entry	*e;
 
 	for (e = svcconf_table; e->name != NULL; e++) {
 		if (e->type == SVCCONF_STR || e->type == SVCCONF_URL) {

@@ -15,12 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct policy_decision d;
-	struct policy_facts f;
-	struct policy *p;
-	char *cause = NULL;
+	struct policy_decision	 d;
+	struct policy_facts	 f;
+	struct policy		*p;
+	char			*cause = NULL;
 
-	p = policy_parse((const char *)data, size, "fuzz.yaml", "/nonexistent", &cause);
+	p = policy_parse((const char *)data, size, "fuzz.yaml", "/nonexistent",
+	    &cause);
 	if (p == NULL) {
 		if (cause == NULL)
 			__builtin_trap();	/* every refusal says why */

@@ -294,6 +294,16 @@ dbcache_recover(struct dbcache *db, int rc, char **cause)
 	return 0;
 }
 
+/* Is the file at db->path no longer the one env has open? */
+static int
+dbcache_replaced(const struct dbcache *db)
+{
+	struct stat	sb;
+
+	return stat(db->path, &sb) == 0 &&
+	    (sb.st_dev != db->dev || sb.st_ino != db->ino);
+}
+
 /*
  * Has another helper replaced the file since env opened it? Then move to
  * the new one, so a helper that never meets the damage itself does not
@@ -302,11 +312,9 @@ dbcache_recover(struct dbcache *db, int rc, char **cause)
 static int
 dbcache_follow(struct dbcache *db, char **cause)
 {
-	struct stat	sb;
-	int		rc;
+	int	rc;
 
-	if (stat(db->path, &sb) == -1 ||
-	    (sb.st_dev == db->dev && sb.st_ino == db->ino))
+	if (!dbcache_replaced(db))
 		return 0;
 	log_info("%s was rebuilt by another helper; using the new file",
 	    db->path);
@@ -421,6 +429,16 @@ dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
 	rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
 	if (dbcache_damaged(rc)) {
 		if (dbcache_recover(db, rc, cause) == -1)
+			return -1;
+		rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
+	} else if (rc != 0 && dbcache_replaced(db)) {
+		/*
+		 * Another helper met damage first and replaced the file.
+		 * LMDB 0.9.24 then tells this one MDB_CORRUPTED, but 0.9.31
+		 * (Debian 13) says EINVAL: the named database's record lies
+		 * on the damaged page. Either way the new file is the answer.
+		 */
+		if (dbcache_follow(db, cause) == -1)
 			return -1;
 		rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
 	}

@@ -1,0 +1,65 @@
+# Splicing cannot be talked into: a connection is spliced only when the
+# CONNECT authority (where Squid connects) and the SNI (what the ClientHello
+# names) are both on the do-not-inspect list. A client that asks for
+# CONNECT to an unlisted host while naming a listed one in its SNI would
+# otherwise get an uninspected tunnel to any host it likes; Squid refuses
+# it (ssl_bump terminate) and the access log says why. Each combination is
+# tried with openssl s_client -proxy, which sends the CONNECT and the
+# ClientHello apart.
+
+SI_ORIGIN_NAMES="www.origin.test bank.origin.test evil.origin.test"
+SI_NO_INSPECT=".bank.origin.test"
+
+# hello CONNECT-HOST SNI: the issuer of the certificate served, or
+# "refused" when no handshake completed. SNI "-" sends none.
+hello()
+{
+	local sni=(-servername "$2") out
+	[ "$2" != - ] || sni=(-noservername)
+	out=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" \
+	    -connect "$1:$ORIGIN_PORT" "${sni[@]}" < /dev/null 2>/dev/null |
+	    openssl x509 -noout -issuer 2>/dev/null)
+	case $out in
+	*"Test Web Root"*) echo spliced ;;
+	*"sslinspect test org"*) echo bumped ;;
+	"") echo refused ;;
+	*) echo "other: $out" ;;
+	esac
+}
+
+# CONNECT host            SNI                    expected
+CASES="
+bank.origin.test         bank.origin.test        spliced
+BANK.origin.test         bank.origin.test        spliced
+bank.origin.test         -                       spliced
+evil.origin.test         bank.origin.test        refused
+127.0.0.1                bank.origin.test        refused
+evil.origin.test         x.bank.origin.test      refused
+bank.origin.test         www.origin.test         bumped
+www.origin.test          www.origin.test         bumped
+evil.origin.test         -                       bumped
+"
+
+case_main()
+{
+	local host sni want got n=0
+	si_start_all
+	while read -r host sni want; do
+		[ -n "$host" ] || continue
+		got=$(hello "$host" "$sni")
+		si_log "CONNECT $host, SNI $sni: $got"
+		[ "$got" = "$want" ] ||
+		    si_fail "CONNECT $host with SNI $sni: expected $want, got $got"
+		n=$((n + 1))
+	done <<< "$CASES"
+	[ "$n" = 9 ] || si_fail "ran $n of 9 combinations"
+
+	# The refusal is in access.log with its reason, for the admin.
+	si_wait_log "$T/log/access.log" \
+	    'CONNECT evil\.origin\.test:[0-9]+ .* HIER_NONE/- .* refused:sni-not-connect-host -$' \
+	    "the refused spoof, with its reason"
+	# A spliced tunnel stays invisible; the refused one never reached the
+	# origin as a request either.
+	si_assert_nomatch "$(cat "$T/log/access.log")" "GET https://(bank|evil)" \
+	    "no request inside a spliced or refused tunnel is visible"
+}

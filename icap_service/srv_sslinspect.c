@@ -1203,6 +1203,34 @@ svc_cork(ci_request_t *req, struct svc_req *d, int on)
 }
 
 /*
+ * A held download that came chunked goes back with its length, now known.
+ * Squid up to 7.2 can end an adapted response before it has taken note
+ * that the service sent all of it (Client::resumeBodyStorage() empties the
+ * body pipe and calls endAdaptedBodyConsumption() while the production-
+ * ended notice is still queued; "FwdState default" marks the entry
+ * truncated). A chunked reply then reaches the client whole but without
+ * its last chunk, which clients report as an error; with a length they
+ * have all they were promised. Fixed upstream in d3e066e65b (bug 5279).
+ */
+static void
+svc_frame_held(ci_request_t *req, struct svc_req *d)
+{
+	const char	*te;
+	char		 h[64];
+
+	if (d->dir != ENGINE_DOWNLOAD || d->clen >= 0 || d->partial)
+		return;
+	te = ci_http_response_get_header(req, "Transfer-Encoding");
+	if (te != NULL && strcasecmp(te, "chunked") != 0)
+		return;
+	if (te != NULL)
+		ci_http_response_remove_header(req, "Transfer-Encoding");
+	snprintf(h, sizeof h, "Content-Length: %llu",
+	    (unsigned long long)d->bytes);
+	ci_http_response_add_header(req, h);
+}
+
+/*
  * A clean (or passed) held body: 204 if the proxy allows it and the
  * request was not edited, else echo.
  */
@@ -1212,8 +1240,10 @@ svc_release_body(ci_request_t *req, struct svc_req *d)
 	if (!d->edited &&
 	    (d->in_preview || (!ci_req_sent_data(req) && ci_req_allow204(req))))
 		return CI_MOD_ALLOW204;
-	if (d->mode == M_HOLD)
+	if (d->mode == M_HOLD) {
+		svc_frame_held(req, d);
 		svc_cork(req, d, 1);
+	}
 	ci_cached_file_unlock_all(d->file);
 	ci_req_unlock_data(req);
 	return CI_MOD_DONE;

@@ -47,6 +47,9 @@ cx_got()
 	elif grep -qi '^X-Squid-Error: ' "$out.h" &&
 	    ! tr -d '\0' < "$out" | grep -qF -e 'EICAR-STANDARD' -e "$CX_CARD"; then
 		echo refused
+	elif [ "$CX_RC" != 0 ] && [ -n "$file" ] &&
+	    si_lost_last_chunk "$CX_RC" "$out.h" "$out" "$file"; then
+		echo pass
 	elif [ "$CX_RC" != 0 ]; then
 		if tr -d '\0' < "$out" | grep -qF -e 'EICAR-STANDARD' -e "$CX_CARD"; then
 			echo "other:cut-after-payload"

@@ -55,7 +55,8 @@ dl_clean()
 	local file=${2%%\?*} got=$T/tmp/got
 	dl_get "$1" "$2" "$got"
 	[ "$DL_RC" = 28 ] && si_fail "$3: stalled (no end after ${DL_MAX_TIME:-120}s, $DL_SIZE bytes)"
-	[ "$DL_RC" = 0 ] || si_fail "$3: curl exit $DL_RC: $(cat "$got.err")"
+	[ "$DL_RC" = 0 ] || si_lost_last_chunk "$DL_RC" "$got.headers" "$got" "$T/www$file" ||
+	    si_fail "$3: curl exit $DL_RC: $(cat "$got.err")"
 	si_assert_eq "$DL_CODE" 200 "$3: status"
 	cmp -s "$got" "$T/www$file" || si_fail "$3: the body differs from the origin's"
 	si_log "$3: ${DL_SIZE} bytes in ${DL_TIME}s"

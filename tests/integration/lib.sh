@@ -641,6 +641,24 @@ si_curl()
 	    --cacert "$SI_ORG_ROOT" "$@"
 }
 
+# si_lost_last_chunk RC HEADERS GOT EXPECTED: did a download that failed
+# with curl exit RC (its response headers in HEADERS, its body in GOT) meet
+# Squid's truncation race? Squid up to 7.2 may end an adapted chunked reply
+# before it noted that the service sent all of it (Client::resumeBodyStorage
+# ahead of the queued production-ended notice; bug 5279, fixed upstream in
+# d3e066e65b): the body arrives whole and unchanged, then the connection
+# closes without the last chunk (curl exit 18). Only that shape counts: a
+# chunked reply whose body equals EXPECTED byte for byte. Logged when so.
+si_lost_last_chunk()
+{
+	[ "$1" = 18 ] || return 1
+	grep -qi '^transfer-encoding: chunked' "$2" || return 1
+	cmp -s "$3" "$4" || return 1
+	si_log "whole body, no last chunk (Squid's truncation race, bug 5279): $(basename "$4")"
+	SI_LOST_LAST_CHUNK=$((${SI_LOST_LAST_CHUNK:-0} + 1))
+	return 0
+}
+
 # si_url PATH [HOST]: the origin URL for PATH.
 si_url()
 {

@@ -10,7 +10,7 @@ SI_ORIGIN_NAMES="www.origin.test"
 
 case_main()
 {
-	local s out method shape want what sizes="3000 30000 60000 61440 65536 70000 200000 1000000 5000000"
+	local s rc out method shape want what sizes="3000 30000 60000 61440 65536 70000 200000 1000000 5000000"
 	SI_CICAP_EXTRA="sslinspect.PreviewSize 61440
 $(svc_shapes_conf)"
 	si_start_all
@@ -25,8 +25,11 @@ $(svc_shapes_conf)"
 		si_curl -H "X-Shape: r$s" -o "$T/tmp/r$s" "$(si_url /r$s.bin)" ||
 		    si_fail "download r$s"
 		cmp -s "$T/tmp/r$s" "$T/www/r$s.bin" || si_fail "download r$s differs"
-		si_curl -H "X-Shape: t$s" --compressed -o "$T/tmp/t$s" \
-		    "$(si_url /t$s.txt)" || si_fail "chunked download t$s"
+		rc=0
+		si_curl -H "X-Shape: t$s" --compressed -o "$T/tmp/t$s" -D "$T/tmp/t$s.h" \
+		    "$(si_url /t$s.txt)" || rc=$?
+		[ $rc = 0 ] || si_lost_last_chunk $rc "$T/tmp/t$s.h" "$T/tmp/t$s" "$T/www/t$s.txt" ||
+		    si_fail "chunked download t$s: curl exit $rc"
 		cmp -s "$T/tmp/t$s" "$T/www/t$s.txt" || si_fail "chunked download t$s differs"
 		out=$(si_curl -H "X-Shape: u$s" -H 'Transfer-Encoding: chunked' \
 		    -H 'Content-Type: application/octet-stream' \

@@ -6,6 +6,8 @@ squidconf_DATA = squid-conf/sslinspect-bump.conf squid-conf/sslinspect-icap.conf
 	squid-conf/sslinspect-log.conf
 sslinspectlistdir = $(sysconfdir)/sslinspect/lists
 dist_sslinspectlist_DATA = squid-conf/no-inspect.txt squid-conf/pinned-apps.txt
+sslinspectnftdir = $(sysconfdir)/sslinspect
+dist_sslinspectnft_DATA = squid-conf/sslinspect-quic.nft
 EXTRA_DIST += squid-conf/sslinspect-bump.conf.in squid-conf/sslinspect-icap.conf.in \
 	squid-conf/sslinspect-log.conf.in squid-conf/render
 CLEANFILES += $(squidconf_DATA)

@@ -28,6 +28,7 @@ INTEGRATION_CASES = \
 	tests/integration/cases/006-squid-version-behaviour.sh \
 	tests/integration/cases/007-bump-port-tls.sh \
 	tests/integration/cases/008-splice-spoof-proof.sh \
+	tests/integration/cases/009-quic-kept-out.sh \
 	tests/integration/cases/010-state-dirs.sh \
 	tests/integration/cases/011-enable-disable.sh
 if INTEGRATION

@@ -47,6 +47,7 @@ struct ca_conf {
 	int	crl_days;		/* nextUpdate - thisUpdate */
 	char	squid_user[64];		/* owner of the bundle */
 	int	crl_idp;		/* write issuingDistributionPoint */
+	char	exclude_list[512];	/* do-not-inspect list or "none" */
 };
 
 enum ca_conf_type {
@@ -118,6 +119,30 @@ int	ca_x509_verify(X509 *, STACK_OF(X509) *, time_t, STACK_OF(X509) **,
 	    char **) NONNULL(1, 2);
 void	ca_x509_fmt_time(time_t, char *, size_t) NONNULL(2);
 
+/*
+ * ca_nc.c: the do-not-inspect list as excluded DNS subtrees of a critical
+ * nameConstraints in each issuing CA.
+ *
+ * At most CA_NC_MAX names: each costs its length plus about 6 bytes of
+ * DER in the issuing CA, which Squid sends in every bumped handshake, and
+ * each is compared with every name of every leaf (OpenSSL refuses a chain
+ * beyond 2^20 such comparisons). 256 names of the longest kind (253
+ * characters) make 66 KB, still within OpenSSL's default 100 KiB limit
+ * on a peer's certificate chain; typical names make 5 to 10 KB.
+ */
+#define CA_NC_MAX	256
+
+struct ca_nc {
+	char	**names;		/* lowercase, no leading dot */
+	size_t	  n;
+};
+
+int	ca_nc_parse(struct ca_nc *, const char *, const char *, size_t,
+	    char **) NONNULL(1, 2, 3);
+int	ca_nc_load(struct ca_nc *, const char *, char **) NONNULL(1, 2);
+int	ca_nc_add(X509 *, const struct ca_nc *, char **) NONNULL(1, 2);
+void	ca_nc_free(struct ca_nc *) NONNULL(1);
+
 /* ca_issue.c: demo-init, csr, install, import, rotate. */
 struct ca_rotate_opts {
 	int		 days;		/* 0: the configured default */
@@ -136,7 +161,8 @@ int	ca_issue_import(struct ca_store *, const char *, const char *,
 int	ca_issue_rotate(struct ca_store *, const struct ca_rotate_opts *,
 	    char **) NONNULL(1, 2);
 X509	*ca_issue_mint_ca(X509 *, EVP_PKEY *, EVP_PKEY *, X509_NAME *, int,
-	    time_t, int, const char *, char **) NONNULL(3, 4);
+	    time_t, int, const char *, const struct ca_nc *, char **)
+	    NONNULL(3, 4);
 int	ca_issue_load_intermediate(struct ca_store *, X509 **, EVP_PKEY **,
 	    char **) NONNULL(1, 2);
 
@@ -192,7 +218,7 @@ enum {
 	CA_OPT_FORCE, CA_OPT_SUBJECT, CA_OPT_CERT, CA_OPT_KEY, CA_OPT_CHAIN,
 	CA_OPT_VALIDITY, CA_OPT_RELOAD, CA_OPT_SERIAL, CA_OPT_HOST,
 	CA_OPT_ISSUING, CA_OPT_REASON, CA_OPT_ISSUED, CA_OPT_OUT, CA_OPT_NEXT,
-	CA_OPT_IDP, CA_OPT_WARN, CA_OPT_CRITICAL
+	CA_OPT_IDP, CA_OPT_WARN, CA_OPT_CRITICAL, CA_OPT_EXCLUDE
 };
 
 struct ca_cli_cmd {

@@ -33,6 +33,9 @@ const struct ca_cli_opt ca_cli_opts[] = {
 	  "(saved; certgen reads it too)" },
 	{ "squid-user", CA_OPT_USER, CA_CMD_SETUP, "USER",
 	  "owner of squid-bundle.pem (saved)" },
+	{ "exclude-list", CA_OPT_EXCLUDE, CA_CMD_SETUP, "FILE",
+	  "do-not-inspect list that issuing CAs exclude by nameConstraints, "
+	  "none for no constraints (saved)" },
 	{ "force", CA_OPT_FORCE, CA_CMD_DEMO, NULL,
 	  "replace an existing intermediate" },
 	{ "subject", CA_OPT_SUBJECT, CA_CMD_CSR, "DN",

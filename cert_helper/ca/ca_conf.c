@@ -24,6 +24,10 @@ const struct ca_conf_opt ca_conf_opts[] = {
 	{ "crl-idp", CA_CONF_INT, "0", 0, 1,
 	  "1: CRLs carry a critical issuingDistributionPoint naming their "
 	  "crl-url (Windows likes it; every CRLDP must then use that URL)" },
+	{ "exclude-list", CA_CONF_STRING, "none", 1, 511,
+	  "do-not-inspect list (absolute path) whose domains each issuing CA "
+	  "excludes in a critical nameConstraints, read at every rotate; none: "
+	  "no constraints" },
 };
 const size_t ca_conf_nopts = sizeof ca_conf_opts / sizeof ca_conf_opts[0];
 
@@ -61,6 +65,12 @@ ca_conf_string(const struct ca_conf_opt *o, const char *value, char *dst,
 	if (strcmp(o->name, "crl-url") == 0 &&
 	    strncmp(value, "http://", 7) != 0) {
 		cause_set(cause, "%s: must be an http:// URL", o->name);
+		return -1;
+	}
+	if (strcmp(o->name, "exclude-list") == 0 && *value != '/' &&
+	    strcmp(value, "none") != 0) {
+		cause_set(cause, "%s: must be an absolute path or none",
+		    o->name);
 		return -1;
 	}
 	memcpy(dst, value, n + 1);
@@ -112,6 +122,9 @@ ca_conf_set(struct ca_conf *conf, const char *name, const char *value,
 		return ca_conf_int(o, value, &conf->issuing_days, cause);
 	if (strcmp(name, "crl-idp") == 0)
 		return ca_conf_int(o, value, &conf->crl_idp, cause);
+	if (strcmp(name, "exclude-list") == 0)
+		return ca_conf_string(o, value, conf->exclude_list,
+		    sizeof conf->exclude_list, cause);
 	return ca_conf_int(o, value, &conf->crl_days, cause);
 }
 
@@ -176,6 +189,8 @@ ca_conf_format(const struct ca_conf *conf)
 	fprintf(f, "# %s\nsquid-user %s\n", ca_conf_opts[3].help,
 	    conf->squid_user);
 	fprintf(f, "# %s\ncrl-idp %d\n", ca_conf_opts[4].help, conf->crl_idp);
+	fprintf(f, "# %s\nexclude-list %s\n", ca_conf_opts[5].help,
+	    conf->exclude_list);
 	if (fclose(f) != 0) {
 		free(out);
 		return NULL;

@@ -53,12 +53,14 @@ ca_issue_serial(X509 *x)
  * NULL, else signed by issuer/issuer_key with an AKI equal to the issuer's
  * SKI. Valid from now - 1 h for days, never past the issuer's notAfter;
  * pathlen -1 means none; crl_url (may be NULL) becomes the CRL
- * distribution point. Returns the certificate the caller frees, or NULL.
+ * distribution point; the names of nc (may be NULL) become excluded
+ * subtrees of a critical nameConstraints. Returns the certificate the
+ * caller frees, or NULL.
  */
 X509 *
 ca_issue_mint_ca(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key,
     X509_NAME *subject, int days, time_t now, int pathlen,
-    const char *crl_url, char **cause)
+    const char *crl_url, const struct ca_nc *nc, char **cause)
 {
 	X509		*x;
 	X509V3_CTX	 ctx;
@@ -100,6 +102,11 @@ ca_issue_mint_ca(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key,
 		if (ca_issue_ext(x, &ctx, NID_crl_distribution_points,
 		    dp) == -1)
 			goto out;
+	}
+	if (nc != NULL && ca_nc_add(x, nc, cause) == -1) {
+		X509_free(x);
+		free(dp);
+		return NULL;
 	}
 	if (X509_sign(x, issuer_key != NULL ? issuer_key : key,
 	    EVP_sha256()) == 0)
@@ -340,8 +347,8 @@ ca_issue_demo_init(struct ca_store *st, const char *org, const char *key_type,
 		goto out;
 	}
 	if ((root = ca_issue_mint_ca(NULL, NULL, rkey, rname, 365, now, -1,
-	    NULL, cause)) == NULL || (inter = ca_issue_mint_ca(root, rkey,
-	    ikey, iname, 180, now, 1, NULL, cause)) == NULL)
+	    NULL, NULL, cause)) == NULL || (inter = ca_issue_mint_ca(root,
+	    rkey, ikey, iname, 180, now, 1, NULL, NULL, cause)) == NULL)
 		goto out;
 	if ((chain = sk_X509_new_null()) == NULL)
 		goto out;
@@ -647,8 +654,10 @@ ca_issue_unrecord(struct ca_store *st, const char *keyid)
 
 /*
  * rotate: a new issuing CA (pathlen 0, CRL distribution point of the
- * intermediate's CRL), recorded, put in the bundle, its (empty) CRL
- * published, and the reload command run.
+ * intermediate's CRL, the exclude-list's domains as excluded name
+ * constraints; the list is read now, so a changed list applies from this
+ * rotation on), recorded, put in the bundle, its (empty) CRL published,
+ * and the reload command run.
  */
 int
 ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
@@ -657,13 +666,19 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 	X509		*inter = NULL, *x = NULL;
 	EVP_PKEY	*ikey = NULL, *key = NULL;
 	X509_NAME	*name = NULL;
+	struct ca_nc	 nc = { NULL, 0 };
 	char		 ikid[CA_KEYID_MAX + 1], kid[CA_KEYID_MAX + 1], t[32];
 	char		*url = NULL, *cur = NULL, line[CA_KEYID_MAX + 2];
 	time_t		 now = time(NULL);
 	int		 rv = -1;
 
-	if (ca_issue_load_intermediate(st, &inter, &ikey, cause) == -1)
+	if (strcmp(st->conf.exclude_list, "none") != 0 &&
+	    ca_nc_load(&nc, st->conf.exclude_list, cause) == -1)
 		return -1;
+	if (ca_issue_load_intermediate(st, &inter, &ikey, cause) == -1) {
+		ca_nc_free(&nc);
+		return -1;
+	}
 	if (ca_x509_not_after(inter) <= now ||
 	    ca_x509_keyid(inter, ikid, sizeof ikid) == -1) {
 		cause_set(cause, "%s/intermediate.pem: %s", st->dir,
@@ -676,7 +691,8 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 		goto out;
 	if ((key = ca_keys_generate(o->key_type, cause)) == NULL ||
 	    (x = ca_issue_mint_ca(inter, ikey, key, name, o->days > 0 ?
-	    o->days : st->conf.issuing_days, now, 0, url, cause)) == NULL)
+	    o->days : st->conf.issuing_days, now, 0, url, &nc, cause)) ==
+	    NULL)
 		goto out;
 	if (ca_x509_keyid(x, kid, sizeof kid) == -1 ||
 	    ca_issue_record(st, x, key, kid, cause) == -1)
@@ -692,6 +708,9 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 		goto out;
 	ca_x509_fmt_time(ca_x509_not_after(x), t, sizeof t);
 	printf("issuing CA %s valid until %s\n", kid, t);
+	if (nc.n > 0)
+		printf("issuing CA %s excludes %zu domains of %s\n", kid, nc.n,
+		    st->conf.exclude_list);
 	if (ca_crl_write_all(st, NULL, 1, cause) == -1)
 		goto out;
 	if (o->reload != NULL && ca_issue_reload(o->reload, cause) == -1)
@@ -702,6 +721,7 @@ out:
 		cause_set(cause, "rotate failed: out of memory");
 	free(cur);
 	free(url);
+	ca_nc_free(&nc);
 	X509_NAME_free(name);
 	X509_free(x);
 	EVP_PKEY_free(key);

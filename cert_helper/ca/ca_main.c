@@ -66,6 +66,7 @@ ca_main_opt(int c, const char *v, struct ca_main_args *a, struct ca_conf *conf,
 	case CA_OPT_KEYTYPE: a->key_type = a->rot.key_type = v; break;
 	case CA_OPT_CRLURL: return ca_conf_set(conf, "crl-url", v, cause);
 	case CA_OPT_USER: return ca_conf_set(conf, "squid-user", v, cause);
+	case CA_OPT_EXCLUDE: return ca_conf_set(conf, "exclude-list", v, cause);
 	case CA_OPT_FORCE: a->force = 1; break;
 	case CA_OPT_SUBJECT: a->subject = v; break;
 	case CA_OPT_CERT: a->cert = v; break;
@@ -128,13 +129,24 @@ ca_main_check(int bit, const struct ca_main_args *a, char **cause)
 static int	ca_main_cmd(struct ca_store *, int, struct ca_main_args *,
 		    char **);
 
-/* Run the command; settings are saved only when a setup command worked. */
+/*
+ * Run the command; settings are saved only when a setup command worked,
+ * and a setup command checks the exclude-list it would save first, so a
+ * bad list is refused now rather than at the next rotation.
+ */
 static int
 ca_main_run(struct ca_store *st, int bit, struct ca_main_args *a,
     char **cause)
 {
-	int	rv;
+	struct ca_nc	nc = { NULL, 0 };
+	int		rv;
 
+	if ((bit & CA_CMD_SETUP) &&
+	    strcmp(st->conf.exclude_list, "none") != 0) {
+		if (ca_nc_load(&nc, st->conf.exclude_list, cause) == -1)
+			return -1;
+		ca_nc_free(&nc);
+	}
 	rv = ca_main_cmd(st, bit, a, cause);
 	if (rv == 0 && (bit & CA_CMD_SETUP))
 		rv = ca_store_save_conf(st, cause);

@@ -4,6 +4,7 @@ noinst_LTLIBRARIES += cert_helper/ca/libca.la
 cert_helper_ca_libca_la_SOURCES = cert_helper/ca/ca.h cert_helper/ca/ca_cli.c cert_helper/ca/ca_conf.c \
 	cert_helper/ca/ca_store.c cert_helper/ca/ca_keys.c cert_helper/ca/ca_x509.c \
 	cert_helper/ca/ca_issue.c cert_helper/ca/ca_revoke.c cert_helper/ca/ca_crl.c \
+	cert_helper/ca/ca_nc.c \
 	cert_helper/ca/ca_status.c
 cert_helper_ca_libca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_ca_libca_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS)
@@ -37,6 +38,13 @@ tests_unit_test_ca_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) $(MAN_CFLAGS)
 MAN_TESTS += tests/unit/test_ca
 tests_unit_test_ca_LDADD = cert_helper/ca/libca.la $(UNIT_LIBS)
 TESTS += tests/unit/test_ca
+
+check_PROGRAMS += tests/unit/test_ca_nc
+tests_unit_test_ca_nc_SOURCES = tests/unit/test_ca_nc.c
+tests_unit_test_ca_nc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cert_helper/ca
+tests_unit_test_ca_nc_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_ca_nc_LDADD = cert_helper/ca/libca.la $(UNIT_LIBS)
+TESTS += tests/unit/test_ca_nc
 
 # Installed data: systemd units for CRL refresh and rotation (the services
 # are rendered with the configured paths), the nginx CRL publication snippet

@@ -159,11 +159,12 @@ START_TEST(crl_build_verifies)
 	ik = ca_keys_generate("ec-p256", NULL);
 	ck_assert_ptr_nonnull(rk);
 	ck_assert_int_eq(ca_x509_parse_dn("/O=T/CN=Root", &n, NULL), 0);
-	root = ca_issue_mint_ca(NULL, NULL, rk, n, 30, now, -1, NULL, NULL);
+	root = ca_issue_mint_ca(NULL, NULL, rk, n, 30, now, -1, NULL, NULL,
+	    NULL);
 	X509_NAME_free(n);
 	ck_assert_int_eq(ca_x509_parse_dn("/O=T/CN=Issuing", &n, NULL), 0);
 	iss = ca_issue_mint_ca(root, rk, ik, n, 400, now, 0, "http://c/x.crl",
-	    NULL);
+	    NULL, NULL);
 	X509_NAME_free(n);
 	ck_assert_ptr_nonnull(iss);
 	ck_assert_int_eq(ca_x509_check_ca(iss, 0, NULL), 0);

@@ -23,6 +23,7 @@ CA_CASES = tests/integration/cases/200-ca-demo-rotate.sh \
 	tests/integration/cases/230-ca-rotate-under-squid.sh \
 	tests/integration/cases/240-ca-crl-http.sh \
 	tests/integration/cases/250-ca-certgen-revoke.sh \
+	tests/integration/cases/255-ca-name-constraints.sh \
 	tests/integration/cases/260-ca-systemd-units.sh \
 	tests/integration/cases/261-ca-cron.sh \
 	tests/integration/cases/270-ca-status-help.sh

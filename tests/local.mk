@@ -65,6 +65,12 @@ EXTRA_DIST += $(INTEGRATION_CASES) tests/integration/run-case \
 	tests/integration/lib.sh tests/integration/orgca.sh \
 	tests/integration/relay.py
 
+# Fuzzing: scripts/fuzz builds the libFuzzer targets (tests/fuzz/) out of
+# tree and runs them on their seed corpora. The corpora ship as whole
+# directories so that the inputs a nightly "scripts/fuzz --merge" adds
+# ship too without being listed here.
+EXTRA_DIST += scripts/fuzz tests/fuzz/corpus
+
 # Load client (not a test): built by make check, driven by tests/load/run.sh.
 check_PROGRAMS += tests/load/loadclient
 tests_load_loadclient_SOURCES = tests/load/loadclient.c

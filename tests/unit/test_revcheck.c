@@ -99,9 +99,13 @@ START_TEST(pem_serial_shapes)
 			    unsigned char *)pem,
 			    strlen(pem), got, sizeof got), 0);
 			ck_assert_str_eq(got, want);
+			/* One byte short (no room for the NUL), then exact. */
 			ck_assert_int_eq(revcheck_pem_serial((
 			    unsigned char *)pem,
-			    strlen(pem), got, 2), -1);
+			    strlen(pem), got, strlen(want)), -1);
+			ck_assert_int_eq(revcheck_pem_serial((
+			    unsigned char *)pem,
+			    strlen(pem), got, strlen(want) + 1), 0);
 			X509_free(x);
 			BIO_free(bio);
 			free(pem);

@@ -1479,11 +1479,33 @@ svc_start_scan(struct svc_req *d)
 	return 0;
 }
 
+/*
+ * Write to the request's spool. Once c-icap has moved it from memory to a
+ * file in TmpDir, the file's name is removed at once: the spool is read
+ * and written through its descriptor only, so the kernel frees it when
+ * the request ends, also when the process dies (kill -9, a crash), which
+ * otherwise leaves the file behind. The name is cleared too, so that the
+ * unlink at ci_cached_file_destroy() cannot hit a later file that mkstemp
+ * gave the same name.
+ */
+static int
+svc_spool(ci_cached_file_t *f, const char *buf, int len, int eof)
+{
+	int	rc;
+
+	rc = ci_cached_file_write(f, (char *)buf, len, eof);
+	if (f->fd >= 0 && f->filename[0] != '\0') {
+		unlink(f->filename);
+		f->filename[0] = '\0';
+	}
+	return rc;
+}
+
 /* Take body bytes: spool them (to be released or echoed) and scan them. */
 static int
 svc_take(struct svc_req *d, const char *buf, int len, int eof)
 {
-	if (ci_cached_file_write(d->file, buf, len, eof) < 0)
+	if (svc_spool(d->file, buf, len, eof) < 0)
 		return -1;
 	if (len > 0)
 		body_feed(d->body, buf, (size_t)len);
@@ -1507,8 +1529,7 @@ svc_pass(char *data, int len, ci_request_t *req, struct svc_req *d)
 	if ((d->file = ci_cached_file_new(0)) == NULL)
 		return CI_ERROR;
 	if (data != NULL && len > 0 &&
-	    ci_cached_file_write(d->file, data, len,
-	    ci_req_hasalldata(req)) < 0)
+	    svc_spool(d->file, data, len, ci_req_hasalldata(req)) < 0)
 		return CI_ERROR;
 	ci_req_unlock_data(req);
 	return CI_MOD_CONTINUE;
@@ -1591,7 +1612,7 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen,
 			return CI_ERROR;
 		return svc_check(req, d);
 	case M_ECHO:
-		if (ci_cached_file_write(d->file, rbuf, n, iseof) < 0)
+		if (svc_spool(d->file, rbuf, n, iseof) < 0)
 			return CI_ERROR;
 		ci_cached_file_unlock_all(d->file);
 		break;
@@ -1617,7 +1638,7 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof,
 		if (svc_io_in(d, req, rbuf, rlen, iseof) != CI_OK)
 			return CI_ERROR;
 	} else if (iseof && d->file != NULL)
-		ci_cached_file_write(d->file, NULL, 0, 1);
+		svc_spool(d->file, NULL, 0, 1);
 	if (wbuf != NULL && wlen != NULL && *wlen > 0) {
 		if (d->page != NULL)
 			*wlen = ci_membuf_read(d->page, wbuf, *wlen);
@@ -1656,7 +1677,7 @@ svc_end_of_data(ci_request_t *req)
 	if (d == NULL)
 		return CI_ERROR;
 	if (d->file != NULL)
-		ci_cached_file_write(d->file, NULL, 0, 1);
+		svc_spool(d->file, NULL, 0, 1);
 	switch (d->mode) {
 	case M_CRL:
 		return d->page != NULL ? CI_MOD_DONE : svc_crl(req, d);

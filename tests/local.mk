@@ -71,9 +71,10 @@ EXTRA_DIST += $(INTEGRATION_CASES) tests/integration/run-case \
 # ship too without being listed here.
 EXTRA_DIST += scripts/fuzz tests/fuzz/corpus
 
-# Load client (not a test): built by make check, driven by tests/load/run.sh.
+# Load client (not a test): built by make check, driven by tests/load/run.sh
+# (load and its baselines) and tests/load/faults.sh (faults under load).
 check_PROGRAMS += tests/load/loadclient
 tests_load_loadclient_SOURCES = tests/load/loadclient.c
 tests_load_loadclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 tests_load_loadclient_LDADD = $(CURL_LIBS) $(OPENSSL_LIBS)
-EXTRA_DIST += tests/load/run.sh
+EXTRA_DIST += tests/load/run.sh tests/load/faults.sh

@@ -13,8 +13,10 @@
  * PATH is appended to BASEURL, or is a full URL of its own.
  * Kinds are used in turn until SECONDS have passed or TRANSFERS are done.
  * The report (stdout, key=value) gives transfers, requests/s, MB/s, the
- * p50 and p99 latency, and the errors by kind; the exit status is 1 when
- * any transfer failed its check.
+ * p50 and p99 latency, and the errors by kind (status, digest: a body
+ * altered or cut short yet delivered as complete, transfer: a visible
+ * failure, breach: a transfer expected to be blocked that was delivered);
+ * the exit status is 1 when any transfer failed its check.
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -38,11 +40,12 @@ enum err_kind {
 	E_STATUS,	/* another HTTP status than expected */
 	E_DIGEST,	/* a 200 whose body differs (altered or truncated) */
 	E_TRANSFER,	/* curl failed: reset, timeout, TLS ... */
+	E_BREACH,	/* expected blocked (403), delivered (2xx) */
 	E_COUNT
 };
 
 static const char *const err_names[E_COUNT] = { "status", "digest",
-    "transfer" };
+    "transfer", "breach" };
 
 struct kind {
 	char		 method[8];
@@ -219,7 +222,8 @@ xfer_check(struct xfer *x, CURLcode rc)
 	if (rc != CURLE_OK)
 		e = E_TRANSFER;
 	else if (status != x->k->status)
-		e = E_STATUS;
+		e = x->k->status == 403 && status / 100 == 2 ?
+		    E_BREACH : E_STATUS;
 	else if (status == 200 && x->k->sha[0] != '\0' && strcmp(hex,
 	    x->k->sha) != 0)
 		e = E_DIGEST;
@@ -335,14 +339,16 @@ main(int argc, char **argv)
 	printf("transfers=%llu seconds=%.1f req_per_s=%.1f down_mbps=%.1f "
 	    "up_mbps=%.1f "
 	    "p50_ms=%.1f p99_ms=%.1f errors_status=%llu errors_digest=%llu "
-	    "errors_transfer=%llu\n", (unsigned long long)done_n, el,
+	    "errors_transfer=%llu errors_breach=%llu\n",
+	    (unsigned long long)done_n, el,
 	    done_n / el,
 	    bytes_total / el / 1e6, up_total / el / 1e6,
 	    nlat ? lat[nlat / 2] * 1000 : 0,
 	    nlat ? lat[(size_t)(nlat * 0.99)] * 1000 : 0,
 	    (unsigned long long)errs[E_STATUS],
 	    (unsigned long long)errs[E_DIGEST],
-	    (unsigned long long)errs[E_TRANSFER]);
+	    (unsigned long long)errs[E_TRANSFER],
+	    (unsigned long long)errs[E_BREACH]);
 	for (i = 0; i < conc; i++) {
 		curl_easy_cleanup(xs[i].h);
 		EVP_MD_CTX_free(xs[i].md);
@@ -350,5 +356,6 @@ main(int argc, char **argv)
 	curl_multi_cleanup(m);
 	curl_slist_free_all(resolve);
 	curl_global_cleanup();
-	return errs[E_STATUS] + errs[E_DIGEST] + errs[E_TRANSFER] > 0;
+	return errs[E_STATUS] + errs[E_DIGEST] + errs[E_TRANSFER] +
+	    errs[E_BREACH] > 0;
 }

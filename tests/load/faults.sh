@@ -1,0 +1,231 @@
+#!/bin/bash
+# Faults under load, on loopback, bounded in time. The stack of run.sh
+# (Squid with workers 2, sslinspect-certgen, c-icap + srv_sslinspect, nginx
+# and http.server origins) carries tests/load/loadclient's mixed transfers
+# (clean downloads and uploads checked by SHA-256, infected ones that must
+# be blocked) while one fault at a time is injected:
+#
+#   certgen      kill -9 of one sslinspect-certgen process
+#   cicap-child  kill -9 of one c-icap child
+#   cicap-all    kill -9 of every c-icap process, then c-icap started again
+#   cicap-stop   c-icap stopped by its command socket, then started again
+#   lmdb         the helper's LMDB cache truncated, then replaced by junk
+#   tmpdir       c-icap's TmpDir (a 64 MiB tmpfs here) filled for 5 s
+#   origin-reset the origin cuts responses off mid-body (Content-Length
+#                announced larger than what is sent)
+#   client-gone  clients that vanish mid-upload (20 MB at 1 MB/s, 2 s)
+#
+# For each: what the clients saw (loadclient's counts: a "digest" error is a
+# body altered or cut short yet delivered as complete, a "breach" an
+# infected transfer delivered; both must stay 0, while "transfer" and
+# "status" errors are visible failures), and how long until a probe (a
+# clean download and an EICAR download, the latter blocked) works again.
+# At the end nothing may be left behind: c-icap temp files, zombies, stale
+# LMDB readers, missing helpers. One table line per fault on stdout.
+#
+#   tests/load/faults.sh [BUILDDIR]   (default: the current directory)
+#
+# FAULT_SECS of load per fault (default 20), FAULT_CONC concurrent
+# transfers (default 40). Needs root (the tmpfs for TmpDir).
+set -u
+top_builddir=$(cd "${1:-.}" && pwd)
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+export top_srcdir top_builddir
+. "$top_srcdir/tests/integration/lib.sh"
+secs=${FAULT_SECS:-20}
+conc=${FAULT_CONC:-40}
+client=$top_builddir/tests/load/loadclient
+[ -x "$client" ] || { echo "faults: build $client first (make check)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "faults: run as root (a tmpfs is mounted)" >&2; exit 2; }
+# shellcheck disable=SC2016 # the EICAR string, literally
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+
+# shellcheck disable=SC2034 # read by lib.sh
+SI_ORIGIN_NAMES="www.origin.test n1.origin.test n2.origin.test n3.origin.test"
+SI_SQUID_WORKERS=2
+SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 10))
+MaxServers 4
+ThreadsPerChild $((conc / 2 + 10))
+sslinspect.AuditLog off"
+
+make_files()
+{
+	local s f sha up
+	up=$(printf 'received\n' | sha256sum | cut -d' ' -f1)
+	: > "$T/manifest"
+	for s in 1K 64K 1M 4M; do
+		f=$T/www/d$s.bin
+		head -c "$s" /dev/urandom > "$f"
+		sha=$(sha256sum < "$f" | cut -d' ' -f1)
+		head -c "$s" /dev/urandom > "$T/tmp/u$s.bin"
+		echo "GET /d$s.bin 200 $sha" >> "$T/manifest"
+		echo "POST https://www.origin.test:$PYORIGIN_PORT/upload 200 $up $T/tmp/u$s.bin" \
+		    >> "$T/manifest"
+	done
+	printf '%s' "$EICAR" > "$T/www/eicar.txt"
+	{ printf '%s' "$EICAR"; head -c 1M /dev/urandom; } > "$T/www/eicar1m.bin"
+	head -c 20M /dev/urandom > "$T/tmp/u20M.bin"
+	head -c 4M /dev/urandom > "$T/www/lie.bin"
+	chmod a+r "$T/www/"*
+	echo "GET /eicar.txt 403 -" >> "$T/manifest"
+	echo "GET /eicar1m.bin 403 -" >> "$T/manifest"
+	# Responses cut off by the origin: every one must fail visibly.
+	echo "GET https://www.origin.test:$PYORIGIN_PORT/lie.bin?lie=8000000 200 -" \
+	    > "$T/manifest.reset"
+}
+
+# load MANIFEST OUT: loadclient in the background; LOAD_PID.
+load()
+{
+	"$client" -x "http://127.0.0.1:$PROXY_PORT" -C "$SI_ORG_ROOT" \
+	    -u "https://www.origin.test:$ORIGIN_PORT" \
+	    -r "www.origin.test:$ORIGIN_PORT:127.0.0.1" \
+	    -r "www.origin.test:$PYORIGIN_PORT:127.0.0.1" \
+	    -m "$1" -c "$conc" -t "$secs" > "$2" 2> "$2.err" &
+	LOAD_PID=$!
+}
+
+# probe: 0 when a clean download arrives whole and EICAR gets the page.
+probe()
+{
+	local a b
+	a=$(si_curl --max-time 5 -s "$(si_url /d64K.bin)" | sha256sum | cut -d' ' -f1)
+	b=$(si_curl --max-time 5 -s -o /dev/null -w '%{http_code}' "$(si_url /eicar.txt)")
+	[ "$a" = "$(sha256sum < "$T/www/d64K.bin" | cut -d' ' -f1)" ] && [ "$b" = 403 ]
+}
+
+# recovery: seconds (0.1 s steps) until probe works, at most 120.
+recovery()
+{
+	local t0 t
+	t0=$(date +%s.%N)
+	for _ in $(seq 1 600); do
+		if probe; then
+			t=$(date +%s.%N)
+			awk -v a="$t0" -v b="$t" 'BEGIN { printf "%.1f", b - a }'
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "never"
+}
+
+pick() { pgrep -x "$1" | shuf -n 1; }
+
+cicap_restart()
+{
+	for _ in $(seq 1 100); do
+		pgrep -x c-icap > /dev/null || break
+		sleep 0.1
+	done
+	si_cicap_try || si_fail "c-icap did not start again"
+}
+
+# inject FAULT: the fault itself (the load runs meanwhile).
+inject()
+{
+	case $1 in
+	certgen) kill -9 "$(pick sslinspect-cert)" ;;
+	cicap-child)
+		kill -9 "$(pgrep -x c-icap -P "$(cat "$T/icap-run/c-icap.pid")" | shuf -n 1)" ;;
+	cicap-all) pkill -9 -x c-icap; cicap_restart ;;
+	cicap-stop) si_icap_ctl stop; cicap_restart ;;
+	lmdb)
+		truncate -s 0 "$T/certgen/cache.mdb"
+		head -c 1M /dev/urandom > "$T/certgen/junk" &&
+		    mv "$T/certgen/junk" "$T/certgen/cache.mdb"
+		# New names make the helpers look up (and rebuild) the file.
+		for h in n1 n2 n3; do
+			si_served_cert "$h.origin.test" > /dev/null
+		done ;;
+	tmpdir)
+		fallocate -l 64M "$T/icap-tmp/filler" 2>/dev/null ||
+		    head -c 64M /dev/zero > "$T/icap-tmp/filler" 2>/dev/null
+		sleep 5
+		rm -f "$T/icap-tmp/filler" ;;
+	origin-reset) load "$T/manifest.reset" "$T/log/reset.out"; RESET_PID=$LOAD_PID ;;
+	client-gone)
+		for _ in $(seq 1 10); do
+			si_curl -s -o /dev/null --limit-rate 1M --max-time 2 \
+			    --data-binary @"$T/tmp/u20M.bin" \
+			    "https://www.origin.test:$PYORIGIN_PORT/upload" &
+		done
+		wait_some ;;
+	esac
+}
+
+# wait_some: the background uploads of client-gone (not the load).
+wait_some() { sleep 3; }
+
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$2"; }
+
+# one FAULT: a bounded load with FAULT injected after 5 s; one table line.
+one()
+{
+	local f=$1 out=$T/log/load-$1.out rec n st dg tr br tmp extra=""
+	RESET_PID=""
+	load "$T/manifest" "$out"
+	sleep 5
+	inject "$f"
+	rec=$(recovery)
+	wait "$LOAD_PID"
+	if [ -n "$RESET_PID" ]; then
+		wait "$RESET_PID"
+		extra=" reset-run: $(field transfers "$T/log/reset.out") cut off,"
+		extra="$extra digest=$(field errors_digest "$T/log/reset.out")"
+		extra="$extra transfer=$(field errors_transfer "$T/log/reset.out")"
+		[ "$(field errors_digest "$T/log/reset.out")" = 0 ] ||
+		    BAD="$BAD $f(cut-off body delivered as complete)"
+		[ "$(field transfers "$T/log/reset.out")" = \
+		    "$(field errors_transfer "$T/log/reset.out")" ] ||
+		    BAD="$BAD $f(a cut-off response not seen as failed)"
+	fi
+	n=$(field transfers "$out")
+	st=$(field errors_status "$out")
+	dg=$(field errors_digest "$out")
+	tr=$(field errors_transfer "$out")
+	br=$(field errors_breach "$out")
+	sleep 2
+	tmp=$(find "$T/icap-tmp" -type f | wc -l)
+	printf '| %-12s | %6s | %6s | %6s | %6s | %6s | %8s | %4s |%s\n' \
+	    "$f" "$n" "$st" "$tr" "$dg" "$br" "$rec" "$tmp" "$extra"
+	[ "$dg" = 0 ] && [ "$br" = 0 ] || BAD="$BAD $f(digest=$dg breach=$br)"
+	[ "$rec" != never ] || BAD="$BAD $f(never recovered)"
+}
+
+# leftovers: what a fault may leave behind, once the load is over.
+leftovers()
+{
+	local tmp zomb readers helpers
+	sleep 3
+	tmp=$(find "$T/icap-tmp" -type f | wc -l)
+	zomb=$(ps -eo stat=,comm= | awk '$1 ~ /^Z/ && ($2 ~ /c-icap|squid|sslinspect/)' | wc -l)
+	readers=$(mdb_stat -n -r "$T/certgen/cache.mdb" 2>/dev/null |
+	    awk '/^ *[0-9]+ +[0-9a-f]+ +[0-9-]+$/ { print $1 }' |
+	    while read -r pid; do kill -0 "$pid" 2>/dev/null || echo "$pid"; done | wc -l)
+	helpers=$(pgrep -x sslinspect-cert | wc -l)
+	echo "left behind: c-icap temp files=$tmp zombies=$zomb stale LMDB readers=$readers certgen helpers=$helpers"
+	[ "$tmp" = 0 ] || BAD="$BAD temp-files"
+	[ "$zomb" = 0 ] || BAD="$BAD zombies"
+	[ "$readers" = 0 ] || BAD="$BAD stale-readers"
+	[ "$helpers" -ge 1 ] || BAD="$BAD no-helpers"
+}
+
+si_init faults
+trap 'rc=$?; umount "$T/icap-tmp" 2>/dev/null; (exit $rc); si_cleanup' EXIT
+mkdir -p "$T/icap-tmp"
+mount -t tmpfs -o size=64m,mode=0755 sslinspect-faults "$T/icap-tmp" ||
+    si_fail "cannot mount a tmpfs for c-icap's TmpDir"
+si_start_all
+si_pyorigin_start
+make_files
+BAD=""
+echo "load: $conc concurrent transfers, $secs s per fault"
+echo "| fault        | xfers  | status | transf | digest | breach | recovery | tmp  |"
+echo "|---|---|---|---|---|---|---|---|"
+for f in ${FAULTS:-certgen cicap-child cicap-all cicap-stop lmdb tmpdir origin-reset client-gone}; do
+	one "$f"
+done
+leftovers
+[ -z "$BAD" ] || si_fail "faults:$BAD"
+echo "faults: passed"

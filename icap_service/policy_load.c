@@ -757,6 +757,147 @@ key_direction(struct pctx *c, struct rule *r, yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * glibc's regcomp expands a repetition by copying what it repeats: x+ is
+ * xx*, x{m,n} n copies, and stacked or nested repetitions multiply. A
+ * short url_regex ("a+++...", "((a{255}){255}){255}") so takes gigabytes
+ * and minutes at every load of the policy, and copies of what matches
+ * nothing ("a*+++...") cost it quadratic time on top. regex_size is an
+ * upper bound of the expanded size in atoms, saturated above
+ * REGEX_MAX_ATOMS, so that such a pattern is refused before regcomp sees
+ * it. An atom is a character or a bracket expression; a real URL pattern
+ * stays far below the limit. Stacked repetitions ("a*+", "a{2}{3}"),
+ * which POSIX leaves undefined, and deeper nesting than REGEX_MAX_DEPTH
+ * groups count as over the limit.
+ */
+#define REGEX_MAX_ATOMS	2000
+#define REGEX_MAX_DEPTH	32
+
+static size_t
+regex_mul(size_t a, size_t b)
+{
+	if (b != 0 && a > (REGEX_MAX_ATOMS + 1) / b)
+		return REGEX_MAX_ATOMS + 1;
+	return a * b;
+}
+
+static size_t
+regex_add(size_t a, size_t b)
+{
+	if (a > REGEX_MAX_ATOMS || b > REGEX_MAX_ATOMS - a)
+		return REGEX_MAX_ATOMS + 1;
+	return a + b;
+}
+
+/*
+ * How many copies of its atom an interval at p makes, plus one: "{m}",
+ * "{m,}", "{m,n}" and, as glibc reads it, "{,n}". 0 if p starts no
+ * interval (a brace then stands for itself); *endp is set to its '}'.
+ */
+static size_t
+regex_interval(const char *p, const char **endp)
+{
+	unsigned long	 m = 0, n;
+	const char	*q = p + 1;
+	char		*e;
+
+	if (isdigit((unsigned char)*q)) {
+		m = strtoul(q, &e, 10);
+		q = e;
+	}
+	n = m;
+	if (*q == ',' && isdigit((unsigned char)q[1])) {
+		n = strtoul(q + 1, &e, 10);
+		q = e;
+	} else if (*q == ',')
+		q++;
+	if (q == p + 1 || *q != '}')
+		return 0;
+	*endp = q;
+	return regex_add(m > n ? m : n, 1);
+}
+
+static size_t
+regex_size(const char *p)
+{
+	size_t		 sum[REGEX_MAX_DEPTH + 1], last = 0, f, total;
+	unsigned	 depth = 0, i;
+	const char	*end;
+	int		 rep = 0;	/* the last token was a repetition */
+
+	sum[0] = 0;
+	while (*p != '\0') {
+		switch (*p) {
+		case '(':
+			if (depth == REGEX_MAX_DEPTH)
+				return REGEX_MAX_ATOMS + 1;
+			sum[++depth] = 0;
+			last = 0;
+			rep = 0;
+			p++;
+			continue;
+		case ')':
+			if (depth == 0)
+				break;	/* an atom, or regcomp refuses it */
+			last = sum[depth--];
+			sum[depth] = regex_add(sum[depth], last);
+			rep = 0;
+			p++;
+			continue;
+		case '|':
+		case '^':
+		case '$':
+			last = 0;
+			rep = 0;
+			p++;
+			continue;
+		case '*':
+		case '?':
+		case '+':
+		case '{':
+			f = *p == '+' ? 2 : 1;
+			if (*p == '{' && (f = regex_interval(p, &p)) == 0)
+				break;
+			if (rep)
+				return REGEX_MAX_ATOMS + 1;
+			rep = 1;
+			sum[depth] -= last;
+			last = regex_mul(last, f);
+			sum[depth] = regex_add(sum[depth], last);
+			p++;
+			continue;
+		case '[':
+			/* One atom: "[]a]", "[^[:digit:]x]". */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '[' && p[1] != '\0' &&
+				    strchr(":.=", p[1]) != NULL &&
+				    (end = strchr(p + 2, ']')) != NULL)
+					p = end;
+				p++;
+			}
+			if (*p == '\0')
+				p--;
+			break;
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			break;
+		}
+		last = 1;
+		rep = 0;
+		sum[depth] = regex_add(sum[depth], 1);
+		p++;
+	}
+	for (total = 0, i = 0; i <= depth; i++)
+		total = regex_add(total, sum[i]);
+	return total;
+}
+
 /* One key of a rule's match: mapping, parsed as its table entry says. */
 static int
 parse_match_key(struct pctx *c, struct rule *r, const struct policy_key *k,
@@ -770,6 +911,12 @@ parse_match_key(struct pctx *c, struct rule *r, const struct policy_key *k,
 	case PK_CATEGORY:
 		return key_category(c, r, n);
 	case PK_REGEX:
+		if (scalar(n) != NULL &&
+		    regex_size(scalar(n)) > REGEX_MAX_ATOMS)
+			return perr(c, n, "url_regex is too large once its "
+			    "repetitions are expanded (more than %d "
+			    "characters, or stacked as in a*+)",
+			    REGEX_MAX_ATOMS);
 		if (scalar(n) == NULL ||
 		    regcomp(&r->re, scalar(n),
 		    REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)

@@ -272,6 +272,54 @@ START_TEST(errors)
 }
 END_TEST
 
+/*
+ * A url_regex whose repetitions glibc would expand into gigabytes is
+ * refused before regcomp: the first one is what fuzz_policy found
+ * (tests/fuzz/corpus/policy/crash-url-regex-stacked-plus.yaml): stacked
+ * '+' double the compiled size each, and after a '*' cost quadratic time
+ * too; nested intervals multiply. Real patterns with repetitions still
+ * load.
+ */
+START_TEST(url_regex_size)
+{
+	static const char *const refused[] = {
+		"'^https:/++++++++++++++++++++++++++++++++++++++-/[^/]+/a/'",
+		"'((a{255}){255}){50}'",
+		"'x{2000}'",
+		"'(a{,1000}){,100}'",
+		"'a*++++++++++++'",
+		"'a{2}{3}'",
+		"'(a|b{100}|c)+{60}'",
+		"'((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))"
+		    "))))))))))'",
+	};
+	static const char *const accepted[] = {
+		"'^https://([a-z0-9-]+\\.){1,10}example\\.test/[0-9]{4}/'",
+		"'^https?://[^/]+/[[:alnum:]_]{1,64}(/[^/]*){0,20}$'",
+		"'(a+)+b*c?'",
+		"'x{1999}'",
+		"'a{,}b[]{5}]\\{7}'",
+	};
+	struct policy	*p;
+	char		 text[512], *cause = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		snprintf(text, sizeof text, "rules:\n  - name: x\n    action: "
+		    "block\n    match: { url_regex: %s }\n", refused[i]);
+		expect_error(text, "bad.yaml:4:25: url_regex is too large once "
+		    "its repetitions are expanded");
+	}
+	for (i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+		snprintf(text, sizeof text, "rules:\n  - name: x\n    action: "
+		    "block\n    match: { url_regex: %s }\n", accepted[i]);
+		p = policy_parse(text, strlen(text), "ok.yaml", "/", &cause);
+		ck_assert_msg(p != NULL, "refused %s: %s", accepted[i], cause);
+		policy_free(p);
+	}
+}
+END_TEST
+
 /* What an admin gets wrong, and what the message must say. */
 static const struct {
 	const char	*text;
@@ -639,6 +687,7 @@ policy_suite(void)
 	tcase_add_test(tc, decide_pending);
 	tcase_add_test(tc, decide_method_regex);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, url_regex_size);
 	tcase_add_loop_test(tc, admin_error, 0,
 	    sizeof admin_errors / sizeof admin_errors[0]);
 	tcase_add_loop_test(tc, decision_table, 0,

@@ -111,13 +111,23 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
 
 
+class Server(http.server.ThreadingHTTPServer):
+    # socketserver's default backlog of 5 overflows under the load
+    # scripts' concurrency (the kernel then drops connections).
+    request_queue_size = 512
+    daemon_threads = True
+
+
 def main():
     port, cert, key, root = sys.argv[1:5]
     os.chdir(root)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
+    httpd = Server(("127.0.0.1", int(port)), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    # The handshake in each connection's own thread, not in accept(),
+    # where it would take connections one at a time.
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True,
+                                   do_handshake_on_connect=False)
     httpd.serve_forever()
 
 

@@ -5,12 +5,14 @@
 # (clean downloads and uploads checked by SHA-256, infected ones that must
 # be blocked) while one fault at a time is injected:
 #
+#   none         nothing: the baseline
 #   certgen      kill -9 of one sslinspect-certgen process
 #   cicap-child  kill -9 of one c-icap child
 #   cicap-all    kill -9 of every c-icap process, then c-icap started again
 #   cicap-stop   c-icap stopped by its command socket, then started again
 #   lmdb         the helper's LMDB cache truncated, then replaced by junk
-#   tmpdir       c-icap's TmpDir (a 64 MiB tmpfs here) filled for 5 s
+#   tmpdir       c-icap's TmpDir (a tmpfs here, 12 MiB per transfer) filled
+#                for 5 s
 #   origin-reset the origin cuts responses off mid-body (Content-Length
 #                announced larger than what is sent)
 #   client-gone  clients that vanish mid-upload (20 MB at 1 MB/s, 2 s)
@@ -125,6 +127,7 @@ cicap_restart()
 inject()
 {
 	case $1 in
+	none) ;;
 	certgen) kill -9 "$(pick sslinspect-cert)" ;;
 	cicap-child)
 		kill -9 "$(pgrep -x c-icap -P "$(cat "$T/icap-run/c-icap.pid")" | shuf -n 1)" ;;
@@ -139,8 +142,8 @@ inject()
 			si_served_cert "$h.origin.test" > /dev/null
 		done ;;
 	tmpdir)
-		fallocate -l 64M "$T/icap-tmp/filler" 2>/dev/null ||
-		    head -c 64M /dev/zero > "$T/icap-tmp/filler" 2>/dev/null
+		fallocate -l "${tmpfs_mb}M" "$T/icap-tmp/filler" 2>/dev/null ||
+		    head -c "${tmpfs_mb}M" /dev/zero > "$T/icap-tmp/filler" 2>/dev/null
 		sleep 5
 		rm -f "$T/icap-tmp/filler" ;;
 	origin-reset) load "$T/manifest.reset" "$T/log/reset.out"; RESET_PID=$LOAD_PID ;;
@@ -189,6 +192,9 @@ one()
 	tmp=$(find "$T/icap-tmp" -type f | wc -l)
 	printf '| %-12s | %6s | %6s | %6s | %6s | %6s | %8s | %4s |%s\n' \
 	    "$f" "$n" "$st" "$tr" "$dg" "$br" "$rec" "$tmp" "$extra"
+	# What the failures were, most frequent first (stderr).
+	sed 's/^loadclient: //; s/, status .*//' "$out.err" | sort | uniq -c |
+	    sort -rn | head -n 4 | sed "s/^/    $f: /" >&2
 	[ "$dg" = 0 ] && [ "$br" = 0 ] || BAD="$BAD $f(digest=$dg breach=$br)"
 	[ "$rec" != never ] || BAD="$BAD $f(never recovered)"
 }
@@ -214,7 +220,10 @@ leftovers()
 si_init faults
 trap 'rc=$?; umount "$T/icap-tmp" 2>/dev/null; (exit $rc); si_cleanup' EXIT
 mkdir -p "$T/icap-tmp"
-mount -t tmpfs -o size=64m,mode=0755 sslinspect-faults "$T/icap-tmp" ||
+# Room for every transfer's spool (4 MiB bodies, both ways) with margin:
+# only the tmpdir fault may fill it.
+tmpfs_mb=$((conc * 12 > 256 ? conc * 12 : 256))
+mount -t tmpfs -o "size=${tmpfs_mb}m,mode=0755" sslinspect-faults "$T/icap-tmp" ||
     si_fail "cannot mount a tmpfs for c-icap's TmpDir"
 si_start_all
 si_pyorigin_start
@@ -223,7 +232,7 @@ BAD=""
 echo "load: $conc concurrent transfers, $secs s per fault"
 echo "| fault        | xfers  | status | transf | digest | breach | recovery | tmp  |"
 echo "|---|---|---|---|---|---|---|---|"
-for f in ${FAULTS:-certgen cicap-child cicap-all cicap-stop lmdb tmpdir origin-reset client-gone}; do
+for f in ${FAULTS:-none certgen cicap-child cicap-all cicap-stop lmdb tmpdir origin-reset client-gone}; do
 	one "$f"
 done
 leftovers

@@ -35,6 +35,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1480,23 +1481,37 @@ svc_start_scan(struct svc_req *d)
 }
 
 /*
- * Write to the request's spool. Once c-icap has moved it from memory to a
- * file in TmpDir, the file's name is removed at once: the spool is read
- * and written through its descriptor only, so the kernel frees it when
- * the request ends, also when the process dies (kill -9, a crash), which
- * otherwise leaves the file behind. The name is cleared too, so that the
- * unlink at ci_cached_file_destroy() cannot hit a later file that mkstemp
- * gave the same name.
+ * Write to the request's spool; -1 when it fails. Once c-icap has moved
+ * it from memory to a file in TmpDir, the file's name is removed at once:
+ * the spool is read and written through its descriptor only, so the
+ * kernel frees it when the request ends, also when the process dies
+ * (kill -9, a crash), which otherwise leaves the file behind. The name is
+ * cleared too, so that the unlink at ci_cached_file_destroy() cannot hit
+ * a later file that mkstemp gave the same name.
  */
 static int
 svc_spool(ci_cached_file_t *f, const char *buf, int len, int eof)
 {
-	int	rc;
+	struct stat	sb;
+	int		rc;
 
 	rc = ci_cached_file_write(f, (char *)buf, len, eof);
-	if (f->fd >= 0 && f->filename[0] != '\0') {
+	if (f->fd < 0)
+		return rc;
+	if (f->filename[0] != '\0') {
 		unlink(f->filename);
 		f->filename[0] = '\0';
+	}
+	/*
+	 * c-icap 0.5 counts bytes it failed to append to the file (a full
+	 * TmpDir) as written: what follows would then be released without
+	 * them, and the end would never come. The file's size says.
+	 */
+	if (rc >= 0 && len > 0 &&
+	    (fstat(f->fd, &sb) != 0 || sb.st_size != f->endpos)) {
+		ci_debug_printf(1, "sslinspect: a spool file in TmpDir is "
+		    "short of its data (TmpDir full?); the request fails\n");
+		return -1;
 	}
 	return rc;
 }

@@ -28,7 +28,9 @@
 #   tests/load/faults.sh [BUILDDIR]   (default: the current directory)
 #
 # FAULT_SECS of load per fault (default 20), FAULT_CONC concurrent
-# transfers (default 40). Needs root (the tmpfs for TmpDir).
+# transfers (default 40), FAULT_TMPFS_MB the TmpDir's size (default 12 MiB
+# per transfer; smaller keeps it full all along). FAULTS the faults to run.
+# Needs root (the tmpfs for TmpDir).
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -222,7 +224,7 @@ trap 'rc=$?; umount "$T/icap-tmp" 2>/dev/null; (exit $rc); si_cleanup' EXIT
 mkdir -p "$T/icap-tmp"
 # Room for every transfer's spool (4 MiB bodies, both ways) with margin:
 # only the tmpdir fault may fill it.
-tmpfs_mb=$((conc * 12 > 256 ? conc * 12 : 256))
+tmpfs_mb=${FAULT_TMPFS_MB:-$((conc * 12 > 256 ? conc * 12 : 256))}
 mount -t tmpfs -o "size=${tmpfs_mb}m,mode=0755" sslinspect-faults "$T/icap-tmp" ||
     si_fail "cannot mount a tmpfs for c-icap's TmpDir"
 si_start_all

@@ -231,11 +231,16 @@ si_stop_all()
 si_dump_logs()
 {
 	local f
-	for f in "$T/log/access.log" "$T/log/icap.log" "$T"/log/*; do
+	# The logs that tell what a transfer did come last: a CI excerpt keeps
+	# the end of the output.
+	for f in "$T"/log/* "$T/log/icap-server.log" "$T/log/icap.log" \
+	    "$T/log/icap-access.log" "$T/log/access.log"; do
 		[ -s "$f" ] || continue
-		printf -- '----- %s (last 60 lines) -----\n' "${f#$T/}" >&2
-		tail -n 60 "$f" >&2
-	done 2>&1 | awk '/^----- / { skip = seen[$2]++ } !skip' >&2
+		printf -- '----- %s (last 40 lines) -----\n' "${f#$T/}" >&2
+		tail -n 40 "$f" >&2
+	done 2>&1 | awk '/^----- / { names[++n] = $2 } { text[n] = text[n] $0 "\n" }
+	    END { for (i = 1; i <= n; i++) last[names[i]] = i
+		for (i = 1; i <= n; i++) if (last[names[i]] == i) printf "%s", text[i] }' >&2
 }
 
 si_cleanup()
@@ -381,6 +386,9 @@ CONF
 			sed -e "s|^Service sslinspect .*|Service sslinspect $T/lib/srv_sslinspect.so|" \
 			    "$top_builddir/icap_service/sslinspect.conf" > "$T/etc/c-icap-sslinspect.conf"
 			echo "Include $T/etc/c-icap-sslinspect.conf" >> "$conf"
+			# Half of this run's MaxServers 2 x ThreadsPerChild, as
+			# the shipped file's comment says for a real one.
+			echo "sslinspect.MaxConnections ${SI_CICAP_THREADS:-10}" >> "$conf"
 		else
 			echo "Service sslinspect $T/lib/srv_sslinspect.so" >> "$conf"
 		fi

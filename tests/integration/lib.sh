@@ -528,6 +528,7 @@ si_squid_try()
 	if [ -n "${ICAP_PORT:-}" ] && [ -n "${SI_ICAP_HANDWRITTEN:-}" ]; then
 		# An admin's own ICAP lines instead of the shipped snippet: no
 		# CONNECT exclusion, no failure limit, no cache deny.
+		si_log "squid.conf: hand-written icap_service lines, not the snippet"
 		cat > "$T/etc/conf.d/sslinspect-icap.conf" <<CONF
 icap_enable on
 icap_service si_req reqmod_precache icap://127.0.0.1:$ICAP_PORT/${SI_ICAP_SERVICE:-echo} bypass=off

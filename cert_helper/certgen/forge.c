@@ -227,12 +227,62 @@ forge_add_name(GENERAL_NAMES *names, GENERAL_NAME *g)
 }
 
 /*
- * Add the mimicked certificate's DNS and IP SANs that pass validation,
- * lowercased, up to FORGE_SAN_MAX names in all. Everything else in its SAN
- * (email, URI, directory names, other names) is dropped.
+ * Whether the signing CA's name constraints allow name g. A verifier
+ * rejects a leaf if any one of its names breaks them, so a mimicked name
+ * the CA may not vouch for (an origin certificate that also names a
+ * do-not-inspect domain, see sslinspect-ca's exclude-list) would make the
+ * leaf fail for the host it was minted for. OpenSSL's own matcher decides,
+ * on a scratch certificate holding only g. 1 allowed, 0 not, -1 error.
  */
 static int
-forge_mimic_sans(GENERAL_NAMES *names, const GENERAL_NAMES *src)
+forge_nc_allows(NAME_CONSTRAINTS *nc, const GENERAL_NAME *g)
+{
+	X509		*t;
+	GENERAL_NAMES	*one;
+	int		 rv = -1;
+
+	if ((t = X509_new()) == NULL)
+		return -1;
+	if ((one = GENERAL_NAMES_new()) == NULL ||
+	    forge_add_name(one, GENERAL_NAME_dup(g)) == -1 ||
+	    X509_add1_ext_i2d(t, NID_subject_alt_name, one, 0,
+	    X509V3_ADD_DEFAULT) != 1)
+		goto out;
+	/* Fills the extension cache NAME_CONSTRAINTS_check reads. */
+	(void)X509_get_extension_flags(t);
+	rv = NAME_CONSTRAINTS_check(t, nc) == X509_V_OK;
+out:
+	GENERAL_NAMES_free(one);
+	X509_free(t);
+	ERR_clear_error();
+	return rv;
+}
+
+/* Add g to names unless the CA's name constraints (nc, may be NULL) bar it. */
+static int
+forge_add_allowed(GENERAL_NAMES *names, NAME_CONSTRAINTS *nc,
+    GENERAL_NAME *g)
+{
+	int	ok;
+
+	if (g == NULL)
+		return -1;
+	if (nc != NULL && (ok = forge_nc_allows(nc, g)) != 1) {
+		GENERAL_NAME_free(g);
+		return ok == 0 ? 0 : -1;
+	}
+	return forge_add_name(names, g);
+}
+
+/*
+ * Add the mimicked certificate's DNS and IP SANs that pass validation and
+ * the signing CA's name constraints, lowercased, up to FORGE_SAN_MAX names
+ * in all. Everything else in its SAN (email, URI, directory names, other
+ * names) is dropped.
+ */
+static int
+forge_mimic_sans(GENERAL_NAMES *names, const GENERAL_NAMES *src,
+    NAME_CONSTRAINTS *nc)
 {
 	const GENERAL_NAME	*g;
 	const ASN1_STRING	*s;
@@ -251,37 +301,47 @@ forge_mimic_sans(GENERAL_NAMES *names, const GENERAL_NAMES *src)
 			    -1 ||
 			    kind != HOSTNAME_DNS)
 				continue;
-			rv = forge_add_name(names, forge_gen_ia5(GEN_DNS, host,
-			    strlen(host)));
+			rv = forge_add_allowed(names, nc,
+			    forge_gen_ia5(GEN_DNS, host, strlen(host)));
 		} else if (g->type == GEN_IPADD &&
 		    (g->d.iPAddress->length == 4 ||
 		    g->d.iPAddress->length == 16))
-			rv = forge_add_name(names, GENERAL_NAME_dup(g));
+			rv = forge_add_allowed(names, nc, GENERAL_NAME_dup(g));
 		if (rv == -1)
 			break;
 	}
 	return rv;
 }
 
-/* subjectAltName: the host first, then the mimicked names. */
+/*
+ * subjectAltName: the host first, then the mimicked names. The host stays
+ * even where the CA's name constraints exclude it: such a leaf is meant
+ * to fail (the site should have been spliced).
+ */
 static int
-forge_san(X509 *x, const struct forge_req *req, int critical)
+forge_san(X509 *x, const struct signer *ca, const struct forge_req *req,
+    int critical)
 {
-	GENERAL_NAMES	*names;
-	int		 rv = -1;
+	GENERAL_NAMES		*names;
+	NAME_CONSTRAINTS	*nc = NULL;
+	int			 rv = -1;
 
 	if ((names = GENERAL_NAMES_new()) == NULL)
 		return -1;
 	if (forge_add_name(names, forge_gen_host(req->host, req->kind)) == -1)
 		goto out;
+	if (ca != NULL && ca->cert != NULL)
+		nc = X509_get_ext_d2i(ca->cert, NID_name_constraints, NULL,
+		    NULL);
 	if (req->mimic != NULL && req->mimic->sans != NULL && req->mimic_sans &&
-	    forge_mimic_sans(names, req->mimic->sans) == -1)
+	    forge_mimic_sans(names, req->mimic->sans, nc) == -1)
 		goto out;
 	if (X509_add1_ext_i2d(x, NID_subject_alt_name, names, critical,
 	    X509V3_ADD_DEFAULT) != 1)
 		goto out;
 	rv = 0;
 out:
+	NAME_CONSTRAINTS_free(nc);
 	GENERAL_NAMES_free(names);
 	return rv;
 }
@@ -561,7 +621,8 @@ forge_leaf(const struct forge_profile *prof, const struct signer *ca,
 	    forge_constraints(x) == -1 ||
 	    forge_key_usage(x, req->leaf_key) == -1 ||
 	    forge_key_ids(x, ca, self) == -1 ||
-	    forge_san(x, req, strlen(req->host) > FORGE_CN_MAX) == -1)
+	    forge_san(x, self ? NULL : ca, req,
+	    strlen(req->host) > FORGE_CN_MAX) == -1)
 		goto fail;
 	if (!self && (forge_crldp(x, prof, ca) == -1 ||
 	    forge_aia(x, prof, ca) == -1))

@@ -260,6 +260,59 @@ START_TEST(profile_san_rich_origin)
 }
 END_TEST
 
+/*
+ * A signing CA with excluded subtrees (sslinspect-ca --exclude-list): the
+ * mimicked names it may not vouch for are left out, so the leaf verifies
+ * for its host under the CA; the others stay.
+ */
+START_TEST(profile_name_constraints_drop_excluded)
+{
+	struct pki_spec	 s = { "NC Issuing CA", NULL, 60, 1,
+			    "nameConstraints=critical,excluded;DNS:bank.test,"
+			    "excluded;IP:198.51.100.0/255.255.255.0" };
+	struct opts	 o;
+	struct certgen	*cg = helper(&o, NULL, NULL);
+	EVP_PKEY	*k, *nk = pki_key("EC");
+	X509		*x, *nca = pki_cert(&s, nk, NULL, NULL);
+	X509_STORE	*st = X509_STORE_new();
+	X509_STORE_CTX	*vc = X509_STORE_CTX_new();
+	char		*m, sans[4096];
+	char		*save_pem = ca_pem, *save_key = ca_key_pem;
+
+	ca_pem = pki_pem_cert(nca);
+	ca_key_pem = pki_pem_key(nk);
+	m = origin("shop.test", "DNS:shop.test,DNS:bank.test,DNS:WWW.Bank.test,"
+	    "DNS:mybank.test,DNS:cdn.test,IP:198.51.100.7,IP:192.0.2.7",
+	    90, 0, NULL);
+	x = mint(cg, "host=shop.test\nSign=signTrusted\nSignHash=SHA256\n",
+	    m, &k, NULL);
+	san_text(x, sans, sizeof sans);
+	ck_assert_str_eq(sans, "DNS:shop.test,DNS:mybank.test,DNS:cdn.test,"
+	    "IP Address:192.0.2.7,");
+	/* The leaf verifies under the constrained CA for its host. */
+	ck_assert_int_eq(X509_STORE_add_cert(st, nca), 1);
+	ck_assert_int_eq(X509_STORE_CTX_init(vc, st, x, NULL), 1);
+	X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(vc),
+	    "shop.test", 0);
+	X509_STORE_CTX_set_time(vc, 0, now + 60);
+	ck_assert_msg(X509_verify_cert(vc) == 1, "verify: %s",
+	    X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc)));
+	X509_STORE_CTX_free(vc);
+	X509_STORE_free(st);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	free(m);
+	free(ca_pem);
+	free(ca_key_pem);
+	ca_pem = save_pem;
+	ca_key_pem = save_key;
+	X509_free(nca);
+	EVP_PKEY_free(nk);
+	certgen_free(cg);
+	opts_free(&o);
+}
+END_TEST
+
 START_TEST(profile_origin_shapes)
 {
 	struct opts	 o;
@@ -813,6 +866,7 @@ forge_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, profile_san_rich_origin);
 	tcase_add_test(tc, profile_origin_shapes);
+	tcase_add_test(tc, profile_name_constraints_drop_excluded);
 	tcase_add_test(tc, profile_set_common_name_and_hash);
 	tcase_add_test(tc, profile_sign_self_and_rsa);
 	tcase_add_test(tc, profile_san_cap);

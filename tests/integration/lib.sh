@@ -525,7 +525,11 @@ si_squid_try()
 	    OUTGOING_CAFILE="$T/pki/web-root.pem" \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
-	if [ -n "${ICAP_PORT:-}" ] && [ -n "${SI_ICAP_HANDWRITTEN:-}" ]; then
+	if [ -n "${SI_ICAP_CONF:-}" ]; then
+		# A case's own ICAP lines (several c-icap hosts, say).
+		si_log "squid.conf: the case's own ICAP lines, not the snippet"
+		printf '%s\n' "$SI_ICAP_CONF" > "$T/etc/conf.d/sslinspect-icap.conf"
+	elif [ -n "${ICAP_PORT:-}" ] && [ -n "${SI_ICAP_HANDWRITTEN:-}" ]; then
 		# An admin's own ICAP lines instead of the shipped snippet: no
 		# CONNECT exclusion, no failure limit, no cache deny.
 		si_log "squid.conf: hand-written icap_service lines, not the snippet"

@@ -334,10 +334,13 @@ audit_write(const struct audit_record *r)
 	char	*line;
 	size_t	 len;
 
-	if (audit_fd < 0 && !audit_syslog)
-		return;
 	if ((line = audit_format(r, &len)) == NULL)
 		return;
+	auditsys_send(r, line, len);
+	if (audit_fd < 0 && !audit_syslog) {
+		free(line);
+		return;
+	}
 	if (audit_syslog)
 		syslog(LOG_INFO, "%.*s", (int)(len - 1), line);
 	else {

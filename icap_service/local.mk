@@ -8,7 +8,8 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/policy.c icap_service/policy_opts.c icap_service/decode.c \
 	icap_service/multipart.c icap_service/form.c icap_service/body.c \
 	icap_service/httphdr.c \
-	icap_service/blockpage.c icap_service/audit.c icap_service/crlserve.c \
+	icap_service/blockpage.c icap_service/audit.c icap_service/auditsys.c \
+	icap_service/crlserve.c \
 	icap_service/verdict.h icap_service/verdict.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"$(svctemplatedir)"' \
@@ -143,6 +144,7 @@ SVC_CASES = \
 	tests/integration/cases/305-policy-cli.sh \
 	tests/integration/cases/310-block-download.sh \
 	tests/integration/cases/312-incident-in-access-log.sh \
+	tests/integration/cases/313-audit-syslog.sh \
 	tests/integration/cases/320-block-upload.sh \
 	tests/integration/cases/330-clean-identical.sh \
 	tests/integration/cases/331-icap-preview-answers.sh \

@@ -495,6 +495,13 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 		free(cause);
 		cause = NULL;
 	}
+	if (auditsys_open(conf.audit_syslog, conf.audit_syslog_id,
+	    &cause) != 0) {
+		ci_debug_printf(1, "sslinspect: AuditSyslog: %s; audit records "
+		    "are not sent to a collector\n", cause);
+		free(cause);
+		cause = NULL;
+	}
 	blockpage_set_free(templates);
 	templates = blockpage_set_load(conf.template_dir);
 	svcconf_engine(&conf, &ec);

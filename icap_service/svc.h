@@ -53,6 +53,8 @@ struct svc_config {
 	char		*contact;
 	char		*review_url;	/* {incident} {url} {rule} filled in */
 	char		*audit_log;	/* file, "syslog" or "" (off) */
+	char		*audit_syslog;	/* udp://HOST:PORT or "" (off) */
+	char		*audit_syslog_id; /* RFC 5424 SD-ID, NAME@PEN */
 	char		*crl_host;	/* space-separated host names */
 	char		*crl_dir;
 	bool		 fail_open;
@@ -398,6 +400,15 @@ void	audit_json_string(char *, size_t, const char *);
 void	audit_mask_digits(char *);
 int	audit_open(const char *spec, char **cause);
 void	audit_write(const struct audit_record *);
+
+/* auditsys.c: audit records to a syslog collector (RFC 5424 over UDP). */
+int	auditsys_sdid_ok(const char *);
+char	*auditsys_format(const struct audit_record *, const char *json,
+	    size_t jsonlen, const char *hostname, long pid, const char *sdid,
+	    size_t *len);
+int	auditsys_open(const char *spec, const char *sdid, char **cause);
+void	auditsys_send(const struct audit_record *, const char *, size_t);
+void	auditsys_close(void);
 void	audit_close(void);
 void	audit_incident(char *, size_t);
 

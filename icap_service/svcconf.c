@@ -49,6 +49,13 @@ const struct svcconf_entry svcconf_table[] = {
 	  "in" },
 	{ "AuditLog", SVCCONF_STR, OFF(audit_log), SVC_AUDITLOG, 0, 0,
 	  "JSON audit log file, \"syslog\", or \"off\"" },
+	{ "AuditSyslog", SVCCONF_STR, OFF(audit_syslog), "", 0, 0,
+	  "also send each audit record to a syslog collector, "
+	  "udp://HOST:PORT (RFC 5424 with structured data, RFC 5426)" },
+	{ "AuditSyslogId", SVCCONF_STR, OFF(audit_syslog_id),
+	  "sslinspect@32473", 0, 0,
+	  "SD-ID of those messages' structured data, NAME@PEN (32473 is RFC "
+	  "5612's example number: use your organization's)" },
 	{ "CrlHost", SVCCONF_STR, OFF(crl_host), "", 0, 0,
 	  "host names (space-separated) whose requests are answered from "
 	  "CrlDir" },

@@ -4,7 +4,12 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "svc_test.h"
 
@@ -128,6 +133,113 @@ START_TEST(destinations)
 }
 END_TEST
 
+/*
+ * The RFC 5424 message: PRI daemon.notice for a block, the header fields,
+ * the structured data with hostile characters escaped or replaced, a BOM
+ * and the JSON line.
+ */
+START_TEST(syslog_format)
+{
+	struct audit_record	 r;
+	const char		*json = "{\"a\":1}";
+	size_t			 len;
+	char			*m;
+
+	memset(&r, 0, sizeof r);
+	r.when = 1700000000;
+	r.host = "a\"b]c\\d\x01\xc3\xa9";
+	r.direction = ENGINE_DOWNLOAD;
+	r.verdict = "block";
+	r.rule = "malware";
+	r.incident = "0123456789abcdef";
+	m = auditsys_format(&r, json, strlen(json), "node1", 42,
+	    "sslinspect@32473", &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m, "<29>1 2023-11-14T22:13:20Z node1 sslinspect 42 "
+	    "audit [sslinspect@32473 incident=\"0123456789abcdef\" "
+	    "verdict=\"block\" direction=\"download\" "
+	    "host=\"a\\\"b\\]c\\\\d???\" rule=\"malware\"] "
+	    "\xef\xbb\xbf{\"a\":1}");
+	ck_assert_uint_eq(len, strlen(m));
+	free(m);
+	r.verdict = "allow";
+	r.direction = ENGINE_UPLOAD;
+	m = auditsys_format(&r, json, strlen(json), "-", 7, "x@1", &len);
+	ck_assert_ptr_nonnull(strstr(m, "<30>1 "));
+	ck_assert_ptr_nonnull(strstr(m, " direction=\"upload\" "));
+	free(m);
+}
+END_TEST
+
+static const struct {
+	const char	*id;
+	int		 ok;
+} sdids[] = {
+	{ "sslinspect@32473", 1 }, { "x@1", 1 }, { "sslinspect", 0 },
+	{ "@32473", 0 }, { "x@", 0 }, { "x@12a", 0 }, { "a b@1", 0 },
+	{ "a=b@1", 0 }, { "a]@1", 0 }, { "a\"@1", 0 },
+	{ "abcdefghijklmnopqrstuvwxyz@12345", 1 },
+	{ "abcdefghijklmnopqrstuvwxyz@123456", 0 }, { "", 0 },
+};
+
+START_TEST(syslog_sdid)
+{
+	ck_assert_int_eq(auditsys_sdid_ok(sdids[_i].id), sdids[_i].ok);
+}
+END_TEST
+
+/* A record reaches a UDP collector on loopback; bad targets are refused. */
+START_TEST(syslog_send)
+{
+	static const char	*bad[] = {
+		"tcp://127.0.0.1:514", "udp://host", "udp://:514", "udp://h:5x",
+		"udp://[::1:514", "udp://h:"
+	};
+	struct audit_record	 r;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof sin;
+	char			 spec[64], buf[2048], *cause = NULL;
+	const char		*json = "{\"incident\":\"feed\"}\n";
+	ssize_t			 n;
+	size_t			 i;
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	snprintf(spec, sizeof spec, "udp://127.0.0.1:%u", ntohs(sin.sin_port));
+	ck_assert_int_eq(auditsys_open(spec, "sslinspect@32473", &cause), 0);
+	memset(&r, 0, sizeof r);
+	r.verdict = "block";
+	r.incident = "feed";
+	auditsys_send(&r, json, strlen(json));
+	n = recv(fd, buf, sizeof buf - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert(strncmp(buf, "<29>1 ", 6) == 0);
+	ck_assert_ptr_nonnull(strstr(buf, " incident=\"feed\" "));
+	/* The JSON ends the message, without the file's newline. */
+	ck_assert_str_eq(buf + n - (strlen(json) - 1),
+	    "{\"incident\":\"feed\"}");
+	auditsys_close();
+	close(fd);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(auditsys_open(bad[i], "x@1", &cause) == -1,
+		    "%s accepted", bad[i]);
+		free(cause);
+		cause = NULL;
+	}
+	ck_assert_int_eq(auditsys_open("udp://127.0.0.1:514", "nope", &cause),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(cause, "AuditSyslogId nope"));
+	free(cause);
+	ck_assert_int_eq(auditsys_open("off", "nope", &cause), 0);
+}
+END_TEST
+
 static Suite *
 audit_suite(void)
 {
@@ -138,6 +250,9 @@ audit_suite(void)
 	tcase_add_loop_test(tc, mask, 0, sizeof masks / sizeof masks[0]);
 	tcase_add_test(tc, masked_line);
 	tcase_add_test(tc, destinations);
+	tcase_add_test(tc, syslog_format);
+	tcase_add_loop_test(tc, syslog_sdid, 0, sizeof sdids / sizeof sdids[0]);
+	tcase_add_test(tc, syslog_send);
 	suite_add_tcase(s, tc);
 	return s;
 }

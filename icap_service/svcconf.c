@@ -95,7 +95,7 @@ const struct svcconf_entry svcconf_table[] = {
 	  1 * MIB,
 	  "bytes of one part's headers" },
 	{ "MaxScanTime", SVCCONF_UINT, OFF(limits.max_seconds), "60", 1, 3600,
-	  "seconds one inspection may take before it fails" },
+	  "CPU seconds of inspection one body may take before it fails" },
 	{ "ClamAV", SVCCONF_BOOL, OFF(clamav), "on", 0, 0,
 	  "use libclamav when signatures exist" },
 	{ "ClamAVDbDir", SVCCONF_STR, OFF(clamav_db_dir), "", 0, 0,

@@ -286,9 +286,13 @@ si_origin_try()
 	cat > "$T/origin/nginx.conf" <<NGX
 $user
 worker_processes 1;
+# Room for the load scripts' hundreds of transfers (each can hold one
+# connection from every Squid worker): fewer, and the origin, not the
+# proxy, is what fails.
+worker_rlimit_nofile 8192;
 pid $T/run/nginx.pid;
 error_log $T/log/origin-error.log warn;
-events { worker_connections 256; }
+events { worker_connections 4096; }
 http {
 	access_log $T/log/origin-access.log;
 	client_body_temp_path $T/origin/body;

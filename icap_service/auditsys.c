@@ -151,7 +151,7 @@ auditsys_target(const char *spec, char *host, size_t hsize, char *port,
 	}
 	memcpy(host, h, (size_t)(end - h));
 	host[end - h] = '\0';
-	strcpy(port, colon + 1);
+	snprintf(port, psize, "%s", colon + 1);
 	return 0;
 }
 
@@ -200,7 +200,7 @@ auditsys_open(const char *spec, const char *sdid, char **cause)
 	snprintf(auditsys_sdid, sizeof auditsys_sdid, "%s", sdid);
 	if (gethostname(auditsys_host, sizeof auditsys_host) != 0 ||
 	    auditsys_host[0] == '\0' || strpbrk(auditsys_host, " \t") != NULL)
-		strcpy(auditsys_host, "-");
+		snprintf(auditsys_host, sizeof auditsys_host, "-");
 	auditsys_host[sizeof auditsys_host - 1] = '\0';
 	return 0;
 }

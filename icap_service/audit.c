@@ -334,16 +334,14 @@ audit_write(const struct audit_record *r)
 	char	*line;
 	size_t	 len;
 
+	if (audit_fd < 0 && !audit_syslog && !auditsys_active())
+		return;
 	if ((line = audit_format(r, &len)) == NULL)
 		return;
 	auditsys_send(r, line, len);
-	if (audit_fd < 0 && !audit_syslog) {
-		free(line);
-		return;
-	}
 	if (audit_syslog)
 		syslog(LOG_INFO, "%.*s", (int)(len - 1), line);
-	else {
+	else if (audit_fd >= 0) {
 		audit_check_rotated();
 		if (write(audit_fd, line, len) < 0) {
 			/*

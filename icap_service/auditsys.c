@@ -205,6 +205,13 @@ auditsys_open(const char *spec, const char *sdid, char **cause)
 	return 0;
 }
 
+/* Whether a collector is set (audit_write skips formatting otherwise). */
+bool
+auditsys_active(void)
+{
+	return auditsys_fd >= 0;
+}
+
 /* Send r (its JSON line json, with its newline) if a collector is set. */
 void
 auditsys_send(const struct audit_record *r, const char *json, size_t len)

@@ -407,6 +407,7 @@ char	*auditsys_format(const struct audit_record *, const char *json,
 	    size_t jsonlen, const char *hostname, long pid, const char *sdid,
 	    size_t *len);
 int	auditsys_open(const char *spec, const char *sdid, char **cause);
+bool	auditsys_active(void);
 void	auditsys_send(const struct audit_record *, const char *, size_t);
 void	auditsys_close(void);
 void	audit_close(void);

@@ -160,6 +160,7 @@ SVC_CASES = \
 	tests/integration/cases/383-icap-max-connections.sh \
 	tests/integration/cases/384-upload-waits-for-icap.sh \
 	tests/integration/cases/385-icap-service-set-failover.sh \
+	tests/integration/cases/386-two-nodes.sh \
 	tests/integration/cases/390-downloads-any-size.sh \
 	tests/integration/cases/391-downloads-handwritten-conf.sh \
 	tests/integration/cases/392-downloads-slow.sh \

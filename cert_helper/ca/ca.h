@@ -18,6 +18,9 @@
  *   revoked.tsv		revocations (ca_revoke.c)
  *   crlnumber			last CRL number used
  *   crl/<keyid>.crl/.pem	CRLs, named by the issuer's key id
+ *   issuing/<keyid>.node	the proxy node an issuing CA is for (ca_node.c)
+ *   nodes/<name>/		what that node gets: its bundle, current,
+ *				ca.conf and revoked.tsv
  *
  * Internal interfaces, grouped by the file that implements them.
  */
@@ -143,11 +146,31 @@ int	ca_nc_load(struct ca_nc *, const char *, char **) NONNULL(1, 2);
 int	ca_nc_add(X509 *, const struct ca_nc *, char **) NONNULL(1, 2);
 void	ca_nc_free(struct ca_nc *) NONNULL(1);
 
+/* ca_node.c: one issuing CA per named proxy node (nodes/<name>/). */
+#define CA_NODE_MAX	32
+
+int	ca_node_name_ok(const char *, char **) NONNULL(1);
+int	ca_node_of(const struct ca_store *, const char *, char *, size_t)
+	    NONNULL(1, 2, 3);
+int	ca_node_mark(const struct ca_store *, const char *, const char *,
+	    char **) NONNULL(1, 2, 3);
+int	ca_node_current(const struct ca_store *, const char *, char *,
+	    size_t) NONNULL(1, 3);
+char   *ca_node_dir(const struct ca_store *, const char *, char **)
+	    NONNULL(1, 2);
+int	ca_node_publish(const struct ca_store *, const char *, char **)
+	    NONNULL(1, 2);
+int	ca_node_foreach(const struct ca_store *,
+	    int (*)(const struct ca_store *, const char *, void *, char **),
+	    void *, char **) NONNULL(1, 2);
+int	ca_node_publish_all(const struct ca_store *, char **) NONNULL(1);
+
 /* ca_issue.c: demo-init, csr, install, import, rotate. */
 struct ca_rotate_opts {
 	int		 days;		/* 0: the configured default */
 	const char	*reload;	/* shell command or NULL */
 	const char	*key_type;
+	const char	*node;		/* NULL: the directory's own bundle */
 };
 
 int	ca_issue_demo_init(struct ca_store *, const char *, const char *,
@@ -171,6 +194,7 @@ struct ca_revoke_opts {
 	const char	*serial;
 	const char	*host;
 	const char	*issuing_ca;
+	const char	*node;		/* every issuing CA of this node */
 	const char	*issued;	/* issued.tsv path */
 	int		 reason;
 };
@@ -218,7 +242,7 @@ enum {
 	CA_OPT_FORCE, CA_OPT_SUBJECT, CA_OPT_CERT, CA_OPT_KEY, CA_OPT_CHAIN,
 	CA_OPT_VALIDITY, CA_OPT_RELOAD, CA_OPT_SERIAL, CA_OPT_HOST,
 	CA_OPT_ISSUING, CA_OPT_REASON, CA_OPT_ISSUED, CA_OPT_OUT, CA_OPT_NEXT,
-	CA_OPT_IDP, CA_OPT_WARN, CA_OPT_CRITICAL, CA_OPT_EXCLUDE
+	CA_OPT_IDP, CA_OPT_WARN, CA_OPT_CRITICAL, CA_OPT_EXCLUDE, CA_OPT_NODE
 };
 
 struct ca_cli_cmd {

@@ -478,13 +478,17 @@ ca_issue_import(struct ca_store *st, const char *certfile,
 	return rv;
 }
 
-/* The issuing CA's subject: the intermediate's, with a dated CN. */
+/*
+ * The issuing CA's subject: the intermediate's, with a dated CN that
+ * names the node it is for, if any (at most 64 characters: the node name
+ * is at most CA_NODE_MAX).
+ */
 static X509_NAME *
-ca_issue_issuing_name(X509 *inter, time_t now)
+ca_issue_issuing_name(X509 *inter, time_t now, const char *node)
 {
 	X509_NAME	*n;
 	struct tm	 tm;
-	char		 cn[64];
+	char		 cn[64 + 1], when[32];
 	int		 i;
 
 	if ((n = X509_NAME_dup(X509_get_subject_name(inter))) == NULL)
@@ -492,7 +496,11 @@ ca_issue_issuing_name(X509 *inter, time_t now)
 	while ((i = X509_NAME_get_index_by_NID(n, NID_commonName, -1)) >= 0)
 		X509_NAME_ENTRY_free(X509_NAME_delete_entry(n, i));
 	gmtime_r(&now, &tm);
-	strftime(cn, sizeof cn, "sslinspect issuing CA %Y%m%dT%H%M%SZ", &tm);
+	strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+	if (node != NULL)
+		snprintf(cn, sizeof cn, "%s issuing CA %s", node, when);
+	else
+		snprintf(cn, sizeof cn, "sslinspect issuing CA %s", when);
 	if (!X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
 	    (unsigned char *)cn, -1, -1, 0)) {
 		X509_NAME_free(n);
@@ -549,10 +557,10 @@ ca_issue_untrusted_chain(struct ca_store *st, size_t *len, char **cause)
  */
 static int
 ca_issue_bundle(struct ca_store *st, X509 *issuing, EVP_PKEY *key,
-    X509 *inter, char **cause)
+    X509 *inter, const char *path, char **cause)
 {
 	char	*cpem = NULL, *kpem = NULL, *ipem = NULL, *chain = NULL;
-	char	*buf = NULL, *p = NULL;
+	char	*buf = NULL;
 	size_t	 cl = 0, kl = 0, il = 0, chl = 0, n = 0;
 	uid_t	 uid;
 	gid_t	 gid;
@@ -573,12 +581,10 @@ ca_issue_bundle(struct ca_store *st, X509 *issuing, EVP_PKEY *key,
 	memcpy(buf + cl + kl, ipem, il);
 	memcpy(buf + cl + kl + il, chain, chl);
 	n = cl + kl + il + chl;
-	if ((p = ca_store_path(st, "squid-bundle.pem")) == NULL)
-		goto out;
-	rv = ca_store_write(p, buf, n, 0600, uid, gid, cause);
+	rv = ca_store_write(path, buf, n, 0600, uid, gid, cause);
 out:
 	if (rv == -1 && cause != NULL && *cause == NULL)
-		cause_set(cause, "squid-bundle.pem: out of memory");
+		cause_set(cause, "%s: out of memory", path);
 	if (buf != NULL)
 		OPENSSL_cleanse(buf, n);
 	free(buf);
@@ -586,16 +592,27 @@ out:
 	free(ipem);
 	free(cpem);
 	free(chain);
-	free(p);
 	return rv;
 }
 
-/* Run the reload command through /bin/sh; 0, or -1 with its status. */
+/*
+ * Run the reload command through /bin/sh; 0, or -1 with its status. It
+ * finds what changed in its environment: SSLINSPECT_BUNDLE, the bundle;
+ * SSLINSPECT_NODE and SSLINSPECT_NODE_DIR, the node and its directory, for
+ * a command that copies them to the node and reloads its Squid.
+ */
 static int
-ca_issue_reload(const char *cmd, char **cause)
+ca_issue_reload(const char *cmd, const char *bundle, const char *node,
+    const char *nodedir, char **cause)
 {
 	int	status;
 
+	if (setenv("SSLINSPECT_BUNDLE", bundle, 1) == -1 ||
+	    (node != NULL && (setenv("SSLINSPECT_NODE", node, 1) == -1 ||
+	    setenv("SSLINSPECT_NODE_DIR", nodedir, 1) == -1))) {
+		cause_set(cause, "reload command: %s", strerror(errno));
+		return -1;
+	}
 	fflush(stdout);
 	status = system(cmd);
 	if (status == -1) {
@@ -640,24 +657,72 @@ ca_issue_record(struct ca_store *st, X509 *x, EVP_PKEY *key,
 static void
 ca_issue_unrecord(struct ca_store *st, const char *keyid)
 {
-	char	*kp, *cp;
+	const char	*ext[] = { "key", "pem", "node" };
+	char		*p;
+	size_t		 i;
 
-	kp = ca_store_path(st, "issuing/%s.key", keyid);
-	cp = ca_store_path(st, "issuing/%s.pem", keyid);
-	if (kp != NULL)
-		unlink(kp);
-	if (cp != NULL)
-		unlink(cp);
-	free(cp);
-	free(kp);
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		if ((p = ca_store_path(st, "issuing/%s.%s", keyid,
+		    ext[i])) != NULL)
+			unlink(p);
+		free(p);
+	}
+}
+
+/*
+ * Where a rotation's issuing CA goes: DIR/squid-bundle.pem and
+ * DIR/current, or a node's nodes/<name>/ with the node recorded and its
+ * directory brought up to date. Paths into *bundle and *nodedir (freed by
+ * the caller). An issuing CA that never reached a bundle is forgotten.
+ */
+static int
+ca_issue_deliver(struct ca_store *st, const struct ca_rotate_opts *o,
+    X509 *x, EVP_PKEY *key, X509 *inter, const char *kid, char **bundle,
+    char **nodedir, char **cause)
+{
+	char	*cur = NULL, line[CA_KEYID_MAX + 2];
+	int	 rv = -1;
+
+	if (o->node != NULL) {
+		if ((*nodedir = ca_node_dir(st, o->node, cause)) == NULL ||
+		    ca_node_mark(st, kid, o->node, cause) == -1) {
+			ca_issue_unrecord(st, kid);
+			return -1;
+		}
+		*bundle = ca_store_path(st, "nodes/%s/squid-bundle.pem",
+		    o->node);
+		cur = ca_store_path(st, "nodes/%s/current", o->node);
+	} else {
+		*bundle = ca_store_path(st, "squid-bundle.pem");
+		cur = ca_store_path(st, "current");
+	}
+	if (*bundle == NULL || cur == NULL) {
+		cause_set(cause, "rotate failed: out of memory");
+		ca_issue_unrecord(st, kid);
+		goto out;
+	}
+	if (ca_issue_bundle(st, x, key, inter, *bundle, cause) == -1) {
+		ca_issue_unrecord(st, kid);
+		goto out;
+	}
+	snprintf(line, sizeof line, "%s\n", kid);
+	if (ca_store_write(cur, line, strlen(line), 0644, (uid_t)-1,
+	    (gid_t)-1, cause) == -1)
+		goto out;
+	if (o->node != NULL && ca_node_publish(st, o->node, cause) == -1)
+		goto out;
+	rv = 0;
+out:
+	free(cur);
+	return rv;
 }
 
 /*
  * rotate: a new issuing CA (pathlen 0, CRL distribution point of the
  * intermediate's CRL, the exclude-list's domains as excluded name
  * constraints; the list is read now, so a changed list applies from this
- * rotation on), recorded, put in the bundle, its (empty) CRL published,
- * and the reload command run.
+ * rotation on), recorded, put in the bundle (the directory's, or the
+ * node's), its (empty) CRL published, and the reload command run.
  */
 int
 ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
@@ -668,10 +733,12 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 	X509_NAME	*name = NULL;
 	struct ca_nc	 nc = { NULL, 0 };
 	char		 ikid[CA_KEYID_MAX + 1], kid[CA_KEYID_MAX + 1], t[32];
-	char		*url = NULL, *cur = NULL, line[CA_KEYID_MAX + 2];
+	char		*url = NULL, *bundle = NULL, *nodedir = NULL;
 	time_t		 now = time(NULL);
 	int		 rv = -1;
 
+	if (o->node != NULL && ca_node_name_ok(o->node, cause) == -1)
+		return -1;
 	if (strcmp(st->conf.exclude_list, "none") != 0 &&
 	    ca_nc_load(&nc, st->conf.exclude_list, cause) == -1)
 		return -1;
@@ -687,7 +754,7 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 		goto out;
 	}
 	if ((url = ca_conf_url(st->conf.crl_url, ikid)) == NULL ||
-	    (name = ca_issue_issuing_name(inter, now)) == NULL)
+	    (name = ca_issue_issuing_name(inter, now, o->node)) == NULL)
 		goto out;
 	if ((key = ca_keys_generate(o->key_type, cause)) == NULL ||
 	    (x = ca_issue_mint_ca(inter, ikey, key, name, o->days > 0 ?
@@ -697,29 +764,29 @@ ca_issue_rotate(struct ca_store *st, const struct ca_rotate_opts *o,
 	if (ca_x509_keyid(x, kid, sizeof kid) == -1 ||
 	    ca_issue_record(st, x, key, kid, cause) == -1)
 		goto out;
-	if (ca_issue_bundle(st, x, key, inter, cause) == -1) {
-		ca_issue_unrecord(st, kid);
-		goto out;
-	}
-	snprintf(line, sizeof line, "%s\n", kid);
-	if ((cur = ca_store_path(st, "current")) == NULL ||
-	    ca_store_write(cur, line, strlen(line), 0644, (uid_t)-1,
-	    (gid_t)-1, cause) == -1)
+	if (ca_issue_deliver(st, o, x, key, inter, kid, &bundle, &nodedir,
+	    cause) == -1)
 		goto out;
 	ca_x509_fmt_time(ca_x509_not_after(x), t, sizeof t);
-	printf("issuing CA %s valid until %s\n", kid, t);
+	if (o->node != NULL)
+		printf("node %s: issuing CA %s valid until %s in %s\n", o->node,
+		    kid, t, bundle);
+	else
+		printf("issuing CA %s valid until %s\n", kid, t);
 	if (nc.n > 0)
 		printf("issuing CA %s excludes %zu domains of %s\n", kid, nc.n,
 		    st->conf.exclude_list);
 	if (ca_crl_write_all(st, NULL, 1, cause) == -1)
 		goto out;
-	if (o->reload != NULL && ca_issue_reload(o->reload, cause) == -1)
+	if (o->reload != NULL && ca_issue_reload(o->reload, bundle, o->node,
+	    nodedir, cause) == -1)
 		goto out;
 	rv = 0;
 out:
 	if (rv == -1 && cause != NULL && *cause == NULL)
 		cause_set(cause, "rotate failed: out of memory");
-	free(cur);
+	free(nodedir);
+	free(bundle);
 	free(url);
 	ca_nc_free(&nc);
 	X509_NAME_free(name);

@@ -76,6 +76,7 @@ ca_main_opt(int c, const char *v, struct ca_main_args *a, struct ca_conf *conf,
 	case CA_OPT_SERIAL: a->rev.serial = v; break;
 	case CA_OPT_HOST: a->rev.host = v; break;
 	case CA_OPT_ISSUING: a->rev.issuing_ca = v; break;
+	case CA_OPT_NODE: a->rot.node = a->rev.node = v; break;
 	case CA_OPT_ISSUED: a->rev.issued = a->stat.issued = v; break;
 	case CA_OPT_OUT: a->out = v; break;
 	case CA_OPT_NEXT: return ca_conf_set(conf, "crl-days", v, cause);
@@ -114,11 +115,11 @@ ca_main_check(int bit, const struct ca_main_args *a, char **cause)
 		cause_set(cause, "import needs --key");
 	else if (bit == CA_CMD_REVOKE) {
 		n = (a->rev.serial != NULL) + (a->rev.host != NULL) +
-		    (a->rev.issuing_ca != NULL);
+		    (a->rev.issuing_ca != NULL) + (a->rev.node != NULL);
 		if (n != 1)
 			cause_set(cause,
 			    "revoke needs exactly one of --serial, "
-			    "--host, --issuing-ca");
+			    "--host, --issuing-ca, --node");
 		else
 			return 0;
 	} else

@@ -1,11 +1,13 @@
 /*
  * Revocation: the revoke command, which finds certificates in the
  * issued-certificate record that sslinspect-certgen keeps (or among the
- * issuing CAs) and adds them to the revocation record (common/revoked.c).
+ * issuing CAs, all of a node's included) and adds them to the revocation
+ * record (common/revoked.c), of which every node gets a copy.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,20 +146,77 @@ ca_revoke_issued_cb(const struct issued_rec *rec, void *arg)
 	    rec->host);
 }
 
-/* Is kid the issuing CA named by DIR/current? */
+/* Is kid the issuing CA in DIR's bundle, or in its node's? */
 static int
 ca_revoke_is_current(struct ca_store *st, const char *kid)
 {
-	char	*p, *buf = NULL;
-	size_t	 len, n = strlen(kid);
-	int	 yes = 0;
+	char	cur[CA_KEYID_MAX + 1], node[CA_NODE_MAX + 1];
 
-	if ((p = ca_store_path(st, "current")) != NULL &&
-	    ca_store_read(p, &buf, &len, NULL) == 0)
-		yes = len > n && strncmp(buf, kid, n) == 0 && buf[n] == '\n';
-	free(buf);
+	if (ca_node_of(st, kid, node, sizeof node) == 0)
+		return ca_node_current(st, node, cur, sizeof cur) == 0 &&
+		    strcmp(cur, kid) == 0;
+	return ca_node_current(st, NULL, cur, sizeof cur) == 0 &&
+	    strcmp(cur, kid) == 0;
+}
+
+/*
+ * Put the issuing CA DIR/issuing/<kid>.pem on the intermediate's CRL
+ * (ikid). Expired ones are skipped when skip_expired: no verifier takes
+ * them any more.
+ */
+static int
+ca_revoke_ca(struct ca_store *st, struct ca_revoke_run *run, const char *ikid,
+    const char *kid, int skip_expired, char **cause)
+{
+	X509	*x;
+	char	 serial[CA_SERIAL_MAX + 1], *p;
+	int	 rv = -1;
+
+	if ((p = ca_store_path(st, "issuing/%s.pem", kid)) == NULL)
+		return -1;
+	if (!ca_store_exists(p)) {
+		cause_set(cause, "%s: no such issuing CA", p);
+		free(p);
+		return -1;
+	}
+	if ((x = ca_x509_load(p, cause)) == NULL)
+		goto out;
+	if (ca_x509_serial(x, serial, sizeof serial) == -1) {
+		cause_set(cause, "%s: no serial", p);
+		goto out;
+	}
+	rv = 0;
+	if (skip_expired && ca_x509_not_after(x) <= run->now)
+		goto out;
+	rv = ca_revoke_add(run, ikid, serial, (int64_t)ca_x509_not_after(x),
+	    "issuing-ca");
+	if (rv == 0 && ca_revoke_is_current(st, kid) && run->o->node != NULL)
+		fprintf(stderr, "sslinspect-ca: warning: %s is the issuing CA "
+		    "in the node's bundle; rotate --node %s when the node is "
+		    "trusted again\n", kid, run->o->node);
+	else if (rv == 0 && ca_revoke_is_current(st, kid))
+		fprintf(stderr, "sslinspect-ca: warning: %s is the issuing CA "
+		    "in squid-bundle.pem; run rotate now\n", kid);
+out:
+	X509_free(x);
 	free(p);
-	return yes;
+	return rv;
+}
+
+/* The intermediate's key id, the issuer of every issuing CA. */
+static int
+ca_revoke_ikid(struct ca_store *st, char *ikid, size_t len, char **cause)
+{
+	X509	*inter = NULL;
+	int	 rv;
+
+	if (ca_issue_load_intermediate(st, &inter, NULL, cause) == -1)
+		return -1;
+	if ((rv = ca_x509_keyid(inter, ikid, len)) == -1)
+		cause_set(cause, "%s/intermediate.pem: no subjectKeyIdentifier",
+		    st->dir);
+	X509_free(inter);
+	return rv;
 }
 
 /* --issuing-ca KEYID: the issuing CA goes on the intermediate's CRL. */
@@ -165,11 +224,8 @@ static int
 ca_revoke_issuing(struct ca_store *st, struct ca_revoke_run *run,
     char **cause)
 {
-	X509	*inter = NULL, *x = NULL;
-	char	 kid[CA_KEYID_MAX + 1], ikid[CA_KEYID_MAX + 1];
-	char	 serial[CA_SERIAL_MAX + 1], *p = NULL;
-	size_t	 i;
-	int	 rv = -1;
+	char	kid[CA_KEYID_MAX + 1], ikid[CA_KEYID_MAX + 1];
+	size_t	i;
 
 	snprintf(kid, sizeof kid, "%s", run->o->issuing_ca);
 	for (i = 0; kid[i] != '\0'; i++) {
@@ -180,30 +236,52 @@ ca_revoke_issuing(struct ca_store *st, struct ca_revoke_run *run,
 		}
 		kid[i] = (char)tolower((unsigned char)kid[i]);
 	}
-	if ((p = ca_store_path(st, "issuing/%s.pem", kid)) == NULL)
+	if (ca_revoke_ikid(st, ikid, sizeof ikid, cause) == -1)
 		return -1;
-	if (!ca_store_exists(p)) {
-		cause_set(cause, "%s: no such issuing CA", p);
-		goto out;
+	return ca_revoke_ca(st, run, ikid, kid, 0, cause);
+}
+
+/*
+ * --node NAME: every issuing CA minted for that node that has not expired,
+ * so a lost or compromised node is cut off while the others keep theirs.
+ */
+static int
+ca_revoke_node(struct ca_store *st, struct ca_revoke_run *run, char **cause)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 ikid[CA_KEYID_MAX + 1], kid[CA_KEYID_MAX + 1];
+	char		 node[CA_NODE_MAX + 1], *dir;
+	size_t		 n;
+	int		 rv = 0;
+
+	if (ca_node_name_ok(run->o->node, cause) == -1 ||
+	    ca_revoke_ikid(st, ikid, sizeof ikid, cause) == -1)
+		return -1;
+	if ((dir = ca_store_path(st, "issuing")) == NULL)
+		return -1;
+	if ((d = opendir(dir)) == NULL) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
 	}
-	if ((x = ca_x509_load(p, cause)) == NULL ||
-	    ca_issue_load_intermediate(st, &inter, NULL, cause) == -1)
-		goto out;
-	if (ca_x509_keyid(inter, ikid, sizeof ikid) == -1 ||
-	    ca_x509_serial(x, serial, sizeof serial) == -1) {
-		cause_set(cause, "%s: no key id or serial", p);
-		goto out;
+	while (rv == 0 && (de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 6 || n - 5 > CA_KEYID_MAX ||
+		    strcmp(de->d_name + n - 5, ".node") != 0)
+			continue;
+		snprintf(kid, sizeof kid, "%.*s", (int)(n - 5), de->d_name);
+		if (ca_node_of(st, kid, node, sizeof node) == 0 &&
+		    strcmp(node, run->o->node) == 0)
+			rv = ca_revoke_ca(st, run, ikid, kid, 1, cause);
 	}
-	rv = ca_revoke_add(run, ikid, serial,
-	    (int64_t)ca_x509_not_after(x), "issuing-ca");
-	if (rv == 0 && ca_revoke_is_current(st, kid))
-		fprintf(stderr,
-		    "sslinspect-ca: warning: %s is the issuing CA in "
-		    "squid-bundle.pem; run rotate now\n", kid);
-out:
-	X509_free(inter);
-	X509_free(x);
-	free(p);
+	closedir(d);
+	free(dir);
+	if (rv == 0 && run->found == 0) {
+		cause_set(cause, "%s/issuing: no issuing CA of node %s that "
+		    "has not expired", st->dir, run->o->node);
+		rv = -1;
+	}
 	return rv;
 }
 
@@ -252,8 +330,9 @@ ca_revoke(struct ca_store *st, const struct ca_revoke_opts *o, char **cause)
 	if ((path = ca_store_path(st, REVOKED_FILE)) == NULL ||
 	    revoked_foreach(path, ca_revoke_old_cb, &run, cause) == -1)
 		goto out;
-	if (o->issuing_ca != NULL) {
-		if (ca_revoke_issuing(st, &run, cause) == -1)
+	if (o->issuing_ca != NULL || o->node != NULL) {
+		if ((o->node != NULL ? ca_revoke_node(st, &run, cause) :
+		    ca_revoke_issuing(st, &run, cause)) == -1)
 			goto out;
 	} else {
 		if (o->serial != NULL && serial_norm(o->serial,
@@ -275,6 +354,8 @@ ca_revoke(struct ca_store *st, const struct ca_revoke_opts *o, char **cause)
 		goto out;
 	printf("revoked %zu certificate(s), %zu already revoked\n", run.nnew,
 	    run.found - run.nnew);
+	if (run.nnew > 0 && ca_node_publish_all(st, cause) == -1)
+		goto out;
 	rv = ca_crl_write_all(st, NULL, 1, cause);
 out:
 	free(run.old);

@@ -29,6 +29,7 @@
 
 struct ca_status_ca {
 	char	kid[CA_KEYID_MAX + 1];
+	char	node[CA_NODE_MAX + 1];	/* "" when not a node's */
 	char	serial[CA_SERIAL_MAX + 1];
 	time_t	not_before;
 	time_t	not_after;
@@ -141,6 +142,7 @@ ca_status_collect(struct ca_store *st, struct ca_status_run *run,
 		memset(ca, 0, sizeof *ca);
 		(void)ca_x509_keyid(x, ca->kid, sizeof ca->kid);
 		(void)ca_x509_serial(x, ca->serial, sizeof ca->serial);
+		(void)ca_node_of(st, ca->kid, ca->node, sizeof ca->node);
 		ca->not_after = ca_x509_not_after(x);
 		ca->not_before = ca_status_not_before(x);
 		X509_free(x);
@@ -197,14 +199,25 @@ ca_status_crl_due(struct ca_store *st)
 	return due;
 }
 
+/* Is ca in the bundle it was minted for (DIR's, or its node's)? */
+static int
+ca_status_is_current(const struct ca_store *st, const struct ca_status_ca *ca)
+{
+	char	cur[CA_KEYID_MAX + 1];
+
+	return ca_node_current(st, ca->node[0] != '\0' ? ca->node : NULL,
+	    cur, sizeof cur) == 0 && strcmp(cur, ca->kid) == 0;
+}
+
 static const char *
-ca_status_state(const struct ca_status_ca *ca, const char *cur, time_t now)
+ca_status_state(struct ca_store *st, const struct ca_status_ca *ca,
+    time_t now)
 {
 	if (ca->ca_revoked)
 		return "revoked";
 	if (ca->not_after <= now)
 		return "expired";
-	return strcmp(ca->kid, cur) == 0 ? "current" : "valid";
+	return ca_status_is_current(st, ca) ? "current" : "valid";
 }
 
 /* The health of the current issuing CA: the rule of cahealth.h. */
@@ -254,32 +267,84 @@ ca_status_left(time_t t, time_t now, char *buf, size_t len)
 		snprintf(buf, len, "in %ld hours", h);
 }
 
-/* The health findings after the report; returns the worst level. */
-static enum ca_health
-ca_status_health(struct ca_store *st, const struct ca_status_run *run,
-    const char *cur, X509 *inter, time_t due, const struct ca_status_opts *o,
-    time_t now)
+/*
+ * The health of one bundle's issuing CA: DIR's (node NULL) or a node's.
+ * Critical when there is none, it is revoked, or it expires soon.
+ */
+static void
+ca_status_bundle(const struct ca_store *st, const struct ca_status_run *run,
+    const char *node, const struct ca_status_opts *o, time_t now,
+    enum ca_health *h)
 {
 	const struct ca_status_ca	*ca = NULL;
-	enum ca_health			 h = CA_HEALTH_OK, l;
-	char				 left[64];
-	time_t				 t;
+	enum ca_health			 l;
+	char				 cur[CA_KEYID_MAX + 1], left[64];
+	char				 who[CA_NODE_MAX + 16];
+	char				 fix[CA_NODE_MAX + 32];
 	size_t				 i;
 
-	for (i = 0; i < run->ncas; i++)
-		if (strcmp(run->cas[i].kid, cur) == 0)
-			ca = &run->cas[i];
+	snprintf(who, sizeof who, "%s%s%s", node != NULL ? "node " : "",
+	    node != NULL ? node : "", node != NULL ? ": " : "");
+	snprintf(fix, sizeof fix, "sslinspect-ca rotate%s%s", node != NULL ?
+	    " --node " : "", node != NULL ? node : "");
+	if (ca_node_current(st, node, cur, sizeof cur) == 0) {
+		for (i = 0; i < run->ncas; i++)
+			if (strcmp(run->cas[i].kid, cur) == 0)
+				ca = &run->cas[i];
+	}
 	if (ca == NULL)
-		ca_status_flag(&h, CA_HEALTH_CRITICAL, "no current issuing CA; "
-		    "run sslinspect-ca rotate");
+		ca_status_flag(h, CA_HEALTH_CRITICAL, "%sno current issuing "
+		    "CA; run %s", who, fix);
+	else if (ca->ca_revoked)
+		ca_status_flag(h, CA_HEALTH_CRITICAL, "%sthe current issuing "
+		    "CA %s is revoked: clients that check revocation refuse "
+		    "every inspected site; run %s", who, ca->kid, fix);
 	else if ((l = ca_status_issuing(ca->not_before, ca->not_after, now,
 	    o->warn_hours, o->critical_hours)) != CA_HEALTH_OK) {
 		ca_status_left(ca->not_after, now, left, sizeof left);
-		ca_status_flag(&h, l, "the current issuing CA %s expires %s: "
-		    "rotation has stopped (sslinspect-rotate.timer or the cron "
-		    "job); inspected HTTPS fails when it expires", ca->kid,
-		    left);
+		ca_status_flag(h, l, "%sthe current issuing CA %s expires "
+		    "%s: rotation has stopped (sslinspect-rotate.timer or the "
+		    "cron job); inspected HTTPS fails when it expires", who,
+		    ca->kid, left);
 	}
+}
+
+struct ca_status_nodes {
+	const struct ca_status_run	*run;
+	const struct ca_status_opts	*o;
+	time_t				 now;
+	enum ca_health			*h;
+	size_t				 n;
+};
+
+static int
+ca_status_node_cb(const struct ca_store *cst, const char *name, void *arg,
+    char **cause)
+{
+	struct ca_status_nodes	*sn = arg;
+
+	(void)cause;
+	sn->n++;
+	ca_status_bundle(cst, sn->run, name, sn->o, sn->now,
+	    sn->h);
+	return 0;
+}
+
+/* The health findings after the report; returns the worst level. */
+static enum ca_health
+ca_status_health(struct ca_store *st, const struct ca_status_run *run,
+    X509 *inter, time_t due, const struct ca_status_opts *o, time_t now)
+{
+	struct ca_status_nodes	 sn = { run, o, now, NULL, 0 };
+	enum ca_health		 h = CA_HEALTH_OK;
+	char			 left[64], cur[CA_KEYID_MAX + 1];
+	time_t			 t;
+
+	sn.h = &h;
+	(void)ca_node_foreach(st, ca_status_node_cb, &sn, NULL);
+	/* A directory that serves nodes only has no bundle of its own. */
+	if (sn.n == 0 || ca_node_current(st, NULL, cur, sizeof cur) == 0)
+		ca_status_bundle(st, run, NULL, o, now, &h);
 	t = ca_x509_not_after(inter);
 	if (t - now < 30 * 86400) {
 		ca_status_left(t, now, left, sizeof left);
@@ -319,9 +384,8 @@ ca_status(struct ca_store *st, const struct ca_status_opts *o, char **cause)
 	const char		*issued = o->issued;
 	struct ca_status_run	 run;
 	X509			*inter = NULL;
-	char			 t[32], cur[CA_KEYID_MAX + 2] = "", *p = NULL;
-	char			*buf = NULL, *rpath = NULL;
-	size_t			 i, len;
+	char			 t[32], *rpath = NULL;
+	size_t			 i;
 	time_t			 now = time(NULL), due;
 	int			 rv = -1;
 
@@ -329,9 +393,6 @@ ca_status(struct ca_store *st, const struct ca_status_opts *o, char **cause)
 	if (ca_issue_load_intermediate(st, &inter, NULL, cause) == -1)
 		goto out;
 	(void)ca_x509_keyid(inter, run.ikid, sizeof run.ikid);
-	if ((p = ca_store_path(st, "current")) != NULL && ca_store_exists(p) &&
-	    ca_store_read(p, &buf, &len, NULL) == 0)
-		snprintf(cur, sizeof cur, "%.*s", (int)strcspn(buf, "\n"), buf);
 	rpath = ca_store_path(st, REVOKED_FILE);
 	if (rpath == NULL || ca_status_collect(st, &run, cause) == -1 ||
 	    issued_foreach(issued, ca_status_issued_cb, &run, cause) == -1 ||
@@ -342,9 +403,10 @@ ca_status(struct ca_store *st, const struct ca_status_opts *o, char **cause)
 	printf("issuing CAs: %zu\n", run.ncas);
 	for (i = 0; i < run.ncas; i++) {
 		ca_x509_fmt_time(run.cas[i].not_after, t, sizeof t);
-		printf("  %s %-7s expires %s issued %zu revoked %zu\n",
-		    run.cas[i].kid, ca_status_state(&run.cas[i], cur, now), t,
-		    run.cas[i].issued, run.cas[i].revoked);
+		printf("  %s %-7s expires %s issued %zu revoked %zu%s%s\n",
+		    run.cas[i].kid, ca_status_state(st, &run.cas[i], now), t,
+		    run.cas[i].issued, run.cas[i].revoked, run.cas[i].node[0] !=
+		    '\0' ? " node " : "", run.cas[i].node);
 	}
 	printf("certificates issued: %zu (%s)\n", run.issued, issued);
 	printf("certificates revoked: %zu\n", run.revoked);
@@ -355,12 +417,10 @@ ca_status(struct ca_store *st, const struct ca_status_opts *o, char **cause)
 		printf("next CRL due: %s%s\n", t,
 		    due <= now ? " (overdue)" : "");
 	}
-	rv = (int)ca_status_health(st, &run, cur, inter, due, o, now);
+	rv = (int)ca_status_health(st, &run, inter, due, o, now);
 out:
 	free(run.cas);
-	free(buf);
 	free(rpath);
-	free(p);
 	X509_free(inter);
 	return rv;
 }

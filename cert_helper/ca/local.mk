@@ -4,7 +4,7 @@ noinst_LTLIBRARIES += cert_helper/ca/libca.la
 cert_helper_ca_libca_la_SOURCES = cert_helper/ca/ca.h cert_helper/ca/ca_cli.c cert_helper/ca/ca_conf.c \
 	cert_helper/ca/ca_store.c cert_helper/ca/ca_keys.c cert_helper/ca/ca_x509.c \
 	cert_helper/ca/ca_issue.c cert_helper/ca/ca_revoke.c cert_helper/ca/ca_crl.c \
-	cert_helper/ca/ca_nc.c \
+	cert_helper/ca/ca_nc.c cert_helper/ca/ca_node.c \
 	cert_helper/ca/ca_status.c
 cert_helper_ca_libca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 cert_helper_ca_libca_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS)
@@ -47,26 +47,32 @@ tests_unit_test_ca_nc_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_ca_nc_LDADD = cert_helper/ca/libca.la $(UNIT_LIBS)
 TESTS += tests/unit/test_ca_nc
 
-# Installed data: systemd units for CRL refresh and rotation (the services
+# Installed data: systemd units for CRL refresh and rotation, also per
+# proxy node (the template sslinspect-rotate@NODE; the services
 # are rendered with the configured paths), the nginx CRL publication snippet
 # (an example: copy it into /etc/nginx/conf.d/ and set server_name), the
 # man page.
 CA_DIR = $(localstatedir)/lib/sslinspect/ca
 systemdsystemunit_DATA = dist/systemd/sslinspect-crl.service \
-	dist/systemd/sslinspect-rotate.service
+	dist/systemd/sslinspect-rotate.service \
+	dist/systemd/sslinspect-rotate@.service
 dist_systemdsystemunit_DATA = dist/systemd/sslinspect-crl.timer \
-	dist/systemd/sslinspect-rotate.timer
+	dist/systemd/sslinspect-rotate.timer \
+	dist/systemd/sslinspect-rotate@.timer
 CLEANFILES += dist/systemd/sslinspect-crl.service \
-	dist/systemd/sslinspect-rotate.service
+	dist/systemd/sslinspect-rotate.service \
+	dist/systemd/sslinspect-rotate@.service
 EXTRA_DIST += dist/systemd/sslinspect-crl.service.in \
-	dist/systemd/sslinspect-rotate.service.in
+	dist/systemd/sslinspect-rotate.service.in \
+	dist/systemd/sslinspect-rotate@.service.in
 sslinspectnginxdir = $(pkgdatadir)/nginx
 dist_sslinspectnginx_DATA = dist/nginx/sslinspect-crl.conf
 dist_man_MANS += doc/sslinspect-ca.8
 
 dist/systemd/%.service: $(top_srcdir)/dist/systemd/%.service.in
 	$(AM_V_GEN)$(MKDIR_P) dist/systemd && sed -e 's|%SBINDIR%|$(sbindir)|g' \
-	    -e 's|%CADIR%|$(CA_DIR)|g' < $< > $@.tmp && mv $@.tmp $@
+	    -e 's|%CADIR%|$(CA_DIR)|g' -e 's|%SYSCONFDIR%|$(sysconfdir)|g' \
+	    < $< > $@.tmp && mv $@.tmp $@
 
 # libFuzzer target: ./configure --enable-fuzzers CC=clang. The code under
 # test is compiled into it so that it is instrumented.

@@ -233,9 +233,9 @@ si_dump_logs()
 	local f
 	# The logs that tell what a transfer did come last: a CI excerpt keeps
 	# the end of the output.
-	for f in "$T"/log/* "$T/log/icap-server.log" "$T/log/icap.log" \
-	    "$T/log/icap-access.log" "$T/log/access.log"; do
-		[ -s "$f" ] || continue
+	for f in "$T"/log/* "$T"/log/*/* "$T/log/icap-server.log" \
+	    "$T/log/icap.log" "$T/log/icap-access.log" "$T/log/access.log"; do
+		[ -f "$f" ] && [ -s "$f" ] || continue
 		printf -- '----- %s (last 40 lines) -----\n' "${f#$T/}" >&2
 		tail -n 40 "$f" >&2
 	done 2>&1 | awk '/^----- / { names[++n] = $2 } { text[n] = text[n] $0 "\n" }
@@ -412,6 +412,46 @@ CONF
 	si_wait_listen "$ICAP_PORT" c-icap 30 "$T/log/icap-server.log"
 }
 
+# si_cicap_b_start: a second c-icap host, the first one's configuration
+# on its own port (ICAP_PORT_B), pid file, command socket and logs (its
+# audit file is $T/log/audit-b.log).
+si_cicap_b_start()
+{
+	si_port ICAP_PORT_B
+	mkdir -p "$T/icap-b"
+	: > "$T/log/icap-b-server.log"
+	: > "$T/log/icap-b-access.log"
+	: > "$T/log/audit-b.log"
+	si_own c-icap "$T/icap-b" "$T/log/icap-b-server.log" \
+	    "$T/log/icap-b-access.log" "$T/log/audit-b.log"
+	sed -e "s|^Port .*|Port 127.0.0.1:$ICAP_PORT_B|" \
+	    -e "s|$T/icap-run/|$T/icap-b/|" \
+	    -e "s|$T/log/icap-server.log|$T/log/icap-b-server.log|" \
+	    -e "s|$T/log/icap-access.log|$T/log/icap-b-access.log|" \
+	    -e "s|$T/log/audit.log|$T/log/audit-b.log|" \
+	    "$T/etc/c-icap.conf" > "$T/etc/c-icap-b.conf"
+	chmod a+r "$T/etc/c-icap-b.conf"
+	si_spawn c-icap-b "$CICAP" -N -f "$T/etc/c-icap-b.conf"
+	si_wait_listen "$ICAP_PORT_B" c-icap-b 30 "$T/log/icap-b-server.log"
+}
+
+# si_syslog_collector PORTVAR FILE: a syslog collector on a free UDP port
+# of loopback (its number into PORTVAR) that appends every datagram to
+# FILE as one line of hex.
+si_syslog_collector()
+{
+	si_port "$1"
+	: > "$2"
+	si_spawn collector python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+with open(sys.argv[2], "ab", 0) as f:
+    while True:
+        f.write(s.recv(70000).hex().encode() + b"\n")
+' "${!1}" "$2"
+}
+
 # si_icap_ctl CMD: send a command (reconfigure, stop, ...) to c-icap.
 si_icap_ctl()
 {
@@ -423,6 +463,8 @@ si_icap_ctl()
 # si_certgen_setup: set CERTGEN_PROGRAM (the sslcrtd_program line) and
 # CERTGEN_CHILDREN. sslinspect-certgen once it has been built (with
 # SI_CERTGEN_ARGS added), Squid's own helper before (or with SI_STOCK_CERTGEN).
+# SI_BUMP_DIR is the CA directory whose bundle Squid and certgen use
+# (default $T/ca; a node's own directory in the multi-node case).
 si_certgen_setup()
 {
 	local ours=$top_builddir/cert_helper/sslinspect-certgen
@@ -430,7 +472,7 @@ si_certgen_setup()
 		cp "$ours" "$T/bin/sslinspect-certgen"
 		mkdir -p "$T/certgen"
 		si_own proxy "$T/certgen"
-		CERTGEN_PROGRAM="$T/bin/sslinspect-certgen --cache-dir $T/certgen --ca-dir $T/ca ${SI_CERTGEN_ARGS:-}"
+		CERTGEN_PROGRAM="$T/bin/sslinspect-certgen --cache-dir $T/certgen --ca-dir ${SI_BUMP_DIR:-$T/ca} ${SI_CERTGEN_ARGS:-}"
 		CERTGEN_CHILDREN=${SI_CERTGEN_CHILDREN:-2 startup=1 idle=1 concurrency=8}
 	else
 		"$SQUID_LIBEXECDIR/security_file_certgen" -c -s "$T/ssl_db" -M 4MB >/dev/null
@@ -522,7 +564,7 @@ si_squid_try()
 		echo "127.0.0.1 $n" >> "$T/etc/hosts"
 	done
 	$render BUMP_PORT="127.0.0.1:$PROXY_PORT" \
-	    BUMP_BUNDLE="$T/ca/squid-bundle.pem" \
+	    BUMP_BUNDLE="${SI_BUMP_DIR:-$T/ca}/squid-bundle.pem" \
 	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \

@@ -257,6 +257,36 @@ START_TEST(issuing_health)
 }
 END_TEST
 
+/*
+ * Node names become path components (nodes/<name>/), environment values
+ * of the reload command and part of the issuing CA's CN.
+ */
+START_TEST(node_names)
+{
+	static const char *good[] = { "a", "proxy-a", "proxy-b.dc1", "p_2",
+	    "0", "abcdefghijklmnopqrstuvwxyz012345" };
+	static const char *bad[] = { "", ".", "..", "-a", "_a", ".hidden",
+	    "a/b", "../x", "A", "proxy a", "a;b", "a$b", "caf\xc3\xa9",
+	    "abcdefghijklmnopqrstuvwxyz0123456" };
+	char	*cause;
+	size_t	 i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		cause = NULL;
+		ck_assert_msg(ca_node_name_ok(good[i], &cause) == 0,
+		    "%s: %s", good[i], cause);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause = NULL;
+		ck_assert_msg(ca_node_name_ok(bad[i], &cause) == -1, "%s",
+		    bad[i]);
+		ck_assert_ptr_nonnull(cause);
+		ck_assert_ptr_nonnull(strstr(cause, "node name"));
+		free(cause);
+	}
+}
+END_TEST
+
 /* sslinspect-ca(8): options, settings and key types from their tables. */
 START_TEST(manual)
 {
@@ -322,6 +352,7 @@ ca_suite(void)
 	tcase_add_test(tc, crl_build_verifies);
 	tcase_add_loop_test(tc, issuing_health, 0,
 	    sizeof issuing_rows / sizeof issuing_rows[0]);
+	tcase_add_test(tc, node_names);
 	tcase_add_test(tc, manual);
 	suite_add_tcase(s, tc);
 	return s;

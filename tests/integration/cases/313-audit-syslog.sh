@@ -9,16 +9,7 @@ SI_NEEDS_MODULE=1
 case_main()
 {
 	local port id
-	si_port port
-	: > "$T/log/collector.txt"
-	si_spawn collector python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-with open(sys.argv[2], "ab", 0) as f:
-    while True:
-        f.write(s.recv(70000).hex().encode() + b"\n")
-' "$port" "$T/log/collector.txt"
+	si_syslog_collector port "$T/log/collector.txt"
 	SI_CICAP_EXTRA="sslinspect.AuditSyslog udp://127.0.0.1:$port"
 	si_start_all
 	# shellcheck disable=SC2016 # the EICAR string, literally

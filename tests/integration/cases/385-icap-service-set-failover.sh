@@ -36,26 +36,6 @@ upload_ok()
 	si_assert_eq "$got" received "the upload arrived"
 }
 
-# icap_b_start: a second c-icap, the first one's configuration on its own
-# port, pid file, command socket and logs.
-icap_b_start()
-{
-	si_port ICAP_PORT_B
-	mkdir -p "$T/icap-b"
-	: > "$T/log/icap-b-server.log"
-	: > "$T/log/icap-b-access.log"
-	si_own c-icap "$T/icap-b" "$T/log/icap-b-server.log" \
-	    "$T/log/icap-b-access.log"
-	sed -e "s|^Port .*|Port 127.0.0.1:$ICAP_PORT_B|" \
-	    -e "s|$T/icap-run/|$T/icap-b/|" \
-	    -e "s|$T/log/icap-server.log|$T/log/icap-b-server.log|" \
-	    -e "s|$T/log/icap-access.log|$T/log/icap-b-access.log|" \
-	    "$T/etc/c-icap.conf" > "$T/etc/c-icap-b.conf"
-	chmod a+r "$T/etc/c-icap-b.conf"
-	si_spawn c-icap-b "$CICAP" -N -f "$T/etc/c-icap-b.conf"
-	si_wait_listen "$ICAP_PORT_B" c-icap-b 30 "$T/log/icap-b-server.log"
-}
-
 case_main()
 {
 	local f i a b
@@ -68,7 +48,7 @@ case_main()
 	head -c 2000000 /dev/urandom > "$T/tmp/up.bin"
 	si_origin_start
 	si_cicap_start
-	icap_b_start
+	si_cicap_b_start
 	SI_ICAP_CONF="icap_enable on
 icap_service si_req_a reqmod_precache icap://127.0.0.1:$ICAP_PORT/sslinspect bypass=off on-overload=wait
 icap_service si_req_b reqmod_precache icap://127.0.0.1:$ICAP_PORT_B/sslinspect bypass=off on-overload=wait

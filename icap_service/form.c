@@ -546,15 +546,18 @@ form_byte(struct form *f, unsigned char c)
 static const char deep_specials[] = "%\\";
 
 /*
- * A run of plain bytes: a long one goes to the sink as it is, so that text
- * with nothing to undo costs a scan and no copy in every pass.
+ * A run of plain bytes: one of a whole block or more goes to the sink as it
+ * is, so that text with nothing to undo costs a scan and no copy in every
+ * pass. Shorter runs are gathered into blocks: every call of the sink is a
+ * streaming scan call, which costs as much as scanning a few hundred bytes
+ * (random bytes have a special every 128 bytes or so).
  */
 static int
 put_run(struct form *f, const unsigned char *p, size_t n)
 {
 	size_t	k;
 
-	if (n >= 256) {
+	if (n >= FORM_BUF) {
 		if (flush(f) != 0)
 			return -1;
 		if (f->sink(f->arg, p, n) != 0)

@@ -40,7 +40,7 @@ struct svc_limits {
 	unsigned	 max_layers;	/* Content-Encoding chain length */
 	unsigned	 max_parts;	/* multipart parts */
 	uint64_t	 max_header;	/* bytes of one part's headers */
-	unsigned	 max_seconds;	/* wall time of one inspection */
+	unsigned	 max_seconds;	/* CPU time of one inspection */
 	/* multipart levels; 0: MULTIPART_MAXDEPTH */
 	unsigned	 max_nesting;
 };

@@ -208,6 +208,39 @@ START_TEST(uninspectable)
 }
 END_TEST
 
+/*
+ * MaxScanTime is checked every TIME_CHECK_BYTES (256 KiB) scanned over all
+ * views, not at every piece: with no time at all allowed, a body of 32 KiB
+ * is never clocked and passes, one of 2 MiB fails at its first check, fed
+ * in pieces of any size.
+ */
+START_TEST(scan_time_checked_in_stretches)
+{
+	struct body_outcome	 o;
+	unsigned char		*buf = malloc(2 << 20);
+	unsigned		 saved = lim.max_seconds;
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < (size_t)(2 << 20); i++)
+		buf[i] = (unsigned char)("plain text, nothing to find. "[i % 29]);
+	lim.max_seconds = 0;
+	inspect("text/plain", NULL, ENGINE_UPLOAD, buf, 32 << 10, 4096, &o);
+	ck_assert_int_eq(o.verdict, BODY_CLEAN);
+	inspect("text/plain", NULL, ENGINE_UPLOAD, buf, 2 << 20, 100, &o);
+	ck_assert_int_eq(o.verdict, BODY_ERROR);
+	ck_assert_ptr_nonnull(strstr(o.reason, "time limit reached"));
+	inspect("application/x-www-form-urlencoded", NULL, ENGINE_UPLOAD,
+	    buf, 2 << 20, 65536, &o);
+	ck_assert_int_eq(o.verdict, BODY_ERROR);
+	ck_assert_ptr_nonnull(strstr(o.reason, "time limit reached"));
+	lim.max_seconds = saved;
+	inspect("text/plain", NULL, ENGINE_UPLOAD, buf, 2 << 20, 100, &o);
+	ck_assert_int_eq(o.verdict, BODY_CLEAN);
+	free(buf);
+}
+END_TEST
+
 START_TEST(no_engines_fail)
 {
 	struct engine_profile	 prof;
@@ -534,6 +567,7 @@ body_suite(void)
 	tcase_add_test(tc, urlencoded_and_json);
 	tcase_add_test(tc, uninspectable);
 	tcase_add_test(tc, no_engines_fail);
+	tcase_add_test(tc, scan_time_checked_in_stretches);
 	tcase_add_test(tc, multipart_differentials);
 	tcase_add_test(tc, every_true_type);
 	tcase_add_test(tc, hiding_in_text);

@@ -9,7 +9,8 @@
  *
  * MANIFEST has one transfer kind per line:
  *   GET  PATH  STATUS  SHA256|-
- *   POST PATH  STATUS  SHA256|-  FILE      (FILE is the body sent)
+ *   POST PATH  STATUS  SHA256|-  FILE [TYPE]   (FILE is the body sent,
+ *                                       TYPE its Content-Type, one word)
  * PATH is appended to BASEURL, or is a full URL of its own.
  * Kinds are used in turn until SECONDS have passed or TRANSFERS are done.
  * The report (stdout, key=value) gives transfers, requests/s, MB/s, the
@@ -54,6 +55,7 @@ struct kind {
 	char		 sha[65];	/* "" when the body is not checked */
 	char		*body;		/* POST body, malloc'd */
 	size_t		 bodylen;
+	struct curl_slist *hdrs;	/* its Content-Type, or NULL */
 };
 
 struct xfer {
@@ -105,7 +107,7 @@ static int
 manifest_load(const char *path)
 {
 	FILE		*f;
-	char		 line[2048], file[1024];
+	char		 line[2048], file[1024], type[256], hdr[300];
 	unsigned	 lineno = 0;
 	int		 n;
 	struct kind	*k;
@@ -126,22 +128,26 @@ manifest_load(const char *path)
 			return -1;
 		}
 		k = &kinds[nkinds];
-		file[0] = '\0';
-		n = sscanf(line, "%7s %1023s %ld %64s %1023s", k->method,
-		    k->path,
-		    &k->status, k->sha, file);
+		file[0] = type[0] = '\0';
+		n = sscanf(line, "%7s %1023s %ld %64s %1023s %255s", k->method,
+		    k->path, &k->status, k->sha, file, type);
 		if (n < 4 || (strcmp(k->method, "GET") != 0 &&
 		    strcmp(k->method, "POST") != 0) ||
-		    (strcmp(k->method, "POST") == 0 && n != 5)) {
+		    (strcmp(k->method, "POST") == 0 && n < 5) ||
+		    (strcmp(k->method, "GET") == 0 && n > 4)) {
 			fprintf(stderr,
 			    "loadclient: %s:%u: expected METHOD PATH "
-			    "STATUS SHA256|- [FILE]\n", path, lineno);
+			    "STATUS SHA256|- [FILE [TYPE]]\n", path, lineno);
 			fclose(f);
 			return -1;
 		}
 		if (strcmp(k->sha, "-") == 0)
 			k->sha[0] = '\0';
-		if (n == 5 && slurp(file, &k->body, &k->bodylen) != 0) {
+		if (n == 6) {
+			snprintf(hdr, sizeof hdr, "Content-Type: %s", type);
+			k->hdrs = curl_slist_append(NULL, hdr);
+		}
+		if (n >= 5 && slurp(file, &k->body, &k->bodylen) != 0) {
 			fprintf(stderr, "loadclient: %s:%u: %s: cannot read\n",
 			    path,
 			    lineno, file);
@@ -200,6 +206,7 @@ xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->k->body);
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)x->k->bodylen);
+		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->k->hdrs);
 	}
 	curl_multi_add_handle(m, x->h);
 }

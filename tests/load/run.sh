@@ -11,7 +11,8 @@
 #   tests/load/run.sh [BUILDDIR]     (default: the current directory)
 #
 # LOAD_SECONDS per mode (default 60; the issue's run is 600), LOAD_CONC
-# concurrent transfers (default 100; the issue's run is 500).
+# concurrent transfers (default 100; the issue's run is 500), LOAD_UPLOADS
+# (browser, the default, or urlencoded: see make_files).
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,20 +37,38 @@ ThreadsPerChild $((conc / 4 + 10))
 sslinspect.AuditLog off"
 
 # make_files: the transfers' bodies, and a manifest for each origin name.
+# Uploads are what browsers send: a form (urlencoded) of 1 or 16 KiB, and
+# files of 64 KiB and more as multipart/form-data, each file part random
+# bytes of type application/octet-stream. LOAD_UPLOADS=urlencoded sends
+# every upload as curl's default instead, random bytes declared
+# application/x-www-form-urlencoded, the costliest body to inspect (every
+# form view decodes all of it).
 make_files()
 {
-	local s f sha h up
+	local s f sha h up u type
 	up=$(printf 'received\n' | sha256sum | cut -d' ' -f1)
 	for s in 1K 16K 64K 256K 1M 4M 20M; do
 		f=$T/www/d$s.bin
 		head -c "$s" /dev/urandom > "$f"
 		sha=$(sha256sum < "$f" | cut -d' ' -f1)
-		head -c "$s" /dev/urandom > "$T/tmp/u$s.bin"
+		u=$T/tmp/u$s.bin
+		type=""
+		if [ "${LOAD_UPLOADS:-browser}" = urlencoded ] ||
+		    [ "$s" = 1K ] || [ "$s" = 16K ]; then
+			head -c "$s" /dev/urandom > "$u"
+		else
+			{
+				printf -- '--sslinspectload\r\nContent-Disposition: form-data; name="file"; filename="u%s.bin"\r\nContent-Type: application/octet-stream\r\n\r\n' "$s"
+				head -c "$s" /dev/urandom
+				printf -- '\r\n--sslinspectload--\r\n'
+			} > "$u"
+			type=" multipart/form-data;boundary=sslinspectload"
+		fi
 		for h in www.origin.test splice.origin.test; do
 			echo "GET /d$s.bin 200 $sha" >> "$T/manifest.$h"
 			# Uploads go to http.server, which reads a body whole
 			# before it answers (nginx answers /upload at once).
-			echo "POST https://$h:$PYORIGIN_PORT/upload 200 $up $T/tmp/u$s.bin" \
+			echo "POST https://$h:$PYORIGIN_PORT/upload 200 $up $u$type" \
 			    >> "$T/manifest.$h"
 		done
 	done

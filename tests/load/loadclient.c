@@ -200,7 +200,15 @@ xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, 300L);
+	/*
+	 * A stall is an error, a slow transfer is not: 500 transfers share
+	 * the machine's bandwidth, and a 20 MiB one may take many minutes
+	 * while it moves. No byte for 60 s fails it (curl 28), as does an
+	 * hour in all.
+	 */
+	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, 3600L);
 	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
 	if (strcmp(x->k->method, "POST") == 0) {
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->k->body);

@@ -156,6 +156,8 @@ int	ca_node_mark(const struct ca_store *, const char *, const char *,
 	    char **) NONNULL(1, 2, 3);
 int	ca_node_current(const struct ca_store *, const char *, char *,
 	    size_t) NONNULL(1, 3);
+int	ca_node_is_current(const struct ca_store *, const char *)
+	    NONNULL(1, 2);
 char   *ca_node_dir(const struct ca_store *, const char *, char **)
 	    NONNULL(1, 2);
 int	ca_node_publish(const struct ca_store *, const char *, char **)

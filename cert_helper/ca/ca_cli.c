@@ -52,7 +52,8 @@ const struct ca_cli_opt ca_cli_opts[] = {
 	  "rotate: the issuing CA of this proxy node, into nodes/NAME/; "
 	  "revoke: every issuing CA of this node" },
 	{ "reload", CA_OPT_RELOAD, CA_CMD_ROTATE, "CMD",
-	  "command run after the bundle changed (see RELOAD COMMAND)" },
+	  "command run after the bundle changed, with SSLINSPECT_BUNDLE "
+	  "(and SSLINSPECT_NODE, SSLINSPECT_NODE_DIR) in its environment" },
 	{ "serial", CA_OPT_SERIAL, CA_CMD_REVOKE, "HEX",
 	  "revoke the leaf with this serial" },
 	{ "host", CA_OPT_HOST, CA_CMD_REVOKE, "NAME",

@@ -52,27 +52,40 @@ ca_node_name_ok(const char *name, char **cause)
 	return 0;
 }
 
-/* The node an issuing CA was minted for into buf; 0, or -1 for none. */
-int
-ca_node_of(const struct ca_store *st, const char *kid, char *buf, size_t len)
+/*
+ * The first line of a small file of DIR (a key id or a node name) into
+ * buf; 0, or -1 when the file is missing, empty or the line too long.
+ * Takes path (NULL when it could not be made) and frees it.
+ */
+static int
+ca_node_line(char *path, char *buf, size_t len)
 {
-	char	*p, *text = NULL;
+	char	*text = NULL;
 	size_t	 n;
 	int	 rv = -1;
 
-	if ((p = ca_store_path(st, "issuing/%s.node", kid)) == NULL)
-		return -1;
-	if (ca_store_exists(p) && ca_store_read(p, &text, &n, NULL) == 0) {
+	if (path != NULL && ca_store_exists(path) &&
+	    ca_store_read(path, &text, &n, NULL) == 0) {
 		n = strcspn(text, "\n");
-		text[n] = '\0';
-		if (n < len && ca_node_name_ok(text, NULL) == 0) {
-			memcpy(buf, text, n + 1);
+		if (n > 0 && n < len) {
+			memcpy(buf, text, n);
+			buf[n] = '\0';
 			rv = 0;
 		}
 	}
 	free(text);
-	free(p);
+	free(path);
 	return rv;
+}
+
+/* The node an issuing CA was minted for into buf; 0, or -1 for none. */
+int
+ca_node_of(const struct ca_store *st, const char *kid, char *buf, size_t len)
+{
+	if (ca_node_line(ca_store_path(st, "issuing/%s.node", kid), buf,
+	    len) == -1)
+		return -1;
+	return ca_node_name_ok(buf, NULL);
 }
 
 /* Record that the issuing CA kid belongs to node name. */
@@ -96,24 +109,20 @@ int
 ca_node_current(const struct ca_store *st, const char *name, char *buf,
     size_t len)
 {
-	char	*p, *text = NULL;
-	size_t	 n;
-	int	 rv = -1;
+	return ca_node_line(name != NULL ?
+	    ca_store_path(st, "nodes/%s/current", name) :
+	    ca_store_path(st, "current"), buf, len);
+}
 
-	p = name != NULL ? ca_store_path(st, "nodes/%s/current", name) :
-	    ca_store_path(st, "current");
-	if (p != NULL && ca_store_exists(p) &&
-	    ca_store_read(p, &text, &n, NULL) == 0) {
-		n = strcspn(text, "\n");
-		if (n > 0 && n < len) {
-			memcpy(buf, text, n);
-			buf[n] = '\0';
-			rv = 0;
-		}
-	}
-	free(text);
-	free(p);
-	return rv;
+/* Is kid the issuing CA in the bundle it was minted for (DIR's, a node's)? */
+int
+ca_node_is_current(const struct ca_store *st, const char *kid)
+{
+	char	cur[CA_KEYID_MAX + 1], node[CA_NODE_MAX + 1];
+	int	of = ca_node_of(st, kid, node, sizeof node) == 0;
+
+	return ca_node_current(st, of ? node : NULL, cur, sizeof cur) == 0 &&
+	    strcmp(cur, kid) == 0;
 }
 
 /* DIR/nodes/<name>, made when missing. The caller frees. */

@@ -146,19 +146,6 @@ ca_revoke_issued_cb(const struct issued_rec *rec, void *arg)
 	    rec->host);
 }
 
-/* Is kid the issuing CA in DIR's bundle, or in its node's? */
-static int
-ca_revoke_is_current(struct ca_store *st, const char *kid)
-{
-	char	cur[CA_KEYID_MAX + 1], node[CA_NODE_MAX + 1];
-
-	if (ca_node_of(st, kid, node, sizeof node) == 0)
-		return ca_node_current(st, node, cur, sizeof cur) == 0 &&
-		    strcmp(cur, kid) == 0;
-	return ca_node_current(st, NULL, cur, sizeof cur) == 0 &&
-	    strcmp(cur, kid) == 0;
-}
-
 /*
  * Put the issuing CA DIR/issuing/<kid>.pem on the intermediate's CRL
  * (ikid). Expired ones are skipped when skip_expired: no verifier takes
@@ -190,11 +177,13 @@ ca_revoke_ca(struct ca_store *st, struct ca_revoke_run *run, const char *ikid,
 		goto out;
 	rv = ca_revoke_add(run, ikid, serial, (int64_t)ca_x509_not_after(x),
 	    "issuing-ca");
-	if (rv == 0 && ca_revoke_is_current(st, kid) && run->o->node != NULL)
+	if (rv != 0 || !ca_node_is_current(st, kid))
+		goto out;
+	if (run->o->node != NULL)
 		fprintf(stderr, "sslinspect-ca: warning: %s is the issuing CA "
 		    "in the node's bundle; rotate --node %s when the node is "
 		    "trusted again\n", kid, run->o->node);
-	else if (rv == 0 && ca_revoke_is_current(st, kid))
+	else
 		fprintf(stderr, "sslinspect-ca: warning: %s is the issuing CA "
 		    "in squid-bundle.pem; run rotate now\n", kid);
 out:

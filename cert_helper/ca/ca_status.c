@@ -199,16 +199,6 @@ ca_status_crl_due(struct ca_store *st)
 	return due;
 }
 
-/* Is ca in the bundle it was minted for (DIR's, or its node's)? */
-static int
-ca_status_is_current(const struct ca_store *st, const struct ca_status_ca *ca)
-{
-	char	cur[CA_KEYID_MAX + 1];
-
-	return ca_node_current(st, ca->node[0] != '\0' ? ca->node : NULL,
-	    cur, sizeof cur) == 0 && strcmp(cur, ca->kid) == 0;
-}
-
 static const char *
 ca_status_state(struct ca_store *st, const struct ca_status_ca *ca,
     time_t now)
@@ -217,7 +207,7 @@ ca_status_state(struct ca_store *st, const struct ca_status_ca *ca,
 		return "revoked";
 	if (ca->not_after <= now)
 		return "expired";
-	return ca_status_is_current(st, ca) ? "current" : "valid";
+	return ca_node_is_current(st, ca->kid) ? "current" : "valid";
 }
 
 /* The health of the current issuing CA: the rule of cahealth.h. */
@@ -325,8 +315,7 @@ ca_status_node_cb(const struct ca_store *cst, const char *name, void *arg,
 
 	(void)cause;
 	sn->n++;
-	ca_status_bundle(cst, sn->run, name, sn->o, sn->now,
-	    sn->h);
+	ca_status_bundle(cst, sn->run, name, sn->o, sn->now, sn->h);
 	return 0;
 }
 

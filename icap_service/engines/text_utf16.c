@@ -9,6 +9,9 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "text.h"
 
@@ -134,6 +137,40 @@ text_utf16_strings(struct text_utf16 *t, unsigned u, text_sink sink,
 	return text_utf16_put(t, t->run, n, sink, arg);
 }
 
+/*
+ * Strings, outside a run: the offset of the first whole unit at or after
+ * i whose high byte could make it printable (0x00, 0xff or 0x30), or the
+ * offset of the last whole unit's end. Binary is mostly such units, and
+ * looking at them one by one through text_utf16_strings was most of the
+ * time spent on a binary upload; skipping them has the same output, since
+ * an unprintable unit outside a run only clears the run so far.
+ */
+static size_t
+text_utf16_skip(const unsigned char *p, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	const __m128i	z = _mm_setzero_si128();
+	const __m128i	ff = _mm_set1_epi8((char)0xff);
+	const __m128i	x30 = _mm_set1_epi8(0x30);
+	__m128i		v, m;
+	int		bits;
+
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, z),
+		    _mm_cmpeq_epi8(v, ff)), _mm_cmpeq_epi8(v, x30));
+		/* the high bytes of little-endian units: odd offsets */
+		bits = _mm_movemask_epi8(m) & 0xaaaa;
+		if (bits != 0)
+			return i + (size_t)(__builtin_ctz((unsigned)bits) & ~1);
+	}
+#endif
+	for (; i + 1 < len; i += 2)
+		if (p[i + 1] == 0x00 || p[i + 1] == 0xff || p[i + 1] == 0x30)
+			break;
+	return i;
+}
+
 /* Convert the next bytes; 0, or -1 when the sink stopped. */
 int
 text_utf16_feed(struct text_utf16 *t, const void *buf, size_t len,
@@ -141,10 +178,19 @@ text_utf16_feed(struct text_utf16 *t, const void *buf, size_t len,
 {
 	const unsigned char	*p = buf;
 	unsigned		 u, a, b;
-	size_t			 i = 0;
+	size_t			 i = 0, j;
 	int			 rc;
 
 	while (i < len) {
+		if (t->mode == TEXT_UTF16_STRINGS && !t->in_run &&
+		    !t->have_odd) {
+			j = text_utf16_skip(p, i, len);
+			if (j != i) {
+				t->nrun = 0;
+				i = j;
+				continue;
+			}
+		}
 		if (t->have_odd) {
 			a = t->odd;
 			b = p[i++];

@@ -22,6 +22,7 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
 	ICAP_ADDRESS=127.0.0.1:1344 \
 	ICAP_SERVICE=sslinspect \
+	REQUEST_BUFFER_LINE='$(SQUID_REQBUF_LINE)' \
 	ACCESS_LOG=daemon:/var/log/squid/access.log
 
 squid-conf/%.conf: $(top_srcdir)/squid-conf/%.conf.in $(top_srcdir)/squid-conf/render

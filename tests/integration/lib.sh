@@ -589,6 +589,7 @@ CONF
 	elif [ -n "${ICAP_PORT:-}" ]; then
 		$render ICAP_ADDRESS="127.0.0.1:$ICAP_PORT" \
 		    ICAP_SERVICE="${SI_ICAP_SERVICE:-echo}" \
+		    REQUEST_BUFFER_LINE="$(si_request_buffer_line)" \
 		    < "$top_srcdir/squid-conf/sslinspect-icap.conf.in" \
 		    > "$T/etc/conf.d/sslinspect-icap.conf" || si_fail "render icap snippet"
 	fi
@@ -661,6 +662,17 @@ si_squid_version()
 si_squid_holds()
 {
 	dpkg --compare-versions "$(si_squid_version)" ge 6.13
+}
+
+# si_request_buffer_line: the ICAP snippet's request buffer line as the
+# build renders it for this Squid (configure.ac, SQUID_REQBUF_LINE).
+si_request_buffer_line()
+{
+	if si_squid_holds; then
+		echo "#client_request_buffer_max_size 16 MB"
+	else
+		echo "client_request_buffer_max_size 16 MB"
+	fi
 }
 
 # si_plain_squid_start: a second Squid for baselines, the first one's

@@ -30,8 +30,12 @@ SI_ORIGIN_NAMES="www.origin.test splice.origin.test"
 # shellcheck disable=SC2034
 SI_NO_INSPECT=".splice.origin.test"
 SI_SQUID_WORKERS=2
-# c-icap sized for the load: every transfer in flight holds a thread.
-SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc / 2 + 10))
+# c-icap sized for the load as srv_sslinspect(5) SIZING says: every
+# transfer in flight holds a thread, and Max-Connections is half the
+# threads, so that no transfer waits for an ICAP connection. (A transfer
+# that waits makes no progress; an upload that waits fills Squid's request
+# buffer, which Squid 5.7 then takes for the client's end, bug 5405.)
+SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 40))
 MaxServers 8
 ThreadsPerChild $((conc / 4 + 10))
 sslinspect.AuditLog off"

@@ -54,6 +54,7 @@ case_main()
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
 	$render ICAP_ADDRESS=127.0.0.1:1344 ICAP_SERVICE=sslinspect \
+	    REQUEST_BUFFER_LINE="$(si_request_buffer_line)" \
 	    < "$top_srcdir/squid-conf/sslinspect-icap.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-icap.conf" || si_fail "render icap snippet"
 

@@ -4,8 +4,10 @@
 # before 6.13 then reads the full buffer as the client's end and drops the
 # upload as ERR_CLIENT_GONE, the client getting nothing (Squid bug 5405,
 # Server::doClientRead); the shipped ICAP snippet's larger
-# client_request_buffer_max_size keeps such uploads within it. Both
-# uploads arrive, inspected whole.
+# client_request_buffer_max_size keeps such uploads within it. On 6.13 and
+# later the snippet leaves the buffer at Squid's default, which the fix
+# makes safe: this case is what shows it. Both uploads arrive, inspected
+# whole.
 
 SI_NEEDS_MODULE=1
 
@@ -14,6 +16,11 @@ case_main()
 	local slow fast rc=0
 	SI_CICAP_EXTRA="sslinspect.MaxConnections 1"
 	si_start_all
+	if si_squid_holds; then
+		si_assert_match "$(cat "$T/etc/conf.d/sslinspect-icap.conf")" \
+		    '^#client_request_buffer_max_size' \
+		    "Squid $(si_squid_version): the request buffer left at its default"
+	fi
 	si_curl -o /dev/null "$(si_url /)" || si_fail "warm-up fetch"
 
 	head -c 2000000 /dev/urandom > "$T/tmp/slow.bin"

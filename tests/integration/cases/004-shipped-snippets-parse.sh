@@ -78,6 +78,20 @@ case_main()
 	    "Squid warns about a covered subdomain"
 	sed -i '/^\.www\.bank\.example$/d' "$T/etc/no-inspect.txt"
 
+	# The lines the build renders for this Squid's version are the ones
+	# the harness renders (a "#" lost in the Makefile once shipped an
+	# empty line instead of the commented default).
+	si_assert_eq "$(grep '^#*client_request_buffer_max_size' \
+	    "$top_builddir/squid-conf/sslinspect-icap.conf")" \
+	    "$(si_request_buffer_line)" "the built ICAP snippet's request buffer line"
+	if si_squid_holds; then
+		si_assert_match "$(cat "$top_builddir/icap_service/sslinspect.conf")" \
+		    '^#sslinspect.MaxHoldSize 256M' "the built sslinspect.conf's hold line"
+	else
+		si_assert_match "$(cat "$top_builddir/icap_service/sslinspect.conf")" \
+		    '^sslinspect.MaxHoldSize 60K' "the built sslinspect.conf's hold line"
+	fi
+
 	major=$("$SQUID" -v | sed -n 's/^Squid Cache: Version \([0-9]*\)\..*/\1/p')
 	[ -n "$major" ] || si_fail "no version in squid -v"
 	si_log "Squid $major"

@@ -25,5 +25,5 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	REQUEST_BUFFER_LINE='$(SQUID_REQBUF_LINE)' \
 	ACCESS_LOG=daemon:/var/log/squid/access.log
 
-squid-conf/%.conf: $(top_srcdir)/squid-conf/%.conf.in $(top_srcdir)/squid-conf/render
+squid-conf/%.conf: $(top_srcdir)/squid-conf/%.conf.in $(top_srcdir)/squid-conf/render Makefile
 	$(AM_V_GEN)$(MKDIR_P) squid-conf && $(SQUID_RENDER) < $< > $@.tmp && mv $@.tmp $@

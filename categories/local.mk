@@ -47,7 +47,8 @@ tests_bench_categories_bench_CPPFLAGS = $(CAT_CPPFLAGS)
 tests_bench_categories_bench_LDADD = categories/libcat.la
 EXTRA_DIST += tests/bench/categories.sh
 
-CAT_CASES = tests/integration/cases/500-lists-update.sh
+CAT_CASES = tests/integration/cases/500-lists-update.sh \
+	tests/integration/cases/501-splice-by-category.sh
 if INTEGRATION
 TESTS += $(CAT_CASES)
 endif

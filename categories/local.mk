@@ -10,18 +10,22 @@ categories_libcat_la_SOURCES = categories/categories.h categories/catlist.c \
 	categories/catdb.c categories/catwatch.c categories/catacl.c
 categories_libcat_la_CPPFLAGS = $(CAT_CPPFLAGS)
 categories_libcat_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS)
-categories_libcat_la_LIBADD = common/libcommon.la $(LMDB_LIBS) -lpthread
+# No libcommon inside: srv_sslinspect gets it through libsvc; the
+# programs below link it themselves.
+categories_libcat_la_LIBADD = $(LMDB_LIBS) -lpthread
 
 sbin_PROGRAMS += categories/sslinspect-lists
 categories_sslinspect_lists_SOURCES = categories/lists_main.c
 categories_sslinspect_lists_CPPFLAGS = $(CAT_CPPFLAGS)
 categories_sslinspect_lists_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(ARCHIVE_CFLAGS)
-categories_sslinspect_lists_LDADD = categories/libcat.la $(CURL_LIBS) $(ARCHIVE_LIBS)
+categories_sslinspect_lists_LDADD = categories/libcat.la common/libcommon.la \
+	$(CURL_LIBS) $(ARCHIVE_LIBS)
 
 pkglibexec_PROGRAMS += categories/sslinspect-category-acl
 categories_sslinspect_category_acl_SOURCES = categories/acl_main.c
 categories_sslinspect_category_acl_CPPFLAGS = $(CAT_CPPFLAGS)
-categories_sslinspect_category_acl_LDADD = categories/libcat.la
+categories_sslinspect_category_acl_LDADD = categories/libcat.la \
+	common/libcommon.la
 
 # Seed lists, written by hand: a few well-known names per category, so a
 # fresh install splices banks and health sites before any list is fetched.
@@ -44,11 +48,12 @@ TESTS += tests/unit/test_categories
 check_PROGRAMS += tests/bench/categories_bench
 tests_bench_categories_bench_SOURCES = tests/bench/categories_bench.c
 tests_bench_categories_bench_CPPFLAGS = $(CAT_CPPFLAGS)
-tests_bench_categories_bench_LDADD = categories/libcat.la
+tests_bench_categories_bench_LDADD = categories/libcat.la common/libcommon.la
 EXTRA_DIST += tests/bench/categories.sh
 
 CAT_CASES = tests/integration/cases/500-lists-update.sh \
-	tests/integration/cases/501-splice-by-category.sh
+	tests/integration/cases/501-splice-by-category.sh \
+	tests/integration/cases/502-policy-category.sh
 if INTEGRATION
 TESTS += $(CAT_CASES)
 endif

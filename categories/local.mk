@@ -27,6 +27,8 @@ categories_sslinspect_category_acl_CPPFLAGS = $(CAT_CPPFLAGS)
 categories_sslinspect_category_acl_LDADD = categories/libcat.la \
 	common/libcommon.la
 
+dist_man_MANS += doc/sslinspect-lists.8 doc/sslinspect-category-acl.8
+
 # Seed lists, written by hand: a few well-known names per category, so a
 # fresh install splices banks and health sites before any list is fetched.
 catseeddir = $(pkgdatadir)/categories

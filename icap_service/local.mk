@@ -14,6 +14,7 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"$(svctemplatedir)"' \
 	-DSVC_AUDITLOG='"$(localstatedir)/log/sslinspect/audit.log"' \
+	-DSVC_CATEGORYDB='"$(localstatedir)/lib/sslinspect/categories.mdb"' \
 	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
 icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
 	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
@@ -23,11 +24,13 @@ icap_service_libsvc_la_LIBADD = icap_service/engines/libengines.la common/libcom
 cicapservice_LTLIBRARIES += icap_service/srv_sslinspect.la
 icap_service_srv_sslinspect_la_SOURCES = icap_service/srv_sslinspect.c \
 	icap_service/vcache.c
-icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
+icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
+	-I$(top_srcdir)/categories
 icap_service_srv_sslinspect_la_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
 icap_service_srv_sslinspect_la_LDFLAGS = -module -avoid-version -shared \
 	-no-undefined $(AM_LDFLAGS)
-icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la $(CICAP_LIBS)
+icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la \
+	categories/libcat.la $(CICAP_LIBS)
 
 bin_PROGRAMS += icap_service/sslinspect-policy
 icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c

@@ -117,13 +117,18 @@ match_where(const struct policy *p, const struct rule *r,
 			return R_NO;
 		why_add(d, "host", f->host);
 	}
-	if (r->ncats > 0) {
-		for (i = 0; i < r->ncats; i++)
+	if (r->ncats > 0 || r->dbcats.n > 0) {
+		/* The lists: first, then the category database's names. */
+		d->category = NULL;
+		for (i = 0; i < r->ncats && d->category == NULL; i++)
 			if (hostlist_match(r->cats[i]->hl, f->host))
-				break;
-		if (i == r->ncats)
+				d->category = r->cats[i]->name;
+		for (i = 0; i < r->dbcats.n && d->category == NULL; i++)
+			if (f->categories != NULL &&
+			    csv_has(f->categories, r->dbcats.v[i]))
+				d->category = r->dbcats.v[i];
+		if (d->category == NULL)
 			return R_NO;
-		d->category = r->cats[i]->name;
 		why_add(d, "category", d->category);
 	}
 	if (r->has_re) {

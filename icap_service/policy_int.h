@@ -45,6 +45,7 @@ struct rule {
 	struct hostlist	*hosts;
 	struct plist	**cats;
 	size_t		 ncats;
+	struct strv	 dbcats;	/* category: names of the database */
 	regex_t		 re;
 	bool		 has_re;
 	struct cidr	*cidrs;

@@ -42,7 +42,9 @@
 /* The keys of a rule's match: mapping; every condition must hold. */
 const struct policy_key policy_match_keys[] = {
 	{ "category", PK_CATEGORY, ROFF(cats),
-	  "the destination host is in one of these lists (see lists:)" },
+	  "the destination host is in one of these lists (see lists:) or, "
+	  "for a name not under lists:, in that category of the category "
+	  "database (sslinspect-lists(8))" },
 	{ "host", PK_HOSTS, ROFF(hosts),
 	  "the destination host is one of these (.example.com: the domain "
 	  "and every name below it)" },
@@ -98,7 +100,7 @@ policy_kind_str(enum policy_kind k)
 {
 	static const char *const s[] = {
 		[PK_HOSTS] = "host names",
-		[PK_CATEGORY] = "list names",
+		[PK_CATEGORY] = "list or category names",
 		[PK_REGEX] = "regular expression",
 		[PK_CIDRS] = "addresses or CIDR blocks",
 		[PK_WORDS] = "names",
@@ -689,6 +691,21 @@ out:
 	return rc;
 }
 
+/* A category of sslinspect-lists' database: a directory name of a set. */
+static bool
+category_name_ok(const char *s)
+{
+	size_t	i, l = strlen(s);
+
+	if (l == 0 || l > 64 || s[0] == '.')
+		return false;
+	for (i = 0; i < l; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_-.",
+		    s[i]) == NULL)
+			return false;
+	return true;
+}
+
 static int
 key_category(struct pctx *c, struct rule *r, yaml_node_t *n)
 {
@@ -698,7 +715,8 @@ key_category(struct pctx *c, struct rule *r, yaml_node_t *n)
 
 	if (getstrv(c, n, &sv) != 0)
 		goto out;
-	if ((r->cats = calloc(sv.n, sizeof *r->cats)) == NULL) {
+	if ((r->cats = calloc(sv.n, sizeof *r->cats)) == NULL ||
+	    (r->dbcats.v = calloc(sv.n, sizeof *r->dbcats.v)) == NULL) {
 		perr(c, n, "out of memory");
 		goto out;
 	}
@@ -706,12 +724,22 @@ key_category(struct pctx *c, struct rule *r, yaml_node_t *n)
 		for (j = 0; j < c->p->nlists; j++)
 			if (strcmp(c->p->lists[j].name, sv.v[i]) == 0)
 				break;
-		if (j == c->p->nlists) {
-			perr(c, n, "unknown category '%s' (not under lists:)",
-			    sv.v[i]);
+		if (j < c->p->nlists) {
+			r->cats[r->ncats++] = &c->p->lists[j];
+			continue;
+		}
+		/* Not under lists:, so a category of the database. */
+		if (!category_name_ok(sv.v[i])) {
+			perr(c, n, "unknown category '%s': not under lists:, "
+			    "and not a category name of the database "
+			    "(letters, digits, '_', '-', '.')", sv.v[i]);
 			goto out;
 		}
-		r->cats[r->ncats++] = &c->p->lists[j];
+		if ((r->dbcats.v[r->dbcats.n] = strdup(sv.v[i])) == NULL) {
+			perr(c, n, "out of memory");
+			goto out;
+		}
+		r->dbcats.n++;
 	}
 	rc = 0;
 out:
@@ -1191,6 +1219,7 @@ rule_free(struct rule *r)
 	free(r->reason);
 	hostlist_free(r->hosts);
 	free(r->cats);
+	policy_strv_free(&r->dbcats);
 	if (r->has_re)
 		regfree(&r->re);
 	free(r->cidrs);

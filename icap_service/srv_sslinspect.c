@@ -61,6 +61,7 @@
 #include <c_icap/simple_api.h>
 #include <c_icap/stats.h>
 
+#include "categories.h"
 #include "svc.h"
 #include "verdict.h"
 
@@ -127,6 +128,8 @@ struct svc_req {
 	int64_t		 clen;
 	struct polref	*pol;
 	struct policy_decision dec;
+	char		 cats[CAT_MAXVALUE];	/* svc_categories */
+	bool		 cats_done;
 	ci_cached_file_t *file;
 	/* pieces taken but not yet spooled nor scanned */
 	char		*stage;
@@ -225,6 +228,7 @@ static struct svc_config conf;
 static struct ci_conf_entry conf_entries[SVC_NDIRECTIVES];
 static struct engine_set *engines;
 static struct tmplset *templates;
+static struct catwatch *categories;	/* NULL: CategoryDB "" */
 static pthread_mutex_t pol_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct polref *pol_cur;
 
@@ -528,6 +532,9 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 	}
 	blockpage_set_free(templates);
 	templates = blockpage_set_load(conf.template_dir);
+	catwatch_free(categories);
+	categories = conf.category_db[0] != '\0' ?
+	    catwatch_new(conf.category_db) : NULL;
 	svcconf_engine(&conf, &ec);
 	ec.tmpdir = sc != NULL ? sc->TMPDIR : NULL;
 	if (engines == NULL && (engines = engine_set_load(&ec,
@@ -565,6 +572,8 @@ svc_close(void)
 	engines = NULL;
 	blockpage_set_free(templates);
 	templates = NULL;
+	catwatch_free(categories);
+	categories = NULL;
 	svcconf_free(&conf);
 }
 
@@ -596,11 +605,55 @@ svc_request_line(ci_request_t *req, struct svc_req *d)
 	d->url[l] = '\0';
 }
 
+/*
+ * The categories of the request's host and URL in the category database
+ * (CategoryDB), looked up once per request into d->cats; NULL when there
+ * is no database.
+ */
+static const char *
+svc_categories(struct svc_req *d)
+{
+	struct catdb	*db;
+	char		*cause, uc[CAT_MAXVALUE];
+	size_t		 l;
+
+	if (d->cats_done)
+		return d->cats[0] != '\0' ? d->cats : NULL;
+	d->cats_done = true;
+	d->cats[0] = '\0';
+	if (categories == NULL)
+		return NULL;
+	db = catwatch_get(categories);
+	if ((cause = catwatch_cause(categories)) != NULL) {
+		ci_debug_printf(1, "sslinspect: CategoryDB: %s\n", cause);
+		free(cause);
+	}
+	if (db == NULL)
+		return NULL;
+	if (catdb_url(db, d->url, uc, sizeof uc) < 0 ||
+	    catdb_host(db, d->host, d->cats, sizeof d->cats) < 0)
+		d->cats[0] = '\0';
+	else if (uc[0] != '\0') {
+		/* URL entries are more specific: first. */
+		l = strlen(uc);
+		if (d->cats[0] != '\0' && l + 1 + strlen(d->cats) <
+		    sizeof d->cats) {
+			memmove(d->cats + l + 1, d->cats, strlen(d->cats) + 1);
+			d->cats[l] = ',';
+			memcpy(d->cats, uc, l);
+		} else if (d->cats[0] == '\0')
+			memcpy(d->cats, uc, l + 1);
+	}
+	catwatch_put(categories, db);
+	return d->cats[0] != '\0' ? d->cats : NULL;
+}
+
 static void
 svc_facts(struct svc_req *d, struct policy_facts *f, const char *ttype,
     int64_t size)
 {
 	memset(f, 0, sizeof *f);
+	f->categories = svc_categories(d);
 	f->host = d->host;
 	f->url = d->url;
 	f->client_ip = d->ip[0] ? d->ip : NULL;

@@ -55,6 +55,8 @@ struct svc_config {
 	char		*audit_log;	/* file, "syslog" or "" (off) */
 	char		*audit_syslog;	/* udp://HOST:PORT or "" (off) */
 	char		*audit_syslog_id; /* RFC 5424 SD-ID, NAME@PEN */
+	/* sslinspect-lists' database; "" none */
+	char		*category_db;
 	char		*crl_host;	/* space-separated host names */
 	char		*crl_dir;
 	bool		 fail_open;
@@ -133,13 +135,15 @@ struct policy_facts {
 	const char	*content_type;
 	const char	*true_type;
 	int64_t		 size;
+	/* the host's and URL's categories in the category database, "a,b" */
+	const char	*categories;
 };
 
 struct policy_decision {
 	enum policy_action action;
 	const char	*rule;		/* "default" when no rule matched */
 	const char	*reason;	/* the rule's reason, may be NULL */
-	/* list name that matched, may be NULL */
+	/* list or database category that matched, may be NULL */
 	const char	*category;
 	const struct engine_profile *profile;
 	const char	*profile_name;

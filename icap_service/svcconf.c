@@ -17,6 +17,10 @@
 #include "svc.h"
 
 #define OFF(f)	offsetof(struct svc_config, f)
+
+#ifndef SVC_CATEGORYDB
+#define SVC_CATEGORYDB	"/var/lib/sslinspect/categories.mdb"
+#endif
 #define KIB	1024ULL
 #define MIB	(1024ULL * 1024)
 #define GIB	(1024ULL * 1024 * 1024)
@@ -49,6 +53,10 @@ const struct svcconf_entry svcconf_table[] = {
 	  "in" },
 	{ "AuditLog", SVCCONF_STR, OFF(audit_log), SVC_AUDITLOG, 0, 0,
 	  "JSON audit log file, \"syslog\", or \"off\"" },
+	{ "CategoryDB", SVCCONF_STR, OFF(category_db), SVC_CATEGORYDB, 0, 0,
+	  "category database that sslinspect-lists(8) installs, for the "
+	  "policy's category: names not under lists: (reopened within a "
+	  "second of an update); \"\" for none" },
 	{ "AuditSyslog", SVCCONF_STR, OFF(audit_syslog), "", 0, 0,
 	  "also send each audit record to a syslog collector, "
 	  "udp://HOST:PORT (RFC 5424 with structured data, RFC 5426)" },

@@ -19,6 +19,9 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \
 	NO_INSPECT_LIST=$(sysconfdir)/sslinspect/lists/no-inspect.txt \
 	PINNED_LIST=$(sysconfdir)/sslinspect/lists/pinned-apps.txt \
+	CATEGORY_HELPER='$(pkglibexecdir)/sslinspect-category-acl -c -d $(localstatedir)/lib/sslinspect/categories.mdb' \
+	CATEGORY_TTL=10 \
+	NO_INSPECT_CATEGORIES='finance health' \
 	OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
 	ICAP_ADDRESS=127.0.0.1:1344 \
 	ICAP_SERVICE=sslinspect \

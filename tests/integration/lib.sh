@@ -482,6 +482,22 @@ si_certgen_setup()
 	fi
 }
 
+# si_categories_setup: the category helper in $T/bin and, unless the case
+# installed its own set (SI_CATEGORIES_DIR, or $T/lib/categories.mdb made
+# before Squid starts), the shipped seed lists as $T/lib/categories.mdb.
+si_categories_setup()
+{
+	local lists=$top_builddir/categories/sslinspect-lists
+	cp "$top_builddir/categories/sslinspect-category-acl" "$T/bin/" ||
+	    si_fail "sslinspect-category-acl not built"
+	if [ ! -f "$T/lib/categories.mdb" ]; then
+		"$lists" -q -d "$T/lib/categories.mdb" update \
+		    "${SI_CATEGORIES_DIR:-$top_srcdir/categories/seed}" ||
+		    si_fail "sslinspect-lists update"
+	fi
+	chmod -R a+rX "$T/lib"
+}
+
 # si_squid_start: render the shipped squid-conf snippets for this run,
 # include them from a minimal main squid.conf (the shape of Debian's),
 # start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
@@ -559,6 +575,7 @@ si_squid_try()
 	local user="" n
 	printf '%s\n' "${SI_NO_INSPECT:-}" > "$T/etc/no-inspect.txt"
 	printf '%s\n' ".pinning-test.invalid" > "$T/etc/pinned-apps.txt"
+	si_categories_setup
 	: > "$T/etc/hosts"
 	for n in ${SI_ORIGIN_NAMES:-www.origin.test} ${SI_EXTRA_HOSTS:-}; do
 		echo "127.0.0.1 $n" >> "$T/etc/hosts"
@@ -568,6 +585,9 @@ si_squid_try()
 	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \
+	    CATEGORY_HELPER="$T/bin/sslinspect-category-acl -c -d $T/lib/categories.mdb" \
+	    CATEGORY_TTL="${SI_CATEGORY_TTL:-10}" \
+	    NO_INSPECT_CATEGORIES="${SI_NO_INSPECT_CATEGORIES:-finance health}" \
 	    OUTGOING_CAFILE="$T/pki/web-root.pem" \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"

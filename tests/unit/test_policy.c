@@ -89,6 +89,46 @@ facts(struct policy_facts *f, const char *host, enum engine_direction dir)
 	f->size = -1;
 }
 
+START_TEST(decide_db_categories)
+{
+	static const char	 y[] =
+	    "rules:\n"
+	    "  - name: no-gambling\n"
+	    "    action: block\n"
+	    "    reason: Gambling\n"
+	    "    match: { category: [gambling, sports-betting] }\n"
+	    "  - name: banks\n"
+	    "    action: allow\n"
+	    "    match: { category: finance }\n";
+	struct policy		*p;
+	struct policy_decision	 d;
+	struct policy_facts	 f;
+	char			*cause = NULL;
+
+	p = policy_parse(y, sizeof y - 1, "db.yaml", "/", &cause);
+	ck_assert_msg(p != NULL, "%s", cause ? cause : "");
+	facts(&f, "www.casino.test", ENGINE_DOWNLOAD);
+	f.categories = "games,sports-betting";
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "no-gambling");
+	ck_assert_str_eq(d.category, "sports-betting");
+	ck_assert_ptr_nonnull(strstr(d.why, "category sports-betting"));
+	f.categories = "finance";
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "banks");
+	ck_assert_str_eq(d.category, "finance");
+	/* Unknown (no database) or in none: no category rule matches. */
+	f.categories = NULL;
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "default");
+	ck_assert_ptr_null(d.category);
+	f.categories = "betting";
+	policy_decide(p, &f, &d);
+	ck_assert_str_eq(d.rule, "default");
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(decide_rules)
 {
 	struct policy		*p = load_test_policy();
@@ -250,8 +290,8 @@ START_TEST(errors)
 	    "bad.yaml:4:5: unknown key 'colour'");
 	expect_error("rules: [\n", "bad.yaml:2:1:");
 	expect_error("rules:\n  - name: x\n    action: block\n    match: { "
-	    "category: nope }\n",
-	    "unknown category 'nope'");
+	    "category: 'no pe' }\n",
+	    "unknown category 'no pe': not under lists:");
 	expect_error("rules:\n  - name: x\n    action: inspect\n    profile: "
 	    "missing\n",
 	    "bad.yaml:4:14: unknown profile");
@@ -683,6 +723,7 @@ policy_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, decide_rules);
+	tcase_add_test(tc, decide_db_categories);
 	tcase_add_test(tc, decide_identity);
 	tcase_add_test(tc, decide_pending);
 	tcase_add_test(tc, decide_method_regex);

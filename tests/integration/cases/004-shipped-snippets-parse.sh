@@ -50,6 +50,8 @@ case_main()
 	    CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \
+	    CATEGORY_HELPER="$top_builddir/categories/sslinspect-category-acl -c -d $T/categories.mdb" \
+	    CATEGORY_TTL=10 NO_INSPECT_CATEGORIES="finance health" \
 	    OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"

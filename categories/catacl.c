@@ -1,0 +1,138 @@
+/*
+ * Squid's external_acl_type helper protocol for category splicing, one
+ * request line at a time (the I/O is sslinspect-category-acl's main):
+ *
+ *	[CHANNEL] SNI CONNECT-HOST MODE [CATEGORY ...]
+ *
+ * each field %-encoded by Squid, SNI "-" when the ClientHello named none.
+ * Modes:
+ *	splice CAT...	OK category=C for the first listed C that holds both
+ *			the SNI and the CONNECT host (the SNI alone is the
+ *			client's word; see sslinspect-bump.conf), else ERR
+ *	spoofed CAT...	OK category=C when the SNI is in a listed C but no
+ *			listed category holds both names, else ERR
+ *	lookup		OK category=A,B: the CONNECT host's categories
+ * A name without SNI stands for itself in both places. Without a database
+ * every answer is ERR with a message, so nothing is spliced by category.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "categories.h"
+
+#define CATACL_MAXARGS	64
+
+static int
+catacl_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Undo Squid's %-encoding in place. */
+static void
+catacl_unescape(char *s)
+{
+	char	*o = s;
+	int	 h, l;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%' && (h = catacl_hex((unsigned char)s[1])) >= 0 &&
+		    (l = catacl_hex((unsigned char)s[2])) >= 0) {
+			*o++ = (char)(h * 16 + l);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+
+/*
+ * Answer one request line (without its newline; modified) into out, with
+ * the newline. channel: the line starts with Squid's channel id
+ * (concurrency= above 0). Returns 0, or -1 when out is too small.
+ */
+int
+catacl_answer(struct catdb *db, bool channel, char *line, char *out,
+    size_t outlen)
+{
+	char		*arg[CATACL_MAXARGS], *p, *id = NULL;
+	char		 sc[CAT_MAXVALUE], dc[CAT_MAXVALUE];
+	const char	*sni, *dst, *mode, *found = NULL, *msg = NULL;
+	int		 n = 0, i, j, w;
+
+	p = line;
+	while (n < CATACL_MAXARGS) {
+		p += strspn(p, " \t\r");
+		if (*p == '\0')
+			break;
+		arg[n++] = p;
+		p += strcspn(p, " \t\r");
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+	i = 0;
+	if (channel && n > 0)
+		id = arg[i++];
+	for (j = i; j < n; j++)
+		catacl_unescape(arg[j]);
+	if (n - i < 3) {
+		msg = "expected SNI, CONNECT host and a mode";
+		goto err;
+	}
+	sni = arg[i];
+	dst = arg[i + 1];
+	mode = arg[i + 2];
+	if (*sni == '\0' || strcmp(sni, "-") == 0)
+		sni = dst;
+	if (db == NULL) {
+		msg = "no category database";
+		goto err;
+	}
+	if (catdb_host(db, dst, dc, sizeof dc) < 0 ||
+	    (sni != dst && catdb_host(db, sni, sc, sizeof sc) < 0)) {
+		msg = "category database error";
+		goto err;
+	}
+	if (sni == dst)
+		memcpy(sc, dc, sizeof sc);
+	if (strcmp(mode, "lookup") == 0) {
+		if (dc[0] == '\0')
+			goto err;
+		found = dc;
+	} else if (strcmp(mode, "splice") == 0 ||
+	    strcmp(mode, "spoofed") == 0) {
+		for (j = i + 3; j < n && found == NULL; j++)
+			if (catlist_csv_has(sc, arg[j]) &&
+			    catlist_csv_has(dc, arg[j]))
+				found = arg[j];
+		if (strcmp(mode, "spoofed") == 0) {
+			if (found != NULL)
+				goto err;	/* spliced, not spoofed */
+			for (j = i + 3; j < n && found == NULL; j++)
+				if (catlist_csv_has(sc, arg[j]))
+					found = arg[j];
+		}
+		if (found == NULL)
+			goto err;
+	} else {
+		msg = "unknown mode (splice, spoofed or lookup)";
+		goto err;
+	}
+	w = snprintf(out, outlen, "%s%sOK category=%s\n", id ? id : "",
+	    id ? " " : "", found);
+	return w < 0 || (size_t)w >= outlen ? -1 : 0;
+err:
+	if (msg != NULL)
+		w = snprintf(out, outlen, "%s%sERR message=\"%s\"\n",
+		    id ? id : "", id ? " " : "", msg);
+	else
+		w = snprintf(out, outlen, "%s%sERR\n", id ? id : "",
+		    id ? " " : "");
+	return w < 0 || (size_t)w >= outlen ? -1 : 0;
+}

@@ -12,12 +12,25 @@
  *	spoofed CAT...	OK category=C when the SNI is in a listed C but no
  *			listed category holds both names, else ERR
  *	lookup		OK category=A,B: the CONNECT host's categories
- * A name without SNI stands for itself in both places. Without a database
- * every answer is ERR with a message, so nothing is spliced by category.
+ *	destination	OK when the CONNECT host is an address literal and the
+ *			SNI resolves (system resolver) to that very address,
+ *			else ERR: on an intercepting port, where Squid
+ *			connects to the client's original destination, the
+ *			proof that the SNI names the site really reached
+ *			(see sslinspect-bump.conf). Needs no database.
+ * A name without SNI stands for itself in both places (destination: ERR,
+ * there is nothing to verify). Without a database every other answer is
+ * ERR with a message, so nothing is spliced by category.
  */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +63,51 @@ catacl_unescape(char *s)
 			*o++ = *s;
 	}
 	*o = '\0';
+}
+
+/*
+ * Does name resolve to the address literal addr (IPv4, or IPv6 with or
+ * without brackets)? Returns 1 when one of its addresses is addr, 0 when
+ * none is, when addr is not a literal or when name does not resolve.
+ * Blocks for as long as the resolver takes.
+ */
+static int
+catacl_resolves_to(const char *name, const char *addr)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct in_addr	 v4;
+	struct in6_addr	 v6;
+	char		 buf[INET6_ADDRSTRLEN + 2];
+	size_t		 len = strlen(addr);
+	int		 family, found = 0;
+
+	if (len >= 2 && addr[0] == '[' && addr[len - 1] == ']' &&
+	    len - 2 < sizeof buf) {
+		memcpy(buf, addr + 1, len - 2);
+		buf[len - 2] = '\0';
+		addr = buf;
+	}
+	if (inet_pton(AF_INET, addr, &v4) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &v6) == 1)
+		family = AF_INET6;
+	else
+		return 0;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return 0;
+	for (ai = res; ai != NULL && !found; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET && family == AF_INET)
+			found = memcmp(&((struct sockaddr_in *)(void *)
+			    ai->ai_addr)->sin_addr, &v4, sizeof v4) == 0;
+		else if (ai->ai_family == AF_INET6 && family == AF_INET6)
+			found = memcmp(&((struct sockaddr_in6 *)(void *)
+			    ai->ai_addr)->sin6_addr, &v6, sizeof v6) == 0;
+	}
+	freeaddrinfo(res);
+	return found;
 }
 
 /*
@@ -90,6 +148,13 @@ catacl_answer(struct catdb *db, bool channel, char *line, char *out,
 	mode = arg[i + 2];
 	if (*sni == '\0' || strcmp(sni, "-") == 0)
 		sni = dst;
+	if (strcmp(mode, "destination") == 0) {
+		if (sni == dst || !catacl_resolves_to(sni, dst))
+			goto err;
+		w = snprintf(out, outlen, "%s%sOK\n", id ? id : "",
+		    id ? " " : "");
+		return w < 0 || (size_t)w >= outlen ? -1 : 0;
+	}
 	if (db == NULL) {
 		msg = "no category database";
 		goto err;
@@ -121,7 +186,7 @@ catacl_answer(struct catdb *db, bool channel, char *line, char *out,
 		if (found == NULL)
 			goto err;
 	} else {
-		msg = "unknown mode (splice, spoofed or lookup)";
+		msg = "unknown mode (splice, spoofed, lookup or destination)";
 		goto err;
 	}
 	w = snprintf(out, outlen, "%s%sOK category=%s\n", id ? id : "",

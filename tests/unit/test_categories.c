@@ -380,7 +380,18 @@ static const struct {
 	{ true, "12 a b", "12 ERR message=\"expected SNI, CONNECT host and "
 	  "a mode\"\n" },
 	{ true, "13 a b frob", "13 ERR message=\"unknown mode (splice, "
-	  "spoofed or lookup)\"\n" },
+	  "spoofed, lookup or destination)\"\n" },
+	/*
+	 * destination: the SNI must resolve to the address connected to.
+	 * Address literals resolve to themselves without any name service.
+	 */
+	{ true, "14 192.0.2.7 192.0.2.7 destination", "14 OK\n" },
+	{ true, "15 192.0.2.7 192.0.2.8 destination", "15 ERR\n" },
+	{ true, "16 2001:db8::1 [2001:db8::1] destination", "16 OK\n" },
+	{ true, "17 2001:db8::1 2001:db8::2 destination", "17 ERR\n" },
+	{ true, "18 192.0.2.7 bank.example destination", "18 ERR\n" },
+	{ true, "19 - 192.0.2.7 destination", "19 ERR\n" },
+	{ true, "20 name.invalid 192.0.2.7 destination", "20 ERR\n" },
 	{ false, "nih.gov nih.gov splice health", "OK category=health\n" },
 	{ false, "192.0.2.7 192.0.2.7 splice finance",
 	  "OK category=finance\n" },
@@ -408,6 +419,10 @@ START_TEST(acl_no_db)
 
 	ck_assert_int_eq(catacl_answer(NULL, true, line, out, sizeof out), 0);
 	ck_assert_str_eq(out, "7 ERR message=\"no category database\"\n");
+	/* destination needs no database. */
+	snprintf(line, sizeof line, "8 192.0.2.7 192.0.2.7 destination");
+	ck_assert_int_eq(catacl_answer(NULL, true, line, out, sizeof out), 0);
+	ck_assert_str_eq(out, "8 OK\n");
 	ck_assert_int_eq(catacl_answer(NULL, true, line, out, 4), -1);
 }
 END_TEST

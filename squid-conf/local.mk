@@ -14,6 +14,7 @@ CLEANFILES += $(squidconf_DATA)
 
 SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	BUMP_PORT=3129 \
+	INTERCEPT_PORT=3130 \
 	BUMP_BUNDLE=$(localstatedir)/lib/sslinspect/ca/squid-bundle.pem \
 	CERTGEN_PROGRAM='$(pkglibexecdir)/sslinspect-certgen -c $(sysconfdir)/sslinspect/certgen.conf' \
 	CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \

@@ -502,7 +502,8 @@ si_categories_setup()
 # include them from a minimal main squid.conf (the shape of Debian's),
 # start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
 # must be set; SI_PROXY_PORT fixes the port; SI_NO_INSPECT is the
-# do-not-inspect list (one per line);
+# do-not-inspect list (one per line); SI_INTERCEPT_ADDR enables the
+# intercepting port on that address;
 # SI_SQUID_EXTRA is appended to the main configuration.
 #
 # SI_SQUID_WORKERS=N runs Squid with "workers N" (SMP from 2 on) instead
@@ -581,6 +582,7 @@ si_squid_try()
 		echo "127.0.0.1 $n" >> "$T/etc/hosts"
 	done
 	$render BUMP_PORT="127.0.0.1:$PROXY_PORT" \
+	    INTERCEPT_PORT="${SI_INTERCEPT_ADDR:-127.0.0.1:0}" \
 	    BUMP_BUNDLE="${SI_BUMP_DIR:-$T/ca}/squid-bundle.pem" \
 	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
@@ -591,6 +593,10 @@ si_squid_try()
 	    OUTGOING_CAFILE="$T/pki/web-root.pem" \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
+	# SI_INTERCEPT_ADDR: the intercepting port enabled, as an admin does
+	# it (uncommented), on that address.
+	[ -z "${SI_INTERCEPT_ADDR:-}" ] ||
+	    sed -i 's/^#\(https_port .* intercept \)/\1/' "$T/etc/conf.d/sslinspect-bump.conf"
 	if [ -n "${SI_ICAP_CONF:-}" ]; then
 		# A case's own ICAP lines (several c-icap hosts, say).
 		si_log "squid.conf: the case's own ICAP lines, not the snippet"

@@ -44,7 +44,9 @@ case_main()
 	si_pki_org || si_fail "making the org CA"
 	cp "$top_srcdir/squid-conf/no-inspect.txt" "$top_srcdir/squid-conf/pinned-apps.txt" \
 	    "$T/etc/"
+	si_port INTERCEPT_PORT
 	$render BUMP_PORT="127.0.0.1:$PROXY_PORT" \
+	    INTERCEPT_PORT="127.0.0.1:$INTERCEPT_PORT" \
 	    BUMP_BUNDLE="$T/ca/squid-bundle.pem" \
 	    CERTGEN_PROGRAM="$SQUID_LIBEXECDIR/security_file_certgen -s $T/ssl_db -M 4MB" \
 	    CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \
@@ -71,6 +73,15 @@ case_main()
 	printf '.pinned-app.example\n' >> "$T/etc/pinned-apps.txt"
 	parse_conf "" || si_fail "squid -k parse rejected the lists with an admin's entries"
 	no_warnings "squid -k parse with an admin's entries in the lists"
+
+	# The intercepting port as an admin enables it: uncommented.
+	sed -i 's/^#\(https_port .* intercept \)/\1/' "$T/etc/conf.d/sslinspect-bump.conf"
+	si_assert_match "$(grep '^https_port' "$T/etc/conf.d/sslinspect-bump.conf")" \
+	    "^https_port 127\.0\.0\.1:$INTERCEPT_PORT name=sslinspect_intercept intercept ssl-bump " \
+	    "the intercepting port line"
+	parse_conf "" || si_fail "squid -k parse rejected the intercepting port: $(cat "$T/log/parse.log")"
+	no_warnings "squid -k parse with the intercepting port enabled"
+	sed -i 's/^\(https_port .* intercept \)/#\1/' "$T/etc/conf.d/sslinspect-bump.conf"
 
 	# A covered subdomain is what Squid warns about: the check above can
 	# see a warning when there is one.

@@ -32,7 +32,8 @@ INTEGRATION_CASES = \
 	tests/integration/cases/010-state-dirs.sh \
 	tests/integration/cases/011-enable-disable.sh \
 	tests/integration/cases/012-unusual-traffic.sh \
-	tests/integration/cases/013-intercept-splice.sh
+	tests/integration/cases/013-intercept-splice.sh \
+	tests/integration/cases/015-mtls-origin.sh
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)
 endif

@@ -502,7 +502,8 @@ si_categories_setup()
 # include them from a minimal main squid.conf (the shape of Debian's),
 # start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
 # must be set; SI_PROXY_PORT fixes the port; SI_NO_INSPECT is the
-# do-not-inspect list (one per line); SI_INTERCEPT_ADDR enables the
+# do-not-inspect list (one per line); SI_PINNED names added to the pinned
+# list (separated by spaces); SI_INTERCEPT_ADDR enables the
 # intercepting port on that address;
 # SI_SQUID_EXTRA is appended to the main configuration.
 #
@@ -575,7 +576,8 @@ si_squid_try()
 	local conf=$T/etc/squid.conf render=$top_srcdir/squid-conf/render
 	local user="" n
 	printf '%s\n' "${SI_NO_INSPECT:-}" > "$T/etc/no-inspect.txt"
-	printf '%s\n' ".pinning-test.invalid" > "$T/etc/pinned-apps.txt"
+	# shellcheck disable=SC2086
+	printf '%s\n' ".pinning-test.invalid" ${SI_PINNED:-} > "$T/etc/pinned-apps.txt"
 	si_categories_setup
 	: > "$T/etc/hosts"
 	for n in ${SI_ORIGIN_NAMES:-www.origin.test} ${SI_EXTRA_HOSTS:-}; do

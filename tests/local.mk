@@ -33,6 +33,7 @@ INTEGRATION_CASES = \
 	tests/integration/cases/011-enable-disable.sh \
 	tests/integration/cases/012-unusual-traffic.sh \
 	tests/integration/cases/013-intercept-splice.sh \
+	tests/integration/cases/014-uninspectable-choices.sh \
 	tests/integration/cases/015-mtls-origin.sh
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)

@@ -599,6 +599,10 @@ si_squid_try()
 	# it (uncommented), on that address.
 	[ -z "${SI_INTERCEPT_ADDR:-}" ] ||
 	    sed -i 's/^#\(https_port .* intercept \)/\1/' "$T/etc/conf.d/sslinspect-bump.conf"
+	# SI_BUMP_SED: a sed script applied to the rendered bump snippet, for
+	# the choices an admin makes by (un)commenting its lines.
+	[ -z "${SI_BUMP_SED:-}" ] ||
+	    sed -i -e "$SI_BUMP_SED" "$T/etc/conf.d/sslinspect-bump.conf"
 	if [ -n "${SI_ICAP_CONF:-}" ]; then
 		# A case's own ICAP lines (several c-icap hosts, say).
 		si_log "squid.conf: the case's own ICAP lines, not the snippet"

@@ -4,7 +4,8 @@
 # connects to the address the client was going to, so a listed SNI is
 # spliced only when it resolves to that very address. A listed SNI sent to
 # another site is refused with its reason in access.log; an unlisted one is
-# bumped.
+# bumped, and so is one without SNI (bumped:no-sni); one that is not TLS is
+# refused (refused:not-tls), as on the explicit port.
 #
 # The interception is real: nftables redirects TCP port 443 to Squid's
 # intercepting port and Squid reads the original destination from
@@ -139,6 +140,25 @@ case_main()
 	    "the refused listed SNI at another address, with its reason"
 	si_wait_log "$T/log/access.log" ' CONNECT 127\.0\.0\.2:443 .* ORIGINAL_DST/127\.0\.0\.2 ' \
 	    "the spliced tunnel went to the original destination"
+
+	si_wait_log "$T/log/access.log" ' CONNECT 127\.0\.0\.2:443 .* bumped:no-sni -$' \
+	    "the intercepted connection without SNI, bumped with its reason"
+
+	# Not TLS on the intercepted port 443: refused, with its reason.
+	python3 - <<'PY' || si_fail "plain HTTP to an intercepted port 443: client failed"
+import socket
+s = socket.create_connection(("127.0.0.4", 443), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: www.origin.test\r\n\r\n")
+try:
+    while s.recv(65536):
+        pass
+except (socket.timeout, ConnectionResetError):
+    pass
+PY
+	si_wait_log "$T/log/access.log" ' ERR_PROTOCOL_UNKNOWN/[^ ]* refused:not-tls -$' \
+	    "the intercepted connection that was not TLS, refused with its reason"
+	si_assert_nomatch "$(cat "$T/log/origin-access.log" 2>/dev/null)" '"GET / HTTP/1.1" 400' \
+	    "the plain request never reached the origin"
 
 	# A bumped site is inspected: its requests are in access.log.
 	page=$(curl -sS --max-time 20 --cacert "$SI_ORG_ROOT" \

@@ -1,0 +1,95 @@
+# The admin's choices for what cannot be inspected as usual, each made by
+# uncommenting a line of the bump snippet, each with its reason in
+# access.log:
+#  - TLS without SNI to an address (CONNECT to an IP): bumped by default
+#    (bumped:no-sni), or refused (refused:no-sni), or spliced
+#    (spliced:no-sni);
+#  - a CONNECT tunnel that carries no TLS: refused by default (case 012),
+#    or let through uninspected (tunneled:not-tls).
+
+SI_ORIGIN_NAMES="www.origin.test"
+
+# no_sni: what a client that CONNECTs to the origin's address and sends no
+# SNI gets: spliced, bumped or refused.
+no_sni()
+{
+	local out
+	out=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" -connect "127.0.0.1:$ORIGIN_PORT" \
+	    -noservername < /dev/null 2>/dev/null | openssl x509 -noout -issuer 2>/dev/null)
+	case $out in
+	*"Test Web Root"*) echo spliced ;;
+	*"sslinspect test org"*) echo bumped ;;
+	"") echo refused ;;
+	*) echo "other: $out" ;;
+	esac
+}
+
+# plain_http: plain HTTP inside a CONNECT tunnel to the origin; prints what
+# came back through it ("no answer", or the origin's first line).
+plain_http()
+{
+	python3 - "$PROXY_PORT" "$ORIGIN_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+t = b"www.origin.test:" + sys.argv[2].encode()
+s.sendall(b"CONNECT " + t + b" HTTP/1.1\r\nHost: " + t + b"\r\n\r\n")
+s.recv(4096)
+s.sendall(b"GET / HTTP/1.1\r\nHost: www.origin.test\r\nConnection: close\r\n\r\n")
+body = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        body += d
+except (socket.timeout, ConnectionResetError):
+    pass
+print(body.split(b"\r\n")[0].decode() if body else "no answer")
+PY
+}
+
+# restart SED: Squid again, with the sed script SED applied to its bump
+# snippet (the admin's edit).
+restart()
+{
+	si_stop_one squid
+	SI_BUMP_SED=$1
+	si_squid_start
+}
+
+case_main()
+{
+	local got
+	si_start_all
+	got=$(no_sni)
+	si_log "default, IP CONNECT without SNI: $got"
+	si_assert_eq "$got" bumped "IP CONNECT without SNI, by default"
+	si_wait_log "$T/log/access.log" \
+	    " CONNECT 127\.0\.0\.1:$ORIGIN_PORT .* bumped:no-sni -$" "the bumped no-SNI tunnel, noted"
+
+	restart 's/^#\(ssl_bump terminate sslinspect_no_sni \)/\1/'
+	got=$(no_sni)
+	si_log "terminate uncommented: $got"
+	si_assert_eq "$got" refused "IP CONNECT without SNI, terminate chosen"
+	si_wait_log "$T/log/access.log" \
+	    " CONNECT 127\.0\.0\.1:$ORIGIN_PORT .* refused:no-sni -$" "the refused no-SNI tunnel, noted"
+
+	restart 's/^#\(ssl_bump splice sslinspect_no_sni \)/\1/; s/^#\(on_unsupported_protocol tunnel \)/\1/'
+	got=$(no_sni)
+	si_log "splice uncommented: $got"
+	si_assert_eq "$got" spliced "IP CONNECT without SNI, splice chosen"
+	si_wait_log "$T/log/access.log" \
+	    " CONNECT 127\.0\.0\.1:$ORIGIN_PORT .* spliced:no-sni -$" "the spliced no-SNI tunnel, noted"
+	# A name without SNI is not affected: the lists decide, and bump.
+	got=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" -connect "www.origin.test:$ORIGIN_PORT" \
+	    -noservername < /dev/null 2>/dev/null | openssl x509 -noout -issuer 2>/dev/null)
+	si_assert_match "$got" "sslinspect test org" "a named CONNECT without SNI is still bumped"
+
+	# Not TLS, tunnel chosen: the origin (nginx, TLS only) gets the plain
+	# request and says so.
+	got=$(plain_http) || si_fail "plain HTTP through CONNECT: client failed"
+	si_log "tunnel uncommented, plain HTTP in a CONNECT tunnel: $got"
+	si_assert_match "$got" "^HTTP/1.1 400" "plain HTTP reached the origin through the tunnel"
+	si_wait_log "$T/log/access.log" \
+	    " CONNECT www\.origin\.test:$ORIGIN_PORT .* tunneled:not-tls -$" "the tunneled non-TLS, noted"
+}

@@ -391,7 +391,6 @@ static const struct {
 	{ true, "17 2001:db8::1 2001:db8::2 destination", "17 ERR\n" },
 	{ true, "18 192.0.2.7 bank.example destination", "18 ERR\n" },
 	{ true, "19 - 192.0.2.7 destination", "19 ERR\n" },
-	{ true, "20 name.invalid 192.0.2.7 destination", "20 ERR\n" },
 	{ false, "nih.gov nih.gov splice health", "OK category=health\n" },
 	{ false, "192.0.2.7 192.0.2.7 splice finance",
 	  "OK category=finance\n" },

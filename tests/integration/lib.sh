@@ -482,6 +482,22 @@ si_certgen_setup()
 	fi
 }
 
+# si_certverify_setup: set CERTVERIFY_PROGRAM (the sslcrtvalidator_program
+# line): sslinspect-certverify once built, trusting the test web root
+# ($T/pki/web-root.pem, or SI_CERTVERIFY_CAFILE), with SI_CERTVERIFY_ARGS
+# added; Squid's own security_fake_certverify (which passes on what Squid
+# found) before.
+si_certverify_setup()
+{
+	local ours=$top_builddir/cert_helper/sslinspect-certverify
+	if [ -x "$ours" ]; then
+		cp "$ours" "$T/bin/sslinspect-certverify"
+		CERTVERIFY_PROGRAM="$T/bin/sslinspect-certverify --ca-file ${SI_CERTVERIFY_CAFILE:-$T/pki/web-root.pem} ${SI_CERTVERIFY_ARGS:-}"
+	else
+		CERTVERIFY_PROGRAM="$SQUID_LIBEXECDIR/security_fake_certverify"
+	fi
+}
+
 # si_squid_start: render the shipped squid-conf snippets for this run,
 # include them from a minimal main squid.conf (the shape of Debian's),
 # start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
@@ -499,6 +515,7 @@ si_squid_start()
 	if [ -n "${SI_PROXY_PORT:-}" ]; then PROXY_PORT=$SI_PROXY_PORT; else si_port PROXY_PORT; fi
 	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
 	si_certgen_setup
+	si_certverify_setup
 	# Every Squid gets a service name unique to the run, one process (-N)
 	# as well as SMP: Squid names its /dev/shm segments after it (such as
 	# the TLS session cache that Squid 6 makes even with -N), and cases
@@ -566,6 +583,9 @@ si_squid_try()
 	$render BUMP_PORT="127.0.0.1:$PROXY_PORT" \
 	    BUMP_BUNDLE="${SI_BUMP_DIR:-$T/ca}/squid-bundle.pem" \
 	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
+	    CERTVERIFY_PROGRAM="$CERTVERIFY_PROGRAM" \
+	    CERTVERIFY_CHILDREN="${SI_CERTVERIFY_CHILDREN:-2 startup=1 idle=1}" \
+	    CERTVERIFY_TTL="${SI_CERTVERIFY_TTL:-60}" \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \
 	    OUTGOING_CAFILE="$T/pki/web-root.pem" \

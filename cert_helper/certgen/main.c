@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	ssize_t		 n;
 	time_t		 checked, now;
 
+	log_init("sslinspect-certgen");
 	/*
 	 * A mint allocates and frees a few hundred KiB; glibc would hand
 	 * the heap top back to the kernel after each and fault it in again

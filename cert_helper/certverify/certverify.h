@@ -18,48 +18,23 @@
 #include <openssl/x509.h>
 
 #include "attrib.h"
+#include "cbuf.h"
+#include "helper.h"
+#include "log.h"
 
 #define CV_BODY_MAX	(1024 * 1024)	/* largest request body */
 #define CV_HOST_MAX	253
 #define CV_CERTS_MAX	16		/* certificates read from one request */
 #define CV_ERRS_MAX	32		/* Squid's errors read from one request */
 #define CV_FINDINGS_MAX	32		/* errors one answer may carry */
-#define CV_REASON_MAX	200
+#define CV_REASON_MAX	HELPER_REASON_MAX
 
-/* log.c: one line per message on stderr, which Squid puts in cache.log. */
-extern int	cv_log_debug;
-void		cv_log_warnx(const char *, ...) PRINTF(1, 2);
-void		cv_log_info(const char *, ...) PRINTF(1, 2);
-void		cv_log_debugx(const char *, ...) PRINTF(1, 2);
+/*
+ * From common/: the log lines (log.h), the reply buffer (cbuf.h) and the
+ * framing Squid uses with every helper (helper.h).
+ */
 
-/* buf.c: a growing byte buffer. */
-struct cv_buf {
-	char		*data;
-	size_t		 len;
-	size_t		 cap;
-};
-int		cv_buf_add(struct cv_buf *, const void *, size_t) NONNULL(1);
-int		cv_buf_printf(struct cv_buf *, const char *, ...) PRINTF(2, 3)
-		    NONNULL(1);
-void		cv_buf_free(struct cv_buf *);
-
-/* proto.c: the cert_validate wire format; pure, no I/O. */
-enum cv_status {
-	CV_NEED = 0,		/* incomplete: read more */
-	CV_OK,			/* a complete request */
-	CV_BAD,			/* framing broken: skip fr.consumed bytes */
-	CV_SKIP			/* well framed but refused: skip fr.consumed */
-};
-
-struct cv_frame {
-	int		 has_id;
-	uint64_t	 id;
-	const char	*body;		/* inside the input buffer */
-	size_t		 body_len;
-	size_t		 consumed;	/* bytes of input this frame used */
-	char		 reason[CV_REASON_MAX];
-};
-
+/* cv_proto.c: the cert_validate wire format; pure, no I/O. */
 struct cv_pem {
 	const char	*pem;		/* "-----BEGIN ..." inside the body */
 	size_t		 len;		/* through "-----END CERTIFICATE-----" */
@@ -89,17 +64,16 @@ struct cv_finding {
 	char		 reason[CV_REASON_MAX];
 };
 
-enum cv_status	cv_frame(const char *, size_t, struct cv_frame *)
+enum helper_status cv_proto_frame(const char *, size_t, struct helper_frame *)
 		    NONNULL(1, 3);
-int		cv_parse(const char *, size_t, struct cv_req *, char **)
+int		cv_proto_parse(const char *, size_t, struct cv_req *, char **)
 		    NONNULL(1, 3);
-int		cv_reply(struct cv_buf *, const struct cv_frame *,
+int		cv_proto_reply(struct cbuf *, const struct helper_frame *,
 		    const struct cv_finding *, size_t) NONNULL(1, 2);
-int		cv_reply_bh(struct cv_buf *, const struct cv_frame *,
+int		cv_proto_reply_bh(struct cbuf *, const struct helper_frame *,
 		    const char *) NONNULL(1, 2, 3);
-size_t		cv_clean_text(char *, size_t, const char *) NONNULL(1, 3);
 
-/* policy.c: error classes, what is done with each, per-host exceptions. */
+/* cv_policy.c: error classes, what is done with each, per-host exceptions. */
 enum cv_class {
 	CV_EXPIRED = 0,
 	CV_NOT_YET_VALID,
@@ -121,8 +95,8 @@ struct cv_policy {
 	char		**allow[CV_NCLASSES];	/* hosts allowed despite block */
 	size_t		 nallow[CV_NCLASSES];
 };
-const char	*cv_class_name(int);
-int		 cv_class_find(const char *);
+const char	*cv_policy_class_name(int);
+int		 cv_policy_class_find(const char *);
 void		 cv_policy_defaults(struct cv_policy *) NONNULL(1);
 int		 cv_policy_set(struct cv_policy *, const char *, const char *,
 		    char **) NONNULL(1, 2, 3);
@@ -131,9 +105,9 @@ int		 cv_policy_allow_host(struct cv_policy *, const char *,
 int		 cv_policy_blocks(const struct cv_policy *, int, const char *)
 		    NONNULL(1, 3);
 void		 cv_policy_free(struct cv_policy *);
-int		 cv_host_matches(const char *, const char *) NONNULL(1, 2);
+int		 cv_policy_host_matches(const char *, const char *) NONNULL(1, 2);
 
-/* verify.c: the validation. */
+/* cv_verify.c: the validation. */
 struct cv_revoker;
 struct cv_verifier {
 	X509_STORE		*store;
@@ -141,27 +115,27 @@ struct cv_verifier {
 	int			 min_ec_bits;
 	struct cv_revoker	*rev;	/* NULL: no revocation checks */
 };
-int		 cv_error_class(int);
-const char	*cv_error_name(int);
+int		 cv_verify_error_class(int);
+const char	*cv_verify_error_name(int);
 int		 cv_verify(const struct cv_verifier *, const struct cv_req *,
 		    time_t, struct cv_finding *, size_t, size_t *, char **)
 		    NONNULL(1, 2, 4, 6);
 
-/* revoke.c: CRL and OCSP over libcurl, cached. */
+/* cv_revoke.c: CRL and OCSP over libcurl, cached. */
 enum cv_rev {
 	CV_RS_GOOD = 0,
 	CV_RS_REVOKED,
 	CV_RS_UNKNOWN,
 	CV_RS_TIMEOUT
 };
-struct cv_revoker *cv_revoker_new(long, long, size_t);
-void		 cv_revoker_free(struct cv_revoker *);
-enum cv_rev	 cv_revoker_check(struct cv_revoker *, X509_STORE_CTX *,
+struct cv_revoker *cv_revoke_new(long, long, size_t);
+void		 cv_revoke_free(struct cv_revoker *);
+enum cv_rev	 cv_revoke_check(struct cv_revoker *, X509_STORE_CTX *,
 		    X509 *, X509 *, time_t, char *, size_t) NONNULL(1, 2, 3, 4);
-X509		*cv_revoker_issuer(struct cv_revoker *, X509 *, time_t)
+X509		*cv_revoke_issuer(struct cv_revoker *, X509 *, time_t)
 		    NONNULL(1, 2);
 
-/* handle.c: the request loop's work, without I/O. */
+/* cv_handle.c: the request loop's work, without I/O. */
 struct cv_ctx {
 	struct cv_verifier	 v;
 	struct cv_policy	 pol;
@@ -169,12 +143,12 @@ struct cv_ctx {
 	unsigned long		 requests;
 	unsigned long		 blocked;
 };
-int		 cv_decide(const struct cv_policy *, const char *,
+int		 cv_handle_decide(const struct cv_policy *, const char *,
 		    struct cv_finding *, size_t, size_t *) NONNULL(1, 2, 3, 5);
 size_t		 cv_handle(struct cv_ctx *, const char *, size_t, time_t,
-		    struct cv_buf *) NONNULL(1, 2, 5);
+		    struct cbuf *) NONNULL(1, 2, 5);
 
-/* opts.c: the options, from the command line and the -c file. */
+/* cv_opts.c: the options, from the command line and the -c file. */
 enum cv_opt_type {
 	CV_OPT_FLAG = 0,
 	CV_OPT_STRING,
@@ -191,7 +165,7 @@ struct cv_opt {
 	const char	*arg;
 	const char	*help;
 };
-extern const struct cv_opt cv_opts[];
+extern const struct cv_opt cv_opts_table[];
 struct cv_opts {
 	char		*ca_file;
 	char		*ca_dir;

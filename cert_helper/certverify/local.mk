@@ -3,17 +3,17 @@
 # unit tests and the fuzzer link.
 noinst_LTLIBRARIES += cert_helper/certverify/libcertverify.la
 cert_helper_certverify_libcertverify_la_SOURCES = \
-	cert_helper/certverify/certverify.h cert_helper/certverify/buf.c \
-	cert_helper/certverify/handle.c cert_helper/certverify/opts.c \
-	cert_helper/certverify/policy.c cert_helper/certverify/proto.c \
-	cert_helper/certverify/revoke.c cert_helper/certverify/verify.c
+	cert_helper/certverify/certverify.h cert_helper/certverify/cv_handle.c \
+	cert_helper/certverify/cv_opts.c cert_helper/certverify/cv_policy.c \
+	cert_helper/certverify/cv_proto.c cert_helper/certverify/cv_revoke.c \
+	cert_helper/certverify/cv_verify.c
 cert_helper_certverify_libcertverify_la_CFLAGS = $(AM_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS)
 cert_helper_certverify_libcertverify_la_LIBADD = common/libcommon.la \
 	$(OPENSSL_LIBS) $(CURL_LIBS)
 
 pkglibexec_PROGRAMS += cert_helper/sslinspect-certverify
-cert_helper_sslinspect_certverify_SOURCES = cert_helper/certverify/main.c
+cert_helper_sslinspect_certverify_SOURCES = cert_helper/certverify/cv_main.c
 cert_helper_sslinspect_certverify_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CURL_CFLAGS)
 cert_helper_sslinspect_certverify_LDADD = \
@@ -47,7 +47,7 @@ EXTRA_DIST += $(CERTVERIFY_CASES) tests/integration/certverify-pki.py
 if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_certverify
 tests_fuzz_fuzz_certverify_SOURCES = tests/fuzz/fuzz_certverify.c \
-	cert_helper/certverify/proto.c cert_helper/certverify/buf.c
+	cert_helper/certverify/cv_proto.c common/helper.c
 tests_fuzz_fuzz_certverify_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) \
 	$(OPENSSL_CFLAGS) -I$(top_srcdir)/cert_helper/certverify
 tests_fuzz_fuzz_certverify_LDFLAGS = $(FUZZ_CFLAGS)

@@ -16,23 +16,23 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cv_frame	 fr;
+	struct helper_frame	 fr;
 	struct cv_req	 req;
-	struct cv_buf	 out = { NULL, 0, 0 };
+	struct cbuf	 out = { NULL, 0, 0 };
 	const char	*b = (const char *)data;
 	char		*cause = NULL;
 	size_t		 used = 0;
 
 	while (used < size) {
-		enum cv_status st = cv_frame(b + used, size - used, &fr);
+		enum helper_status st = cv_proto_frame(b + used, size - used, &fr);
 
-		if (st == CV_NEED || fr.consumed == 0)
+		if (st == HELPER_NEED || fr.consumed == 0)
 			break;
-		if (st == CV_OK) {
-			if (cv_parse(fr.body, fr.body_len, &req, &cause) == 0)
-				(void)cv_reply(&out, &fr, NULL, 0);
+		if (st == HELPER_OK) {
+			if (cv_proto_parse(fr.body, fr.body_len, &req, &cause) == 0)
+				(void)cv_proto_reply(&out, &fr, NULL, 0);
 			else
-				(void)cv_reply_bh(&out, &fr, cause);
+				(void)cv_proto_reply_bh(&out, &fr, cause);
 			free(cause);
 			cause = NULL;
 		}
@@ -40,6 +40,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		used += fr.consumed;
 	}
-	cv_buf_free(&out);
+	cbuf_free(&out);
 	return 0;
 }

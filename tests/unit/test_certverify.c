@@ -26,23 +26,23 @@ frame(const char *body)
 
 START_TEST(test_frame_ok_and_partial)
 {
-	struct cv_frame	 fr;
+	struct helper_frame	 fr;
 	char		*b = frame("host=a.test\ncert_0=" PEM);
 	size_t		 n = strlen(b), i;
 
-	ck_assert_int_eq(cv_frame(b, n, &fr), CV_OK);
+	ck_assert_int_eq(cv_proto_frame(b, n, &fr), HELPER_OK);
 	ck_assert_uint_eq(fr.consumed, n);
 	for (i = 0; i < n - 1; i++)
-		ck_assert_int_eq(cv_frame(b, i, &fr), CV_NEED);
-	ck_assert_int_eq(cv_frame("12 cert_validate 3 abc\n", 23, &fr), CV_OK);
+		ck_assert_int_eq(cv_proto_frame(b, i, &fr), HELPER_NEED);
+	ck_assert_int_eq(cv_proto_frame("12 cert_validate 3 abc\n", 23, &fr), HELPER_OK);
 	ck_assert(fr.has_id && fr.id == 12);
-	ck_assert_int_eq(cv_frame("x!y\n", 4, &fr), CV_BAD);
-	ck_assert_int_eq(cv_frame("other 3 abc\n", 12, &fr), CV_SKIP);
-	ck_assert_int_eq(cv_frame("cert_validate 0 \n", 17, &fr), CV_SKIP);
-	ck_assert_int_eq(cv_frame("cert_validate 99999999 x", 24, &fr),
-	    CV_SKIP);
-	ck_assert_int_eq(cv_frame("cert_validate 9999999999 x", 26, &fr),
-	    CV_BAD);
+	ck_assert_int_eq(cv_proto_frame("x!y\n", 4, &fr), HELPER_BAD);
+	ck_assert_int_eq(cv_proto_frame("other 3 abc\n", 12, &fr), HELPER_SKIP);
+	ck_assert_int_eq(cv_proto_frame("cert_validate 0 \n", 17, &fr), HELPER_SKIP);
+	ck_assert_int_eq(cv_proto_frame("cert_validate 99999999 x", 24, &fr),
+	    HELPER_SKIP);
+	ck_assert_int_eq(cv_proto_frame("cert_validate 9999999999 x", 26, &fr),
+	    HELPER_BAD);
 }
 END_TEST
 
@@ -55,7 +55,7 @@ START_TEST(test_parse_fields)
 	    "\nerror_name_0=X509_V_ERR_CERT_HAS_EXPIRED\nerror_cert_0=cert_1"
 	    "\nnew_key=ignored";
 
-	ck_assert_int_eq(cv_parse(b, strlen(b), &r, &cause), 0);
+	ck_assert_int_eq(cv_proto_parse(b, strlen(b), &r, &cause), 0);
 	ck_assert_str_eq(r.host, "www.a.test");
 	ck_assert_uint_eq(r.ncerts, 2);
 	ck_assert_uint_eq(r.nerrs, 1);
@@ -84,7 +84,7 @@ START_TEST(test_parse_hostile)
 	size_t		 i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(cv_parse(bad[i], strlen(bad[i]), &r, &cause) ==
+		ck_assert_msg(cv_proto_parse(bad[i], strlen(bad[i]), &r, &cause) ==
 		    -1, "accepted: %s", bad[i]);
 		ck_assert_ptr_nonnull(cause);
 		free(cause);
@@ -95,25 +95,25 @@ END_TEST
 
 START_TEST(test_reply)
 {
-	struct cv_buf		 out = { NULL, 0, 0 };
-	struct cv_frame		 fr;
+	struct cbuf		 out = { NULL, 0, 0 };
+	struct helper_frame		 fr;
 	struct cv_finding	 f = { CV_EXPIRED, "X509_V_ERR_CERT_HAS_EXPIRED",
 				    0, 0, "has\nnewline \"q\"" };
 	const char		*want;
 
 	memset(&fr, 0, sizeof fr);
-	ck_assert_int_eq(cv_reply(&out, &fr, NULL, 0), 0);
+	ck_assert_int_eq(cv_proto_reply(&out, &fr, NULL, 0), 0);
 	ck_assert_uint_eq(out.len, 6);
 	ck_assert(memcmp(out.data, "OK 0 \001", 6) == 0);
 	out.len = 0;
 	fr.has_id = 1;
 	fr.id = 3;
-	ck_assert_int_eq(cv_reply(&out, &fr, &f, 1), 0);
+	ck_assert_int_eq(cv_proto_reply(&out, &fr, &f, 1), 0);
 	want = "3 ERR 92 error_name_0=X509_V_ERR_CERT_HAS_EXPIRED\n"
 	    "error_reason_0=has?newline ?q?\nerror_cert_0=cert_0\n\001";
 	ck_assert_uint_eq(out.len, strlen(want));
 	ck_assert(memcmp(out.data, want, out.len) == 0);
-	cv_buf_free(&out);
+	cbuf_free(&out);
 }
 END_TEST
 
@@ -150,14 +150,14 @@ END_TEST
 
 START_TEST(test_error_names)
 {
-	ck_assert_int_eq(cv_error_class(X509_V_ERR_CERT_HAS_EXPIRED),
+	ck_assert_int_eq(cv_verify_error_class(X509_V_ERR_CERT_HAS_EXPIRED),
 	    CV_EXPIRED);
-	ck_assert_int_eq(cv_error_class(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT),
+	ck_assert_int_eq(cv_verify_error_class(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT),
 	    CV_UNTRUSTED);
-	ck_assert_str_eq(cv_error_name(X509_V_ERR_HOSTNAME_MISMATCH),
+	ck_assert_str_eq(cv_verify_error_name(X509_V_ERR_HOSTNAME_MISMATCH),
 	    "SQUID_X509_V_ERR_DOMAIN_MISMATCH");
 	/* An error Squid has no name for gets one it has. */
-	ck_assert_str_eq(cv_error_name(12345), "X509_V_ERR_CERT_REJECTED");
+	ck_assert_str_eq(cv_verify_error_name(12345), "X509_V_ERR_CERT_REJECTED");
 }
 END_TEST
 

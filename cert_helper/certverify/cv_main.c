@@ -23,15 +23,15 @@
 #define MAIN_BUF_MAX	(CV_BODY_MAX + 256)
 
 static void __attribute__((noreturn))
-main_fatal(const char *what, const char *cause)
+cv_main_fatal(const char *what, const char *cause)
 {
-	cv_log_info("FATAL: %s: %s", what, cause != NULL ? cause :
+	log_info("FATAL: %s: %s", what, cause != NULL ? cause :
 	    "out of memory");
 	exit(1);
 }
 
 static int
-main_write(int fd, const char *p, size_t n)
+cv_main_write(int fd, const char *p, size_t n)
 {
 	ssize_t	w;
 
@@ -49,7 +49,7 @@ main_write(int fd, const char *p, size_t n)
 
 /* Parse the command line; exits on --help, --version and errors. */
 static void
-main_options(int argc, char **argv, struct cv_opts *o)
+cv_main_options(int argc, char **argv, struct cv_opts *o)
 {
 	struct option		 lo[MAIN_OPTS_MAX];
 	char			 so[2 * MAIN_OPTS_MAX + 1], *p = so;
@@ -57,7 +57,7 @@ main_options(int argc, char **argv, struct cv_opts *o)
 	const struct cv_opt	*e;
 	int			 c, i = 0, rv;
 
-	for (e = cv_opts; e->name != NULL && i < MAIN_OPTS_MAX - 1; e++, i++) {
+	for (e = cv_opts_table; e->name != NULL && i < MAIN_OPTS_MAX - 1; e++, i++) {
 		lo[i].name = e->name;
 		lo[i].has_arg = e->type == CV_OPT_FLAG ? no_argument :
 		    required_argument;
@@ -72,13 +72,13 @@ main_options(int argc, char **argv, struct cv_opts *o)
 	memset(&lo[i], 0, sizeof lo[i]);
 	*p = '\0';
 	if (cv_opts_defaults(o, &cause) == -1)
-		main_fatal("defaults", cause);
+		cv_main_fatal("defaults", cause);
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		e = NULL;
 		if (c >= 256 && c < 256 + i)
-			e = &cv_opts[c - 256];
+			e = &cv_opts_table[c - 256];
 		else {
-			for (e = cv_opts; e->name != NULL; e++) {
+			for (e = cv_opts_table; e->name != NULL; e++) {
 				if (e->shortopt == c)
 					break;
 			}
@@ -103,10 +103,10 @@ main_options(int argc, char **argv, struct cv_opts *o)
 			rv = cv_opts_set(o, e->name, e->type == CV_OPT_FLAG ?
 			    "yes" : optarg, &cause);
 		if (rv == -1)
-			main_fatal("bad options", cause);
+			cv_main_fatal("bad options", cause);
 	}
 	if (optind != argc)
-		main_fatal("bad options", "unexpected arguments");
+		cv_main_fatal("bad options", "unexpected arguments");
 }
 
 int
@@ -114,24 +114,25 @@ main(int argc, char **argv)
 {
 	struct cv_opts	 o;
 	struct cv_ctx	 c;
-	struct cv_buf	 out = { NULL, 0, 0 };
+	struct cbuf	 out = { NULL, 0, 0 };
 	char		*buf, *cause = NULL;
 	size_t		 len = 0, cap = 65536, used;
 	ssize_t		 n;
 
-	main_options(argc, argv, &o);
-	cv_log_debug = o.debug;
+	log_init("sslinspect-certverify");
+	cv_main_options(argc, argv, &o);
+	log_debug_enabled = o.debug;
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		main_fatal("cannot start", "libcurl did not initialise");
+		cv_main_fatal("cannot start", "libcurl did not initialise");
 	memset(&c, 0, sizeof c);
 	if ((c.v.store = cv_opts_store(&o, &cause)) == NULL)
-		main_fatal("cannot start", cause);
+		cv_main_fatal("cannot start", cause);
 	c.v.min_rsa_bits = (int)o.min_rsa_bits;
 	c.v.min_ec_bits = (int)o.min_ec_bits;
-	if (o.revocation && (c.v.rev = cv_revoker_new(o.timeout, o.cache_time,
+	if (o.revocation && (c.v.rev = cv_revoke_new(o.timeout, o.cache_time,
 	    (size_t)o.cache_size)) == NULL)
-		main_fatal("cannot start", NULL);
+		cv_main_fatal("cannot start", NULL);
 	c.pol = o.pol;
 	memset(&o.pol, 0, sizeof o.pol);	/* now c's */
 	if ((buf = malloc(cap)) == NULL)
@@ -150,18 +151,18 @@ main(int argc, char **argv)
 		len += (size_t)n;
 		used = cv_handle(&c, buf, len, time(NULL), &out);
 		if (out.len > 0) {
-			if (main_write(STDOUT_FILENO, out.data, out.len) == -1)
+			if (cv_main_write(STDOUT_FILENO, out.data, out.len) == -1)
 				break;
 			out.len = 0;
 		}
 		if (used == 0 && len == cap && cap >= MAIN_BUF_MAX)
-			main_fatal("input", "a request larger than the buffer");
+			cv_main_fatal("input", "a request larger than the buffer");
 		memmove(buf, buf + used, len - used);
 		len -= used;
 	}
 	free(buf);
-	cv_buf_free(&out);
-	cv_revoker_free(c.v.rev);
+	cbuf_free(&out);
+	cv_revoke_free(c.v.rev);
 	X509_STORE_free(c.v.store);
 	cv_policy_free(&c.pol);
 	cv_opts_free(&o);

@@ -104,7 +104,7 @@ static const char *const verify_squid_only[] = {
 
 /* The class of an OpenSSL (or Squid) error code. */
 int
-cv_error_class(int code)
+cv_verify_error_class(int code)
 {
 	size_t	i;
 
@@ -117,7 +117,7 @@ cv_error_class(int code)
 
 /* The name Squid knows an error code by (a generic one when it has none). */
 const char *
-cv_error_name(int code)
+cv_verify_error_name(int code)
 {
 	size_t	i;
 
@@ -128,7 +128,7 @@ cv_error_name(int code)
 	return "X509_V_ERR_CERT_REJECTED";
 }
 
-struct verify_state {
+struct cv_verify_state {
 	X509		**certs;	/* the request's, parsed */
 	size_t		  ncerts;
 	struct cv_finding *f;
@@ -138,7 +138,7 @@ struct verify_state {
 
 /* The request's index of x (0, the leaf, when it is not among them). */
 static int
-verify_index(const struct verify_state *st, X509 *x)
+cv_verify_index(const struct cv_verify_state *st, X509 *x)
 {
 	size_t	i;
 
@@ -151,20 +151,20 @@ verify_index(const struct verify_state *st, X509 *x)
 
 /* Record one error unless it is already there; its index, or -1. */
 static int
-verify_add(struct verify_state *st, int code, const char *name, int cert,
+cv_verify_add(struct cv_verify_state *st, int code, const char *name, int cert,
     int depth, const char *reason)
 {
 	size_t	i;
 
 	if (name == NULL)
-		name = cv_error_name(code);
+		name = cv_verify_error_name(code);
 	for (i = 0; i < st->n; i++) {
 		if (strcmp(st->f[i].name, name) == 0 && st->f[i].cert == cert)
 			return -1;
 	}
 	if (st->n == st->max)
 		return -1;
-	st->f[st->n].cls = cv_error_class(code);
+	st->f[st->n].cls = cv_verify_error_class(code);
 	st->f[st->n].name = name;
 	st->f[st->n].cert = cert;
 	st->f[st->n].depth = depth;
@@ -174,12 +174,12 @@ verify_add(struct verify_state *st, int code, const char *name, int cert,
 
 /* Is there a finding of error code? */
 static int
-verify_found(const struct verify_state *st, int code)
+cv_verify_found(const struct cv_verify_state *st, int code)
 {
 	size_t	i;
 
 	for (i = 0; i < st->n; i++) {
-		if (strcmp(st->f[i].name, cv_error_name(code)) == 0)
+		if (strcmp(st->f[i].name, cv_verify_error_name(code)) == 0)
 			return 1;
 	}
 	return 0;
@@ -189,9 +189,9 @@ static int	verify_ex_index = -1;
 
 /* OpenSSL's verify callback: note the error, carry on to find the rest. */
 static int
-verify_cb(int ok, X509_STORE_CTX *ctx)
+cv_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
-	struct verify_state	*st;
+	struct cv_verify_state	*st;
 	int			 err, depth;
 	char			 reason[CV_REASON_MAX], subj[120] = "";
 	X509			*x;
@@ -207,14 +207,14 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	snprintf(reason, sizeof reason, "%s (depth %d, %s)",
 	    X509_verify_cert_error_string(err), depth, subj);
 	if (st != NULL)
-		(void)verify_add(st, err, NULL, verify_index(st, x), depth,
+		(void)cv_verify_add(st, err, NULL, cv_verify_index(st, x), depth,
 		    reason);
 	return 1;
 }
 
 /* The digest of x's signature, or NID_undef. */
 static int
-verify_sig_digest(const X509 *x)
+cv_verify_sig_digest(const X509 *x)
 {
 	int	md = NID_undef, pk = NID_undef;
 
@@ -225,7 +225,7 @@ verify_sig_digest(const X509 *x)
 
 /* Weak keys and signatures along the chain. */
 static void
-verify_weak(const struct cv_verifier *v, struct verify_state *st,
+cv_verify_weak(const struct cv_verifier *v, struct cv_verify_state *st,
     STACK_OF(X509) *chain)
 {
 	char		 reason[CV_REASON_MAX];
@@ -245,30 +245,30 @@ verify_weak(const struct cv_verifier *v, struct verify_state *st,
 				snprintf(reason, sizeof reason,
 				    "%d-bit %s key at depth %d", bits,
 				    id == EVP_PKEY_EC ? "EC" : "RSA/DSA", i);
-				verify_add(st, i == 0 ?
+				cv_verify_add(st, i == 0 ?
 				    X509_V_ERR_EE_KEY_TOO_SMALL :
 				    X509_V_ERR_CA_KEY_TOO_SMALL, NULL,
-				    verify_index(st, x), i, reason);
+				    cv_verify_index(st, x), i, reason);
 			}
 		}
 		/* A trust anchor's own signature counts for nothing. */
 		self = (X509_get_extension_flags(x) & EXFLAG_SS) != 0 &&
 		    i == n - 1;
-		md = verify_sig_digest(x);
+		md = cv_verify_sig_digest(x);
 		if (!self && (md == NID_sha1 || md == NID_md5 ||
 		    md == NID_md5_sha1 || md == NID_md4 || md == NID_md2)) {
 			snprintf(reason, sizeof reason,
 			    "certificate at depth %d signed with %s", i,
 			    OBJ_nid2sn(md));
-			verify_add(st, X509_V_ERR_CA_MD_TOO_WEAK, NULL,
-			    verify_index(st, x), i, reason);
+			cv_verify_add(st, X509_V_ERR_CA_MD_TOO_WEAK, NULL,
+			    cv_verify_index(st, x), i, reason);
 		}
 	}
 }
 
 /* Does the leaf name host (a DNS name or an IP literal)? */
 static int
-verify_host(X509 *leaf, const char *host)
+cv_verify_host(X509 *leaf, const char *host)
 {
 	char		ip[CV_HOST_MAX + 1];
 	unsigned char	addr[16];
@@ -287,7 +287,7 @@ verify_host(X509 *leaf, const char *host)
 
 /* Revocation of each certificate below the trust anchor. */
 static void
-verify_revocation(const struct cv_verifier *v, struct verify_state *st,
+cv_verify_revocation(const struct cv_verifier *v, struct cv_verify_state *st,
     X509_STORE_CTX *ctx, STACK_OF(X509) *chain, time_t now)
 {
 	char		 reason[CV_REASON_MAX];
@@ -298,14 +298,14 @@ verify_revocation(const struct cv_verifier *v, struct verify_state *st,
 	for (i = 0; i + 1 < n; i++) {
 		x = sk_X509_value(chain, i);
 		reason[0] = '\0';
-		r = cv_revoker_check(v->rev, ctx, x, sk_X509_value(chain, i + 1),
+		r = cv_revoke_check(v->rev, ctx, x, sk_X509_value(chain, i + 1),
 		    now, reason, sizeof reason);
 		if (r == CV_RS_REVOKED)
-			verify_add(st, X509_V_ERR_CERT_REVOKED, NULL,
-			    verify_index(st, x), i, reason);
+			cv_verify_add(st, X509_V_ERR_CERT_REVOKED, NULL,
+			    cv_verify_index(st, x), i, reason);
 		else if (r == CV_RS_UNKNOWN || r == CV_RS_TIMEOUT) {
-			k = verify_add(st, X509_V_ERR_UNABLE_TO_GET_CRL, NULL,
-			    verify_index(st, x), i, reason);
+			k = cv_verify_add(st, X509_V_ERR_UNABLE_TO_GET_CRL, NULL,
+			    cv_verify_index(st, x), i, reason);
 			if (k >= 0 && r == CV_RS_TIMEOUT)
 				st->f[k].cls = CV_REV_TIMEOUT;
 		}
@@ -321,7 +321,7 @@ int
 cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
     struct cv_finding *f, size_t max, size_t *nf, char **cause)
 {
-	struct verify_state	 st = { NULL, 0, f, max, 0 };
+	struct cv_verify_state	 st = { NULL, 0, f, max, 0 };
 	STACK_OF(X509)		*untrusted = NULL, *chain;
 	X509_STORE_CTX		*ctx = NULL;
 	X509_VERIFY_PARAM	*param;
@@ -362,7 +362,7 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 	}
 	for (tries = 0;; tries++) {
 		X509_STORE_CTX_set_ex_data(ctx, verify_ex_index, &st);
-		X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+		X509_STORE_CTX_set_verify_cb(ctx, cv_verify_cb);
 		param = X509_STORE_CTX_get0_param(ctx);
 		X509_VERIFY_PARAM_set_time(param, now);
 		X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
@@ -375,10 +375,10 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 		 * again (Squid fetched it too but sends the chain it had).
 		 */
 		if (tries == VERIFY_AIA_MAX || v->rev == NULL ||
-		    !verify_found(&st,
+		    !cv_verify_found(&st,
 		    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY) ||
 		    (chain = X509_STORE_CTX_get0_chain(ctx)) == NULL ||
-		    (fetched = cv_revoker_issuer(v->rev, sk_X509_value(chain,
+		    (fetched = cv_revoke_issuer(v->rev, sk_X509_value(chain,
 		    sk_X509_num(chain) - 1), now)) == NULL)
 			break;
 		if (!sk_X509_push(untrusted, fetched)) {
@@ -392,7 +392,7 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 			X509_free(fetched);
 			break;
 		}
-		cv_log_debugx("%s: fetched a missing issuer by AIA",
+		log_debug("%s: fetched a missing issuer by AIA",
 		    req->host[0] ? req->host : "-");
 		st.n = 0;
 		X509_STORE_CTX_cleanup(ctx);
@@ -406,21 +406,21 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 		if (f[i].cls == CV_UNTRUSTED || f[i].cls == CV_INVALID)
 			trusted = 0;
 	}
-	if (req->host[0] != '\0' && !verify_host(st.certs[0], req->host))
-		verify_add(&st, VERIFY_SQUID_DOMAIN_MISMATCH, NULL, 0, 0,
+	if (req->host[0] != '\0' && !cv_verify_host(st.certs[0], req->host))
+		cv_verify_add(&st, VERIFY_SQUID_DOMAIN_MISMATCH, NULL, 0, 0,
 		    "the certificate does not name the host");
 	if ((chain = X509_STORE_CTX_get0_chain(ctx)) != NULL) {
-		verify_weak(v, &st, chain);
+		cv_verify_weak(v, &st, chain);
 		/* Revocation is asked of issuers that are trusted only. */
 		if (v->rev != NULL && trusted)
-			verify_revocation(v, &st, ctx, chain, now);
+			cv_verify_revocation(v, &st, ctx, chain, now);
 	}
 	/* Squid's own findings that only Squid can make. */
 	for (i = 0; i < req->nerrs; i++) {
 		for (j = 0; j < sizeof verify_squid_only /
 		    sizeof verify_squid_only[0]; j++) {
 			if (strcmp(req->errs[i].name, verify_squid_only[j]) == 0)
-				verify_add(&st, 0, verify_squid_only[j],
+				cv_verify_add(&st, 0, verify_squid_only[j],
 				    req->errs[i].cert >= 0 ? req->errs[i].cert :
 				    0, 0, "found by Squid");
 		}

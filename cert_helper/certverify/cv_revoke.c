@@ -29,7 +29,7 @@
 #define REV_FAIL_TTL	30			/* seconds a failure is kept */
 #define REV_URLS_MAX	4			/* of each kind per certificate */
 
-struct rev_entry {
+struct cv_revoke_entry {
 	char		*key;
 	time_t		 expires;
 	int		 failed;	/* 0, or CV_RS_UNKNOWN/TIMEOUT */
@@ -42,12 +42,12 @@ struct cv_revoker {
 	long		 timeout;
 	long		 cache_time;
 	size_t		 max;
-	struct rev_entry *e;
+	struct cv_revoke_entry *e;
 	size_t		 n;
 };
 
 struct cv_revoker *
-cv_revoker_new(long timeout, long cache_time, size_t max)
+cv_revoke_new(long timeout, long cache_time, size_t max)
 {
 	struct cv_revoker	*r;
 
@@ -63,7 +63,7 @@ cv_revoker_new(long timeout, long cache_time, size_t max)
 }
 
 static void
-rev_entry_clear(struct rev_entry *e)
+cv_revoke_entry_clear(struct cv_revoke_entry *e)
 {
 	free(e->key);
 	X509_CRL_free(e->crl);
@@ -71,21 +71,21 @@ rev_entry_clear(struct rev_entry *e)
 }
 
 void
-cv_revoker_free(struct cv_revoker *r)
+cv_revoke_free(struct cv_revoker *r)
 {
 	size_t	i;
 
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n; i++)
-		rev_entry_clear(&r->e[i]);
+		cv_revoke_entry_clear(&r->e[i]);
 	free(r->e);
 	free(r);
 }
 
 /* The live entry for key, or NULL (expired ones are dropped). */
-static struct rev_entry *
-rev_get(struct cv_revoker *r, const char *key, time_t now)
+static struct cv_revoke_entry *
+cv_revoke_get(struct cv_revoker *r, const char *key, time_t now)
 {
 	size_t	i;
 
@@ -94,7 +94,7 @@ rev_get(struct cv_revoker *r, const char *key, time_t now)
 			continue;
 		if (r->e[i].expires > now)
 			return &r->e[i];
-		rev_entry_clear(&r->e[i]);
+		cv_revoke_entry_clear(&r->e[i]);
 		r->e[i] = r->e[--r->n];
 		memset(&r->e[r->n], 0, sizeof r->e[r->n]);
 		return NULL;
@@ -103,10 +103,10 @@ rev_get(struct cv_revoker *r, const char *key, time_t now)
 }
 
 /* A new entry for key (the one that expires first makes room). */
-static struct rev_entry *
-rev_put(struct cv_revoker *r, const char *key, time_t expires)
+static struct cv_revoke_entry *
+cv_revoke_put(struct cv_revoker *r, const char *key, time_t expires)
 {
-	struct rev_entry	*e;
+	struct cv_revoke_entry	*e;
 	size_t			 i, old = 0;
 	char			*k;
 
@@ -120,22 +120,22 @@ rev_put(struct cv_revoker *r, const char *key, time_t expires)
 				old = i;
 		}
 		e = &r->e[old];
-		rev_entry_clear(e);
+		cv_revoke_entry_clear(e);
 	}
 	e->key = k;
 	e->expires = expires;
 	return e;
 }
 
-struct rev_body {
+struct cv_revoke_body {
 	unsigned char	*p;
 	size_t		 len;
 };
 
 static size_t
-rev_write(char *p, size_t size, size_t n, void *arg)
+cv_revoke_write(char *p, size_t size, size_t n, void *arg)
 {
-	struct rev_body	*b = arg;
+	struct cv_revoke_body	*b = arg;
 	unsigned char	*np;
 
 	if (n != 0 && size > REV_BODY_MAX / n)
@@ -155,8 +155,8 @@ rev_write(char *p, size_t size, size_t n, void *arg)
  * CV_RS_TIMEOUT / CV_RS_UNKNOWN with a reason.
  */
 static enum cv_rev
-rev_fetch(const struct cv_revoker *r, const char *url, const void *post,
-    size_t postlen, const char *ctype, struct rev_body *b, char *why,
+cv_revoke_fetch(const struct cv_revoker *r, const char *url, const void *post,
+    size_t postlen, const char *ctype, struct cv_revoke_body *b, char *why,
     size_t whylen)
 {
 	struct curl_slist	*h = NULL;
@@ -175,7 +175,7 @@ rev_fetch(const struct cv_revoker *r, const char *url, const void *post,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, r->timeout);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->timeout);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rev_write);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cv_revoke_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "sslinspect-certverify");
 	/* Never through a proxy: this is the proxy. */
@@ -208,7 +208,7 @@ rev_fetch(const struct cv_revoker *r, const char *url, const void *post,
 }
 
 static time_t
-rev_time(const ASN1_TIME *t)
+cv_revoke_time(const ASN1_TIME *t)
 {
 	struct tm	tm;
 
@@ -219,7 +219,7 @@ rev_time(const ASN1_TIME *t)
 
 /* How long an answer valid until next (0: unknown) is kept. */
 static time_t
-rev_expiry(const struct cv_revoker *r, time_t now, time_t next)
+cv_revoke_expiry(const struct cv_revoker *r, time_t now, time_t next)
 {
 	time_t	e = now + r->cache_time;
 
@@ -228,7 +228,7 @@ rev_expiry(const struct cv_revoker *r, time_t now, time_t next)
 
 /* The URIs of x's CRL distribution points. */
 static size_t
-rev_crl_urls(X509 *x, char **urls, size_t max)
+cv_revoke_crl_urls(X509 *x, char **urls, size_t max)
 {
 	STACK_OF(DIST_POINT)	*dps;
 	DIST_POINT		*dp;
@@ -260,18 +260,18 @@ rev_crl_urls(X509 *x, char **urls, size_t max)
 
 /* The CRL at url, signed by issuer and current; from the cache if kept. */
 static enum cv_rev
-rev_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
+cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
     X509_CRL **out, char *why, size_t whylen)
 {
-	struct rev_entry	*e;
-	struct rev_body		 b;
+	struct cv_revoke_entry	*e;
+	struct cv_revoke_body		 b;
 	const unsigned char	*p;
 	X509_CRL		*crl = NULL;
 	enum cv_rev		 st;
 	time_t			 next;
 	BIO			*bio;
 
-	if ((e = rev_get(r, url, now)) != NULL) {
+	if ((e = cv_revoke_get(r, url, now)) != NULL) {
 		if (e->failed) {
 			snprintf(why, whylen, "%s failed a moment ago", url);
 			return (enum cv_rev)e->failed;
@@ -279,7 +279,7 @@ rev_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 		*out = e->crl;
 		return CV_RS_GOOD;
 	}
-	if ((st = rev_fetch(r, url, NULL, 0, NULL, &b, why, whylen)) ==
+	if ((st = cv_revoke_fetch(r, url, NULL, 0, NULL, &b, why, whylen)) ==
 	    CV_RS_GOOD) {
 		p = b.p;
 		if ((crl = d2i_X509_CRL(NULL, &p, (long)b.len)) == NULL &&
@@ -289,7 +289,7 @@ rev_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 		}
 		free(b.p);
 		ERR_clear_error();
-		next = crl != NULL ? rev_time(X509_CRL_get0_nextUpdate(crl)) : 0;
+		next = crl != NULL ? cv_revoke_time(X509_CRL_get0_nextUpdate(crl)) : 0;
 		if (crl == NULL ||
 		    X509_NAME_cmp(X509_CRL_get_issuer(crl),
 		    X509_get_subject_name(issuer)) != 0 ||
@@ -306,11 +306,11 @@ rev_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 		}
 	}
 	if (crl == NULL) {
-		if ((e = rev_put(r, url, now + REV_FAIL_TTL)) != NULL)
+		if ((e = cv_revoke_put(r, url, now + REV_FAIL_TTL)) != NULL)
 			e->failed = (int)st;
 		return st;
 	}
-	if ((e = rev_put(r, url, rev_expiry(r, now, next))) == NULL) {
+	if ((e = cv_revoke_put(r, url, cv_revoke_expiry(r, now, next))) == NULL) {
 		X509_CRL_free(crl);
 		snprintf(why, whylen, "out of memory");
 		return CV_RS_UNKNOWN;
@@ -322,11 +322,11 @@ rev_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 
 /* OCSP for x from url; GOOD, REVOKED, UNKNOWN or TIMEOUT. */
 static enum cv_rev
-rev_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
+cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
     X509 *issuer, time_t now, char *why, size_t whylen)
 {
-	struct rev_entry	*e;
-	struct rev_body		 b;
+	struct cv_revoke_entry	*e;
+	struct cv_revoke_body		 b;
 	OCSP_REQUEST		*req = NULL;
 	OCSP_RESPONSE		*resp = NULL;
 	OCSP_BASICRESP		*bs = NULL;
@@ -358,7 +358,7 @@ rev_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
 		    sizeof iname);
 		snprintf(key, sizeof key, "ocsp %s %s %s", url, iname, serial);
 	}
-	if ((e = rev_get(r, key, now)) != NULL) {
+	if ((e = cv_revoke_get(r, key, now)) != NULL) {
 		OCSP_CERTID_free(id);
 		if (e->failed) {
 			snprintf(why, whylen, "%s failed a moment ago", url);
@@ -378,7 +378,7 @@ rev_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
 	    OCSP_request_add0_id(req, id2) == NULL ||
 	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0)
 		goto out;
-	st = rev_fetch(r, url, der, (size_t)len, "application/ocsp-request",
+	st = cv_revoke_fetch(r, url, der, (size_t)len, "application/ocsp-request",
 	    &b, why, whylen);
 	if (st != CV_RS_GOOD)
 		goto fail;
@@ -407,7 +407,7 @@ rev_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
 		    "certificate", url);
 		goto fail;
 	}
-	if ((e = rev_put(r, key, rev_expiry(r, now, rev_time(nextupd)))) !=
+	if ((e = cv_revoke_put(r, key, cv_revoke_expiry(r, now, cv_revoke_time(nextupd)))) !=
 	    NULL) {
 		e->is_ocsp = 1;
 		e->status = status;
@@ -423,7 +423,7 @@ rev_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
 		snprintf(why, whylen, "OCSP %s: status unknown", url);
 	goto out;
 fail:
-	if ((e = rev_put(r, key, now + REV_FAIL_TTL)) != NULL)
+	if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) != NULL)
 		e->failed = (int)st;
 out:
 	ERR_clear_error();
@@ -442,7 +442,7 @@ out:
  * anything but GOOD.
  */
 enum cv_rev
-cv_revoker_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
+cv_revoke_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
     X509 *issuer, time_t now, char *why, size_t whylen)
 {
 	STACK_OF(OPENSSL_STRING)	*ocsp;
@@ -457,7 +457,7 @@ cv_revoker_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
 	for (i = 0; ocsp != NULL && i < (size_t)sk_OPENSSL_STRING_num(ocsp) &&
 	    i < REV_URLS_MAX; i++) {
 		asked = 1;
-		st = rev_ocsp(r, ctx, sk_OPENSSL_STRING_value(ocsp, (int)i), x,
+		st = cv_revoke_ocsp(r, ctx, sk_OPENSSL_STRING_value(ocsp, (int)i), x,
 		    issuer, now, why, whylen);
 		if (st == CV_RS_GOOD || st == CV_RS_REVOKED) {
 			X509_email_free(ocsp);
@@ -467,11 +467,11 @@ cv_revoker_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
 			worst = st;
 	}
 	X509_email_free(ocsp);
-	n = rev_crl_urls(x, urls, REV_URLS_MAX);
+	n = cv_revoke_crl_urls(x, urls, REV_URLS_MAX);
 	for (i = 0; i < n; i++) {
 		asked = 1;
 		crl = NULL;
-		st = rev_crl(r, urls[i], issuer, now, &crl, why, whylen);
+		st = cv_revoke_crl(r, urls[i], issuer, now, &crl, why, whylen);
 		if (st == CV_RS_GOOD && crl != NULL) {
 			if (X509_CRL_get0_by_cert(crl, &rv, x) == 1) {
 				snprintf(why, whylen, "revoked (CRL %s)",
@@ -496,12 +496,12 @@ cv_revoker_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
  * none; failures are remembered like those of CRLs.
  */
 X509 *
-cv_revoker_issuer(struct cv_revoker *r, X509 *x, time_t now)
+cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
 {
 	AUTHORITY_INFO_ACCESS	*aia;
 	ACCESS_DESCRIPTION	*ad;
-	struct rev_entry	*e;
-	struct rev_body		 b;
+	struct cv_revoke_entry	*e;
+	struct cv_revoke_body		 b;
 	const unsigned char	*p;
 	X509			*issuer = NULL;
 	char			 key[600], why[CV_REASON_MAX], *url;
@@ -518,15 +518,15 @@ cv_revoker_issuer(struct cv_revoker *r, X509 *x, time_t now)
 		url = (char *)ASN1_STRING_get0_data(
 		    ad->location->d.uniformResourceIdentifier);
 		snprintf(key, sizeof key, "issuer %s", url);
-		if ((e = rev_get(r, key, now)) != NULL) {
+		if ((e = cv_revoke_get(r, key, now)) != NULL) {
 			if (e->failed == 0 && e->crl == NULL)
 				continue;
 			continue;
 		}
-		if (rev_fetch(r, url, NULL, 0, NULL, &b, why, sizeof why) !=
+		if (cv_revoke_fetch(r, url, NULL, 0, NULL, &b, why, sizeof why) !=
 		    CV_RS_GOOD) {
-			cv_log_debugx("issuer of a certificate: %s", why);
-			if ((e = rev_put(r, key, now + REV_FAIL_TTL)) != NULL)
+			log_debug("issuer of a certificate: %s", why);
+			if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) != NULL)
 				e->failed = CV_RS_UNKNOWN;
 			continue;
 		}

@@ -22,14 +22,14 @@ static const char *const policy_names[CV_NCLASSES] = {
 };
 
 const char *
-cv_class_name(int c)
+cv_policy_class_name(int c)
 {
 	return c >= 0 && c < CV_NCLASSES ? policy_names[c] : "invalid";
 }
 
 /* The class named name, or -1. */
 int
-cv_class_find(const char *name)
+cv_policy_class_find(const char *name)
 {
 	int	c;
 
@@ -56,7 +56,7 @@ cv_policy_set(struct cv_policy *p, const char *cls, const char *action,
 {
 	int	c;
 
-	if ((c = cv_class_find(cls)) == -1) {
+	if ((c = cv_policy_class_find(cls)) == -1) {
 		cause_set(cause, "unknown error class \"%s\"", cls);
 		return -1;
 	}
@@ -74,7 +74,7 @@ cv_policy_set(struct cv_policy *p, const char *cls, const char *action,
 
 /* Is pattern a host name or ".domain" (lowercase letters, digits, -, .)? */
 static int
-policy_pattern_ok(const char *s)
+cv_policy_pattern_ok(const char *s)
 {
 	size_t	i, n = strlen(s);
 
@@ -99,11 +99,11 @@ cv_policy_allow_host(struct cv_policy *p, const char *cls, const char *host,
 	size_t	  i;
 	int	  c;
 
-	if ((c = cv_class_find(cls)) == -1 || c == CV_INVALID) {
+	if ((c = cv_policy_class_find(cls)) == -1 || c == CV_INVALID) {
 		cause_set(cause, "unknown error class \"%s\"", cls);
 		return -1;
 	}
-	if (!policy_pattern_ok(host)) {
+	if (!cv_policy_pattern_ok(host)) {
 		cause_set(cause, "\"%s\" is no host name or .domain", host);
 		return -1;
 	}
@@ -127,7 +127,7 @@ cv_policy_allow_host(struct cv_policy *p, const char *cls, const char *host,
 
 /* Does host match pattern (case-insensitive; a trailing dot is ignored)? */
 int
-cv_host_matches(const char *pattern, const char *host)
+cv_policy_host_matches(const char *pattern, const char *host)
 {
 	size_t	pl = strlen(pattern), hl = strlen(host);
 
@@ -152,7 +152,7 @@ cv_policy_blocks(const struct cv_policy *p, int c, const char *host)
 	if (p->action[c] == CV_ALLOW)
 		return 0;
 	for (i = 0; i < p->nallow[c]; i++) {
-		if (host[0] != '\0' && cv_host_matches(p->allow[c][i], host))
+		if (host[0] != '\0' && cv_policy_host_matches(p->allow[c][i], host))
 			return 0;
 	}
 	return 1;

@@ -14,7 +14,7 @@
  * goes to *nblock. Returns how many were allowed.
  */
 int
-cv_decide(const struct cv_policy *pol, const char *host, struct cv_finding *f,
+cv_handle_decide(const struct cv_policy *pol, const char *host, struct cv_finding *f,
     size_t nf, size_t *nblock)
 {
 	size_t	i, k = 0;
@@ -34,7 +34,7 @@ cv_decide(const struct cv_policy *pol, const char *host, struct cv_finding *f,
 
 /* Say in cache.log what was found and what was done with it. */
 static void
-handle_log(const struct cv_req *req, const struct cv_finding *all, size_t n,
+cv_handle_log(const struct cv_req *req, const struct cv_finding *all, size_t n,
     const struct cv_policy *pol)
 {
 	char	line[900];
@@ -42,26 +42,26 @@ handle_log(const struct cv_req *req, const struct cv_finding *all, size_t n,
 	int	w;
 
 	if (n == 0) {
-		cv_log_debugx("%s: valid", req->host[0] ? req->host : "-");
+		log_debug("%s: valid", req->host[0] ? req->host : "-");
 		return;
 	}
 	for (i = 0; i < n && o < sizeof line; i++) {
 		w = snprintf(line + o, sizeof line - o, "%s%s %s (%s)",
 		    i > 0 ? "; " : "",
 		    cv_policy_blocks(pol, all[i].cls, req->host) ?
-		    "blocked" : "allowed", cv_class_name(all[i].cls),
+		    "blocked" : "allowed", cv_policy_class_name(all[i].cls),
 		    all[i].reason);
 		if (w < 0)
 			break;
 		o += (size_t)w;
 	}
-	cv_log_info("%s: %s", req->host[0] ? req->host : "-", line);
+	log_info("%s: %s", req->host[0] ? req->host : "-", line);
 }
 
 /* Validate one framed request and append its answer. */
 static int
-handle_one(struct cv_ctx *c, const struct cv_frame *fr, time_t now,
-    struct cv_buf *out)
+cv_handle_one(struct cv_ctx *c, const struct helper_frame *fr, time_t now,
+    struct cbuf *out)
 {
 	struct cv_req		 req;
 	struct cv_finding	 f[CV_FINDINGS_MAX];
@@ -70,21 +70,21 @@ handle_one(struct cv_ctx *c, const struct cv_frame *fr, time_t now,
 	int			 rv;
 
 	c->requests++;
-	if (cv_parse(fr->body, fr->body_len, &req, &cause) == -1 ||
+	if (cv_proto_parse(fr->body, fr->body_len, &req, &cause) == -1 ||
 	    cv_verify(&c->v, &req, now, f, CV_FINDINGS_MAX, &nf,
 	    &cause) == -1) {
-		cv_log_warnx("refused a request: %s",
+		log_warnx("refused a request: %s",
 		    cause != NULL ? cause : "out of memory");
-		rv = cv_reply_bh(out, fr, cause != NULL ? cause :
+		rv = cv_proto_reply_bh(out, fr, cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
 		return rv;
 	}
-	handle_log(&req, f, nf, &c->pol);
-	(void)cv_decide(&c->pol, req.host, f, nf, &nb);
+	cv_handle_log(&req, f, nf, &c->pol);
+	(void)cv_handle_decide(&c->pol, req.host, f, nf, &nb);
 	if (nb > 0)
 		c->blocked++;
-	return cv_reply(out, fr, f, nb);
+	return cv_proto_reply(out, fr, f, nb);
 }
 
 /*
@@ -93,9 +93,9 @@ handle_one(struct cv_ctx *c, const struct cv_frame *fr, time_t now,
  */
 size_t
 cv_handle(struct cv_ctx *c, const char *buf, size_t len, time_t now,
-    struct cv_buf *out)
+    struct cbuf *out)
 {
-	struct cv_frame	fr;
+	struct helper_frame	fr;
 	size_t		used = 0, n;
 
 	for (;;) {
@@ -106,21 +106,21 @@ cv_handle(struct cv_ctx *c, const char *buf, size_t len, time_t now,
 			if (c->skip > 0)
 				return used;
 		}
-		switch (cv_frame(buf + used, len - used, &fr)) {
-		case CV_NEED:
+		switch (cv_proto_frame(buf + used, len - used, &fr)) {
+		case HELPER_NEED:
 			return used + fr.consumed;
-		case CV_OK:
-			(void)handle_one(c, &fr, now, out);
+		case HELPER_OK:
+			(void)cv_handle_one(c, &fr, now, out);
 			used += fr.consumed;
 			break;
-		case CV_SKIP:
-			cv_log_warnx("refused a request: %s", fr.reason);
-			(void)cv_reply_bh(out, &fr, fr.reason);
+		case HELPER_SKIP:
+			log_warnx("refused a request: %s", fr.reason);
+			(void)cv_proto_reply_bh(out, &fr, fr.reason);
 			c->skip = fr.consumed;
 			break;
-		case CV_BAD:
+		case HELPER_BAD:
 			/* No frame, so no answer can be matched to it. */
-			cv_log_warnx("dropped input: %s", fr.reason);
+			log_warnx("dropped input: %s", fr.reason);
 			used += fr.consumed;
 			break;
 		}

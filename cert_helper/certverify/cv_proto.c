@@ -29,8 +29,6 @@
 #include "certverify.h"
 
 #define PROTO_CODE		"cert_validate"
-#define PROTO_HEAD_MAX		64	/* id, code and length together */
-#define PROTO_LEN_DIGITS	9
 #define PROTO_CERT_BEGIN	"-----BEGIN CERTIFICATE-----"
 #define PROTO_CERT_END		"-----END CERTIFICATE-----"
 
@@ -38,135 +36,20 @@
 #define PROTO_IS(s, n, lit)						\
 	((n) == PROTO_LEN(lit) && memcmp((s), (lit), PROTO_LEN(lit)) == 0)
 
-static void
-proto_why(struct cv_frame *fr, const char *why)
-{
-	snprintf(fr->reason, sizeof fr->reason, "%s", why);
-}
-
-/* Parse a run of decimal digits at buf[*pos]; 1 done, 0 need more, -1 bad. */
-static int
-proto_number(const char *buf, size_t len, size_t *pos, size_t maxdigits,
-    uint64_t *out)
-{
-	size_t		start = *pos;
-	uint64_t	v = 0, d;
-
-	while (*pos < len && isdigit((unsigned char)buf[*pos])) {
-		d = (uint64_t)(buf[*pos] - '0');
-		if (*pos - start >= maxdigits || v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-		(*pos)++;
-	}
-	if (*pos == len)
-		return 0;
-	if (*pos == start)
-		return -1;
-	*out = v;
-	return 1;
-}
-
-/* Bytes up to and including the next newline, or everything. */
-static size_t
-proto_to_eol(const char *buf, size_t len, size_t pos)
-{
-	const char	*nl;
-
-	nl = memchr(buf + pos, '\n', len - pos);
-	return nl == NULL ? len : (size_t)(nl - buf) + 1;
-}
-
-/* "[<id> ]<code> " at buf[*pos]: 1, 0 when more is needed, -1 when bad. */
-static int
-proto_head(const char *buf, size_t len, size_t *pos, struct cv_frame *fr,
-    const char **code, size_t *codelen)
-{
-	uint64_t	id;
-	size_t		start;
-	int		r;
-
-	if (*pos < len && isdigit((unsigned char)buf[*pos])) {
-		if ((r = proto_number(buf, len, pos, 20, &id)) != 1)
-			return r;
-		if (buf[*pos] != ' ')
-			return -1;
-		fr->has_id = 1;
-		fr->id = id;
-		(*pos)++;
-	}
-	start = *pos;
-	while (*pos < len && (islower((unsigned char)buf[*pos]) ||
-	    buf[*pos] == '_'))
-		(*pos)++;
-	if (*pos == len)
-		return 0;
-	if (*pos == start || buf[*pos] != ' ')
-		return -1;
-	*code = buf + start;
-	*codelen = *pos - start;
-	(*pos)++;
-	return 1;
-}
-
 /*
- * Find the next complete request in buf. CV_OK with fr filled; CV_NEED when
- * more bytes are needed; CV_BAD when the bytes are no request (drop
- * fr->consumed bytes, up to the next newline); CV_SKIP for a framed request
- * that is refused (fr->consumed may exceed len: the caller drops that many
- * bytes as they arrive, and answers BH).
+ * Find the next complete cert_validate request in buf: helper_frame() with
+ * this protocol's code and body limit. A refused request (HELPER_SKIP) is
+ * answered BH.
  */
-enum cv_status
-cv_frame(const char *buf, size_t len, struct cv_frame *fr)
+enum helper_status
+cv_proto_frame(const char *buf, size_t len, struct helper_frame *fr)
 {
-	const char	*code = NULL;
-	size_t		 pos = 0, codelen = 0, head;
-	uint64_t	 blen = 0;
-	int		 r;
-
-	memset(fr, 0, sizeof *fr);
-	while (pos < len && isspace((unsigned char)buf[pos]))
-		pos++;
-	fr->consumed = pos;
-	if (pos == len)
-		return CV_NEED;
-	r = proto_head(buf, len, &pos, fr, &code, &codelen);
-	if (r == 1)
-		r = proto_number(buf, len, &pos, PROTO_LEN_DIGITS, &blen);
-	if (r == 1 && buf[pos] != ' ')
-		r = -1;
-	if (r == 0 && len - fr->consumed < PROTO_HEAD_MAX)
-		return CV_NEED;
-	if (r != 1) {
-		proto_why(fr, "malformed request header");
-		fr->consumed = proto_to_eol(buf, len, fr->consumed);
-		return CV_BAD;
-	}
-	head = pos + 1;
-	if (!PROTO_IS(code, codelen, PROTO_CODE)) {
-		proto_why(fr, "unknown request code");
-		fr->consumed = head + blen + 1;
-		return CV_SKIP;
-	}
-	if (blen == 0 || blen > CV_BODY_MAX) {
-		proto_why(fr, blen == 0 ? "empty request body" :
-		    "request body over 1 MiB");
-		fr->consumed = head + blen + 1;
-		return CV_SKIP;
-	}
-	if (len - head <= blen)
-		return CV_NEED;		/* wait for the body and its newline */
-	fr->body = buf + head;
-	fr->body_len = blen;
-	fr->consumed = head + blen;
-	if (buf[fr->consumed] == '\n')
-		fr->consumed++;
-	return CV_OK;
+	return helper_frame(buf, len, PROTO_CODE, CV_BODY_MAX, fr);
 }
 
 /* Does the span s (n bytes) start with the literal-like prefix p? */
 static int
-proto_starts(const char *s, size_t n, const char *p)
+cv_proto_starts(const char *s, size_t n, const char *p)
 {
 	size_t	pl = strlen(p);
 
@@ -175,7 +58,7 @@ proto_starts(const char *s, size_t n, const char *p)
 
 /* The index of "<prefix><digits>" (k, kl bytes), or -1. */
 static long
-proto_index(const char *k, size_t kl, const char *prefix, long max)
+cv_proto_index(const char *k, size_t kl, const char *prefix, long max)
 {
 	size_t	pl = strlen(prefix), i;
 	long	v = 0;
@@ -194,7 +77,7 @@ proto_index(const char *k, size_t kl, const char *prefix, long max)
 
 /* Copy a one-line value into dst (size bytes); -1 when it cannot be. */
 static int
-proto_copy(char *dst, size_t size, const char *v, size_t vl, int strict)
+cv_proto_copy(char *dst, size_t size, const char *v, size_t vl, int strict)
 {
 	size_t	i;
 
@@ -215,7 +98,7 @@ proto_copy(char *dst, size_t size, const char *v, size_t vl, int strict)
 
 /* Find the literal lit in s (n bytes); offset or -1. */
 static long
-proto_find(const char *s, size_t n, const char *lit)
+cv_proto_find(const char *s, size_t n, const char *lit)
 {
 	size_t	ll = strlen(lit), i;
 
@@ -228,7 +111,7 @@ proto_find(const char *s, size_t n, const char *lit)
 
 /* One error-name line: error_name_N=NAME (names are [A-Z0-9_]). */
 static int
-proto_errname(struct cv_req *req, long n, const char *v, size_t vl)
+cv_proto_errname(struct cv_req *req, long n, const char *v, size_t vl)
 {
 	size_t	i;
 
@@ -237,7 +120,7 @@ proto_errname(struct cv_req *req, long n, const char *v, size_t vl)
 		    !isdigit((unsigned char)v[i]) && v[i] != '_')
 			return -1;
 	}
-	if (vl == 0 || proto_copy(req->errs[n].name,
+	if (vl == 0 || cv_proto_copy(req->errs[n].name,
 	    sizeof req->errs[n].name, v, vl, 1) == -1)
 		return -1;
 	if ((size_t)n + 1 > req->nerrs)
@@ -250,7 +133,7 @@ proto_errname(struct cv_req *req, long n, const char *v, size_t vl)
  * 0, or -1 with a cause.
  */
 int
-cv_parse(const char *b, size_t len, struct cv_req *req, char **cause)
+cv_proto_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 {
 	size_t		 pos = 0, kl, vl, i;
 	const char	*k, *v, *eq, *nl;
@@ -274,15 +157,15 @@ cv_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 		}
 		kl = (size_t)(eq - k);
 		v = eq + 1;
-		if ((n = proto_index(k, kl, "cert_", CV_CERTS_MAX)) >= 0 ||
-		    proto_starts(k, kl, "cert_")) {
+		if ((n = cv_proto_index(k, kl, "cert_", CV_CERTS_MAX)) >= 0 ||
+		    cv_proto_starts(k, kl, "cert_")) {
 			if (n < 0) {
 				cause_set(cause, "bad or too many certificates");
 				return -1;
 			}
 			vl = len - (size_t)(v - b);
-			if (!proto_starts(v, vl, PROTO_CERT_BEGIN) ||
-			    (end = proto_find(v, vl, PROTO_CERT_END)) < 0) {
+			if (!cv_proto_starts(v, vl, PROTO_CERT_BEGIN) ||
+			    (end = cv_proto_find(v, vl, PROTO_CERT_END)) < 0) {
 				cause_set(cause, "cert_%ld is no PEM "
 				    "certificate", n);
 				return -1;
@@ -303,28 +186,28 @@ cv_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 			vl--;
 		pos = (size_t)(v - b) + vl;
 		if (PROTO_IS(k, kl, "host")) {
-			if (seen_host++ || proto_copy(req->host,
+			if (seen_host++ || cv_proto_copy(req->host,
 			    sizeof req->host, v, vl, 1) == -1) {
 				cause_set(cause, "bad host");
 				return -1;
 			}
 		} else if (PROTO_IS(k, kl, "proto_version")) {
-			if (proto_copy(req->proto_version,
+			if (cv_proto_copy(req->proto_version,
 			    sizeof req->proto_version, v, vl, 0) == -1)
 				req->proto_version[0] = '\0';
 		} else if (PROTO_IS(k, kl, "cipher")) {
-			if (proto_copy(req->cipher, sizeof req->cipher, v, vl,
+			if (cv_proto_copy(req->cipher, sizeof req->cipher, v, vl,
 			    0) == -1)
 				req->cipher[0] = '\0';
-		} else if ((n = proto_index(k, kl, "error_name_",
+		} else if ((n = cv_proto_index(k, kl, "error_name_",
 		    CV_ERRS_MAX)) >= 0) {
-			if (proto_errname(req, n, v, vl) == -1) {
+			if (cv_proto_errname(req, n, v, vl) == -1) {
 				cause_set(cause, "bad error_name_%ld", n);
 				return -1;
 			}
-		} else if ((n = proto_index(k, kl, "error_cert_",
+		} else if ((n = cv_proto_index(k, kl, "error_cert_",
 		    CV_ERRS_MAX)) >= 0) {
-			req->errs[n].cert = (int)proto_index(v, vl, "cert_",
+			req->errs[n].cert = (int)cv_proto_index(v, vl, "cert_",
 			    CV_CERTS_MAX);
 			if ((size_t)n + 1 > req->nerrs)
 				req->nerrs = (size_t)n + 1;
@@ -348,35 +231,12 @@ cv_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 	return 0;
 }
 
-/*
- * Copy text into dst as one printable ASCII line without quotes or
- * backslashes (other bytes become '?'), truncated to fit.
- */
-size_t
-cv_clean_text(char *dst, size_t size, const char *text)
-{
-	size_t	i;
-
-	if (size == 0)
-		return 0;
-	for (i = 0; text[i] != '\0' && i + 1 < size; i++) {
-		if ((unsigned char)text[i] < 0x20 ||
-		    (unsigned char)text[i] >= 0x7f || text[i] == '"' ||
-		    text[i] == '\\')
-			dst[i] = '?';
-		else
-			dst[i] = text[i];
-	}
-	dst[i] = '\0';
-	return i;
-}
-
 static int
-proto_id(struct cv_buf *out, const struct cv_frame *fr)
+cv_proto_id(struct cbuf *out, const struct helper_frame *fr)
 {
 	if (!fr->has_id)
 		return 0;
-	return cv_buf_printf(out, "%" PRIu64 " ", fr->id);
+	return cbuf_printf(out, "%" PRIu64 " ", fr->id);
 }
 
 /*
@@ -384,43 +244,43 @@ proto_id(struct cv_buf *out, const struct cv_frame *fr)
  * each finding (its name must be one Squid knows). 0 or -1 (memory).
  */
 int
-cv_reply(struct cv_buf *out, const struct cv_frame *fr,
+cv_proto_reply(struct cbuf *out, const struct helper_frame *fr,
     const struct cv_finding *f, size_t nf)
 {
-	struct cv_buf	body = { NULL, 0, 0 };
+	struct cbuf	body = { NULL, 0, 0 };
 	char		reason[CV_REASON_MAX];
 	size_t		i;
 	int		rv = -1;
 
 	for (i = 0; i < nf; i++) {
-		cv_clean_text(reason, sizeof reason, f[i].reason);
-		if (cv_buf_printf(&body, "error_name_%zu=%s\n"
+		helper_reason(reason, sizeof reason, f[i].reason);
+		if (cbuf_printf(&body, "error_name_%zu=%s\n"
 		    "error_reason_%zu=%s\nerror_cert_%zu=cert_%d\n",
 		    i, f[i].name, i, reason[0] != '\0' ? reason : f[i].name,
 		    i, f[i].cert >= 0 ? f[i].cert : 0) == -1)
 			goto out;
 	}
-	if (proto_id(out, fr) == -1)
+	if (cv_proto_id(out, fr) == -1)
 		goto out;
 	if (nf == 0)
-		rv = cv_buf_add(out, "OK 0 \001", 6);
-	else if (cv_buf_printf(out, "ERR %zu ", body.len) == 0 &&
-	    cv_buf_add(out, body.data, body.len) == 0)
-		rv = cv_buf_add(out, "\001", 1);
+		rv = cbuf_add(out, "OK 0 \001", 6);
+	else if (cbuf_printf(out, "ERR %zu ", body.len) == 0 &&
+	    cbuf_add(out, body.data, body.len) == 0)
+		rv = cbuf_add(out, "\001", 1);
 out:
-	cv_buf_free(&body);
+	cbuf_free(&body);
 	return rv;
 }
 
 /* Append "BH message=..." for a request that cannot be judged. */
 int
-cv_reply_bh(struct cv_buf *out, const struct cv_frame *fr, const char *why)
+cv_proto_reply_bh(struct cbuf *out, const struct helper_frame *fr, const char *why)
 {
 	char	text[CV_REASON_MAX];
 
-	cv_clean_text(text, sizeof text, why);
-	if (proto_id(out, fr) == -1)
+	helper_reason(text, sizeof text, why);
+	if (cv_proto_id(out, fr) == -1)
 		return -1;
-	return cv_buf_printf(out, "BH message=\"sslinspect-certverify: %s\"\001",
+	return cbuf_printf(out, "BH message=\"sslinspect-certverify: %s\"\001",
 	    text);
 }

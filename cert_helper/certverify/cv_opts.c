@@ -20,7 +20,7 @@
 
 #define OPTS_LINE_MAX	8192
 
-const struct cv_opt cv_opts[] = {
+const struct cv_opt cv_opts_table[] = {
 	{ "config", 'c', CV_OPT_STRING, NULL, 0, 0, "FILE",
 	  "read options from FILE (command line only)" },
 	{ "ca-file", 'f', CV_OPT_STRING, "/etc/ssl/certs/ca-certificates.crt",
@@ -67,11 +67,11 @@ const struct cv_opt cv_opts[] = {
 };
 
 static const struct cv_opt *
-opts_find(const char *name)
+cv_opts_find(const char *name)
 {
 	const struct cv_opt	*e;
 
-	for (e = cv_opts; e->name != NULL; e++) {
+	for (e = cv_opts_table; e->name != NULL; e++) {
 		if (strcmp(e->name, name) == 0)
 			return e;
 	}
@@ -79,7 +79,7 @@ opts_find(const char *name)
 }
 
 static int
-opts_path(char **dst, const char *value, char **cause)
+cv_opts_path(char **dst, const char *value, char **cause)
 {
 	char	*s = NULL;
 
@@ -94,7 +94,7 @@ opts_path(char **dst, const char *value, char **cause)
 
 /* "CLASS=HOST", "CLASS HOST HOST...": each host allowed in CLASS. */
 static int
-opts_hosts(struct cv_opts *o, const char *value, char **cause)
+cv_opts_hosts(struct cv_opts *o, const char *value, char **cause)
 {
 	char	*s, *cls, *h, *save = NULL;
 	int	 rv = 0, n = 0;
@@ -122,7 +122,7 @@ int
 cv_opts_set(struct cv_opts *o, const char *name, const char *value,
     char **cause)
 {
-	const struct cv_opt	*e = opts_find(name);
+	const struct cv_opt	*e = cv_opts_find(name);
 	char			*end;
 	long			 n;
 
@@ -164,12 +164,12 @@ cv_opts_set(struct cv_opts *o, const char *name, const char *value,
 		}
 		return cv_policy_set(&o->pol, name, value, cause);
 	case CV_OPT_HOSTS:
-		return opts_hosts(o, value, cause);
+		return cv_opts_hosts(o, value, cause);
 	case CV_OPT_STRING:
 		if (strcmp(name, "ca-file") == 0)
-			return opts_path(&o->ca_file, value, cause);
+			return cv_opts_path(&o->ca_file, value, cause);
 		if (strcmp(name, "ca-dir") == 0)
-			return opts_path(&o->ca_dir, value, cause);
+			return cv_opts_path(&o->ca_dir, value, cause);
 		break;
 	case CV_OPT_FLAG:
 		if (strcmp(name, "debug") == 0) {
@@ -191,7 +191,7 @@ cv_opts_defaults(struct cv_opts *o, char **cause)
 
 	memset(o, 0, sizeof *o);
 	cv_policy_defaults(&o->pol);
-	for (e = cv_opts; e->name != NULL; e++) {
+	for (e = cv_opts_table; e->name != NULL; e++) {
 		if (e->def != NULL && cv_opts_set(o, e->name, e->def,
 		    cause) == -1)
 			return -1;
@@ -200,7 +200,7 @@ cv_opts_defaults(struct cv_opts *o, char **cause)
 }
 
 static char *
-opts_trim(char *s)
+cv_opts_trim(char *s)
 {
 	char	*e;
 
@@ -228,13 +228,13 @@ cv_opts_file(struct cv_opts *o, const char *path, char **cause)
 		lineno++;
 		if ((c = strchr(line, '#')) != NULL)
 			*c = '\0';
-		s = opts_trim(line);
+		s = cv_opts_trim(line);
 		if (*s == '\0')
 			continue;
 		v = s + strcspn(s, " \t");
 		if (*v != '\0')
 			*v++ = '\0';
-		v = opts_trim(v);
+		v = cv_opts_trim(v);
 		if (strcmp(s, "config") == 0 || strcmp(s, "help") == 0 ||
 		    strcmp(s, "version") == 0 || (*v == '\0' &&
 		    strcmp(s, "debug") != 0)) {
@@ -269,7 +269,7 @@ cv_opts_usage(FILE *fp)
 
 	fprintf(fp, "usage: sslinspect-certverify [options]\n"
 	    "Squid sslcrtvalidator_program: validates origin certificates.\n");
-	for (e = cv_opts; e->name != NULL; e++) {
+	for (e = cv_opts_table; e->name != NULL; e++) {
 		if (e->shortopt != 0)
 			snprintf(lhs, sizeof lhs, "-%c, --%s%s%s",
 			    e->shortopt, e->name, e->arg ? " " : "",

@@ -1,0 +1,71 @@
+/* A growing byte buffer; see cbuf.h. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbuf.h"
+
+/* Append n bytes to b, growing it. 0 or -1 (memory). */
+int
+cbuf_add(struct cbuf *b, const void *p, size_t n)
+{
+	char	*nd;
+	size_t	 cap;
+
+	if (n > b->cap - b->len) {
+		cap = b->cap == 0 ? 8192 : b->cap;
+		while (cap - b->len < n) {
+			if (cap > SIZE_MAX / 2)
+				return -1;
+			cap *= 2;
+		}
+		if ((nd = realloc(b->data, cap)) == NULL)
+			return -1;
+		b->data = nd;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+/* Append a formatted string (without its NUL). 0 or -1 (memory). */
+int
+cbuf_printf(struct cbuf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 small[512], *big;
+	int	 n, rv;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof small)
+		return cbuf_add(b, small, (size_t)n);
+	if ((big = malloc((size_t)n + 1)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rv = cbuf_add(b, big, (size_t)n);
+	explicit_bzero(big, (size_t)n);
+	free(big);
+	return rv;
+}
+
+/* Wipe (certgen's replies hold leaf keys) and free. */
+void
+cbuf_free(struct cbuf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->cap);
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}

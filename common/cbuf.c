@@ -1,11 +1,13 @@
 /* A growing byte buffer; see cbuf.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cbuf.h"
 
@@ -58,6 +60,32 @@ cbuf_printf(struct cbuf *b, const char *fmt, ...)
 	explicit_bzero(big, (size_t)n);
 	free(big);
 	return rv;
+}
+
+/*
+ * Write all of b to fd (again after a signal), then wipe and empty b. 0, or
+ * -1 with errno set; b is left as it was on error.
+ */
+int
+cbuf_write(struct cbuf *b, int fd)
+{
+	const char	*p = b->data;
+	size_t		 n = b->len;
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (b->len > 0)
+		explicit_bzero(b->data, b->len);
+	b->len = 0;
+	return 0;
 }
 
 /* Wipe (certgen's replies hold leaf keys) and free. */

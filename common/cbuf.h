@@ -1,6 +1,6 @@
 /*
  * A growing byte buffer, for the replies the helpers write to Squid. It is
- * wiped when freed: certgen's replies hold leaf keys.
+ * wiped when written out and when freed: certgen's replies hold leaf keys.
  */
 #ifndef SSLINSPECT_CBUF_H
 #define SSLINSPECT_CBUF_H
@@ -17,6 +17,7 @@ struct cbuf {
 
 int	cbuf_add(struct cbuf *, const void *, size_t) NONNULL(1);
 int	cbuf_printf(struct cbuf *, const char *, ...) PRINTF(2, 3) NONNULL(1);
+int	cbuf_write(struct cbuf *, int) NONNULL(1);
 void	cbuf_free(struct cbuf *);
 
 #endif

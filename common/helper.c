@@ -45,6 +45,15 @@ helper_number(const char *buf, size_t len, size_t *pos, size_t maxdigits,
 	return 1;
 }
 
+/* Does the span s (n bytes) start with the NUL-terminated prefix? */
+int
+helper_starts(const char *s, size_t n, const char *prefix)
+{
+	size_t	plen = strlen(prefix);
+
+	return n >= plen && memcmp(s, prefix, plen) == 0;
+}
+
 /* The offset just past the newline at or after pos, or len. */
 size_t
 helper_eol(const char *buf, size_t len, size_t pos)

@@ -11,10 +11,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "attrib.h"
 
 #define HELPER_REASON_MAX	200	/* a refusal's text */
+
+/* A string literal's length, counted by the compiler. */
+#define HELPER_LEN(lit)		(sizeof(lit) - 1)
+/* Is the span s (n bytes) exactly the string literal lit? */
+#define HELPER_IS(s, n, lit)						\
+	((n) == HELPER_LEN(lit) && memcmp((s), (lit), HELPER_LEN(lit)) == 0)
 
 enum helper_status {
 	HELPER_NEED = 0,	/* incomplete: read more */
@@ -34,6 +41,8 @@ struct helper_frame {
 
 enum helper_status helper_frame(const char *, size_t, const char *, size_t,
 		    struct helper_frame *) NONNULL(1, 3, 5);
+int		helper_starts(const char *, size_t, const char *)
+		    NONNULL(1, 3);
 size_t		helper_eol(const char *, size_t, size_t) NONNULL(1);
 size_t		helper_reason(char *, size_t, const char *) NONNULL(1, 3);
 

@@ -42,24 +42,6 @@ main_fatal(const char *what, const char *cause)
 	exit(1);
 }
 
-/* Write all of p; 0 or -1. */
-static int
-main_write(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* getopt_long tables built from opts_table. */
 static void
 main_getopt_tables(struct option *lo, char *so)
@@ -262,10 +244,8 @@ main(int argc, char **argv)
 		now = time(NULL);
 		used = certgen_handle(cg, buf, len, now, &out);
 		if (out.len > 0) {
-			if (main_write(STDOUT_FILENO, out.data, out.len) == -1)
+			if (cbuf_write(&out, STDOUT_FILENO) == -1)
 				break;
-			OPENSSL_cleanse(out.data, out.len);
-			out.len = 0;
 		}
 		certgen_flush(cg);
 		if (now - checked >= MAIN_CA_CHECK)

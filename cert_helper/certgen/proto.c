@@ -26,13 +26,8 @@
 #define PROTO_PEM_DASHES	"-----"
 #define PROTO_PEM_LABEL_MAX	60
 
-/* A string literal's length, counted by the compiler. */
-#define PROTO_LEN(lit)		(sizeof(lit) - 1)
 /* A literal and its length, for the tables below. */
-#define PROTO_NAME(lit)		lit, PROTO_LEN(lit)
-/* Is the span s (n bytes) exactly the string literal lit? */
-#define PROTO_IS(s, n, lit)						\
-	((n) == PROTO_LEN(lit) && memcmp((s), (lit), PROTO_LEN(lit)) == 0)
+#define PROTO_NAME(lit)		lit, HELPER_LEN(lit)
 
 /*
  * Find the next complete new_certificate request in buf: helper_frame() with
@@ -42,15 +37,6 @@ enum helper_status
 proto_frame(const char *buf, size_t len, struct helper_frame *fr)
 {
 	return helper_frame(buf, len, PROTO_CODE, CERTGEN_BODY_MAX, fr);
-}
-
-/* Does the span start with the NUL-terminated prefix? */
-static int
-proto_starts(const char *s, size_t n, const char *prefix)
-{
-	size_t	plen = strlen(prefix);
-
-	return n >= plen && memcmp(s, prefix, plen) == 0;
 }
 
 /* Does the span contain a control byte (or a non-ASCII byte)? */
@@ -95,7 +81,7 @@ proto_set_cn(struct proto_req *req, const char *v, size_t vl, char **cause)
 static int
 proto_on(const char *v, size_t vl)
 {
-	return vl == PROTO_LEN("on") && strncasecmp(v, "on", vl) == 0;
+	return vl == HELPER_LEN("on") && strncasecmp(v, "on", vl) == 0;
 }
 
 static int
@@ -216,7 +202,7 @@ proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
 	size_t		 klens[PROTO_PARAMS_MAX], nkeys = 0, pos = 0;
 	size_t		 eol, ll, i;
 
-	while (pos < len && !proto_starts(b + pos, len - pos, "-----BEGIN")) {
+	while (pos < len && !helper_starts(b + pos, len - pos, "-----BEGIN")) {
 		eol = helper_eol(b, len, pos);
 		line = b + pos;
 		ll = eol - pos;
@@ -251,7 +237,7 @@ proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
 				return -1;
 			}
 		}
-		if (nkeys == 0 && !PROTO_IS(line, klens[0], "host")) {
+		if (nkeys == 0 && !HELPER_IS(line, klens[0], "host")) {
 			cause_set(cause, "first parameter is not host");
 			return -1;
 		}
@@ -279,19 +265,19 @@ proto_pem(const char *b, size_t len, size_t pos, const char *suffix,
 	size_t		 n = len - pos, ll, sl = strlen(suffix);
 	char		 marker[96];
 
-	if (!proto_starts(p, n, PROTO_PEM_BEGIN) ||
+	if (!helper_starts(p, n, PROTO_PEM_BEGIN) ||
 	    (eol = memchr(p, '\n', n)) == NULL)
 		return 0;
 	ll = (size_t)(eol - p);
 	if (ll > 0 && p[ll - 1] == '\r')
 		ll--;
-	if (ll < PROTO_LEN(PROTO_PEM_BEGIN) + sl ||
-	    ll > PROTO_LEN(PROTO_PEM_BEGIN) + PROTO_PEM_LABEL_MAX ||
+	if (ll < HELPER_LEN(PROTO_PEM_BEGIN) + sl ||
+	    ll > HELPER_LEN(PROTO_PEM_BEGIN) + PROTO_PEM_LABEL_MAX ||
 	    memcmp(p + ll - sl, suffix, sl) != 0)
 		return 0;
-	*label = p + PROTO_LEN(PROTO_PEM_BEGIN);
-	*labellen = ll - PROTO_LEN(PROTO_PEM_BEGIN) -
-	    PROTO_LEN(PROTO_PEM_DASHES);
+	*label = p + HELPER_LEN(PROTO_PEM_BEGIN);
+	*labellen = ll - HELPER_LEN(PROTO_PEM_BEGIN) -
+	    HELPER_LEN(PROTO_PEM_DASHES);
 	snprintf(marker, sizeof marker, "-----END %.*s-----", (int)*labellen,
 	    *label);
 	if ((end = memmem(eol, n - (size_t)(eol - p), marker,
@@ -319,7 +305,7 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	size_t		 n, ll;
 
 	n = proto_pem(b, len, pos, "CERTIFICATE" PROTO_PEM_DASHES, &label, &ll);
-	if (n == 0 || !PROTO_IS(label, ll, "CERTIFICATE")) {
+	if (n == 0 || !HELPER_IS(label, ll, "CERTIFICATE")) {
 		cause_set(cause, "no signing certificate");
 		return -1;
 	}
@@ -328,7 +314,7 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	pos = proto_skip_ws(b, len, pos + n);
 	n = proto_pem(b, len, pos, "PRIVATE KEY" PROTO_PEM_DASHES, &label, &ll);
 	if (n == 0 || memmem(label, ll, "ENCRYPTED",
-	    PROTO_LEN("ENCRYPTED")) != NULL) {
+	    HELPER_LEN("ENCRYPTED")) != NULL) {
 		cause_set(cause, "no usable signing key");
 		return -1;
 	}
@@ -336,7 +322,7 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	req->ca_key_len = n;
 	pos = proto_skip_ws(b, len, pos + n);
 	n = proto_pem(b, len, pos, "CERTIFICATE" PROTO_PEM_DASHES, &label, &ll);
-	if (n != 0 && PROTO_IS(label, ll, "CERTIFICATE")) {
+	if (n != 0 && HELPER_IS(label, ll, "CERTIFICATE")) {
 		req->mimic = b + pos;
 		req->mimic_len = n;
 	}

@@ -24,8 +24,8 @@
 
 #define CV_BODY_MAX	(1024 * 1024)	/* largest request body */
 #define CV_HOST_MAX	253
-#define CV_CERTS_MAX	16		/* certificates read from one request */
-#define CV_ERRS_MAX	32		/* Squid's errors read from one request */
+#define CV_CERTS_MAX	16		/* certificates of one request */
+#define CV_ERRS_MAX	32		/* Squid's errors in one request */
 #define CV_FINDINGS_MAX	32		/* errors one answer may carry */
 #define CV_REASON_MAX	HELPER_REASON_MAX
 
@@ -37,7 +37,7 @@
 /* cv_proto.c: the cert_validate wire format; pure, no I/O. */
 struct cv_pem {
 	const char	*pem;		/* "-----BEGIN ..." inside the body */
-	size_t		 len;		/* through "-----END CERTIFICATE-----" */
+	size_t		 len;		/* through the END line */
 };
 
 struct cv_sqerr {
@@ -92,7 +92,7 @@ enum cv_action {
 };
 struct cv_policy {
 	enum cv_action	 action[CV_NCLASSES];
-	char		**allow[CV_NCLASSES];	/* hosts allowed despite block */
+	char		**allow[CV_NCLASSES];	/* hosts let through */
 	size_t		 nallow[CV_NCLASSES];
 };
 const char	*cv_policy_class_name(int);
@@ -105,7 +105,8 @@ int		 cv_policy_allow_host(struct cv_policy *, const char *,
 int		 cv_policy_blocks(const struct cv_policy *, int, const char *)
 		    NONNULL(1, 3);
 void		 cv_policy_free(struct cv_policy *);
-int		 cv_policy_host_matches(const char *, const char *) NONNULL(1, 2);
+int		 cv_policy_host_matches(const char *, const char *)
+		    NONNULL(1, 2);
 
 /* cv_verify.c: the validation. */
 struct cv_revoker;

@@ -14,8 +14,8 @@
  * goes to *nblock. Returns how many were allowed.
  */
 int
-cv_handle_decide(const struct cv_policy *pol, const char *host, struct cv_finding *f,
-    size_t nf, size_t *nblock)
+cv_handle_decide(const struct cv_policy *pol, const char *host,
+    struct cv_finding *f, size_t nf, size_t *nblock)
 {
 	size_t	i, k = 0;
 	int	allowed = 0;

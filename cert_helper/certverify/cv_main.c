@@ -30,23 +30,6 @@ cv_main_fatal(const char *what, const char *cause)
 	exit(1);
 }
 
-static int
-cv_main_write(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Parse the command line; exits on --help, --version and errors. */
 static void
 cv_main_options(int argc, char **argv, struct cv_opts *o)
@@ -57,7 +40,8 @@ cv_main_options(int argc, char **argv, struct cv_opts *o)
 	const struct cv_opt	*e;
 	int			 c, i = 0, rv;
 
-	for (e = cv_opts_table; e->name != NULL && i < MAIN_OPTS_MAX - 1; e++, i++) {
+	for (e = cv_opts_table; e->name != NULL && i < MAIN_OPTS_MAX - 1;
+	    e++, i++) {
 		lo[i].name = e->name;
 		lo[i].has_arg = e->type == CV_OPT_FLAG ? no_argument :
 		    required_argument;
@@ -151,12 +135,12 @@ main(int argc, char **argv)
 		len += (size_t)n;
 		used = cv_handle(&c, buf, len, time(NULL), &out);
 		if (out.len > 0) {
-			if (cv_main_write(STDOUT_FILENO, out.data, out.len) == -1)
+			if (cbuf_write(&out, STDOUT_FILENO) == -1)
 				break;
-			out.len = 0;
 		}
 		if (used == 0 && len == cap && cap >= MAIN_BUF_MAX)
-			cv_main_fatal("input", "a request larger than the buffer");
+			cv_main_fatal("input",
+			    "a request larger than the buffer");
 		memmove(buf, buf + used, len - used);
 		len -= used;
 	}

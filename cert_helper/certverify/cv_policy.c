@@ -113,7 +113,8 @@ cv_policy_allow_host(struct cv_policy *p, const char *cls, const char *host,
 		return -1;
 	}
 	if ((h = strdup(host)) == NULL ||
-	    (l = realloc(p->allow[c], (p->nallow[c] + 1) * sizeof *l)) == NULL) {
+	    (l = realloc(p->allow[c], (p->nallow[c] + 1) * sizeof *l)) ==
+	    NULL) {
 		free(h);
 		cause_set(cause, "out of memory");
 		return -1;
@@ -152,7 +153,8 @@ cv_policy_blocks(const struct cv_policy *p, int c, const char *host)
 	if (p->action[c] == CV_ALLOW)
 		return 0;
 	for (i = 0; i < p->nallow[c]; i++) {
-		if (host[0] != '\0' && cv_policy_host_matches(p->allow[c][i], host))
+		if (host[0] != '\0' &&
+		    cv_policy_host_matches(p->allow[c][i], host))
 			return 0;
 	}
 	return 1;

@@ -32,10 +32,6 @@
 #define PROTO_CERT_BEGIN	"-----BEGIN CERTIFICATE-----"
 #define PROTO_CERT_END		"-----END CERTIFICATE-----"
 
-#define PROTO_LEN(lit)		(sizeof(lit) - 1)
-#define PROTO_IS(s, n, lit)						\
-	((n) == PROTO_LEN(lit) && memcmp((s), (lit), PROTO_LEN(lit)) == 0)
-
 /*
  * Find the next complete cert_validate request in buf: helper_frame() with
  * this protocol's code and body limit. A refused request (HELPER_SKIP) is
@@ -45,15 +41,6 @@ enum helper_status
 cv_proto_frame(const char *buf, size_t len, struct helper_frame *fr)
 {
 	return helper_frame(buf, len, PROTO_CODE, CV_BODY_MAX, fr);
-}
-
-/* Does the span s (n bytes) start with the literal-like prefix p? */
-static int
-cv_proto_starts(const char *s, size_t n, const char *p)
-{
-	size_t	pl = strlen(p);
-
-	return n >= pl && memcmp(s, p, pl) == 0;
 }
 
 /* The index of "<prefix><digits>" (k, kl bytes), or -1. */
@@ -150,7 +137,8 @@ cv_proto_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 		}
 		k = b + pos;
 		nl = memchr(k, '\n', len - pos);
-		eq = memchr(k, '=', (nl != NULL ? (size_t)(nl - k) : len - pos));
+		eq = memchr(k, '=', nl != NULL ? (size_t)(nl - k) :
+		    len - pos);
 		if (eq == NULL) {
 			cause_set(cause, "a line without '='");
 			return -1;
@@ -158,13 +146,14 @@ cv_proto_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 		kl = (size_t)(eq - k);
 		v = eq + 1;
 		if ((n = cv_proto_index(k, kl, "cert_", CV_CERTS_MAX)) >= 0 ||
-		    cv_proto_starts(k, kl, "cert_")) {
+		    helper_starts(k, kl, "cert_")) {
 			if (n < 0) {
-				cause_set(cause, "bad or too many certificates");
+				cause_set(cause,
+				    "bad or too many certificates");
 				return -1;
 			}
 			vl = len - (size_t)(v - b);
-			if (!cv_proto_starts(v, vl, PROTO_CERT_BEGIN) ||
+			if (!helper_starts(v, vl, PROTO_CERT_BEGIN) ||
 			    (end = cv_proto_find(v, vl, PROTO_CERT_END)) < 0) {
 				cause_set(cause, "cert_%ld is no PEM "
 				    "certificate", n);
@@ -175,7 +164,8 @@ cv_proto_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 				return -1;
 			}
 			req->certs[n].pem = v;
-			req->certs[n].len = (size_t)end + PROTO_LEN(PROTO_CERT_END);
+			req->certs[n].len = (size_t)end +
+			    HELPER_LEN(PROTO_CERT_END);
 			if ((size_t)n + 1 > req->ncerts)
 				req->ncerts = (size_t)n + 1;
 			pos = (size_t)(v - b) + req->certs[n].len;
@@ -185,19 +175,19 @@ cv_proto_parse(const char *b, size_t len, struct cv_req *req, char **cause)
 		if (vl > 0 && v[vl - 1] == '\r')
 			vl--;
 		pos = (size_t)(v - b) + vl;
-		if (PROTO_IS(k, kl, "host")) {
+		if (HELPER_IS(k, kl, "host")) {
 			if (seen_host++ || cv_proto_copy(req->host,
 			    sizeof req->host, v, vl, 1) == -1) {
 				cause_set(cause, "bad host");
 				return -1;
 			}
-		} else if (PROTO_IS(k, kl, "proto_version")) {
+		} else if (HELPER_IS(k, kl, "proto_version")) {
 			if (cv_proto_copy(req->proto_version,
 			    sizeof req->proto_version, v, vl, 0) == -1)
 				req->proto_version[0] = '\0';
-		} else if (PROTO_IS(k, kl, "cipher")) {
-			if (cv_proto_copy(req->cipher, sizeof req->cipher, v, vl,
-			    0) == -1)
+		} else if (HELPER_IS(k, kl, "cipher")) {
+			if (cv_proto_copy(req->cipher, sizeof req->cipher,
+			    v, vl, 0) == -1)
 				req->cipher[0] = '\0';
 		} else if ((n = cv_proto_index(k, kl, "error_name_",
 		    CV_ERRS_MAX)) >= 0) {
@@ -274,7 +264,8 @@ out:
 
 /* Append "BH message=..." for a request that cannot be judged. */
 int
-cv_proto_reply_bh(struct cbuf *out, const struct helper_frame *fr, const char *why)
+cv_proto_reply_bh(struct cbuf *out, const struct helper_frame *fr,
+    const char *why)
 {
 	char	text[CV_REASON_MAX];
 

@@ -26,8 +26,8 @@
 #include "certverify.h"
 
 #define REV_BODY_MAX	(16 * 1024 * 1024)	/* largest CRL fetched */
-#define REV_FAIL_TTL	30			/* seconds a failure is kept */
-#define REV_URLS_MAX	4			/* of each kind per certificate */
+#define REV_FAIL_TTL	30		/* seconds a failure is kept */
+#define REV_URLS_MAX	4		/* of each kind per certificate */
 
 struct cv_revoke_entry {
 	char		*key;
@@ -232,7 +232,9 @@ cv_revoke_crl_urls(X509 *x, char **urls, size_t max)
 {
 	STACK_OF(DIST_POINT)	*dps;
 	DIST_POINT		*dp;
+	GENERAL_NAMES		*names;
 	GENERAL_NAME		*gn;
+	ASN1_IA5STRING		*uri;
 	size_t			 n = 0;
 	int			 i, j;
 
@@ -241,16 +243,15 @@ cv_revoke_crl_urls(X509 *x, char **urls, size_t max)
 		dp = sk_DIST_POINT_value(dps, i);
 		if (dp->distpoint == NULL || dp->distpoint->type != 0)
 			continue;
-		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname);
-		    j++) {
-			gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname,
-			    j);
+		names = dp->distpoint->name.fullname;
+		for (j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+			gn = sk_GENERAL_NAME_value(names, j);
 			if (gn->type != GEN_URI || n == max)
 				continue;
+			uri = gn->d.uniformResourceIdentifier;
 			if ((urls[n] = strndup((const char *)
-			    ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier),
-			    (size_t)ASN1_STRING_length(
-			    gn->d.uniformResourceIdentifier))) != NULL)
+			    ASN1_STRING_get0_data(uri),
+			    (size_t)ASN1_STRING_length(uri))) != NULL)
 				n++;
 		}
 	}
@@ -264,7 +265,7 @@ cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
     X509_CRL **out, char *why, size_t whylen)
 {
 	struct cv_revoke_entry	*e;
-	struct cv_revoke_body		 b;
+	struct cv_revoke_body	 b;
 	const unsigned char	*p;
 	X509_CRL		*crl = NULL;
 	enum cv_rev		 st;
@@ -289,7 +290,8 @@ cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 		}
 		free(b.p);
 		ERR_clear_error();
-		next = crl != NULL ? cv_revoke_time(X509_CRL_get0_nextUpdate(crl)) : 0;
+		next = crl != NULL ?
+		    cv_revoke_time(X509_CRL_get0_nextUpdate(crl)) : 0;
 		if (crl == NULL ||
 		    X509_NAME_cmp(X509_CRL_get_issuer(crl),
 		    X509_get_subject_name(issuer)) != 0 ||
@@ -310,7 +312,8 @@ cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 			e->failed = (int)st;
 		return st;
 	}
-	if ((e = cv_revoke_put(r, url, cv_revoke_expiry(r, now, next))) == NULL) {
+	if ((e = cv_revoke_put(r, url, cv_revoke_expiry(r, now, next))) ==
+	    NULL) {
 		X509_CRL_free(crl);
 		snprintf(why, whylen, "out of memory");
 		return CV_RS_UNKNOWN;
@@ -322,11 +325,11 @@ cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 
 /* OCSP for x from url; GOOD, REVOKED, UNKNOWN or TIMEOUT. */
 static enum cv_rev
-cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 *x,
-    X509 *issuer, time_t now, char *why, size_t whylen)
+cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
+    X509 *x, X509 *issuer, time_t now, char *why, size_t whylen)
 {
 	struct cv_revoke_entry	*e;
-	struct cv_revoke_body		 b;
+	struct cv_revoke_body	 b;
 	OCSP_REQUEST		*req = NULL;
 	OCSP_RESPONSE		*resp = NULL;
 	OCSP_BASICRESP		*bs = NULL;
@@ -378,8 +381,8 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 
 	    OCSP_request_add0_id(req, id2) == NULL ||
 	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0)
 		goto out;
-	st = cv_revoke_fetch(r, url, der, (size_t)len, "application/ocsp-request",
-	    &b, why, whylen);
+	st = cv_revoke_fetch(r, url, der, (size_t)len,
+	    "application/ocsp-request", &b, why, whylen);
 	if (st != CV_RS_GOOD)
 		goto fail;
 	p = b.p;
@@ -407,8 +410,8 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url, X509 
 		    "certificate", url);
 		goto fail;
 	}
-	if ((e = cv_revoke_put(r, key, cv_revoke_expiry(r, now, cv_revoke_time(nextupd)))) !=
-	    NULL) {
+	if ((e = cv_revoke_put(r, key, cv_revoke_expiry(r, now,
+	    cv_revoke_time(nextupd)))) != NULL) {
 		e->is_ocsp = 1;
 		e->status = status;
 	}
@@ -457,8 +460,8 @@ cv_revoke_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
 	for (i = 0; ocsp != NULL && i < (size_t)sk_OPENSSL_STRING_num(ocsp) &&
 	    i < REV_URLS_MAX; i++) {
 		asked = 1;
-		st = cv_revoke_ocsp(r, ctx, sk_OPENSSL_STRING_value(ocsp, (int)i), x,
-		    issuer, now, why, whylen);
+		st = cv_revoke_ocsp(r, ctx, sk_OPENSSL_STRING_value(ocsp,
+		    (int)i), x, issuer, now, why, whylen);
 		if (st == CV_RS_GOOD || st == CV_RS_REVOKED) {
 			X509_email_free(ocsp);
 			return st;
@@ -501,7 +504,7 @@ cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
 	AUTHORITY_INFO_ACCESS	*aia;
 	ACCESS_DESCRIPTION	*ad;
 	struct cv_revoke_entry	*e;
-	struct cv_revoke_body		 b;
+	struct cv_revoke_body	 b;
 	const unsigned char	*p;
 	X509			*issuer = NULL;
 	char			 key[600], why[CV_REASON_MAX], *url;
@@ -523,10 +526,11 @@ cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
 				continue;
 			continue;
 		}
-		if (cv_revoke_fetch(r, url, NULL, 0, NULL, &b, why, sizeof why) !=
-		    CV_RS_GOOD) {
+		if (cv_revoke_fetch(r, url, NULL, 0, NULL, &b, why,
+		    sizeof why) != CV_RS_GOOD) {
 			log_debug("issuer of a certificate: %s", why);
-			if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) != NULL)
+			if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) !=
+			    NULL)
 				e->failed = CV_RS_UNKNOWN;
 			continue;
 		}

@@ -207,8 +207,8 @@ cv_verify_cb(int ok, X509_STORE_CTX *ctx)
 	snprintf(reason, sizeof reason, "%s (depth %d, %s)",
 	    X509_verify_cert_error_string(err), depth, subj);
 	if (st != NULL)
-		(void)cv_verify_add(st, err, NULL, cv_verify_index(st, x), depth,
-		    reason);
+		(void)cv_verify_add(st, err, NULL, cv_verify_index(st, x),
+		    depth, reason);
 	return 1;
 }
 
@@ -304,8 +304,8 @@ cv_verify_revocation(const struct cv_verifier *v, struct cv_verify_state *st,
 			cv_verify_add(st, X509_V_ERR_CERT_REVOKED, NULL,
 			    cv_verify_index(st, x), i, reason);
 		else if (r == CV_RS_UNKNOWN || r == CV_RS_TIMEOUT) {
-			k = cv_verify_add(st, X509_V_ERR_UNABLE_TO_GET_CRL, NULL,
-			    cv_verify_index(st, x), i, reason);
+			k = cv_verify_add(st, X509_V_ERR_UNABLE_TO_GET_CRL,
+			    NULL, cv_verify_index(st, x), i, reason);
 			if (k >= 0 && r == CV_RS_TIMEOUT)
 				st->f[k].cls = CV_REV_TIMEOUT;
 		}
@@ -342,7 +342,8 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 	}
 	st.ncerts = req->ncerts;
 	for (i = 0; i < req->ncerts; i++) {
-		bio = BIO_new_mem_buf(req->certs[i].pem, (int)req->certs[i].len);
+		bio = BIO_new_mem_buf(req->certs[i].pem,
+		    (int)req->certs[i].len);
 		if (bio != NULL)
 			st.certs[i] = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 		BIO_free(bio);
@@ -419,10 +420,11 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 	for (i = 0; i < req->nerrs; i++) {
 		for (j = 0; j < sizeof verify_squid_only /
 		    sizeof verify_squid_only[0]; j++) {
-			if (strcmp(req->errs[i].name, verify_squid_only[j]) == 0)
+			if (strcmp(req->errs[i].name,
+			    verify_squid_only[j]) == 0)
 				cv_verify_add(&st, 0, verify_squid_only[j],
-				    req->errs[i].cert >= 0 ? req->errs[i].cert :
-				    0, 0, "found by Squid");
+				    req->errs[i].cert >= 0 ?
+				    req->errs[i].cert : 0, 0, "found by Squid");
 		}
 	}
 	*nf = st.n;

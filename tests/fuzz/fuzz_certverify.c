@@ -17,19 +17,21 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct helper_frame	 fr;
-	struct cv_req	 req;
-	struct cbuf	 out = { NULL, 0, 0 };
-	const char	*b = (const char *)data;
-	char		*cause = NULL;
-	size_t		 used = 0;
+	struct cv_req		 req;
+	struct cbuf		 out = { NULL, 0, 0 };
+	enum helper_status	 st;
+	const char		*b = (const char *)data;
+	char			*cause = NULL;
+	size_t			 used = 0;
 
 	while (used < size) {
-		enum helper_status st = cv_proto_frame(b + used, size - used, &fr);
+		st = cv_proto_frame(b + used, size - used, &fr);
 
 		if (st == HELPER_NEED || fr.consumed == 0)
 			break;
 		if (st == HELPER_OK) {
-			if (cv_proto_parse(fr.body, fr.body_len, &req, &cause) == 0)
+			if (cv_proto_parse(fr.body, fr.body_len, &req,
+			    &cause) == 0)
 				(void)cv_proto_reply(&out, &fr, NULL, 0);
 			else
 				(void)cv_proto_reply_bh(&out, &fr, cause);

@@ -27,18 +27,21 @@ frame(const char *body)
 START_TEST(test_frame_ok_and_partial)
 {
 	struct helper_frame	 fr;
-	char		*b = frame("host=a.test\ncert_0=" PEM);
-	size_t		 n = strlen(b), i;
+	char			*b = frame("host=a.test\ncert_0=" PEM);
+	size_t			 n = strlen(b), i;
 
 	ck_assert_int_eq(cv_proto_frame(b, n, &fr), HELPER_OK);
 	ck_assert_uint_eq(fr.consumed, n);
 	for (i = 0; i < n - 1; i++)
 		ck_assert_int_eq(cv_proto_frame(b, i, &fr), HELPER_NEED);
-	ck_assert_int_eq(cv_proto_frame("12 cert_validate 3 abc\n", 23, &fr), HELPER_OK);
+	ck_assert_int_eq(cv_proto_frame("12 cert_validate 3 abc\n", 23, &fr),
+	    HELPER_OK);
 	ck_assert(fr.has_id && fr.id == 12);
 	ck_assert_int_eq(cv_proto_frame("x!y\n", 4, &fr), HELPER_BAD);
-	ck_assert_int_eq(cv_proto_frame("other 3 abc\n", 12, &fr), HELPER_SKIP);
-	ck_assert_int_eq(cv_proto_frame("cert_validate 0 \n", 17, &fr), HELPER_SKIP);
+	ck_assert_int_eq(cv_proto_frame("other 3 abc\n", 12, &fr),
+	    HELPER_SKIP);
+	ck_assert_int_eq(cv_proto_frame("cert_validate 0 \n", 17, &fr),
+	    HELPER_SKIP);
 	ck_assert_int_eq(cv_proto_frame("cert_validate 99999999 x", 24, &fr),
 	    HELPER_SKIP);
 	ck_assert_int_eq(cv_proto_frame("cert_validate 9999999999 x", 26, &fr),
@@ -84,8 +87,8 @@ START_TEST(test_parse_hostile)
 	size_t		 i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(cv_proto_parse(bad[i], strlen(bad[i]), &r, &cause) ==
-		    -1, "accepted: %s", bad[i]);
+		ck_assert_msg(cv_proto_parse(bad[i], strlen(bad[i]), &r,
+		    &cause) == -1, "accepted: %s", bad[i]);
 		ck_assert_ptr_nonnull(cause);
 		free(cause);
 		cause = NULL;
@@ -96,9 +99,10 @@ END_TEST
 START_TEST(test_reply)
 {
 	struct cbuf		 out = { NULL, 0, 0 };
-	struct helper_frame		 fr;
-	struct cv_finding	 f = { CV_EXPIRED, "X509_V_ERR_CERT_HAS_EXPIRED",
-				    0, 0, "has\nnewline \"q\"" };
+	struct helper_frame	 fr;
+	struct cv_finding	 f = { CV_EXPIRED,
+				    "X509_V_ERR_CERT_HAS_EXPIRED", 0, 0,
+				    "has\nnewline \"q\"" };
 	const char		*want;
 
 	memset(&fr, 0, sizeof fr);
@@ -152,12 +156,13 @@ START_TEST(test_error_names)
 {
 	ck_assert_int_eq(cv_verify_error_class(X509_V_ERR_CERT_HAS_EXPIRED),
 	    CV_EXPIRED);
-	ck_assert_int_eq(cv_verify_error_class(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT),
-	    CV_UNTRUSTED);
+	ck_assert_int_eq(cv_verify_error_class(
+	    X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT), CV_UNTRUSTED);
 	ck_assert_str_eq(cv_verify_error_name(X509_V_ERR_HOSTNAME_MISMATCH),
 	    "SQUID_X509_V_ERR_DOMAIN_MISMATCH");
 	/* An error Squid has no name for gets one it has. */
-	ck_assert_str_eq(cv_verify_error_name(12345), "X509_V_ERR_CERT_REJECTED");
+	ck_assert_str_eq(cv_verify_error_name(12345),
+	    "X509_V_ERR_CERT_REJECTED");
 }
 END_TEST
 

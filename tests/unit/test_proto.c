@@ -451,7 +451,8 @@ START_TEST(reason_sanitized)
 {
 	char	buf[16];
 
-	ck_assert_uint_eq(helper_reason(buf, sizeof buf, "a\nb\x01" "c\xff"), 6);
+	ck_assert_uint_eq(helper_reason(buf, sizeof buf, "a\nb\x01" "c\xff"),
+	    6);
 	ck_assert_str_eq(buf, "a?b?c?");
 	ck_assert_uint_eq(helper_reason(buf, 4, "abcdef"), 3);
 }

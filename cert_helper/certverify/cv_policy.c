@@ -16,7 +16,7 @@
 
 #define POLICY_HOSTS_MAX	4096	/* per class */
 
-static const char *const policy_names[CV_NCLASSES] = {
+static const char *const cv_policy_names[CV_NCLASSES] = {
 	"expired", "not-yet-valid", "untrusted", "wrong-host", "revoked",
 	"weak", "revocation-unknown", "revocation-timeout", "invalid"
 };
@@ -24,7 +24,7 @@ static const char *const policy_names[CV_NCLASSES] = {
 const char *
 cv_policy_class_name(int c)
 {
-	return c >= 0 && c < CV_NCLASSES ? policy_names[c] : "invalid";
+	return c >= 0 && c < CV_NCLASSES ? cv_policy_names[c] : "invalid";
 }
 
 /* The class named name, or -1. */
@@ -34,7 +34,7 @@ cv_policy_class_find(const char *name)
 	int	c;
 
 	for (c = 0; c < CV_NCLASSES; c++) {
-		if (strcmp(policy_names[c], name) == 0)
+		if (strcmp(cv_policy_names[c], name) == 0)
 			return c;
 	}
 	return -1;

@@ -35,7 +35,7 @@ static const struct {
 	int		 code;
 	const char	*name;
 	int		 cls;
-} verify_errors[] = {
+} cv_verify_errors[] = {
 	{ X509_V_ERR_CERT_HAS_EXPIRED, "X509_V_ERR_CERT_HAS_EXPIRED",
 	  CV_EXPIRED },
 	{ X509_V_ERR_CERT_NOT_YET_VALID, "X509_V_ERR_CERT_NOT_YET_VALID",
@@ -96,8 +96,10 @@ static const struct {
 	{ X509_V_ERR_PATH_LOOP, "X509_V_ERR_PATH_LOOP", CV_INVALID },
 };
 
+#define VERIFY_NERRORS	(sizeof cv_verify_errors / sizeof cv_verify_errors[0])
+
 /* Squid's own errors that the helper cannot find again: passed on. */
-static const char *const verify_squid_only[] = {
+static const char *const cv_verify_squid_only[] = {
 	"SQUID_X509_V_ERR_CERT_CHANGE",
 	"SQUID_X509_V_ERR_INFINITE_VALIDATION",
 };
@@ -108,9 +110,9 @@ cv_verify_error_class(int code)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof verify_errors / sizeof verify_errors[0]; i++) {
-		if (verify_errors[i].code == code)
-			return verify_errors[i].cls;
+	for (i = 0; i < VERIFY_NERRORS; i++) {
+		if (cv_verify_errors[i].code == code)
+			return cv_verify_errors[i].cls;
 	}
 	return CV_INVALID;
 }
@@ -121,9 +123,9 @@ cv_verify_error_name(int code)
 {
 	size_t	i;
 
-	for (i = 0; i < sizeof verify_errors / sizeof verify_errors[0]; i++) {
-		if (verify_errors[i].code == code)
-			return verify_errors[i].name;
+	for (i = 0; i < VERIFY_NERRORS; i++) {
+		if (cv_verify_errors[i].code == code)
+			return cv_verify_errors[i].name;
 	}
 	return "X509_V_ERR_CERT_REJECTED";
 }
@@ -418,11 +420,11 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 	}
 	/* Squid's own findings that only Squid can make. */
 	for (i = 0; i < req->nerrs; i++) {
-		for (j = 0; j < sizeof verify_squid_only /
-		    sizeof verify_squid_only[0]; j++) {
+		for (j = 0; j < sizeof cv_verify_squid_only /
+		    sizeof cv_verify_squid_only[0]; j++) {
 			if (strcmp(req->errs[i].name,
-			    verify_squid_only[j]) == 0)
-				cv_verify_add(&st, 0, verify_squid_only[j],
+			    cv_verify_squid_only[j]) == 0)
+				cv_verify_add(&st, 0, cv_verify_squid_only[j],
 				    req->errs[i].cert >= 0 ?
 				    req->errs[i].cert : 0, 0, "found by Squid");
 		}

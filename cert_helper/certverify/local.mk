@@ -54,4 +54,5 @@ tests_fuzz_fuzz_certverify_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_certverify_LDADD = common/libcommon.la $(OPENSSL_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz_certverify.c \
-	tests/fuzz/corpus/certverify/squid-request
+	tests/fuzz/corpus/certverify/squid-request \
+	tests/fuzz/corpus/certverify/squid-request-errors

@@ -11,11 +11,32 @@
 
 #include "cbuf.h"
 
+/*
+ * Make b's capacity cap (more than it has). A new allocation, the old one
+ * wiped: realloc would leave a copy of what b held in freed memory. 0 or
+ * -1 (memory).
+ */
+static int
+cbuf_grow(struct cbuf *b, size_t cap)
+{
+	char	*nd;
+
+	if ((nd = malloc(cap)) == NULL)
+		return -1;
+	if (b->data != NULL) {
+		memcpy(nd, b->data, b->len);
+		explicit_bzero(b->data, b->cap);
+		free(b->data);
+	}
+	b->data = nd;
+	b->cap = cap;
+	return 0;
+}
+
 /* Append n bytes to b, growing it. 0 or -1 (memory). */
 int
 cbuf_add(struct cbuf *b, const void *p, size_t n)
 {
-	char	*nd;
 	size_t	 cap;
 
 	if (n > b->cap - b->len) {
@@ -25,10 +46,8 @@ cbuf_add(struct cbuf *b, const void *p, size_t n)
 				return -1;
 			cap *= 2;
 		}
-		if ((nd = realloc(b->data, cap)) == NULL)
+		if (cbuf_grow(b, cap) == -1)
 			return -1;
-		b->data = nd;
-		b->cap = cap;
 	}
 	if (n > 0)
 		memcpy(b->data + b->len, p, n);
@@ -60,6 +79,49 @@ cbuf_printf(struct cbuf *b, const char *fmt, ...)
 	explicit_bzero(big, (size_t)n);
 	free(big);
 	return rv;
+}
+
+/*
+ * Read what fd has into the end of b (again after a signal), growing b to
+ * at most max bytes. Returns the bytes read, 0 at end of input, or -1 with
+ * errno set: ENOBUFS when b already holds max bytes, ENOMEM.
+ */
+ssize_t
+cbuf_read(struct cbuf *b, int fd, size_t max)
+{
+	size_t	 cap;
+	ssize_t	 n;
+
+	if (b->len == b->cap) {
+		if (b->cap >= max) {
+			errno = ENOBUFS;
+			return -1;
+		}
+		cap = b->cap == 0 ? 65536 : b->cap * 2;
+		if (cap > max)
+			cap = max;
+		if (cbuf_grow(b, cap) == -1) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	do
+		n = read(fd, b->data + b->len, b->cap - b->len);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		b->len += (size_t)n;
+	return n;
+}
+
+/* Drop the first n bytes of b (n <= b->len), wiping what moves. */
+void
+cbuf_drop(struct cbuf *b, size_t n)
+{
+	if (n == 0)
+		return;
+	memmove(b->data, b->data + n, b->len - n);
+	explicit_bzero(b->data + b->len - n, n);
+	b->len -= n;
 }
 
 /*

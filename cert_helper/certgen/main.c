@@ -201,9 +201,9 @@ main(int argc, char **argv)
 	struct opts	 o;
 	struct certgen	*cg;
 	struct cbuf	 out = { NULL, 0, 0 };
-	char		*buf, *cause = NULL, *note = NULL;
-	size_t		 len = 0, cap = 65536, used;
-	ssize_t		 n;
+	struct cbuf	 in = { NULL, 0, 0 };
+	char		*cause = NULL, *note = NULL;
+	size_t		 used;
 	time_t		 checked, now;
 
 	log_init("sslinspect-certgen");
@@ -227,35 +227,17 @@ main(int argc, char **argv)
 	main_ca_check(&o, checked = now = time(NULL));
 	if ((cg = certgen_new(&o, now, &cause)) == NULL)
 		main_fatal("cannot start", cause);
-	if ((buf = malloc(cap)) == NULL)
-		exit(1);
-	for (;;) {
-		if (len == cap && cap < MAIN_BUF_MAX) {
-			cap = cap * 2 > MAIN_BUF_MAX ? MAIN_BUF_MAX : cap * 2;
-			if ((buf = realloc(buf, cap)) == NULL)
-				exit(1);
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
+	while (cbuf_read(&in, STDIN_FILENO, MAIN_BUF_MAX) > 0) {
 		now = time(NULL);
-		used = certgen_handle(cg, buf, len, now, &out);
-		if (out.len > 0) {
-			if (cbuf_write(&out, STDOUT_FILENO) == -1)
-				break;
-		}
+		used = certgen_handle(cg, in.data, in.len, now, &out);
+		if (cbuf_write(&out, STDOUT_FILENO) == -1)
+			break;
 		certgen_flush(cg);
 		if (now - checked >= MAIN_CA_CHECK)
 			main_ca_check(&o, checked = now);
-		OPENSSL_cleanse(buf, used);
-		memmove(buf, buf + used, len - used);
-		len -= used;
+		cbuf_drop(&in, used);
 	}
-	OPENSSL_cleanse(buf, cap);
-	free(buf);
+	cbuf_free(&in);
 	cbuf_free(&out);
 	certgen_free(cg);
 	opts_free(&o);

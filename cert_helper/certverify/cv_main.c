@@ -99,8 +99,9 @@ main(int argc, char **argv)
 	struct cv_opts	 o;
 	struct cv_ctx	 c;
 	struct cbuf	 out = { NULL, 0, 0 };
-	char		*buf, *cause = NULL;
-	size_t		 len = 0, cap = 65536, used;
+	struct cbuf	 in = { NULL, 0, 0 };
+	char		*cause = NULL;
+	size_t		 used;
 	ssize_t		 n;
 
 	log_init("sslinspect-certverify");
@@ -119,32 +120,15 @@ main(int argc, char **argv)
 		cv_main_fatal("cannot start", NULL);
 	c.pol = o.pol;
 	memset(&o.pol, 0, sizeof o.pol);	/* now c's */
-	if ((buf = malloc(cap)) == NULL)
-		exit(1);
-	for (;;) {
-		if (len == cap && cap < MAIN_BUF_MAX) {
-			cap = cap * 2 > MAIN_BUF_MAX ? MAIN_BUF_MAX : cap * 2;
-			if ((buf = realloc(buf, cap)) == NULL)
-				exit(1);
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	while ((n = cbuf_read(&in, STDIN_FILENO, MAIN_BUF_MAX)) > 0) {
+		used = cv_handle(&c, in.data, in.len, time(NULL), &out);
+		if (cbuf_write(&out, STDOUT_FILENO) == -1)
 			break;
-		len += (size_t)n;
-		used = cv_handle(&c, buf, len, time(NULL), &out);
-		if (out.len > 0) {
-			if (cbuf_write(&out, STDOUT_FILENO) == -1)
-				break;
-		}
-		if (used == 0 && len == cap && cap >= MAIN_BUF_MAX)
-			cv_main_fatal("input",
-			    "a request larger than the buffer");
-		memmove(buf, buf + used, len - used);
-		len -= used;
+		cbuf_drop(&in, used);
 	}
-	free(buf);
+	if (n == -1 && errno == ENOBUFS)
+		cv_main_fatal("input", "a request larger than the buffer");
+	cbuf_free(&in);
 	cbuf_free(&out);
 	cv_revoke_free(c.v.rev);
 	X509_STORE_free(c.v.store);

@@ -277,9 +277,12 @@ si_origin_start()
 	si_start_retry origin ORIGIN_PORT "${SI_ORIGIN_PORT:-}" si_origin_try
 }
 
-si_origin_try()
+# si_nginx_conf HTTP: $T/origin/nginx.conf for an origin nginx whose pid,
+# logs and temporary files are the run's, with HTTP (server blocks and
+# settings) inside its http block.
+si_nginx_conf()
 {
-	local names=$SI_ORIGIN_NAMES_ user=""
+	local user=""
 	mkdir -p "$T/origin"
 	[ "$(id -u)" = 0 ] && user="user www-data;"
 	: > "$T/log/origin-error.log"
@@ -300,7 +303,15 @@ http {
 	fastcgi_temp_path $T/origin/fastcgi;
 	uwsgi_temp_path $T/origin/uwsgi;
 	scgi_temp_path $T/origin/scgi;
-	types { text/html html; text/plain txt; application/octet-stream bin;
+$1
+}
+NGX
+}
+
+si_origin_try()
+{
+	local names=$SI_ORIGIN_NAMES_
+	si_nginx_conf "	types { text/html html; text/plain txt; application/octet-stream bin;
 	    application/zip zip; application/json json; }
 	default_type application/octet-stream;
 	server {
@@ -311,11 +322,9 @@ http {
 		root $T/www;
 		location /upload {
 			client_max_body_size 0;
-			return 200 "received\n";
+			return 200 \"received\n\";
 		}
-	}
-}
-NGX
+	}"
 	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
 	    -c "$T/origin/nginx.conf" -g 'daemon off;'
 	si_wait_listen "$ORIGIN_PORT" origin 30 "$T/log/origin-error.log"

@@ -12,7 +12,7 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 cv_origins_start()
 {
-	local n servers="" user="" i
+	local n servers="" i
 	si_port CV_HTTP_PORT
 	si_port CV_OCSP_PORT
 	si_port ORIGIN_PORT
@@ -32,30 +32,14 @@ cv_origins_start()
 		root $T/www;
 	}"
 	done
-	[ "$(id -u)" = 0 ] && user="user www-data;"
-	cat > "$T/origin/nginx.conf" <<NGX
-$user
-worker_processes 1;
-pid $T/run/nginx.pid;
-error_log $T/log/origin-error.log warn;
-events { worker_connections 256; }
-http {
-	access_log $T/log/origin-access.log;
-	client_body_temp_path $T/origin/body;
-	proxy_temp_path $T/origin/proxy;
-	fastcgi_temp_path $T/origin/fastcgi;
-	uwsgi_temp_path $T/origin/uwsgi;
-	scgi_temp_path $T/origin/scgi;
-	default_type text/html;
+	si_nginx_conf "	default_type text/html;
 	# RSA-1024 and SHA-1 are refused by OpenSSL's default level.
 	ssl_ciphers DEFAULT:@SECLEVEL=0;
 	$servers
 	server {
 		listen 127.0.0.1:$CV_HTTP_PORT;
 		root $T/crl;
-	}
-}
-NGX
+	}"
 	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
 	    -c "$T/origin/nginx.conf" -g 'daemon off;'
 	si_wait_port "$ORIGIN_PORT" origin

@@ -187,7 +187,7 @@ cv_verify_found(const struct cv_verify_state *st, int code)
 	return 0;
 }
 
-static int	verify_ex_index = -1;
+static int	cv_verify_ex_index = -1;
 
 /* OpenSSL's verify callback: note the error, carry on to find the rest. */
 static int
@@ -200,7 +200,7 @@ cv_verify_cb(int ok, X509_STORE_CTX *ctx)
 
 	if (ok)
 		return 1;
-	st = X509_STORE_CTX_get_ex_data(ctx, verify_ex_index);
+	st = X509_STORE_CTX_get_ex_data(ctx, cv_verify_ex_index);
 	err = X509_STORE_CTX_get_error(ctx);
 	depth = X509_STORE_CTX_get_error_depth(ctx);
 	x = X509_STORE_CTX_get_current_cert(ctx);
@@ -334,8 +334,8 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 	int			 rv = -1, trusted = 1, tries;
 
 	*nf = 0;
-	if (verify_ex_index == -1)
-		verify_ex_index = X509_STORE_CTX_get_ex_new_index(0, NULL,
+	if (cv_verify_ex_index == -1)
+		cv_verify_ex_index = X509_STORE_CTX_get_ex_new_index(0, NULL,
 		    NULL, NULL, NULL);
 	if ((st.certs = calloc(req->ncerts, sizeof *st.certs)) == NULL ||
 	    (untrusted = sk_X509_new_null()) == NULL) {
@@ -364,7 +364,7 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 		goto out;
 	}
 	for (tries = 0;; tries++) {
-		X509_STORE_CTX_set_ex_data(ctx, verify_ex_index, &st);
+		X509_STORE_CTX_set_ex_data(ctx, cv_verify_ex_index, &st);
 		X509_STORE_CTX_set_verify_cb(ctx, cv_verify_cb);
 		param = X509_STORE_CTX_get0_param(ctx);
 		X509_VERIFY_PARAM_set_time(param, now);

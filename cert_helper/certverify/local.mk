@@ -23,8 +23,9 @@ certverifyconfdir = $(sysconfdir)/sslinspect
 dist_certverifyconf_DATA = cert_helper/certverify/certverify.conf
 dist_man_MANS += doc/sslinspect-certverify.8
 
-# Unit tests (Check): the wire format, the policy, the validation.
-CERTVERIFY_UNIT_TESTS = tests/unit/test_certverify
+# Unit tests (Check): the wire format, the policy, the error names; the
+# validation on chains made in the test.
+CERTVERIFY_UNIT_TESTS = tests/unit/test_certverify tests/unit/test_cv_verify
 check_PROGRAMS += $(CERTVERIFY_UNIT_TESTS)
 TESTS += $(CERTVERIFY_UNIT_TESTS)
 tests_unit_test_certverify_SOURCES = tests/unit/test_certverify.c
@@ -32,6 +33,9 @@ tests_unit_test_certverify_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/cert_helper/certverify
 tests_unit_test_certverify_LDADD = cert_helper/certverify/libcertverify.la \
 	$(UNIT_LIBS) $(OPENSSL_LIBS)
+tests_unit_test_cv_verify_SOURCES = tests/unit/test_cv_verify.c
+tests_unit_test_cv_verify_CFLAGS = $(tests_unit_test_certverify_CFLAGS)
+tests_unit_test_cv_verify_LDADD = $(tests_unit_test_certverify_LDADD)
 
 # Integration cases: real Squid, curl and Chromium against one origin per
 # certificate fault.

@@ -1,7 +1,8 @@
 /*
  * Unit tests for sslinspect-certverify: the cert_validate wire format
  * (hostile framing and fields), the reply Squid parses, the policy and its
- * host patterns, and the validation of a few chains.
+ * host patterns, and the error names and classes. The validation of
+ * chains is in test_cv_verify.c.
  */
 #include "config.h"
 

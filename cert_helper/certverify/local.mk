@@ -25,7 +25,8 @@ dist_man_MANS += doc/sslinspect-certverify.8
 
 # Unit tests (Check): the wire format, the policy, the error names; the
 # validation on chains made in the test.
-CERTVERIFY_UNIT_TESTS = tests/unit/test_certverify tests/unit/test_cv_verify
+CERTVERIFY_UNIT_TESTS = tests/unit/test_certverify tests/unit/test_cv_verify \
+	tests/unit/test_cv_opts
 check_PROGRAMS += $(CERTVERIFY_UNIT_TESTS)
 TESTS += $(CERTVERIFY_UNIT_TESTS)
 tests_unit_test_certverify_SOURCES = tests/unit/test_certverify.c
@@ -36,6 +37,11 @@ tests_unit_test_certverify_LDADD = cert_helper/certverify/libcertverify.la \
 tests_unit_test_cv_verify_SOURCES = tests/unit/test_cv_verify.c
 tests_unit_test_cv_verify_CFLAGS = $(tests_unit_test_certverify_CFLAGS)
 tests_unit_test_cv_verify_LDADD = $(tests_unit_test_certverify_LDADD)
+tests_unit_test_cv_opts_SOURCES = tests/unit/test_cv_opts.c
+tests_unit_test_cv_opts_CFLAGS = $(tests_unit_test_certverify_CFLAGS) \
+	$(MAN_CFLAGS)
+tests_unit_test_cv_opts_LDADD = $(tests_unit_test_certverify_LDADD)
+MAN_TESTS += tests/unit/test_cv_opts
 
 # Integration cases: real Squid, curl and Chromium against one origin per
 # certificate fault.

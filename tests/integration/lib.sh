@@ -755,6 +755,36 @@ si_url()
 
 # si_served_cert HOST: the leaf certificate a client sees for HOST through
 # the proxy (PEM on stdout), fetched with openssl s_client over CONNECT.
+# si_chromium_nssdb HOME: the NSS database under HOME, where Chromium
+# looks, trusting the organization's root ($SI_ORG_ROOT).
+si_chromium_nssdb()
+{
+	mkdir -p "$1/.pki/nssdb"
+	certutil -N -d "sql:$1/.pki/nssdb" --empty-password || si_fail "certutil -N"
+	certutil -A -d "sql:$1/.pki/nssdb" -n "sslinspect test org root" \
+	    -t "C,," -a -i "$SI_ORG_ROOT" || si_fail "certutil -A"
+}
+
+# si_chromium_dom HOME PROFILE URL OUT ERR [SECONDS]: headless Chromium
+# with HOME's NSS database and the profile directory PROFILE loads URL
+# through the proxy (only: its background services are off) and dumps the
+# DOM into OUT, its messages into ERR. It and all it started are killed
+# after SECONDS (60).
+si_chromium_dom()
+{
+	local pgid
+	mkdir -p "$2"
+	HOME=$1 setsid timeout -k 5 "${6:-60}" "${CHROMIUM:-/usr/bin/chromium}" \
+	    --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --user-data-dir="$2" \
+	    --proxy-server="http://127.0.0.1:$PROXY_PORT" \
+	    --dump-dom "$3" > "$4" 2> "$5" &
+	pgid=$!
+	wait "$pgid" || true
+	kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
 si_served_cert()
 {
 	openssl s_client -proxy "127.0.0.1:$PROXY_PORT" \

@@ -76,7 +76,7 @@ cv_expect()
 
 case_main()
 {
-	local host leaf pgid out
+	local host leaf out
 	[ -x "$top_builddir/cert_helper/sslinspect-certverify" ] || exit 77
 	cv_origins_start
 	si_squid_start
@@ -121,21 +121,11 @@ case_main()
 	# Chromium: a good origin loads, an expired and a revoked one show the
 	# page that names the error.
 	if [ -x "$CHROMIUM" ]; then
-		mkdir -p "$T/home/.pki/nssdb" "$T/chromium"
-		certutil -N -d "sql:$T/home/.pki/nssdb" --empty-password || si_fail "certutil -N"
-		certutil -A -d "sql:$T/home/.pki/nssdb" -n "sslinspect test org root" \
-		    -t "C,," -a -i "$SI_ORG_ROOT" || si_fail "certutil -A"
+		si_chromium_nssdb "$T/home"
 		for host in good.test expired.test ocsprevoked.test; do
-			HOME=$T/home setsid timeout -k 5 60 "$CHROMIUM" --headless \
-			    --no-sandbox --disable-gpu --disable-quic --no-first-run \
-			    --disable-background-networking --disable-component-update \
-			    --disable-sync --user-data-dir="$T/chromium" \
-			    --proxy-server="http://127.0.0.1:$PROXY_PORT" \
-			    --dump-dom "https://$host:$ORIGIN_PORT/" \
-			    > "$T/dom-$host.html" 2> "$T/log/chromium-$host.err" &
-			pgid=$!
-			wait "$pgid" || true
-			kill -KILL -- "-$pgid" 2>/dev/null || true
+			si_chromium_dom "$T/home" "$T/chromium" \
+			    "https://$host:$ORIGIN_PORT/" "$T/dom-$host.html" \
+			    "$T/log/chromium-$host.err"
 		done
 		si_assert_match "$(cat "$T/dom-good.test.html")" "certverify origin reached" \
 		    "Chromium loads good.test"

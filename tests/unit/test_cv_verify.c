@@ -176,27 +176,31 @@ leaf(const char *san, EVP_PKEY *key, long from, long to, const EVP_MD *md)
 	return mkcert("a.test", san, key, inter, int_key, from, to, md);
 }
 
+/* Judge leaf (freed here), sent with the intermediate, for host. */
+static size_t
+judge_leaf(X509 *x, const char *host, struct cv_finding *f)
+{
+	X509	*c[2];
+
+	c[0] = x;
+	c[1] = X509_dup(inter);
+	return judge(c, 2, host, f);
+}
+
+/* A leaf valid from yesterday for 30 days, signed with SHA-256. */
+#define GOOD_LEAF(san)	leaf((san), leaf_key, -DAY, 30 * DAY, EVP_sha256())
+
 START_TEST(test_good_chain)
 {
 	struct cv_finding	 f[CV_FINDINGS_MAX];
-	X509			*c[2];
+	const char		*ips = "IP:192.0.2.7,IP:2001:db8::7";
 
-	c[0] = leaf("DNS:a.test", leaf_key, -DAY, 30 * DAY, EVP_sha256());
-	c[1] = X509_dup(inter);
-	ck_assert_uint_eq(judge(c, 2, "a.test", f), 0);
+	ck_assert_uint_eq(judge_leaf(GOOD_LEAF("DNS:a.test"), "a.test", f), 0);
 	/* No host from Squid: no host check either. */
-	c[0] = leaf("DNS:a.test", leaf_key, -DAY, 30 * DAY, EVP_sha256());
-	c[1] = X509_dup(inter);
-	ck_assert_uint_eq(judge(c, 2, "", f), 0);
+	ck_assert_uint_eq(judge_leaf(GOOD_LEAF("DNS:a.test"), "", f), 0);
 	/* An IP literal, bracketed IPv6 too. */
-	c[0] = leaf("IP:192.0.2.7,IP:2001:db8::7", leaf_key, -DAY, 30 * DAY,
-	    EVP_sha256());
-	c[1] = X509_dup(inter);
-	ck_assert_uint_eq(judge(c, 2, "192.0.2.7", f), 0);
-	c[0] = leaf("IP:192.0.2.7,IP:2001:db8::7", leaf_key, -DAY, 30 * DAY,
-	    EVP_sha256());
-	c[1] = X509_dup(inter);
-	ck_assert_uint_eq(judge(c, 2, "[2001:db8::7]", f), 0);
+	ck_assert_uint_eq(judge_leaf(GOOD_LEAF(ips), "192.0.2.7", f), 0);
+	ck_assert_uint_eq(judge_leaf(GOOD_LEAF(ips), "[2001:db8::7]", f), 0);
 }
 END_TEST
 
@@ -204,12 +208,10 @@ START_TEST(test_expired)
 {
 	struct cv_finding	 f[CV_FINDINGS_MAX];
 	const struct cv_finding	*e;
-	X509			*c[2];
 	size_t			 nf;
 
-	c[0] = leaf("DNS:a.test", leaf_key, -30 * DAY, -DAY, EVP_sha256());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "a.test", f);
+	nf = judge_leaf(leaf("DNS:a.test", leaf_key, -30 * DAY, -DAY,
+	    EVP_sha256()), "a.test", f);
 	ck_assert_ptr_nonnull(e = finding(f, nf, "X509_V_ERR_CERT_HAS_EXPIRED",
 	    0));
 	ck_assert_int_eq(e->cls, CV_EXPIRED);
@@ -222,12 +224,10 @@ START_TEST(test_not_yet_valid)
 {
 	struct cv_finding	 f[CV_FINDINGS_MAX];
 	const struct cv_finding	*e;
-	X509			*c[2];
 	size_t			 nf;
 
-	c[0] = leaf("DNS:a.test", leaf_key, DAY, 30 * DAY, EVP_sha256());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "a.test", f);
+	nf = judge_leaf(leaf("DNS:a.test", leaf_key, DAY, 30 * DAY,
+	    EVP_sha256()), "a.test", f);
 	ck_assert_ptr_nonnull(e = finding(f, nf,
 	    "X509_V_ERR_CERT_NOT_YET_VALID", 0));
 	ck_assert_int_eq(e->cls, CV_NOT_YET_VALID);
@@ -239,26 +239,17 @@ START_TEST(test_wrong_host)
 {
 	struct cv_finding	 f[CV_FINDINGS_MAX];
 	const struct cv_finding	*e;
-	X509			*c[2];
+	const char		*sans = "DNS:a.test,DNS:*.b.test";
 	size_t			 nf;
 
-	c[0] = leaf("DNS:a.test,DNS:*.b.test", leaf_key, -DAY, 30 * DAY,
-	    EVP_sha256());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "c.test", f);
+	nf = judge_leaf(GOOD_LEAF(sans), "c.test", f);
 	ck_assert_ptr_nonnull(e = finding(f, nf,
 	    "SQUID_X509_V_ERR_DOMAIN_MISMATCH", 0));
 	ck_assert_int_eq(e->cls, CV_WRONG_HOST);
 	ck_assert_uint_eq(nf, 1);
 	/* The wildcard covers one label, not two. */
-	c[0] = leaf("DNS:a.test,DNS:*.b.test", leaf_key, -DAY, 30 * DAY,
-	    EVP_sha256());
-	c[1] = X509_dup(inter);
-	ck_assert_uint_eq(judge(c, 2, "x.b.test", f), 0);
-	c[0] = leaf("DNS:a.test,DNS:*.b.test", leaf_key, -DAY, 30 * DAY,
-	    EVP_sha256());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "y.x.b.test", f);
+	ck_assert_uint_eq(judge_leaf(GOOD_LEAF(sans), "x.b.test", f), 0);
+	nf = judge_leaf(GOOD_LEAF(sans), "y.x.b.test", f);
 	ck_assert_ptr_nonnull(finding(f, nf,
 	    "SQUID_X509_V_ERR_DOMAIN_MISMATCH", 0));
 }
@@ -269,13 +260,11 @@ START_TEST(test_weak_key)
 	struct cv_finding	 f[CV_FINDINGS_MAX];
 	const struct cv_finding	*e;
 	EVP_PKEY		*k;
-	X509			*c[2];
 	size_t			 nf;
 
 	ck_assert_ptr_nonnull(k = EVP_RSA_gen(1024));
-	c[0] = leaf("DNS:a.test", k, -DAY, 30 * DAY, EVP_sha256());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "a.test", f);
+	nf = judge_leaf(leaf("DNS:a.test", k, -DAY, 30 * DAY, EVP_sha256()),
+	    "a.test", f);
 	ck_assert_ptr_nonnull(e = finding(f, nf,
 	    "X509_V_ERR_EE_KEY_TOO_SMALL", 0));
 	ck_assert_int_eq(e->cls, CV_WEAK);
@@ -283,9 +272,8 @@ START_TEST(test_weak_key)
 	EVP_PKEY_free(k);
 	/* 2048 bits pass. */
 	ck_assert_ptr_nonnull(k = EVP_RSA_gen(2048));
-	c[0] = leaf("DNS:a.test", k, -DAY, 30 * DAY, EVP_sha256());
-	c[1] = X509_dup(inter);
-	ck_assert_uint_eq(judge(c, 2, "a.test", f), 0);
+	ck_assert_uint_eq(judge_leaf(leaf("DNS:a.test", k, -DAY, 30 * DAY,
+	    EVP_sha256()), "a.test", f), 0);
 	EVP_PKEY_free(k);
 }
 END_TEST
@@ -297,15 +285,14 @@ START_TEST(test_sha1)
 	X509			*c[2];
 	size_t			 nf;
 
-	c[0] = leaf("DNS:a.test", leaf_key, -DAY, 30 * DAY, EVP_sha1());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "a.test", f);
+	nf = judge_leaf(leaf("DNS:a.test", leaf_key, -DAY, 30 * DAY,
+	    EVP_sha1()), "a.test", f);
 	ck_assert_ptr_nonnull(e = finding(f, nf, "X509_V_ERR_CA_MD_TOO_WEAK",
 	    0));
 	ck_assert_int_eq(e->cls, CV_WEAK);
 	ck_assert_uint_eq(nf, 1);
 	/* An intermediate signed with SHA-1: found on cert_1. */
-	c[0] = leaf("DNS:a.test", leaf_key, -DAY, 30 * DAY, EVP_sha256());
+	c[0] = GOOD_LEAF("DNS:a.test");
 	c[1] = mkcert("Test Intermediate", NULL, int_key, root, root_key,
 	    -DAY, 365 * DAY, EVP_sha1());
 	nf = judge(c, 2, "a.test", f);
@@ -341,7 +328,7 @@ START_TEST(test_untrusted)
 	for (i = 0; i < nf; i++)
 		ck_assert_int_eq(f[i].cls, CV_UNTRUSTED);
 	/* The intermediate left out: no revoker, so nothing fetches it. */
-	c[0] = leaf("DNS:a.test", leaf_key, -DAY, 30 * DAY, EVP_sha256());
+	c[0] = GOOD_LEAF("DNS:a.test");
 	nf = judge(c, 1, "a.test", f);
 	ck_assert_ptr_nonnull(finding(f, nf,
 	    "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY", 0));
@@ -352,15 +339,13 @@ END_TEST
 START_TEST(test_several_faults)
 {
 	struct cv_finding	 f[CV_FINDINGS_MAX];
-	X509			*c[2];
 	EVP_PKEY		*k;
 	size_t			 nf;
 
 	/* Expired, for another host, 1024 bits and SHA-1: all four. */
 	ck_assert_ptr_nonnull(k = EVP_RSA_gen(1024));
-	c[0] = leaf("DNS:a.test", k, -30 * DAY, -DAY, EVP_sha1());
-	c[1] = X509_dup(inter);
-	nf = judge(c, 2, "b.test", f);
+	nf = judge_leaf(leaf("DNS:a.test", k, -30 * DAY, -DAY, EVP_sha1()),
+	    "b.test", f);
 	ck_assert_ptr_nonnull(finding(f, nf, "X509_V_ERR_CERT_HAS_EXPIRED",
 	    0));
 	ck_assert_ptr_nonnull(finding(f, nf,

@@ -17,8 +17,7 @@
 
 #include "cause.h"
 #include "certverify.h"
-
-#define OPTS_LINE_MAX	8192
+#include "conffile.h"
 
 const struct cv_opt cv_opts_table[] = {
 	{ "config", 'c', CV_OPT_STRING, NULL, 0, 0, "FILE",
@@ -199,57 +198,29 @@ cv_opts_defaults(struct cv_opts *o, char **cause)
 	return 0;
 }
 
-static char *
-cv_opts_trim(char *s)
+/*
+ * One line of a configuration file. Options for the command line only, and
+ * a missing value where one is needed, are refused.
+ */
+static int
+cv_opts_file_line(void *arg, const char *name, const char *value,
+    char **cause)
 {
-	char	*e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	if (strcmp(name, "config") == 0 || strcmp(name, "help") == 0 ||
+	    strcmp(name, "version") == 0 || (*value == '\0' &&
+	    strcmp(name, "debug") != 0)) {
+		cause_set(cause, "\"%s\" %s", name, *value == '\0' ?
+		    "needs a value" : "is for the command line");
+		return -1;
+	}
+	return cv_opts_set(arg, name, *value != '\0' ? value : "yes", cause);
 }
 
 /* Read a configuration file; 0 or -1 with a cause naming file and line. */
 int
 cv_opts_file(struct cv_opts *o, const char *path, char **cause)
 {
-	FILE	*fp;
-	char	 line[OPTS_LINE_MAX], *s, *v, *c;
-	int	 lineno = 0, rv = 0;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		cause_set(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rv == 0 && fgets(line, sizeof line, fp) != NULL) {
-		lineno++;
-		if ((c = strchr(line, '#')) != NULL)
-			*c = '\0';
-		s = cv_opts_trim(line);
-		if (*s == '\0')
-			continue;
-		v = s + strcspn(s, " \t");
-		if (*v != '\0')
-			*v++ = '\0';
-		v = cv_opts_trim(v);
-		if (strcmp(s, "config") == 0 || strcmp(s, "help") == 0 ||
-		    strcmp(s, "version") == 0 || (*v == '\0' &&
-		    strcmp(s, "debug") != 0)) {
-			cause_set(cause, "%s:%d: \"%s\" %s", path, lineno, s,
-			    *v == '\0' ? "needs a value" :
-			    "is for the command line");
-			rv = -1;
-		} else if (cv_opts_set(o, s, *v != '\0' ? v : "yes",
-		    cause) == -1) {
-			cause_prefix(cause, "%s:%d", path, lineno);
-			rv = -1;
-		}
-	}
-	fclose(fp);
-	return rv;
+	return conffile_read(path, cv_opts_file_line, o, cause);
 }
 
 void

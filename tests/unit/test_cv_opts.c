@@ -1,8 +1,9 @@
 /*
- * Unit tests of sslinspect-certverify's options table (cv_opts.c): the
- * defaults are valid values, every option is in --help, out-of-range
- * values are refused, and the OPTIONS list of sslinspect-certverify(8) is
- * the table's (tests/unit/manpage.h; make update-man).
+ * Unit tests of sslinspect-certverify's options (cv_opts.c): the defaults
+ * are valid values, out-of-range values are refused, the -c file is read,
+ * every option is in --help, and the OPTIONS list of
+ * sslinspect-certverify(8) is the table's (tests/unit/manpage.h; make
+ * update-man).
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "certverify.h"
 #include "manpage.h"
@@ -65,6 +67,55 @@ START_TEST(ranges)
 	}
 	ck_assert_int_eq(cv_opts_set(&o, "no-such-option", "1", &cause), -1);
 	free(cause);
+	cv_opts_free(&o);
+}
+END_TEST
+
+/* Write text to a temporary file; its path, in a static buffer. */
+static const char *
+conf(const char *text)
+{
+	static char	 path[] = "/tmp/test_cv_opts.XXXXXX";
+	int		 fd;
+	FILE		*fp;
+
+	snprintf(path, sizeof path, "/tmp/test_cv_opts.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
+	fputs(text, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	return path;
+}
+
+/* The -c file: comments, flags, classes, allow-host; refusals by line. */
+START_TEST(file)
+{
+	struct cv_opts	 o;
+	char		*cause = NULL;
+	const char	*p;
+
+	ck_assert_int_eq(cv_opts_defaults(&o, &cause), 0);
+	p = conf("# comment\n\nexpired allow  # trailing\ndebug\n"
+	    "allow-host untrusted a.test .b.test\n  timeout\t7 \n");
+	ck_assert_msg(cv_opts_file(&o, p, &cause) == 0, "%s", cause);
+	unlink(p);
+	ck_assert_int_eq(o.pol.action[CV_EXPIRED], CV_ALLOW);
+	ck_assert_int_eq(o.debug, 1);
+	ck_assert_int_eq(o.timeout, 7);
+	ck_assert_uint_eq(o.pol.nallow[CV_UNTRUSTED], 2);
+	ck_assert(cv_policy_blocks(&o.pol, CV_UNTRUSTED, "x.b.test") == 0);
+	p = conf("weak block\nexpired\n");
+	ck_assert_int_eq(cv_opts_file(&o, p, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, ":2: \"expired\" needs a value"));
+	free(cause);
+	cause = NULL;
+	unlink(p);
+	p = conf("config /etc/other.conf\n");
+	ck_assert_int_eq(cv_opts_file(&o, p, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, ":1: \"config\" is for the "
+	    "command line"));
+	free(cause);
+	unlink(p);
 	cv_opts_free(&o);
 }
 END_TEST
@@ -147,6 +198,7 @@ cv_opts_suite(void)
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, ranges);
+	tcase_add_test(tc, file);
 	tcase_add_test(tc, usage);
 	tcase_add_test(tc, manual);
 	suite_add_tcase(s, tc);

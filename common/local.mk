@@ -2,6 +2,8 @@
 # A libtool convenience library, so it is PIC and can go into the c-icap module.
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = common/attrib.h common/cahealth.h common/cause.c common/cause.h \
+	common/cbuf.c common/cbuf.h common/helper.c common/helper.h \
+	common/conffile.c common/conffile.h common/log.c common/log.h \
 	common/issued.c common/issued.h \
 	common/revoked.c common/revoked.h \
 	common/serial.c common/serial.h \

@@ -57,37 +57,6 @@ struct certgen {
 	struct certgen_stats	 stats;
 };
 
-/* Append n bytes to b, growing it. 0 or -1. */
-int
-cbuf_add(struct cbuf *b, const void *p, size_t n)
-{
-	char	*nd;
-	size_t	 cap;
-
-	if (b->len + n > b->cap) {
-		cap = b->cap ? b->cap : 8192;
-		while (cap < b->len + n)
-			cap *= 2;
-		if ((nd = realloc(b->data, cap)) == NULL)
-			return -1;
-		b->data = nd;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-/* Wipe (replies hold leaf keys) and free. */
-void
-cbuf_free(struct cbuf *b)
-{
-	if (b->data != NULL)
-		OPENSSL_cleanse(b->data, b->cap);
-	free(b->data);
-	memset(b, 0, sizeof *b);
-}
-
 /* Digest of everything in the profile that shapes a certificate. */
 static int
 certgen_profile(struct certgen *cg, const struct opts *o)
@@ -542,14 +511,14 @@ certgen_answer(struct certgen *cg, const struct proto_req *req, time_t now,
 
 /* Append "[id ]ERR <len> <reason>\1" and log the reason. */
 static int
-certgen_err(struct certgen *cg, const struct proto_frame *fr,
+certgen_err(struct certgen *cg, const struct helper_frame *fr,
     const char *why, struct cbuf *out)
 {
-	char	head[64], reason[CERTGEN_REASON_MAX];
+	char	head[64], reason[HELPER_REASON_MAX];
 	size_t	hl, rl;
 
 	cg->stats.errors++;
-	rl = proto_reason(reason, sizeof reason, why != NULL ? why :
+	rl = helper_reason(reason, sizeof reason, why != NULL ? why :
 	    "internal error");
 	log_warnx("request refused: %s", reason);
 	hl = proto_reply_head(head, sizeof head, fr, 0, rl);
@@ -561,7 +530,7 @@ certgen_err(struct certgen *cg, const struct proto_frame *fr,
 
 /* Answer one framed request into out. */
 static void
-certgen_one(struct certgen *cg, const struct proto_frame *fr, time_t now,
+certgen_one(struct certgen *cg, const struct helper_frame *fr, time_t now,
     struct cbuf *out)
 {
 	struct proto_req	 req;
@@ -594,7 +563,7 @@ size_t
 certgen_handle(struct certgen *cg, const char *in, size_t len, time_t now,
     struct cbuf *out)
 {
-	struct proto_frame	fr;
+	struct helper_frame	fr;
 	size_t			pos = 0, n;
 
 	while (pos < len) {
@@ -605,20 +574,20 @@ certgen_handle(struct certgen *cg, const char *in, size_t len, time_t now,
 			continue;
 		}
 		switch (proto_frame(in + pos, len - pos, &fr)) {
-		case PROTO_NEED:
+		case HELPER_NEED:
 			return pos + fr.consumed;
-		case PROTO_BAD:
+		case HELPER_BAD:
 			if (!cg->resync)
 				certgen_err(cg, &fr, fr.reason, out);
 			cg->resync = 1;
 			pos += fr.consumed;
 			break;
-		case PROTO_SKIP:
+		case HELPER_SKIP:
 			cg->resync = 0;
 			certgen_err(cg, &fr, fr.reason, out);
 			cg->skip = fr.consumed;
 			break;
-		case PROTO_OK:
+		case HELPER_OK:
 			cg->resync = 0;
 			certgen_one(cg, &fr, now, out);
 			pos += fr.consumed;

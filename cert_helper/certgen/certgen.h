@@ -19,20 +19,15 @@
 #include <openssl/x509v3.h>
 
 #include "attrib.h"
+#include "cbuf.h"
+#include "helper.h"
+#include "log.h"
 
 #define CERTGEN_BODY_MAX	(1024 * 1024)	/* largest request body */
 #define CERTGEN_HOST_MAX	253
-#define CERTGEN_REASON_MAX	200		/* ERR reply text */
 /* The lines around the certificate of a reply, as PEM_write writes them. */
 #define CERTGEN_PEM_BEGIN	"-----BEGIN CERTIFICATE-----\n"
 #define CERTGEN_PEM_END		"-----END CERTIFICATE-----\n"
-
-/* log.c: one line per message on stderr, which Squid puts in cache.log. */
-extern int	log_debug_enabled;
-void		log_init(const char *);
-void		log_warnx(const char *, ...) PRINTF(1, 2);
-void		log_info(const char *, ...) PRINTF(1, 2);
-void		log_debug(const char *, ...) PRINTF(1, 2);
 
 /* hostname.c: what counts as a host name or IP literal. */
 enum hostname_kind {
@@ -46,26 +41,10 @@ int		hostname_normalize(const char *, size_t, char *, size_t,
 		    enum hostname_kind *) NONNULL(1, 3, 5);
 
 /* proto.c: the sslcrtd wire format; pure, no I/O. */
-enum proto_status {
-	PROTO_NEED = 0,		/* incomplete: read more */
-	PROTO_OK,		/* a complete request */
-	PROTO_BAD,		/* framing broken: skip fr.consumed bytes */
-	PROTO_SKIP		/* well framed but refused: skip fr.consumed */
-};
-
 enum proto_sign {
 	PROTO_SIGN_TRUSTED = 0,
 	PROTO_SIGN_UNTRUSTED,
 	PROTO_SIGN_SELF
-};
-
-struct proto_frame {
-	int		 has_id;
-	uint64_t	 id;
-	const char	*body;		/* inside the input buffer */
-	size_t		 body_len;
-	size_t		 consumed;	/* bytes of input this frame used */
-	char		 reason[CERTGEN_REASON_MAX];
 };
 
 struct proto_req {
@@ -83,13 +62,12 @@ struct proto_req {
 	size_t		 mimic_len;
 };
 
-enum proto_status proto_frame(const char *, size_t, struct proto_frame *)
+enum helper_status proto_frame(const char *, size_t, struct helper_frame *)
 		    NONNULL(1, 3);
 int		proto_parse(const char *, size_t, struct proto_req *, char **)
 		    NONNULL(1, 3);
-size_t		proto_reply_head(char *, size_t, const struct proto_frame *,
+size_t		proto_reply_head(char *, size_t, const struct helper_frame *,
 		    int, size_t) NONNULL(1, 3);
-size_t		proto_reason(char *, size_t, const char *) NONNULL(1, 3);
 const char	*proto_sign_name(enum proto_sign);
 
 /* sigcache.c: signing CAs, parsed once per distinct PEM. */
@@ -256,13 +234,6 @@ const struct opts_entry *opts_find(const char *) NONNULL(1);
  * and the clock: every entry point takes the time.
  */
 struct certgen;
-struct cbuf {
-	char		*data;
-	size_t		 len;
-	size_t		 cap;
-};
-int		 cbuf_add(struct cbuf *, const void *, size_t) NONNULL(1);
-void		 cbuf_free(struct cbuf *);
 struct certgen_stats {
 	unsigned long	 requests;
 	unsigned long	 mem_hits;

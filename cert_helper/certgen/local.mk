@@ -6,7 +6,7 @@ cert_helper_certgen_libcertgen_la_SOURCES = cert_helper/certgen/certgen.h \
 	cert_helper/certgen/certgen.c cert_helper/certgen/dbcache.c cert_helper/certgen/forge.c \
 	cert_helper/certgen/revcheck.c \
 	cert_helper/certgen/hostname.c cert_helper/certgen/keypool.c cert_helper/certgen/lcache.c \
-	cert_helper/certgen/log.c cert_helper/certgen/mimic.c cert_helper/certgen/opts.c cert_helper/certgen/proto.c \
+	cert_helper/certgen/mimic.c cert_helper/certgen/opts.c cert_helper/certgen/proto.c \
 	cert_helper/certgen/sigcache.c
 cert_helper_certgen_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCERTGEN_CACHEDIR='"$(localstatedir)/lib/sslinspect/certgen"' \
@@ -81,7 +81,7 @@ if FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_proto
 tests_fuzz_fuzz_proto_SOURCES = tests/fuzz/fuzz_proto.c cert_helper/certgen/proto.c \
 	cert_helper/certgen/hostname.c cert_helper/certgen/mimic.c cert_helper/certgen/forge.c \
-	cert_helper/certgen/revcheck.c cert_helper/certgen/log.c
+	cert_helper/certgen/revcheck.c common/helper.c
 tests_fuzz_fuzz_proto_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/cert_helper/certgen
 tests_fuzz_fuzz_proto_LDFLAGS = $(FUZZ_CFLAGS)

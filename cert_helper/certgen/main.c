@@ -42,24 +42,6 @@ main_fatal(const char *what, const char *cause)
 	exit(1);
 }
 
-/* Write all of p; 0 or -1. */
-static int
-main_write(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* getopt_long tables built from opts_table. */
 static void
 main_getopt_tables(struct option *lo, char *so)
@@ -219,11 +201,12 @@ main(int argc, char **argv)
 	struct opts	 o;
 	struct certgen	*cg;
 	struct cbuf	 out = { NULL, 0, 0 };
-	char		*buf, *cause = NULL, *note = NULL;
-	size_t		 len = 0, cap = 65536, used;
-	ssize_t		 n;
+	struct cbuf	 in = { NULL, 0, 0 };
+	char		*cause = NULL, *note = NULL;
+	size_t		 used;
 	time_t		 checked, now;
 
+	log_init("sslinspect-certgen");
 	/*
 	 * A mint allocates and frees a few hundred KiB; glibc would hand
 	 * the heap top back to the kernel after each and fault it in again
@@ -244,37 +227,17 @@ main(int argc, char **argv)
 	main_ca_check(&o, checked = now = time(NULL));
 	if ((cg = certgen_new(&o, now, &cause)) == NULL)
 		main_fatal("cannot start", cause);
-	if ((buf = malloc(cap)) == NULL)
-		exit(1);
-	for (;;) {
-		if (len == cap && cap < MAIN_BUF_MAX) {
-			cap = cap * 2 > MAIN_BUF_MAX ? MAIN_BUF_MAX : cap * 2;
-			if ((buf = realloc(buf, cap)) == NULL)
-				exit(1);
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
+	while (cbuf_read(&in, STDIN_FILENO, MAIN_BUF_MAX) > 0) {
 		now = time(NULL);
-		used = certgen_handle(cg, buf, len, now, &out);
-		if (out.len > 0) {
-			if (main_write(STDOUT_FILENO, out.data, out.len) == -1)
-				break;
-			OPENSSL_cleanse(out.data, out.len);
-			out.len = 0;
-		}
+		used = certgen_handle(cg, in.data, in.len, now, &out);
+		if (cbuf_write(&out, STDOUT_FILENO) == -1)
+			break;
 		certgen_flush(cg);
 		if (now - checked >= MAIN_CA_CHECK)
 			main_ca_check(&o, checked = now);
-		OPENSSL_cleanse(buf, used);
-		memmove(buf, buf + used, len - used);
-		len -= used;
+		cbuf_drop(&in, used);
 	}
-	OPENSSL_cleanse(buf, cap);
-	free(buf);
+	cbuf_free(&in);
 	cbuf_free(&out);
 	certgen_free(cg);
 	opts_free(&o);

@@ -14,6 +14,7 @@
 
 #include "cause.h"
 #include "certgen.h"
+#include "conffile.h"
 #include "size.h"
 
 #ifndef CERTGEN_CACHEDIR
@@ -227,52 +228,18 @@ opts_defaults(struct opts *o, char **cause)
 	return 0;
 }
 
-/* Strip leading and trailing white space in place. */
-static char *
-opts_trim(char *s)
+/* One line of a configuration file: a flag has no value. */
+static int
+opts_file_line(void *arg, const char *name, const char *value, char **cause)
 {
-	char	*end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
+	return opts_set(arg, name, *value == '\0' ? NULL : value, cause);
 }
 
 /* Apply a configuration file. 0, or -1 with a cause naming the line. */
 int
 opts_file(struct opts *o, const char *path, char **cause)
 {
-	FILE		*f;
-	char		 line[OPTS_LINE_MAX], *p, *name, *value;
-	unsigned long	 lineno = 0;
-	int		 rv = 0;
-
-	if ((f = fopen(path, "re")) == NULL) {
-		cause_set(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (rv == 0 && fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		name = opts_trim(line);
-		if (*name == '\0')
-			continue;
-		value = name + strcspn(name, " \t");
-		if (*value != '\0')
-			*value++ = '\0';
-		value = opts_trim(value);
-		if (opts_set(o, name, *value == '\0' ? NULL : value, cause) ==
-		    -1) {
-			cause_prefix(cause, "%s:%lu", path, lineno);
-			rv = -1;
-		}
-	}
-	fclose(f);
-	return rv;
+	return conffile_read(path, opts_file_line, o, cause);
 }
 
 void
@@ -309,11 +276,11 @@ opts_ca_crl_url(const char *dir, char **cause)
 		return NULL;
 	}
 	while (url == NULL && fgets(line, sizeof line, f) != NULL) {
-		name = opts_trim(line);
+		name = conffile_trim(line);
 		if (*name == '#' || strncmp(name, "crl-url", 7) != 0 ||
 		    (name[7] != ' ' && name[7] != '\t'))
 			continue;
-		value = opts_trim(name + 7);
+		value = conffile_trim(name + 7);
 		if (*value != '\0')
 			url = strdup(value);
 	}

@@ -21,159 +21,22 @@
 #include "certgen.h"
 
 #define PROTO_CODE		"new_certificate"
-#define PROTO_HEAD_MAX		64	/* id, code and length together */
-#define PROTO_LEN_DIGITS	9
 #define PROTO_PARAMS_MAX	32
 #define PROTO_PEM_BEGIN		"-----BEGIN "
 #define PROTO_PEM_DASHES	"-----"
 #define PROTO_PEM_LABEL_MAX	60
 
-/* A string literal's length, counted by the compiler. */
-#define PROTO_LEN(lit)		(sizeof(lit) - 1)
 /* A literal and its length, for the tables below. */
-#define PROTO_NAME(lit)		lit, PROTO_LEN(lit)
-/* Is the span s (n bytes) exactly the string literal lit? */
-#define PROTO_IS(s, n, lit)						\
-	((n) == PROTO_LEN(lit) && memcmp((s), (lit), PROTO_LEN(lit)) == 0)
-
-/* Set a frame's reason text (a constant, so it never needs freeing). */
-static void
-proto_why(struct proto_frame *fr, const char *why)
-{
-	snprintf(fr->reason, sizeof fr->reason, "%s", why);
-}
-
-/* Parse a run of decimal digits at buf[*pos]; 1 done, 0 need more, -1 bad. */
-static int
-proto_number(const char *buf, size_t len, size_t *pos, size_t maxdigits,
-    uint64_t *out)
-{
-	size_t		start = *pos;
-	uint64_t	v = 0, d;
-
-	while (*pos < len && isdigit((unsigned char)buf[*pos])) {
-		d = (uint64_t)(buf[*pos] - '0');
-		if (*pos - start >= maxdigits || v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-		(*pos)++;
-	}
-	if (*pos == len)
-		return 0;
-	if (*pos == start)
-		return -1;
-	*out = v;
-	return 1;
-}
-
-/* Bytes up to and including the next newline, or everything. */
-static size_t
-proto_to_eol(const char *buf, size_t len, size_t pos)
-{
-	const char	*nl;
-
-	nl = memchr(buf + pos, '\n', len - pos);
-	return nl == NULL ? len : (size_t)(nl - buf) + 1;
-}
+#define PROTO_NAME(lit)		lit, HELPER_LEN(lit)
 
 /*
- * Parse "[<id> ]<code> " at buf[*pos]. Returns 1 with the code's span in
- * code and codelen, 0 when more input is needed, -1 when this is no header.
+ * Find the next complete new_certificate request in buf: helper_frame() with
+ * this protocol's code and body limit.
  */
-static int
-proto_head(const char *buf, size_t len, size_t *pos, struct proto_frame *fr,
-    const char **code, size_t *codelen)
+enum helper_status
+proto_frame(const char *buf, size_t len, struct helper_frame *fr)
 {
-	uint64_t	id;
-	size_t		start;
-	int		r;
-
-	if (*pos < len && isdigit((unsigned char)buf[*pos])) {
-		if ((r = proto_number(buf, len, pos, 20, &id)) != 1)
-			return r;
-		if (buf[*pos] != ' ')
-			return -1;
-		fr->has_id = 1;
-		fr->id = id;
-		(*pos)++;
-	}
-	start = *pos;
-	while (*pos < len && (islower((unsigned char)buf[*pos]) ||
-	    buf[*pos] == '_'))
-		(*pos)++;
-	if (*pos == len)
-		return 0;
-	if (*pos == start || buf[*pos] != ' ')
-		return -1;
-	*code = buf + start;
-	*codelen = *pos - start;
-	(*pos)++;
-	return 1;
-}
-
-/*
- * Find the next complete request in buf. Fills fr and returns PROTO_OK;
- * PROTO_NEED when more bytes are needed (fr->consumed bytes of leading
- * white space may still be dropped); PROTO_BAD when the bytes are no
- * request (drop fr->consumed bytes, up to the next newline); PROTO_SKIP for
- * a framed request that is refused (fr->consumed may exceed len: the caller
- * drops that many bytes as they arrive).
- */
-enum proto_status
-proto_frame(const char *buf, size_t len, struct proto_frame *fr)
-{
-	const char	*code = NULL;
-	size_t		 pos = 0, codelen = 0, head;
-	uint64_t	 blen = 0;
-	int		 r;
-
-	memset(fr, 0, sizeof *fr);
-	while (pos < len && isspace((unsigned char)buf[pos]))
-		pos++;
-	fr->consumed = pos;
-	if (pos == len)
-		return PROTO_NEED;
-	r = proto_head(buf, len, &pos, fr, &code, &codelen);
-	if (r == 1)
-		r = proto_number(buf, len, &pos, PROTO_LEN_DIGITS, &blen);
-	if (r == 1 && buf[pos] != ' ')
-		r = -1;
-	if (r == 0 && len - fr->consumed < PROTO_HEAD_MAX)
-		return PROTO_NEED;
-	if (r != 1) {
-		proto_why(fr, "malformed request header");
-		fr->consumed = proto_to_eol(buf, len, fr->consumed);
-		return PROTO_BAD;
-	}
-	head = pos + 1;
-	if (!PROTO_IS(code, codelen, PROTO_CODE)) {
-		proto_why(fr, "unknown request code");
-		fr->consumed = head + blen + 1;
-		return PROTO_SKIP;
-	}
-	if (blen == 0 || blen > CERTGEN_BODY_MAX) {
-		proto_why(fr, blen == 0 ? "empty request body" :
-		    "request body over 1 MiB");
-		fr->consumed = head + blen + 1;
-		return PROTO_SKIP;
-	}
-	if (len - head <= blen)
-		return PROTO_NEED;	/* wait for the body and its newline */
-	fr->body = buf + head;
-	fr->body_len = blen;
-	fr->consumed = head + blen;
-	if (buf[fr->consumed] == '\n')
-		fr->consumed++;
-	return PROTO_OK;
-}
-
-/* Does the span start with the NUL-terminated prefix? */
-static int
-proto_starts(const char *s, size_t n, const char *prefix)
-{
-	size_t	plen = strlen(prefix);
-
-	return n >= plen && memcmp(s, prefix, plen) == 0;
+	return helper_frame(buf, len, PROTO_CODE, CERTGEN_BODY_MAX, fr);
 }
 
 /* Does the span contain a control byte (or a non-ASCII byte)? */
@@ -218,7 +81,7 @@ proto_set_cn(struct proto_req *req, const char *v, size_t vl, char **cause)
 static int
 proto_on(const char *v, size_t vl)
 {
-	return vl == PROTO_LEN("on") && strncasecmp(v, "on", vl) == 0;
+	return vl == HELPER_LEN("on") && strncasecmp(v, "on", vl) == 0;
 }
 
 static int
@@ -339,8 +202,8 @@ proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
 	size_t		 klens[PROTO_PARAMS_MAX], nkeys = 0, pos = 0;
 	size_t		 eol, ll, i;
 
-	while (pos < len && !proto_starts(b + pos, len - pos, "-----BEGIN")) {
-		eol = proto_to_eol(b, len, pos);
+	while (pos < len && !helper_starts(b + pos, len - pos, "-----BEGIN")) {
+		eol = helper_eol(b, len, pos);
 		line = b + pos;
 		ll = eol - pos;
 		pos = eol;
@@ -374,7 +237,7 @@ proto_params(const char *b, size_t len, struct proto_req *req, char **cause)
 				return -1;
 			}
 		}
-		if (nkeys == 0 && !PROTO_IS(line, klens[0], "host")) {
+		if (nkeys == 0 && !HELPER_IS(line, klens[0], "host")) {
 			cause_set(cause, "first parameter is not host");
 			return -1;
 		}
@@ -402,19 +265,19 @@ proto_pem(const char *b, size_t len, size_t pos, const char *suffix,
 	size_t		 n = len - pos, ll, sl = strlen(suffix);
 	char		 marker[96];
 
-	if (!proto_starts(p, n, PROTO_PEM_BEGIN) ||
+	if (!helper_starts(p, n, PROTO_PEM_BEGIN) ||
 	    (eol = memchr(p, '\n', n)) == NULL)
 		return 0;
 	ll = (size_t)(eol - p);
 	if (ll > 0 && p[ll - 1] == '\r')
 		ll--;
-	if (ll < PROTO_LEN(PROTO_PEM_BEGIN) + sl ||
-	    ll > PROTO_LEN(PROTO_PEM_BEGIN) + PROTO_PEM_LABEL_MAX ||
+	if (ll < HELPER_LEN(PROTO_PEM_BEGIN) + sl ||
+	    ll > HELPER_LEN(PROTO_PEM_BEGIN) + PROTO_PEM_LABEL_MAX ||
 	    memcmp(p + ll - sl, suffix, sl) != 0)
 		return 0;
-	*label = p + PROTO_LEN(PROTO_PEM_BEGIN);
-	*labellen = ll - PROTO_LEN(PROTO_PEM_BEGIN) -
-	    PROTO_LEN(PROTO_PEM_DASHES);
+	*label = p + HELPER_LEN(PROTO_PEM_BEGIN);
+	*labellen = ll - HELPER_LEN(PROTO_PEM_BEGIN) -
+	    HELPER_LEN(PROTO_PEM_DASHES);
 	snprintf(marker, sizeof marker, "-----END %.*s-----", (int)*labellen,
 	    *label);
 	if ((end = memmem(eol, n - (size_t)(eol - p), marker,
@@ -442,7 +305,7 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	size_t		 n, ll;
 
 	n = proto_pem(b, len, pos, "CERTIFICATE" PROTO_PEM_DASHES, &label, &ll);
-	if (n == 0 || !PROTO_IS(label, ll, "CERTIFICATE")) {
+	if (n == 0 || !HELPER_IS(label, ll, "CERTIFICATE")) {
 		cause_set(cause, "no signing certificate");
 		return -1;
 	}
@@ -451,7 +314,7 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	pos = proto_skip_ws(b, len, pos + n);
 	n = proto_pem(b, len, pos, "PRIVATE KEY" PROTO_PEM_DASHES, &label, &ll);
 	if (n == 0 || memmem(label, ll, "ENCRYPTED",
-	    PROTO_LEN("ENCRYPTED")) != NULL) {
+	    HELPER_LEN("ENCRYPTED")) != NULL) {
 		cause_set(cause, "no usable signing key");
 		return -1;
 	}
@@ -459,7 +322,7 @@ proto_pems(const char *b, size_t len, size_t pos, struct proto_req *req,
 	req->ca_key_len = n;
 	pos = proto_skip_ws(b, len, pos + n);
 	n = proto_pem(b, len, pos, "CERTIFICATE" PROTO_PEM_DASHES, &label, &ll);
-	if (n != 0 && PROTO_IS(label, ll, "CERTIFICATE")) {
+	if (n != 0 && HELPER_IS(label, ll, "CERTIFICATE")) {
 		req->mimic = b + pos;
 		req->mimic_len = n;
 	}
@@ -494,7 +357,7 @@ proto_parse(const char *b, size_t len, struct proto_req *req, char **cause)
  * its length (0 if buf is too small).
  */
 size_t
-proto_reply_head(char *buf, size_t size, const struct proto_frame *fr, int ok,
+proto_reply_head(char *buf, size_t size, const struct helper_frame *fr, int ok,
     size_t body_len)
 {
 	char	id[24] = "";
@@ -506,27 +369,6 @@ proto_reply_head(char *buf, size_t size, const struct proto_frame *fr, int ok,
 	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 
-/*
- * Copy text into dst as one printable ASCII line (other bytes become '?'),
- * truncated to fit. Returns the length written.
- */
-size_t
-proto_reason(char *dst, size_t size, const char *text)
-{
-	size_t	i;
-
-	if (size == 0)
-		return 0;
-	for (i = 0; text[i] != '\0' && i + 1 < size; i++) {
-		if ((unsigned char)text[i] < 0x20 ||
-		    (unsigned char)text[i] >= 0x7f)
-			dst[i] = '?';
-		else
-			dst[i] = text[i];
-	}
-	dst[i] = '\0';
-	return i;
-}
 
 /* The wire name of a Sign= value. */
 const char *

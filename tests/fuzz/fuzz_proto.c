@@ -44,16 +44,16 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char		*p = (const char *)data;
-	struct proto_frame	 fr;
+	struct helper_frame	 fr;
 	struct mimic		 m;
 	char			 head[64];
 	size_t			 pos = 0;
 
 	while (pos < size) {
 		switch (proto_frame(p + pos, size - pos, &fr)) {
-		case PROTO_NEED:
+		case HELPER_NEED:
 			return 0;
-		case PROTO_OK:
+		case HELPER_OK:
 			if (fr.body + fr.body_len > p + size)
 				abort();
 			fuzz_body(fr.body, fr.body_len);

@@ -277,9 +277,12 @@ si_origin_start()
 	si_start_retry origin ORIGIN_PORT "${SI_ORIGIN_PORT:-}" si_origin_try
 }
 
-si_origin_try()
+# si_nginx_conf HTTP: $T/origin/nginx.conf for an origin nginx whose pid,
+# logs and temporary files are the run's, with HTTP (server blocks and
+# settings) inside its http block.
+si_nginx_conf()
 {
-	local names=$SI_ORIGIN_NAMES_ user=""
+	local user=""
 	mkdir -p "$T/origin"
 	[ "$(id -u)" = 0 ] && user="user www-data;"
 	: > "$T/log/origin-error.log"
@@ -300,7 +303,15 @@ http {
 	fastcgi_temp_path $T/origin/fastcgi;
 	uwsgi_temp_path $T/origin/uwsgi;
 	scgi_temp_path $T/origin/scgi;
-	types { text/html html; text/plain txt; application/octet-stream bin;
+$1
+}
+NGX
+}
+
+si_origin_try()
+{
+	local names=$SI_ORIGIN_NAMES_
+	si_nginx_conf "	types { text/html html; text/plain txt; application/octet-stream bin;
 	    application/zip zip; application/json json; }
 	default_type application/octet-stream;
 	server {
@@ -311,11 +322,9 @@ http {
 		root $T/www;
 		location /upload {
 			client_max_body_size 0;
-			return 200 "received\n";
+			return 200 \"received\n\";
 		}
-	}
-}
-NGX
+	}"
 	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
 	    -c "$T/origin/nginx.conf" -g 'daemon off;'
 	si_wait_listen "$ORIGIN_PORT" origin 30 "$T/log/origin-error.log"
@@ -498,6 +507,22 @@ si_categories_setup()
 	chmod -R a+rX "$T/lib"
 }
 
+# si_certverify_setup: set CERTVERIFY_PROGRAM (the sslcrtvalidator_program
+# line): sslinspect-certverify once built, trusting the test web root
+# ($T/pki/web-root.pem, or SI_CERTVERIFY_CAFILE), with SI_CERTVERIFY_ARGS
+# added; Squid's own security_fake_certverify (which passes on what Squid
+# found) before.
+si_certverify_setup()
+{
+	local ours=$top_builddir/cert_helper/sslinspect-certverify
+	if [ -x "$ours" ]; then
+		cp "$ours" "$T/bin/sslinspect-certverify"
+		CERTVERIFY_PROGRAM="$T/bin/sslinspect-certverify --ca-file ${SI_CERTVERIFY_CAFILE:-$T/pki/web-root.pem} ${SI_CERTVERIFY_ARGS:-}"
+	else
+		CERTVERIFY_PROGRAM="$SQUID_LIBEXECDIR/security_fake_certverify"
+	fi
+}
+
 # si_squid_start: render the shipped squid-conf snippets for this run,
 # include them from a minimal main squid.conf (the shape of Debian's),
 # start Squid and wait for it; sets PROXY_PORT. ORIGIN_PORT and ICAP_PORT
@@ -517,6 +542,7 @@ si_squid_start()
 	if [ -n "${SI_PROXY_PORT:-}" ]; then PROXY_PORT=$SI_PROXY_PORT; else si_port PROXY_PORT; fi
 	[ -f "$T/ca/squid-bundle.pem" ] || si_pki_org
 	si_certgen_setup
+	si_certverify_setup
 	# Every Squid gets a service name unique to the run, one process (-N)
 	# as well as SMP: Squid names its /dev/shm segments after it (such as
 	# the TLS session cache that Squid 6 makes even with -N), and cases
@@ -587,6 +613,9 @@ si_squid_try()
 	    INTERCEPT_PORT="${SI_INTERCEPT_ADDR:-127.0.0.1:0}" \
 	    BUMP_BUNDLE="${SI_BUMP_DIR:-$T/ca}/squid-bundle.pem" \
 	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
+	    CERTVERIFY_PROGRAM="$CERTVERIFY_PROGRAM" \
+	    CERTVERIFY_CHILDREN="${SI_CERTVERIFY_CHILDREN:-2 startup=1 idle=1}" \
+	    CERTVERIFY_TTL="${SI_CERTVERIFY_TTL:-60}" \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \
 	    CATEGORY_HELPER="$T/bin/sslinspect-category-acl -c -d $T/lib/categories.mdb" \
@@ -770,6 +799,36 @@ si_url()
 
 # si_served_cert HOST: the leaf certificate a client sees for HOST through
 # the proxy (PEM on stdout), fetched with openssl s_client over CONNECT.
+# si_chromium_nssdb HOME: the NSS database under HOME, where Chromium
+# looks, trusting the organization's root ($SI_ORG_ROOT).
+si_chromium_nssdb()
+{
+	mkdir -p "$1/.pki/nssdb"
+	certutil -N -d "sql:$1/.pki/nssdb" --empty-password || si_fail "certutil -N"
+	certutil -A -d "sql:$1/.pki/nssdb" -n "sslinspect test org root" \
+	    -t "C,," -a -i "$SI_ORG_ROOT" || si_fail "certutil -A"
+}
+
+# si_chromium_dom HOME PROFILE URL OUT ERR [SECONDS]: headless Chromium
+# with HOME's NSS database and the profile directory PROFILE loads URL
+# through the proxy (only: its background services are off) and dumps the
+# DOM into OUT, its messages into ERR. It and all it started are killed
+# after SECONDS (60).
+si_chromium_dom()
+{
+	local pgid
+	mkdir -p "$2"
+	HOME=$1 setsid timeout -k 5 "${6:-60}" "${CHROMIUM:-/usr/bin/chromium}" \
+	    --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --user-data-dir="$2" \
+	    --proxy-server="http://127.0.0.1:$PROXY_PORT" \
+	    --dump-dom "$3" > "$4" 2> "$5" &
+	pgid=$!
+	wait "$pgid" || true
+	kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
 si_served_cert()
 {
 	openssl s_client -proxy "127.0.0.1:$PROXY_PORT" \

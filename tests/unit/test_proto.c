@@ -62,21 +62,21 @@ parse_params(const char *params, struct proto_req *req, char **cause)
 START_TEST(frame_plain_and_id)
 {
 	char			*b = body_with("host=a.test\n"), *r;
-	struct proto_frame	 fr;
+	struct helper_frame	 fr;
 
 	r = pki_request("", b);
-	ck_assert_int_eq(proto_frame(r, strlen(r), &fr), PROTO_OK);
+	ck_assert_int_eq(proto_frame(r, strlen(r), &fr), HELPER_OK);
 	ck_assert_int_eq(fr.has_id, 0);
 	ck_assert_uint_eq(fr.body_len, strlen(b));
 	ck_assert_uint_eq(fr.consumed, strlen(r));
 	free(r);
 	r = pki_request("18446744073709551615 ", b);
-	ck_assert_int_eq(proto_frame(r, strlen(r), &fr), PROTO_OK);
+	ck_assert_int_eq(proto_frame(r, strlen(r), &fr), HELPER_OK);
 	ck_assert_int_eq(fr.has_id, 1);
 	ck_assert(fr.id == UINT64_MAX);
 	/* Every proper prefix is incomplete, never an error. */
 	for (size_t i = 0; i < strlen(r); i++)
-		ck_assert_int_eq(proto_frame(r, i, &fr), PROTO_NEED);
+		ck_assert_int_eq(proto_frame(r, i, &fr), HELPER_NEED);
 	free(r);
 	free(b);
 }
@@ -84,29 +84,29 @@ END_TEST
 
 static const struct {
 	const char		*in;
-	enum proto_status	 want;
+	enum helper_status	 want;
 } frames[] = {
-	{ "garbage line\nnext", PROTO_BAD },
-	{ "18446744073709551616 new_certificate 5 hello\n", PROTO_BAD },
-	{ "1x new_certificate 5 hello\n", PROTO_BAD },
-	{ "new_certificate -5 hello\n", PROTO_BAD },
-	{ "new_certificate 5hello\n", PROTO_BAD },
-	{ "NEW_CERTIFICATE 5 hello\n", PROTO_BAD },
-	{ "new_certificate 1234567890 x\n", PROTO_BAD },
-	{ "new_certificate 0 \n", PROTO_SKIP },
-	{ "new_certificate 1048577 x", PROTO_SKIP },
-	{ "7 get_certificate 5 hello\n", PROTO_SKIP },
-	{ "\n\n  ", PROTO_NEED },
-	{ "", PROTO_NEED },
+	{ "garbage line\nnext", HELPER_BAD },
+	{ "18446744073709551616 new_certificate 5 hello\n", HELPER_BAD },
+	{ "1x new_certificate 5 hello\n", HELPER_BAD },
+	{ "new_certificate -5 hello\n", HELPER_BAD },
+	{ "new_certificate 5hello\n", HELPER_BAD },
+	{ "NEW_CERTIFICATE 5 hello\n", HELPER_BAD },
+	{ "new_certificate 1234567890 x\n", HELPER_BAD },
+	{ "new_certificate 0 \n", HELPER_SKIP },
+	{ "new_certificate 1048577 x", HELPER_SKIP },
+	{ "7 get_certificate 5 hello\n", HELPER_SKIP },
+	{ "\n\n  ", HELPER_NEED },
+	{ "", HELPER_NEED },
 };
 
 START_TEST(frame_hostile)
 {
-	struct proto_frame	fr;
+	struct helper_frame	fr;
 
 	ck_assert_int_eq(proto_frame(frames[_i].in, strlen(frames[_i].in), &fr),
 	    frames[_i].want);
-	if (frames[_i].want == PROTO_BAD) {
+	if (frames[_i].want == HELPER_BAD) {
 		ck_assert_uint_gt(fr.consumed, 0);
 		ck_assert_uint_le(fr.consumed, strlen(frames[_i].in));
 		ck_assert(fr.reason[0] != '\0');
@@ -116,10 +116,10 @@ END_TEST
 
 START_TEST(frame_skip_lengths)
 {
-	struct proto_frame	 fr;
+	struct helper_frame	 fr;
 	const char		*big = "3 new_certificate 2000000 ";
 
-	ck_assert_int_eq(proto_frame(big, strlen(big), &fr), PROTO_SKIP);
+	ck_assert_int_eq(proto_frame(big, strlen(big), &fr), HELPER_SKIP);
 	ck_assert_uint_eq(fr.consumed, strlen(big) + 2000000 + 1);
 	ck_assert_int_eq(fr.has_id, 1);
 	ck_assert(fr.id == 3);
@@ -451,9 +451,10 @@ START_TEST(reason_sanitized)
 {
 	char	buf[16];
 
-	ck_assert_uint_eq(proto_reason(buf, sizeof buf, "a\nb\x01" "c\xff"), 6);
+	ck_assert_uint_eq(helper_reason(buf, sizeof buf, "a\nb\x01" "c\xff"),
+	    6);
 	ck_assert_str_eq(buf, "a?b?c?");
-	ck_assert_uint_eq(proto_reason(buf, 4, "abcdef"), 3);
+	ck_assert_uint_eq(helper_reason(buf, 4, "abcdef"), 3);
 }
 END_TEST
 

@@ -10,7 +10,7 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 case_main()
 {
-	local home=$T/home profile=$T/chromium dom pgid
+	local home=$T/home profile=$T/chromium dom
 	[ -x "$top_builddir/cert_helper/sslinspect-certgen" ] || exit 77
 	[ -x "$CHROMIUM" ] || exit 77
 	si_start_all
@@ -18,21 +18,9 @@ case_main()
 	    > "$T/www/chromium.html"
 	chmod a+r "$T/www/chromium.html"
 
-	mkdir -p "$home/.pki/nssdb" "$profile"
-	certutil -N -d "sql:$home/.pki/nssdb" --empty-password || si_fail "certutil -N"
-	certutil -A -d "sql:$home/.pki/nssdb" -n "sslinspect test org root" \
-	    -t "C,," -a -i "$SI_ORG_ROOT" || si_fail "certutil -A"
-
-	HOME=$home setsid timeout -k 5 90 "$CHROMIUM" --headless --no-sandbox \
-	    --disable-gpu --disable-quic --no-first-run \
-	    --disable-background-networking --disable-component-update \
-	    --disable-sync --user-data-dir="$profile" \
-	    --proxy-server="http://127.0.0.1:$PROXY_PORT" \
-	    --dump-dom "$(si_url /chromium.html)" \
-	    > "$T/dom.html" 2> "$T/log/chromium.err" &
-	pgid=$!
-	wait "$pgid" || true
-	kill -KILL -- "-$pgid" 2>/dev/null || true
+	si_chromium_nssdb "$home"
+	si_chromium_dom "$home" "$profile" "$(si_url /chromium.html)" \
+	    "$T/dom.html" "$T/log/chromium.err" 90
 	dom=$(cat "$T/dom.html")
 	si_assert_match "$dom" "bumped page seen by chromium" \
 	    "Chromium loaded the bumped page ($(tail -n 5 "$T/log/chromium.err" | tr '\n' ' '))"

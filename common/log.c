@@ -1,17 +1,14 @@
-/*
- * Messages on stderr, one line each: Squid copies a helper's stderr into
- * cache.log. Never pass key material or request bodies here.
- */
+/* Log lines on stderr; see log.h. */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "certgen.h"
+#include "log.h"
 
 int		 log_debug_enabled;
-static const char *log_name = "sslinspect-certgen";
+static const char *log_name = "sslinspect";
 
 /* Set the program name shown in front of every line. */
 void

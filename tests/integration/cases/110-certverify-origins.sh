@@ -1,0 +1,138 @@
+# Origin certificate validation (issue 14, part 2): Squid with
+# sslinspect-certverify as its sslcrtvalidator_program, one nginx serving a
+# faulty certificate per name (by SNI), a CRL and the AIA intermediate over
+# HTTP, and "openssl ocsp" as the OCSP responder. Each faulty origin is
+# refused with Squid's error page naming the error (curl, and Chromium
+# for some); the good ones load; an allow-host and a class set to allow
+# let theirs through; the missing intermediate is fetched by AIA.
+
+SI_ORIGIN_NAMES="good.test expired.test notyet.test self.test unknown.test wronghost.test crlrevoked.test crlgood.test ocsprevoked.test ocspgood.test rsa1024.test sha1.test noint.test allowed.test"
+SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+cv_origins_start()
+{
+	local n servers="" i
+	si_port CV_HTTP_PORT
+	si_port CV_OCSP_PORT
+	si_port ORIGIN_PORT
+	python3 "$top_srcdir/tests/integration/certverify-pki.py" "$T/pki" \
+	    "$CV_HTTP_PORT" "$CV_OCSP_PORT" || si_fail "making the test PKI"
+	mkdir -p "$T/www" "$T/crl" "$T/origin"
+	printf '<html><body><p id="m">certverify origin reached</p></body></html>\n' > "$T/www/index.html"
+	cp "$T/pki/root.crl" "$T/pki/int.der" "$T/crl/"
+	chmod -R a+rX "$T/www" "$T/pki" "$T/crl"
+	for n in $SI_ORIGIN_NAMES; do
+		servers="$servers
+	server {
+		listen 127.0.0.1:$ORIGIN_PORT ssl;
+		server_name $n;
+		ssl_certificate $T/pki/$n.pem;
+		ssl_certificate_key $T/pki/$n.key;
+		root $T/www;
+	}"
+	done
+	si_nginx_conf "	default_type text/html;
+	# RSA-1024 and SHA-1 are refused by OpenSSL's default level.
+	ssl_ciphers DEFAULT:@SECLEVEL=0;
+	$servers
+	server {
+		listen 127.0.0.1:$CV_HTTP_PORT;
+		root $T/crl;
+	}"
+	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
+	    -c "$T/origin/nginx.conf" -g 'daemon off;'
+	si_wait_port "$ORIGIN_PORT" origin
+	si_spawn ocsp openssl ocsp -index "$T/pki/index.txt" \
+	    -port "$CV_OCSP_PORT" -rsigner "$T/pki/web-root.pem" \
+	    -rkey "$T/pki/web-root.key" -CA "$T/pki/web-root.pem" -nmin 5
+	# Not si_wait_port: "openssl ocsp" serves one connection at a time
+	# and stays stuck on a probe that connects and sends nothing.
+	for i in $(seq 1 100); do
+		[ -n "$(ss -Htln "sport = :$CV_OCSP_PORT" 2>/dev/null)" ] && return 0
+		si_alive ocsp || si_fail "the OCSP responder exited"
+		sleep 0.1
+	done
+	si_fail "the OCSP responder did not listen"
+}
+
+# cv_expect HOST allow|ERROR_NAME: what curl gets through the proxy.
+cv_expect()
+{
+	local host=$1 want=$2 body code
+	body=$(si_curl -w '\n%{http_code}' "https://$host:$ORIGIN_PORT/" 2>&1)
+	code=${body##*$'\n'}
+	if [ "$want" = allow ]; then
+		si_assert_match "$body" "certverify origin reached" "$host loads"
+		si_assert_eq "$code" 200 "$host status"
+		si_log "$host: loads"
+		return
+	fi
+	si_assert_eq "$code" 503 "$host refused by Squid"
+	si_assert_match "$body" "$want" "$host: the page names $want"
+	si_assert_nomatch "$body" "certverify origin reached" "$host: no origin content"
+	si_log "$host: refused, page names $want"
+}
+
+case_main()
+{
+	local host leaf out
+	[ -x "$top_builddir/cert_helper/sslinspect-certverify" ] || exit 77
+	cv_origins_start
+	si_squid_start
+	grep -q "sslcrtvalidator_program ttl=60 $T/bin/sslinspect-certverify" \
+	    "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "snippet wires the validator"
+
+	cv_expect good.test allow
+	cv_expect crlgood.test allow
+	cv_expect ocspgood.test allow
+	cv_expect expired.test X509_V_ERR_CERT_HAS_EXPIRED
+	cv_expect notyet.test X509_V_ERR_CERT_NOT_YET_VALID
+	cv_expect self.test X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+	cv_expect unknown.test X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+	cv_expect wronghost.test SQUID_X509_V_ERR_DOMAIN_MISMATCH
+	cv_expect crlrevoked.test X509_V_ERR_CERT_REVOKED
+	cv_expect ocsprevoked.test X509_V_ERR_CERT_REVOKED
+	cv_expect rsa1024.test X509_V_ERR_EE_KEY_TOO_SMALL
+	cv_expect sha1.test X509_V_ERR_CA_MD_TOO_WEAK
+	# The intermediate is not served: Squid fetches it by AIA caIssuers.
+	cv_expect noint.test allow
+	# expired, but allowed for this host (allow-host expired=allowed.test):
+	# Squid goes on to the origin, and the leaf it mints mimics the
+	# origin's dates, so the client sees the same fault (no trusted leaf
+	# for a broken certificate); with the fault accepted, the content.
+	out=$(si_curl "https://allowed.test:$ORIGIN_PORT/" 2>&1 || true)
+	si_assert_match "$out" "certificate has expired" "allowed.test: the client sees the expiry"
+	out=$(si_curl -k "https://allowed.test:$ORIGIN_PORT/" 2>&1 || true)
+	si_assert_match "$out" "certverify origin reached" "allowed.test: let through"
+	si_log "allowed.test: let through, the client sees the expired leaf"
+	si_wait_log "$T/log/cache.log" "crlrevoked.test: blocked revoked \(revoked \(CRL" \
+	    "cache.log says why crlrevoked.test was blocked"
+	si_wait_log "$T/log/cache.log" "ocsprevoked.test: blocked revoked \(revoked \(OCSP" \
+	    "cache.log says why ocsprevoked.test was blocked"
+
+	# The page for a blocked origin comes on a leaf Squid mints for its
+	# own page (no mimicked fields: only the host's name), and the
+	# connection ends after it.
+	leaf=$(si_served_cert expired.test | openssl x509 -noout -subject -enddate 2>/dev/null)
+	si_assert_match "$leaf" "CN *= *expired.test" "error page leaf names the host"
+	si_assert_nomatch "$leaf" "sslinspect test web PKI" "error page leaf copies nothing of the origin's"
+
+	# Chromium: a good origin loads, an expired and a revoked one show the
+	# page that names the error.
+	if [ -x "$CHROMIUM" ]; then
+		si_chromium_nssdb "$T/home"
+		for host in good.test expired.test ocsprevoked.test; do
+			si_chromium_dom "$T/home" "$T/chromium" \
+			    "https://$host:$ORIGIN_PORT/" "$T/dom-$host.html" \
+			    "$T/log/chromium-$host.err"
+		done
+		si_assert_match "$(cat "$T/dom-good.test.html")" "certverify origin reached" \
+		    "Chromium loads good.test"
+		si_assert_match "$(cat "$T/dom-expired.test.html")" "X509_V_ERR_CERT_HAS_EXPIRED" \
+		    "Chromium shows the page for expired.test"
+		si_assert_match "$(cat "$T/dom-ocsprevoked.test.html")" "X509_V_ERR_CERT_REVOKED" \
+		    "Chromium shows the page for ocsprevoked.test"
+		si_log "chromium: good loads, expired and revoked get the page"
+	fi
+}

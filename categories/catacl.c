@@ -18,6 +18,10 @@
  *			connects to the client's original destination, the
  *			proof that the SNI names the site really reached
  *			(see sslinspect-bump.conf). Needs no database.
+ *	version-below V	(the SNI field holds the highest TLS version the
+ *			client offers, %ssl::>received_supported_version, such
+ *			as TLS/1.1) OK when that version is below TLS V (1.2),
+ *			SSL/3.0 being below any; ERR when it is not or unknown
  * A name without SNI stands for itself in both places (destination: ERR,
  * there is nothing to verify). Without a database every other answer is
  * ERR with a message, so nothing is spliced by category.
@@ -111,6 +115,27 @@ catacl_resolves_to(const char *name, const char *addr)
 }
 
 /*
+ * Is the version v ("TLS/1.1", "SSL/3.0", as Squid prints them) below TLS
+ * min ("1.2")? Returns 1 when it is, 0 when not or when either is not a
+ * version.
+ */
+static int
+catacl_version_below(const char *v, const char *min)
+{
+	unsigned int	 vmaj, vmin, mmaj, mmin;
+	char		 c;
+
+	if (sscanf(min, "%u.%u%c", &mmaj, &mmin, &c) != 2)
+		return 0;
+	if (strncmp(v, "SSL/", 4) == 0)
+		return 1;
+	if (strncmp(v, "TLS/", 4) != 0 ||
+	    sscanf(v + 4, "%u.%u%c", &vmaj, &vmin, &c) != 2)
+		return 0;
+	return vmaj < mmaj || (vmaj == mmaj && vmin < mmin);
+}
+
+/*
  * Answer one request line (without its newline; modified) into out, with
  * the newline. channel: the line starts with Squid's channel id
  * (concurrency= above 0). Returns 0, or -1 when out is too small.
@@ -148,6 +173,13 @@ catacl_answer(struct catdb *db, bool channel, char *line, char *out,
 	mode = arg[i + 2];
 	if (*sni == '\0' || strcmp(sni, "-") == 0)
 		sni = dst;
+	if (strcmp(mode, "version-below") == 0) {
+		if (n - i < 4 || !catacl_version_below(arg[i], arg[i + 3]))
+			goto err;
+		w = snprintf(out, outlen, "%s%sOK\n", id ? id : "",
+		    id ? " " : "");
+		return w < 0 || (size_t)w >= outlen ? -1 : 0;
+	}
 	if (strcmp(mode, "destination") == 0) {
 		if (sni == dst || !catacl_resolves_to(sni, dst))
 			goto err;
@@ -186,7 +218,8 @@ catacl_answer(struct catdb *db, bool channel, char *line, char *out,
 		if (found == NULL)
 			goto err;
 	} else {
-		msg = "unknown mode (splice, spoofed, lookup or destination)";
+		msg = "unknown mode (splice, spoofed, lookup, destination or "
+		    "version-below)";
 		goto err;
 	}
 	w = snprintf(out, outlen, "%s%sOK category=%s\n", id ? id : "",

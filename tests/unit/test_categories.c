@@ -380,7 +380,7 @@ static const struct {
 	{ true, "12 a b", "12 ERR message=\"expected SNI, CONNECT host and "
 	  "a mode\"\n" },
 	{ true, "13 a b frob", "13 ERR message=\"unknown mode (splice, "
-	  "spoofed, lookup or destination)\"\n" },
+	  "spoofed, lookup, destination or version-below)\"\n" },
 	/*
 	 * destination: the SNI must resolve to the address connected to.
 	 * Address literals resolve to themselves without any name service.
@@ -391,6 +391,14 @@ static const struct {
 	{ true, "17 2001:db8::1 2001:db8::2 destination", "17 ERR\n" },
 	{ true, "18 192.0.2.7 bank.example destination", "18 ERR\n" },
 	{ true, "19 - 192.0.2.7 destination", "19 ERR\n" },
+	/* version-below: the client's highest TLS version, then the minimum. */
+	{ true, "20 TLS/1.1 a.example version-below 1.2", "20 OK\n" },
+	{ true, "21 TLS/1.2 a.example version-below 1.2", "21 ERR\n" },
+	{ true, "22 TLS/1.3 a.example version-below 1.2", "22 ERR\n" },
+	{ true, "23 SSL/3.0 a.example version-below 1.2", "23 OK\n" },
+	{ true, "24 - a.example version-below 1.2", "24 ERR\n" },
+	{ true, "25 TLS/1.1 a.example version-below", "25 ERR\n" },
+	{ true, "26 TLS/1.2 a.example version-below 1.3", "26 OK\n" },
 	{ false, "nih.gov nih.gov splice health", "OK category=health\n" },
 	{ false, "192.0.2.7 192.0.2.7 splice finance",
 	  "OK category=finance\n" },

@@ -2,7 +2,7 @@
 # (the sslinspect format) says why on the CONNECT's line:
 #  - a CONNECT tunnel that carries plain HTTP instead of TLS: closed, noted
 #    refused:not-tls, ERR_PROTOCOL_UNKNOWN;
-#  - a client that offers only TLS 1.1: no handshake, ERR_SECURE_ACCEPT_FAIL;
+#  - a client that offers only TLS 1.1: no handshake, refused:tls-version;
 # and a CONNECT to an IP address without SNI is bumped with a leaf for
 # that address (an IP SAN).
 
@@ -42,7 +42,7 @@ PY
 	    -servername www.origin.test -tls1_1 < /dev/null > "$T/log/tls11.out" 2>&1 &&
 	    si_fail "a TLS 1.1 client got a handshake"
 	si_wait_log "$T/log/access.log" \
-	    ' CONNECT www\.origin\.test:[0-9]+ .* ERR_SECURE_ACCEPT_FAIL/[^ ]*TLS_LIB_ERR[^ ]* - -$' \
+	    ' CONNECT www\.origin\.test:[0-9]+ .* refused:tls-version -$' \
 	    "the refused TLS 1.1 client, with its reason"
 
 	cert=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" -connect "127.0.0.1:$ORIGIN_PORT" \

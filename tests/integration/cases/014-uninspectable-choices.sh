@@ -5,7 +5,10 @@
 #    (bumped:no-sni), or refused (refused:no-sni), or spliced
 #    (spliced:no-sni);
 #  - a CONNECT tunnel that carries no TLS: refused by default (case 012),
-#    or let through uninspected (tunneled:not-tls).
+#    or let through uninspected (tunneled:not-tls);
+#  - a client that offers only TLS 1.1: refused by default (case 012,
+#    refused:tls-version), or spliced (spliced:tls-version) to an origin
+#    that speaks TLS 1.1 (openssl s_server).
 
 SI_ORIGIN_NAMES="www.origin.test"
 
@@ -74,7 +77,7 @@ case_main()
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT 127\.0\.0\.1:$ORIGIN_PORT .* refused:no-sni -$" "the refused no-SNI tunnel, noted"
 
-	restart 's/^#\(ssl_bump splice sslinspect_no_sni \)/\1/; s/^#\(on_unsupported_protocol tunnel \)/\1/'
+	restart 's/^#\(ssl_bump splice sslinspect_no_sni \)/\1/; s/^#\(on_unsupported_protocol tunnel \)/\1/; s/^#\(ssl_bump splice sslinspect_old_tls \)/\1/'
 	got=$(no_sni)
 	si_log "splice uncommented: $got"
 	si_assert_eq "$got" spliced "IP CONNECT without SNI, splice chosen"
@@ -92,4 +95,17 @@ case_main()
 	si_assert_match "$got" "^HTTP/1.1 400" "plain HTTP reached the origin through the tunnel"
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT www\.origin\.test:$ORIGIN_PORT .* tunneled:not-tls -$" "the tunneled non-TLS, noted"
+
+	# A TLS 1.1 client, splice chosen, to a TLS 1.1 origin.
+	si_port OLD_PORT
+	si_spawn old-origin openssl s_server -accept "127.0.0.1:$OLD_PORT" -tls1_1 \
+	    -cipher 'DEFAULT:@SECLEVEL=0' -cert "$T/pki/origin.pem" -key "$T/pki/origin.key" -www
+	si_wait_port "$OLD_PORT" old-origin
+	got=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" -connect "www.origin.test:$OLD_PORT" \
+	    -servername www.origin.test -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' < /dev/null 2>/dev/null |
+	    openssl x509 -noout -issuer 2>/dev/null)
+	si_log "splice uncommented, TLS 1.1 client: $got"
+	si_assert_match "$got" "Test Web Root" "a TLS 1.1 client, splice chosen, reaches the origin uninspected"
+	si_wait_log "$T/log/access.log" \
+	    " CONNECT www\.origin\.test:$OLD_PORT .* spliced:tls-version -$" "the spliced TLS 1.1 client, noted"
 }

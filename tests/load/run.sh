@@ -12,7 +12,8 @@
 #
 # LOAD_SECONDS per mode (default 60; the issue's run is 600), LOAD_CONC
 # concurrent transfers (default 100; the issue's run is 500), LOAD_UPLOADS
-# (browser, the default, or urlencoded: see make_files).
+# (browser, the default, or urlencoded: see make_files), LOAD_MODES the
+# modes to run, in order (default "inspect bump splice").
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -145,8 +146,16 @@ si_plain_squid_start
 make_files
 make_infected
 rc=0
-run inspect "$PROXY_PORT" www.origin.test "$T/manifest.inspect" "$SI_ORG_ROOT" || rc=1
-run bump "$PLAIN_PORT" www.origin.test "$T/manifest.www.origin.test" "$SI_ORG_ROOT" || rc=1
-run splice "$PROXY_PORT" splice.origin.test "$T/manifest.splice.origin.test" \
-    "$T/pki/web-root.pem" || rc=1
+for mode in ${LOAD_MODES:-inspect bump splice}; do
+	case $mode in
+	inspect) run inspect "$PROXY_PORT" www.origin.test \
+	    "$T/manifest.inspect" "$SI_ORG_ROOT" || rc=1 ;;
+	bump) run bump "$PLAIN_PORT" www.origin.test \
+	    "$T/manifest.www.origin.test" "$SI_ORG_ROOT" || rc=1 ;;
+	splice) run splice "$PROXY_PORT" splice.origin.test \
+	    "$T/manifest.splice.origin.test" "$T/pki/web-root.pem" || rc=1 ;;
+	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice)" >&2
+	   rc=2 ;;
+	esac
+done
 exit $rc

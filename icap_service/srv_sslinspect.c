@@ -76,6 +76,20 @@
  */
 #define STREAM_TAIL	(64 * 1024)
 /*
+ * A download released after a hold is released no further than
+ * STREAM_BURST plus STREAM_PACE bytes for every byte the origin sent since.
+ * Squid reads the origin only while the reply's store entry is within
+ * read_ahead_gap of what the client took, and what waits in the ICAP
+ * answer fills that room first (HttpStateData::readReply, Client::
+ * handleMoreAdaptedBodyAvailable, MemObject::readAheadPolicyCanRead): the
+ * whole hold released at once left the origin unread until a slow client
+ * had taken all of it, and origins that time out an idle connection
+ * (nginx's send_timeout, 60 s) cut the download. Paced, the answer runs
+ * dry now and then and the origin is read all along.
+ */
+#define STREAM_BURST	(256 * 1024)
+#define STREAM_PACE	2
+/*
  * c-icap hands a body over in pieces of a few KiB. Past the first
  * STAGE_AFTER bytes (where a type or EICAR shows at once), pieces are
  * gathered into STAGE_SIZE before they are spooled and scanned: one write,
@@ -153,6 +167,7 @@ struct svc_req {
 	/* deciding inside the preview: 204 allowed */
 	bool		 in_preview;
 	bool		 cut;		/* released in part, then cut off */
+	uint64_t	 stream_from;	/* d->bytes when the release began */
 	/* a download that is a range of content */
 	bool		 partial;
 	bool		 edited;	/* request headers removed: never 204 */
@@ -1478,16 +1493,23 @@ svc_settled_early(struct svc_req *d)
 	return verdict_blocks(d->verdict);
 }
 
-/* Release what has been scanned, all but the tail kept for the end. */
+/*
+ * Release what has been scanned, all but the tail kept for the end, paced
+ * by what the origin sends (STREAM_PACE).
+ */
 static void
 svc_stream_release(struct svc_req *d)
 {
 	uint64_t	max = d->dir == ENGINE_UPLOAD ?
 	    conf.max_upload : conf.max_hold;
 	uint64_t	tail = max < STREAM_TAIL ? max : STREAM_TAIL;
+	uint64_t	lim, pace;
 
-	if (d->bytes > tail)
-		ci_cached_file_unlock(d->file, (ci_off_t)(d->bytes - tail));
+	if (d->bytes <= tail)
+		return;
+	lim = d->bytes - tail;
+	pace = STREAM_BURST + STREAM_PACE * (d->bytes - d->stream_from);
+	ci_cached_file_unlock(d->file, (ci_off_t)(lim < pace ? lim : pace));
 }
 
 /*
@@ -1522,6 +1544,7 @@ svc_check(ci_request_t *req, struct svc_req *d)
 			if (svc_settled_early(d))
 				return svc_block_now(req, d);
 			d->mode = M_STREAM;
+			d->stream_from = d->bytes;
 			svc_stat_inc(ST_STREAMED, 1);
 			ci_debug_printf(3,
 			    "sslinspect: %s %s: released while scanned "

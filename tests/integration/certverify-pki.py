@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Certificates for the certverify test origins: certverify-pki.py DIR
-HTTP_PORT OCSP_PORT. Writes web-root.{pem,key} (the trusted test root), an
+HTTP_PORT OCSP_PORT SILENT_PORT (a port that takes connections and never
+answers: the OCSP responder of the ocsptimeout origins). Writes web-root.{pem,key} (the trusted test root), an
 intermediate, one NAME.pem/NAME.key per origin (the chain nginx serves),
 root.crl (revoking crlrevoked.test), int.der (the intermediate, fetched by
 AIA) and index.txt for "openssl ocsp" (revoking ocsprevoked.test)."""
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-d, http_port, ocsp_port = sys.argv[1], sys.argv[2], sys.argv[3]
+d, http_port, ocsp_port, silent_port = sys.argv[1:5]
 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 day = dt.timedelta(days=1)
 
@@ -109,6 +110,8 @@ origins = {
     "crlgood.test": dict(crl=crl_url),
     "ocsprevoked.test": dict(ocsp=ocsp_url),
     "ocspgood.test": dict(ocsp=ocsp_url),
+    "ocsptimeout.test": dict(ocsp=f"http://127.0.0.1:{silent_port}"),
+    "ocsptimeout-allowed.test": dict(ocsp=f"http://127.0.0.1:{silent_port}"),
     "rsa1024.test": dict(kind="1024"),
     "noint.test": dict(issuer=inter, ikey=ik,
                        ca_issuers=f"http://127.0.0.1:{http_port}/int.der"),
@@ -148,7 +151,9 @@ write("root.crl", crl.public_bytes(serialization.Encoding.DER))
 
 
 def idx(c, status):
-    exp = c.not_valid_after_utc.strftime("%y%m%d%H%M%SZ")
+    # not_valid_after_utc is cryptography 42 and later; Debian 12 has 38.
+    na = getattr(c, "not_valid_after_utc", None) or c.not_valid_after
+    exp = na.strftime("%y%m%d%H%M%SZ")
     rev = (now - day).strftime("%y%m%d%H%M%SZ") if status == "R" else ""
     subj = "/O=sslinspect test web PKI/CN=" + \
         c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value

@@ -1,13 +1,32 @@
 # Origin certificate validation (issue 14, part 2): Squid with
 # sslinspect-certverify as its sslcrtvalidator_program, one nginx serving a
 # faulty certificate per name (by SNI), a CRL and the AIA intermediate over
-# HTTP, and "openssl ocsp" as the OCSP responder. Each faulty origin is
-# refused with Squid's error page naming the error (curl, and Chromium
-# for some); the good ones load; an allow-host and a class set to allow
-# let theirs through; the missing intermediate is fetched by AIA.
+# HTTP, "openssl ocsp" as the OCSP responder and a silent one that never
+# answers. Each faulty origin is refused with Squid's error page naming
+# the error, through curl and through Chromium; the good ones load; an
+# allow-host lets its host through a class that blocks; the missing
+# intermediate is fetched by AIA.
 
-SI_ORIGIN_NAMES="good.test expired.test notyet.test self.test unknown.test wronghost.test crlrevoked.test crlgood.test ocsprevoked.test ocspgood.test rsa1024.test sha1.test noint.test allowed.test"
-SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test"
+# HOST:allow (loads) or HOST:ERROR (refused, the page names ERROR).
+# noint.test's intermediate is not served: Squid fetches it by AIA.
+CV_ORIGINS="good.test:allow
+crlgood.test:allow
+ocspgood.test:allow
+expired.test:X509_V_ERR_CERT_HAS_EXPIRED
+notyet.test:X509_V_ERR_CERT_NOT_YET_VALID
+self.test:X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+unknown.test:X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+wronghost.test:SQUID_X509_V_ERR_DOMAIN_MISMATCH
+crlrevoked.test:X509_V_ERR_CERT_REVOKED
+ocsprevoked.test:X509_V_ERR_CERT_REVOKED
+rsa1024.test:X509_V_ERR_EE_KEY_TOO_SMALL
+sha1.test:X509_V_ERR_CA_MD_TOO_WEAK
+noint.test:allow
+ocsptimeout.test:X509_V_ERR_UNABLE_TO_GET_CRL
+ocsptimeout-allowed.test:allow"
+SI_ORIGIN_NAMES="$(printf '%s\n' "$CV_ORIGINS" | cut -d: -f1 | tr '\n' ' ') allowed.test"
+# revocation-timeout allows by default; blocking it shows both answers.
+SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test --revocation-timeout block --allow-host revocation-timeout=ocsptimeout-allowed.test"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 cv_origins_start()
@@ -15,9 +34,11 @@ cv_origins_start()
 	local n servers="" i
 	si_port CV_HTTP_PORT
 	si_port CV_OCSP_PORT
+	si_port CV_SILENT_PORT
 	si_port ORIGIN_PORT
 	python3 "$top_srcdir/tests/integration/certverify-pki.py" "$T/pki" \
-	    "$CV_HTTP_PORT" "$CV_OCSP_PORT" || si_fail "making the test PKI"
+	    "$CV_HTTP_PORT" "$CV_OCSP_PORT" "$CV_SILENT_PORT" ||
+	    si_fail "making the test PKI"
 	mkdir -p "$T/www" "$T/crl" "$T/origin"
 	printf '<html><body><p id="m">certverify origin reached</p></body></html>\n' > "$T/www/index.html"
 	cp "$T/pki/root.crl" "$T/pki/int.der" "$T/crl/"
@@ -43,6 +64,13 @@ cv_origins_start()
 	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
 	    -c "$T/origin/nginx.conf" -g 'daemon off;'
 	si_wait_port "$ORIGIN_PORT" origin
+	# Takes connections into its backlog and never reads or answers.
+	si_spawn silent python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+time.sleep(3600)' "$CV_SILENT_PORT"
+	si_wait_port "$CV_SILENT_PORT" silent
 	si_spawn ocsp openssl ocsp -index "$T/pki/index.txt" \
 	    -port "$CV_OCSP_PORT" -rsigner "$T/pki/web-root.pem" \
 	    -rkey "$T/pki/web-root.key" -CA "$T/pki/web-root.pem" -nmin 5
@@ -83,20 +111,9 @@ case_main()
 	grep -q "sslcrtvalidator_program ttl=60 $T/bin/sslinspect-certverify" \
 	    "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "snippet wires the validator"
 
-	cv_expect good.test allow
-	cv_expect crlgood.test allow
-	cv_expect ocspgood.test allow
-	cv_expect expired.test X509_V_ERR_CERT_HAS_EXPIRED
-	cv_expect notyet.test X509_V_ERR_CERT_NOT_YET_VALID
-	cv_expect self.test X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
-	cv_expect unknown.test X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-	cv_expect wronghost.test SQUID_X509_V_ERR_DOMAIN_MISMATCH
-	cv_expect crlrevoked.test X509_V_ERR_CERT_REVOKED
-	cv_expect ocsprevoked.test X509_V_ERR_CERT_REVOKED
-	cv_expect rsa1024.test X509_V_ERR_EE_KEY_TOO_SMALL
-	cv_expect sha1.test X509_V_ERR_CA_MD_TOO_WEAK
-	# The intermediate is not served: Squid fetches it by AIA caIssuers.
-	cv_expect noint.test allow
+	for o in $CV_ORIGINS; do
+		cv_expect "${o%%:*}" "${o#*:}"
+	done
 	# expired, but allowed for this host (allow-host expired=allowed.test):
 	# Squid goes on to the origin, and the leaf it mints mimics the
 	# origin's dates, so the client sees the same fault (no trusted leaf
@@ -110,6 +127,10 @@ case_main()
 	    "cache.log says why crlrevoked.test was blocked"
 	si_wait_log "$T/log/cache.log" "ocsprevoked.test: blocked revoked \(revoked \(OCSP" \
 	    "cache.log says why ocsprevoked.test was blocked"
+	si_wait_log "$T/log/cache.log" "ocsptimeout.test: blocked revocation-timeout \(.* did not answer within 3 s" \
+	    "cache.log says why ocsptimeout.test was blocked"
+	si_wait_log "$T/log/cache.log" "ocsptimeout-allowed.test: allowed revocation-timeout" \
+	    "cache.log says ocsptimeout-allowed.test was let through"
 
 	# The page for a blocked origin comes on a leaf Squid mints for its
 	# own page (no mimicked fields: only the host's name), and the
@@ -118,21 +139,24 @@ case_main()
 	si_assert_match "$leaf" "CN *= *expired.test" "error page leaf names the host"
 	si_assert_nomatch "$leaf" "sslinspect test web PKI" "error page leaf copies nothing of the origin's"
 
-	# Chromium: a good origin loads, an expired and a revoked one show the
-	# page that names the error.
-	if [ -x "$CHROMIUM" ]; then
-		si_chromium_nssdb "$T/home"
-		for host in good.test expired.test ocsprevoked.test; do
-			si_chromium_dom "$T/home" "$T/chromium" \
-			    "https://$host:$ORIGIN_PORT/" "$T/dom-$host.html" \
-			    "$T/log/chromium-$host.err"
-		done
-		si_assert_match "$(cat "$T/dom-good.test.html")" "certverify origin reached" \
-		    "Chromium loads good.test"
-		si_assert_match "$(cat "$T/dom-expired.test.html")" "X509_V_ERR_CERT_HAS_EXPIRED" \
-		    "Chromium shows the page for expired.test"
-		si_assert_match "$(cat "$T/dom-ocsprevoked.test.html")" "X509_V_ERR_CERT_REVOKED" \
-		    "Chromium shows the page for ocsprevoked.test"
-		si_log "chromium: good loads, expired and revoked get the page"
-	fi
+	# Chromium sees what curl saw: each good origin loads, each faulty
+	# one gets the page that names its error, and the expired leaf of
+	# allowed.test is refused by Chromium itself (no origin content).
+	[ -x "$CHROMIUM" ] || si_fail "Chromium is missing (scripts/install-deps)"
+	si_chromium_nssdb "$T/home"
+	for o in $CV_ORIGINS allowed.test:-; do
+		host=${o%%:*} want=${o#*:}
+		si_chromium_dom "$T/home" "$T/chromium" "https://$host:$ORIGIN_PORT/" \
+		    "$T/dom-$host.html" "$T/log/chromium-$host.err"
+		out=$(cat "$T/dom-$host.html")
+		case $want in
+		allow) si_assert_match "$out" "certverify origin reached" "Chromium loads $host" ;;
+		-) si_assert_nomatch "$out" "certverify origin reached" \
+		    "Chromium refuses the expired leaf of $host" ;;
+		*) si_assert_match "$out" "$want" "Chromium shows the page for $host"
+		   si_assert_nomatch "$out" "certverify origin reached" \
+		       "Chromium: no origin content for $host" ;;
+		esac
+	done
+	si_log "chromium: every origin as curl saw it"
 }

@@ -564,6 +564,31 @@ catdb_url(struct catdb *db, const char *url, char *out, size_t outlen)
 	return n;
 }
 
+/*
+ * The categories of a request: those of its URL (more specific) first,
+ * then those of its host, each once. As catdb_host returns.
+ */
+int
+catdb_request(struct catdb *db, const char *host, const char *url, char *out,
+    size_t outlen)
+{
+	char	hc[CAT_MAXVALUE];
+	MDB_val	v;
+	size_t	used;
+	int	n;
+
+	if ((n = catdb_url(db, url, out, outlen)) < 0 ||
+	    catdb_host(db, host, hc, sizeof hc) < 0) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	used = strlen(out);
+	v.mv_data = hc;
+	v.mv_size = strlen(hc);
+	return catdb_merge(out, outlen, &used, n, &v);
+}
+
 /* A meta value (format, categories, built, source, domains, urls); 0/-1. */
 int
 catdb_meta(struct catdb *db, const char *name, char *out, size_t outlen)

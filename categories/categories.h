@@ -66,6 +66,8 @@ struct catdb *catdb_open(const char *path, char **cause);
 void	catdb_close(struct catdb *);
 int	catdb_host(struct catdb *, const char *host, char *out, size_t outlen);
 int	catdb_url(struct catdb *, const char *url, char *out, size_t outlen);
+int	catdb_request(struct catdb *, const char *host, const char *url,
+	    char *out, size_t outlen);
 int	catdb_meta(struct catdb *, const char *key, char *out, size_t outlen);
 
 /* ---- catwatch.c: a database that is replaced under its readers ------- */

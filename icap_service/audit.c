@@ -220,8 +220,8 @@ audit_format(const struct audit_record *r, size_t *len)
 {
 	char		 ip[96], user[384], method[48], host[600], path[2048],
 	    verdict[48];
-	char		 rule[256], reason[512], engine[64], inc[64], t[32], *f,
-	    *s;
+	char		 rule[256], cat[256], reason[512], engine[64],
+	    inc[64], t[32], *f, *s;
 	char		*masked;
 	struct tm	 tm;
 	int		 n;
@@ -241,6 +241,7 @@ audit_format(const struct audit_record *r, size_t *len)
 		    r->path == NULL ? NULL : "");
 	audit_json_string(verdict, sizeof verdict, r->verdict);
 	audit_json_string(rule, sizeof rule, r->rule);
+	audit_json_string(cat, sizeof cat, r->category);
 	audit_json_string(reason, sizeof reason, r->reason);
 	audit_json_string(engine, sizeof engine, r->engine);
 	audit_json_string(inc, sizeof inc, r->incident);
@@ -248,10 +249,11 @@ audit_format(const struct audit_record *r, size_t *len)
 		return NULL;
 	n = asprintf(&s, "{\"time\":\"%s\",\"client_ip\":%s,\"user\":%s,"
 	    "\"method\":%s,\"host\":%s,\"path\":%s,\"direction\":\"%s\","
-	    "\"verdict\":%s,\"rule\":%s,\"reason\":%s,\"engine\":%s,"
+	    "\"verdict\":%s,\"rule\":%s,\"category\":%s,\"reason\":%s,"
+	    "\"engine\":%s,"
 	    "\"findings\":%s,\"bytes\":%llu,\"ms\":%llu,\"incident\":%s}\n",
 	    t, ip, user, method, host, path,
-	    audit_direction(r->direction, r->bodiless), verdict, rule,
+	    audit_direction(r->direction, r->bodiless), verdict, rule, cat,
 	    reason, engine, f, (unsigned long long)r->bytes,
 	    (unsigned long long)r->msec, inc);
 	free(f);

@@ -34,8 +34,9 @@ icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la \
 
 bin_PROGRAMS += icap_service/sslinspect-policy
 icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
-icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
-icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la
+icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
+	-I$(top_srcdir)/categories -DSVC_CATEGORYDB='"$(localstatedir)/lib/sslinspect/categories.mdb"'
+icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la categories/libcat.la
 
 # Block page templates in c-icap's template directory, as c-icap's own
 # services keep theirs: TEMPLATEDIR/SERVICE/LANG/NAME.

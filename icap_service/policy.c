@@ -335,3 +335,54 @@ policy_url_host(const char *url, char *host, size_t hostlen, const char **path)
 	host[l] = '\0';
 	return 0;
 }
+
+/*
+ * The TLS policy's verdict on a connection, as Squid passes it on each
+ * request in a bumped connection that the bump snippet chose to block
+ * with a page (X-Sslinspect-Tls-Block, the connection's "sslinspect"
+ * annotation: "blocked:no-sni", possibly among other values). Fills d as
+ * a blocking rule would; false when the value names no block.
+ */
+bool
+policy_tls_block(const char *note, struct policy_decision *d)
+{
+	static const struct {
+		const char	*name;
+		const char	*rule;
+		const char	*reason;
+	} why[] = {
+		{ "no-sni", "tls:no-sni",
+		  "The connection named no site, only an address (no SNI): "
+		  "the proxy's TLS policy blocks such connections." },
+		{ "sni-not-connect-host", "tls:sni-not-connect-host",
+		  "The site the browser named (SNI) is not the one it "
+		  "connected to." },
+		{ "sni-not-destination", "tls:sni-not-destination",
+		  "The site the browser named (SNI) is not at the address "
+		  "it connected to." },
+	};
+	const char	*p, *e;
+	size_t		 i, l;
+
+	for (p = note; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		p += strspn(p, " ");
+		e = p + strcspn(p, ",");
+		if (e - p < 8 || strncmp(p, "blocked:", 8) != 0)
+			continue;
+		memset(d, 0, sizeof *d);
+		d->action = POLICY_BLOCK;
+		d->rule = "tls";
+		d->reason = "Blocked by the proxy's TLS policy.";
+		l = (size_t)(e - p - 8);
+		for (i = 0; i < sizeof why / sizeof why[0]; i++)
+			if (strlen(why[i].name) == l &&
+			    strncmp(p + 8, why[i].name, l) == 0) {
+				d->rule = why[i].rule;
+				d->reason = why[i].reason;
+			}
+		snprintf(d->why, sizeof d->why, "the proxy's TLS policy: %.*s",
+		    (int)(e - p), p);
+		return true;
+	}
+	return false;
+}

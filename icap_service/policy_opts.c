@@ -29,6 +29,12 @@ const struct policy_opt policy_opts[] = {
 	  "the true file type the engines would find (pe, zip, pdf ...)" },
 	{ "size", 0, "SIZE", POLICY_OPT_EXPLAIN, NULL,
 	  "the body size (4096, 64K, 10M; 0: no body)" },
+	{ "category-db", 0, "FILE", POLICY_OPT_EXPLAIN, SVC_CATEGORYDB,
+	  "the category database, as the service's CategoryDB; none: "
+	  "no database" },
+	{ "category", 0, "NAMES", POLICY_OPT_EXPLAIN, NULL,
+	  "comma-separated categories of the request, instead of the "
+	  "database's" },
 	{ "help", 'h', NULL, POLICY_OPT_ANY, NULL, "print this help and exit" },
 	{ "version", 'V', NULL, POLICY_OPT_ANY, NULL,
 	  "print the version and exit" },

@@ -629,8 +629,7 @@ static const char *
 svc_categories(struct svc_req *d)
 {
 	struct catdb	*db;
-	char		*cause, uc[CAT_MAXVALUE];
-	size_t		 l;
+	char		*cause;
 
 	if (d->cats_done)
 		return d->cats[0] != '\0' ? d->cats : NULL;
@@ -645,20 +644,8 @@ svc_categories(struct svc_req *d)
 	}
 	if (db == NULL)
 		return NULL;
-	if (catdb_url(db, d->url, uc, sizeof uc) < 0 ||
-	    catdb_host(db, d->host, d->cats, sizeof d->cats) < 0)
+	if (catdb_request(db, d->host, d->url, d->cats, sizeof d->cats) < 0)
 		d->cats[0] = '\0';
-	else if (uc[0] != '\0') {
-		/* URL entries are more specific: first. */
-		l = strlen(uc);
-		if (d->cats[0] != '\0' && l + 1 + strlen(d->cats) <
-		    sizeof d->cats) {
-			memmove(d->cats + l + 1, d->cats, strlen(d->cats) + 1);
-			d->cats[l] = ',';
-			memcpy(d->cats, uc, l);
-		} else if (d->cats[0] == '\0')
-			memcpy(d->cats, uc, l + 1);
-	}
 	catwatch_put(categories, db);
 	return d->cats[0] != '\0' ? d->cats : NULL;
 }
@@ -818,6 +805,15 @@ svc_classify(ci_request_t *req, struct svc_req *d)
 	if (d->dir == ENGINE_UPLOAD && conf.crl_host && *conf.crl_host &&
 	    crlserve_is_host(conf.crl_host, d->host)) {
 		d->mode = M_CRL;
+		return;
+	}
+	/* Squid's word, from the bump snippet: never the client's. */
+	if (policy_tls_block(ci_headers_value(req->request_header,
+	    "X-Sslinspect-Tls-Block"), &d->dec)) {
+		d->start = START_BLOCK;
+		d->mode = M_BLOCK;
+		d->verdict = VERDICT_BLOCK_POLICY;
+		svc_set_reason(d, d->dec.reason);
 		return;
 	}
 	svc_facts(d, &f, NULL, d->clen >= 0 ? d->clen : -1);
@@ -1095,6 +1091,7 @@ svc_audit(struct svc_req *d)
 	r.bodiless = !d->hasbody;
 	r.verdict = verdict_name(d->verdict);
 	r.rule = d->mode == M_CRL ? "crl" : d->dec.rule;
+	r.category = d->mode == M_CRL ? NULL : d->dec.category;
 	r.reason = d->reason[0] ? d->reason : NULL;
 	r.engine = d->engine;
 	r.findings = d->out.findings;

@@ -6,7 +6,7 @@
  *	sslinspect-policy check FILE
  *	sslinspect-policy explain [-p FILE] URL [--user U] [--ip A] [--group G]
  *	    [--method M] [--upload | --download] [--content-type T]
- *	    [--type TRUE_TYPE] [--size N]
+ *	    [--type TRUE_TYPE] [--size N] [--category-db FILE | --category C]
  */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "categories.h"
 #include "filetype.h"
 #include "policy_int.h"
 
@@ -142,6 +143,7 @@ print_decision(const char *url, const struct policy_facts *f,
 		printf("user:      %s\n", f->user);
 	if (f->groups != NULL)
 		printf("groups:    %s (as sent by the proxy)\n", f->groups);
+	printf("categories: %s\n", f->categories ? f->categories : "none");
 	printf("rule:      %s\n", d->rule);
 	printf("action:    %s\n", policy_action_str(d->action));
 	if (d->action == POLICY_INSPECT || d->action == POLICY_MONITOR)
@@ -161,7 +163,7 @@ print_decision(const char *url, const struct policy_facts *f,
 /* Apply one explain option; 0, or the exit status of a usage error. */
 static int
 explain_opt(const struct policy_opt *o, const char *arg,
-    struct policy_facts *f, const char **file)
+    struct policy_facts *f, const char **file, const char **catdb)
 {
 	const char	*hint;
 	uint64_t	 size;
@@ -182,6 +184,10 @@ explain_opt(const struct policy_opt *o, const char *arg,
 		f->direction = ENGINE_DOWNLOAD;
 	else if (strcmp(o->name, "content-type") == 0)
 		f->content_type = arg;
+	else if (strcmp(o->name, "category-db") == 0)
+		*catdb = arg;
+	else if (strcmp(o->name, "category") == 0)
+		f->categories = arg;
 	else if (strcmp(o->name, "type") == 0) {
 		/* A body has one true type, never a group. */
 		if (filetype_lookup(arg) == NULL) {
@@ -203,13 +209,46 @@ explain_opt(const struct policy_opt *o, const char *arg,
 	return 0;
 }
 
+/*
+ * The request's categories from the category database, as the service
+ * looks them up. The default database may be missing (no lists are
+ * installed): a note says so. One named with --category-db must open.
+ */
+static int
+explain_categories(const char *named, struct policy_facts *f, char *cats,
+    size_t len, char **missing)
+{
+	const char	*path = named != NULL ? named : SVC_CATEGORYDB;
+	struct catdb	*db;
+	char		*cause = NULL;
+
+	if (strcmp(path, "none") == 0)
+		return 0;
+	if ((db = catdb_open(path, &cause)) == NULL) {
+		if (named != NULL) {
+			fprintf(stderr, "sslinspect-policy: %s\n", cause);
+			free(cause);
+			return 1;
+		}
+		*missing = cause;
+		return 0;
+	}
+	if (catdb_request(db, f->host, f->url, cats, len) > 0)
+		f->categories = cats;
+	catdb_close(db);
+	return 0;
+}
+
 static int
 cmd_explain(int argc, char **argv)
 {
 	struct option		 lo[NOPTS];
 	char			 so[2 * NOPTS + 2], host[256], *cause = NULL;
+	char			*missing = NULL;
 	const struct policy_opt	*o;
 	const char		*file = SVC_POLICYFILE, *path;
+	const char		*catdb = NULL;
+	char			 cats[CAT_MAXVALUE];
 	struct policy_facts	 f;
 	struct policy_decision	 d;
 	struct policy		*p;
@@ -231,7 +270,7 @@ cmd_explain(int argc, char **argv)
 		}
 		if ((o = opt_of(ch)) == NULL || o->cmd != POLICY_OPT_EXPLAIN)
 			return usage_error(NULL);
-		if ((rc = explain_opt(o, optarg, &f, &file)) != 0)
+		if ((rc = explain_opt(o, optarg, &f, &file, &catdb)) != 0)
 			return rc;
 	}
 	if (f.url == NULL)
@@ -250,8 +289,17 @@ cmd_explain(int argc, char **argv)
 		free(cause);
 		return 1;
 	}
+	if (f.categories == NULL && (rc = explain_categories(catdb, &f, cats,
+	    sizeof cats, &missing)) != 0) {
+		policy_free(p);
+		return rc;
+	}
 	policy_decide(p, &f, &d);
 	print_decision(f.url, &f, &d);
+	if (missing != NULL)
+		printf("note:      no category database (%s): category: names "
+		    "outside lists: match nothing\n", missing);
+	free(missing);
 	policy_free(p);
 	return 0;
 }

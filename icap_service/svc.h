@@ -162,6 +162,7 @@ void	policy_decide(const struct policy *, const struct policy_facts *,
 	    struct policy_decision *);
 unsigned policy_nrules(const struct policy *);
 const char *policy_action_str(enum policy_action);
+bool	policy_tls_block(const char *note, struct policy_decision *);
 void	policy_free(struct policy *);
 
 /* ---- decode.c: Content-Encoding, streaming --------------------------- */
@@ -382,6 +383,7 @@ struct audit_record {
 	/* verdict_name(): allow, block, monitor, ... */
 	const char	*verdict;
 	const char	*rule;
+	const char	*category;	/* of the deciding rule, or NULL */
 	const char	*reason;
 	const char	*engine;
 	const struct engine_finding *findings;

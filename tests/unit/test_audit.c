@@ -61,6 +61,30 @@ START_TEST(direction)
 }
 END_TEST
 
+/* The deciding rule's category follows the rule; null when there is none. */
+START_TEST(category)
+{
+	struct audit_record	 r;
+	size_t			 len;
+	char			*s;
+
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.host = "casino.test";
+	r.verdict = "block";
+	r.rule = "no-gambling";
+	r.category = "gambling";
+	s = audit_format(&r, &len);
+	ck_assert_ptr_nonnull(strstr(s,
+	    "\"rule\":\"no-gambling\",\"category\":\"gambling\",\"reason\":null"));
+	free(s);
+	r.category = NULL;
+	s = audit_format(&r, &len);
+	ck_assert_ptr_nonnull(strstr(s, "\"category\":null,"));
+	free(s);
+}
+END_TEST
+
 /* A URL's long digit runs keep their last four; short ones stay. */
 static const struct {
 	const char	*in, *out;
@@ -247,6 +271,7 @@ audit_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, direction);
+	tcase_add_test(tc, category);
 	tcase_add_loop_test(tc, mask, 0, sizeof masks / sizeof masks[0]);
 	tcase_add_test(tc, masked_line);
 	tcase_add_test(tc, destinations);

@@ -269,6 +269,17 @@ START_TEST(db_lookups)
 	ck_assert_int_eq(catdb_url(db, "https://example.org/clinical", out,
 	    sizeof out), 0);
 
+	/* A request: its URL's categories first, then its host's, once. */
+	ck_assert_int_eq(catdb_request(db, "example.org",
+	    "https://example.org/pay/ments/1", out, sizeof out), 3);
+	ck_assert_str_eq(out, "finance,money,shopping");
+	ck_assert_int_eq(catdb_request(db, "shop.bank.example",
+	    "https://shop.bank.example/", out, sizeof out), 2);
+	ck_assert_str_eq(out, "finance,money");
+	ck_assert_int_eq(catdb_request(db, "other.example",
+	    "https://other.example/pay/ments", out, sizeof out), 0);
+	ck_assert_str_eq(out, "");
+
 	ck_assert_int_eq(catdb_meta(db, "categories", out, sizeof out), 0);
 	ck_assert_str_eq(out, "finance,government,health,money,shopping");
 	ck_assert_int_eq(catdb_meta(db, "domains", out, sizeof out), 0);

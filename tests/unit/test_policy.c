@@ -518,17 +518,17 @@ START_TEST(key_tables)
 	};
 	const struct policy_key *k;
 	struct policy *p;
-	char text[512], *cause = NULL, listfile[] = "/tmp/svc-test-keys.XXXXXX";
+	char text[512], *cause = NULL, keysfile[] = "/tmp/svc-test-keys.XXXXXX";
 	int fd;
 
-	fd = mkstemp(listfile);
+	fd = mkstemp(keysfile);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	for (k = policy_match_keys; k->name != NULL; k++) {
 		ck_assert(k->help != NULL && *k->help != '\0');
 		snprintf(text, sizeof text, "lists: { l: %s }\nrules:\n"
 		    "  - { name: r, action: block, match: { %s: %s } }\n",
-		    listfile, k->name, sample[k->kind]);
+		    keysfile, k->name, sample[k->kind]);
 		p = policy_parse(text, strlen(text), "k.yaml", "/", &cause);
 		ck_assert_msg(p != NULL, "%s: %s", k->name, cause ? cause : "");
 		policy_free(p);
@@ -541,7 +541,7 @@ START_TEST(key_tables)
 		ck_assert_msg(p != NULL, "%s: %s", k->name, cause ? cause : "");
 		policy_free(p);
 	}
-	unlink(listfile);
+	unlink(keysfile);
 }
 END_TEST
 
@@ -716,6 +716,34 @@ START_TEST(manual_filetypes)
 }
 END_TEST
 
+/* The bump snippet's "blocked:" annotation, as Squid sends it. */
+START_TEST(tls_block)
+{
+	struct policy_decision	d;
+
+	ck_assert(policy_tls_block("blocked:no-sni", &d));
+	ck_assert_int_eq(d.action, POLICY_BLOCK);
+	ck_assert_str_eq(d.rule, "tls:no-sni");
+	ck_assert_ptr_nonnull(strstr(d.reason, "no SNI"));
+	ck_assert_ptr_nonnull(strstr(d.why, "blocked:no-sni"));
+	/* Among other values of the note, in any place. */
+	ck_assert(policy_tls_block("bumped:x, blocked:sni-not-connect-host",
+	    &d));
+	ck_assert_str_eq(d.rule, "tls:sni-not-connect-host");
+	/* A reason not known here still blocks, with the generic rule. */
+	ck_assert(policy_tls_block("blocked:future-reason", &d));
+	ck_assert_str_eq(d.rule, "tls");
+	ck_assert(policy_tls_block("blocked:no-snix", &d));
+	ck_assert_str_eq(d.rule, "tls");
+	ck_assert(!policy_tls_block(NULL, &d));
+	ck_assert(!policy_tls_block("", &d));
+	ck_assert(!policy_tls_block("bumped:no-sni", &d));
+	ck_assert(!policy_tls_block("spliced:no-sni,refused:x", &d));
+	ck_assert(!policy_tls_block("blocked", &d));
+	ck_assert(!policy_tls_block("xblocked:no-sni", &d));
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -741,6 +769,7 @@ policy_suite(void)
 	tcase_add_test(tc, builtin_default);
 	tcase_add_test(tc, url_host);
 	tcase_add_test(tc, hostlist);
+	tcase_add_test(tc, tls_block);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -261,11 +261,12 @@ si_cleanup()
 # --- the TLS origin --------------------------------------------------------
 
 # si_origin_start: nginx on a free port serving $T/www over TLS for the
-# names in SI_ORIGIN_NAMES (default www.origin.test); sets ORIGIN_PORT.
-# /upload accepts any POST and answers "received".
+# names in SI_ORIGIN_NAMES (default www.origin.test), after the subject
+# alternative names in SI_ORIGIN_SANS (such as IP:127.0.0.1, whose value
+# is then the common name too); sets ORIGIN_PORT. /upload accepts any POST and answers "received".
 si_origin_start()
 {
-	local names=${SI_ORIGIN_NAMES:-www.origin.test} n sans="" user=""
+	local names=${SI_ORIGIN_NAMES:-www.origin.test} n sans=${SI_ORIGIN_SANS:-} user=""
 	[ -f "$T/pki/web-root.pem" ] || si_pki_web
 	for n in $names; do sans="$sans DNS:$n"; done
 	# shellcheck disable=SC2086

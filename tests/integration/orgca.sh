@@ -29,7 +29,7 @@ si_pki_origin()
 	san=${san%,}
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout "$d/$name.key" -out "$d/$name.csr" \
-	    -subj "/O=Origin $name/CN=${1#DNS:}" 2>/dev/null
+	    -subj "/O=Origin $name/CN=${1#*:}" 2>/dev/null
 	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
 	    "$san" > "$d/$name.ext"
 	openssl x509 -req -in "$d/$name.csr" -CA "$d/web-root.pem" \

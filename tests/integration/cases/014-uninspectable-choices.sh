@@ -3,14 +3,21 @@
 # access.log:
 #  - TLS without SNI to an address (CONNECT to an IP): bumped by default
 #    (bumped:no-sni), or refused (refused:no-sni), or spliced
-#    (spliced:no-sni);
+#    (spliced:no-sni), or blocked with the service's page (blocked:no-sni,
+#    rule tls:no-sni in the audit log; the origin never sees the request);
 #  - a CONNECT tunnel that carries no TLS: refused by default (case 012),
 #    or let through uninspected (tunneled:not-tls);
 #  - a client that offers only TLS 1.1: refused by default (case 012,
 #    refused:tls-version), or spliced (spliced:tls-version) to an origin
 #    that speaks TLS 1.1 (openssl s_server).
 
+SI_NEEDS_MODULE=1
 SI_ORIGIN_NAMES="www.origin.test"
+# Reached by its address, the origin must be valid for it, or it is
+# refused as the wrong host before any request is made: the validator
+# reads the IP SAN, Squid itself only the common name and DNS names
+# (Ssl::checkX509ServerValidity), so the address is in both.
+SI_ORIGIN_SANS="IP:127.0.0.1"
 
 # no_sni: what a client that CONNECTs to the origin's address and sends no
 # SNI gets: spliced, bumped or refused.
@@ -60,6 +67,32 @@ restart()
 	si_squid_start
 }
 
+# block_page: the "blocked with a page" choice for no SNI. curl sends no
+# SNI to an address (RFC 6066), so https://127.0.0.1 is such a client.
+block_page()
+{
+	local got code
+	restart 's/^#\(ssl_bump bump sslinspect_no_sni sslinspect_no_sni_blocked\)/\1/'
+	: > "$T/log/origin-access.log"
+	code=$(si_curl -o "$T/tmp/nosni.html" -w '%{http_code}' \
+	    "https://127.0.0.1:$ORIGIN_PORT/index.html")
+	got=$(cat "$T/tmp/nosni.html")
+	si_log "block page uncommented, IP without SNI: HTTP $code"
+	si_assert_eq "$code" 403 "IP without SNI, block chosen: the page"
+	si_assert_match "$got" "no SNI" "the page says why"
+	si_assert_match "$got" "tls:no-sni" "the page names the rule"
+	got=$(si_curl -H 'Accept: application/json' "https://127.0.0.1:$ORIGIN_PORT/x")
+	si_assert_match "$got" '"rule":"tls:no-sni"' "the JSON answer names the rule"
+	si_wait_log "$T/log/audit.log" '"rule":"tls:no-sni"' "the audit record"
+	si_wait_log "$T/log/access.log" \
+	    " GET https://127\.0\.0\.1:$ORIGIN_PORT/index\.html .* blocked:no-sni [^ ]+$" \
+	    "the blocked request, noted"
+	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "the origin saw no request"
+	# A site reached by its name is not affected.
+	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /index.html)")
+	si_assert_eq "$code" 200 "a name with SNI still loads"
+}
+
 case_main()
 {
 	local got
@@ -76,6 +109,8 @@ case_main()
 	si_assert_eq "$got" refused "IP CONNECT without SNI, terminate chosen"
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT 127\.0\.0\.1:$ORIGIN_PORT .* refused:no-sni -$" "the refused no-SNI tunnel, noted"
+
+	block_page
 
 	restart 's/^#\(ssl_bump splice sslinspect_no_sni \)/\1/; s/^#\(on_unsupported_protocol tunnel \)/\1/; s/^#\(ssl_bump splice sslinspect_old_tls \)/\1/'
 	got=$(no_sni)

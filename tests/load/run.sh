@@ -13,7 +13,9 @@
 # LOAD_SECONDS per mode (default 60; the issue's run is 600), LOAD_CONC
 # concurrent transfers (default 100; the issue's run is 500), LOAD_UPLOADS
 # (browser, the default, or urlencoded: see make_files), LOAD_MODES the
-# modes to run, in order (default "inspect bump splice").
+# modes to run, in order (default "inspect bump splice"),
+# LOAD_BASELINE_SECONDS the bump and splice runs' length (default
+# LOAD_SECONDS: the baselines need only a steady rate, not the whole run).
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,14 +112,15 @@ rss()
 # its report line with the memory samples taken during it.
 run()
 {
-	local mode=$1 proxy=$2 host=$3 manifest=$4 out sampler
+	local mode=$1 proxy=$2 host=$3 manifest=$4 out sampler t=$secs
+	[ "$mode" = inspect ] || t=${LOAD_BASELINE_SECONDS:-$secs}
 	: > "$T/mem.$mode"
 	( while :; do echo "$(rss c-icap) $(rss squid)" >> "$T/mem.$mode"; sleep 5; done ) &
 	sampler=$!
 	out=$("$client" -x "http://127.0.0.1:$proxy" -C "$5" \
 	    -u "https://$host:$ORIGIN_PORT" -r "$host:$ORIGIN_PORT:127.0.0.1" \
 	    -r "$host:$PYORIGIN_PORT:127.0.0.1" -m "$manifest" \
-	    -c "$conc" -t "$secs" 2> "$T/log/load-$mode.err")
+	    -c "$conc" -t "$t" 2> "$T/log/load-$mode.err")
 	local rc=$?
 	kill "$sampler" 2>/dev/null
 	wait "$sampler" 2>/dev/null

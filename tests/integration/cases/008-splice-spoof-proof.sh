@@ -5,8 +5,12 @@
 # otherwise get an uninspected tunnel to any host it likes; Squid refuses
 # it (ssl_bump terminate) and the access log says why. Each combination is
 # tried with openssl s_client -proxy, which sends the CONNECT and the
-# ClientHello apart.
+# ClientHello apart. With the snippet's page choice uncommented, such a
+# client gets the service's block page instead (curl --connect-to sends
+# the CONNECT to one host and the SNI of another), and the host it
+# connected to gets no request.
 
+SI_NEEDS_MODULE=1
 SI_ORIGIN_NAMES="www.origin.test bank.origin.test evil.origin.test"
 SI_NO_INSPECT=".bank.origin.test"
 
@@ -62,4 +66,30 @@ case_main()
 	# origin as a request either.
 	si_assert_nomatch "$(cat "$T/log/access.log")" "GET https://(bank|evil)" \
 	    "no request inside a spliced or refused tunnel is visible"
+	spoof_page
+}
+
+# spoof_page: the "blocked with a page" choice for a listed SNI behind an
+# unlisted CONNECT host.
+spoof_page()
+{
+	local code body
+	si_stop_one squid
+	SI_BUMP_SED='s/^#\(ssl_bump bump sslinspect_[a-z_]* sslinspect_spoofed_blocked\)/\1/'
+	si_squid_start
+	: > "$T/log/origin-access.log"
+	code=$(si_curl -o "$T/tmp/spoof.html" -w '%{http_code}' \
+	    --connect-to "bank.origin.test:$ORIGIN_PORT:evil.origin.test:$ORIGIN_PORT" \
+	    "https://bank.origin.test:$ORIGIN_PORT/index.html")
+	body=$(cat "$T/tmp/spoof.html")
+	si_log "page chosen, CONNECT evil, SNI bank: HTTP $code"
+	si_assert_eq "$code" 403 "the spoof gets the block page"
+	si_assert_match "$body" "tls:sni-not-connect-host" "the page names the rule"
+	si_wait_log "$T/log/access.log" \
+	    'CONNECT evil\.origin\.test:[0-9]+ .* blocked:sni-not-connect-host -$' \
+	    "the CONNECT, noted"
+	si_wait_log "$T/log/audit.log" '"rule":"tls:sni-not-connect-host"' "the audit record"
+	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "the origin saw no request"
+	# Still spliced when both names are listed.
+	si_assert_eq "$(hello bank.origin.test bank.origin.test)" spliced "a listed pair, page chosen"
 }

@@ -9,7 +9,10 @@
 #    or let through uninspected (tunneled:not-tls);
 #  - a client that offers only TLS 1.1: refused by default (case 012,
 #    refused:tls-version), or spliced (spliced:tls-version) to an origin
-#    that speaks TLS 1.1 (openssl s_server).
+#    that speaks TLS 1.1 (openssl s_server);
+#  - an origin that speaks only TLS 1.1, to a client of today: Squid's
+#    error page (ERR_SECURE_CONNECT_FAIL), the only choice (its version
+#    is known only after the ClientHello has been answered).
 
 SI_NEEDS_MODULE=1
 SI_ORIGIN_NAMES="www.origin.test"
@@ -103,6 +106,19 @@ case_main()
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT 127\.0\.0\.1:$ORIGIN_PORT .* bumped:no-sni -$" "the bumped no-SNI tunnel, noted"
 
+	# An origin that speaks only TLS 1.1, by default: a modern client
+	# gets Squid's page (the origin side refuses below 1.2).
+	si_port OLD_PORT
+	si_spawn old-origin openssl s_server -accept "127.0.0.1:$OLD_PORT" -tls1_1 \
+	    -cipher 'DEFAULT:@SECLEVEL=0' -cert "$T/pki/origin.pem" -key "$T/pki/origin.key" -www
+	si_wait_port "$OLD_PORT" old-origin
+	got=$(si_curl -w '\n%{http_code}' "https://www.origin.test:$OLD_PORT/" 2>&1)
+	si_log "default, a TLS 1.1 origin: HTTP ${got##*$'\n'}"
+	si_assert_eq "${got##*$'\n'}" 503 "a TLS 1.1 origin: Squid's page"
+	si_assert_match "$got" "ERR_SECURE_CONNECT_FAIL|secure connection" "the page says the secure connection failed"
+	si_wait_log "$T/log/access.log" \
+	    " GET https://www\.origin\.test:$OLD_PORT/ .* ERR_SECURE_CONNECT_FAIL/" "the refused old origin, noted"
+
 	restart 's/^#\(ssl_bump terminate sslinspect_no_sni \)/\1/'
 	got=$(no_sni)
 	si_log "terminate uncommented: $got"
@@ -131,11 +147,7 @@ case_main()
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT www\.origin\.test:$ORIGIN_PORT .* tunneled:not-tls -$" "the tunneled non-TLS, noted"
 
-	# A TLS 1.1 client, splice chosen, to a TLS 1.1 origin.
-	si_port OLD_PORT
-	si_spawn old-origin openssl s_server -accept "127.0.0.1:$OLD_PORT" -tls1_1 \
-	    -cipher 'DEFAULT:@SECLEVEL=0' -cert "$T/pki/origin.pem" -key "$T/pki/origin.key" -www
-	si_wait_port "$OLD_PORT" old-origin
+	# A TLS 1.1 client, splice chosen, to the TLS 1.1 origin.
 	got=$(openssl s_client -proxy "127.0.0.1:$PROXY_PORT" -connect "www.origin.test:$OLD_PORT" \
 	    -servername www.origin.test -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' < /dev/null 2>/dev/null |
 	    openssl x509 -noout -issuer 2>/dev/null)

@@ -249,12 +249,12 @@ audit_format(const struct audit_record *r, size_t *len)
 		return NULL;
 	n = asprintf(&s, "{\"time\":\"%s\",\"client_ip\":%s,\"user\":%s,"
 	    "\"method\":%s,\"host\":%s,\"path\":%s,\"direction\":\"%s\","
-	    "\"verdict\":%s,\"rule\":%s,\"category\":%s,\"reason\":%s,"
+	    "\"verdict\":%s,\"rule\":%s,\"reason\":%s,\"category\":%s,"
 	    "\"engine\":%s,"
 	    "\"findings\":%s,\"bytes\":%llu,\"ms\":%llu,\"incident\":%s}\n",
 	    t, ip, user, method, host, path,
-	    audit_direction(r->direction, r->bodiless), verdict, rule, cat,
-	    reason, engine, f, (unsigned long long)r->bytes,
+	    audit_direction(r->direction, r->bodiless), verdict, rule,
+	    reason, cat, engine, f, (unsigned long long)r->bytes,
 	    (unsigned long long)r->msec, inc);
 	free(f);
 	if (n < 0)

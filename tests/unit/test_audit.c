@@ -61,7 +61,7 @@ START_TEST(direction)
 }
 END_TEST
 
-/* The deciding rule's category follows the rule; null when there is none. */
+/* The deciding rule's category follows the reason; null without one. */
 START_TEST(category)
 {
 	struct audit_record	 r;
@@ -76,7 +76,8 @@ START_TEST(category)
 	r.category = "gambling";
 	s = audit_format(&r, &len);
 	ck_assert_ptr_nonnull(strstr(s,
-	    "\"rule\":\"no-gambling\",\"category\":\"gambling\",\"reason\":null"));
+	    "\"rule\":\"no-gambling\",\"reason\":null,"
+	    "\"category\":\"gambling\",\"engine\""));
 	free(s);
 	r.category = NULL;
 	s = audit_format(&r, &len);

@@ -29,11 +29,13 @@ try:
         body += d
 except socket.timeout:
     body += b"(timeout)"
-print(head.split(b"\r\n")[0].decode(), "|", "origin page" if b"sslinspect test origin" in body else "no page")
+print(head.split(b"\r\n")[0].decode(), "|", "origin page" if b"sslinspect test origin" in body else "no page",
+      "|", body.split(b"\r\n")[0].decode(errors="replace") if body else "closed")
 PY
 ) || si_fail "plain HTTP through CONNECT: client failed"
 	si_log "plain HTTP in a CONNECT tunnel: $out"
-	si_assert_match "$out" "^HTTP/1.1 200 .*\| no page$" "plain HTTP inside CONNECT never reaches the origin"
+	si_assert_match "$out" "^HTTP/1.1 200 .*\| no page \| closed$" \
+	    "plain HTTP inside CONNECT never reaches the origin, and Squid closes the tunnel"
 	si_wait_log "$T/log/access.log" \
 	    ' CONNECT www\.origin\.test:[0-9]+ .* ERR_PROTOCOL_UNKNOWN/[^ ]* refused:not-tls -$' \
 	    "the refused tunnel, with its reason"

@@ -6,12 +6,12 @@
  *
  * each field %-encoded by Squid, SNI "-" when the ClientHello named none.
  * Modes:
- *	splice CAT...	OK category=C for the first listed C that holds both
+ *	splice CAT...	OK category_=C for the first listed C that holds both
  *			the SNI and the CONNECT host (the SNI alone is the
  *			client's word; see sslinspect-bump.conf), else ERR
- *	spoofed CAT...	OK category=C when the SNI is in a listed C but no
+ *	spoofed CAT...	OK category_=C when the SNI is in a listed C but no
  *			listed category holds both names, else ERR
- *	lookup		OK category=A,B: the CONNECT host's categories
+ *	lookup		OK category_=A,B: the CONNECT host's categories
  *	destination	OK when the CONNECT host is an address literal and the
  *			SNI resolves (system resolver) to that very address,
  *			else ERR: on an intercepting port, where Squid
@@ -222,7 +222,7 @@ catacl_answer(struct catdb *db, bool channel, char *line, char *out,
 		    "version-below)";
 		goto err;
 	}
-	w = snprintf(out, outlen, "%s%sOK category=%s\n", id ? id : "",
+	w = snprintf(out, outlen, "%s%sOK category_=%s\n", id ? id : "",
 	    id ? " " : "", found);
 	return w < 0 || (size_t)w >= outlen ? -1 : 0;
 err:

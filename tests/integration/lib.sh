@@ -249,6 +249,14 @@ si_cleanup()
 	trap - EXIT INT TERM HUP
 	[ $SI_FAILED = 1 ] && rc=1
 	si_stop_all
+	# Every case also checks that our helpers answer as Squid expects:
+	# Squid 6 warns, once per answer, about an annotation it reserves.
+	if [ $rc = 0 ] && [ -f "$T/log/cache.log" ] &&
+	    grep -q "from-helper annotation" "$T/log/cache.log"; then
+		echo "FAIL: a helper's annotation Squid does not accept:" >&2
+		grep -m 3 -A 1 "from-helper annotation" "$T/log/cache.log" >&2
+		rc=1
+	fi
 	[ $rc != 0 ] && si_dump_logs
 	if [ $rc != 0 ] && [ "${SI_KEEP_FAILED:-0}" != 0 ]; then
 		echo "  [$SI_CASE] failed; run directory kept: $T" >&2

@@ -370,23 +370,23 @@ static const struct {
 	const char	*answer;
 } acl_cases[] = {
 	{ true, "0 www.nih.gov www.nih.gov splice finance health",
-	  "0 OK category=health\n" },
+	  "0 OK category_=health\n" },
 	{ true, "1 - NIH.gov splice government health",
-	  "1 OK category=government\n" },
+	  "1 OK category_=government\n" },
 	{ true, "2 %2D bank.example splice finance",
-	  "2 OK category=finance\n" },
+	  "2 OK category_=finance\n" },
 	/* The SNI alone is the client's word: both names or no splice. */
 	{ true, "3 bank.example evil.example splice finance", "3 ERR\n" },
 	{ true, "4 bank.example evil.example spoofed finance",
-	  "4 OK category=finance\n" },
+	  "4 OK category_=finance\n" },
 	{ true, "5 bank.example bank.example spoofed finance", "5 ERR\n" },
 	{ true, "6 evil.example evil.example spoofed finance", "6 ERR\n" },
 	/* Both are in a category, but not in the same one. */
 	{ true, "7 nih.gov bank.example splice finance health", "7 ERR\n" },
 	{ true, "8 nih.gov bank.example spoofed finance health",
-	  "8 OK category=health\n" },
+	  "8 OK category_=health\n" },
 	{ true, "9 www.nih.gov www.nih.gov splice finance", "9 ERR\n" },
-	{ true, "10 - cdc.gov lookup", "10 OK category=government,health\n" },
+	{ true, "10 - cdc.gov lookup", "10 OK category_=government,health\n" },
 	{ true, "11 - nothing.example lookup", "11 ERR\n" },
 	{ true, "12 a b", "12 ERR message=\"expected SNI, CONNECT host and "
 	  "a mode\"\n" },
@@ -410,9 +410,9 @@ static const struct {
 	{ true, "24 - a.example version-below 1.2", "24 ERR\n" },
 	{ true, "25 TLS/1.1 a.example version-below", "25 ERR\n" },
 	{ true, "26 TLS/1.2 a.example version-below 1.3", "26 OK\n" },
-	{ false, "nih.gov nih.gov splice health", "OK category=health\n" },
+	{ false, "nih.gov nih.gov splice health", "OK category_=health\n" },
 	{ false, "192.0.2.7 192.0.2.7 splice finance",
-	  "OK category=finance\n" },
+	  "OK category_=finance\n" },
 };
 
 START_TEST(acl_answers)

@@ -89,7 +89,7 @@ case_main()
 	coproc ACL { "$acl" -c -d "$db"; }
 	echo "1 www.bank.example www.bank.example splice bank" >&"${ACL[1]}"
 	read -r -t 5 out <&"${ACL[0]}" || si_fail "helper did not answer"
-	si_assert_eq "$out" "1 OK category=bank" "helper before the update"
+	si_assert_eq "$out" "1 OK category_=bank" "helper before the update"
 	printf 'other.example\n' > "$T/src/blacklists/bank/domains"
 	"$cli" -q -d "$db" update "$T/src" || si_fail "update under the helper"
 	for i in 1 2 3 4 5 6; do
@@ -101,6 +101,6 @@ case_main()
 	si_assert_eq "$out" "$i ERR" "helper after the update"
 	echo "9 other.example other.example splice bank" >&"${ACL[1]}"
 	read -r -t 5 out <&"${ACL[0]}" || si_fail "helper did not answer"
-	si_assert_eq "$out" "9 OK category=bank" "helper sees the new entries"
+	si_assert_eq "$out" "9 OK category_=bank" "helper sees the new entries"
 	kill "$ACL_PID" 2>/dev/null || true
 }

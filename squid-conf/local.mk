@@ -30,7 +30,8 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	ICAP_ADDRESS=127.0.0.1:1344 \
 	ICAP_SERVICE=sslinspect \
 	REQUEST_BUFFER_LINE='$(SQUID_REQBUF_LINE)' \
-	ACCESS_LOG=daemon:/var/log/squid/access.log
+	ACCESS_LOG=daemon:/var/log/squid/access.log \
+	TLS_LOG=daemon:/var/log/squid/sslinspect-tls.log
 
 squid-conf/%.conf: $(top_srcdir)/squid-conf/%.conf.in $(top_srcdir)/squid-conf/render Makefile
 	$(AM_V_GEN)$(MKDIR_P) squid-conf && $(SQUID_RENDER) < $< > $@.tmp && mv $@.tmp $@

@@ -630,7 +630,7 @@ si_squid_try()
 	    CATEGORY_HELPER="$T/bin/sslinspect-category-acl -c -d $T/lib/categories.mdb" \
 	    CATEGORY_TTL="${SI_CATEGORY_TTL:-10}" \
 	    NO_INSPECT_CATEGORIES="${SI_NO_INSPECT_CATEGORIES:-finance health}" \
-	    OUTGOING_CAFILE="$T/pki/web-root.pem" \
+	    OUTGOING_CAFILE="$T/pki/web-root.pem" TLS_LOG="stdio:$T/log/tls.log" \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
 	# SI_INTERCEPT_ADDR: the intercepting port enabled, as an admin does
@@ -891,4 +891,24 @@ si_assert_nomatch()
 	if printf '%s' "$1" | grep -Eq -- "$2"; then
 		si_fail "${3:-unexpected match}: '$2' found"
 	fi
+}
+
+# si_tls_log: the bump snippet's TLS decision log ($T/log/tls.log), one
+# "HOST SNI DECISION CATEGORY MODE" line per record; fails the case when a
+# line is not a JSON object with every field the snippet documents.
+si_tls_log()
+{
+	[ -f "$T/log/tls.log" ] || return 0
+	python3 -c '
+import json, sys
+keys = ["time", "client_ip", "user", "host", "port", "sni", "decision",
+        "category", "mode", "bytes", "ms"]
+for n, line in enumerate(sys.stdin, 1):
+    rec = json.loads(line)
+    missing = [k for k in keys if k not in rec]
+    if missing or not isinstance(rec["bytes"], int):
+        sys.exit("tls.log line %d: missing %s: %s" % (n, missing, line))
+    print(rec["host"], rec["sni"], rec["decision"], rec["category"],
+          rec["mode"])
+' < "$T/log/tls.log" || si_fail "the TLS decision log is not what the snippet says"
 }

@@ -57,6 +57,7 @@ case_main()
 	    CATEGORY_HELPER="$top_builddir/categories/sslinspect-category-acl -c -d $T/categories.mdb" \
 	    CATEGORY_TTL=10 NO_INSPECT_CATEGORIES="finance health" \
 	    OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
+	    TLS_LOG="stdio:$T/log/tls.log" \
 	    < "$top_srcdir/squid-conf/sslinspect-bump.conf.in" \
 	    > "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "render bump snippet"
 	$render ICAP_ADDRESS=127.0.0.1:1344 ICAP_SERVICE=sslinspect \

@@ -46,7 +46,7 @@ evil.origin.test         -                       bumped
 
 case_main()
 {
-	local host sni want got n=0
+	local host sni want got n=0 tls
 	si_start_all
 	while read -r host sni want; do
 		[ -n "$host" ] || continue
@@ -62,6 +62,29 @@ case_main()
 	si_wait_log "$T/log/access.log" \
 	    'CONNECT evil\.origin\.test:[0-9]+ .* HIER_NONE/- .* refused:sni-not-connect-host -$' \
 	    "the refused spoof, with its reason"
+	# And in the TLS decision log, one JSON record for each spliced or
+	# refused connection; a bumped one is the service's to audit.
+	si_wait_count "$T/log/tls.log" '"decision"' 6 "the TLS decision records"
+	tls=$(si_tls_log)
+	si_log "tls.log: $(printf '%s' "$tls" | tr '\n' ';')"
+	si_assert_eq "$(printf '%s\n' "$tls" | wc -l)" 6 "records in tls.log"
+	si_assert_eq "$(printf '%s\n' "$tls" | grep -c ' spliced:no-inspect - splice$')" 3 \
+	    "the spliced tunnels in tls.log"
+	si_assert_match "$tls" "^evil\.origin\.test bank\.origin\.test refused:sni-not-connect-host - terminate$" \
+	    "the spoof in tls.log"
+	si_assert_match "$tls" "^127\.0\.0\.1 bank\.origin\.test refused:sni-not-connect-host" \
+	    "the spoof to an address in tls.log"
+	si_assert_match "$tls" "^evil\.origin\.test x\.bank\.origin\.test refused:" \
+	    "the spoofed subdomain in tls.log"
+	# A SNI that JSON would need escaped (a quote, a backslash, a control
+	# byte, UTF-8) leaves every record valid, %-encoded. Squid's parser
+	# takes such a ClientHello for something else than TLS, and refuses it.
+	hello www.origin.test $'x"y\\z\001\xc3\xa9.test' > /dev/null
+	si_wait_count "$T/log/tls.log" '"decision"' 7 "the record of the odd SNI"
+	tls=$(si_tls_log)
+	si_log "odd SNI: $(printf '%s\n' "$tls" | tail -n 1)"
+	si_assert_match "$(printf '%s\n' "$tls" | tail -n 1)" '^www\.origin\.test x%22y%5Cz%01%C3%A9\.test refused:not-tls ' \
+	    "the odd SNI, %-encoded"
 	# A spliced tunnel stays invisible; the refused one never reached the
 	# origin as a request either.
 	si_assert_nomatch "$(cat "$T/log/access.log")" "GET https://(bank|evil)" \

@@ -54,4 +54,10 @@ PY
 	    -noservername < /dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName 2>/dev/null)
 	si_assert_match "$cert" "sslinspect test org" "an IP CONNECT without SNI is bumped"
 	si_assert_match "$cert" "IP Address:127\.0\.0\.1" "its leaf names the IP"
+	# Each refusal and the address bumped for want of a name, in the TLS
+	# decision log too.
+	si_wait_count "$T/log/tls.log" '"decision"' 3 "the TLS decision records"
+	si_assert_eq "$(si_tls_log)" "www.origin.test - refused:not-tls - peek
+www.origin.test www.origin.test refused:tls-version - terminate
+127.0.0.1 - bumped:no-sni - bump" "the TLS decision log"
 }

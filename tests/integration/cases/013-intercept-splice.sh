@@ -143,6 +143,13 @@ case_main()
 
 	si_wait_log "$T/log/access.log" ' CONNECT 127\.0\.0\.2:443 .* bumped:no-sni -$' \
 	    "the intercepted connection without SNI, bumped with its reason"
+	# The same decisions in the TLS decision log, with the original
+	# destination as the host.
+	si_wait_count "$T/log/tls.log" '"decision"' 4 "the TLS decision records"
+	si_assert_eq "$(si_tls_log)" "127.0.0.2 bank.origin.test spliced:no-inspect - splice
+127.0.0.3 bank.origin.test refused:sni-not-destination - terminate
+127.0.0.4 bank.origin.test refused:sni-not-destination - terminate
+127.0.0.2 - bumped:no-sni - bump" "the TLS decision log"
 
 	# Not TLS on the intercepted port 443: refused, with its reason.
 	python3 - <<'PY' || si_fail "plain HTTP to an intercepted port 443: client failed"

@@ -155,4 +155,14 @@ case_main()
 	si_assert_match "$got" "Test Web Root" "a TLS 1.1 client, splice chosen, reaches the origin uninspected"
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT www\.origin\.test:$OLD_PORT .* spliced:tls-version -$" "the spliced TLS 1.1 client, noted"
+	# Every choice above, in the TLS decision log as well (the blocked
+	# choice: one record per connection, and block_page opened two).
+	si_wait_count "$T/log/tls.log" '"decision"' 7 "the TLS decision records"
+	si_assert_eq "$(si_tls_log)" "127.0.0.1 - bumped:no-sni - bump
+127.0.0.1 - refused:no-sni - terminate
+127.0.0.1 - blocked:no-sni - bump
+127.0.0.1 - blocked:no-sni - bump
+127.0.0.1 - spliced:no-sni - splice
+www.origin.test - tunneled:not-tls - peek
+www.origin.test www.origin.test spliced:tls-version - splice" "the TLS decision log"
 }

@@ -105,4 +105,17 @@ case_main()
 	    "no reconfigure, no helper complaint"
 	si_assert_nomatch "$(cat "$T/log/cache.log")" "reserved for Squid use" \
 	    "the helper's annotation is a custom one (Squid 6 warns otherwise)"
+	# The TLS decision log names the category that spliced or refused.
+	local tls
+	tls=$(si_tls_log)
+	si_assert_eq "$(printf '%s\n' "$tls" | head -n 7)" "online.bank.test online.bank.test spliced:category finance splice
+online.bank.test online.bank.test spliced:category finance splice
+online.bank.test - spliced:category finance splice
+www.clinic.test www.clinic.test spliced:category health splice
+shop.test online.bank.test refused:sni-not-connect-host finance terminate
+127.0.0.1 online.bank.test refused:sni-not-connect-host finance terminate
+www.clinic.test online.bank.test refused:sni-not-connect-host finance terminate" \
+	    "the TLS decision log, before the update"
+	si_assert_match "$tls" "^news\.test news\.test spliced:category finance splice$" \
+	    "news.test spliced as finance after the update"
 }

@@ -3,7 +3,7 @@
 # helper protocol) is linked by sslinspect-lists, the external ACL helper,
 # srv_sslinspect and the tests; the seed lists ship beside them.
 CAT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/categories \
-	-DCATDB_PATH='"$(localstatedir)/lib/sslinspect/categories.mdb"'
+	-DCATDB_PATH='"$(categorydb)"'
 
 noinst_LTLIBRARIES += categories/libcat.la
 categories_libcat_la_SOURCES = categories/categories.h categories/catlist.c \

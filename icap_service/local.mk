@@ -14,7 +14,7 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
 	-DSVC_TEMPLATEDIR='"$(svctemplatedir)"' \
 	-DSVC_AUDITLOG='"$(localstatedir)/log/sslinspect/audit.log"' \
-	-DSVC_CATEGORYDB='"$(localstatedir)/lib/sslinspect/categories.mdb"' \
+	-DSVC_CATEGORYDB='"$(categorydb)"' \
 	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
 icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
 	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
@@ -35,7 +35,7 @@ icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la \
 bin_PROGRAMS += icap_service/sslinspect-policy
 icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
 icap_service_sslinspect_policy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
-	-I$(top_srcdir)/categories -DSVC_CATEGORYDB='"$(localstatedir)/lib/sslinspect/categories.mdb"'
+	-I$(top_srcdir)/categories -DSVC_CATEGORYDB='"$(categorydb)"'
 icap_service_sslinspect_policy_LDADD = icap_service/libsvc.la categories/libcat.la
 
 # Block page templates in c-icap's template directory, as c-icap's own

@@ -67,7 +67,8 @@ NFT
 }
 
 # Three origins on port 443 of their own addresses, each with a
-# certificate for its own name only.
+# certificate for its own name only, and on 127.0.0.5 a second address of
+# the bank that its name does not resolve to (a CDN node, say).
 origins_start()
 {
 	local n user=""
@@ -89,12 +90,14 @@ origins_start()
 			echo "server { listen 127.0.0.${n%%:*}:443 ssl; root $T/www;"
 			echo "ssl_certificate $T/pki/${n#*:}.pem; ssl_certificate_key $T/pki/${n#*:}.key; }"
 		done
+		echo "server { listen 127.0.0.5:443 ssl; root $T/www;"
+		echo "ssl_certificate $T/pki/bank.pem; ssl_certificate_key $T/pki/bank.key; }"
 		echo "}"
 	} > "$T/origin/nginx.conf"
 	chmod -R a+rX "$T/www" "$T/pki"
 	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
 	    -c "$T/origin/nginx.conf" -g 'daemon off;'
-	for n in 2 3 4; do
+	for n in 2 3 4 5; do
 		for _ in $(seq 1 100); do
 			(exec 3<>"/dev/tcp/127.0.0.$n/443") 2>/dev/null && break
 			sleep 0.1
@@ -176,4 +179,39 @@ PY
 	    "the bumped request in access.log"
 	si_assert_nomatch "$(cat "$T/log/access.log")" "GET https://(bank|127\.0\.0\.2)" \
 	    "nothing inside the spliced tunnel is visible"
+	elsewhere_page
+}
+
+# elsewhere_page: the "blocked with a page" choice for a listed SNI sent to
+# another address. Squid connects there before any request, so the page
+# shows only where that address holds a certificate valid for the name
+# (127.0.0.5); elsewhere (127.0.0.3) Squid's own page names the mismatch.
+elsewhere_page()
+{
+	local code body
+	si_stop_one squid
+	SI_BUMP_SED='s/^#\(ssl_bump bump sslinspect_intercepted sslinspect_[a-z_]* sslinspect_sni_elsewhere_blocked\)/\1/'
+	si_squid_start
+	si_wait_port "$INTERCEPT_PORT" squid
+	: > "$T/log/origin-access.log"
+	code=$(curl -sS --max-time 20 --cacert "$SI_ORG_ROOT" -o "$T/tmp/elsewhere.html" \
+	    -w '%{http_code}' --resolve bank.origin.test:443:127.0.0.5 \
+	    https://bank.origin.test/index.html) || si_fail "curl to the listed SNI elsewhere"
+	body=$(cat "$T/tmp/elsewhere.html")
+	si_log "page chosen, SNI bank.origin.test to 127.0.0.5: HTTP $code"
+	si_assert_eq "$code" 403 "a listed SNI at another address gets the block page"
+	si_assert_match "$body" "tls:sni-not-destination" "the page names the rule"
+	si_wait_log "$T/log/audit.log" '"rule":"tls:sni-not-destination"' "the audit record"
+	si_wait_log "$T/log/access.log" \
+	    ' GET https://bank\.origin\.test/index\.html .* blocked:sni-not-destination [^ ]+$' \
+	    "the blocked request, noted"
+	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "no origin saw the request"
+	code=$(curl -sS --max-time 20 --cacert "$SI_ORG_ROOT" -o "$T/tmp/elsewhere.html" \
+	    -w '%{http_code}' --resolve bank.origin.test:443:127.0.0.3 \
+	    https://bank.origin.test/index.html) || si_fail "curl to the listed SNI at evil"
+	si_assert_eq "$code" 503 "the listed SNI at an address without its certificate: Squid's page"
+	si_assert_match "$(cat "$T/tmp/elsewhere.html")" "DOMAIN_MISMATCH" "Squid's page names the mismatch"
+	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "no origin saw a request"
+	# Still spliced where the name is at its address.
+	si_assert_eq "$(hello 127.0.0.2 bank.origin.test)" spliced "the listed SNI at its address, page chosen"
 }

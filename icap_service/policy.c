@@ -166,7 +166,8 @@ ctype_match(const struct strv *s, const char *ct)
 	size_t	i, l;
 
 	for (i = 0; ct != NULL && i < s->n; i++) {
-		l = strlen(s->v[i]);
+		if ((l = strlen(s->v[i])) == 0)
+			continue;
 		if (strncasecmp(ct, s->v[i], l) == 0 &&
 		    (s->v[i][l - 1] == '/' || ct[l] == '\0' || ct[l] == ';' ||
 		    ct[l] == ' '))

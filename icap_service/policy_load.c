@@ -259,10 +259,37 @@ keyfind(struct pctx *c, const struct policy_key *tab, yaml_node_t *kn,
 	return NULL;
 }
 
+/*
+ * A list entry's text, or NULL after an error: empty text matches nothing
+ * a rule could mean, and YAML reads an unquoted leading "!" as a tag, not
+ * as text ("!video/" is an empty value tagged !video/).
+ */
+static const char *
+getword(struct pctx *c, yaml_node_t *n)
+{
+	const char	*tag = n != NULL ? (const char *)n->tag : NULL;
+
+	if (scalar(n) == NULL) {
+		perr(c, n, "expected a plain value");
+		return NULL;
+	}
+	if (tag != NULL && tag[0] == '!') {
+		perr(c, n, "YAML tag %s: quote a value that begins with !",
+		    tag);
+		return NULL;
+	}
+	if (*scalar(n) == '\0') {
+		perr(c, n, "empty value");
+		return NULL;
+	}
+	return scalar(n);
+}
+
 /* A scalar or a non-empty sequence of scalars into *out. */
 static int
 getstrv(struct pctx *c, yaml_node_t *n, struct strv *out)
 {
+	const char		*w;
 	yaml_node_item_t	*it;
 	yaml_node_t		*e;
 	size_t			 cap;
@@ -271,8 +298,10 @@ getstrv(struct pctx *c, yaml_node_t *n, struct strv *out)
 		return 0;
 	policy_strv_free(out);
 	if (n->type == YAML_SCALAR_NODE) {
+		if ((w = getword(c, n)) == NULL)
+			return -1;
 		if ((out->v = calloc(1, sizeof *out->v)) == NULL ||
-		    (out->v[0] = strdup(scalar(n))) == NULL)
+		    (out->v[0] = strdup(w)) == NULL)
 			return perr(c, n, "out of memory");
 		out->n = 1;
 		return 0;
@@ -287,9 +316,9 @@ getstrv(struct pctx *c, yaml_node_t *n, struct strv *out)
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	    it++) {
 		e = node(c, *it);
-		if (scalar(e) == NULL)
-			return perr(c, e, "expected a plain value");
-		if ((out->v[out->n++] = strdup(scalar(e))) == NULL)
+		if ((w = getword(c, e)) == NULL)
+			return -1;
+		if ((out->v[out->n++] = strdup(w)) == NULL)
 			return perr(c, e, "out of memory");
 	}
 	return 0;

@@ -309,6 +309,16 @@ START_TEST(errors)
 	expect_error("", "empty policy");
 	expect_error("profiles: { p: { card_threshold: lots } }\n",
 	    "expected a number");
+	/* fuzz_policy: an unquoted "!video/" is an empty value, tagged. */
+	expect_error("rules:\n  - name: x\n    action: allow\n    match: { "
+	    "content_type: [!video/, text/] }\n",
+	    "bad.yaml:4:29: YAML tag !video/: quote a value that begins "
+	    "with !");
+	expect_error("rules:\n  - name: x\n    action: allow\n    match: { "
+	    "content_type: ['', text/] }\n",
+	    "bad.yaml:4:29: empty value");
+	expect_error("rules:\n  - name: x\n    action: allow\n    match: { "
+	    "method: '' }\n", "empty value");
 }
 END_TEST
 

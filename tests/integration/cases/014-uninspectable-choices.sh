@@ -94,6 +94,18 @@ block_page()
 	# A site reached by its name is not affected.
 	code=$(si_curl -o /dev/null -w '%{http_code}' "$(si_url /index.html)")
 	si_assert_eq "$code" 200 "a name with SNI still loads"
+
+	# The same choice under an admin's own ICAP lines, which do not pass the
+	# note on: the service allows, and Squid's adapted_http_access denies.
+	si_stop_one squid
+	SI_ICAP_HANDWRITTEN=1 si_squid_start
+	: > "$T/log/origin-access.log"
+	code=$(si_curl -o "$T/tmp/nosni.html" -w '%{http_code}' \
+	    "https://127.0.0.1:$ORIGIN_PORT/index.html")
+	si_log "block page uncommented, own ICAP lines, IP without SNI: HTTP $code"
+	si_assert_eq "$code" 403 "blocked without the ICAP snippet too"
+	si_assert_match "$(cat "$T/tmp/nosni.html")" "ERR_ACCESS_DENIED|Access Denied" "Squid's own page"
+	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "the origin saw no request"
 }
 
 case_main()
@@ -156,10 +168,11 @@ case_main()
 	si_wait_log "$T/log/access.log" \
 	    " CONNECT www\.origin\.test:$OLD_PORT .* spliced:tls-version -$" "the spliced TLS 1.1 client, noted"
 	# Every choice above, in the TLS decision log as well (the blocked
-	# choice: one record per connection, and block_page opened two).
-	si_wait_count "$T/log/tls.log" '"decision"' 7 "the TLS decision records"
+	# choice: one record per connection, and block_page opened three).
+	si_wait_count "$T/log/tls.log" '"decision"' 8 "the TLS decision records"
 	si_assert_eq "$(si_tls_log)" "127.0.0.1 - bumped:no-sni - bump
 127.0.0.1 - refused:no-sni - terminate
+127.0.0.1 - blocked:no-sni - bump
 127.0.0.1 - blocked:no-sni - bump
 127.0.0.1 - blocked:no-sni - bump
 127.0.0.1 - spliced:no-sni - splice

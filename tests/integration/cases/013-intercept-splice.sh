@@ -186,6 +186,15 @@ PY
 # another address. Squid connects there before any request, so the page
 # shows only where that address holds a certificate valid for the name
 # (127.0.0.5); elsewhere (127.0.0.3) Squid's own page names the mismatch.
+# bank_at ADDR: GET the bank's page with its name sent to ADDR; prints the
+# HTTP status, the body goes to $T/tmp/elsewhere.html.
+bank_at()
+{
+	curl -sS --max-time 20 --cacert "$SI_ORG_ROOT" -o "$T/tmp/elsewhere.html" \
+	    -w '%{http_code}' --resolve "bank.origin.test:443:$1" \
+	    https://bank.origin.test/index.html
+}
+
 elsewhere_page()
 {
 	local code body
@@ -194,9 +203,7 @@ elsewhere_page()
 	si_squid_start
 	si_wait_port "$INTERCEPT_PORT" squid
 	: > "$T/log/origin-access.log"
-	code=$(curl -sS --max-time 20 --cacert "$SI_ORG_ROOT" -o "$T/tmp/elsewhere.html" \
-	    -w '%{http_code}' --resolve bank.origin.test:443:127.0.0.5 \
-	    https://bank.origin.test/index.html) || si_fail "curl to the listed SNI elsewhere"
+	code=$(bank_at 127.0.0.5) || si_fail "curl to the listed SNI elsewhere"
 	body=$(cat "$T/tmp/elsewhere.html")
 	si_log "page chosen, SNI bank.origin.test to 127.0.0.5: HTTP $code"
 	si_assert_eq "$code" 403 "a listed SNI at another address gets the block page"
@@ -206,9 +213,7 @@ elsewhere_page()
 	    ' GET https://bank\.origin\.test/index\.html .* blocked:sni-not-destination [^ ]+$' \
 	    "the blocked request, noted"
 	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "no origin saw the request"
-	code=$(curl -sS --max-time 20 --cacert "$SI_ORG_ROOT" -o "$T/tmp/elsewhere.html" \
-	    -w '%{http_code}' --resolve bank.origin.test:443:127.0.0.3 \
-	    https://bank.origin.test/index.html) || si_fail "curl to the listed SNI at evil"
+	code=$(bank_at 127.0.0.3) || si_fail "curl to the listed SNI at evil"
 	si_assert_eq "$code" 503 "the listed SNI at an address without its certificate: Squid's page"
 	si_assert_match "$(cat "$T/tmp/elsewhere.html")" "DOMAIN_MISMATCH" "Squid's page names the mismatch"
 	si_assert_eq "$(wc -l < "$T/log/origin-access.log")" 0 "no origin saw a request"

@@ -19,7 +19,7 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	CERTGEN_PROGRAM='$(pkglibexecdir)/sslinspect-certgen -c $(sysconfdir)/sslinspect/certgen.conf' \
 	CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \
 	CERTVERIFY_PROGRAM='$(pkglibexecdir)/sslinspect-certverify -c $(sysconfdir)/sslinspect/certverify.conf' \
-	CERTVERIFY_CHILDREN='32 startup=2 idle=1' \
+	CERTVERIFY_CHILDREN='4 startup=1 idle=1 concurrency=32' \
 	CERTVERIFY_TTL=60 \
 	NO_INSPECT_LIST=$(sysconfdir)/sslinspect/lists/no-inspect.txt \
 	PINNED_LIST=$(sysconfdir)/sslinspect/lists/pinned-apps.txt \

@@ -136,18 +136,39 @@ enum cv_rev	 cv_revoke_check(struct cv_revoker *, X509_STORE_CTX *,
 X509		*cv_revoke_issuer(struct cv_revoker *, X509 *, time_t)
 		    NONNULL(1, 2);
 
-/* cv_handle.c: the request loop's work, without I/O. */
+/*
+ * cv_handle.c: the request loop's work, without I/O. A request with a
+ * channel ID goes to the pool when there is one; the others, and all of
+ * them without a pool, are answered in order into the caller's buffer.
+ */
+struct cv_pool;
 struct cv_ctx {
 	struct cv_verifier	 v;
 	struct cv_policy	 pol;
 	size_t			 skip;	/* bytes of a refused request to drop */
-	unsigned long		 requests;
-	unsigned long		 blocked;
+	struct cv_pool		*pool;	/* NULL: answer each in turn */
 };
 int		 cv_handle_decide(const struct cv_policy *, const char *,
 		    struct cv_finding *, size_t, size_t *) NONNULL(1, 2, 3, 5);
+int		 cv_handle_request(const struct cv_ctx *,
+		    const struct helper_frame *, time_t, struct cbuf *)
+		    NONNULL(1, 2, 4);
 size_t		 cv_handle(struct cv_ctx *, const char *, size_t, time_t,
 		    struct cbuf *) NONNULL(1, 2, 5);
+
+/*
+ * cv_pool.c: worker threads that validate requests with channel IDs at
+ * once and write each answer whole as it is ready. Every write to the
+ * helper's output goes through cv_pool_write, so that answers never
+ * interleave.
+ */
+struct cv_pool	*cv_pool_new(const struct cv_ctx *, size_t, int, char **)
+		    NONNULL(1);
+int		 cv_pool_submit(struct cv_pool *, const struct helper_frame *)
+		    NONNULL(1, 2);
+int		 cv_pool_write(struct cv_pool *, struct cbuf *, int)
+		    NONNULL(2);
+void		 cv_pool_free(struct cv_pool *);
 
 /* cv_opts.c: the options, from the command line and the -c file. */
 enum cv_opt_type {
@@ -176,6 +197,7 @@ struct cv_opts {
 	long		 timeout;
 	long		 cache_time;
 	long		 cache_size;
+	long		 workers;
 	int		 debug;
 	struct cv_policy pol;
 };

@@ -58,10 +58,13 @@ cv_handle_log(const struct cv_req *req, const struct cv_finding *all, size_t n,
 	log_info("%s: %s", req->host[0] ? req->host : "-", line);
 }
 
-/* Validate one framed request and append its answer. */
-static int
-cv_handle_one(struct cv_ctx *c, const struct helper_frame *fr, time_t now,
-    struct cbuf *out)
+/*
+ * Validate one framed request and append its answer. Worker threads call
+ * this at once: c is only read.
+ */
+int
+cv_handle_request(const struct cv_ctx *c, const struct helper_frame *fr,
+    time_t now, struct cbuf *out)
 {
 	struct cv_req		 req;
 	struct cv_finding	 f[CV_FINDINGS_MAX];
@@ -69,7 +72,6 @@ cv_handle_one(struct cv_ctx *c, const struct helper_frame *fr, time_t now,
 	char			*cause = NULL;
 	int			 rv;
 
-	c->requests++;
 	if (cv_proto_parse(fr->body, fr->body_len, &req, &cause) == -1 ||
 	    cv_verify(&c->v, &req, now, f, CV_FINDINGS_MAX, &nf,
 	    &cause) == -1) {
@@ -82,8 +84,6 @@ cv_handle_one(struct cv_ctx *c, const struct helper_frame *fr, time_t now,
 	}
 	cv_handle_log(&req, f, nf, &c->pol);
 	(void)cv_handle_decide(&c->pol, req.host, f, nf, &nb);
-	if (nb > 0)
-		c->blocked++;
 	return cv_proto_reply(out, fr, f, nb);
 }
 
@@ -110,7 +110,11 @@ cv_handle(struct cv_ctx *c, const char *buf, size_t len, time_t now,
 		case HELPER_NEED:
 			return used + fr.consumed;
 		case HELPER_OK:
-			(void)cv_handle_one(c, &fr, now, out);
+			if (c->pool == NULL || !fr.has_id)
+				(void)cv_handle_request(c, &fr, now, out);
+			else if (cv_pool_submit(c->pool, &fr) == -1)
+				(void)cv_proto_reply_bh(out, &fr,
+				    "out of memory");
 			used += fr.consumed;
 			break;
 		case HELPER_SKIP:

@@ -1,8 +1,9 @@
 /*
  * sslinspect-certverify: the request loop. Squid gives the helper one UNIX
- * socket as stdin and stdout; requests are read by length, answered in
- * order, and the answers of a batch go out in one write. This is the only
- * file that exits.
+ * socket as stdin and stdout; requests are read by length. Those with a
+ * channel ID go to the worker pool (cv_pool.c) and are answered as each is
+ * ready; the others are answered in order, the answers of a batch in one
+ * write. This is the only file that exits.
  */
 #include "config.h"
 
@@ -120,14 +121,18 @@ main(int argc, char **argv)
 		cv_main_fatal("cannot start", NULL);
 	c.pol = o.pol;
 	memset(&o.pol, 0, sizeof o.pol);	/* now c's */
+	if ((c.pool = cv_pool_new(&c, (size_t)o.workers, STDOUT_FILENO,
+	    &cause)) == NULL)
+		cv_main_fatal("cannot start", cause);
 	while ((n = cbuf_read(&in, STDIN_FILENO, MAIN_BUF_MAX)) > 0) {
 		used = cv_handle(&c, in.data, in.len, time(NULL), &out);
-		if (cbuf_write(&out, STDOUT_FILENO) == -1)
+		if (cv_pool_write(c.pool, &out, STDOUT_FILENO) == -1)
 			break;
 		cbuf_drop(&in, used);
 	}
 	if (n == -1 && errno == ENOBUFS)
 		cv_main_fatal("input", "a request larger than the buffer");
+	cv_pool_free(c.pool);
 	cbuf_free(&in);
 	cbuf_free(&out);
 	cv_revoke_free(c.v.rev);

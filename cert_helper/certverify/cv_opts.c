@@ -56,6 +56,8 @@ const struct cv_opt cv_opts_table[] = {
 	  "longest time a CRL or OCSP answer is reused (less if it says so)" },
 	{ "cache-size", 'S', CV_OPT_NUMBER, "256", 1, 100000, "N",
 	  "CRLs and OCSP answers kept in each process" },
+	{ "workers", 'w', CV_OPT_NUMBER, "32", 1, 256, "N",
+	  "requests validated at once (with Squid's concurrency=)" },
 	{ "debug", 'd', CV_OPT_FLAG, NULL, 0, 0, NULL,
 	  "log every request to stderr (cache.log)" },
 	{ "help", 'h', CV_OPT_FLAG, NULL, 0, 0, NULL,
@@ -147,6 +149,8 @@ cv_opts_set(struct cv_opts *o, const char *name, const char *value,
 			o->timeout = n;
 		else if (strcmp(name, "cache-time") == 0)
 			o->cache_time = n;
+		else if (strcmp(name, "workers") == 0)
+			o->workers = n;
 		else
 			o->cache_size = n;
 		return 0;

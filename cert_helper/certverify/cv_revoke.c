@@ -4,8 +4,14 @@
  * limit, and kept in a small per-process cache: a CRL by its URL and an
  * OCSP answer by the certificate's id, until the answer's nextUpdate or
  * cache-time, whichever comes first. A failed fetch is remembered for a
- * short while so that a dead server costs one timeout, not one per
- * connection. OCSP is asked first; a CRL only when OCSP gives no answer.
+ * short while, and a server that did not answer (timeout, refused) is
+ * remembered by its address, so that a dead server costs one timeout for
+ * every certificate that names it, not one per connection or per
+ * certificate. OCSP is asked first; a CRL only when OCSP gives no answer.
+ *
+ * Worker threads share the cache (cv_pool.c): it is locked only around a
+ * lookup or an insert, never across a fetch, so one slow server holds up
+ * only the requests that wait on it.
  *
  * Squid does not pass a stapled OCSP response to the validator (the
  * request holds host, protocol, cipher, chain and errors only), so the
@@ -13,6 +19,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +49,7 @@ struct cv_revoker {
 	long		 timeout;
 	long		 cache_time;
 	size_t		 max;
+	pthread_mutex_t	 lock;		/* e and n */
 	struct cv_revoke_entry *e;
 	size_t		 n;
 };
@@ -53,6 +61,11 @@ cv_revoke_new(long timeout, long cache_time, size_t max)
 
 	if ((r = calloc(1, sizeof *r)) == NULL ||
 	    (r->e = calloc(max, sizeof *r->e)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	if (pthread_mutex_init(&r->lock, NULL) != 0) {
+		free(r->e);
 		free(r);
 		return NULL;
 	}
@@ -79,11 +92,15 @@ cv_revoke_free(struct cv_revoker *r)
 		return;
 	for (i = 0; i < r->n; i++)
 		cv_revoke_entry_clear(&r->e[i]);
+	pthread_mutex_destroy(&r->lock);
 	free(r->e);
 	free(r);
 }
 
-/* The live entry for key, or NULL (expired ones are dropped). */
+/*
+ * The live entry for key, or NULL (expired ones are dropped). The caller
+ * holds r->lock, and copies what it needs before letting go of it.
+ */
 static struct cv_revoke_entry *
 cv_revoke_get(struct cv_revoker *r, const char *key, time_t now)
 {
@@ -102,7 +119,11 @@ cv_revoke_get(struct cv_revoker *r, const char *key, time_t now)
 	return NULL;
 }
 
-/* A new entry for key (the one that expires first makes room). */
+/*
+ * A new entry for key (the one that expires first makes room), or the
+ * old one for key emptied, when another worker put it meanwhile. The
+ * caller holds r->lock.
+ */
 static struct cv_revoke_entry *
 cv_revoke_put(struct cv_revoker *r, const char *key, time_t expires)
 {
@@ -112,16 +133,22 @@ cv_revoke_put(struct cv_revoker *r, const char *key, time_t expires)
 
 	if ((k = strdup(key)) == NULL)
 		return NULL;
-	if (r->n < r->max)
-		e = &r->e[r->n++];
+	for (i = 0; i < r->n; i++) {
+		if (strcmp(r->e[i].key, key) == 0)
+			break;
+	}
+	if (i < r->n)
+		old = i;
+	else if (r->n < r->max)
+		old = r->n++;
 	else {
 		for (i = 1; i < r->n; i++) {
 			if (r->e[i].expires < r->e[old].expires)
 				old = i;
 		}
-		e = &r->e[old];
-		cv_revoke_entry_clear(e);
 	}
+	e = &r->e[old];
+	cv_revoke_entry_clear(e);
 	e->key = k;
 	e->expires = expires;
 	return e;
@@ -152,12 +179,13 @@ cv_revoke_write(char *p, size_t size, size_t n, void *arg)
 
 /*
  * GET url (or POST post, of type ctype): CV_RS_GOOD with the body, or
- * CV_RS_TIMEOUT / CV_RS_UNKNOWN with a reason.
+ * CV_RS_TIMEOUT / CV_RS_UNKNOWN with a reason; *down is set when it is the
+ * server that failed (no answer, refused, no address), not the URL.
  */
 static enum cv_rev
-cv_revoke_fetch(const struct cv_revoker *r, const char *url, const void *post,
-    size_t postlen, const char *ctype, struct cv_revoke_body *b, char *why,
-    size_t whylen)
+cv_revoke_get_url(const struct cv_revoker *r, const char *url,
+    const void *post, size_t postlen, const char *ctype,
+    struct cv_revoke_body *b, char *why, size_t whylen, int *down)
 {
 	struct curl_slist	*h = NULL;
 	CURL			*c;
@@ -195,6 +223,8 @@ cv_revoke_fetch(const struct cv_revoker *r, const char *url, const void *post,
 		return CV_RS_GOOD;
 	free(b->p);
 	b->p = NULL;
+	*down = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_CONNECT ||
+	    rc == CURLE_COULDNT_RESOLVE_HOST;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(why, whylen, "%s did not answer within %ld s", url,
 		    r->timeout);
@@ -205,6 +235,71 @@ cv_revoke_fetch(const struct cv_revoker *r, const char *url, const void *post,
 	else
 		snprintf(why, whylen, "%s: HTTP status %ld", url, code);
 	return CV_RS_UNKNOWN;
+}
+
+/* The key a server that failed is kept by: "down HOST:PORT" of url. */
+static int
+cv_revoke_server_key(const char *url, char *key, size_t size)
+{
+	CURLU	*u;
+	char	*host = NULL, *port = NULL;
+	int	 rv = -1;
+
+	if ((u = curl_url()) != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK && (size_t)snprintf(key, size, "down %s:%s", host,
+	    port) < size)
+		rv = 0;
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rv;
+}
+
+/*
+ * cv_revoke_get_url(), unless url's server failed a moment ago: then its
+ * failure again, at once.
+ */
+static enum cv_rev
+cv_revoke_fetch(struct cv_revoker *r, const char *url, const void *post,
+    size_t postlen, const char *ctype, time_t now, struct cv_revoke_body *b,
+    char *why, size_t whylen)
+{
+	struct cv_revoke_entry	*e;
+	char			 key[300];
+	enum cv_rev		 st = CV_RS_GOOD;
+	int			 known, down = 0;
+
+	memset(b, 0, sizeof *b);
+	known = cv_revoke_server_key(url, key, sizeof key) == 0;
+	if (known) {
+		pthread_mutex_lock(&r->lock);
+		if ((e = cv_revoke_get(r, key, now)) != NULL)
+			st = (enum cv_rev)e->failed;
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (st == CV_RS_TIMEOUT) {
+		snprintf(why, whylen, "%s did not answer within %ld s (its "
+		    "server, a moment ago; asked again after %d s)", url,
+		    r->timeout, REV_FAIL_TTL);
+		return st;
+	}
+	if (st != CV_RS_GOOD) {
+		snprintf(why, whylen, "%s: its server could not be reached a "
+		    "moment ago (asked again after %d s)", url, REV_FAIL_TTL);
+		return st;
+	}
+	st = cv_revoke_get_url(r, url, post, postlen, ctype, b, why, whylen,
+	    &down);
+	if (known && down) {
+		pthread_mutex_lock(&r->lock);
+		if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) != NULL)
+			e->failed = (int)st;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return st;
 }
 
 static time_t
@@ -259,7 +354,10 @@ cv_revoke_crl_urls(X509 *x, char **urls, size_t max)
 	return n;
 }
 
-/* The CRL at url, signed by issuer and current; from the cache if kept. */
+/*
+ * The CRL at url, signed by issuer and current; from the cache if kept.
+ * *out is the caller's reference, to free.
+ */
 static enum cv_rev
 cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
     X509_CRL **out, char *why, size_t whylen)
@@ -268,20 +366,26 @@ cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 	struct cv_revoke_body	 b;
 	const unsigned char	*p;
 	X509_CRL		*crl = NULL;
-	enum cv_rev		 st;
+	enum cv_rev		 st = CV_RS_GOOD;
 	time_t			 next;
 	BIO			*bio;
+	int			 found = 0;
 
+	pthread_mutex_lock(&r->lock);
 	if ((e = cv_revoke_get(r, url, now)) != NULL) {
-		if (e->failed) {
-			snprintf(why, whylen, "%s failed a moment ago", url);
-			return (enum cv_rev)e->failed;
-		}
-		*out = e->crl;
-		return CV_RS_GOOD;
+		found = 1;
+		st = (enum cv_rev)e->failed;
+		if (e->crl != NULL && X509_CRL_up_ref(e->crl) == 1)
+			*out = e->crl;
 	}
-	if ((st = cv_revoke_fetch(r, url, NULL, 0, NULL, &b, why, whylen)) ==
-	    CV_RS_GOOD) {
+	pthread_mutex_unlock(&r->lock);
+	if (found) {
+		if (st != CV_RS_GOOD)
+			snprintf(why, whylen, "%s failed a moment ago", url);
+		return st;
+	}
+	if ((st = cv_revoke_fetch(r, url, NULL, 0, NULL, now, &b, why,
+	    whylen)) == CV_RS_GOOD) {
 		p = b.p;
 		if ((crl = d2i_X509_CRL(NULL, &p, (long)b.len)) == NULL &&
 		    (bio = BIO_new_mem_buf(b.p, (int)b.len)) != NULL) {
@@ -307,20 +411,16 @@ cv_revoke_crl(struct cv_revoker *r, const char *url, X509 *issuer, time_t now,
 			st = CV_RS_UNKNOWN;
 		}
 	}
+	pthread_mutex_lock(&r->lock);
 	if (crl == NULL) {
 		if ((e = cv_revoke_put(r, url, now + REV_FAIL_TTL)) != NULL)
 			e->failed = (int)st;
-		return st;
-	}
-	if ((e = cv_revoke_put(r, url, cv_revoke_expiry(r, now, next))) ==
-	    NULL) {
-		X509_CRL_free(crl);
-		snprintf(why, whylen, "out of memory");
-		return CV_RS_UNKNOWN;
-	}
-	e->crl = crl;
+	} else if ((e = cv_revoke_put(r, url, cv_revoke_expiry(r, now,
+	    next))) != NULL && X509_CRL_up_ref(crl) == 1)
+		e->crl = crl;		/* the cache's reference */
+	pthread_mutex_unlock(&r->lock);
 	*out = crl;
-	return CV_RS_GOOD;
+	return crl != NULL ? CV_RS_GOOD : st;
 }
 
 /* OCSP for x from url; GOOD, REVOKED, UNKNOWN or TIMEOUT. */
@@ -343,7 +443,7 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 	BIGNUM			*bn;
 	char			*hex;
 	enum cv_rev		 st = CV_RS_UNKNOWN;
-	int			 len, status = -1, reason = -1;
+	int			 len, status = -1, reason = -1, failed = 0;
 
 	if ((id = OCSP_cert_to_id(NULL, x, issuer)) == NULL)
 		return CV_RS_UNKNOWN;
@@ -361,17 +461,23 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 		    sizeof iname);
 		snprintf(key, sizeof key, "ocsp %s %s %s", url, iname, serial);
 	}
+	pthread_mutex_lock(&r->lock);
 	if ((e = cv_revoke_get(r, key, now)) != NULL) {
+		failed = e->failed;
+		status = e->status;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (e != NULL) {
 		OCSP_CERTID_free(id);
-		if (e->failed) {
+		if (failed) {
 			snprintf(why, whylen, "%s failed a moment ago", url);
-			return (enum cv_rev)e->failed;
+			return (enum cv_rev)failed;
 		}
-		if (e->status == V_OCSP_CERTSTATUS_REVOKED) {
+		if (status == V_OCSP_CERTSTATUS_REVOKED) {
 			snprintf(why, whylen, "revoked (OCSP %s, cached)", url);
 			return CV_RS_REVOKED;
 		}
-		if (e->status == V_OCSP_CERTSTATUS_GOOD)
+		if (status == V_OCSP_CERTSTATUS_GOOD)
 			return CV_RS_GOOD;
 		snprintf(why, whylen, "OCSP %s: status unknown", url);
 		return CV_RS_UNKNOWN;
@@ -382,7 +488,7 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0)
 		goto out;
 	st = cv_revoke_fetch(r, url, der, (size_t)len,
-	    "application/ocsp-request", &b, why, whylen);
+	    "application/ocsp-request", now, &b, why, whylen);
 	if (st != CV_RS_GOOD)
 		goto fail;
 	p = b.p;
@@ -410,11 +516,13 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 		    "certificate", url);
 		goto fail;
 	}
+	pthread_mutex_lock(&r->lock);
 	if ((e = cv_revoke_put(r, key, cv_revoke_expiry(r, now,
 	    cv_revoke_time(nextupd)))) != NULL) {
 		e->is_ocsp = 1;
 		e->status = status;
 	}
+	pthread_mutex_unlock(&r->lock);
 	if (status == V_OCSP_CERTSTATUS_REVOKED) {
 		snprintf(why, whylen, "revoked (OCSP %s%s%s)", url,
 		    reason >= 0 ? ", " : "", reason >= 0 ?
@@ -426,8 +534,10 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 		snprintf(why, whylen, "OCSP %s: status unknown", url);
 	goto out;
 fail:
+	pthread_mutex_lock(&r->lock);
 	if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) != NULL)
 		e->failed = (int)st;
+	pthread_mutex_unlock(&r->lock);
 out:
 	ERR_clear_error();
 	sk_X509_free(others);
@@ -481,6 +591,7 @@ cv_revoke_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
 				    urls[i]);
 				st = CV_RS_REVOKED;
 			}
+			X509_CRL_free(crl);
 			worst = st;
 			break;
 		}
@@ -521,17 +632,20 @@ cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
 		url = (char *)ASN1_STRING_get0_data(
 		    ad->location->d.uniformResourceIdentifier);
 		snprintf(key, sizeof key, "issuer %s", url);
-		if ((e = cv_revoke_get(r, key, now)) != NULL) {
-			if (e->failed == 0 && e->crl == NULL)
-				continue;
+		/* Only failures are kept: Squid keeps the verdicts. */
+		pthread_mutex_lock(&r->lock);
+		e = cv_revoke_get(r, key, now);
+		pthread_mutex_unlock(&r->lock);
+		if (e != NULL)
 			continue;
-		}
-		if (cv_revoke_fetch(r, url, NULL, 0, NULL, &b, why,
+		if (cv_revoke_fetch(r, url, NULL, 0, NULL, now, &b, why,
 		    sizeof why) != CV_RS_GOOD) {
 			log_debug("issuer of a certificate: %s", why);
+			pthread_mutex_lock(&r->lock);
 			if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) !=
 			    NULL)
 				e->failed = CV_RS_UNKNOWN;
+			pthread_mutex_unlock(&r->lock);
 			continue;
 		}
 		p = b.p;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,16 @@ cv_verify_found(const struct cv_verify_state *st, int code)
 	return 0;
 }
 
-static int	cv_verify_ex_index = -1;
+static int		cv_verify_ex_index = -1;
+static pthread_once_t	cv_verify_once = PTHREAD_ONCE_INIT;
+
+/* Worker threads validate at once: the index is made once, by the first. */
+static void
+cv_verify_init(void)
+{
+	cv_verify_ex_index = X509_STORE_CTX_get_ex_new_index(0, NULL, NULL,
+	    NULL, NULL);
+}
 
 /* OpenSSL's verify callback: note the error, carry on to find the rest. */
 static int
@@ -334,9 +344,7 @@ cv_verify(const struct cv_verifier *v, const struct cv_req *req, time_t now,
 	int			 rv = -1, trusted = 1, tries;
 
 	*nf = 0;
-	if (cv_verify_ex_index == -1)
-		cv_verify_ex_index = X509_STORE_CTX_get_ex_new_index(0, NULL,
-		    NULL, NULL, NULL);
+	pthread_once(&cv_verify_once, cv_verify_init);
 	if ((st.certs = calloc(req->ncerts, sizeof *st.certs)) == NULL ||
 	    (untrusted = sk_X509_new_null()) == NULL) {
 		cause_set(cause, "out of memory");

@@ -5,12 +5,12 @@ noinst_LTLIBRARIES += cert_helper/certverify/libcertverify.la
 cert_helper_certverify_libcertverify_la_SOURCES = \
 	cert_helper/certverify/certverify.h cert_helper/certverify/cv_handle.c \
 	cert_helper/certverify/cv_opts.c cert_helper/certverify/cv_policy.c \
-	cert_helper/certverify/cv_proto.c cert_helper/certverify/cv_revoke.c \
-	cert_helper/certverify/cv_verify.c
+	cert_helper/certverify/cv_pool.c cert_helper/certverify/cv_proto.c \
+	cert_helper/certverify/cv_revoke.c cert_helper/certverify/cv_verify.c
 cert_helper_certverify_libcertverify_la_CFLAGS = $(AM_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(CURL_CFLAGS)
 cert_helper_certverify_libcertverify_la_LIBADD = common/libcommon.la \
-	$(OPENSSL_LIBS) $(CURL_LIBS)
+	$(OPENSSL_LIBS) $(CURL_LIBS) -lpthread
 
 pkglibexec_PROGRAMS += cert_helper/sslinspect-certverify
 cert_helper_sslinspect_certverify_SOURCES = cert_helper/certverify/cv_main.c
@@ -46,7 +46,8 @@ MAN_TESTS += tests/unit/test_cv_opts
 # Integration cases: real Squid, curl and Chromium against one origin per
 # certificate fault.
 CERTVERIFY_CASES = \
-	tests/integration/cases/110-certverify-origins.sh
+	tests/integration/cases/110-certverify-origins.sh \
+	tests/integration/cases/111-certverify-dead-responder.sh
 if INTEGRATION
 TESTS += $(CERTVERIFY_CASES)
 endif

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Certificates for the certverify test origins: certverify-pki.py DIR
-HTTP_PORT OCSP_PORT SILENT_PORT (a port that takes connections and never
-answers: the OCSP responder of the ocsptimeout origins). Writes web-root.{pem,key} (the trusted test root), an
-intermediate, one NAME.pem/NAME.key per origin (the chain nginx serves),
+HTTP_PORT OCSP_PORT SILENT_PORT [PORT,...] (SILENT_PORT takes connections
+and never answers: the OCSP responder of the ocsptimeout origins; each
+further PORT is another such responder, named by the origins sK-1.test to
+sK-4.test, K counting the ports from 0). Writes web-root.{pem,key} (the
+trusted test root), an intermediate, one NAME.pem/NAME.key per origin (the chain nginx serves),
 root.crl (revoking crlrevoked.test), int.der (the intermediate, fetched by
 AIA) and index.txt for "openssl ocsp" (revoking ocsprevoked.test)."""
 import datetime as dt
@@ -15,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 d, http_port, ocsp_port, silent_port = sys.argv[1:5]
+more_silent = sys.argv[5].split(",") if len(sys.argv) > 5 else []
 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 day = dt.timedelta(days=1)
 
@@ -116,6 +119,9 @@ origins = {
     "noint.test": dict(issuer=inter, ikey=ik,
                        ca_issuers=f"http://127.0.0.1:{http_port}/int.der"),
 }
+for k, port in enumerate(more_silent):
+    for m in range(1, 5):
+        origins[f"s{k}-{m}.test"] = dict(ocsp=f"http://127.0.0.1:{port}")
 certs = {}
 for cn, o in origins.items():
     k = key(o.pop("kind", "ec"))

@@ -516,6 +516,78 @@ si_categories_setup()
 	chmod -R a+rX "$T/lib"
 }
 
+# si_certverify_origins [N]: the certverify test PKI (certverify-pki.py)
+# and its servers. One nginx serves each origin of SI_ORIGIN_NAMES by SNI
+# on ORIGIN_PORT (RSA-1024 and SHA-1 allowed), and the CRL and the AIA
+# intermediate on CV_HTTP_PORT; "openssl ocsp" answers on CV_OCSP_PORT; a
+# silent responder (it takes connections and never answers) listens on
+# CV_SILENT_PORT and on N more ports, CV_SILENT_PORTS (comma-separated),
+# whose origins are sK-M.test (the K-th port from 0, M from 1 to 4).
+si_certverify_origins()
+{
+	local n servers="" i p silent
+	si_port CV_HTTP_PORT
+	si_port CV_OCSP_PORT
+	si_port CV_SILENT_PORT
+	si_port ORIGIN_PORT
+	CV_SILENT_PORTS=""
+	for i in $(seq 1 "${1:-0}"); do
+		si_port silent
+		CV_SILENT_PORTS="$CV_SILENT_PORTS${CV_SILENT_PORTS:+,}$silent"
+	done
+	python3 "$top_srcdir/tests/integration/certverify-pki.py" "$T/pki" \
+	    "$CV_HTTP_PORT" "$CV_OCSP_PORT" "$CV_SILENT_PORT" $CV_SILENT_PORTS ||
+	    si_fail "making the test PKI"
+	mkdir -p "$T/www" "$T/crl" "$T/origin"
+	printf '<html><body><p id="m">certverify origin reached</p></body></html>\n' > "$T/www/index.html"
+	cp "$T/pki/root.crl" "$T/pki/int.der" "$T/crl/"
+	chmod -R a+rX "$T/www" "$T/pki" "$T/crl"
+	for n in $SI_ORIGIN_NAMES; do
+		servers="$servers
+	server {
+		listen 127.0.0.1:$ORIGIN_PORT ssl;
+		server_name $n;
+		ssl_certificate $T/pki/$n.pem;
+		ssl_certificate_key $T/pki/$n.key;
+		root $T/www;
+	}"
+	done
+	si_nginx_conf "	default_type text/html;
+	# RSA-1024 and SHA-1 are refused by OpenSSL's default level.
+	ssl_ciphers DEFAULT:@SECLEVEL=0;
+	$servers
+	server {
+		listen 127.0.0.1:$CV_HTTP_PORT;
+		root $T/crl;
+	}"
+	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
+	    -c "$T/origin/nginx.conf" -g 'daemon off;'
+	si_wait_port "$ORIGIN_PORT" origin
+	# Takes connections into its backlog and never reads or answers.
+	si_spawn silent python3 -c 'import socket, sys, time
+socks = []
+for port in sys.argv[1:]:
+    s = socket.socket()
+    s.bind(("127.0.0.1", int(port)))
+    s.listen(64)
+    socks.append(s)
+time.sleep(3600)' "$CV_SILENT_PORT" ${CV_SILENT_PORTS//,/ }
+	for p in $CV_SILENT_PORT ${CV_SILENT_PORTS//,/ }; do
+		si_wait_port "$p" silent
+	done
+	si_spawn ocsp openssl ocsp -index "$T/pki/index.txt" \
+	    -port "$CV_OCSP_PORT" -rsigner "$T/pki/web-root.pem" \
+	    -rkey "$T/pki/web-root.key" -CA "$T/pki/web-root.pem" -nmin 5
+	# Not si_wait_port: "openssl ocsp" serves one connection at a time
+	# and stays stuck on a probe that connects and sends nothing.
+	for i in $(seq 1 100); do
+		[ -n "$(ss -Htln "sport = :$CV_OCSP_PORT" 2>/dev/null)" ] && return 0
+		si_alive ocsp || si_fail "the OCSP responder exited"
+		sleep 0.1
+	done
+	si_fail "the OCSP responder did not listen"
+}
+
 # si_certverify_setup: set CERTVERIFY_PROGRAM (the sslcrtvalidator_program
 # line): sslinspect-certverify once built, trusting the test web root
 # ($T/pki/web-root.pem, or SI_CERTVERIFY_CAFILE), with SI_CERTVERIFY_ARGS
@@ -623,7 +695,7 @@ si_squid_try()
 	    BUMP_BUNDLE="${SI_BUMP_DIR:-$T/ca}/squid-bundle.pem" \
 	    CERTGEN_PROGRAM="$CERTGEN_PROGRAM" CERTGEN_CHILDREN="$CERTGEN_CHILDREN" \
 	    CERTVERIFY_PROGRAM="$CERTVERIFY_PROGRAM" \
-	    CERTVERIFY_CHILDREN="${SI_CERTVERIFY_CHILDREN:-2 startup=1 idle=1}" \
+	    CERTVERIFY_CHILDREN="${SI_CERTVERIFY_CHILDREN:-2 startup=1 idle=1 concurrency=32}" \
 	    CERTVERIFY_TTL="${SI_CERTVERIFY_TTL:-60}" \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \

@@ -2,8 +2,10 @@
  * Unit tests of the validation (cv_verify.c) on chains made here with
  * OpenSSL: a root in the trust store, an intermediate and a leaf, with one
  * fault at a time (expired, not yet valid, another host, a 1024-bit RSA
- * key, a SHA-1 signature, an unknown root, a missing intermediate).
- * Revocation is off: that needs servers, which case 110 has.
+ * key, a SHA-1 signature, an unknown root, a missing intermediate); and
+ * the worker pool, which answers requests with channel IDs each on its
+ * own. Revocation is off: that needs servers, which cases 110 and 111
+ * have.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -358,6 +361,85 @@ START_TEST(test_several_faults)
 }
 END_TEST
 
+/* Append Squid's request "[ID ]cert_validate LEN BODY\n" for leaf x. */
+static void
+request(struct cbuf *b, const char *id, X509 *x, const char *host)
+{
+	BIO	*bio;
+	char	*pem, body[8192];
+	long	 len;
+	int	 n;
+
+	ck_assert_ptr_nonnull(bio = BIO_new(BIO_s_mem()));
+	ck_assert_int_eq(PEM_write_bio_X509(bio, x), 1);
+	ck_assert_int_eq(PEM_write_bio_X509(bio, inter), 1);
+	len = BIO_get_mem_data(bio, &pem);
+	/* cert_0 is the leaf, cert_1 the intermediate: split at END. */
+	n = snprintf(body, sizeof body, "host=%s\ncert_0=%.*s", host,
+	    (int)len, pem);
+	ck_assert_int_lt(n, (int)sizeof body);
+	{
+		char	*second = strstr(body, "-----END CERTIFICATE-----\n");
+
+		ck_assert_ptr_nonnull(second);
+		second += strlen("-----END CERTIFICATE-----\n");
+		memmove(second + strlen("cert_1="), second, strlen(second) + 1);
+		memcpy(second, "cert_1=", strlen("cert_1="));
+	}
+	ck_assert_int_eq(cbuf_printf(b, "%s%scert_validate %zu %s\n",
+	    id != NULL ? id : "", id != NULL ? " " : "", strlen(body), body),
+	    0);
+	BIO_free(bio);
+	X509_free(x);
+}
+
+/*
+ * With a pool, requests that carry a channel ID are answered by the
+ * workers on the helper's output, each whole and with its own ID; one
+ * without an ID is answered in turn into the caller's buffer.
+ */
+START_TEST(test_pool)
+{
+	struct cv_ctx	 c;
+	struct cbuf	 in = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+	char		 got[8192], *cause = NULL;
+	size_t		 have = 0;
+	ssize_t		 r;
+	int		 fds[2];
+
+	memset(&c, 0, sizeof c);
+	c.v.store = store;
+	c.v.min_rsa_bits = 2048;
+	c.v.min_ec_bits = 256;
+	cv_policy_defaults(&c.pol);
+	ck_assert_int_eq(pipe(fds), 0);
+	c.pool = cv_pool_new(&c, 4, fds[1], &cause);
+	ck_assert_msg(c.pool != NULL, "cv_pool_new: %s", cause);
+	request(&in, "7", GOOD_LEAF("DNS:a.test"), "a.test");
+	request(&in, "8", leaf("DNS:a.test", leaf_key, -30 * DAY, -DAY,
+	    EVP_sha256()), "a.test");
+	request(&in, "9", GOOD_LEAF("DNS:a.test"), "b.test");
+	request(&in, NULL, GOOD_LEAF("DNS:a.test"), "a.test");
+	ck_assert_uint_eq(cv_handle(&c, in.data, in.len, now, &out), in.len);
+	ck_assert_str_eq(out.data, "OK 0 \001");
+	cv_pool_free(c.pool);		/* waits for the workers */
+	close(fds[1]);
+	while ((r = read(fds[0], got + have, sizeof got - 1 - have)) > 0)
+		have += (size_t)r;
+	got[have] = '\0';
+	close(fds[0]);
+	ck_assert_msg(strstr(got, "7 OK 0 \001") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "8 ERR ") != NULL &&
+	    strstr(got, "X509_V_ERR_CERT_HAS_EXPIRED") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "9 ERR ") != NULL &&
+	    strstr(got, "SQUID_X509_V_ERR_DOMAIN_MISMATCH") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "OK 0 \001OK") == NULL, "%s", got);
+	cv_policy_free(&c.pol);
+	cbuf_free(&in);
+	cbuf_free(&out);
+}
+END_TEST
+
 static Suite *
 cv_verify_suite(void)
 {
@@ -374,6 +456,7 @@ cv_verify_suite(void)
 	tcase_add_test(tc, test_sha1);
 	tcase_add_test(tc, test_untrusted);
 	tcase_add_test(tc, test_several_faults);
+	tcase_add_test(tc, test_pool);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -51,7 +51,7 @@ case_main()
 	    CERTGEN_PROGRAM="$SQUID_LIBEXECDIR/security_file_certgen -s $T/ssl_db -M 4MB" \
 	    CERTGEN_CHILDREN='4 startup=2 idle=1 concurrency=16' \
 	    CERTVERIFY_PROGRAM=/usr/lib/sslinspect/sslinspect-certverify \
-	    CERTVERIFY_CHILDREN='32 startup=2 idle=1' CERTVERIFY_TTL=60 \
+	    CERTVERIFY_CHILDREN='4 startup=1 idle=1 concurrency=32' CERTVERIFY_TTL=60 \
 	    NO_INSPECT_LIST="$T/etc/no-inspect.txt" \
 	    PINNED_LIST="$T/etc/pinned-apps.txt" \
 	    CATEGORY_HELPER="$top_builddir/categories/sslinspect-category-acl -c -d $T/categories.mdb" \

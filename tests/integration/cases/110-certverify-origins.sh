@@ -29,61 +29,6 @@ SI_ORIGIN_NAMES="$(printf '%s\n' "$CV_ORIGINS" | cut -d: -f1 | tr '\n' ' ') allo
 SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test --revocation-timeout block --allow-host revocation-timeout=ocsptimeout-allowed.test"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
-cv_origins_start()
-{
-	local n servers="" i
-	si_port CV_HTTP_PORT
-	si_port CV_OCSP_PORT
-	si_port CV_SILENT_PORT
-	si_port ORIGIN_PORT
-	python3 "$top_srcdir/tests/integration/certverify-pki.py" "$T/pki" \
-	    "$CV_HTTP_PORT" "$CV_OCSP_PORT" "$CV_SILENT_PORT" ||
-	    si_fail "making the test PKI"
-	mkdir -p "$T/www" "$T/crl" "$T/origin"
-	printf '<html><body><p id="m">certverify origin reached</p></body></html>\n' > "$T/www/index.html"
-	cp "$T/pki/root.crl" "$T/pki/int.der" "$T/crl/"
-	chmod -R a+rX "$T/www" "$T/pki" "$T/crl"
-	for n in $SI_ORIGIN_NAMES; do
-		servers="$servers
-	server {
-		listen 127.0.0.1:$ORIGIN_PORT ssl;
-		server_name $n;
-		ssl_certificate $T/pki/$n.pem;
-		ssl_certificate_key $T/pki/$n.key;
-		root $T/www;
-	}"
-	done
-	si_nginx_conf "	default_type text/html;
-	# RSA-1024 and SHA-1 are refused by OpenSSL's default level.
-	ssl_ciphers DEFAULT:@SECLEVEL=0;
-	$servers
-	server {
-		listen 127.0.0.1:$CV_HTTP_PORT;
-		root $T/crl;
-	}"
-	si_spawn origin "$NGINX" -e "$T/log/origin-error.log" -p "$T/origin" \
-	    -c "$T/origin/nginx.conf" -g 'daemon off;'
-	si_wait_port "$ORIGIN_PORT" origin
-	# Takes connections into its backlog and never reads or answers.
-	si_spawn silent python3 -c 'import socket, sys, time
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(64)
-time.sleep(3600)' "$CV_SILENT_PORT"
-	si_wait_port "$CV_SILENT_PORT" silent
-	si_spawn ocsp openssl ocsp -index "$T/pki/index.txt" \
-	    -port "$CV_OCSP_PORT" -rsigner "$T/pki/web-root.pem" \
-	    -rkey "$T/pki/web-root.key" -CA "$T/pki/web-root.pem" -nmin 5
-	# Not si_wait_port: "openssl ocsp" serves one connection at a time
-	# and stays stuck on a probe that connects and sends nothing.
-	for i in $(seq 1 100); do
-		[ -n "$(ss -Htln "sport = :$CV_OCSP_PORT" 2>/dev/null)" ] && return 0
-		si_alive ocsp || si_fail "the OCSP responder exited"
-		sleep 0.1
-	done
-	si_fail "the OCSP responder did not listen"
-}
-
 # cv_expect HOST allow|ERROR_NAME: what curl gets through the proxy.
 cv_expect()
 {
@@ -106,7 +51,7 @@ case_main()
 {
 	local host leaf out
 	[ -x "$top_builddir/cert_helper/sslinspect-certverify" ] || exit 77
-	cv_origins_start
+	si_certverify_origins
 	si_squid_start
 	grep -q "sslcrtvalidator_program ttl=60 $T/bin/sslinspect-certverify" \
 	    "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "snippet wires the validator"

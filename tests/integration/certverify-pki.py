@@ -111,6 +111,7 @@ origins = {
     "wronghost.test": dict(sans=["other.test"]),
     "crlrevoked.test": dict(crl=crl_url),
     "crlgood.test": dict(crl=crl_url),
+    "crlunknown.test": dict(crl=f"http://127.0.0.1:{http_port}/missing.crl"),
     "ocsprevoked.test": dict(ocsp=ocsp_url),
     "ocspgood.test": dict(ocsp=ocsp_url),
     "ocsptimeout.test": dict(ocsp=f"http://127.0.0.1:{silent_port}"),

@@ -18,6 +18,7 @@ self.test:X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
 unknown.test:X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
 wronghost.test:SQUID_X509_V_ERR_DOMAIN_MISMATCH
 crlrevoked.test:X509_V_ERR_CERT_REVOKED
+crlunknown.test:X509_V_ERR_UNABLE_TO_GET_CRL
 ocsprevoked.test:X509_V_ERR_CERT_REVOKED
 rsa1024.test:X509_V_ERR_EE_KEY_TOO_SMALL
 sha1.test:X509_V_ERR_CA_MD_TOO_WEAK
@@ -25,8 +26,9 @@ noint.test:allow
 ocsptimeout.test:X509_V_ERR_UNABLE_TO_GET_CRL
 ocsptimeout-allowed.test:allow"
 SI_ORIGIN_NAMES="$(printf '%s\n' "$CV_ORIGINS" | cut -d: -f1 | tr '\n' ' ') allowed.test"
-# revocation-timeout allows by default; blocking it shows both answers.
-SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test --revocation-timeout block --allow-host revocation-timeout=ocsptimeout-allowed.test"
+# revocation-timeout and revocation-unknown allow by default; blocking
+# them shows both answers. crlunknown.test's CRL is not found (HTTP 404).
+SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test --revocation-timeout block --allow-host revocation-timeout=ocsptimeout-allowed.test --revocation-unknown block"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 # cv_expect HOST allow|ERROR_NAME: what curl gets through the proxy.
@@ -72,6 +74,8 @@ case_main()
 	    "cache.log says why crlrevoked.test was blocked"
 	si_wait_log "$T/log/cache.log" "ocsprevoked.test: blocked revoked \(revoked \(OCSP" \
 	    "cache.log says why ocsprevoked.test was blocked"
+	si_wait_log "$T/log/cache.log" "crlunknown.test: blocked revocation-unknown \(http://127\.0\.0\.1:[0-9]+/missing\.crl: HTTP status 404\)" \
+	    "cache.log says why crlunknown.test was blocked"
 	si_wait_log "$T/log/cache.log" "ocsptimeout.test: blocked revocation-timeout \(.* did not answer within 3 s" \
 	    "cache.log says why ocsptimeout.test was blocked"
 	si_wait_log "$T/log/cache.log" "ocsptimeout-allowed.test: allowed revocation-timeout" \

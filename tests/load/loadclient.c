@@ -14,6 +14,10 @@
  * PATH is appended to BASEURL, or is a full URL of its own.
  * Kinds are used in turn until SECONDS have passed or TRANSFERS are done.
  * The report (stdout, key=value) gives transfers, requests/s, MB/s, the
+ * MB/s of the window (window_mbps: the download bytes that reached the
+ * client in the first SECONDS, while every transfer slot was busy, over
+ * that time; the other rates count whole transfers over the whole run,
+ * the drain of the last long transfers included), the
  * p50 and p99 latency, and the errors by kind (status, digest: a body
  * altered or cut short yet delivered as complete, transfer: a visible
  * failure, breach: a transfer expected to be blocked that was delivered);
@@ -69,6 +73,7 @@ struct xfer {
 static struct kind kinds[MAXKINDS];
 static size_t nkinds;
 static uint64_t errs[E_COUNT], done_n, bytes_total, up_total;
+static uint64_t bytes_live;	/* download bytes as they arrive */
 static double *lat;
 static size_t nlat, lat_cap;
 
@@ -172,6 +177,7 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 
 	EVP_DigestUpdate(x->md, p, n);
 	x->bytes += n;
+	bytes_live += n;
 	return n;
 }
 
@@ -290,7 +296,8 @@ main(int argc, char **argv)
 	CURLM			*m;
 	CURLMsg			*msg;
 	long			 conc = 50, secs = 60, max = 0;
-	double			 t0, el;
+	double			 t0, el, win_el = 0;
+	uint64_t		 win_bytes = 0;
 	int			 ch, running, left, i;
 	uint64_t		 started;
 	bool			 stop = false;
@@ -346,18 +353,27 @@ main(int argc, char **argv)
 				started++;
 			}
 		}
+		if (win_el == 0 && now() - t0 >= secs) {
+			win_el = now() - t0;
+			win_bytes = bytes_live;
+		}
 		if (running > 0)
 			curl_multi_poll(m, NULL, 0, 100, NULL);
 	} while (running > 0 || !stop);
 	el = now() - t0;
+	if (win_el == 0) {
+		win_el = el;
+		win_bytes = bytes_live;
+	}
 	qsort(lat, nlat, sizeof *lat, cmp_double);
 	printf("transfers=%llu seconds=%.1f req_per_s=%.1f down_mbps=%.1f "
-	    "up_mbps=%.1f "
+	    "up_mbps=%.1f window_mbps=%.1f "
 	    "p50_ms=%.1f p99_ms=%.1f errors_status=%llu errors_digest=%llu "
 	    "errors_transfer=%llu errors_breach=%llu\n",
 	    (unsigned long long)done_n, el,
 	    done_n / el,
 	    bytes_total / el / 1e6, up_total / el / 1e6,
+	    win_bytes / win_el / 1e6,
 	    nlat ? lat[nlat / 2] * 1000 : 0,
 	    nlat ? lat[(size_t)(nlat * 0.99)] * 1000 : 0,
 	    (unsigned long long)errs[E_STATUS],

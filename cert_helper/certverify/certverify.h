@@ -164,10 +164,10 @@ size_t		 cv_handle(struct cv_ctx *, const char *, size_t, time_t,
  */
 struct cv_pool	*cv_pool_new(const struct cv_ctx *, size_t, int, char **)
 		    NONNULL(1);
-int		 cv_pool_submit(struct cv_pool *, const struct helper_frame *)
-		    NONNULL(1, 2);
+int		 cv_pool_submit(struct cv_pool *, const struct helper_frame *,
+		    char **) NONNULL(1, 2);
 int		 cv_pool_write(struct cv_pool *, struct cbuf *, int)
-		    NONNULL(2);
+		    NONNULL(1, 2);
 void		 cv_pool_free(struct cv_pool *);
 
 /* cv_opts.c: the options, from the command line and the -c file. */

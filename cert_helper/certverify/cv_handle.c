@@ -96,6 +96,7 @@ cv_handle(struct cv_ctx *c, const char *buf, size_t len, time_t now,
     struct cbuf *out)
 {
 	struct helper_frame	fr;
+	char		*cause = NULL;
 	size_t		used = 0, n;
 
 	for (;;) {
@@ -112,9 +113,13 @@ cv_handle(struct cv_ctx *c, const char *buf, size_t len, time_t now,
 		case HELPER_OK:
 			if (c->pool == NULL || !fr.has_id)
 				(void)cv_handle_request(c, &fr, now, out);
-			else if (cv_pool_submit(c->pool, &fr) == -1)
+			else if (cv_pool_submit(c->pool, &fr, &cause) ==
+			    -1) {
 				(void)cv_proto_reply_bh(out, &fr,
-				    "out of memory");
+				    cause != NULL ? cause : "out of memory");
+				free(cause);
+				cause = NULL;
+			}
 			used += fr.consumed;
 			break;
 		case HELPER_SKIP:

@@ -36,7 +36,8 @@ struct cv_pool {
 	int			 out_failed;
 
 	pthread_t		*threads;
-	size_t			 nthreads;
+	size_t			 nthreads;	/* started */
+	size_t			 size;		/* to start */
 };
 
 /* The next job, or NULL once the pool stops and the queue is empty. */
@@ -77,14 +78,15 @@ cv_pool_work(void *arg)
 }
 
 /*
- * Start n workers that validate with c (which must outlive the pool) and
- * write answers to fd. NULL with a cause when they cannot be started.
+ * A pool of n workers that validate with c (which must outlive the pool)
+ * and write answers to fd. The threads start with the first request that
+ * has a channel ID: a helper Squid runs without concurrency= never needs
+ * them. NULL with a cause when out of memory.
  */
 struct cv_pool *
 cv_pool_new(const struct cv_ctx *c, size_t n, int fd, char **cause)
 {
 	struct cv_pool	*p;
-	int		 error;
 
 	if ((p = calloc(1, sizeof *p)) == NULL ||
 	    (p->threads = calloc(n, sizeof *p->threads)) == NULL) {
@@ -94,29 +96,54 @@ cv_pool_new(const struct cv_ctx *c, size_t n, int fd, char **cause)
 	}
 	p->ctx = c;
 	p->fd = fd;
+	p->size = n;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->out_lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	for (; p->nthreads < n; p->nthreads++) {
-		if ((error = pthread_create(&p->threads[p->nthreads], NULL,
-		    cv_pool_work, p)) != 0) {
-			cause_set(cause, "cannot start worker %zu of %zu: %s",
-			    p->nthreads + 1, n, strerror(error));
-			cv_pool_free(p);
-			return NULL;
-		}
-	}
 	return p;
 }
 
-/* Queue a copy of fr (its body included) for a worker. 0, or -1. */
+/*
+ * Start the workers, once. Those that started stay; -1 with a cause when
+ * none did.
+ */
+static int
+cv_pool_start(struct cv_pool *p, char **cause)
+{
+	int	error = 0;
+
+	for (; p->nthreads < p->size; p->nthreads++) {
+		if ((error = pthread_create(&p->threads[p->nthreads], NULL,
+		    cv_pool_work, p)) != 0)
+			break;
+	}
+	p->size = p->nthreads;		/* never tried again */
+	if (error != 0)
+		log_warnx("started %zu workers, not more: %s", p->nthreads,
+		    strerror(error));
+	if (p->nthreads == 0) {
+		cause_set(cause, "no worker thread could be started");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Queue a copy of fr (its body included) for a worker, starting the
+ * workers first if this is the first. 0, or -1 with a cause.
+ */
 int
-cv_pool_submit(struct cv_pool *p, const struct helper_frame *fr)
+cv_pool_submit(struct cv_pool *p, const struct helper_frame *fr,
+    char **cause)
 {
 	struct cv_job	*j;
 
-	if ((j = malloc(sizeof *j + fr->body_len + 1)) == NULL)
+	if (p->nthreads == 0 && cv_pool_start(p, cause) == -1)
 		return -1;
+	if ((j = malloc(sizeof *j + fr->body_len + 1)) == NULL) {
+		cause_set(cause, "out of memory");
+		return -1;
+	}
 	memcpy(&j->fr, fr, sizeof j->fr);
 	memcpy(j->body, fr->body, fr->body_len);
 	j->body[fr->body_len] = '\0';
@@ -134,16 +161,14 @@ cv_pool_submit(struct cv_pool *p, const struct helper_frame *fr)
 }
 
 /*
- * Write all of b to fd, one writer at a time (p may be NULL: no workers).
- * -1 when fd failed, now or for a worker before.
+ * Write all of b to fd, one writer at a time. -1 when fd failed, now or
+ * for a worker before.
  */
 int
 cv_pool_write(struct cv_pool *p, struct cbuf *b, int fd)
 {
 	int	rv;
 
-	if (p == NULL)
-		return cbuf_write(b, fd);
 	pthread_mutex_lock(&p->out_lock);
 	if ((rv = p->out_failed ? -1 : cbuf_write(b, fd)) == -1)
 		p->out_failed = 1;

@@ -178,7 +178,8 @@ cv_revoke_write(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * GET url (or POST post, of type ctype): CV_RS_GOOD with the body, or
+ * GET url (or POST post, of type ctype) into b, which the caller has
+ * zeroed: CV_RS_GOOD with the body, or
  * CV_RS_TIMEOUT / CV_RS_UNKNOWN with a reason; *down is set when it is the
  * server that failed (no answer, refused, no address), not the URL.
  */
@@ -193,7 +194,6 @@ cv_revoke_get_url(const struct cv_revoker *r, const char *url,
 	long			 code = 0;
 	char			 hdr[128];
 
-	memset(b, 0, sizeof *b);
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return CV_RS_UNKNOWN;
@@ -444,6 +444,7 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 	char			*hex;
 	enum cv_rev		 st = CV_RS_UNKNOWN;
 	int			 len, status = -1, reason = -1, failed = 0;
+	int			 found = 0;
 
 	if ((id = OCSP_cert_to_id(NULL, x, issuer)) == NULL)
 		return CV_RS_UNKNOWN;
@@ -463,11 +464,12 @@ cv_revoke_ocsp(struct cv_revoker *r, X509_STORE_CTX *ctx, const char *url,
 	}
 	pthread_mutex_lock(&r->lock);
 	if ((e = cv_revoke_get(r, key, now)) != NULL) {
+		found = 1;
 		failed = e->failed;
 		status = e->status;
 	}
 	pthread_mutex_unlock(&r->lock);
-	if (e != NULL) {
+	if (found) {
 		OCSP_CERTID_free(id);
 		if (failed) {
 			snprintf(why, whylen, "%s failed a moment ago", url);

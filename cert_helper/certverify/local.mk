@@ -47,7 +47,8 @@ MAN_TESTS += tests/unit/test_cv_opts
 # certificate fault.
 CERTVERIFY_CASES = \
 	tests/integration/cases/110-certverify-origins.sh \
-	tests/integration/cases/111-certverify-dead-responder.sh
+	tests/integration/cases/111-certverify-dead-responder.sh \
+	tests/integration/cases/112-certverify-in-order.sh
 if INTEGRATION
 TESTS += $(CERTVERIFY_CASES)
 endif

@@ -516,6 +516,26 @@ si_categories_setup()
 	chmod -R a+rX "$T/lib"
 }
 
+# si_certverify_expect HOST allow|ERROR_NAME: what curl gets through the
+# proxy from an origin of si_certverify_origins: its page, or Squid's page
+# (503) naming ERROR_NAME and nothing of the origin's.
+si_certverify_expect()
+{
+	local host=$1 want=$2 body code
+	body=$(si_curl -w '\n%{http_code}' "https://$host:$ORIGIN_PORT/" 2>&1)
+	code=${body##*$'\n'}
+	if [ "$want" = allow ]; then
+		si_assert_match "$body" "certverify origin reached" "$host loads"
+		si_assert_eq "$code" 200 "$host status"
+		si_log "$host: loads"
+		return
+	fi
+	si_assert_eq "$code" 503 "$host refused by Squid"
+	si_assert_match "$body" "$want" "$host: the page names $want"
+	si_assert_nomatch "$body" "certverify origin reached" "$host: no origin content"
+	si_log "$host: refused, page names $want"
+}
+
 # si_certverify_origins [N]: the certverify test PKI (certverify-pki.py)
 # and its servers. One nginx serves each origin of SI_ORIGIN_NAMES by SNI
 # on ORIGIN_PORT (RSA-1024 and SHA-1 allowed), and the CRL and the AIA

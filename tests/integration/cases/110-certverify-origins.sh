@@ -31,24 +31,6 @@ SI_ORIGIN_NAMES="$(printf '%s\n' "$CV_ORIGINS" | cut -d: -f1 | tr '\n' ' ') allo
 SI_CERTVERIFY_ARGS="--timeout 3 --allow-host expired=allowed.test --revocation-timeout block --allow-host revocation-timeout=ocsptimeout-allowed.test --revocation-unknown block"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
-# cv_expect HOST allow|ERROR_NAME: what curl gets through the proxy.
-cv_expect()
-{
-	local host=$1 want=$2 body code
-	body=$(si_curl -w '\n%{http_code}' "https://$host:$ORIGIN_PORT/" 2>&1)
-	code=${body##*$'\n'}
-	if [ "$want" = allow ]; then
-		si_assert_match "$body" "certverify origin reached" "$host loads"
-		si_assert_eq "$code" 200 "$host status"
-		si_log "$host: loads"
-		return
-	fi
-	si_assert_eq "$code" 503 "$host refused by Squid"
-	si_assert_match "$body" "$want" "$host: the page names $want"
-	si_assert_nomatch "$body" "certverify origin reached" "$host: no origin content"
-	si_log "$host: refused, page names $want"
-}
-
 case_main()
 {
 	local host leaf out
@@ -59,7 +41,7 @@ case_main()
 	    "$T/etc/conf.d/sslinspect-bump.conf" || si_fail "snippet wires the validator"
 
 	for o in $CV_ORIGINS; do
-		cv_expect "${o%%:*}" "${o#*:}"
+		si_certverify_expect "${o%%:*}" "${o#*:}"
 	done
 	# expired, but allowed for this host (allow-host expired=allowed.test):
 	# Squid goes on to the origin, and the leaf it mints mimics the

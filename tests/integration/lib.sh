@@ -787,10 +787,13 @@ http_access deny all
 ${SI_SQUID_EXTRA:-}
 CONF
 	if [ -n "${SI_SQUID_WORKERS:-}" ]; then
-		# One access log per worker as well, to see which one served.
+		# One access log per worker as well, to see which one served;
+		# with the client's port, to find the transactions of one
+		# connection (the load client names the port of a failure).
 		cat >> "$conf" <<CONF
 workers $SI_SQUID_WORKERS
-access_log stdio:$T/log/access-kid\${process_number}.log
+logformat si_kid %ts.%03tu %6tr %>a:%>p %Ss/%03>Hs %<st %rm %ru %Sh/%<a %err_code/%err_detail
+access_log stdio:$T/log/access-kid\${process_number}.log si_kid
 CONF
 	fi
 	chmod -R a+rX "$T/etc" "$T/bin"

@@ -195,6 +195,10 @@ one()
 	dg=$(field errors_digest "$out")
 	tr=$(field errors_transfer "$out")
 	br=$(field errors_breach "$out")
+	# Requests sent again after their reused connection closed before
+	# any answer (as browsers do): not failures, but shown.
+	[ "$(field retries "$out")" = 0 ] ||
+	    extra="$extra sent again: $(field retries "$out")"
 	sleep 2
 	tmp=$(find "$T/icap-tmp" -type f | wc -l)
 	printf '| %-12s | %6s | %6s | %6s | %6s | %6s | %8s | %4s |%s\n' \

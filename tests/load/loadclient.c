@@ -17,12 +17,21 @@
  * MB/s of the window (window_mbps: the download bytes that reached the
  * client in the first SECONDS, while every transfer slot was busy, over
  * that time; the other rates count whole transfers over the whole run,
- * the drain of the last long transfers included), the
- * p50 and p99 latency, and the errors by kind (status, digest: a body
+ * the drain of the last long transfers included), the client's own CPU
+ * (client_cpu: CPU-seconds per second of the run, so 1.00 is a whole
+ * core taken from the proxy it measures on the same machine), the
+ * p50 and p99 latency, the requests sent again (retries: see
+ * xfer_resend), and the errors by kind (status, digest: a body
  * altered or cut short yet delivered as complete, transfer: a visible
  * failure, breach: a transfer expected to be blocked that was delivered);
  * the exit status is 1 when any transfer failed its check.
+ *
+ * Sockets are watched with epoll through curl_multi_socket_action(), so
+ * the client's cost per event does not grow with the number of transfers:
+ * with curl_multi_perform() and poll() every wakeup scanned all of them.
  */
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -68,11 +77,12 @@ struct xfer {
 	EVP_MD_CTX	*md;
 	uint64_t	 bytes;
 	double		 t0;
+	bool		 retried;	/* sent again once already */
 };
 
 static struct kind kinds[MAXKINDS];
 static size_t nkinds;
-static uint64_t errs[E_COUNT], done_n, bytes_total, up_total;
+static uint64_t errs[E_COUNT], done_n, bytes_total, up_total, retries;
 static uint64_t bytes_live;	/* download bytes as they arrive */
 static double *lat;
 static size_t nlat, lat_cap;
@@ -181,16 +191,30 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static void	xfer_send(CURLM *, struct xfer *, const char *, const char *,
+		    const char *, struct curl_slist *);
+
+/* Start the next kind of transfer on x. */
 static void
 xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
     const char *cafile, struct curl_slist *resolve)
 {
 	static size_t	next;
-	char		url[2048];
 
 	x->k = &kinds[next++ % nkinds];
-	x->bytes = 0;
 	x->t0 = now();
+	x->retried = false;
+	xfer_send(m, x, base, proxy, cafile, resolve);
+}
+
+/* Send x's request (again, for a retry): the same kind, a fresh digest. */
+static void
+xfer_send(CURLM *m, struct xfer *x, const char *base, const char *proxy,
+    const char *cafile, struct curl_slist *resolve)
+{
+	char		url[2048];
+
+	x->bytes = 0;
 	EVP_DigestInit_ex(x->md, EVP_sha256(), NULL);
 	/* A kind may name its own origin with a full URL. */
 	if (strncmp(x->k->path, "https://", 8) == 0 ||
@@ -216,6 +240,13 @@ xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
 	curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(x->h, CURLOPT_TIMEOUT, 3600L);
 	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * A retry takes a new connection: the other idle ones may have been
+	 * closed in the same moment (Squid 5.7 closes one after each page it
+	 * generated, and hundreds of transfers start together).
+	 */
+	if (x->retried)
+		curl_easy_setopt(x->h, CURLOPT_FRESH_CONNECT, 1L);
 	if (strcmp(x->k->method, "POST") == 0) {
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->k->body);
 		curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -225,7 +256,60 @@ xfer_start(CURLM *m, struct xfer *x, const char *base, const char *proxy,
 	curl_multi_add_handle(m, x->h);
 }
 
+/*
+ * Send a failed request again, on a new connection, as browsers do, when
+ * it failed on a connection it reused before any byte of an answer: the
+ * proxy had closed that connection meanwhile (HTTP/1.1 lets either side
+ * close an idle one; Squid 5.7 also closes some after a page it generated,
+ * though the page said keep-alive). Once per transfer, and counted
+ * (retries=).
+ */
+static bool
+xfer_resend(struct xfer *x, CURLcode rc)
+{
+	long	connects = -1, hdrbytes = -1;
+
+	if (x->retried || (rc != CURLE_SEND_ERROR && rc != CURLE_RECV_ERROR &&
+	    rc != CURLE_GOT_NOTHING))
+		return false;
+	curl_easy_getinfo(x->h, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(x->h, CURLINFO_HEADER_SIZE, &hdrbytes);
+	if (connects != 0 || hdrbytes != 0 || x->bytes != 0)
+		return false;
+	x->retried = true;
+	retries++;
+	fprintf(stderr, "loadclient: %s %s: sent again (curl %d %s on a "
+	    "reused connection, before any answer)\n", x->k->method,
+	    x->k->path, rc, curl_easy_strerror(rc));
+	return true;
+}
+
 /* Check one finished transfer against its kind. */
+/*
+ * One failed transfer on stderr, with what tells where it failed: its
+ * local port (to find it in a packet capture or in Squid's logs with %>p),
+ * whether it reused a connection, and when each phase ended (seconds
+ * after it started; 0 for a phase not reached).
+ */
+static void
+xfer_report(struct xfer *x, enum err_kind e, CURLcode rc, long status)
+{
+	long	port = 0, connects = 0;
+	double	conn = 0, tls = 0, first = 0;
+
+	curl_easy_getinfo(x->h, CURLINFO_LOCAL_PORT, &port);
+	curl_easy_getinfo(x->h, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(x->h, CURLINFO_CONNECT_TIME, &conn);
+	curl_easy_getinfo(x->h, CURLINFO_APPCONNECT_TIME, &tls);
+	curl_easy_getinfo(x->h, CURLINFO_STARTTRANSFER_TIME, &first);
+	fprintf(stderr, "loadclient: %s %s: %s (curl %d %s, status %ld, "
+	    "%llu bytes; port %ld, %s connection, connected %.3f, TLS %.3f, "
+	    "first byte %.3f, failed %.3f s)\n", x->k->method, x->k->path,
+	    err_names[e], rc, curl_easy_strerror(rc), status,
+	    (unsigned long long)x->bytes, port, connects > 0 ? "a new" :
+	    "a reused", conn, tls, first, now() - x->t0);
+}
+
 static void
 xfer_check(struct xfer *x, CURLcode rc)
 {
@@ -250,12 +334,7 @@ xfer_check(struct xfer *x, CURLcode rc)
 		e = E_DIGEST;
 	if (e != E_COUNT) {
 		errs[e]++;
-		fprintf(stderr,
-		    "loadclient: %s %s: %s (curl %d %s, status %ld, %llu "
-		    "bytes)\n",
-		    x->k->method, x->k->path, err_names[e], rc,
-		    curl_easy_strerror(rc),
-		    status, (unsigned long long)x->bytes);
+		xfer_report(x, e, rc, status);
 	}
 	done_n++;
 	bytes_total += x->bytes;
@@ -277,6 +356,77 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The event loop's state: the epoll set and libcurl's next timeout. */
+struct loop {
+	int		 ep;
+	double		 deadline;	/* when libcurl wants its timer; 0 none */
+};
+
+/* CURLMOPT_SOCKETFUNCTION: keep the epoll set as libcurl asks. */
+static int
+on_socket(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct loop		*l = arg;
+	struct epoll_event	 ev;
+
+	(void)e;
+	(void)sockp;
+	if (what == CURL_POLL_REMOVE) {
+		(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.data.fd = s;
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
+	    ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	if (epoll_ctl(l->ep, EPOLL_CTL_MOD, s, &ev) == -1 &&
+	    (errno != ENOENT || epoll_ctl(l->ep, EPOLL_CTL_ADD, s, &ev) == -1))
+		fprintf(stderr, "loadclient: epoll_ctl: %s\n", strerror(errno));
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: ms < 0 means no timer. */
+static int
+on_timer(CURLM *m, long ms, void *arg)
+{
+	struct loop	*l = arg;
+
+	(void)m;
+	l->deadline = ms < 0 ? 0 : now() + ms / 1000.0;
+	return 0;
+}
+
+/*
+ * Wait up to 100 ms for socket events or libcurl's timer and hand them to
+ * libcurl; *running is how many transfers are left.
+ */
+static void
+loop_once(CURLM *m, struct loop *l, int *running)
+{
+	struct epoll_event	 evs[64];
+	double			 wait = 0.1;
+	int			 n, i, flags;
+
+	if (l->deadline > 0)
+		wait = l->deadline - now();
+	if (wait > 0.1)
+		wait = 0.1;
+	if (wait < 0)
+		wait = 0;
+	n = epoll_wait(l->ep, evs, 64, (int)(wait * 1000));
+	for (i = 0; i < n; i++) {
+		flags = ((evs[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+		    ((evs[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+		    ((evs[i].events & (EPOLLERR | EPOLLHUP)) ?
+		    CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(m, evs[i].data.fd, flags, running);
+	}
+	if (l->deadline > 0 && now() >= l->deadline) {
+		l->deadline = 0;
+		curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, running);
+	}
+}
+
 static void
 usage(void)
 {
@@ -293,6 +443,8 @@ main(int argc, char **argv)
 	    *manifest = NULL;
 	struct curl_slist	*resolve = NULL;
 	struct xfer		*xs;
+	struct loop		 l = { -1, 0 };
+	struct rusage		 ru;
 	CURLM			*m;
 	CURLMsg			*msg;
 	long			 conc = 50, secs = 60, max = 0;
@@ -324,8 +476,16 @@ main(int argc, char **argv)
 	if (manifest_load(manifest) != 0)
 		return 2;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((l.ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		fprintf(stderr, "loadclient: epoll: %s\n", strerror(errno));
+		return 2;
+	}
 	m = curl_multi_init();
 	curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, conc);
+	curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(m, CURLMOPT_SOCKETDATA, &l);
+	curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(m, CURLMOPT_TIMERDATA, &l);
 	if ((xs = calloc((size_t)conc, sizeof *xs)) == NULL)
 		return 2;
 	t0 = now();
@@ -335,8 +495,9 @@ main(int argc, char **argv)
 		xfer_start(m, &xs[i], base, proxy, cafile, resolve);
 	}
 	started = (uint64_t)conc;
+	running = conc;
 	do {
-		curl_multi_perform(m, &running);
+		loop_once(m, &l, &running);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 			struct xfer *x;
 
@@ -345,6 +506,10 @@ main(int argc, char **argv)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
 			curl_multi_remove_handle(m, x->h);
+			if (xfer_resend(x, msg->data.result)) {
+				xfer_send(m, x, base, proxy, cafile, resolve);
+				continue;
+			}
 			xfer_check(x, msg->data.result);
 			stop = now() - t0 >= secs || (max > 0 &&
 			    started >= (uint64_t)max);
@@ -357,8 +522,6 @@ main(int argc, char **argv)
 			win_el = now() - t0;
 			win_bytes = bytes_live;
 		}
-		if (running > 0)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
 	} while (running > 0 || !stop);
 	el = now() - t0;
 	if (win_el == 0) {
@@ -366,16 +529,20 @@ main(int argc, char **argv)
 		win_bytes = bytes_live;
 	}
 	qsort(lat, nlat, sizeof *lat, cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
 	printf("transfers=%llu seconds=%.1f req_per_s=%.1f down_mbps=%.1f "
-	    "up_mbps=%.1f window_mbps=%.1f "
-	    "p50_ms=%.1f p99_ms=%.1f errors_status=%llu errors_digest=%llu "
-	    "errors_transfer=%llu errors_breach=%llu\n",
+	    "up_mbps=%.1f window_mbps=%.1f client_cpu=%.2f "
+	    "p50_ms=%.1f p99_ms=%.1f retries=%llu errors_status=%llu "
+	    "errors_digest=%llu errors_transfer=%llu errors_breach=%llu\n",
 	    (unsigned long long)done_n, el,
 	    done_n / el,
 	    bytes_total / el / 1e6, up_total / el / 1e6,
 	    win_bytes / win_el / 1e6,
+	    (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6) / el,
 	    nlat ? lat[nlat / 2] * 1000 : 0,
 	    nlat ? lat[(size_t)(nlat * 0.99)] * 1000 : 0,
+	    (unsigned long long)retries,
 	    (unsigned long long)errs[E_STATUS],
 	    (unsigned long long)errs[E_DIGEST],
 	    (unsigned long long)errs[E_TRANSFER],
@@ -385,6 +552,7 @@ main(int argc, char **argv)
 		EVP_MD_CTX_free(xs[i].md);
 	}
 	curl_multi_cleanup(m);
+	close(l.ep);
 	curl_slist_free_all(resolve);
 	curl_global_cleanup();
 	return errs[E_STATUS] + errs[E_DIGEST] + errs[E_TRANSFER] +

@@ -17,7 +17,9 @@
  * MB/s of the window (window_mbps: the download bytes that reached the
  * client in the first SECONDS, while every transfer slot was busy, over
  * that time; the other rates count whole transfers over the whole run,
- * the drain of the last long transfers included), the client's own CPU
+ * the drain of the last long transfers included. A proxy that holds a
+ * download for its verdict delivers it after the window, so compare two
+ * modes by the whole-run rates), the client's own CPU
  * (client_cpu: CPU-seconds per second of the run, so 1.00 is a whole
  * core taken from the proxy it measures on the same machine), the
  * p50 and p99 latency, the requests sent again (retries: see

@@ -95,9 +95,9 @@ size_t
 cv_handle(struct cv_ctx *c, const char *buf, size_t len, time_t now,
     struct cbuf *out)
 {
-	struct helper_frame	fr;
-	char		*cause = NULL;
-	size_t		used = 0, n;
+	struct helper_frame	 fr;
+	char			*cause = NULL;
+	size_t			 used = 0, n;
 
 	for (;;) {
 		if (c->skip > 0) {

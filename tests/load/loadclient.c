@@ -361,7 +361,7 @@ cmp_double(const void *a, const void *b)
 /* The event loop's state: the epoll set and libcurl's next timeout. */
 struct loop {
 	int		 ep;
-	double		 deadline;	/* when libcurl wants its timer; 0 none */
+	double		 deadline;	/* libcurl's timer is due; 0: none */
 };
 
 /* CURLMOPT_SOCKETFUNCTION: keep the epoll set as libcurl asks. */

@@ -286,7 +286,6 @@ xfer_resend(struct xfer *x, CURLcode rc)
 	return true;
 }
 
-/* Check one finished transfer against its kind. */
 /*
  * One failed transfer on stderr, with what tells where it failed: its
  * local port (to find it in a packet capture or in Squid's logs with %>p),
@@ -312,6 +311,7 @@ xfer_report(struct xfer *x, enum err_kind e, CURLcode rc, long status)
 	    "a reused", conn, tls, first, now() - x->t0);
 }
 
+/* Check one finished transfer against its kind. */
 static void
 xfer_check(struct xfer *x, CURLcode rc)
 {

@@ -2,10 +2,10 @@
 # "sslcrtvalidator_children 2 concurrency=0": Squid then sends requests
 # with no channel ID, one at a time per helper, and the helper answers
 # each in turn without starting a worker thread. (Without concurrency= the
-# line keeps Squid's default of 1, whose requests do carry an ID.) Every class of verdict
-# still comes out as with the shipped snippet: good origins load, CRL and
-# OCSP revocations, an expired leaf and a dead OCSP responder each get
-# Squid's page naming the error, and cache.log says why.
+# line keeps Squid's default of 1, whose requests do carry an ID.) Every
+# class of verdict still comes out as with the shipped snippet: good
+# origins load, CRL and OCSP revocations, an expired leaf and a dead OCSP
+# responder each get Squid's page naming the error, and cache.log says why.
 
 CV_ORIGINS="good.test:allow
 crlgood.test:allow
@@ -40,8 +40,8 @@ case_main()
 	    "cache.log says why ocsptimeout.test was blocked"
 
 	# Requests came without channel IDs, so each helper answered them in
-	# turn: no worker thread was started.
-	# Squid names each helper process "(sslinspect-certverify)".
+	# turn: no worker thread was started. (Squid names each helper process
+	# "(sslinspect-certverify)", so it is found by its arguments.)
 	for pid in $(pgrep -f "sslinspect-certverify.* --ca-file $T/"); do
 		threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")
 		si_assert_eq "$threads" 1 "helper $pid answers in turn, no workers"

@@ -8,7 +8,9 @@
  * writes to cache.log.
  *
  *	sslinspect-category-acl [-c] [-d DB]
- *	-c	lines start with Squid's channel id (concurrency= above 0)
+ *
+ * The options are catopts_acl (catopts.c), which --help and the man page
+ * follow.
  */
 #include "config.h"
 
@@ -19,19 +21,30 @@
 
 #include "categories.h"
 
+static void
+acl_main_usage(FILE *f)
+{
+	catopts_usage(f, "usage: sslinspect-category-acl [options]\n"
+	    "Squid external_acl_type helper: splice decisions by category.\n",
+	    catopts_acl);
+}
+
 int
 main(int argc, char **argv)
 {
+	struct option	 lo[CATOPTS_MAX];
 	struct catwatch	*w;
 	struct catdb	*db;
 	char		*line = NULL, out[CAT_MAXVALUE + 256], *cause;
+	char		 so[2 * CATOPTS_MAX];
 	const char	*path = CATDB_PATH;
 	size_t		 cap = 0;
 	ssize_t		 n;
 	bool		 channel = false;
 	int		 c;
 
-	while ((c = getopt(argc, argv, "cd:h")) != -1) {
+	catopts_getopt(catopts_acl, lo, so);
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			channel = true;
@@ -39,10 +52,13 @@ main(int argc, char **argv)
 		case 'd':
 			path = optarg;
 			break;
+		case 'h':
+			/* Asked for: on stdout, and not an error. */
+			acl_main_usage(stdout);
+			return 0;
 		default:
-			fprintf(stderr, "usage: sslinspect-category-acl [-c] "
-			    "[-d DB]\n");
-			return c == 'h' ? 0 : 2;
+			acl_main_usage(stderr);
+			return 2;
 		}
 	}
 	if ((w = catwatch_new(path)) == NULL) {

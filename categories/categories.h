@@ -7,13 +7,15 @@
  *
  * catlist.c parses and normalises (pure), catdb.c builds and looks up,
  * catwatch.c follows a file that sslinspect-lists replaces, catacl.c
- * answers Squid's helper lines (pure but for the lookups).
+ * answers Squid's helper lines (pure but for the lookups), catopts.c holds
+ * the command lines of the two programs.
  */
 #ifndef SSLINSPECT_CATEGORIES_H
 #define SSLINSPECT_CATEGORIES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "attrib.h"
 
@@ -83,5 +85,24 @@ void	catwatch_free(struct catwatch *);
 
 int	catacl_answer(struct catdb *, bool channel, char *line, char *out,
 	    size_t outlen);
+
+/* ---- catopts.c: the programs' options, for getopt, --help and man ---- */
+
+#define CATOPTS_MAX	16	/* entries of one table, its end included */
+
+struct catopt {
+	const char	*name;		/* long name */
+	int		 shortopt;
+	const char	*arg;		/* NULL: a flag */
+	const char	*dflt;		/* NULL: none */
+	const char	*help;
+};
+
+extern const struct catopt catopts_lists[];	/* sslinspect-lists */
+extern const struct catopt catopts_acl[];	/* sslinspect-category-acl */
+
+struct option;
+void	catopts_getopt(const struct catopt *, struct option *lo, char *so);
+void	catopts_usage(FILE *, const char *synopsis, const struct catopt *);
 
 #endif

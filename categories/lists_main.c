@@ -36,24 +36,6 @@
 #define LISTS_MAXFILE	(1024L * 1024 * 1024)	/* one list file */
 #define LISTS_SHOWBAD	20			/* bad lines printed */
 
-/* The options, as a table: usage and the man page follow it. */
-struct lists_opt {
-	const char	*name;
-	int		 shortopt;
-	const char	*arg;
-	const char	*help;
-};
-
-static const struct lists_opt lists_opts[] = {
-	{ "db", 'd', "FILE", "the database (default " CATDB_PATH ")" },
-	{ "only", 'o', "CAT,...", "update: install only these categories" },
-	{ "strict", 's', NULL, "update: a bad line fails the update "
-	  "(default: reported and skipped)" },
-	{ "quiet", 'q', NULL, "update: print only errors" },
-	{ "help", 'h', NULL, "this help" },
-	{ NULL, 0, NULL, NULL }
-};
-
 struct lists_run {
 	struct catdb_build	*b;
 	const char		*only;	/* NULL: every category */
@@ -63,20 +45,14 @@ struct lists_run {
 	bool			 quiet;
 };
 
+/* Usage; the options are catopts_lists, which the man page follows too. */
 static void
-usage(FILE *f)
+lists_usage(FILE *f)
 {
-	const struct lists_opt	*o;
-	char			 s[64];
-
-	fprintf(f, "usage: sslinspect-lists [options] update DIR|ARCHIVE|URL\n"
+	catopts_usage(f, "usage: sslinspect-lists [options] update "
+	    "DIR|ARCHIVE|URL\n"
 	    "       sslinspect-lists [options] lookup NAME|URL...\n"
-	    "       sslinspect-lists [options] status\n");
-	for (o = lists_opts; o->name != NULL; o++) {
-		snprintf(s, sizeof s, "-%c, --%s%s%s", o->shortopt, o->name,
-		    o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(f, "  %-22s %s\n", s, o->help);
-	}
+	    "       sslinspect-lists [options] status\n", catopts_lists);
 }
 
 static void
@@ -582,25 +558,13 @@ cmd_status(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct option		 lo[16];
-	const struct lists_opt	*o;
-	char			 so[64];
-	const char		*db = CATDB_PATH, *only = NULL;
-	bool			 strict = false, quiet = false;
-	size_t			 i, sl = 0;
-	int			 c;
+	struct option	 lo[CATOPTS_MAX];
+	char		 so[2 * CATOPTS_MAX];
+	const char	*db = CATDB_PATH, *only = NULL;
+	bool		 strict = false, quiet = false;
+	int		 c;
 
-	for (i = 0, o = lists_opts; o->name != NULL; o++, i++) {
-		lo[i].name = o->name;
-		lo[i].has_arg = o->arg ? required_argument : no_argument;
-		lo[i].flag = NULL;
-		lo[i].val = o->shortopt;
-		so[sl++] = (char)o->shortopt;
-		if (o->arg)
-			so[sl++] = ':';
-	}
-	memset(&lo[i], 0, sizeof lo[i]);
-	so[sl] = '\0';
+	catopts_getopt(catopts_lists, lo, so);
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -616,10 +580,10 @@ main(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'h':
-			usage(stdout);
+			lists_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			lists_usage(stderr);
 			return 2;
 		}
 	}
@@ -635,6 +599,6 @@ main(int argc, char **argv)
 		return cmd_lookup(db, argv + 1, argc - 1);
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		return cmd_status(db);
-	usage(stderr);
+	lists_usage(stderr);
 	return 2;
 }

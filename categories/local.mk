@@ -1,13 +1,15 @@
 # categories/: site categories from UT1-layout lists. libcat (list reading,
 # the compiled LMDB database, the reader that follows a replaced file, the
-# helper protocol) is linked by sslinspect-lists, the external ACL helper,
-# srv_sslinspect and the tests; the seed lists ship beside them.
+# helper protocol, the two programs' option tables) is linked by
+# sslinspect-lists, the external ACL helper, srv_sslinspect and the tests;
+# the seed lists ship beside them.
 CAT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/categories \
 	-DCATDB_PATH='"$(categorydb)"'
 
 noinst_LTLIBRARIES += categories/libcat.la
 categories_libcat_la_SOURCES = categories/categories.h categories/catlist.c \
-	categories/catdb.c categories/catwatch.c categories/catacl.c
+	categories/catdb.c categories/catwatch.c categories/catacl.c \
+	categories/catopts.c
 categories_libcat_la_CPPFLAGS = $(CAT_CPPFLAGS)
 categories_libcat_la_CFLAGS = $(AM_CFLAGS) $(LMDB_CFLAGS)
 # No libcommon inside: srv_sslinspect gets it through libsvc; the
@@ -42,9 +44,12 @@ dist_catseedgovernment_DATA = categories/seed/government/domains
 check_PROGRAMS += tests/unit/test_categories
 tests_unit_test_categories_SOURCES = tests/unit/test_categories.c
 tests_unit_test_categories_CPPFLAGS = $(CAT_CPPFLAGS)
-tests_unit_test_categories_CFLAGS = $(UNIT_CFLAGS) $(LMDB_CFLAGS)
+tests_unit_test_categories_CFLAGS = $(UNIT_CFLAGS) $(LMDB_CFLAGS) \
+	$(MAN_CFLAGS)
 tests_unit_test_categories_LDADD = categories/libcat.la $(UNIT_LIBS)
 TESTS += tests/unit/test_categories
+# Its OPTIONS parts of sslinspect-lists(8) and sslinspect-category-acl(8).
+MAN_TESTS += tests/unit/test_categories
 
 # Lookup benchmark (not a test): tests/bench/categories.sh runs it.
 check_PROGRAMS += tests/bench/categories_bench

@@ -34,7 +34,8 @@ INTEGRATION_CASES = \
 	tests/integration/cases/012-unusual-traffic.sh \
 	tests/integration/cases/013-intercept-splice.sh \
 	tests/integration/cases/014-uninspectable-choices.sh \
-	tests/integration/cases/015-mtls-origin.sh
+	tests/integration/cases/015-mtls-origin.sh \
+	tests/integration/cases/016-cli-help-fatal.sh
 if INTEGRATION
 TESTS += $(INTEGRATION_CASES)
 endif

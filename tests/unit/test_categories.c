@@ -1,18 +1,25 @@
 /*
  * Unit tests for categories/: list parsing and normalisation (catlist.c),
  * the database build and lookups (catdb.c), the reader that follows a
- * replaced file (catwatch.c) and the helper's answers (catacl.c).
+ * replaced file (catwatch.c), the helper's answers (catacl.c) and the
+ * programs' option tables (catopts.c): getopt and --help take every
+ * option, and the OPTIONS of sslinspect-lists(8) and
+ * sslinspect-category-acl(8) are the tables' (tests/unit/manpage.h; make
+ * update-man).
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "categories.h"
+#include "manpage.h"
 #include "unit_test.h"
 
 static char	tmpdir[] = "/tmp/test_categories.XXXXXX";
@@ -445,6 +452,92 @@ START_TEST(acl_no_db)
 }
 END_TEST
 
+/* ---- the programs' options ----------------------------------------- */
+
+static const struct {
+	const char		*page;
+	const struct catopt	*table;
+} opt_tables[] = {
+	{ "doc/sslinspect-lists.8", catopts_lists },
+	{ "doc/sslinspect-category-acl.8", catopts_acl },
+};
+
+/*
+ * Each table fits CATOPTS_MAX, so getopt gets every option (catopts_getopt
+ * cuts a longer one short), with its argument, and --help names each.
+ */
+START_TEST(opts_usage)
+{
+	const struct catopt	*t = opt_tables[_i].table;
+	struct option		 lo[CATOPTS_MAX];
+	char			 so[2 * CATOPTS_MAX], *text = NULL, want[64];
+	size_t			 len = 0, i;
+	FILE			*fp;
+
+	catopts_getopt(t, lo, so);
+	for (i = 0; t[i].name != NULL; i++) {
+		ck_assert_uint_lt(i, CATOPTS_MAX - 1);
+		ck_assert_str_eq(lo[i].name, t[i].name);
+		ck_assert_int_eq(lo[i].val, t[i].shortopt);
+		ck_assert_int_eq(lo[i].has_arg, t[i].arg != NULL ?
+		    required_argument : no_argument);
+		ck_assert_ptr_nonnull(strchr(so, t[i].shortopt));
+		ck_assert_int_eq(strchr(so, t[i].shortopt)[1] == ':',
+		    t[i].arg != NULL);
+	}
+	ck_assert_ptr_null(lo[i].name);
+	ck_assert_ptr_nonnull(fp = open_memstream(&text, &len));
+	catopts_usage(fp, "usage: x\n", t);
+	ck_assert_int_eq(fclose(fp), 0);
+	for (i = 0; t[i].name != NULL; i++) {
+		snprintf(want, sizeof want, "-%c, --%s", t[i].shortopt,
+		    t[i].name);
+		ck_assert_msg(strstr(text, want) != NULL, "no %s in --help",
+		    want);
+	}
+	free(text);
+}
+END_TEST
+
+/* The OPTIONS of the program's page, from its table. */
+START_TEST(opts_manual)
+{
+	const struct catopt	*o;
+	struct manbuf		 b = { NULL, 0 };
+	char			 path[512], arg[32];
+	size_t			 i;
+
+	for (o = opt_tables[_i].table; o->name != NULL; o++) {
+		man_add(&b, ".TP\n");
+		if (o->arg != NULL) {
+			/* As the pages write an argument: lower case. */
+			for (i = 0; o->arg[i] != '\0' && i + 1 < sizeof arg;
+			    i++)
+				arg[i] = (char)tolower((unsigned char)
+				    o->arg[i]);
+			arg[i] = '\0';
+			man_add(&b, ".BI \\-%c \" %s\" \", \\-\\-",
+			    o->shortopt, arg);
+			man_text(&b, o->name);
+			man_add(&b, " \" %s\n", arg);
+		} else {
+			man_add(&b, ".BR \\-%c \", \" \\-\\-", o->shortopt);
+			man_text(&b, o->name);
+			man_add(&b, "\n");
+		}
+		man_text(&b, o->help);
+		man_add(&b, ".\n");
+		if (o->dflt != NULL) {
+			man_add(&b, "Default:\n.BR ");
+			man_text(&b, man_path(o->dflt, path, sizeof path));
+			man_add(&b, " .\n");
+		}
+	}
+	man_check(opt_tables[_i].page, "options", b.s);
+	free(b.s);
+}
+END_TEST
+
 static Suite *
 categories_suite(void)
 {
@@ -459,6 +552,10 @@ categories_suite(void)
 	tcase_add_test(tc, parse_lines);
 	tcase_add_test(tc, parse_nul);
 	tcase_add_test(tc, category_names);
+	tcase_add_loop_test(tc, opts_usage, 0,
+	    sizeof opt_tables / sizeof opt_tables[0]);
+	tcase_add_loop_test(tc, opts_manual, 0,
+	    sizeof opt_tables / sizeof opt_tables[0]);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("db");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -7,9 +7,9 @@
 # serve leaves of the new issuing CA; curl and Chromium (trusting the org
 # root through its NSS database) work before and after.
 #
-# Why SMP: a single Squid 5.7 process closes and reopens its listening
-# socket during a reconfigure and refuses a connect made in that window;
-# run with one worker, this case fails on exactly that. With workers 2 the
+# Why SMP: a single Squid process (5.7 and 6.13 alike) closes and reopens
+# its listening socket during a reconfigure and refuses a connect made in
+# that window; run with one worker, this case fails on exactly that. With workers 2 the
 # coordinator keeps the listening socket open across the reconfigure and
 # a connect waits in its backlog until a worker takes it.
 #

@@ -172,26 +172,64 @@ audit_mask_digits(char *s)
 	}
 }
 
+/* One finding as a JSON object; malloc'd or NULL. */
 static char *
-findings_json(const struct audit_record *r)
+finding_json(const struct audit_record *r, size_t i)
 {
-	char	type[128], eng[64], sample[160], *s = NULL, *ns;
-	size_t	i;
+	const struct engine_finding	*f = &r->findings[i];
+	char				 type[128], eng[64], sample[160], *s;
+
+	audit_json_string(eng, sizeof eng, f->engine);
+	audit_json_string(type, sizeof type, f->type);
+	audit_json_string(sample, sizeof sample, f->sample);
+	if (asprintf(&s, "{\"engine\":%s,\"type\":%s,\"count\":%u,"
+	    "\"severity\":%d,\"sample\":%s}", eng, type, f->count,
+	    f->severity, sample) < 0)
+		return NULL;
+	return s;
+}
+
+/*
+ * What an engine did not look at, as a JSON object; malloc'd or NULL. The
+ * member name comes from the body, so its long digit runs are masked as
+ * a URL's are.
+ */
+static char *
+skip_json(const struct audit_record *r, size_t i)
+{
+	const struct engine_skip	*k = &r->skips[i];
+	char				 eng[64], what[160], why[160], m[48];
+	char				*s;
+
+	snprintf(m, sizeof m, "%s", k->what);
+	audit_mask_digits(m);
+	audit_json_string(eng, sizeof eng, k->engine);
+	audit_json_string(what, sizeof what, m);
+	audit_json_string(why, sizeof why, k->why);
+	if (asprintf(&s, "{\"engine\":%s,\"what\":%s,\"why\":%s,"
+	    "\"count\":%u}", eng, what, why, k->count) < 0)
+		return NULL;
+	return s;
+}
+
+/* A JSON array of n objects that item() makes; malloc'd or NULL. */
+static char *
+json_array(const struct audit_record *r, size_t n,
+    char *(*item)(const struct audit_record *, size_t))
+{
+	char	*s, *ns, *it;
+	size_t	 i;
 
 	if ((s = strdup("[")) == NULL)
 		return NULL;
-	for (i = 0; i < r->nfindings; i++) {
-		audit_json_string(eng, sizeof eng, r->findings[i].engine);
-		audit_json_string(type, sizeof type, r->findings[i].type);
-		audit_json_string(sample, sizeof sample, r->findings[i].sample);
-		if (asprintf(&ns, "%s%s{\"engine\":%s,\"type\":%s,\"count\":%u,"
-		    "\"severity\":%d,\"sample\":%s}", s, i ? "," : "", eng,
-		    type,
-		    r->findings[i].count, r->findings[i].severity,
-		    sample) < 0) {
+	for (i = 0; i < n; i++) {
+		if ((it = item(r, i)) == NULL ||
+		    asprintf(&ns, "%s%s%s", s, i ? "," : "", it) < 0) {
+			free(it);
 			free(s);
 			return NULL;
 		}
+		free(it);
 		free(s);
 		s = ns;
 	}
@@ -221,7 +259,7 @@ audit_format(const struct audit_record *r, size_t *len)
 	char		 ip[96], user[384], method[48], host[600], path[2048],
 	    verdict[48];
 	char		 rule[256], cat[256], reason[512], engine[64],
-	    inc[64], t[32], *f, *s;
+	    inc[64], t[32], *f, *k, *s;
 	char		*masked;
 	struct tm	 tm;
 	int		 n;
@@ -245,18 +283,23 @@ audit_format(const struct audit_record *r, size_t *len)
 	audit_json_string(reason, sizeof reason, r->reason);
 	audit_json_string(engine, sizeof engine, r->engine);
 	audit_json_string(inc, sizeof inc, r->incident);
-	if ((f = findings_json(r)) == NULL)
+	if ((f = json_array(r, r->nfindings, finding_json)) == NULL)
 		return NULL;
+	if ((k = json_array(r, r->nskips, skip_json)) == NULL) {
+		free(f);
+		return NULL;
+	}
 	n = asprintf(&s, "{\"time\":\"%s\",\"client_ip\":%s,\"user\":%s,"
 	    "\"method\":%s,\"host\":%s,\"path\":%s,\"direction\":\"%s\","
 	    "\"verdict\":%s,\"rule\":%s,\"reason\":%s,\"category\":%s,"
-	    "\"engine\":%s,"
-	    "\"findings\":%s,\"bytes\":%llu,\"ms\":%llu,\"incident\":%s}\n",
+	    "\"engine\":%s,\"findings\":%s,\"skipped\":%s,"
+	    "\"bytes\":%llu,\"ms\":%llu,\"incident\":%s}\n",
 	    t, ip, user, method, host, path,
 	    audit_direction(r->direction, r->bodiless), verdict, rule,
-	    reason, cat, engine, f, (unsigned long long)r->bytes,
+	    reason, cat, engine, f, k, (unsigned long long)r->bytes,
 	    (unsigned long long)r->msec, inc);
 	free(f);
+	free(k);
 	if (n < 0)
 		return NULL;
 	*len = (size_t)n;

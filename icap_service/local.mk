@@ -149,6 +149,7 @@ SVC_CASES = \
 	tests/integration/cases/310-block-download.sh \
 	tests/integration/cases/312-incident-in-access-log.sh \
 	tests/integration/cases/313-audit-syslog.sh \
+	tests/integration/cases/314-audit-skipped.sh \
 	tests/integration/cases/320-block-upload.sh \
 	tests/integration/cases/330-clean-identical.sh \
 	tests/integration/cases/331-icap-preview-answers.sh \

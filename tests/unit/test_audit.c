@@ -86,6 +86,45 @@ START_TEST(category)
 }
 END_TEST
 
+/*
+ * What an engine did not look at is said (ClamAV over its size limit, an
+ * archive member past a limit), its member name masked like a URL; an
+ * empty list when every engine saw it all.
+ */
+START_TEST(skipped)
+{
+	struct audit_record	 r;
+	struct engine_skip	 k[2];
+	size_t			 len;
+	char			*s;
+
+	memset(&r, 0, sizeof r);
+	memset(k, 0, sizeof k);
+	r.method = "GET";
+	r.host = "x.test";
+	r.verdict = "allow";
+	s = audit_format(&r, &len);
+	ck_assert_ptr_nonnull(strstr(s, "\"findings\":[],\"skipped\":[],"));
+	free(s);
+	k[0].engine = "clamav";
+	snprintf(k[0].why, sizeof k[0].why, "larger than ClamAVMaxSize");
+	k[0].count = 1;
+	k[1].engine = "archive";
+	snprintf(k[1].what, sizeof k[1].what, "card-4111111111111111.txt");
+	snprintf(k[1].why, sizeof k[1].why, "nested \"too\" deep");
+	k[1].count = 3;
+	r.skips = k;
+	r.nskips = 2;
+	s = audit_format(&r, &len);
+	ck_assert_ptr_nonnull(strstr(s, "\"skipped\":[{\"engine\":\"clamav\","
+	    "\"what\":\"\",\"why\":\"larger than ClamAVMaxSize\",\"count\":1},"
+	    "{\"engine\":\"archive\",\"what\":\"card-************1111.txt\","
+	    "\"why\":\"nested \\\"too\\\" deep\",\"count\":3}],\"bytes\""));
+	ck_assert_ptr_null(strstr(s, "4111111111111111"));
+	free(s);
+}
+END_TEST
+
 /* A URL's long digit runs keep their last four; short ones stay. */
 static const struct {
 	const char	*in, *out;
@@ -273,6 +312,7 @@ audit_suite(void)
 
 	tcase_add_test(tc, direction);
 	tcase_add_test(tc, category);
+	tcase_add_test(tc, skipped);
 	tcase_add_loop_test(tc, mask, 0, sizeof masks / sizeof masks[0]);
 	tcase_add_test(tc, masked_line);
 	tcase_add_test(tc, destinations);

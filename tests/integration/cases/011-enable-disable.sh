@@ -5,11 +5,16 @@
 # file that is not its link, and changes nothing when run twice; disable
 # takes exactly that out again, leaving c-icap.conf as it was. --help is
 # on stdout with exit 0, and sslinspect-enable(8) lists its options.
+# Without systemd systemctl is never run; with it (a stub systemctl on PATH
+# that answers as for enabled, running timers), enable switches both timers
+# on and the package's prerm, "sslinspect-disable --quiet --reload",
+# disables and stops both. invoke-rc.d is a stub too: the machine's Squid
+# and c-icap are not touched.
 
 case_main()
 {
 	local en=$top_builddir/dist/sbin/sslinspect-enable dis=$top_builddir/dist/sbin/sslinspect-disable
-	local out rc f opts man
+	local out rc f opts man t stub=$T/stub
 	if [ ! -x "$en" ] || [ ! -x "$dis" ]; then si_fail "sslinspect-enable not built"; fi
 	mkdir -p "$T/sys/squid/conf.d" "$T/sys/snippets" "$T/sys/c-icap" "$T/sys/default" "$T/sys/ca"
 	for f in sslinspect-bump.conf sslinspect-icap.conf sslinspect-log.conf; do
@@ -21,6 +26,24 @@ case_main()
 	printf 'START=no\nDAEMON_ARGS=""\n' > "$T/sys/default/c-icap"
 	printf '#!/bin/sh\necho "$@" >> %s/squid-calls\n' "$T" > "$T/bin/squid"
 	chmod +x "$T/bin/squid"
+	mkdir -p "$stub"
+	# systemctl: logs its arguments; a timer asked about is enabled and
+	# running.
+	cat > "$stub/systemctl" <<'SH'
+#!/bin/sh
+echo "$*" >> "$SI_STUB_DIR/systemctl.log"
+case $1 in
+is-enabled) echo enabled ;;
+is-active) echo active ;;
+esac
+exit 0
+SH
+	cat > "$stub/invoke-rc.d" <<'SH'
+#!/bin/sh
+echo "$*" >> "$SI_STUB_DIR/invoke-rc.d.log"
+SH
+	chmod 0755 "$stub/systemctl" "$stub/invoke-rc.d"
+	export SI_STUB_DIR=$T PATH=$stub:$PATH
 	export SSLINSPECT_TEST=1 SSLINSPECT_SNIPPET_DIR=$T/sys/snippets \
 	    SSLINSPECT_SQUID_CONFD=$T/sys/squid/conf.d SSLINSPECT_SQUID_CONF=$T/sys/squid/squid.conf \
 	    SSLINSPECT_CICAP_CONF=$T/sys/c-icap/c-icap.conf SSLINSPECT_CICAP_DEFAULT=$T/sys/default/c-icap \
@@ -72,4 +95,29 @@ case_main()
 	si_assert_eq "$(cat "$T/sys/squid/conf.d/sslinspect-bump.conf")" "# the admin's" "the admin's file kept"
 	"$dis" --squid > /dev/null || si_fail "disable with a file of the admin's"
 	[ -f "$T/sys/squid/conf.d/sslinspect-bump.conf" ] || si_fail "disable removed the admin's file"
+	[ ! -e "$T/systemctl.log" ] || si_fail "systemctl run without systemd: $(cat "$T/systemctl.log")"
+
+	# With systemd: the timers.
+	rm "$T/sys/squid/conf.d/sslinspect-bump.conf"
+	mkdir -p "$T/systemd"
+	export SSLINSPECT_SYSTEMD_DIR=$T/systemd
+	out=$("$en") || si_fail "enable under systemd failed: $out"
+	si_assert_eq "$(grep -v '^is-' "$T/systemctl.log")" \
+	    "enable --now sslinspect-rotate.timer sslinspect-crl.timer" "enable switches both timers on"
+	: > "$T/systemctl.log"
+	: > "$T/invoke-rc.d.log"
+	# What the prerm runs on removal.
+	out=$("$dis" --quiet --reload 2>&1) || si_fail "prerm's disable failed: $out"
+	[ -z "$out" ] || si_fail "prerm's disable --quiet said: $out"
+	for t in sslinspect-rotate.timer sslinspect-crl.timer; do
+		awk -v t="$t" '$1 == "disable" && / --now( |$)/ && index(" " $0 " ", " " t " ")' \
+		    "$T/systemctl.log" | grep -q . ||
+		    si_fail "removal did not disable --now $t: $(cat "$T/systemctl.log")"
+	done
+	si_assert_nomatch "$(cat "$T/systemctl.log")" "^(enable|start|restart|reenable)" \
+	    "nothing switched on at removal"
+	[ -z "$(ls -A "$T/sys/squid/conf.d")" ] || si_fail "links left by the prerm: $(ls "$T/sys/squid/conf.d")"
+	cmp -s "$T/sys/c-icap/c-icap.conf" "$T/sys/c-icap.orig" || si_fail "c-icap.conf not as it was after the prerm"
+	si_assert_match "$(cat "$T/invoke-rc.d.log")" "^squid reload" "the prerm reloads Squid"
+	si_assert_match "$(cat "$T/invoke-rc.d.log")" "^c-icap try-restart" "and restarts c-icap if it runs"
 }

@@ -477,6 +477,8 @@ dlp_suite(void)
 	Suite	*s = suite_create("dlp");
 	TCase	*tc = tcase_create("dlp");
 
+	/* Whole-body scans take more than Check's 4 s on a loaded machine. */
+	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup_top, teardown_top);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, case_any_chunking, 0,

@@ -271,6 +271,50 @@ filetype_cpio_ascii(const unsigned char *p, size_t n)
 }
 
 /*
+ * Two-byte magics match one random body in 65,536, and an archive its
+ * reader cannot open is blocked as corrupt: so a gzip, compress or binary
+ * cpio signature counts only with the header fields every reader of the
+ * format requires. A body that fails them is an unknown binary, which
+ * every engine still scans whole.
+ */
+static bool
+filetype_header_ok(unsigned char type, const unsigned char *p, size_t n)
+{
+	unsigned	mode, namesize;
+	bool		le;
+
+	switch (type) {
+	case T_GZIP:
+		/* deflate, the only method; no reserved flag bit */
+		return n >= 4 && p[2] == 8 && (p[3] & 0xe0) == 0;
+	case T_COMPRESS:
+		/* 9 to 16 bits per code; no reserved bit */
+		return n >= 3 && (p[2] & 0x60) == 0 && (p[2] & 0x1f) >= 9 &&
+		    (p[2] & 0x1f) <= 16;
+	case T_CPIO:
+		/* a file type in the mode, a name up to PATH_MAX, NUL-ended */
+		if (n < 2 || (p[0] != 0xc7 && p[0] != 0x71))
+			return true;	/* ASCII cpio: checked by its digits */
+		if (n < 26)
+			return false;
+		le = p[0] == 0xc7;
+		mode = le ? p[6] | p[7] << 8 : p[6] << 8 | p[7];
+		namesize = le ? p[20] | p[21] << 8 : p[20] << 8 | p[21];
+		switch (mode & 0170000) {
+		case 0100000: case 0040000: case 0120000: case 0020000:
+		case 0060000: case 0010000: case 0140000:
+			break;
+		default:
+			return false;
+		}
+		return namesize > 0 && namesize <= 4096 &&
+		    (26 + namesize > n || p[26 + namesize - 1] == '\0');
+	default:
+		return true;
+	}
+}
+
+/*
  * A tar header without the ustar magic (v7 and some writers): a name, and
  * the header checksum (octal, at 148) matching its bytes, as tar readers
  * decide.
@@ -430,6 +474,8 @@ filetype_sniff(const void *buf, size_t n)
 		/* Two or three printable bytes ("MZ", "BM") also start text. */
 		if (l <= 3 && filetype_text(p, n) != NULL)
 			continue;
+		if (!filetype_header_ok(filetype_magic_table[i].type, p, n))
+			continue;
 		if (filetype_magic_table[i].type == T_ZIP)
 			return &filetype_types[filetype_zip_kind(p, n)];
 		if (filetype_magic_table[i].type == T_AR && n >= 21 &&
@@ -511,6 +557,7 @@ static const struct {
 	{ "application/x-lz4", T_LZ4 },
 	{ "application/x-lzip", T_LZIP },
 	{ "application/x-compress", T_COMPRESS },
+	{ "application/gzip", T_GZIP },
 	{ "application/octet-stream", T_BINARY },
 };
 
@@ -569,7 +616,9 @@ filetype_magic_guess(struct filetype_magic *fm, const void *buf, size_t n,
 	pthread_mutex_unlock(&fm->lock);
 	for (i = 0; i < sizeof filetype_mimes / sizeof filetype_mimes[0]; i++) {
 		if (strcmp(copy, filetype_mimes[i].mime) == 0) {
-			*out = filetype_types[filetype_mimes[i].type];
+			/* libmagic names cpio and compress by magic alone */
+			if (filetype_header_ok(filetype_mimes[i].type, buf, n))
+				*out = filetype_types[filetype_mimes[i].type];
 			return;
 		}
 	}

@@ -471,6 +471,54 @@ START_TEST(true_types)
 }
 END_TEST
 
+/*
+ * A random body that happens to start with a two-byte archive magic (one
+ * in 65,536 for each) is a binary, scanned and allowed, not a "corrupt
+ * archive" blocked as uninspectable; with the header fields the format
+ * requires it is that archive type.
+ */
+START_TEST(weak_magics)
+{
+	static const char	*magic[] = { "\x71\xc7", "\xc7\x71", "\x1f\x8b",
+	    "\x1f\x9d" };
+	static const struct {
+		const char	*data;
+		size_t		 n;
+		const char	*type;
+	} real[] = {
+		{ "\x1f\x8b\x08\0", 4, "gzip" },
+		{ "\x1f\x9d\x90", 3, "compress" },
+		/* binary cpio, big- and little-endian: a file, name "a" */
+		{ "\x71\xc7\0\0\0\0\x81\xa4\0\0\0\0\0\x01\0\0"
+		  "\0\0\0\0\0\x02\0\0\0\0a\0", 28, "cpio" },
+		{ "\xc7\x71\0\0\0\0\xa4\x81\0\0\0\0\x01\0\0\0"
+		  "\0\0\0\0\x02\0\0\0\0\0a\0", 28, "cpio" },
+	};
+	struct engine_result	r;
+	struct blob		b;
+	size_t			i;
+
+	for (i = 0; i < sizeof magic / sizeof magic[0]; i++) {
+		b = noise(4000, (unsigned)i + 7);
+		memcpy(b.p, magic[i], 2);
+		b.p[2] = 0x07;	/* not deflate, not 9-16 bits */
+		b.p[3] = 0xff;	/* reserved gzip flags */
+		b.p[6] = b.p[7] = 0;	/* no file type in a cpio mode */
+		r = scan(b);
+		ck_assert_msg(r.verdict == ENGINE_CLEAN, "%zu: verdict %d", i,
+		    r.verdict);
+		ck_assert_str_eq(r.true_type, "binary");
+	}
+	for (i = 0; i < sizeof real / sizeof real[0]; i++) {
+		b.p = (unsigned char *)real[i].data;
+		b.n = real[i].n;
+		r = scan(b);
+		ck_assert_msg(strcmp(r.true_type, real[i].type) == 0,
+		    "%zu: want %s got %s", i, real[i].type, r.true_type);
+	}
+}
+END_TEST
+
 START_TEST(blocked_types)
 {
 	static const char *const exe[] = { "executable", "pdf", NULL };
@@ -919,6 +967,7 @@ engines_suite(void)
 	tcase_add_test(tc, archive_limits);
 	tcase_add_test(tc, archive_findings_win_over_limits);
 	tcase_add_test(tc, true_types);
+	tcase_add_test(tc, weak_magics);
 	tcase_add_test(tc, blocked_types);
 	tcase_add_test(tc, hash_blocklist_reload);
 	tcase_add_test(tc, clamav_signatures_gating_reload);

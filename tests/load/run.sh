@@ -38,7 +38,13 @@ SI_SQUID_WORKERS=2
 # threads, so that no transfer waits for an ICAP connection. (A transfer
 # that waits makes no progress; an upload that waits fills Squid's request
 # buffer, which Squid 5.7 then takes for the client's end, bug 5405.)
+# Every child starts at once: c-icap adds one a second while its spare
+# threads are few, and in the burst of the first seconds a connection
+# that arrives before there is a thread for it can wait in the listen
+# queue, its preview unanswered, until the client gives up (seen at 100
+# transfers on Squid 5.7; doc/reliability.md).
 SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 40))
+StartServers 8
 MaxServers 8
 ThreadsPerChild $((conc / 4 + 10))
 sslinspect.AuditLog off"

@@ -180,4 +180,5 @@ TESTS += $(SVC_CASES)
 endif
 EXTRA_DIST += $(SVC_CASES) tests/bench/bench-svc.sh tests/unit/svc_test.h \
 	tests/integration/svc-origin.sh tests/integration/dl-lib.sh \
-	tests/integration/pyorigin.py tests/integration/corpus-lib.sh
+	tests/integration/pyorigin.py tests/integration/corpus-lib.sh \
+	tests/integration/trickle-origin.py

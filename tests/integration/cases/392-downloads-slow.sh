@@ -1,9 +1,14 @@
 # Slow downloads (an origin sending 256 KB/s) with MaxHoldTime 2: a clean
 # one is released while it is scanned once held 2 s (its client would
-# otherwise wait for the whole file) and arrives whole; an infected one
-# (EICAR at its end) is cut off before its end and the retry gets the
-# page. MaxScanTime counts inspection work, not arrival time, so a body
-# arriving slower than MaxScanTime is not failed for its speed.
+# otherwise wait for the whole file) and arrives whole, every byte of it
+# scanned; an infected one (EICAR at its end) is cut off before its end,
+# at once, and the retry gets the page. So is one whose origin goes on
+# trickling after the EICAR bytes: the client's connection ends soon after
+# they reach the proxy, not when the origin is done (dl_cut_soon). The
+# design target for the cut is 1 s; the bounds (DL_CUT_MAX, 5 s) leave
+# room for a loaded CI machine. MaxScanTime counts inspection work, not
+# arrival time, so a body arriving slower than MaxScanTime is not failed
+# for its speed.
 
 SI_NEEDS_MODULE=1
 
@@ -11,28 +16,44 @@ SI_NEEDS_MODULE=1
 
 case_main()
 {
+	local late
 	SI_CICAP_EXTRA="sslinspect.MaxHoldTime 2
 sslinspect.MaxScanTime 1"
 	dl_setup
 	si_origin_start
 	si_pyorigin_start
+	dl_trickle_start
 	si_cicap_start
 	si_squid_start
 	head -c 1000000 /dev/urandom > "$T/www/slow.bin"
 	{ head -c 1000000 /dev/urandom; printf '%s' "$EICAR"; } > "$T/www/slow-eicar.bin"
+	{ head -c 1000000 /dev/urandom; printf '%s' "$EICAR"; head -c 1000000 /dev/urandom; } \
+	    > "$T/www/slow-eicar-tail.bin"
 	chmod a+r "$T/www/"*
 
 	dl_clean "$PYORIGIN_PORT" "/slow.bin?rate=262144" "clean 1 MB at 256 KB/s"
 	[ "${DL_TIME%.*}" -ge 3 ] || si_fail "the slow origin was not slow (${DL_TIME}s)"
 	si_wait_log "$T/log/audit.log" '"path":"/slow[.]bin[?]rate=262144","direction":"download","verdict":"allow","rule":"default","reason":"released while scanned"' \
 	    "slow download released while scanned"
+	dl_audit_whole 1 '/(slow[.]bin)([?].*)?'
 
 	# Cut off on every Squid: past MaxHoldTime, or past 5.7's 60K hold.
 	dl_get "$PYORIGIN_PORT" "/slow-eicar.bin?rate=262144" "$T/tmp/got"
 	[ "$DL_RC" != 0 ] && [ "$DL_RC" != 28 ] ||
 	    si_fail "infected slow download: curl exit $DL_RC, status $DL_CODE, $DL_SIZE bytes"
 	si_assert_nomatch "$(tr -d '\0' < "$T/tmp/got")" "EICAR-STANDARD" "no EICAR bytes released"
+	# pyorigin.py sends its last 64 KiB piece, the EICAR bytes at its end,
+	# 15 pieces (3.75 s) after the request reached it, after DL_PRE: what
+	# the client waited past that is the cut's (and the request's way).
+	late=$(awk -v t="$DL_TIME" -v p="$DL_PRE" 'BEGIN { printf "%.2f", t - p - 15 * 65536 / 262144 }')
+	si_log "infected slow download: the client's connection ended ${late}s after the origin sent the EICAR bytes"
+	awk -v l="$late" -v m="${DL_CUT_MAX:-5}" 'BEGIN { exit !(l <= m) }' ||
+	    si_fail "infected slow download: cut off ${late}s after the origin sent the EICAR bytes, not within ${DL_CUT_MAX:-5}s (target 1 s)"
 	dl_get "$PYORIGIN_PORT" "/slow-eicar.bin?rate=262144" "$T/tmp/got"
 	dl_page "$T/tmp/got" "infected slow download, retried"
 	si_assert_match "$(cat "$T/tmp/got")" "blocked before" "the retry's page says why"
+
+	# The same, the origin trickling on (10 KiB/s) after the EICAR bytes.
+	dl_cut_soon "/slow-eicar-tail.bin?rate=262144&pause=1000068" \
+	    "infected slow download, the origin trickling on"
 }

@@ -42,6 +42,7 @@
 
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,8 +97,10 @@
  * one size check and one pass of each engine per stage instead of per
  * piece, which under load was a third of the service's CPU. A stage goes
  * on when it is full, at the end, when the body starts to be released,
- * and when its first piece is STAGE_MS old, so that a slow body released
- * while scanned still reaches the client as it comes.
+ * when no more of the body is at hand (svc_more_at_hand: c-icap would
+ * wait for the proxy before calling again), and when its first piece is
+ * STAGE_MS old, so that a slow body released while scanned still reaches
+ * the client as it comes.
  */
 #define STAGE_AFTER	(16 * 1024)
 #define STAGE_SIZE	(64 * 1024)
@@ -1813,6 +1816,28 @@ svc_preview(char *data, int len, ci_request_t *req)
 	}
 }
 
+/*
+ * Whether more of the body is already at hand: unparsed in c-icap's buffer
+ * or readable on the ICAP connection. When none is, c-icap waits for the
+ * proxy without calling the service again, so what is staged must be
+ * scanned now: else a detection in it waits for the origin's next byte,
+ * and an origin that goes silent after it is never cut off.
+ */
+static bool
+svc_more_at_hand(ci_request_t *req)
+{
+	struct pollfd	pfd;
+
+	if (req->pstrblock_read_len > 0)
+		return true;
+	if (req->connection == NULL || req->connection->fd < 0)
+		return false;
+	memset(&pfd, 0, sizeof pfd);
+	pfd.fd = req->connection->fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0;
+}
+
 static int
 svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen,
     int iseof)
@@ -1823,6 +1848,9 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen,
 	case M_HOLD:
 	case M_STREAM:
 		if (svc_take(d, rbuf, n, iseof) != 0)
+			return CI_ERROR;
+		if (d->nstage > 0 && !svc_more_at_hand(req) &&
+		    svc_stage_flush(d, 0) != 0)
 			return CI_ERROR;
 		return svc_check(req, d);
 	case M_ECHO:

@@ -118,17 +118,18 @@ dl_cut_retry()
 # An origin that slows to a trickle after a given byte: what ends the
 # client's transfer soon after it is then the service's cut, not the
 # origin's end, so the time from the EICAR bytes to the client's end is
-# the cut's. Serves $T/www: GET /FILE?pause=N[&rate=R][&chunked=1] sends
-# FILE's first N bytes (in 64 KiB pieces, R bytes a second; with the whole
-# file's Content-Length, or chunked), waits until the proxy's kernel has
-# acknowledged them, logs "PATH?QUERY EPOCH" to $T/log/trickle.times,
-# then sends the rest 1 KiB every 0.1 s (10 KiB/s), until the proxy closes
-# the connection. A trickle, not silence: the service scans the last bytes
-# it took once more come or the body ends (its stage, STAGE_MS), so an
-# origin that sends nothing after the EICAR bytes is cut only when it
-# sends again. Python's http.server, like pyorigin.py, under the same
-# names and certificate. dl_trickle_start starts it on a free port and
-# sets TRICKLE_PORT; call it after si_origin_start (its certificate).
+# the cut's. Serves $T/www: GET /FILE?pause=N[&rate=R][&chunked=1][&silent=S]
+# sends FILE's first N bytes (in 64 KiB pieces, R bytes a second; with the
+# whole file's Content-Length, or chunked), waits until the proxy's kernel
+# has acknowledged them, logs "PATH?QUERY EPOCH" to $T/log/trickle.times,
+# sends nothing for S seconds, then sends the rest 1 KiB every 0.1 s
+# (10 KiB/s), until the proxy closes the connection. With silent=, the cut
+# must not wait for the origin's next byte: the service scans what it
+# staged as soon as c-icap has no more of the body at hand (before, such an
+# origin was cut off only when it sent again). Python's http.server, like
+# pyorigin.py, under the same names and certificate. dl_trickle_start
+# starts it on a free port and sets TRICKLE_PORT; call it after
+# si_origin_start (its certificate).
 dl_trickle_start()
 {
 	: > "$T/log/trickle.times"

@@ -1,9 +1,10 @@
 # The trickling origin of the download cases (dl-lib.sh, dl_trickle_start):
 #   trickle-origin.py PORT CERT KEY ROOT TIMES
-# GET /FILE?pause=N[&rate=R][&chunked=1] sends FILE's first N bytes, waits
-# until the proxy's kernel has acknowledged them, notes "PATH?QUERY EPOCH"
-# in TIMES, then trickles the rest (1 KiB every 0.1 s) until the proxy
-# closes the connection.
+# GET /FILE?pause=N[&rate=R][&chunked=1][&silent=S] sends FILE's first N
+# bytes, waits until the proxy's kernel has acknowledged them, notes
+# "PATH?QUERY EPOCH" in TIMES, sends nothing for S seconds (default 0),
+# then trickles the rest (1 KiB every 0.1 s) until the proxy closes the
+# connection.
 import fcntl, http.server, os, ssl, struct, sys, termios, time
 import urllib.parse
 
@@ -45,6 +46,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pause = int(q["pause"][0]) if "pause" in q else len(data)
         rate = int(q["rate"][0]) if "rate" in q else 0
         chunked = "chunked" in q
+        silent = float(q["silent"][0]) if "silent" in q else 0
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Last-Modified", self.date_time_string(st.st_mtime))
@@ -61,6 +63,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(TIMES, "a") as log:
             log.write("%s %.3f\n" % (self.path, time.time()))
         self.close_connection = True
+        time.sleep(silent)
         try:
             for i in range(pause, len(data), TRICKLE):
                 time.sleep(TRICKLE_S)

@@ -4,7 +4,8 @@
 # scanned; an infected one (EICAR at its end) is cut off before its end,
 # at once, and the retry gets the page. So is one whose origin goes on
 # trickling after the EICAR bytes: the client's connection ends soon after
-# they reach the proxy, not when the origin is done (dl_cut_soon). The
+# they reach the proxy, not when the origin is done (dl_cut_soon), and one
+# whose origin sends nothing more for a minute after them. The
 # design target for the cut is 1 s; the bounds (DL_CUT_MAX, 5 s) leave
 # room for a loaded CI machine. MaxScanTime counts inspection work, not
 # arrival time, so a body arriving slower than MaxScanTime is not failed
@@ -56,4 +57,9 @@ sslinspect.MaxScanTime 1"
 	# The same, the origin trickling on (10 KiB/s) after the EICAR bytes.
 	dl_cut_soon "/slow-eicar-tail.bin?rate=262144&pause=1000068" \
 	    "infected slow download, the origin trickling on"
+	# And one whose origin then sends nothing for a minute: the pieces
+	# the EICAR bytes came in are scanned when c-icap has no more at hand,
+	# not when the next piece comes.
+	dl_cut_soon "/slow-eicar-tail.bin?rate=262144&pause=1000068&silent=60" \
+	    "infected slow download, the origin silent after the EICAR bytes"
 }

@@ -170,6 +170,11 @@ struct svc_req {
 	/* deciding inside the preview: 204 allowed */
 	bool		 in_preview;
 	bool		 cut;		/* released in part, then cut off */
+	/* the first bytes of a download, for its content key */
+	struct vcache_prefix pre;
+	/* the content key named a download cut off before: its entry */
+	bool		 cached;
+	struct vcache_entry hit;
 	uint64_t	 stream_from;	/* d->bytes when the release began */
 	/* a download that is a range of content */
 	bool		 partial;
@@ -749,6 +754,16 @@ svc_set_reason(struct svc_req *d, const char *reason)
 	snprintf(d->reason, sizeof d->reason, "%s", reason ? reason : "");
 }
 
+/* What the verdict cache says of a download it has seen cut off. */
+static void
+svc_cache_verdict(struct svc_req *d, const struct vcache_entry *e)
+{
+	d->verdict = e->verdict;
+	snprintf(d->reason, sizeof d->reason,
+	    "%.150s (blocked before, incident %s)", e->reason, e->incident);
+	svc_stat_inc(ST_CACHED, 1);
+}
+
 /* The verdict cache key of this download, or NULL when it has none. */
 static const char *
 svc_cache_key(struct svc_req *d, char *buf, size_t len)
@@ -774,12 +789,47 @@ svc_cached_block(struct svc_req *d)
 	    svc_cache_key(d, key, sizeof key) == NULL || !vcache_lookup(key,
 	    &e))
 		return false;
-	d->verdict = e.verdict;
-	snprintf(d->reason, sizeof d->reason,
-	    "%.150s (blocked before, incident %s)",
-	    e.reason, e.incident);
-	svc_stat_inc(ST_CACHED, 1);
+	svc_cache_verdict(d, &e);
 	return true;
+}
+
+/*
+ * Hash a download's first bytes while the verdict cache may hold them:
+ * not for a body the hold takes whole anyway, nor under a monitoring rule.
+ */
+static void
+svc_prefix_start(struct svc_req *d)
+{
+	size_t	want = conf.max_hold < VCACHE_PREFIX ? (size_t)conf.max_hold :
+	    VCACHE_PREFIX;
+
+	if (d->dir != ENGINE_DOWNLOAD || conf.verdict_cache_time == 0 ||
+	    d->dec.action == POLICY_MONITOR || d->partial ||
+	    (d->clen >= 0 && (uint64_t)d->clen <= want))
+		return;
+	(void)vcache_prefix_start(&d->pre, want);
+}
+
+/* The download's first bytes are in: were they cut off before? */
+static void
+svc_prefix_lookup(struct svc_req *d)
+{
+	struct vcache_entry	e;
+	char			key[VCACHE_KEY_MAX];
+
+	if (verdict_cache_body_key(key, sizeof key, d->host, d->clen,
+	    d->pre.want, d->pre.hex) != 0 || !vcache_lookup(key, &e))
+		return;
+	svc_cache_verdict(d, &e);
+	d->hit = e;
+	d->cached = true;
+}
+
+/* A download's first bytes are still to be hashed for its content key. */
+static bool
+svc_prefix_pending(const struct svc_req *d)
+{
+	return d->pre.ctx != NULL && !d->pre.done;
 }
 
 static void
@@ -788,14 +838,21 @@ svc_cache_store(struct svc_req *d)
 	struct vcache_entry	e;
 	char			key[VCACHE_KEY_MAX];
 
-	if (svc_cache_key(d, key, sizeof key) == NULL)
-		return;
-	memset(&e, 0, sizeof e);
-	e.verdict = d->verdict;
-	snprintf(e.reason, sizeof e.reason, "%.*s", (int)sizeof e.reason - 1,
-	    d->reason);
-	snprintf(e.incident, sizeof e.incident, "%s", d->incident);
-	vcache_store(key, &e);
+	/* Cut off for what the cache said: its first words stay. */
+	if (d->cached)
+		e = d->hit;
+	else {
+		memset(&e, 0, sizeof e);
+		e.verdict = d->verdict;
+		snprintf(e.reason, sizeof e.reason, "%.*s",
+		    (int)sizeof e.reason - 1, d->reason);
+		snprintf(e.incident, sizeof e.incident, "%s", d->incident);
+	}
+	if (svc_cache_key(d, key, sizeof key) != NULL)
+		vcache_store(key, &e);
+	if (d->pre.done && verdict_cache_body_key(key, sizeof key, d->host,
+	    d->clen, d->pre.want, d->pre.hex) == 0)
+		vcache_store(key, &e);
 }
 
 /* The mode a request starts in, from its headers and the policy. */
@@ -1144,6 +1201,7 @@ svc_release_request(void *data)
 		ci_cached_file_destroy(d->file);
 	free(d->stage);
 	free(d->ra);
+	vcache_prefix_free(&d->pre);
 	if (d->page != NULL)
 		ci_membuf_free(d->page);
 	body_free(d->body);
@@ -1521,7 +1579,7 @@ svc_check(ci_request_t *req, struct svc_req *d)
 {
 	struct verdict_hold_input	h;
 
-	if (svc_settled_early(d))
+	if (d->cached || svc_settled_early(d))
 		return d->mode == M_STREAM ? svc_cut(d) : svc_block_now(req, d);
 	if (d->mode == M_HOLD) {
 		memset(&h, 0, sizeof h);
@@ -1538,10 +1596,18 @@ svc_check(ci_request_t *req, struct svc_req *d)
 		h.no_stream = d->partial;
 		switch (verdict_hold(&h)) {
 		case HOLD_STREAM:
+			/*
+			 * The content key's bytes are held first (fewer than
+			 * any Squid can hold), so that a retry under another
+			 * URL gets the page, not another cut.
+			 */
+			if (svc_prefix_pending(d) && d->bytes + d->nstage <
+			    d->pre.want && h.held_ms < h.max_ms)
+				break;
 			/* Nothing staged may hide a detection from release. */
 			if (svc_stage_flush(d, 0) != 0)
 				return CI_ERROR;
-			if (svc_settled_early(d))
+			if (d->cached || svc_settled_early(d))
 				return svc_block_now(req, d);
 			d->mode = M_STREAM;
 			d->stream_from = d->bytes;
@@ -1592,6 +1658,7 @@ svc_start_scan(struct svc_req *d)
 	ci_cached_file_lock_all(d->file);
 	clock_gettime(CLOCK_MONOTONIC, &d->t_body);
 	svc_stat_inc(ST_REQS, 1);
+	svc_prefix_start(d);
 	return 0;
 }
 
@@ -1642,6 +1709,9 @@ svc_spool_scan(struct svc_req *d, const char *buf, size_t len, int eof)
 		return -1;
 	if (len > 0)
 		body_feed(d->body, buf, len);
+	/* At the end the whole body was scanned: its own verdict stands. */
+	if (vcache_prefix_feed(&d->pre, buf, len) && !eof)
+		svc_prefix_lookup(d);
 	d->bytes += (uint64_t)len;
 	return 0;
 }

@@ -184,3 +184,16 @@ verdict_cache_key(char *buf, size_t len, const char *url, const char *etag,
 	    cl);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
+
+int
+verdict_cache_body_key(char *buf, size_t len, const char *host, int64_t clen,
+    size_t plen, const char *sha256hex)
+{
+	int	n;
+
+	if (host == NULL || sha256hex == NULL || strlen(sha256hex) != 64)
+		return -1;
+	n = snprintf(buf, len, "body\n%s\n%lld\n%zu\n%s", host,
+	    (long long)(clen >= 0 ? clen : -1), plen, sha256hex);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}

@@ -131,6 +131,16 @@ const char *verdict_name(enum verdict);
 int	verdict_cache_key(char *buf, size_t len, const char *url,
 	    const char *etag, const char *last_modified, int64_t clen);
 
+/*
+ * The content key of a download: the host, the Content-Length (-1 when
+ * absent) and the hex SHA-256 of the body's first plen bytes. The same
+ * file fetched again under another URL of that host (a signed link that
+ * changes with every click) has the same key; the host keeps one site's
+ * files from matching another's. 0, or -1 when it does not fit.
+ */
+int	verdict_cache_body_key(char *buf, size_t len, const char *host,
+	    int64_t clen, size_t plen, const char *sha256hex);
+
 /* ---- vcache.c: the verdict cache, in c-icap's shared memory ----------- */
 
 #define VCACHE_KEY_MAX	4096
@@ -141,9 +151,27 @@ struct vcache_entry {
 	char		 incident[20];
 };
 
+/*
+ * How much of a download's start the content key hashes: bytes every
+ * Squid can hold before the release begins (5.7 holds under 64 KiB).
+ */
+#define VCACHE_PREFIX	(60 * 1024)
+
+/* A download's first bytes, hashed as they come (vcache_prefix_*). */
+struct vcache_prefix {
+	struct evp_md_ctx_st	*ctx;
+	size_t			 n;
+	size_t			 want;
+	bool			 done;
+	char			 hex[65];
+};
+
 int	vcache_open(unsigned ttl, char **cause);
 void	vcache_close(void);
 bool	vcache_lookup(const char *key, struct vcache_entry *);
 void	vcache_store(const char *key, const struct vcache_entry *);
+int	vcache_prefix_start(struct vcache_prefix *, size_t want);
+bool	vcache_prefix_feed(struct vcache_prefix *, const void *, size_t);
+void	vcache_prefix_free(struct vcache_prefix *);
 
 #endif

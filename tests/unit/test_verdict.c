@@ -256,6 +256,49 @@ START_TEST(cache_keys)
 }
 END_TEST
 
+/* The content key: host, length, how much was hashed, and the hash. */
+START_TEST(cache_body_keys)
+{
+	char		a[VCACHE_KEY_MAX], b[VCACHE_KEY_MAX], small[64], h[65];
+	const char	*h2 = "1111111111111111111111111111111111111111"
+	    "111111111111111111111111";
+
+	memset(h, 'a', 64);
+	h[64] = '\0';
+	ck_assert_int_eq(verdict_cache_body_key(a, sizeof a, "x.test", 1000,
+	    61440, h), 0);
+	ck_assert_str_eq(a, "body\nx.test\n1000\n61440\n"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	/* the same start on another host, of another length or hash */
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "y.test", 1000,
+	    61440, h), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "x.test", 1001,
+	    61440, h), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "x.test", 1000,
+	    1024, h), 0);
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "x.test", 1000,
+	    61440, h2), 0);
+	ck_assert_str_ne(a, b);
+	/* no length: -1, never "-" (no URL key's field) */
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "x.test", -5,
+	    61440, h), 0);
+	ck_assert_str_eq(b, "body\nx.test\n-1\n61440\n"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	/* no hash, a short one, or no room: no key */
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "x.test", 1,
+	    1, NULL), -1);
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, "x.test", 1,
+	    1, "abc"), -1);
+	ck_assert_int_eq(verdict_cache_body_key(b, sizeof b, NULL, 1, 1, h),
+	    -1);
+	ck_assert_int_eq(verdict_cache_body_key(small, sizeof small, "x.test",
+	    1, 1, h), -1);
+}
+END_TEST
+
 /* Range and dictionary headers go unless the policy passes the download. */
 START_TEST(strip_table)
 {
@@ -330,6 +373,7 @@ verdict_suite(void)
 	tcase_add_test(tc, decide_table);
 	tcase_add_test(tc, names_and_blocks);
 	tcase_add_test(tc, cache_keys);
+	tcase_add_test(tc, cache_body_keys);
 	tcase_add_test(tc, strip_table);
 	tcase_add_test(tc, ranks_and_media);
 	suite_add_tcase(s, tc);

@@ -5,7 +5,9 @@
 # at once, and the retry gets the page. So is one whose origin goes on
 # trickling after the EICAR bytes: the client's connection ends soon after
 # they reach the proxy, not when the origin is done (dl_cut_soon), and one
-# whose origin sends nothing more for a minute after them. The
+# whose origin sends nothing more for a minute after them; the same file
+# under another URL then gets the page at once (the verdict cache's
+# content key), and a clean file that starts the same arrives whole. The
 # design target for the cut is 1 s; the bounds (DL_CUT_MAX, 5 s) leave
 # room for a loaded CI machine. MaxScanTime counts inspection work, not
 # arrival time, so a body arriving slower than MaxScanTime is not failed
@@ -30,6 +32,9 @@ sslinspect.MaxScanTime 1"
 	{ head -c 1000000 /dev/urandom; printf '%s' "$EICAR"; } > "$T/www/slow-eicar.bin"
 	{ head -c 1000000 /dev/urandom; printf '%s' "$EICAR"; head -c 1000000 /dev/urandom; } \
 	    > "$T/www/slow-eicar-tail.bin"
+	# Another file: the verdict cache knows the first by its first bytes.
+	{ head -c 1000000 /dev/urandom; printf '%s' "$EICAR"; head -c 1000000 /dev/urandom; } \
+	    > "$T/www/slow-eicar-silent.bin"
 	chmod a+r "$T/www/"*
 
 	dl_clean "$PYORIGIN_PORT" "/slow.bin?rate=262144" "clean 1 MB at 256 KB/s"
@@ -60,6 +65,23 @@ sslinspect.MaxScanTime 1"
 	# And one whose origin then sends nothing for a minute: the pieces
 	# the EICAR bytes came in are scanned when c-icap has no more at hand,
 	# not when the next piece comes.
-	dl_cut_soon "/slow-eicar-tail.bin?rate=262144&pause=1000068&silent=60" \
+	dl_cut_soon "/slow-eicar-silent.bin?rate=262144&pause=1000068&silent=60" \
 	    "infected slow download, the origin silent after the EICAR bytes"
+
+	# The file cut off, fetched under another URL of its host (a signed
+	# link that changes with every click): the verdict cache knows it by
+	# its first bytes (the content key), so the page comes before any of
+	# it is released, where another cut would come without the cache.
+	dl_get "$TRICKLE_PORT" "/slow-eicar-tail.bin?rate=262144&sig=2" "$T/tmp/got"
+	dl_page "$T/tmp/got" "the cut-off file under another URL"
+	si_assert_match "$(cat "$T/tmp/got")" "blocked before" \
+	    "the cut-off file under another URL: the page says why"
+	si_log "the cut-off file under another URL: block page in ${DL_TIME}s"
+	# Its first bytes alone are no verdict: a file that starts the same
+	# but is another (its length differs) arrives whole.
+	head -c 1000000 "$T/www/slow-eicar-tail.bin" > "$T/www/same-start.bin"
+	chmod a+r "$T/www/same-start.bin"
+	dl_clean "$TRICKLE_PORT" "/same-start.bin?rate=262144" \
+	    "a clean file with the cut-off one's first bytes"
+	dl_audit_whole 1 '/(same-start[.]bin)([?].*)?'
 }

@@ -55,9 +55,11 @@ SH
 	rm -f "$policy"
 	touch "$T/apt-fails"
 	rc=0
-	PATH=$stub:$PATH sh "$top_srcdir/scripts/install-deps" > "$T/out3" 2>&1 || rc=$?
+	# (its apt-get log is kept for the admin: in the run directory here)
+	mkdir -p "$T/tmp"
+	TMPDIR=$T/tmp PATH=$stub:$PATH sh "$top_srcdir/scripts/install-deps" > "$T/out3" 2>&1 || rc=$?
 	si_assert_eq "$rc" 1 "install-deps exit status after a failed install"
-	si_assert_match "$(cat "$T/out3")" "apt-get install failed" "failure reported"
+	si_assert_match "$(cat "$T/out3")" "apt-get install failed \(full log: $T/tmp/sslinspect-apt[.]" "failure reported, with its log"
 	[ ! -e "$policy" ] || si_fail "the temporary policy-rc.d was left behind after a failure"
 
 	# 4. Nothing missing: no apt-get at all.

@@ -6,7 +6,9 @@
 # blocked), every body checked by SHA-256. The same load then runs bumped
 # without inspection and spliced, in the same run, as baselines. Memory of
 # c-icap and Squid is sampled every 5 s; "flat" means the last third of
-# the run used no more than the first third after warm-up (+10%).
+# the run used no more than the first third after warm-up (+10%), and
+# cicap_min_mb / squid_min_mb list each minute's peak, so that growth
+# that stops (warm-up) shows apart from growth that goes on.
 #
 #   tests/load/run.sh [BUILDDIR]     (default: the current directory)
 #
@@ -134,7 +136,8 @@ run()
 	[ $rc = 0 ] || { head -n 20 "$T/log/load-$mode.err" >&2; return 1; }
 }
 
-# memline FILE: first and last third's peak RSS (MB) of c-icap and Squid.
+# memline FILE: first and last third's peak RSS (MB) of c-icap and Squid,
+# and each minute's peak (the trend: growth that stops is warm-up).
 memline()
 {
 	awk '{ c[NR] = $1; s[NR] = $2 }
@@ -142,9 +145,18 @@ memline()
 		n = NR; a = int(n / 3); if (a < 1) a = 1
 		for (i = 2; i <= a + 1 && i <= n; i++) { if (c[i] > c1) c1 = c[i]; if (s[i] > s1) s1 = s[i] }
 		for (i = n - a + 1; i <= n; i++) { if (c[i] > c3) c3 = c[i]; if (s[i] > s3) s3 = s[i] }
-		printf "cicap_mb=%.0f->%.0f squid_mb=%.0f->%.0f flat=%s",
+		for (i = 1; i <= n; i++) {
+			m = int((i - 1) / 12)
+			if (c[i] > cm[m]) cm[m] = c[i]
+			if (s[i] > sm[m]) sm[m] = s[i]
+		}
+		for (j = 0; j <= m; j++) {
+			ct = ct (j ? "," : "") sprintf("%.0f", cm[j] / 1024)
+			st = st (j ? "," : "") sprintf("%.0f", sm[j] / 1024)
+		}
+		printf "cicap_mb=%.0f->%.0f squid_mb=%.0f->%.0f flat=%s cicap_min_mb=%s squid_min_mb=%s",
 		    c1 / 1024, c3 / 1024, s1 / 1024, s3 / 1024,
-		    (c3 <= c1 * 1.1 + 2048 && s3 <= s1 * 1.1 + 2048) ? "yes" : "no"
+		    (c3 <= c1 * 1.1 + 2048 && s3 <= s1 * 1.1 + 2048) ? "yes" : "no", ct, st
 	    }' "$1"
 }
 

@@ -173,7 +173,7 @@ SVC_CASES = \
 	tests/integration/cases/394-ranges.sh \
 	tests/integration/cases/395-content-encoding.sh \
 	tests/integration/cases/396-hiding-places.sh \
-	tests/integration/cases/399-released-backlog.sh \
+	tests/integration/cases/389-released-backlog.sh \
 	tests/integration/cases/400-corpus-handwritten-conf.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)

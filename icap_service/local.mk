@@ -166,6 +166,7 @@ SVC_CASES = \
 	tests/integration/cases/384-upload-waits-for-icap.sh \
 	tests/integration/cases/385-icap-service-set-failover.sh \
 	tests/integration/cases/386-two-nodes.sh \
+	tests/integration/cases/389-released-backlog.sh \
 	tests/integration/cases/390-downloads-any-size.sh \
 	tests/integration/cases/391-downloads-handwritten-conf.sh \
 	tests/integration/cases/392-downloads-slow.sh \
@@ -173,7 +174,6 @@ SVC_CASES = \
 	tests/integration/cases/394-ranges.sh \
 	tests/integration/cases/395-content-encoding.sh \
 	tests/integration/cases/396-hiding-places.sh \
-	tests/integration/cases/389-released-backlog.sh \
 	tests/integration/cases/400-corpus-handwritten-conf.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)

@@ -259,7 +259,7 @@ END_TEST
 /* The content key: host, length, how much was hashed, and the hash. */
 START_TEST(cache_body_keys)
 {
-	char		a[VCACHE_KEY_MAX], b[VCACHE_KEY_MAX], small[64], h[65];
+	char		 a[VCACHE_KEY_MAX], b[VCACHE_KEY_MAX], small[64], h[65];
 	const char	*h2 = "1111111111111111111111111111111111111111"
 	    "111111111111111111111111";
 

@@ -67,7 +67,8 @@ SVC_UNIT_LIBS = icap_service/libsvc.la $(UNIT_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) 
 SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
 	tests/unit/test_decode tests/unit/test_multipart tests/unit/test_form \
 	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve \
-	tests/unit/test_audit tests/unit/test_verdict tests/unit/test_httphdr
+	tests/unit/test_audit tests/unit/test_verdict tests/unit/test_httphdr \
+	tests/unit/test_vcache
 check_PROGRAMS += $(SVC_UNIT_TESTS)
 TESTS += $(SVC_UNIT_TESTS)
 tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
@@ -101,6 +102,9 @@ tests_unit_test_audit_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c
 tests_unit_test_verdict_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_verdict_LDADD = $(SVC_UNIT_LIBS)
+tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c icap_service/vcache.c
+tests_unit_test_vcache_CFLAGS = $(SVC_UNIT_CFLAGS) $(CICAP_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_vcache_LDADD = $(SVC_UNIT_LIBS) $(CICAP_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_httphdr_SOURCES = tests/unit/test_httphdr.c
 tests_unit_test_httphdr_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_httphdr_LDADD = $(SVC_UNIT_LIBS)

@@ -795,7 +795,9 @@ svc_cached_block(struct svc_req *d)
 
 /*
  * Hash a download's first bytes while the verdict cache may hold them:
- * not for a body the hold takes whole anyway, nor under a monitoring rule.
+ * not for a body the hold takes whole anyway, nor under a monitoring rule,
+ * nor for one of unknown length (chunked), which the length cannot tell
+ * from another that starts the same.
  */
 static void
 svc_prefix_start(struct svc_req *d)
@@ -804,8 +806,8 @@ svc_prefix_start(struct svc_req *d)
 	    VCACHE_PREFIX;
 
 	if (d->dir != ENGINE_DOWNLOAD || conf.verdict_cache_time == 0 ||
-	    d->dec.action == POLICY_MONITOR || d->partial ||
-	    (d->clen >= 0 && (uint64_t)d->clen <= want))
+	    d->dec.action == POLICY_MONITOR || d->partial || d->clen < 0 ||
+	    (uint64_t)d->clen <= want)
 		return;
 	(void)vcache_prefix_start(&d->pre, want);
 }
@@ -850,8 +852,10 @@ svc_cache_store(struct svc_req *d)
 	}
 	if (svc_cache_key(d, key, sizeof key) != NULL)
 		vcache_store(key, &e);
-	if (d->pre.done && verdict_cache_body_key(key, sizeof key, d->host,
-	    d->clen, d->pre.want, d->pre.hex) == 0)
+	/* What the content is, not a failure that a retry may not meet. */
+	if (d->pre.done && e.verdict != VERDICT_BLOCK_FAILED &&
+	    verdict_cache_body_key(key, sizeof key, d->host, d->clen,
+	    d->pre.want, d->pre.hex) == 0)
 		vcache_store(key, &e);
 }
 
@@ -1602,7 +1606,8 @@ svc_check(ci_request_t *req, struct svc_req *d)
 			 * URL gets the page, not another cut.
 			 */
 			if (svc_prefix_pending(d) && d->bytes + d->nstage <
-			    d->pre.want && h.held_ms < h.max_ms)
+			    d->pre.want && (h.max_ms == 0 ||
+			    h.held_ms < h.max_ms))
 				break;
 			/* Nothing staged may hide a detection from release. */
 			if (svc_stage_flush(d, 0) != 0)

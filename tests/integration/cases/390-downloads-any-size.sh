@@ -34,6 +34,7 @@ case_main()
 	dl_infected "$ORIGIN_PORT" /eicar-start.bin "EICAR at byte 0 of 20 MB" early
 	dl_infected "$ORIGIN_PORT" /eicar-end.zip "EICAR as the last entry of a 20 MB zip"
 	dl_infected "$ORIGIN_PORT" /eicar-60m.bin "EICAR behind 60 MB"
+	dl_infected "$ORIGIN_PORT" /eicar-200m.bin "EICAR behind 200 MB"
 	dl_infected "$PYORIGIN_PORT" "/eicar-60m.bin?chunked=1" "EICAR behind 60 MB, chunked"
 	if ! si_squid_holds; then
 		dl_cut_soon "/eicar-60m.bin?pause=$((60 * 1048576 + ${#EICAR}))" \

@@ -35,6 +35,7 @@ case_main()
 		dl_clean "$PYORIGIN_PORT" "/c20M.bin?chunked=1" "round $i: 20M chunked"
 	done
 	dl_infected "$PYORIGIN_PORT" /eicar-60m.bin "EICAR behind 60 MB"
+	dl_infected "$PYORIGIN_PORT" /eicar-200m.bin "EICAR behind 200 MB"
 	if ! si_squid_holds; then
 		dl_cut_soon "/eicar-60m.bin?pause=$((60 * 1048576 + ${#EICAR}))" \
 		    "EICAR behind 60 MB, the origin trickling on"

@@ -77,11 +77,16 @@ sslinspect.MaxScanTime 1"
 	si_assert_match "$(cat "$T/tmp/got")" "blocked before" \
 	    "the cut-off file under another URL: the page says why"
 	si_log "the cut-off file under another URL: block page in ${DL_TIME}s"
-	# Its first bytes alone are no verdict: a file that starts the same
-	# but is another (its length differs) arrives whole.
+	# The key is the first bytes and the length: a clean file of the same
+	# length with other bytes, and one that starts the same but is of
+	# another length, each arrive whole (their first bytes held as long
+	# as the key's, then scanned whole).
+	head -c 2000068 /dev/urandom > "$T/www/same-length.bin"
 	head -c 1000000 "$T/www/slow-eicar-tail.bin" > "$T/www/same-start.bin"
-	chmod a+r "$T/www/same-start.bin"
-	dl_clean "$TRICKLE_PORT" "/same-start.bin?rate=262144" \
+	chmod a+r "$T/www/same-length.bin" "$T/www/same-start.bin"
+	dl_clean "$TRICKLE_PORT" "/same-length.bin" \
+	    "a clean file as long as the cut-off one"
+	dl_clean "$TRICKLE_PORT" "/same-start.bin" \
 	    "a clean file with the cut-off one's first bytes"
-	dl_audit_whole 1 '/(same-start[.]bin)([?].*)?'
+	dl_audit_whole 2 '/(same-(length|start)[.]bin)([?].*)?'
 }

@@ -47,11 +47,12 @@ EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 # shellcheck disable=SC2034 # read by lib.sh
 SI_ORIGIN_NAMES="www.origin.test n1.origin.test n2.origin.test n3.origin.test"
 SI_SQUID_WORKERS=2
-# Every child from the start (tests/load/run.sh says why).
+# Every child from the start, and Max-Connections at half the threads
+# less one child's (tests/load/run.sh says why).
 SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 10))
 StartServers 4
 MaxServers 4
-ThreadsPerChild $((conc / 2 + 10))
+ThreadsPerChild $(((2 * (conc + 10) + 2) / 3))
 sslinspect.AuditLog off"
 
 make_files()

@@ -37,7 +37,9 @@ SI_NO_INSPECT=".splice.origin.test"
 SI_SQUID_WORKERS=2
 # c-icap sized for the load as srv_sslinspect(5) SIZING says: every
 # transfer in flight holds a thread, and Max-Connections is half the
-# threads, so that no transfer waits for an ICAP connection. (A transfer
+# threads less one child's, so that no transfer waits for an ICAP
+# connection and some threads always stay free (a c-icap with every
+# thread taken can lose a connection it accepted). (A transfer
 # that waits makes no progress; an upload that waits fills Squid's request
 # buffer, which Squid 5.7 then takes for the client's end, bug 5405.)
 # Every child starts at once: c-icap adds one a second while its spare
@@ -48,7 +50,7 @@ SI_SQUID_WORKERS=2
 SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 40))
 StartServers 8
 MaxServers 8
-ThreadsPerChild $((conc / 4 + 10))
+ThreadsPerChild $(((2 * (conc + 40) + 6) / 7))
 sslinspect.AuditLog off"
 
 # make_files: the transfers' bodies, and a manifest for each origin name.

@@ -27,6 +27,10 @@ dl_make_files()
 	{ printf '%s' "$EICAR"; head -c 20M /dev/urandom; } > "$T/www/eicar-start.bin"
 	{ head -c 60M /dev/urandom; printf '%s' "$EICAR"; head -c 1M /dev/urandom; } \
 	    > "$T/www/eicar-60m.bin"
+	# The same shape, other bytes: for the cut of dl_cut_soon, which the
+	# verdict cache would otherwise answer from eicar-60m.bin's content key.
+	{ head -c 60M /dev/urandom; printf '%s' "$EICAR"; head -c 1M /dev/urandom; } \
+	    > "$T/www/eicar-60m-b.bin"
 	{ cat "$T/www/c200M.bin"; printf '%s' "$EICAR"; } > "$T/www/eicar-200m.bin"
 	printf '%s' "$EICAR" > "$T/www/eicar-small.txt"
 	python3 - "$T/www/eicar-end.zip" "$EICAR" <<'PY'

@@ -37,9 +37,9 @@ case_main()
 	dl_infected "$ORIGIN_PORT" /eicar-200m.bin "EICAR behind 200 MB"
 	dl_infected "$PYORIGIN_PORT" "/eicar-60m.bin?chunked=1" "EICAR behind 60 MB, chunked"
 	if ! si_squid_holds; then
-		dl_cut_soon "/eicar-60m.bin?pause=$((60 * 1048576 + ${#EICAR}))" \
+		dl_cut_soon "/eicar-60m-b.bin?pause=$((60 * 1048576 + ${#EICAR}))" \
 		    "EICAR behind 60 MB, the origin trickling on"
-		dl_cut_soon "/eicar-60m.bin?pause=$((60 * 1048576 + ${#EICAR}))&chunked=1" \
+		dl_cut_soon "/eicar-60m-b.bin?pause=$((60 * 1048576 + ${#EICAR}))&chunked=1" \
 		    "EICAR behind 60 MB, chunked, the origin trickling on"
 	fi
 	dl_infected "$PYORIGIN_PORT" /eicar-small.txt "EICAR, 68 bytes" early

@@ -37,7 +37,7 @@ case_main()
 	dl_infected "$PYORIGIN_PORT" /eicar-60m.bin "EICAR behind 60 MB"
 	dl_infected "$PYORIGIN_PORT" /eicar-200m.bin "EICAR behind 200 MB"
 	if ! si_squid_holds; then
-		dl_cut_soon "/eicar-60m.bin?pause=$((60 * 1048576 + ${#EICAR}))" \
+		dl_cut_soon "/eicar-60m-b.bin?pause=$((60 * 1048576 + ${#EICAR}))" \
 		    "EICAR behind 60 MB, the origin trickling on"
 	fi
 	dl_clean "$PYORIGIN_PORT" /c100M.bin "100M after it"

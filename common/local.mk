@@ -7,5 +7,6 @@ common_libcommon_la_SOURCES = common/attrib.h common/cahealth.h common/cause.c c
 	common/issued.c common/issued.h \
 	common/revoked.c common/revoked.h \
 	common/serial.c common/serial.h \
+	common/slurp.c common/slurp.h \
 	common/size.c common/size.h \
 	common/tsv.c common/tsv.h

@@ -32,6 +32,7 @@
 #include "cause.h"
 #include "filetype.h"
 #include "policy_int.h"
+#include "slurp.h"
 
 #define POLICY_MAX_FILE	(16 * 1024 * 1024)
 
@@ -1209,35 +1210,18 @@ policy_parse(const char *buf, size_t len, const char *name, const char *basedir,
 struct policy *
 policy_load(const char *path, char **cause)
 {
-	FILE		*f;
-	char		*buf = NULL, *dircopy = NULL;
-	size_t		 len = 0, n;
+	char		*buf, *dircopy;
+	size_t		 len;
 	struct policy	*p = NULL;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		cause_set(cause, "%s: %s", path, strerror(errno));
+	if ((buf = slurp_file(path, POLICY_MAX_FILE, &len, cause)) == NULL)
 		return NULL;
-	}
-	if ((buf = malloc(POLICY_MAX_FILE + 1)) == NULL) {
+	if ((dircopy = strdup(path)) == NULL)
 		cause_set(cause, "out of memory");
-		goto out;
-	}
-	while ((n = fread(buf + len, 1, POLICY_MAX_FILE + 1 - len, f)) > 0)
-		len += n;
-	if (ferror(f) || len > POLICY_MAX_FILE) {
-		cause_set(cause, "%s: %s", path,
-		    ferror(f) ? "read error" : "too large");
-		goto out;
-	}
-	if ((dircopy = strdup(path)) == NULL) {
-		cause_set(cause, "out of memory");
-		goto out;
-	}
-	p = policy_parse(buf, len, path, dirname(dircopy), cause);
-out:
+	else
+		p = policy_parse(buf, len, path, dirname(dircopy), cause);
 	free(dircopy);
 	free(buf);
-	fclose(f);
 	return p;
 }
 

@@ -17,6 +17,11 @@ tests_unit_test_serial_SOURCES = tests/unit/test_serial.c tests/unit/unit_test.h
 tests_unit_test_serial_CFLAGS = $(UNIT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_serial_LDADD = $(UNIT_LIBS) $(OPENSSL_LIBS)
 TESTS += tests/unit/test_size tests/unit/test_serial
+check_PROGRAMS += tests/unit/test_slurp
+tests_unit_test_slurp_SOURCES = tests/unit/test_slurp.c tests/unit/unit_test.h
+tests_unit_test_slurp_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_slurp_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_slurp
 
 # Integration cases: one declarative file each, run by tests/integration/run-case.
 INTEGRATION_CASES = \

@@ -42,6 +42,9 @@
 
 #include <fcntl.h>
 #include <libgen.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -63,6 +66,7 @@
 #include <c_icap/stats.h>
 
 #include "categories.h"
+#include "slurp.h"
 #include "svc.h"
 #include "verdict.h"
 
@@ -107,6 +111,8 @@
 #define STAGE_MS	50
 /* What a released body is read ahead from its spool file. */
 #define READAHEAD_SIZE	(64 * 1024)
+/* Seconds between two returns of a child's free heap memory. */
+#define TRIM_INTERVAL	10
 
 enum svc_mode {
 	M_PASS,		/* no inspection: 204 */
@@ -388,25 +394,6 @@ pol_swap(struct policy *p)
  */
 static char last_good[4096];
 
-static char *
-svc_read_file(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*buf;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if ((buf = malloc(POLICY_FILE_MAX + 1)) != NULL) {
-		*len = fread(buf, 1, POLICY_FILE_MAX + 1, f);
-		if (ferror(f) || *len > POLICY_FILE_MAX) {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static void
 svc_save_last_good(const char *path)
 {
@@ -415,7 +402,8 @@ svc_save_last_good(const char *path)
 	FILE	*f;
 	int	 fd;
 
-	if (last_good[0] == '\0' || (buf = svc_read_file(path, &len)) == NULL)
+	if (last_good[0] == '\0' || (buf = slurp_file(path, POLICY_FILE_MAX,
+	    &len, NULL)) == NULL)
 		return;
 	snprintf(tmp, sizeof tmp, "%s.new", last_good);
 	unlink(tmp);
@@ -438,8 +426,8 @@ svc_load_last_good(void)
 	struct policy	*p = NULL;
 	size_t		 len;
 
-	if (last_good[0] == '\0' || (buf = svc_read_file(last_good,
-	    &len)) == NULL)
+	if (last_good[0] == '\0' || (buf = slurp_file(last_good,
+	    POLICY_FILE_MAX, &len, NULL)) == NULL)
 		return NULL;
 	snprintf(name, sizeof name, "%s (last good copy)", conf.policy_file);
 	if ((dir = strdup(conf.policy_file)) != NULL)
@@ -774,6 +762,16 @@ svc_cache_key(struct svc_req *d, char *buf, size_t len)
 	return buf;
 }
 
+/* The content key of this download's hashed first bytes, or NULL. */
+static const char *
+svc_body_key(struct svc_req *d, char *buf, size_t len)
+{
+	if (verdict_cache_body_key(buf, len, d->host, d->clen, d->pre.want,
+	    d->pre.hex) != 0)
+		return NULL;
+	return buf;
+}
+
 /*
  * A download cut off after its release began is blocked on sight for the
  * cache's lifetime, so that the client's retry gets the page. Only where
@@ -819,8 +817,8 @@ svc_prefix_lookup(struct svc_req *d)
 	struct vcache_entry	e;
 	char			key[VCACHE_KEY_MAX];
 
-	if (verdict_cache_body_key(key, sizeof key, d->host, d->clen,
-	    d->pre.want, d->pre.hex) != 0 || !vcache_lookup(key, &e))
+	if (svc_body_key(d, key, sizeof key) == NULL || !vcache_lookup(key,
+	    &e))
 		return;
 	svc_cache_verdict(d, &e);
 	d->hit = e;
@@ -854,8 +852,7 @@ svc_cache_store(struct svc_req *d)
 		vcache_store(key, &e);
 	/* What the content is, not a failure that a retry may not meet. */
 	if (d->pre.done && e.verdict != VERDICT_BLOCK_FAILED &&
-	    verdict_cache_body_key(key, sizeof key, d->host, d->clen,
-	    d->pre.want, d->pre.hex) == 0)
+	    svc_body_key(d, key, sizeof key) != NULL)
 		vcache_store(key, &e);
 }
 
@@ -1185,6 +1182,30 @@ svc_count_verdict(enum verdict v)
 		svc_stat_inc(cause, 1);
 }
 
+/*
+ * Give the memory a child's heaps hold free back to the system, at most
+ * every TRIM_INTERVAL seconds. glibc gives each thread one of up to 16
+ * heaps and returns little of one to the system (only from its top), so a
+ * child's memory would stay at the most its threads ever held at once, and
+ * would keep rising, run after run, with each new coincidence of large
+ * bodies; trimmed, it follows the load in flight. The trim takes a few
+ * milliseconds and holds each heap's lock in turn.
+ */
+static void
+svc_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	static time_t	last;
+	time_t		now = time(NULL), prev;
+
+	prev = __atomic_load_n(&last, __ATOMIC_RELAXED);
+	if (now - prev < TRIM_INTERVAL || !__atomic_compare_exchange_n(&last,
+	    &prev, now, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	(void)malloc_trim(0);
+#endif
+}
+
 static void
 svc_release_request(void *data)
 {
@@ -1211,6 +1232,7 @@ svc_release_request(void *data)
 	body_free(d->body);
 	pol_put(d->pol);
 	free(d);
+	svc_trim();
 }
 
 /* Replace the HTTP response (or answer the request) with status and body. */

@@ -5,7 +5,7 @@
 # and uploads of 1 KiB to 20 MiB, a few infected ones (each must be
 # blocked), every body checked by SHA-256. The same load then runs bumped
 # without inspection and spliced, in the same run, as baselines. Memory of
-# c-icap and Squid is sampled every 5 s; "flat" means the last third of
+# c-icap and Squid (PSS) is sampled every 5 s; "flat" means the last third of
 # the run used no more than the first third after warm-up (+10%), and
 # cicap_min_mb / squid_min_mb list each minute's peak, so that growth
 # that stops (warm-up) shows apart from growth that goes on.
@@ -108,14 +108,20 @@ make_infected()
 	} > "$T/manifest.inspect"
 }
 
-# rss NAME: resident memory of all processes whose command is NAME, in KB.
-rss()
+# mem NAME: memory of all processes whose command is NAME, in KB, as
+# their summed PSS: each shared page counted once, split among the
+# processes that map it. Summed RSS counts the shared libraries (and
+# Squid's shared memory) once per process, so it grows whenever load
+# reaches another c-icap child or another child first runs a path into
+# a library, without any memory being used.
+mem()
 {
-	local pids
-	pids=$(pgrep -x "$1" | tr '\n' ' ')
-	[ -n "$pids" ] || { echo 0; return; }
-	# shellcheck disable=SC2086
-	ps -o rss= -p $pids | awk '{ s += $1 } END { print s + 0 }'
+	local p s=0 v
+	for p in $(pgrep -x "$1"); do
+		v=$(awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
 }
 
 # run MODE PROXYPORT HOST MANIFEST CAFILE: one bounded load run; prints
@@ -125,7 +131,7 @@ run()
 	local mode=$1 proxy=$2 host=$3 manifest=$4 out sampler t=$secs
 	[ "$mode" = inspect ] || t=${LOAD_BASELINE_SECONDS:-$secs}
 	: > "$T/mem.$mode"
-	( while :; do echo "$(rss c-icap) $(rss squid)" >> "$T/mem.$mode"; sleep 5; done ) &
+	( while :; do echo "$(mem c-icap) $(mem squid)" >> "$T/mem.$mode"; sleep 5; done ) &
 	sampler=$!
 	out=$("$client" -x "http://127.0.0.1:$proxy" -C "$5" \
 	    -u "https://$host:$ORIGIN_PORT" -r "$host:$ORIGIN_PORT:127.0.0.1" \
@@ -138,7 +144,7 @@ run()
 	[ $rc = 0 ] || { head -n 20 "$T/log/load-$mode.err" >&2; return 1; }
 }
 
-# memline FILE: first and last third's peak RSS (MB) of c-icap and Squid,
+# memline FILE: first and last third's peak memory (PSS, MB) of c-icap and Squid,
 # and each minute's peak (the trend: growth that stops is warm-up).
 memline()
 {

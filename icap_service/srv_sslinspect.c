@@ -176,6 +176,7 @@ struct svc_req {
 	/* deciding inside the preview: 204 allowed */
 	bool		 in_preview;
 	bool		 cut;		/* released in part, then cut off */
+	bool		 let_go;	/* the end is in, and the verdict: go */
 	/* the first bytes of a download, for its content key */
 	struct vcache_prefix pre;
 	/* the content key named a download cut off before: its entry */
@@ -1828,6 +1829,34 @@ svc_spool_read(struct svc_req *d, char *buf, int len)
 }
 
 /*
+ * The next bytes of a body being released. With last, c-icap asks for the
+ * rest after the body's end came in and the verdict let it go
+ * (send_remaining_response), and takes 0 bytes for the end of the data:
+ * it then stops without the last chunk, and the proxy waits for the rest
+ * of a response whose every byte the client may already have, the
+ * client's connection with it. Every byte is spooled by then, so 0 there
+ * means a lock left behind or an end not marked: say so, and send the
+ * rest, or the end.
+ */
+static int
+svc_spool_next(struct svc_req *d, char *buf, int len, bool last)
+{
+	ci_cached_file_t	*f = d->file;
+	int			 n;
+
+	if ((n = svc_spool_read(d, buf, len)) != 0 || !last)
+		return n;
+	ci_debug_printf(1, "sslinspect: %s %s: nothing to send at the end of "
+	    "the body (sent %lld of %lld bytes, unlocked %lld, flags %#x); "
+	    "sending the rest\n", d->method, d->url, (long long)f->readpos,
+	    (long long)f->endpos, (long long)f->unlocked,
+	    (unsigned)f->flags);
+	ci_cached_file_unlock_all(f);
+	f->flags |= CI_FILE_HAS_EOF;
+	return svc_spool_read(d, buf, len);
+}
+
+/*
  * No inspection: 204, or an unlocked echo when the proxy allows no 204
  * or the request was edited (a 204 would drop the edit); an edited
  * request without a body is answered with its headers at the end.
@@ -1989,7 +2018,8 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof,
 		if (d->page != NULL)
 			*wlen = ci_membuf_read(d->page, wbuf, *wlen);
 		else if (d->file != NULL && d->mode != M_BLOCK)
-			*wlen = svc_spool_read(d, wbuf, *wlen);
+			*wlen = svc_spool_next(d, wbuf, *wlen,
+			    rlen == NULL && iseof && d->let_go);
 		else if (d->file != NULL)
 			/* blocked mid-body: nothing more, ever */
 			*wlen = 0;
@@ -2015,13 +2045,10 @@ svc_stream_end(ci_request_t *req, struct svc_req *d)
 	return CI_MOD_DONE;
 }
 
+/* The body's end came in: the verdict on what is left to send. */
 static int
-svc_end_of_data(ci_request_t *req)
+svc_end(ci_request_t *req, struct svc_req *d)
 {
-	struct svc_req	*d = ci_service_data(req);
-
-	if (d == NULL)
-		return CI_ERROR;
 	if (d->file != NULL && svc_stage_flush(d, 1) != 0)
 		return CI_ERROR;
 	switch (d->mode) {
@@ -2044,4 +2071,17 @@ svc_end_of_data(ci_request_t *req)
 		return ci_req_allow204(req) && !d->edited ? CI_MOD_ALLOW204 :
 		    CI_MOD_DONE;
 	}
+}
+
+static int
+svc_end_of_data(ci_request_t *req)
+{
+	struct svc_req	*d = ci_service_data(req);
+	int		 rc;
+
+	if (d == NULL)
+		return CI_ERROR;
+	if ((rc = svc_end(req, d)) == CI_MOD_DONE && d->file != NULL)
+		d->let_go = true;
+	return rc;
 }

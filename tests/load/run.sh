@@ -169,6 +169,15 @@ memline()
 }
 
 si_init load
+# A second c-icap access log with what ties a transaction to Squid's
+# icap.log: when c-icap ended it (%ts), and the bytes it received and sent
+# (%I, %O; Squid's icap.log gives the bytes it read from c-icap). A
+# RESPMOD that c-icap ended while Squid waited on (a response whose end
+# never reached Squid) shows as a %O, at its end, that matches a Squid
+# line logged only when the client gave up.
+SI_CICAP_EXTRA="$SI_CICAP_EXTRA
+LogFormat si_load \"%ts %im %is %I %O %huo\"
+AccessLog $T/log/icap-bytes.log si_load"
 si_start_all
 si_pyorigin_start
 si_plain_squid_start

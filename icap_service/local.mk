@@ -178,7 +178,8 @@ SVC_CASES = \
 	tests/integration/cases/394-ranges.sh \
 	tests/integration/cases/395-content-encoding.sh \
 	tests/integration/cases/396-hiding-places.sh \
-	tests/integration/cases/400-corpus-handwritten-conf.sh
+	tests/integration/cases/400-corpus-handwritten-conf.sh \
+	tests/integration/cases/401-pinned-closed-during-reqmod.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

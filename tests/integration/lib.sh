@@ -272,6 +272,8 @@ si_cleanup()
 # names in SI_ORIGIN_NAMES (default www.origin.test), after the subject
 # alternative names in SI_ORIGIN_SANS (such as IP:127.0.0.1, whose value
 # is then the common name too); sets ORIGIN_PORT. /upload accepts any POST and answers "received".
+# SI_ORIGIN_HTTP: more nginx settings for its http block (such as a
+# shorter keepalive_timeout).
 si_origin_start()
 {
 	local names=${SI_ORIGIN_NAMES:-www.origin.test} n sans=${SI_ORIGIN_SANS:-} user=""
@@ -323,6 +325,7 @@ si_origin_try()
 	si_nginx_conf "	types { text/html html; text/plain txt; application/octet-stream bin;
 	    application/zip zip; application/json json; }
 	default_type application/octet-stream;
+	${SI_ORIGIN_HTTP:-}
 	server {
 		listen 127.0.0.1:$ORIGIN_PORT ssl;
 		server_name $names;

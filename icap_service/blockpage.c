@@ -23,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "cause.h"
+#include "slurp.h"
 #include "svc.h"
 
 #define TMPL_MAX	65536	/* bytes of one template */
@@ -741,36 +744,21 @@ struct tmplset {
 	size_t	 n;
 };
 
-static char *
-tmpl_read(const char *path)
-{
-	FILE	*f;
-	char	*s;
-	size_t	 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if ((s = malloc(TMPL_MAX + 1)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(s, 1, TMPL_MAX, f);
-	fclose(f);
-	s[n] = '\0';
-	return s;
-}
-
 /*
  * Load DIR/LANG/BLOCKED for every LANG directory (at most 16). Returns a
- * set (possibly empty) the caller frees with blockpage_set_free.
+ * set (possibly empty) the caller frees with blockpage_set_free. A
+ * template that is there but cannot be used (larger than 64 KiB, or
+ * unreadable) is left out, and *cause names the first such file, so that
+ * an admin learns why that language gets another one.
  */
 struct tmplset *
-blockpage_set_load(const char *dir)
+blockpage_set_load(const char *dir, char **cause)
 {
 	struct tmplset	*ts;
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[4096];
+	char		 path[4096], *why = NULL;
+	size_t		 len;
 
 	if ((ts = calloc(1, sizeof *ts)) == NULL)
 		return NULL;
@@ -781,12 +769,20 @@ blockpage_set_load(const char *dir)
 		    strlen(de->d_name) >= sizeof ts->lang[0])
 			continue;
 		snprintf(path, sizeof path, "%s/%s/BLOCKED", dir, de->d_name);
-		if ((ts->text[ts->n] = tmpl_read(path)) == NULL)
+		if (access(path, F_OK) != 0)
+			continue;
+		if ((ts->text[ts->n] = slurp_file(path, TMPL_MAX, &len,
+		    why == NULL ? &why : NULL)) == NULL)
 			continue;
 		memcpy(ts->lang[ts->n], de->d_name, strlen(de->d_name) + 1);
 		ts->n++;
 	}
 	closedir(d);
+	if (why != NULL) {
+		cause_set(cause, "block page template %s (the limit is %d "
+		    "bytes); that language is not used", why, TMPL_MAX);
+		free(why);
+	}
 	return ts;
 }
 

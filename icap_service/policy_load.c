@@ -34,8 +34,6 @@
 #include "policy_int.h"
 #include "slurp.h"
 
-#define POLICY_MAX_FILE	(16 * 1024 * 1024)
-
 #define ROFF(f)	offsetof(struct rule, f)
 #define EOFF(f)	offsetof(struct engine_profile, f)
 #define POFF(f)	offsetof(struct pprofile, f)
@@ -1214,7 +1212,7 @@ policy_load(const char *path, char **cause)
 	size_t		 len;
 	struct policy	*p = NULL;
 
-	if ((buf = slurp_file(path, POLICY_MAX_FILE, &len, cause)) == NULL)
+	if ((buf = slurp_file(path, POLICY_FILE_MAX, &len, cause)) == NULL)
 		return NULL;
 	if ((dircopy = strdup(path)) == NULL)
 		cause_set(cause, "out of memory");

@@ -72,7 +72,6 @@
 
 #define SVC_NAME	"sslinspect"
 #define SVC_NDIRECTIVES	64
-#define POLICY_FILE_MAX	(16 * 1024 * 1024)
 /*
  * A body released while it is scanned keeps this much back until the end:
  * a detection that only the end can show (an archive, a hash) then cuts
@@ -543,7 +542,12 @@ svc_post_init(ci_service_xdata_t *xdata, struct ci_server_conf *sc)
 		cause = NULL;
 	}
 	blockpage_set_free(templates);
-	templates = blockpage_set_load(conf.template_dir);
+	templates = blockpage_set_load(conf.template_dir, &cause);
+	if (cause != NULL) {
+		ci_debug_printf(1, "sslinspect: %s\n", cause);
+		free(cause);
+		cause = NULL;
+	}
 	catwatch_free(categories);
 	categories = conf.category_db[0] != '\0' ?
 	    catwatch_new(conf.category_db) : NULL;

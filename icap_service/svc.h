@@ -154,6 +154,9 @@ struct policy_decision {
 
 struct policy;
 
+/* The largest policy file read (policy_load, the last-good copy). */
+#define POLICY_FILE_MAX	(16 * 1024 * 1024)
+
 struct policy *policy_default(void);
 struct policy *policy_load(const char *path, char **cause);
 struct policy *policy_parse(const char *buf, size_t len, const char *name,
@@ -368,7 +371,7 @@ void	blockpage_message(const struct block_info *, const char *lang,
 bool	blockpage_lang_known(const char *);
 bool	blockpage_wants_json(const char *accept);
 const char *blockpage_default_template(void);
-struct tmplset *blockpage_set_load(const char *dir);
+struct tmplset *blockpage_set_load(const char *dir, char **cause);
 const char *blockpage_set_pick(const struct tmplset *,
     const char *accept_language);
 void	blockpage_set_free(struct tmplset *);

@@ -235,7 +235,7 @@ START_TEST(no_placeholder_leaks)
 	char *dir = srcfile("icap_service/templates"), *s, *cause = NULL;
 	size_t len, i, k;
 
-	ts = blockpage_set_load(dir);
+	ts = blockpage_set_load(dir, NULL);
 	ck_assert_ptr_nonnull(blockpage_set_pick(ts, "de"));
 	ck_assert_ptr_nonnull(strstr(blockpage_set_pick(ts, "de"), "Vorfall"));
 	svcconf_defaults(&c);
@@ -360,7 +360,7 @@ START_TEST(language_pick)
 		fputs(langs[i], f);
 		fclose(f);
 	}
-	ts = blockpage_set_load(dir);
+	ts = blockpage_set_load(dir, NULL);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		ck_assert_msg(strcmp(blockpage_set_pick(ts, rows[i].accept),
 		    rows[i].want) == 0, "%s: %s",
@@ -399,40 +399,64 @@ START_TEST(json_page)
 }
 END_TEST
 
+/* DIR/LANG/BLOCKED holding len bytes of text (repeated). */
+static void
+put_template(const char *dir, const char *lang, const char *text, size_t len)
+{
+	char	 path[256];
+	FILE	*f;
+	size_t	 i;
+
+	snprintf(path, sizeof path, "%s/%s", dir, lang);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	if (text == NULL)
+		return;
+	snprintf(path, sizeof path, "%s/%s/BLOCKED", dir, lang);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (i = 0; i < len; i++)
+		fputc(text[i % strlen(text)], f);
+	fclose(f);
+}
+
 START_TEST(template_sets)
 {
+	static const char *const langs[] = { "en", "fr", "de", "it", "es" };
 	char		 dir[] = "/tmp/svc-tmpl.XXXXXX", path[256];
+	char		*cause = NULL;
 	struct tmplset	*ts;
-	FILE		*f;
+	size_t		 i;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/en", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof path, "%s/en/BLOCKED", dir);
-	f = fopen(path, "w");
-	fputs("english", f);
-	fclose(f);
-	snprintf(path, sizeof path, "%s/fr", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof path, "%s/fr/BLOCKED", dir);
-	f = fopen(path, "w");
-	fputs("francais", f);
-	fclose(f);
-	ts = blockpage_set_load(dir);
+	put_template(dir, "en", "english", 7);
+	put_template(dir, "fr", "francais", 8);
+	/* One byte over the limit: left out, and said why. */
+	put_template(dir, "de", "d", 65537);
+	/* At the limit: whole. */
+	put_template(dir, "it", "i", 65536);
+	/* A directory without a template is not a problem. */
+	put_template(dir, "es", NULL, 0);
+	ts = blockpage_set_load(dir, &cause);
 	ck_assert_str_eq(blockpage_set_pick(ts, "fr-CA,fr;q=0.9"), "francais");
 	ck_assert_str_eq(blockpage_set_pick(ts, "de, fr"), "francais");
 	ck_assert_str_eq(blockpage_set_pick(ts, "de"), "english");
+	ck_assert_str_eq(blockpage_set_pick(ts, "es"), "english");
 	ck_assert_str_eq(blockpage_set_pick(ts, NULL), "english");
+	ck_assert_uint_eq(strlen(blockpage_set_pick(ts, "it")), 65536);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_msg(strstr(cause, "/de/BLOCKED: too large") != NULL &&
+	    strstr(cause, "65536") != NULL, "%s", cause);
+	free(cause);
+	cause = NULL;
 	blockpage_set_free(ts);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/fr", dir);
-	rmdir(path);
-	snprintf(path, sizeof path, "%s/en/BLOCKED", dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/en", dir);
-	rmdir(path);
-	rmdir(dir);
-	ts = blockpage_set_load("/nonexistent");
+	for (i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s/BLOCKED", dir, langs[i]);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/%s", dir, langs[i]);
+		rmdir(path);
+	}
+	ck_assert_int_eq(rmdir(dir), 0);
+	ts = blockpage_set_load("/nonexistent", &cause);
+	ck_assert_ptr_null(cause);
 	ck_assert_ptr_null(blockpage_set_pick(ts, "en"));
 	blockpage_set_free(ts);
 }

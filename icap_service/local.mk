@@ -179,7 +179,8 @@ SVC_CASES = \
 	tests/integration/cases/395-content-encoding.sh \
 	tests/integration/cases/396-hiding-places.sh \
 	tests/integration/cases/400-corpus-handwritten-conf.sh \
-	tests/integration/cases/401-pinned-closed-during-reqmod.sh
+	tests/integration/cases/401-pinned-closed-during-reqmod.sh \
+	tests/integration/cases/402-upload-sent-ahead.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

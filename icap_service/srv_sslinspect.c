@@ -17,7 +17,12 @@
  * read and dropped. Past sslinspect.MaxHoldSize or MaxHoldTime a download
  * is released as it is scanned, all but its last STREAM_TAIL bytes, and a
  * detection then cuts the transfer off at once and enters the verdict
- * cache, so the client's retry gets the page (vcache.c).
+ * cache, so the client's retry gets the page (vcache.c). Past
+ * MaxUploadHoldTime an upload's request line and headers go on to the
+ * origin, its body still held whole: Squid forwards a request only once
+ * REQMOD answers, and an origin that closes the idle server connection
+ * meanwhile leaves the upload unanswered (verdict_hold). A detection then
+ * cuts it off.
  *
  * The request line and headers of every request are inspected too (a
  * card number in a query or a cookie), also for requests without a body.
@@ -176,6 +181,8 @@ struct svc_req {
 	bool		 in_preview;
 	bool		 cut;		/* released in part, then cut off */
 	bool		 let_go;	/* the end is in, and the verdict: go */
+	/* an upload whose request went on, its body held (HOLD_AHEAD) */
+	bool		 ahead;
 	/* the first bytes of a download, for its content key */
 	struct vcache_prefix pre;
 	/* the content key named a download cut off before: its entry */
@@ -199,7 +206,7 @@ struct svc_req {
  * and for the per-verdict and per-engine ones what they count.
  */
 enum svc_stat {
-	ST_REQS, ST_ALLOW, ST_BLOCK, ST_MONITOR, ST_STREAMED, ST_CUT,
+	ST_REQS, ST_ALLOW, ST_BLOCK, ST_MONITOR, ST_STREAMED, ST_AHEAD, ST_CUT,
 	ST_CACHED, ST_POLICY, ST_FOUND, ST_UNINSP, ST_FAILED, ST_FAILOPEN,
 	ST_CRL, ST_DLP, ST_MALWARE, ST_HASH, ST_FILETYPE, ST_ARCHIVE,
 	ST_MSEC, ST_BYTES, ST_COUNT
@@ -216,6 +223,8 @@ static struct {
 	[ST_MONITOR] = { "Monitored (found, not blocked)", NULL, -1 },
 	[ST_STREAMED] = { "Released while scanned (over hold limits)", NULL,
 	    -1 },
+	[ST_AHEAD] = { "Uploads sent ahead of their body (MaxUploadHoldTime)",
+	    NULL, -1 },
 	[ST_CUT] = { "Cut off after release began", NULL, -1 },
 	[ST_CACHED] = { "Blocked: verdict cache", NULL, -1 },
 	[ST_POLICY] = { "Blocked: policy rule", NULL, -1 },
@@ -1458,7 +1467,7 @@ svc_verdict_reason(struct svc_req *d)
 		svc_set_reason(d, "inspection failed");
 		break;
 	case VERDICT_ALLOW:
-		svc_set_reason(d,
+		svc_set_reason(d, d->ahead ? "request sent ahead of its body" :
 		    d->mode == M_STREAM ? "released while scanned" : NULL);
 		break;
 	default:
@@ -1594,11 +1603,39 @@ svc_stream_release(struct svc_req *d)
 	uint64_t	tail = max < STREAM_TAIL ? max : STREAM_TAIL;
 	uint64_t	lim, pace;
 
-	if (d->bytes <= tail)
+	if (d->ahead || d->bytes <= tail)
 		return;
 	lim = d->bytes - tail;
 	pace = STREAM_BURST + STREAM_PACE * (d->bytes - d->stream_from);
 	ci_cached_file_unlock(d->file, (ci_off_t)(lim < pace ? lim : pace));
+}
+
+/*
+ * Stop holding: c-icap now sends the HTTP headers, then what is unlocked.
+ * Released while scanned, or (ahead: an upload past MaxUploadHoldTime)
+ * only the request line and headers, so that Squid forwards them on its
+ * pinned server connection while the origin still waits on it; the body
+ * then stays held whole (svc_stream_release) until the verdict, and a
+ * block cuts the upload off: the client gets Squid's ICAP error page, the
+ * origin an unfinished request. Nothing staged may hide a detection from
+ * the release. CI_OK or CI_ERROR.
+ */
+static int
+svc_release_begin(ci_request_t *req, struct svc_req *d, bool ahead)
+{
+	if (svc_stage_flush(d, 0) != 0)
+		return CI_ERROR;
+	if (d->cached || svc_settled_early(d))
+		return svc_block_now(req, d);
+	d->mode = M_STREAM;
+	d->ahead = ahead;
+	d->stream_from = d->bytes;
+	svc_stat_inc(ahead ? ST_AHEAD : ST_STREAMED, 1);
+	ci_debug_printf(3, "sslinspect: %s %s: %s from byte %llu\n", d->method,
+	    d->url, ahead ? "request sent ahead of its body" :
+	    "released while scanned", (unsigned long long)d->bytes);
+	ci_req_unlock_data(req);
+	return CI_OK;
 }
 
 /*
@@ -1622,6 +1659,7 @@ svc_check(ci_request_t *req, struct svc_req *d)
 		h.held_ms = svc_ms_since(&d->t_body);
 		h.max_bytes = h.upload ? conf.max_upload : conf.max_hold;
 		h.max_ms = (uint64_t)conf.max_hold_time * 1000;
+		h.ahead_ms = (uint64_t)conf.max_upload_hold_time * 1000;
 		h.oversize_allow = (h.upload ? conf.oversize_upload :
 		    conf.oversize_download) == SVC_ACT_ALLOW;
 		h.no_stream = d->partial;
@@ -1636,24 +1674,11 @@ svc_check(ci_request_t *req, struct svc_req *d)
 			    d->pre.want && (h.max_ms == 0 ||
 			    h.held_ms < h.max_ms))
 				break;
-			/* Nothing staged may hide a detection from release. */
-			if (svc_stage_flush(d, 0) != 0)
+			if (svc_release_begin(req, d, false) != CI_OK)
 				return CI_ERROR;
-			if (d->cached || svc_settled_early(d))
-				return svc_block_now(req, d);
-			d->mode = M_STREAM;
-			d->stream_from = d->bytes;
-			svc_stat_inc(ST_STREAMED, 1);
-			ci_debug_printf(3,
-			    "sslinspect: %s %s: released while scanned "
-			    "from byte %llu\n", d->method, d->url,
-			    (unsigned long long)d->bytes);
-			/*
-			 * c-icap now sends the HTTP headers, then what is
-			 * unlocked.
-			 */
-			ci_req_unlock_data(req);
 			break;
+		case HOLD_AHEAD:
+			return svc_release_begin(req, d, true);
 		case HOLD_OVERSIZE:
 			d->verdict = VERDICT_BLOCK_UNINSPECTABLE;
 			svc_set_reason(d,

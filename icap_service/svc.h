@@ -68,6 +68,8 @@ struct svc_config {
 	/* upload bytes held back until the verdict */
 	uint64_t	 max_upload;
 	unsigned	 max_hold_time;	/* seconds a download is held */
+	/* seconds before a held upload's request goes on ahead of its body */
+	unsigned	 max_upload_hold_time;
 	unsigned	 verdict_cache_time;	/* seconds; 0: no cache */
 	int		 oversize_download;	/* enum svc_action */
 	int		 oversize_upload;

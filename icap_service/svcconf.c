@@ -76,6 +76,10 @@ const struct svcconf_entry svcconf_table[] = {
 	  "upload bytes held back until the verdict; beyond, OversizeUpload" },
 	{ "MaxHoldTime", SVCCONF_UINT, OFF(max_hold_time), "30", 0, 3600,
 	  "seconds a download is held without a verdict; 0: no limit" },
+	{ "MaxUploadHoldTime", SVCCONF_UINT, OFF(max_upload_hold_time), "2", 0,
+	  3600,
+	  "seconds an upload is held before its request goes on to the origin "
+	  "ahead of its body (still held for the verdict); 0: no limit" },
 	{ "OversizeDownload", SVCCONF_ACTION, OFF(oversize_download), "allow",
 	  0, 0,
 	  "a download over MaxHoldSize (allow: released while scanned, cut off "

@@ -56,8 +56,12 @@ verdict_strip_headers(const struct verdict_strip_input *in)
  * Past MaxHoldTime a download is always released that way: its client
  * would otherwise time out, and it is still inspected whole (a slow clean
  * download must not be blocked for its speed). Time alone never releases
- * an upload: its client is still sending, and what has left for the origin
- * cannot be called back. A range is never released before its verdict:
+ * an upload's body: its client is still sending, and what has left for the
+ * origin cannot be called back. Past MaxUploadHoldTime only its request
+ * line and headers go on, so that the server connection Squid pinned to the
+ * client is in use before the origin closes it for idleness (after which
+ * Squid would never answer the upload: srv_sslinspect(5), "The pinned
+ * connection"). A range is never released before its verdict:
  * ranges overlap, so what one holds back another would deliver; past
  * MaxHoldSize it is blocked.
  */
@@ -70,6 +74,8 @@ verdict_hold(const struct verdict_hold_input *in)
 	if (!in->upload && !in->no_stream && in->max_ms > 0 &&
 	    in->held_ms >= in->max_ms)
 		return HOLD_STREAM;
+	if (in->upload && in->ahead_ms > 0 && in->held_ms >= in->ahead_ms)
+		return HOLD_AHEAD;
 	return HOLD_KEEP;
 }
 

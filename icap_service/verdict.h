@@ -58,7 +58,12 @@ enum verdict_hold {
 	HOLD_KEEP = 0,
 	/* release what is scanned, abort at a detection */
 	HOLD_STREAM,
-	HOLD_OVERSIZE		/* over the hold limits and that is blocked */
+	HOLD_OVERSIZE,		/* over the hold limits and that is blocked */
+	/*
+	 * an upload past MaxUploadHoldTime: its request goes on to the
+	 * origin, its body still held whole; abort at a detection
+	 */
+	HOLD_AHEAD
 };
 
 struct verdict_hold_input {
@@ -67,6 +72,7 @@ struct verdict_hold_input {
 	uint64_t	 held_ms;	/* since the first body byte */
 	uint64_t	 max_bytes;	/* MaxHoldSize or MaxUploadSize */
 	uint64_t	 max_ms;	/* MaxHoldTime; 0: no limit */
+	uint64_t	 ahead_ms;	/* MaxUploadHoldTime; 0: no limit */
 	/* OversizeDownload or OversizeUpload allow */
 	bool		 oversize_allow;
 	/* never released before the verdict (a range) */

@@ -345,6 +345,8 @@ si_origin_try()
 # si_pyorigin_start: a second TLS origin, Python's http.server (HTTP/1.1,
 # keep-alive; see pyorigin.py for its misbehaviours on request), serving
 # $T/www under the same names and certificate as nginx; sets PYORIGIN_PORT.
+# SI_PYORIGIN_IDLE: seconds it waits for a request on a connection (see
+# pyorigin.py), default no limit.
 # Call it after si_origin_start.
 si_pyorigin_start()
 {
@@ -355,7 +357,8 @@ si_pyorigin_start()
 si_pyorigin_try()
 {
 	si_spawn pyorigin python3 "$top_srcdir/tests/integration/pyorigin.py" \
-	    "$PYORIGIN_PORT" "$T/pki/origin.pem" "$T/pki/origin.key" "$T/www"
+	    "$PYORIGIN_PORT" "$T/pki/origin.pem" "$T/pki/origin.key" "$T/www" \
+	    "${SI_PYORIGIN_IDLE:-}"
 	si_wait_listen "$PYORIGIN_PORT" pyorigin 30
 }
 

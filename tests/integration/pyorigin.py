@@ -16,7 +16,10 @@ and, for the cases that need an origin to misbehave, on request:
     /path?te=gzip          Transfer-Encoding: gzip, chunked (the file gzipped
                            in transit, which no proxy or browser undoes)
 
-usage: pyorigin.py PORT CERT KEY ROOT
+usage: pyorigin.py PORT CERT KEY ROOT [IDLE]
+IDLE: seconds a connection may wait for a request (its first, or the
+next), then it is closed, as servers' request and keep-alive timeouts do;
+a request's body is waited for as long as it takes. Default: no limit.
 Listens on 127.0.0.1 only; stops on SIGTERM.
 """
 import gzip
@@ -32,17 +35,36 @@ CHUNK = 64 * 1024
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    idle = None
+
+    def handle_one_request(self):
+        # A request line that does not come within idle seconds ends the
+        # connection (http.server closes it on the timeout).
+        self.connection.settimeout(self.idle)
+        super().handle_one_request()
+
+    def parse_request(self):
+        self.connection.settimeout(None)
+        return super().parse_request()
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
 
     def do_POST(self):
-        left = int(self.headers.get("Content-Length") or 0)
+        size = int(self.headers.get("Content-Length") or 0)
+        left = size
         while left > 0:
             got = self.rfile.read(min(left, CHUNK))
             if not got:
                 break
             left -= len(got)
+        if left > 0:
+            # Not answered, and said so: a proxy that cuts an upload off
+            # must leave the origin without a whole request.
+            self.log_message('"%s" body cut short: %d of %d bytes',
+                             self.requestline, size - left, size)
+            self.close_connection = True
+            return
         body = b"received\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -120,6 +142,8 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     port, cert, key, root = sys.argv[1:5]
+    if len(sys.argv) > 5 and sys.argv[5]:
+        Handler.idle = float(sys.argv[5])
     os.chdir(root)
     httpd = Server(("127.0.0.1", int(port)), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -36,6 +36,7 @@ START_TEST(defaults)
 	svcconf_defaults(&c);
 	ck_assert_uint_eq(c.max_hold, 256ULL * 1024 * 1024);
 	ck_assert_uint_eq(c.max_hold_time, 30);
+	ck_assert_uint_eq(c.max_upload_hold_time, 2);
 	ck_assert_uint_eq(c.max_upload, 256ULL * 1024 * 1024);
 	ck_assert_uint_eq(c.verdict_cache_time, 3600);
 	ck_assert(!c.fail_open);

@@ -58,6 +58,7 @@ START_TEST(hold_table)
 		bool allow;
 		enum verdict_hold want;
 		bool no_stream;
+		uint64_t ahead_ms;
 	} t[] = {
 		/* within both limits: hold */
 		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP, false },
@@ -82,6 +83,17 @@ START_TEST(hold_table)
 		{ false, 60001, 10, 60000, 30000, true, HOLD_OVERSIZE, true },
 		{ false, 1000, 30000, 60000, 30000, true, HOLD_KEEP, true },
 		{ false, 1000, 10, 60000, 30000, true, HOLD_KEEP, true },
+		/*
+		 * an upload past MaxUploadHoldTime: its request goes ahead;
+		 * the size limit still comes first; a download never
+		 */
+		{ true, 1000, 1999, 60000, 30000, false, HOLD_KEEP, false, 2000 },
+		{ true, 1000, 2000, 60000, 30000, false, HOLD_AHEAD, false, 2000 },
+		{ true, 60001, 2000, 60000, 30000, false, HOLD_OVERSIZE, false,
+		    2000 },
+		{ true, 60001, 2000, 60000, 30000, true, HOLD_STREAM, false, 2000 },
+		{ false, 1000, 2000, 60000, 30000, true, HOLD_KEEP, false, 2000 },
+		{ true, 1000, 99999999, 60000, 30000, true, HOLD_KEEP, false, 0 },
 	};
 	struct verdict_hold_input in;
 	size_t i;
@@ -95,6 +107,7 @@ START_TEST(hold_table)
 		in.max_ms = t[i].max_ms;
 		in.oversize_allow = t[i].allow;
 		in.no_stream = t[i].no_stream;
+		in.ahead_ms = t[i].ahead_ms;
 		ck_assert_msg(verdict_hold(&in) == t[i].want, "row %zu", i);
 	}
 }

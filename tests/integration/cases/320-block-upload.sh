@@ -20,7 +20,11 @@ rules:
 default: { action: inspect }
 YAML
 	chmod a+r "$T/etc/policy.yaml"
-	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml"
+	# Every upload here is held whole, however slow the machine: the
+	# case is about the page, and nothing reaching the origin. Past
+	# MaxUploadHoldTime the request would go on ahead (case 402).
+	SI_CICAP_EXTRA="sslinspect.PolicyFile $T/etc/policy.yaml
+sslinspect.MaxUploadHoldTime 60"
 	si_start_all
 	printf 'Invoice\nPay with card 4111111111111111 please\n' > "$T/tmp/card.txt"
 	head -c 100000 /dev/urandom | base64 > "$T/tmp/clean.txt"

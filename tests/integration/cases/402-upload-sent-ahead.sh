@@ -59,7 +59,7 @@ EOF
 	upload fresh "$T/tmp/clean.bin" application/octet-stream &
 	fresh=$!
 	upload reused "$T/tmp/clean.bin" application/octet-stream \
-	    -v -o /dev/null "https://www.origin.test:$PYORIGIN_PORT/" --next \
+	    -v -o /dev/null "https://www.origin.test:$PYORIGIN_PORT/index.html" --next \
 	    --proxy "http://127.0.0.1:$PROXY_PORT" --cacert "$SI_ORG_ROOT" &
 	reused=$!
 	upload blocked "$T/tmp/card.txt" text/plain &

@@ -28,7 +28,7 @@ upload()
 
 case_main()
 {
-	local reused fresh blocked idle
+	local reused fresh blocked idle inc
 	SI_PYORIGIN_IDLE=4
 	si_start_all
 	si_pyorigin_start
@@ -82,6 +82,12 @@ EOF
 	si_wait_count "$T/log/audit.log" \
 	    '"direction":"upload","verdict":"block".*credit_card.*\(transfer cut off\)' \
 	    1 "the blocked upload, cut off"
+	inc=$(sed -n 's/.*"verdict":"block".*"incident":"\([0-9a-f]*\)".*/\1/p' \
+	    "$T/log/audit.log" | head -n 1)
+	[ -n "$inc" ] || si_fail "no incident id in the blocked upload's audit line"
+	si_wait_count "$T/log/access.log" \
+	    "POST https://[^ ]*/upload .*ERR_ICAP_FAILURE.* $inc\$" 1 \
+	    "Squid's log of the cut upload, with its incident id"
 	# The origin answered the two clean uploads, and of the blocked one
 	# it got the request and not one byte of the body.
 	si_assert_eq "$(grep -c '"POST /upload HTTP/1.1" 200' "$T/log/pyorigin.out")" 2 \

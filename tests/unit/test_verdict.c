@@ -87,13 +87,18 @@ START_TEST(hold_table)
 		 * an upload past MaxUploadHoldTime: its request goes ahead;
 		 * the size limit still comes first; a download never
 		 */
-		{ true, 1000, 1999, 60000, 30000, false, HOLD_KEEP, false, 2000 },
-		{ true, 1000, 2000, 60000, 30000, false, HOLD_AHEAD, false, 2000 },
+		{ true, 1000, 1999, 60000, 30000, false, HOLD_KEEP, false,
+		    2000 },
+		{ true, 1000, 2000, 60000, 30000, false, HOLD_AHEAD, false,
+		    2000 },
 		{ true, 60001, 2000, 60000, 30000, false, HOLD_OVERSIZE, false,
 		    2000 },
-		{ true, 60001, 2000, 60000, 30000, true, HOLD_STREAM, false, 2000 },
-		{ false, 1000, 2000, 60000, 30000, true, HOLD_KEEP, false, 2000 },
-		{ true, 1000, 99999999, 60000, 30000, true, HOLD_KEEP, false, 0 },
+		{ true, 60001, 2000, 60000, 30000, true, HOLD_STREAM, false,
+		    2000 },
+		{ false, 1000, 2000, 60000, 30000, true, HOLD_KEEP, false,
+		    2000 },
+		{ true, 1000, 99999999, 60000, 30000, true, HOLD_KEEP, false,
+		    0 },
 	};
 	struct verdict_hold_input in;
 	size_t i;

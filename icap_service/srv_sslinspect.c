@@ -115,6 +115,13 @@
 #define STAGE_MS	50
 /* What a released body is read ahead from its spool file. */
 #define READAHEAD_SIZE	(64 * 1024)
+/*
+ * What is sent of a spooled body is freed from its file (a hole punched)
+ * this much at a time: the spool then holds what is still to go rather
+ * than the whole body, until the request ends. Nothing reads a spool file
+ * behind its read position.
+ */
+#define PUNCH_STEP	(1024 * 1024)
 /* Seconds between two returns of a child's free heap memory. */
 #define TRIM_INTERVAL	10
 
@@ -166,6 +173,8 @@ struct svc_req {
 	char		*ra;
 	size_t		 ra_len;
 	ci_off_t	 ra_off;
+	/* spool file bytes freed (svc_spool_punch); -1: cannot be */
+	ci_off_t	 punched;
 	struct body	*body;
 	ci_membuf_t	*page;
 	uint64_t	 bytes;
@@ -1814,6 +1823,29 @@ svc_take(struct svc_req *d, const char *buf, int len, int eof)
 	return 0;
 }
 
+/* Free what was sent of the spool file, PUNCH_STEP at a time. */
+static void
+svc_spool_punch(struct svc_req *d, int fd, ci_off_t sent)
+{
+#ifdef FALLOC_FL_PUNCH_HOLE
+	ci_off_t	to = sent - sent % PUNCH_STEP;
+
+	if (d->punched < 0 || to <= d->punched)
+		return;
+	/* a file system without holes keeps the spool whole, as before */
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    d->punched, to - d->punched) != 0) {
+		d->punched = -1;
+		return;
+	}
+	d->punched = to;
+#else
+	(void)d;
+	(void)fd;
+	(void)sent;
+#endif
+}
+
 /*
  * What the proxy gets next of a body being released: from the spool file
  * READAHEAD_SIZE at a time (c-icap asks for a few KiB per call, and its own
@@ -1842,6 +1874,7 @@ svc_spool_read(struct svc_req *d, char *buf, int len)
 			return ci_cached_file_read(f, buf, len);
 		k = lim - f->readpos > READAHEAD_SIZE ? READAHEAD_SIZE :
 		    (size_t)(lim - f->readpos);
+		svc_spool_punch(d, f->fd, f->readpos);
 		if ((n = pread(f->fd, d->ra, k, f->readpos)) <= 0)
 			return n == 0 ? 0 : CI_ERROR;
 		d->ra_off = f->readpos;

@@ -68,6 +68,16 @@ si_init()
 	: > "$SI_PIDS"
 }
 
+# si_tmpfs DIR [MB]: mount a tmpfs (of MB, default half the memory) on
+# DIR, unmounted on exit once everything is stopped. Root only.
+si_tmpfs()
+{
+	mkdir -p "$1"
+	mount -t tmpfs -o "${2:+size=${2}m,}mode=0755" sslinspect-test "$1" ||
+	    si_fail "cannot mount a tmpfs on $1"
+	SI_TMPFS=$1
+}
+
 # si_own USER PATH...: hand paths to a daemon's user (only when root).
 si_own()
 {
@@ -249,6 +259,8 @@ si_cleanup()
 	trap - EXIT INT TERM HUP
 	[ $SI_FAILED = 1 ] && rc=1
 	si_stop_all
+	[ -z "${SI_TMPFS:-}" ] || umount "$SI_TMPFS" 2>/dev/null ||
+	    umount -l "$SI_TMPFS" 2>/dev/null || true
 	# Every case also checks that our helpers answer as Squid expects:
 	# Squid 6 warns, once per answer, about an annotation it reserves.
 	if [ $rc = 0 ] && [ -f "$T/log/cache.log" ] &&

@@ -240,13 +240,10 @@ leftovers()
 
 si_init faults
 touch "$T/faults.start"
-trap 'rc=$?; umount "$T/icap-tmp" 2>/dev/null; (exit $rc); si_cleanup' EXIT
-mkdir -p "$T/icap-tmp"
 # Room for every transfer's spool (4 MiB bodies, both ways) with margin:
 # only the tmpdir fault may fill it.
 tmpfs_mb=${FAULT_TMPFS_MB:-$((conc * 12 > 256 ? conc * 12 : 256))}
-mount -t tmpfs -o "size=${tmpfs_mb}m,mode=0755" sslinspect-faults "$T/icap-tmp" ||
-    si_fail "cannot mount a tmpfs for c-icap's TmpDir"
+si_tmpfs "$T/icap-tmp" "$tmpfs_mb"
 si_start_all
 si_pyorigin_start
 make_files

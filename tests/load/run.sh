@@ -17,7 +17,8 @@
 # (browser, the default, or urlencoded: see make_files), LOAD_MODES the
 # modes to run, in order (default "inspect bump splice"),
 # LOAD_BASELINE_SECONDS the bump and splice runs' length (default
-# LOAD_SECONDS: the baselines need only a steady rate, not the whole run).
+# LOAD_SECONDS: the baselines need only a steady rate, not the whole run),
+# LOAD_TMPDIR where c-icap spools held bodies (tmpfs, the default, or disk).
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -132,6 +133,17 @@ mem()
 	echo "$s"
 }
 
+# tmpused: KB in use on the tmpfs of c-icap's TmpDir (its spool files are
+# unlinked as they are made, so only the file system's count sees them).
+tmpused()
+{
+	if [ -n "${SI_TMPFS:-}" ]; then
+		df -k --output=used "$SI_TMPFS" | tail -n 1
+	else
+		echo -
+	fi
+}
+
 # pinned_gone: how many requests both Squids logged as never forwarded
 # because the server connection pinned to their client's had closed
 # (HIER_NONE with ERR_ZERO_SIZE_OBJECT: FwdState::usePinned), the shape of
@@ -150,7 +162,10 @@ run()
 	[ "$mode" = inspect ] || t=${LOAD_BASELINE_SECONDS:-$secs}
 	gone=$(pinned_gone)
 	: > "$T/mem.$mode"
-	( while :; do echo "$(mem c-icap) $(mem squid)" >> "$T/mem.$mode"; sleep 5; done ) &
+	( while :; do
+		echo "$(mem c-icap) $(mem squid) $(tmpused)"
+		sleep 5
+	done >> "$T/mem.$mode" ) &
 	sampler=$!
 	out=$("$client" -x "http://127.0.0.1:$proxy" -C "$5" \
 	    -u "https://$host:$ORIGIN_PORT" -r "$host:$ORIGIN_PORT:127.0.0.1" \
@@ -165,10 +180,11 @@ run()
 }
 
 # memline FILE: first and last third's peak memory (PSS, MB) of c-icap and Squid,
-# and each minute's peak (the trend: growth that stops is warm-up).
+# each minute's peak (the trend: growth that stops is warm-up), and the
+# most c-icap's TmpDir held.
 memline()
 {
-	awk '{ c[NR] = $1; s[NR] = $2 }
+	awk '{ c[NR] = $1; s[NR] = $2; if ($3 == "-") tmp = "-"; else if ($3 > tmp) tmp = $3 }
 	    END {
 		n = NR; a = int(n / 3); if (a < 1) a = 1
 		for (i = 2; i <= a + 1 && i <= n; i++) { if (c[i] > c1) c1 = c[i]; if (s[i] > s1) s1 = s[i] }
@@ -182,13 +198,19 @@ memline()
 			ct = ct (j ? "," : "") sprintf("%.0f", cm[j] / 1024)
 			st = st (j ? "," : "") sprintf("%.0f", sm[j] / 1024)
 		}
-		printf "cicap_mb=%.0f->%.0f squid_mb=%.0f->%.0f flat=%s cicap_min_mb=%s squid_min_mb=%s",
+		printf "cicap_mb=%.0f->%.0f squid_mb=%.0f->%.0f flat=%s cicap_min_mb=%s squid_min_mb=%s tmp_mb=%s",
 		    c1 / 1024, c3 / 1024, s1 / 1024, s3 / 1024,
-		    (c3 <= c1 * 1.1 + 2048 && s3 <= s1 * 1.1 + 2048) ? "yes" : "no", ct, st
+		    (c3 <= c1 * 1.1 + 2048 && s3 <= s1 * 1.1 + 2048) ? "yes" : "no", ct, st,
+		    tmp == "-" ? "-" : sprintf("%.0f", tmp / 1024)
 	    }' "$1"
 }
 
 si_init load
+# c-icap's TmpDir on a tmpfs, as srv_sslinspect(5) SIZING suggests for a
+# busy node (LOAD_TMPDIR=disk keeps it on the disk, under TMPDIR): bodies
+# past MaxMemObject are spooled there while they are held and scanned.
+# Each mode's report gives the most it held (tmp_mb).
+[ "${LOAD_TMPDIR:-tmpfs}" != tmpfs ] || si_tmpfs "$T/icap-tmp"
 # A second c-icap access log with what ties a transaction to Squid's
 # icap.log: when c-icap ended it (%ts), the bytes it received and sent
 # (%I, %O; Squid's icap.log gives the bytes it read from c-icap), and the

@@ -117,26 +117,38 @@ make_infected()
 	} > "$T/manifest.inspect"
 }
 
-# mem NAME: memory of all processes whose command is NAME, in KB, as
-# their summed PSS: each shared page counted once, split among the
-# processes that map it. Summed RSS counts the shared libraries (and
-# Squid's shared memory) once per process, so it grows whenever load
-# reaches another c-icap child or another child first runs a path into
-# a library, without any memory being used.
-mem()
+# memsample: one line, "C S T": the memory of all c-icap and of all Squid
+# processes, in KB, as their summed PSS (each shared page counted once,
+# split among the processes that map it), and the KB in use on the tmpfs
+# of c-icap's TmpDir ("-" on a disk: its spool files are unlinked as they
+# are made, so only the file system's count sees them). Summed RSS counts
+# the shared libraries (and Squid's shared memory) once per process, so
+# it grows whenever load reaches another c-icap child or another child
+# first runs a path into a library, without any memory being used. A few
+# processes per sample, not one per process measured: the sampler shares
+# the CPU with what it measures.
+memsample()
 {
-	local p s=0 v
-	for p in $(pgrep -x "$1"); do
-		v=$(awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null)
-		s=$((s + ${v:-0}))
+	local f n c="" s=""
+	for f in /proc/[0-9]*/comm; do
+		read -r n 2>/dev/null < "$f" || continue
+		case $n in
+		c-icap) c="$c ${f%comm}smaps_rollup" ;;
+		squid) s="$s ${f%comm}smaps_rollup" ;;
+		esac
 	done
-	echo "$s"
-}
-
-# tmpused: KB in use on the tmpfs of c-icap's TmpDir (its spool files are
-# unlinked as they are made, so only the file system's count sees them).
-tmpused()
-{
+	# A process may be gone by the time its file is read: it counts 0.
+	awk -v c="$c" -v s="$s" '
+	    function pss(list, n, f, i, l, w, t) {
+		n = split(list, f, " ")
+		for (i = 1; i <= n; i++) {
+			while ((getline l < f[i]) > 0)
+				if (l ~ /^Pss:/) { split(l, w, " "); t += w[2]; break }
+			close(f[i])
+		}
+		return t
+	    }
+	    BEGIN { printf "%d %d ", pss(c), pss(s) }'
 	if [ -n "${SI_TMPFS:-}" ]; then
 		df -k --output=used "$SI_TMPFS" | tail -n 1
 	else
@@ -162,10 +174,7 @@ run()
 	[ "$mode" = inspect ] || t=${LOAD_BASELINE_SECONDS:-$secs}
 	gone=$(pinned_gone)
 	: > "$T/mem.$mode"
-	( while :; do
-		echo "$(mem c-icap) $(mem squid) $(tmpused)"
-		sleep 5
-	done >> "$T/mem.$mode" ) &
+	( while :; do memsample; sleep 5; done >> "$T/mem.$mode" ) &
 	sampler=$!
 	out=$("$client" -x "http://127.0.0.1:$proxy" -C "$5" \
 	    -u "https://$host:$ORIGIN_PORT" -r "$host:$ORIGIN_PORT:127.0.0.1" \
@@ -176,6 +185,8 @@ run()
 	wait "$sampler" 2>/dev/null
 	gone=$(($(pinned_gone) - gone))
 	echo "mode=$mode $out pinned_gone=$gone $(memline "$T/mem.$mode")"
+	# Which requests were sent again, and why (the first few).
+	grep -m 5 ': sent again ' "$T/log/load-$mode.err" >&2
 	[ $rc = 0 ] || { head -n 20 "$T/log/load-$mode.err" >&2; return 1; }
 }
 

@@ -68,6 +68,14 @@ si_init()
 	: > "$SI_PIDS"
 }
 
+# si_log_shipped: whether Squid's access.log has the shipped sslinspect
+# format (error code and detail, incident id); with an admin's own ICAP
+# lines it has Squid's default one, which gives neither.
+si_log_shipped()
+{
+	grep -qs ' sslinspect$' "$T/etc/conf.d/sslinspect-log.conf"
+}
+
 # si_tmpfs DIR [MB]: mount a tmpfs (of MB, default half the memory) on
 # DIR, unmounted on exit once everything is stopped. Root only.
 si_tmpfs()

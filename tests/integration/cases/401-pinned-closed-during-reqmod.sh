@@ -77,8 +77,11 @@ case_main()
 	    si_fail "curl did not reuse the connection for the upload"
 	no_answer reused
 	no_answer fresh
-	si_wait_count "$T/log/access.log" \
-	    'POST https://www\.origin\.test:[0-9]+/upload .*HIER_NONE/- .*ERR_ZERO_SIZE_OBJECT' 2 \
+	# Never forwarded: no server in the log, and with the shipped format
+	# the error Squid dropped (Squid's default format has no error code).
+	gone='POST https://www\.origin\.test:[0-9]+/upload .*HIER_NONE/-'
+	! si_log_shipped || gone="$gone .*ERR_ZERO_SIZE_OBJECT"
+	si_wait_count "$T/log/access.log" "$gone" 2 \
 	    "Squid's log of the uploads never forwarded"
 	si_assert_eq "$(grep -Ec 'POST .*/upload ' "$T/log/access.log")" 3 \
 	    "three uploads in Squid's log"

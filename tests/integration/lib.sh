@@ -868,21 +868,34 @@ si_request_buffer_line()
 
 # si_plain_squid_start: a second Squid for baselines, the first one's
 # configuration without its ICAP snippet (it bumps alike, with the same
-# helper and CA), on its own port, logs and service name, as one process;
-# sets PLAIN_PORT. Call it after si_squid_start.
+# helper and CA), on its own port, logs and service name, with as many
+# workers as the first (a baseline with fewer would be slower for that
+# alone); sets PLAIN_PORT. Call it after si_squid_start.
 si_plain_squid_start()
 {
-	local conf=$T/etc/squid-plain.conf
+	local conf=$T/etc/squid-plain.conf name=siplain$$
 	si_port PLAIN_PORT
 	mkdir -p "$T/etc/plain.d" "$T/log/plain" "$T/squid-run/plain"
 	si_own proxy "$T/log/plain" "$T/squid-run/plain"
 	sed "s|127.0.0.1:$PROXY_PORT|127.0.0.1:$PLAIN_PORT|" \
 	    "$T/etc/conf.d/sslinspect-bump.conf" > "$T/etc/plain.d/sslinspect-bump.conf"
 	sed -e "s|$T/etc/conf.d/|$T/etc/plain.d/|" -e "s|$T/log/|$T/log/plain/|g" \
-	    -e "s|$T/squid-run/|$T/squid-run/plain/|" -e '/^workers /d' \
+	    -e "s|$T/squid-run/|$T/squid-run/plain/|" \
 	    "$T/etc/squid.conf" > "$conf"
+	# What the ICAP snippet does besides adaptation: decrypted replies
+	# are not cached (a baseline serving hits would not be comparable;
+	# Squid 5.7 with workers also fails an assertion in MemObject.cc
+	# when it caches them).
+	printf 'acl si_plain_decrypted proto HTTPS\ncache deny si_plain_decrypted\n' >> "$conf"
 	chmod a+r "$conf" "$T/etc/plain.d/"*
-	si_spawn squid-plain "$SQUID" -N -n "siplain$$" -f "$conf"
+	if [ -n "${SI_SQUID_WORKERS:-}" ]; then
+		[ "${#SI_SQUID_NS[@]}" != 0 ] ||
+		    rm -f /var/run/squid/"$name"-*.ipc /dev/shm/"$name"-*.shm
+		si_spawn squid-plain "${SI_SQUID_NS[@]}" "$SQUID" --foreground \
+		    -n "$name" -f "$conf"
+	else
+		si_spawn squid-plain "$SQUID" -N -n "$name" -f "$conf"
+	fi
 	si_wait_port "$PLAIN_PORT" squid-plain
 }
 

@@ -4,7 +4,9 @@
 # tests/load/loadclient driving many bumped transfers at once: downloads
 # and uploads of 1 KiB to 20 MiB, a few infected ones (each must be
 # blocked), every body checked by SHA-256. The same load then runs bumped
-# without inspection and spliced, in the same run, as baselines. Memory of
+# without inspection (a second Squid with the same workers, caching no
+# decrypted reply, as the inspecting one) and spliced, in the same run,
+# as baselines. Memory of
 # c-icap and Squid (PSS) is sampled every 5 s; "flat" means the last third of
 # the run used no more than the first third after warm-up (+10%), and
 # cicap_min_mb / squid_min_mb list each minute's peak, so that growth

@@ -14,7 +14,7 @@ SI_NEEDS_MODULE=1
 
 case_main()
 {
-	local major n i out keylog="" warned truncated args conns
+	local major n i c out keylog="" warned truncated args conns batch
 	major=$("$SQUID" -v | sed -n 's/^Squid Cache: Version \([0-9]*\)\..*/\1/p')
 	[ -n "$major" ] || si_fail "no version in squid -v"
 	si_log "Squid $major"
@@ -48,11 +48,11 @@ tls_key_log $keylog"
 		    "${args[@]}") || si_fail "curl through the proxy failed: $out"
 		si_assert_eq "$(printf '%s\n' "$out" | awk '$1 == 403 && $3 == $4 && $3 > 0 { n++ } END { print n + 0 }')" $n \
 		    "blocked uploads of batch $batch answered 403 with the whole page ($out)"
-		i=$(printf '%s\n' "$out" | awk '{ c += $2 } END { print c }')
+		c=$(printf '%s\n' "$out" | awk '{ c += $2 } END { print c }')
 		if [ "$major" -ge 6 ]; then
-			si_assert_eq "$i" 1 "client connections for $n block pages on Squid $major (kept alive)"
+			si_assert_eq "$c" 1 "client connections for $n block pages on Squid $major (kept alive)"
 		fi
-		conns=$((conns + i))
+		conns=$((conns + c))
 		for i in $(seq 1 $n); do
 			si_assert_match "$(cat "$T/tmp/page$i")" "This transfer was blocked" "block page $i"
 			si_assert_match "$(cat "$T/tmp/page$i")" "</html>" "block page $i arrived whole"

@@ -89,4 +89,5 @@ check_PROGRAMS += tests/load/loadclient
 tests_load_loadclient_SOURCES = tests/load/loadclient.c
 tests_load_loadclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 tests_load_loadclient_LDADD = $(CURL_LIBS) $(OPENSSL_LIBS)
-EXTRA_DIST += tests/load/run.sh tests/load/faults.sh tests/load/cicap-queue-race.sh
+EXTRA_DIST += tests/load/run.sh tests/load/faults.sh tests/load/cicap-queue-race.sh \
+	tests/load/ecap_hold.cc

@@ -715,13 +715,14 @@ si_squid_smp_setup()
 	fi
 }
 
-# si_squid_smp_clean: remove the IPC sockets and shared memory segments a
-# killed Squid left outside $T (only its own, by service name).
+# si_squid_smp_clean [NAME]: remove the IPC sockets and shared memory
+# segments a killed Squid left outside $T (only its own, by service name:
+# NAME, or $SI_SQUID_SERVICE).
 si_squid_smp_clean()
 {
-	[ -n "${SI_SQUID_SERVICE:-}" ] && [ "${#SI_SQUID_NS[@]}" = 0 ] || return 0
-	rm -f /var/run/squid/"$SI_SQUID_SERVICE"-*.ipc \
-	    /dev/shm/"$SI_SQUID_SERVICE"-*.shm
+	local name=${1:-${SI_SQUID_SERVICE:-}}
+	[ -n "$name" ] && [ "${#SI_SQUID_NS[@]}" = 0 ] || return 0
+	rm -f /var/run/squid/"$name"-*.ipc /dev/shm/"$name"-*.shm
 }
 
 si_squid_try()
@@ -870,7 +871,8 @@ si_request_buffer_line()
 # configuration without its ICAP snippet (it bumps alike, with the same
 # helper and CA), on its own port, logs and service name, with as many
 # workers as the first (a baseline with fewer would be slower for that
-# alone); sets PLAIN_PORT. Call it after si_squid_start.
+# alone); sets PLAIN_PORT. SI_PLAIN_EXTRA is appended to its
+# configuration. Call it after si_squid_start.
 si_plain_squid_start()
 {
 	local conf=$T/etc/squid-plain.conf name=siplain$$
@@ -882,15 +884,16 @@ si_plain_squid_start()
 	sed -e "s|$T/etc/conf.d/|$T/etc/plain.d/|" -e "s|$T/log/|$T/log/plain/|g" \
 	    -e "s|$T/squid-run/|$T/squid-run/plain/|" \
 	    "$T/etc/squid.conf" > "$conf"
-	# What the ICAP snippet does besides adaptation: decrypted replies
-	# are not cached (a baseline serving hits would not be comparable;
-	# Squid 5.7 with workers also fails an assertion in MemObject.cc
-	# when it caches them).
-	printf 'acl si_plain_decrypted proto HTTPS\ncache deny si_plain_decrypted\n' >> "$conf"
+	# What the ICAP configuration does besides adaptation, its cache
+	# rules (the snippet caches no decrypted reply): a baseline serving
+	# hits would not be comparable, and Squid 5.7 with workers fails an
+	# assertion in MemObject.cc when it caches them.
+	grep -E '^(acl [^ ]+ proto HTTPS|cache )' \
+	    "$T/etc/conf.d/sslinspect-icap.conf" >> "$conf" || true
+	[ -z "${SI_PLAIN_EXTRA:-}" ] || printf '%s\n' "$SI_PLAIN_EXTRA" >> "$conf"
 	chmod a+r "$conf" "$T/etc/plain.d/"*
 	if [ -n "${SI_SQUID_WORKERS:-}" ]; then
-		[ "${#SI_SQUID_NS[@]}" != 0 ] ||
-		    rm -f /var/run/squid/"$name"-*.ipc /dev/shm/"$name"-*.shm
+		si_squid_smp_clean "$name"
 		si_spawn squid-plain "${SI_SQUID_NS[@]}" "$SQUID" --foreground \
 		    -n "$name" -f "$conf"
 	else

@@ -17,7 +17,11 @@
 # LOAD_SECONDS per mode (default 60; the issue's run is 600), LOAD_CONC
 # concurrent transfers (default 100; the issue's run is 500), LOAD_UPLOADS
 # (browser, the default, or urlencoded: see make_files), LOAD_MODES the
-# modes to run, in order (default "inspect bump splice"),
+# modes to run, in order (default "inspect bump splice"; "hold" also runs
+# the bump-only Squid with an eCAP adapter that holds every body whole and
+# inspects nothing, tests/load/ecap_hold.cc: what holding costs inside
+# Squid's process, for comparison with inspect; it needs g++ and
+# libecap3-dev),
 # LOAD_BASELINE_SECONDS the bump and splice runs' length (default
 # LOAD_SECONDS: the baselines need only a steady rate, not the whole run),
 # LOAD_TMPDIR where c-icap spools held bodies (tmpfs, the default, or disk).
@@ -34,7 +38,7 @@ client=$top_builddir/tests/load/loadclient
 EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
 # shellcheck disable=SC2034 # read by lib.sh
-SI_ORIGIN_NAMES="www.origin.test splice.origin.test"
+SI_ORIGIN_NAMES="www.origin.test splice.origin.test hold.origin.test"
 # The origin keeps an idle connection longer than any transfer of the run
 # lasts. With nginx's default of 75 s, the connection Squid pinned to a
 # bumped client's connection can close, idle, while that client's next
@@ -92,7 +96,7 @@ make_files()
 			} > "$u"
 			type=" multipart/form-data;boundary=sslinspectload"
 		fi
-		for h in www.origin.test splice.origin.test; do
+		for h in www.origin.test splice.origin.test hold.origin.test; do
 			echo "GET /d$s.bin 200 $sha" >> "$T/manifest.$h"
 			# Uploads go to http.server, which reads a body whole
 			# before it answers (nginx answers /upload at once).
@@ -168,6 +172,53 @@ pinned_gone()
 	    grep -Ec 'HIER_NONE/-.* ERR_ZERO_SIZE_OBJECT/'
 }
 
+# cpusample: the CPU time (clock ticks) each part has used so far, a
+# "part ticks" line each. A part is what si_spawn started, by session:
+# c-icap with its children, each Squid with its workers, each origin; the
+# helpers (sslinspect-*) are a part of their own.
+cpusample()
+{
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pids="$SI_PIDS" '
+	    BEGIN { while ((getline l < pids) > 0) { split(l, w, " "); part[w[1]] = w[2] } }
+	    {
+		# after the ") " that ends the command name: state, ppid,
+		# pgrp, session (4), ..., utime (12), stime (13)
+		comm = $0; sub(/^[0-9]+ \(/, "", comm); rest = comm
+		sub(/\) [^)]*$/, "", comm); sub(/.*\) /, "", rest)
+		split(rest, f, " ")
+		if ((p = part[f[4]]) == "") next
+		if (comm ~ /^sslinspect-/) p = "helpers"
+		t[p] += f[12] + f[13]
+	    }
+	    END { for (p in t) print p, t[p] }'
+}
+
+# cpuline MODE REPORT: each part's CPU time per MB the client moved (down
+# and up), in ms, from the samples taken before and after the mode's run;
+# proxy_ms_per_mb is the proxy's own (Squid, helpers, c-icap), what an
+# inspecting node spends where client and origins run elsewhere.
+cpuline()
+{
+	awk -v out="$2" -v hz="$(getconf CLK_TCK)" '
+	    BEGIN {
+		n = split(out, kv, " ")
+		for (i = 1; i <= n; i++) { split(kv[i], w, "="); v[w[1]] = w[2] }
+		mb = (v["down_mbps"] + v["up_mbps"]) * v["seconds"]
+		if (mb <= 0) mb = 1
+	    }
+	    FNR == NR { a[$1] = $2; next }
+	    { d[$1] = ($2 - a[$1]) * 1000 / hz / mb }
+	    END {
+		d["client"] = v["client_cpu"] * v["seconds"] * 1000 / mb
+		np = split("squid squid-plain helpers c-icap client origin pyorigin", parts, " ")
+		for (i = 1; i <= np; i++) {
+			s = s (i > 1 ? "," : "") sprintf("%s:%.1f", parts[i], d[parts[i]])
+			if (i <= 4) proxy += d[parts[i]]
+		}
+		printf "cpu_ms_per_mb=%s proxy_ms_per_mb=%.1f", s, proxy
+	    }' "$T/cpu0.$1" "$T/cpu1.$1"
+}
+
 # run MODE PROXYPORT HOST MANIFEST CAFILE: one bounded load run; prints
 # its report line with the memory samples taken during it.
 run()
@@ -178,15 +229,17 @@ run()
 	: > "$T/mem.$mode"
 	( while :; do memsample; sleep 5; done >> "$T/mem.$mode" ) &
 	sampler=$!
+	cpusample > "$T/cpu0.$mode"
 	out=$("$client" -x "http://127.0.0.1:$proxy" -C "$5" \
 	    -u "https://$host:$ORIGIN_PORT" -r "$host:$ORIGIN_PORT:127.0.0.1" \
 	    -r "$host:$PYORIGIN_PORT:127.0.0.1" -m "$manifest" \
 	    -c "$conc" -t "$t" 2> "$T/log/load-$mode.err")
 	local rc=$?
+	cpusample > "$T/cpu1.$mode"
 	kill "$sampler" 2>/dev/null
 	wait "$sampler" 2>/dev/null
 	gone=$(($(pinned_gone) - gone))
-	echo "mode=$mode $out pinned_gone=$gone $(memline "$T/mem.$mode")"
+	echo "mode=$mode $out pinned_gone=$gone $(memline "$T/mem.$mode") $(cpuline "$mode" "$out")"
 	# Which requests were sent again, and why (the first few).
 	grep -m 5 ': sent again ' "$T/log/load-$mode.err" >&2
 	[ $rc = 0 ] || { head -n 20 "$T/log/load-$mode.err" >&2; return 1; }
@@ -218,6 +271,51 @@ memline()
 	    }' "$1"
 }
 
+# hold_setup: build tests/load/ecap_hold.cc and have the bump-only Squid
+# load it for hold.origin.test alone (www.origin.test stays unadapted, the
+# bump baseline), spooling where c-icap spools.
+hold_setup()
+{
+	local so=$T/ecap_hold.so flags
+	flags=$(pkg-config --cflags --libs libecap 2>/dev/null) ||
+	    si_fail "LOAD_MODES hold: libecap3-dev is not installed (scripts/install-deps)"
+	# shellcheck disable=SC2086 # pkg-config's words
+	g++ -std=c++11 -O2 -Wall -fPIC -shared -o "$so" \
+	    "$top_srcdir/tests/load/ecap_hold.cc" $flags ||
+	    si_fail "LOAD_MODES hold: cannot build tests/load/ecap_hold.cc"
+	chmod a+r "$so"
+	mkdir -p "$T/icap-tmp/hold"
+	si_own proxy "$T/icap-tmp/hold"
+	SI_PLAIN_EXTRA="loadable_modules $so
+ecap_enable on
+ecap_service si_hold_req reqmod_precache uri=ecap://sslinspect.test/hold spool=$T/icap-tmp/hold bypass=off
+ecap_service si_hold_resp respmod_precache uri=ecap://sslinspect.test/hold spool=$T/icap-tmp/hold bypass=off
+acl si_hold dstdomain hold.origin.test
+adaptation_access si_hold_req allow si_hold
+adaptation_access si_hold_req deny all
+adaptation_access si_hold_resp allow si_hold
+adaptation_access si_hold_resp deny all"
+}
+
+# hold_check: a download through the hold adapter says it was held whole;
+# one of the bump baseline's was not adapted at all.
+hold_check()
+{
+	local h
+	h=$(curl -sS -D - -o /dev/null --max-time 30 --cacert "$SI_ORG_ROOT" \
+	    --proxy "http://127.0.0.1:$PLAIN_PORT" \
+	    "https://hold.origin.test:$ORIGIN_PORT/d1M.bin") ||
+	    si_fail "hold: a download through the adapter failed"
+	si_assert_match "$h" "X-Sslinspect-Held: 1048576" "the adapter held 1 MiB whole"
+	h=$(curl -sS -D - -o /dev/null --max-time 30 --cacert "$SI_ORG_ROOT" \
+	    --proxy "http://127.0.0.1:$PLAIN_PORT" \
+	    "https://www.origin.test:$ORIGIN_PORT/d1M.bin") ||
+	    si_fail "hold: a bump-only download failed"
+	case $h in
+	*X-Sslinspect-Held*) si_fail "hold: the bump baseline went through the adapter" ;;
+	esac
+}
+
 si_init load
 # c-icap's TmpDir on a tmpfs, as srv_sslinspect(5) SIZING suggests for a
 # busy node (LOAD_TMPDIR=disk keeps it on the disk, under TMPDIR): bodies
@@ -234,9 +332,14 @@ LogFormat si_load \"%ts %im %is %I %O %huo\"
 AccessLog $T/log/icap-bytes.log si_load"
 si_start_all
 si_pyorigin_start
+# after c-icap took its TmpDir over
+case " ${LOAD_MODES:-} " in
+*" hold "*) hold_setup ;;
+esac
 si_plain_squid_start
 make_files
 make_infected
+[ -z "${SI_PLAIN_EXTRA:-}" ] || hold_check
 rc=0
 for mode in ${LOAD_MODES:-inspect bump splice}; do
 	case $mode in
@@ -246,7 +349,9 @@ for mode in ${LOAD_MODES:-inspect bump splice}; do
 	    "$T/manifest.www.origin.test" "$SI_ORG_ROOT" || rc=1 ;;
 	splice) run splice "$PROXY_PORT" splice.origin.test \
 	    "$T/manifest.splice.origin.test" "$T/pki/web-root.pem" || rc=1 ;;
-	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice)" >&2
+	hold) run hold "$PLAIN_PORT" hold.origin.test \
+	    "$T/manifest.hold.origin.test" "$SI_ORG_ROOT" || rc=1 ;;
+	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice hold)" >&2
 	   rc=2 ;;
 	esac
 done

@@ -90,4 +90,4 @@ tests_load_loadclient_SOURCES = tests/load/loadclient.c
 tests_load_loadclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 tests_load_loadclient_LDADD = $(CURL_LIBS) $(OPENSSL_LIBS)
 EXTRA_DIST += tests/load/run.sh tests/load/faults.sh tests/load/cicap-queue-race.sh \
-	tests/load/ecap_hold.cc
+	tests/load/ecap_hold.cc tests/load/ecap_scan.c

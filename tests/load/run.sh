@@ -19,9 +19,10 @@
 # (browser, the default, or urlencoded: see make_files), LOAD_MODES the
 # modes to run, in order (default "inspect bump splice"; "hold" also runs
 # the bump-only Squid with an eCAP adapter that holds every body whole and
-# inspects nothing, tests/load/ecap_hold.cc: what holding costs inside
-# Squid's process, for comparison with inspect; it needs g++ and
-# libecap3-dev),
+# inspects nothing, tests/load/ecap_hold.cc, and "ecap" with the same
+# adapter showing every body to the engines too: what holding, and holding
+# with inspection, cost inside Squid's process, for comparison with
+# inspect; they need g++ and libecap3-dev),
 # LOAD_BASELINE_SECONDS the bump and splice runs' length (default
 # LOAD_SECONDS: the baselines need only a steady rate, not the whole run),
 # LOAD_TMPDIR where c-icap spools held bodies (tmpfs, the default, or disk).
@@ -38,7 +39,7 @@ client=$top_builddir/tests/load/loadclient
 EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
 # shellcheck disable=SC2034 # read by lib.sh
-SI_ORIGIN_NAMES="www.origin.test splice.origin.test hold.origin.test"
+SI_ORIGIN_NAMES="www.origin.test splice.origin.test hold.origin.test ecap.origin.test"
 # The origin keeps an idle connection longer than any transfer of the run
 # lasts. With nginx's default of 75 s, the connection Squid pinned to a
 # bumped client's connection can close, idle, while that client's next
@@ -96,7 +97,7 @@ make_files()
 			} > "$u"
 			type=" multipart/form-data;boundary=sslinspectload"
 		fi
-		for h in www.origin.test splice.origin.test hold.origin.test; do
+		for h in www.origin.test splice.origin.test hold.origin.test ecap.origin.test; do
 			echo "GET /d$s.bin 200 $sha" >> "$T/manifest.$h"
 			# Uploads go to http.server, which reads a body whole
 			# before it answers (nginx answers /upload at once).
@@ -271,46 +272,70 @@ memline()
 	    }' "$1"
 }
 
-# hold_setup: build tests/load/ecap_hold.cc and have the bump-only Squid
-# load it for hold.origin.test alone (www.origin.test stays unadapted, the
-# bump baseline), spooling where c-icap spools.
+# hold_setup: build tests/load/ecap_hold.cc (with ecap_scan.c and the
+# build's libsvc: the body pipeline and the engines) and have the
+# bump-only Squid load it for hold.origin.test (hold only) and
+# ecap.origin.test (hold and scan) alone: www.origin.test stays
+# unadapted, the bump baseline. It spools where c-icap spools.
 hold_setup()
 {
-	local so=$T/ecap_hold.so flags
+	local so=$T/ecap_hold.so flags deps svc=$top_builddir/icap_service
 	flags=$(pkg-config --cflags --libs libecap 2>/dev/null) ||
-	    si_fail "LOAD_MODES hold: libecap3-dev is not installed (scripts/install-deps)"
-	# shellcheck disable=SC2086 # pkg-config's words
-	g++ -std=c++11 -O2 -Wall -fPIC -shared -o "$so" \
-	    "$top_srcdir/tests/load/ecap_hold.cc" $flags ||
-	    si_fail "LOAD_MODES hold: cannot build tests/load/ecap_hold.cc"
+	    si_fail "LOAD_MODES hold, ecap: libecap3-dev is not installed (scripts/install-deps)"
+	[ -f "$svc/.libs/libsvc.a" ] && [ -f "$svc/libsvc.la" ] ||
+	    si_fail "LOAD_MODES hold, ecap: build the project in $top_builddir first"
+	deps=$(sed -n "s/^dependency_libs='\(.*\)'/\1/p" "$svc/libsvc.la")
+	# shellcheck disable=SC2086 # pkg-config's and libtool's words
+	gcc -O2 -fPIC -c -o "$T/ecap_scan.o" -I"$top_builddir" \
+	    -I"$top_srcdir/icap_service" -I"$top_srcdir/icap_service/engines" \
+	    -I"$top_srcdir/common" "$top_srcdir/tests/load/ecap_scan.c" &&
+	    g++ -std=c++11 -O2 -Wall -fPIC -shared -Wl,--no-undefined -o "$so" \
+	    "$top_srcdir/tests/load/ecap_hold.cc" "$T/ecap_scan.o" \
+	    "$svc/.libs/libsvc.a" $flags $deps ||
+	    si_fail "LOAD_MODES hold, ecap: cannot build tests/load/ecap_hold.cc"
 	chmod a+r "$so"
 	mkdir -p "$T/icap-tmp/hold"
 	si_own proxy "$T/icap-tmp/hold"
 	SI_PLAIN_EXTRA="loadable_modules $so
-ecap_enable on
-ecap_service si_hold_req reqmod_precache uri=ecap://sslinspect.test/hold spool=$T/icap-tmp/hold bypass=off
-ecap_service si_hold_resp respmod_precache uri=ecap://sslinspect.test/hold spool=$T/icap-tmp/hold bypass=off
+ecap_enable on"
+	for m in hold scan; do
+		SI_PLAIN_EXTRA="$SI_PLAIN_EXTRA
+ecap_service si_${m}_req reqmod_precache uri=ecap://sslinspect.test/$m spool=$T/icap-tmp/hold bypass=off
+ecap_service si_${m}_resp respmod_precache uri=ecap://sslinspect.test/$m spool=$T/icap-tmp/hold bypass=off"
+	done
+	SI_PLAIN_EXTRA="$SI_PLAIN_EXTRA
 acl si_hold dstdomain hold.origin.test
-adaptation_access si_hold_req allow si_hold
-adaptation_access si_hold_req deny all
-adaptation_access si_hold_resp allow si_hold
-adaptation_access si_hold_resp deny all"
+acl si_scan dstdomain ecap.origin.test"
+	for m in hold scan; do
+		SI_PLAIN_EXTRA="$SI_PLAIN_EXTRA
+adaptation_access si_${m}_req allow si_$m
+adaptation_access si_${m}_req deny all
+adaptation_access si_${m}_resp allow si_$m
+adaptation_access si_${m}_resp deny all"
+	done
 }
 
-# hold_check: a download through the hold adapter says it was held whole;
-# one of the bump baseline's was not adapted at all.
+# hold_get HOST PATH: the response headers of a download through the
+# bump-only Squid.
+hold_get()
+{
+	curl -sS -D - -o /dev/null --max-time 30 --cacert "$SI_ORG_ROOT" \
+	    --proxy "http://127.0.0.1:$PLAIN_PORT" "https://$1:$ORIGIN_PORT$2" ||
+	    si_fail "a download of https://$1$2 through the bump-only Squid failed"
+}
+
+# hold_check: downloads through the adapter say they were held whole, the
+# scanning one blocks EICAR, and the bump baseline's are not adapted.
 hold_check()
 {
 	local h
-	h=$(curl -sS -D - -o /dev/null --max-time 30 --cacert "$SI_ORG_ROOT" \
-	    --proxy "http://127.0.0.1:$PLAIN_PORT" \
-	    "https://hold.origin.test:$ORIGIN_PORT/d1M.bin") ||
-	    si_fail "hold: a download through the adapter failed"
-	si_assert_match "$h" "X-Sslinspect-Held: 1048576" "the adapter held 1 MiB whole"
-	h=$(curl -sS -D - -o /dev/null --max-time 30 --cacert "$SI_ORG_ROOT" \
-	    --proxy "http://127.0.0.1:$PLAIN_PORT" \
-	    "https://www.origin.test:$ORIGIN_PORT/d1M.bin") ||
-	    si_fail "hold: a bump-only download failed"
+	for h in hold.origin.test ecap.origin.test; do
+		si_assert_match "$(hold_get $h /d1M.bin)" "X-Sslinspect-Held: 1048576" \
+		    "$h: the adapter held 1 MiB whole"
+	done
+	si_assert_match "$(hold_get ecap.origin.test /eicar4m.bin)" "^HTTP/1.1 403" \
+	    "ecap.origin.test: the adapter's engines blocked EICAR"
+	h=$(hold_get www.origin.test /d1M.bin)
 	case $h in
 	*X-Sslinspect-Held*) si_fail "hold: the bump baseline went through the adapter" ;;
 	esac
@@ -334,7 +359,7 @@ si_start_all
 si_pyorigin_start
 # after c-icap took its TmpDir over
 case " ${LOAD_MODES:-} " in
-*" hold "*) hold_setup ;;
+*" hold "*|*" ecap "*) hold_setup ;;
 esac
 si_plain_squid_start
 make_files
@@ -351,7 +376,11 @@ for mode in ${LOAD_MODES:-inspect bump splice}; do
 	    "$T/manifest.splice.origin.test" "$T/pki/web-root.pem" || rc=1 ;;
 	hold) run hold "$PLAIN_PORT" hold.origin.test \
 	    "$T/manifest.hold.origin.test" "$SI_ORG_ROOT" || rc=1 ;;
-	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice hold)" >&2
+	ecap) sed 's|//www.origin.test:|//ecap.origin.test:|' "$T/manifest.inspect" \
+	    > "$T/manifest.ecap"
+	    run ecap "$PLAIN_PORT" ecap.origin.test "$T/manifest.ecap" \
+	    "$SI_ORG_ROOT" || rc=1 ;;
+	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice hold ecap)" >&2
 	   rc=2 ;;
 	esac
 done

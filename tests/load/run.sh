@@ -279,7 +279,7 @@ memline()
 # unadapted, the bump baseline. It spools where c-icap spools.
 hold_setup()
 {
-	local so=$T/ecap_hold.so flags deps svc=$top_builddir/icap_service
+	local so=$T/ecap_hold.so flags deps m v svc=$top_builddir/icap_service
 	flags=$(pkg-config --cflags --libs libecap 2>/dev/null) ||
 	    si_fail "LOAD_MODES hold, ecap: libecap3-dev is not installed (scripts/install-deps)"
 	[ -f "$svc/.libs/libsvc.a" ] && [ -f "$svc/libsvc.la" ] ||
@@ -298,20 +298,17 @@ hold_setup()
 	si_own proxy "$T/icap-tmp/hold"
 	SI_PLAIN_EXTRA="loadable_modules $so
 ecap_enable on"
-	for m in hold scan; do
+	# service and its host name: hold.origin.test, ecap.origin.test
+	for m in hold:hold scan:ecap; do
+		v=${m%:*}
 		SI_PLAIN_EXTRA="$SI_PLAIN_EXTRA
-ecap_service si_${m}_req reqmod_precache uri=ecap://sslinspect.test/$m spool=$T/icap-tmp/hold bypass=off
-ecap_service si_${m}_resp respmod_precache uri=ecap://sslinspect.test/$m spool=$T/icap-tmp/hold bypass=off"
-	done
-	SI_PLAIN_EXTRA="$SI_PLAIN_EXTRA
-acl si_hold dstdomain hold.origin.test
-acl si_scan dstdomain ecap.origin.test"
-	for m in hold scan; do
-		SI_PLAIN_EXTRA="$SI_PLAIN_EXTRA
-adaptation_access si_${m}_req allow si_$m
-adaptation_access si_${m}_req deny all
-adaptation_access si_${m}_resp allow si_$m
-adaptation_access si_${m}_resp deny all"
+ecap_service si_${v}_req reqmod_precache uri=ecap://sslinspect.test/$v spool=$T/icap-tmp/hold bypass=off
+ecap_service si_${v}_resp respmod_precache uri=ecap://sslinspect.test/$v spool=$T/icap-tmp/hold bypass=off
+acl si_$v dstdomain ${m#*:}.origin.test
+adaptation_access si_${v}_req allow si_$v
+adaptation_access si_${v}_req deny all
+adaptation_access si_${v}_resp allow si_$v
+adaptation_access si_${v}_resp deny all"
 	done
 }
 
@@ -319,8 +316,8 @@ adaptation_access si_${m}_resp deny all"
 # bump-only Squid.
 hold_get()
 {
-	curl -sS -D - -o /dev/null --max-time 30 --cacert "$SI_ORG_ROOT" \
-	    --proxy "http://127.0.0.1:$PLAIN_PORT" "https://$1:$ORIGIN_PORT$2" ||
+	si_curl --proxy "http://127.0.0.1:$PLAIN_PORT" -D - -o /dev/null \
+	    "$(si_url "$2" "$1")" ||
 	    si_fail "a download of https://$1$2 through the bump-only Squid failed"
 }
 

@@ -441,6 +441,82 @@ START_TEST(random_ids_are_not_cards)
 }
 END_TEST
 
+/* The mod 97-10 remainder of s, letters worth 10 to 35 in either case. */
+static unsigned
+mod97_of(const char *s, unsigned rem)
+{
+	unsigned	v;
+
+	for (; *s != '\0'; s++) {
+		v = *s >= 'a' ? (unsigned)(*s - 'a' + 10) : *s >= 'A' ?
+		    (unsigned)(*s - 'A' + 10) : (unsigned)(*s - '0');
+		rem = v >= 10 ? (rem * 100 + v) % 97 : (rem * 10 + v) % 97;
+	}
+	return rem;
+}
+
+/*
+ * Words of base64 shaped as IBANs of countries whose account part takes
+ * letters, every one with a valid checksum: what a mail attachment or an
+ * image in JSON holds now and then. Mixed case, none is an IBAN; the same
+ * words in capitals all are, so the words themselves are not what fails.
+ */
+START_TEST(base64_words_are_not_ibans)
+{
+	static const char *const cc[] = { "GB", "FR", "LC", "MT", "NL", "QA" };
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	struct engine_profile	 p;
+	struct engine_result	 r;
+	char			 w[DLP_IBAN_MAX + 1], uw[DLP_IBAN_MAX + 1];
+	char			 got[DLP_IBAN_MAX + 1], tail[8], *body, *ubody;
+	uint64_t		 x = 0x2545f4914f6cdd1dULL;
+	size_t			 o = 0, uo = 0, k, want, i, n = 600, mixed = 0;
+	unsigned		 check, mix;
+	char			 c4;
+
+	engine_profile_defaults(&p, ENGINE_UPLOAD);
+	body = malloc(n * 40);
+	ubody = malloc(n * 40);
+	ck_assert(body != NULL && ubody != NULL);
+	for (i = 0; i < n; i++) {
+		want = (size_t)dlp_iban_length(cc[i % 6]);
+		mix = 0;
+		for (k = 4; k < want; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			w[k] = b64[x % 62];
+			mix |= w[k] >= 'a' ? 1 : w[k] >= 'A' ? 2 : 0;
+			uw[k] = w[k] >= 'a' ? (char)(w[k] - 32) : w[k];
+		}
+		w[want] = uw[want] = '\0';
+		snprintf(tail, sizeof tail, "%s00", cc[i % 6]);
+		check = 98 - mod97_of(tail, mod97_of(w + 4, 0));
+		c4 = uw[4];
+		snprintf(uw, 5, "%s%02u", cc[i % 6], check);
+		uw[4] = c4;
+		memcpy(w, uw, 4);
+		ck_assert_msg(dlp_iban_take(uw, want, got) == want, "%s", uw);
+		if (mix != 3)
+			continue;
+		ck_assert_msg(dlp_iban_take(w, want, got) == 0, "%s", w);
+		mixed++;
+		o += (size_t)sprintf(body + o, "+%s/", w);
+		uo += (size_t)sprintf(ubody + uo, "+%s/", uw);
+	}
+	ck_assert_uint_ge(mixed, n * 9 / 10);
+	r = scan_with(&p, body, 4064);
+	ck_assert_uint_eq(r.nfindings, 0);
+	r = scan_with(&p, ubody, 4064);
+	ck_assert_uint_eq(r.nfindings, 1);
+	ck_assert_str_eq(r.findings[0].type, "iban");
+	ck_assert_uint_eq(r.findings[0].count, mixed);
+	free(body);
+	free(ubody);
+}
+END_TEST
+
 /* Early certainty: the service cuts a streamed body off on it. */
 START_TEST(certain_early)
 {
@@ -489,6 +565,7 @@ dlp_suite(void)
 	tcase_add_test(tc, bad_dictionary_fails_load);
 	tcase_add_test(tc, card_deep_in_large_body);
 	tcase_add_test(tc, many_ibans_one_chunk);
+	tcase_add_test(tc, base64_words_are_not_ibans);
 	tcase_add_test(tc, random_ids_are_not_cards);
 	tcase_add_test(tc, certain_early);
 	suite_add_tcase(s, tc);

@@ -31,6 +31,22 @@ httphdr_value(const char *line, const char *name)
 	return line;
 }
 
+/*
+ * The value of the first line named name (any case), as proxies and
+ * servers take a single-valued header: NULL when there is none.
+ */
+const char *
+httphdr_get(const char *const *lines, size_t n, const char *name)
+{
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if ((v = httphdr_value(lines[i], name)) != NULL)
+			return v;
+	return NULL;
+}
+
 /* Length of v without trailing blanks. */
 static size_t
 trimmed(const char *v)
@@ -108,12 +124,7 @@ httphdr_conflict(const char *const *lines, size_t n, const char *name)
 bool
 httphdr_has(const char *const *lines, size_t n, const char *name)
 {
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (httphdr_value(lines[i], name) != NULL)
-			return true;
-	return false;
+	return httphdr_get(lines, n, name) != NULL;
 }
 
 /* The status code of a status line ("HTTP/1.1 206 Partial Content"), or -1. */

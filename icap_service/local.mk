@@ -10,16 +10,20 @@ icap_service_libsvc_la_SOURCES = icap_service/svc.h icap_service/svcconf.c \
 	icap_service/httphdr.c \
 	icap_service/blockpage.c icap_service/audit.c icap_service/auditsys.c \
 	icap_service/crlserve.c \
-	icap_service/verdict.h icap_service/verdict.c
+	icap_service/verdict.h icap_service/verdict.c \
+	icap_service/vcache_prefix.c icap_service/xact.h icap_service/xact.c \
+	icap_service/svcstate.c
 icap_service_libsvc_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines \
+	-I$(top_srcdir)/categories \
 	-DSVC_TEMPLATEDIR='"$(svctemplatedir)"' \
 	-DSVC_AUDITLOG='"$(localstatedir)/log/sslinspect/audit.log"' \
 	-DSVC_CATEGORYDB='"$(categorydb)"' \
 	-DSVC_POLICYFILE='"$(sysconfdir)/sslinspect/policy.yaml"'
 icap_service_libsvc_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(ZLIB_CFLAGS) \
-	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS)
+	$(BROTLI_CFLAGS) $(ZSTD_CFLAGS) $(OPENSSL_CFLAGS)
 icap_service_libsvc_la_LIBADD = icap_service/engines/libengines.la common/libcommon.la \
-	$(YAML_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
+	categories/libcat.la \
+	$(YAML_LIBS) $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS) $(OPENSSL_LIBS)
 
 cicapservice_LTLIBRARIES += icap_service/srv_sslinspect.la
 icap_service_srv_sslinspect_la_SOURCES = icap_service/srv_sslinspect.c \
@@ -29,8 +33,7 @@ icap_service_srv_sslinspect_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/icap_se
 icap_service_srv_sslinspect_la_CFLAGS = $(AM_CFLAGS) $(CICAP_CFLAGS)
 icap_service_srv_sslinspect_la_LDFLAGS = -module -avoid-version -shared \
 	-no-undefined $(AM_LDFLAGS)
-icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la \
-	categories/libcat.la $(CICAP_LIBS)
+icap_service_srv_sslinspect_la_LIBADD = icap_service/libsvc.la $(CICAP_LIBS)
 
 bin_PROGRAMS += icap_service/sslinspect-policy
 icap_service_sslinspect_policy_SOURCES = icap_service/sslinspect_policy.c
@@ -68,7 +71,7 @@ SVC_UNIT_TESTS = tests/unit/test_svcconf tests/unit/test_policy \
 	tests/unit/test_decode tests/unit/test_multipart tests/unit/test_form \
 	tests/unit/test_body tests/unit/test_blockpage tests/unit/test_crlserve \
 	tests/unit/test_audit tests/unit/test_verdict tests/unit/test_httphdr \
-	tests/unit/test_vcache
+	tests/unit/test_vcache tests/unit/test_xact
 check_PROGRAMS += $(SVC_UNIT_TESTS)
 TESTS += $(SVC_UNIT_TESTS)
 tests_unit_test_svcconf_SOURCES = tests/unit/test_svcconf.c
@@ -102,9 +105,12 @@ tests_unit_test_audit_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c
 tests_unit_test_verdict_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_verdict_LDADD = $(SVC_UNIT_LIBS)
-tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c icap_service/vcache.c
-tests_unit_test_vcache_CFLAGS = $(SVC_UNIT_CFLAGS) $(CICAP_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_vcache_LDADD = $(SVC_UNIT_LIBS) $(CICAP_LIBS) $(OPENSSL_LIBS)
+tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c
+tests_unit_test_vcache_CFLAGS = $(SVC_UNIT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_vcache_LDADD = $(SVC_UNIT_LIBS) $(OPENSSL_LIBS)
+tests_unit_test_xact_SOURCES = tests/unit/test_xact.c
+tests_unit_test_xact_CFLAGS = $(SVC_UNIT_CFLAGS)
+tests_unit_test_xact_LDADD = $(SVC_UNIT_LIBS)
 tests_unit_test_httphdr_SOURCES = tests/unit/test_httphdr.c
 tests_unit_test_httphdr_CFLAGS = $(SVC_UNIT_CFLAGS)
 tests_unit_test_httphdr_LDADD = $(SVC_UNIT_LIBS)

@@ -253,6 +253,7 @@ int	httphdr_join(const char *const *lines, size_t n, const char *name,
 	    char *out, size_t len);
 bool	httphdr_conflict(const char *const *lines, size_t n, const char *name);
 bool	httphdr_has(const char *const *lines, size_t n, const char *name);
+const char *httphdr_get(const char *const *lines, size_t n, const char *name);
 int	httphdr_status(const char *status_line);
 bool	httphdr_partial(const char *const *lines, size_t n, int status);
 char	*httphdr_request_text(const char *url, const char *const *lines,

@@ -59,16 +59,6 @@ vcache_close(void)
 	vcache = NULL;
 }
 
-/* A SHA-256 digest in hex, into hex[65]. */
-static void
-vcache_hex(const unsigned char *md, char *hex)
-{
-	unsigned int	i;
-
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 /* The hex SHA-256 of key into hex[65]; 0 or -1. */
 static int
 vcache_hash(const char *key, char *hex)
@@ -79,7 +69,7 @@ vcache_hash(const char *key, char *hex)
 	if (EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32)
 		return -1;
-	vcache_hex(md, hex);
+	vcache_prefix_hex(md, hex);
 	return 0;
 }
 
@@ -119,55 +109,4 @@ vcache_store(const char *key, const struct vcache_entry *e)
 		return;
 	if (!ci_cache_update(vcache, hex, e, sizeof *e, NULL))
 		ci_debug_printf(3, "sslinspect: verdict cache full\n");
-}
-
-/* Hash the first want bytes of what vcache_prefix_feed is given. */
-int
-vcache_prefix_start(struct vcache_prefix *p, size_t want)
-{
-	memset(p, 0, sizeof *p);
-	if (want == 0 || (p->ctx = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	if (EVP_DigestInit_ex(p->ctx, EVP_sha256(), NULL) != 1) {
-		vcache_prefix_free(p);
-		return -1;
-	}
-	p->want = want;
-	return 0;
-}
-
-/* true once, when the prefix is complete: its hash is then in p->hex. */
-bool
-vcache_prefix_feed(struct vcache_prefix *p, const void *buf, size_t len)
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen = 0;
-	size_t		k;
-
-	if (p->ctx == NULL || p->done || len == 0)
-		return false;
-	k = len < p->want - p->n ? len : p->want - p->n;
-	if (EVP_DigestUpdate(p->ctx, buf, k) != 1) {
-		vcache_prefix_free(p);
-		return false;
-	}
-	p->n += k;
-	if (p->n < p->want)
-		return false;
-	if (EVP_DigestFinal_ex(p->ctx, md, &mdlen) != 1 || mdlen != 32) {
-		vcache_prefix_free(p);
-		return false;
-	}
-	vcache_hex(md, p->hex);
-	p->done = true;
-	EVP_MD_CTX_free(p->ctx);
-	p->ctx = NULL;
-	return true;
-}
-
-void
-vcache_prefix_free(struct vcache_prefix *p)
-{
-	EVP_MD_CTX_free(p->ctx);
-	p->ctx = NULL;
 }

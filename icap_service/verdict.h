@@ -179,5 +179,6 @@ void	vcache_store(const char *key, const struct vcache_entry *);
 int	vcache_prefix_start(struct vcache_prefix *, size_t want);
 bool	vcache_prefix_feed(struct vcache_prefix *, const void *, size_t);
 void	vcache_prefix_free(struct vcache_prefix *);
+void	vcache_prefix_hex(const unsigned char *, char *);
 
 #endif

@@ -667,6 +667,29 @@ xact_stage_due(const struct xact *x)
 }
 
 /*
+ * When the transaction next needs a look with no new bytes (milliseconds,
+ * on the clock of its xact_env): a stage to send on, a hold time to end.
+ * 0: only new bytes can change anything. For a front end that is not
+ * called back while a body is idle.
+ */
+uint64_t
+xact_deadline(const struct xact *x)
+{
+	const struct svc_config	*c = x->env->conf;
+	uint64_t		 ms;
+
+	if (x->mode == XM_STREAM && x->nstage > 0)
+		return x->t_stage + STAGE_MS;
+	if (x->mode != XM_HOLD || x->body == NULL)
+		return 0;
+	if (x->dir == ENGINE_UPLOAD)
+		ms = (uint64_t)c->max_upload_hold_time * 1000;
+	else
+		ms = x->partial ? 0 : (uint64_t)c->max_hold_time * 1000;
+	return ms > 0 ? x->t_body + ms : 0;
+}
+
+/*
  * Take body bytes: at once while the body is short, else staged (see
  * STAGE_SIZE). Every byte taken is spooled and scanned before any of it
  * can be released: xact_release_to goes by x->bytes, which staged bytes

@@ -166,6 +166,7 @@ int		 xact_start_scan(struct xact *, xact_spool_fn, void *);
 int		 xact_take(struct xact *, const char *, size_t, int);
 int		 xact_stage_flush(struct xact *, int);
 bool		 xact_stage_due(const struct xact *);
+uint64_t	 xact_deadline(const struct xact *);
 enum xact_step	 xact_check(struct xact *);
 uint64_t	 xact_release_to(const struct xact *);
 enum xact_step	 xact_release_begin(struct xact *, bool);

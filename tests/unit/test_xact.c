@@ -532,6 +532,38 @@ START_TEST(upload_oversize_blocked)
 }
 END_TEST
 
+/*
+ * When a front end that is not called back on an idle body must look: at
+ * the hold time's end, at a stage's 50 ms; never for a body in a range
+ * (not released on time) nor for one past the hold.
+ */
+START_TEST(deadlines)
+{
+	struct xact	*x = download("https://www.example/d", -1);
+
+	ck_assert_uint_eq(xact_deadline(x),
+	    clock_ms + (uint64_t)conf.max_hold_time * 1000);
+	xact_free(x);
+	x = upload("POST https://www.example/u HTTP/1.1", "Host: www.example",
+	    100);
+	ck_assert_uint_eq(xact_deadline(x), 0);	/* not started */
+	ck_assert_int_eq(xact_start_scan(x, spool, NULL), 0);
+	ck_assert_uint_eq(xact_deadline(x),
+	    clock_ms + (uint64_t)conf.max_upload_hold_time * 1000);
+	xact_free(x);
+	conf.max_hold = 1024 * 1024;
+	conf.verdict_cache_time = 0;
+	x = download("https://www.example/s", 8 * 1024 * 1024);
+	ck_assert_int_eq(feed(x, 4096, 0), XA_RELEASE);
+	ck_assert_uint_eq(xact_deadline(x), 0);	/* streaming, nothing staged */
+	ck_assert_int_eq(feed(x, 16 * 1024, 0), XA_NONE);
+	ck_assert_int_eq(xact_stage_flush(x, 0), 0);
+	ck_assert_int_eq(xact_take(x, "abc", 3, 0), 0);
+	ck_assert_uint_eq(xact_deadline(x), clock_ms + 50);
+	xact_free(x);
+}
+END_TEST
+
 /* Staged pieces of a body released while scanned go on after 50 ms. */
 START_TEST(stage_due_after_50ms)
 {
@@ -646,6 +678,7 @@ xact_suite(void)
 	tcase_add_test(tc, upload_sent_ahead);
 	tcase_add_test(tc, upload_oversize_blocked);
 	tcase_add_test(tc, stage_due_after_50ms);
+	tcase_add_test(tc, deadlines);
 	tcase_add_test(tc, true_type_rule);
 	tcase_add_test(tc, block_page_json);
 	tcase_add_test(tc, audit_records);

@@ -3,12 +3,13 @@
 # so what is tested is what ships.
 squidconfdir = $(sysconfdir)/squid/conf.d
 squidconf_DATA = squid-conf/sslinspect-bump.conf squid-conf/sslinspect-icap.conf \
-	squid-conf/sslinspect-log.conf
+	squid-conf/sslinspect-log.conf squid-conf/sslinspect-ecap.conf
 sslinspectlistdir = $(sysconfdir)/sslinspect/lists
 dist_sslinspectlist_DATA = squid-conf/no-inspect.txt squid-conf/pinned-apps.txt
 sslinspectnftdir = $(sysconfdir)/sslinspect
 dist_sslinspectnft_DATA = squid-conf/sslinspect-quic.nft
 EXTRA_DIST += squid-conf/sslinspect-bump.conf.in squid-conf/sslinspect-icap.conf.in \
+	squid-conf/sslinspect-ecap.conf.in \
 	squid-conf/sslinspect-log.conf.in squid-conf/render
 CLEANFILES += $(squidconf_DATA)
 
@@ -29,6 +30,9 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	OUTGOING_CAFILE=/etc/ssl/certs/ca-certificates.crt \
 	ICAP_ADDRESS=127.0.0.1:1344 \
 	ICAP_SERVICE=sslinspect \
+	ECAP_MODULE=$(ecapmoduledir)/sslinspect_ecap.so \
+	ECAP_CONFIG=$(sysconfdir)/c-icap/sslinspect.conf \
+	ECAP_TMPDIR=/var/tmp \
 	REQUEST_BUFFER_LINE='$(SQUID_REQBUF_LINE)' \
 	ACCESS_LOG=daemon:/var/log/squid/access.log \
 	TLS_LOG=daemon:/var/log/squid/sslinspect-tls.log

@@ -775,6 +775,27 @@ icap_service si_resp respmod_precache icap://127.0.0.1:$ICAP_PORT/${SI_ICAP_SERV
 adaptation_access si_req allow all
 adaptation_access si_resp allow all
 CONF
+	elif [ -n "${SI_ECAP:-}" ]; then
+		# The eCAP front end's snippet instead of the ICAP one, reading
+		# the sslinspect.* lines of the c-icap include the build ships
+		# (Config=), with the shipped templates, the run's audit log
+		# and the case's own lines (SI_ECAP_DIRECTIVES) after them.
+		mkdir -p "$T/ecap-tmp"
+		si_own proxy "$T/ecap-tmp"
+		cp -r "$top_srcdir/icap_service/templates" "$T/lib/templates"
+		touch "$T/log/audit.log"
+		si_own proxy "$T/log/audit.log"
+		{
+			cat "$top_builddir/icap_service/sslinspect.conf"
+			printf 'sslinspect.TemplateDir %s\nsslinspect.AuditLog %s\n' \
+			    "$T/lib/templates" "$T/log/audit.log"
+			printf '%s\n' "${SI_ECAP_DIRECTIVES:-}"
+		} > "$T/etc/sslinspect.conf"
+		chmod -R a+rX "$T/lib"
+		$render ECAP_MODULE="$top_builddir/ecap_adapter/.libs/sslinspect_ecap.so" \
+		    ECAP_CONFIG="$T/etc/sslinspect.conf" ECAP_TMPDIR="$T/ecap-tmp" \
+		    < "$top_srcdir/squid-conf/sslinspect-ecap.conf.in" \
+		    > "$T/etc/conf.d/sslinspect-ecap.conf" || si_fail "render ecap snippet"
 	elif [ -n "${ICAP_PORT:-}" ]; then
 		$render ICAP_ADDRESS="127.0.0.1:$ICAP_PORT" \
 		    ICAP_SERVICE="${SI_ICAP_SERVICE:-echo}" \
@@ -782,7 +803,8 @@ CONF
 		    < "$top_srcdir/squid-conf/sslinspect-icap.conf.in" \
 		    > "$T/etc/conf.d/sslinspect-icap.conf" || si_fail "render icap snippet"
 	fi
-	if grep -qs '^logformat sslinspect ' "$T/etc/conf.d/sslinspect-icap.conf"; then
+	if cat "$T/etc/conf.d/sslinspect-icap.conf" "$T/etc/conf.d/sslinspect-ecap.conf" \
+	    2>/dev/null | grep -q '^logformat sslinspect '; then
 		# The shipped access log snippet, with this run's log file.
 		$render ACCESS_LOG="stdio:$T/log/access.log" \
 		    < "$top_srcdir/squid-conf/sslinspect-log.conf.in" \

@@ -1,0 +1,30 @@
+# sslinspect_ecap.so: the eCAP front end, loaded into Squid
+# (loadable_modules): the same inspection as srv_sslinspect, in Squid's
+# process, with its own worker threads.
+ecapmoduledir = $(libdir)/sslinspect
+ecapmodule_LTLIBRARIES = ecap_adapter/sslinspect_ecap.la
+ecap_adapter_sslinspect_ecap_la_SOURCES = ecap_adapter/sslinspect_ecap.cc \
+	ecap_adapter/ecapsvc.h ecap_adapter/ecapsvc.c
+ecap_adapter_sslinspect_ecap_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
+ecap_adapter_sslinspect_ecap_la_CFLAGS = $(AM_CFLAGS) -pthread
+ecap_adapter_sslinspect_ecap_la_CXXFLAGS = $(SAN_CFLAGS) $(ECAP_CFLAGS) \
+	-Wall -Wextra -Wno-unused-parameter
+# Nothing is exported: Squid finds the adapter through the static
+# registration, and the inspection core it carries must not meet another
+# module's copy in Squid's symbol table.
+ecap_adapter_sslinspect_ecap_la_LDFLAGS = -module -avoid-version -shared \
+	-Wl,--version-script=$(top_srcdir)/ecap_adapter/sslinspect_ecap.map \
+	-no-undefined $(AM_LDFLAGS)
+EXTRA_DIST += ecap_adapter/sslinspect_ecap.map
+ecap_adapter_sslinspect_ecap_la_LIBADD = icap_service/libsvc.la \
+	$(ECAP_LIBS) -lpthread
+
+dist_man_MANS += doc/sslinspect-ecap.8
+
+# Integration cases (real Squid with the adapter, TLS origins), 410-419.
+ECAP_CASES = tests/integration/cases/410-ecap-front-end.sh
+if INTEGRATION
+TESTS += $(ECAP_CASES)
+endif
+EXTRA_DIST += $(ECAP_CASES)

@@ -22,7 +22,8 @@
 # inspects nothing, tests/load/ecap_hold.cc, and "ecap" with the same
 # adapter showing every body to the engines too: what holding, and holding
 # with inspection, cost inside Squid's process, for comparison with
-# inspect; they need g++ and libecap3-dev),
+# inspect; they need g++ and libecap3-dev; "front" runs the same load
+# through the eCAP front end, sslinspect_ecap.so, in that Squid),
 # LOAD_BASELINE_SECONDS the bump and splice runs' length (default
 # LOAD_SECONDS: the baselines need only a steady rate, not the whole run),
 # LOAD_TMPDIR where c-icap spools held bodies (tmpfs, the default, or disk).
@@ -39,7 +40,7 @@ client=$top_builddir/tests/load/loadclient
 EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 
 # shellcheck disable=SC2034 # read by lib.sh
-SI_ORIGIN_NAMES="www.origin.test splice.origin.test hold.origin.test ecap.origin.test"
+SI_ORIGIN_NAMES="www.origin.test splice.origin.test hold.origin.test ecap.origin.test front.origin.test"
 # The origin keeps an idle connection longer than any transfer of the run
 # lasts. With nginx's default of 75 s, the connection Squid pinned to a
 # bumped client's connection can close, idle, while that client's next
@@ -97,7 +98,7 @@ make_files()
 			} > "$u"
 			type=" multipart/form-data;boundary=sslinspectload"
 		fi
-		for h in www.origin.test splice.origin.test hold.origin.test ecap.origin.test; do
+		for h in www.origin.test splice.origin.test hold.origin.test ecap.origin.test front.origin.test; do
 			echo "GET /d$s.bin 200 $sha" >> "$T/manifest.$h"
 			# Uploads go to http.server, which reads a body whole
 			# before it answers (nginx answers /upload at once).
@@ -312,6 +313,29 @@ adaptation_access si_${v}_resp deny all"
 	done
 }
 
+# front_setup: the eCAP front end (sslinspect_ecap.so, the product) in
+# the bump-only Squid for front.origin.test alone, with the service's
+# defaults and its spool where c-icap spools.
+front_setup()
+{
+	local so=$top_builddir/ecap_adapter/.libs/sslinspect_ecap.so
+	[ -f "$so" ] || si_fail "LOAD_MODES front: build the project in $top_builddir first"
+	mkdir -p "$T/icap-tmp/front"
+	touch "$T/log/front-audit.log"
+	si_own proxy "$T/icap-tmp/front" "$T/log/front-audit.log"
+	SI_PLAIN_EXTRA="${SI_PLAIN_EXTRA:-}
+loadable_modules $so
+ecap_enable on
+adaptation_send_client_ip on
+ecap_service si_front_req reqmod_precache uri=ecap://sslinspect.org/sslinspect bypass=off
+ecap_service si_front_resp respmod_precache uri=ecap://sslinspect.org/sslinspect bypass=off TmpDir=$T/icap-tmp/front AuditLog=$T/log/front-audit.log
+acl si_front dstdomain front.origin.test
+adaptation_access si_front_req allow si_front
+adaptation_access si_front_req deny all
+adaptation_access si_front_resp allow si_front
+adaptation_access si_front_resp deny all"
+}
+
 # hold_get HOST PATH: the response headers of a download through the
 # bump-only Squid.
 hold_get()
@@ -358,10 +382,15 @@ si_pyorigin_start
 case " ${LOAD_MODES:-} " in
 *" hold "*|*" ecap "*) hold_setup ;;
 esac
+case " ${LOAD_MODES:-} " in
+*" front "*) front_setup ;;
+esac
 si_plain_squid_start
 make_files
 make_infected
-[ -z "${SI_PLAIN_EXTRA:-}" ] || hold_check
+case " ${LOAD_MODES:-} " in
+*" hold "*|*" ecap "*) hold_check ;;
+esac
 rc=0
 for mode in ${LOAD_MODES:-inspect bump splice}; do
 	case $mode in
@@ -377,7 +406,11 @@ for mode in ${LOAD_MODES:-inspect bump splice}; do
 	    > "$T/manifest.ecap"
 	    run ecap "$PLAIN_PORT" ecap.origin.test "$T/manifest.ecap" \
 	    "$SI_ORG_ROOT" || rc=1 ;;
-	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice hold ecap)" >&2
+	front) sed 's|//www.origin.test:|//front.origin.test:|' "$T/manifest.inspect" \
+	    > "$T/manifest.front"
+	    run front "$PLAIN_PORT" front.origin.test "$T/manifest.front" \
+	    "$SI_ORG_ROOT" || rc=1 ;;
+	*) echo "load: unknown mode $mode (LOAD_MODES: inspect bump splice hold ecap front)" >&2
 	   rc=2 ;;
 	esac
 done

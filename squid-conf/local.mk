@@ -3,7 +3,11 @@
 # so what is tested is what ships.
 squidconfdir = $(sysconfdir)/squid/conf.d
 squidconf_DATA = squid-conf/sslinspect-bump.conf squid-conf/sslinspect-icap.conf \
-	squid-conf/sslinspect-log.conf squid-conf/sslinspect-ecap.conf
+	squid-conf/sslinspect-log.conf
+# The eCAP front end's snippet replaces the ICAP one: installed beside
+# the documentation, never where Squid reads every snippet.
+ecapsnippetdir = $(docdir)/examples
+ecapsnippet_DATA = squid-conf/sslinspect-ecap.conf
 sslinspectlistdir = $(sysconfdir)/sslinspect/lists
 dist_sslinspectlist_DATA = squid-conf/no-inspect.txt squid-conf/pinned-apps.txt
 sslinspectnftdir = $(sysconfdir)/sslinspect
@@ -11,7 +15,7 @@ dist_sslinspectnft_DATA = squid-conf/sslinspect-quic.nft
 EXTRA_DIST += squid-conf/sslinspect-bump.conf.in squid-conf/sslinspect-icap.conf.in \
 	squid-conf/sslinspect-ecap.conf.in \
 	squid-conf/sslinspect-log.conf.in squid-conf/render
-CLEANFILES += $(squidconf_DATA)
+CLEANFILES += $(squidconf_DATA) $(ecapsnippet_DATA)
 
 SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	BUMP_PORT=3129 \

@@ -782,6 +782,10 @@ CONF
 		# and the case's own lines (SI_ECAP_DIRECTIVES) after them.
 		mkdir -p "$T/ecap-tmp"
 		si_own proxy "$T/ecap-tmp"
+		# Squid loads the module as its own user: a copy it can reach
+		# (a build directory may be private), as c-icap's is.
+		cp "$top_builddir/ecap_adapter/.libs/sslinspect_ecap.so" "$T/lib/" ||
+		    si_fail "module not built: $top_builddir/ecap_adapter/.libs/sslinspect_ecap.so"
 		cp -r "$top_srcdir/icap_service/templates" "$T/lib/templates"
 		touch "$T/log/audit.log"
 		si_own proxy "$T/log/audit.log"
@@ -792,7 +796,7 @@ CONF
 			printf '%s\n' "${SI_ECAP_DIRECTIVES:-}"
 		} > "$T/etc/sslinspect.conf"
 		chmod -R a+rX "$T/lib"
-		$render ECAP_MODULE="$top_builddir/ecap_adapter/.libs/sslinspect_ecap.so" \
+		$render ECAP_MODULE="$T/lib/sslinspect_ecap.so" \
 		    ECAP_CONFIG="$T/etc/sslinspect.conf" ECAP_TMPDIR="$T/ecap-tmp" \
 		    < "$top_srcdir/squid-conf/sslinspect-ecap.conf.in" \
 		    > "$T/etc/conf.d/sslinspect-ecap.conf" || si_fail "render ecap snippet"

@@ -318,8 +318,11 @@ adaptation_access si_${v}_resp deny all"
 # defaults and its spool where c-icap spools.
 front_setup()
 {
-	local so=$top_builddir/ecap_adapter/.libs/sslinspect_ecap.so
-	[ -f "$so" ] || si_fail "LOAD_MODES front: build the project in $top_builddir first"
+	local so=$T/lib/sslinspect_ecap.so
+	# a copy Squid's user can reach (a build directory may be private)
+	cp "$top_builddir/ecap_adapter/.libs/sslinspect_ecap.so" "$so" ||
+	    si_fail "LOAD_MODES front: build the project in $top_builddir first"
+	chmod a+r "$so"
 	mkdir -p "$T/icap-tmp/front"
 	touch "$T/log/front-audit.log"
 	si_own proxy "$T/icap-tmp/front" "$T/log/front-audit.log"

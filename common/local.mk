@@ -10,3 +10,11 @@ common_libcommon_la_SOURCES = common/attrib.h common/cahealth.h common/cause.c c
 	common/slurp.c common/slurp.h \
 	common/size.c common/size.h \
 	common/tsv.c common/tsv.h
+
+# The LMDB cache shared between processes (certgen's leaves, the eCAP
+# front end's verdicts): apart, so that what links libcommon alone needs
+# no LMDB.
+noinst_LTLIBRARIES += common/libdbcache.la
+common_libdbcache_la_SOURCES = common/dbcache.c common/dbcache.h
+common_libdbcache_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LMDB_CFLAGS)
+common_libdbcache_la_LIBADD = $(OPENSSL_LIBS) $(LMDB_LIBS)

@@ -9,6 +9,7 @@
 
 int		 log_debug_enabled;
 static const char *log_name = "sslinspect";
+static void	(*log_writer)(int, const char *);
 
 /* Set the program name shown in front of every line. */
 void
@@ -17,12 +18,27 @@ log_init(const char *name)
 	log_name = name;
 }
 
+/*
+ * Inside another program's process (the eCAP front end in Squid), where
+ * stderr is nobody's: lines go to writer, with level 1 (warning), 2 or 3
+ * (debug), and no program name.
+ */
+void
+log_set_writer(void (*writer)(int, const char *))
+{
+	log_writer = writer;
+}
+
 static void
 log_vline(const char *level, const char *fmt, va_list ap)
 {
 	char	buf[1024];
 
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (log_writer != NULL) {
+		log_writer(*level == 'W' ? 1 : *level == 'd' ? 3 : 2, buf);
+		return;
+	}
 	fprintf(stderr, "%s[%ld]: %s%s\n", log_name, (long)getpid(), level,
 	    buf);
 }

@@ -9,6 +9,7 @@
 
 extern int	log_debug_enabled;
 void		log_init(const char *);
+void		log_set_writer(void (*)(int, const char *));
 void		log_warnx(const char *, ...) PRINTF(1, 2);
 void		log_info(const char *, ...) PRINTF(1, 2);
 void		log_debug(const char *, ...) PRINTF(1, 2);

@@ -20,6 +20,7 @@
 
 #include "attrib.h"
 #include "cbuf.h"
+#include "dbcache.h"
 #include "helper.h"
 #include "log.h"
 
@@ -170,17 +171,6 @@ const unsigned char *lcache_get(struct lcache *, const unsigned char *,
 int		 lcache_put(struct lcache *, const unsigned char *,
 		    const unsigned char *, size_t, time_t) NONNULL(1, 2, 3);
 size_t		 lcache_count(struct lcache *) NONNULL(1);
-
-/* dbcache.c: the shared persistent cache in LMDB. */
-struct dbcache;
-struct dbcache	*dbcache_open(const char *, size_t, char **) NONNULL(1);
-void		 dbcache_close(struct dbcache *);
-int		 dbcache_get(struct dbcache *, const unsigned char *, time_t,
-		    unsigned char **, size_t *, time_t *, char **)
-		    NONNULL(1, 2, 4, 5, 6);
-int		 dbcache_put(struct dbcache *, const unsigned char *,
-		    const unsigned char *, size_t, time_t, time_t, char **)
-		    NONNULL(1, 2, 3);
 
 /* opts.c: the option table shared by argv, -c FILE, --help and the docs. */
 enum opts_type {

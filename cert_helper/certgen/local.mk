@@ -3,7 +3,7 @@
 # unit tests, the fuzzer and the benchmark link.
 noinst_LTLIBRARIES += cert_helper/certgen/libcertgen.la
 cert_helper_certgen_libcertgen_la_SOURCES = cert_helper/certgen/certgen.h \
-	cert_helper/certgen/certgen.c cert_helper/certgen/dbcache.c cert_helper/certgen/forge.c \
+	cert_helper/certgen/certgen.c cert_helper/certgen/forge.c \
 	cert_helper/certgen/revcheck.c \
 	cert_helper/certgen/hostname.c cert_helper/certgen/keypool.c cert_helper/certgen/lcache.c \
 	cert_helper/certgen/mimic.c cert_helper/certgen/opts.c cert_helper/certgen/proto.c \
@@ -14,8 +14,8 @@ cert_helper_certgen_libcertgen_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCERTGEN_CADIR='"$(localstatedir)/lib/sslinspect/ca"'
 cert_helper_certgen_libcertgen_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LMDB_CFLAGS) -pthread
-cert_helper_certgen_libcertgen_la_LIBADD = common/libcommon.la $(OPENSSL_LIBS) \
-	$(LMDB_LIBS) -lpthread
+cert_helper_certgen_libcertgen_la_LIBADD = common/libdbcache.la \
+	common/libcommon.la $(OPENSSL_LIBS) $(LMDB_LIBS) -lpthread
 
 pkglibexec_PROGRAMS += cert_helper/sslinspect-certgen
 cert_helper_sslinspect_certgen_SOURCES = cert_helper/certgen/main.c

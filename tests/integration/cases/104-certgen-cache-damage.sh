@@ -81,7 +81,7 @@ case_main()
 	    "helper a rebuilt the damaged cache"
 	leaf2=$(cg_ask 5 6 after.damage.test)
 	si_assert_eq "$leaf2" "$leaf1" "b serves a's leaf from the rebuilt file"
-	si_wait_log "$T/log/certgen-b.out" "another helper rebuilt the cache already" \
+	si_wait_log "$T/log/certgen-b.out" "another process rebuilt the cache already" \
 	    "helper b moved to the new file"
 	leaf=$(cg_ask 5 6 h7.damage.test)
 	[ -n "$leaf" ] || si_fail "b: no leaf for a name of the old file"

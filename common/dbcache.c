@@ -1,18 +1,20 @@
 /*
  * The shared persistent cache: one LMDB file, DIR/cache.mdb, that every
- * helper process of every Squid worker opens. LMDB gives lock-free readers
- * and serialized writers across processes, so a hit costs no lock and no
- * file rewrite. Values are a leaf certificate and its key (never a CA key)
- * behind a header with the expiry and a SHA-256 check over key, header and
- * data: an entry that fails the check is deleted and treated as a miss, so
- * a damaged file can cost a mint but never serve a wrong certificate.
- * The files are 0600: leaf keys are readable by the helper's user only.
+ * process opens (each certgen helper of every Squid worker for leaf
+ * certificates; each Squid worker for the eCAP front end's verdicts).
+ * LMDB gives lock-free readers and serialized writers across processes,
+ * so a hit costs no lock and no file rewrite. Values (a leaf certificate
+ * and its key, never a CA key; a verdict) sit behind a header with the
+ * expiry and a SHA-256 check over key, header and data: an entry that
+ * fails the check is deleted and treated as a miss, so a damaged file can
+ * cost a mint or a scan but never serve a wrong answer.
+ * The files are 0600: leaf keys are readable by the owner's user only.
  * Writes go through the shared map without fsync (MDB_WRITEMAP, NOSYNC):
  * this is a cache, and a file damaged by a crash is detected and rebuilt.
  *
  * Damage is met at open or later, inside the file (a page LMDB calls
- * corrupted, or not found); either way the helper that meets it replaces
- * the file and carries on with the new one, and every other helper moves
+ * corrupted, or not found); either way the process that meets it replaces
+ * the file and carries on with the new one, and every other process moves
  * to the new file when it meets the damage itself or next writes. A lock
  * on DIR/cache.mdb-rebuild keeps an open from racing a replacement.
  */
@@ -33,7 +35,8 @@
 #include <openssl/evp.h>
 
 #include "cause.h"
-#include "certgen.h"
+#include "dbcache.h"
+#include "log.h"
 
 #define DBCACHE_FILE	"cache.mdb"
 #define DBCACHE_LOCK	"-lock"		/* LMDB's own lock file suffix */
@@ -83,7 +86,7 @@ dbcache_check(const unsigned char *key, const unsigned char *hdr,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	ok = EVP_DigestInit_ex(ctx, forge_sha256(), NULL) &&
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
 	    EVP_DigestUpdate(ctx, key, 32) &&
 	    EVP_DigestUpdate(ctx, hdr, DBCACHE_HDR - 32) &&
 	    EVP_DigestUpdate(ctx, data, len) &&
@@ -196,8 +199,8 @@ dbcache_lock(const struct dbcache *db, int how)
 /*
  * Open the file, replacing it when it is damaged. With gone set, the file
  * of that device and inode is known to be damaged (LMDB said why): it is
- * removed if it is still the one at the path (the first helper to get
- * here), otherwise the replacement another helper made is opened. An LMDB
+ * removed if it is still the one at the path (the first process to get
+ * here), otherwise the replacement another process made is opened. An LMDB
  * error code.
  */
 static int
@@ -217,7 +220,7 @@ dbcache_attach(struct dbcache *db, const struct stat *gone, const char *why)
 		unlink(db->path);
 		unlink(lock);
 	} else if (gone != NULL)
-		log_info("%s: %s; another helper rebuilt the cache already",
+		log_info("%s: %s; another process rebuilt the cache already",
 		    db->path, why);
 	rc = dbcache_try(db);
 	if (dbcache_damaged(rc) && gone == NULL && have) {
@@ -272,7 +275,7 @@ dbcache_open(const char *dir, size_t mapsize, char **cause)
 
 /*
  * The file env has open met damage (rc): replace it, or move to the one
- * another helper already made. 0, or -1 with a cause (the cache is then
+ * another process already made. 0, or -1 with a cause (the cache is then
  * closed and the caller works from memory alone).
  */
 static int
@@ -305,8 +308,8 @@ dbcache_replaced(const struct dbcache *db)
 }
 
 /*
- * Has another helper replaced the file since env opened it? Then move to
- * the new one, so a helper that never meets the damage itself does not
+ * Has another process replaced the file since env opened it? Then move to
+ * the new one, so a process that never meets the damage itself does not
  * keep writing into a file nobody else reads. 0, or -1 with a cause.
  */
 static int
@@ -316,7 +319,7 @@ dbcache_follow(struct dbcache *db, char **cause)
 
 	if (!dbcache_replaced(db))
 		return 0;
-	log_info("%s was rebuilt by another helper; using the new file",
+	log_info("%s was rebuilt by another process; using the new file",
 	    db->path);
 	if ((rc = dbcache_attach(db, NULL, NULL)) != 0) {
 		cause_set(cause, "%s: %s", db->path, mdb_strerror(rc));
@@ -414,7 +417,7 @@ dbcache_lookup(struct dbcache *db, const unsigned char *key, time_t now,
  * Look key up. Returns 1 with a malloc'd copy of the value in *data (the
  * caller wipes and frees it), 0 on a miss (absent, expired or damaged),
  * -1 with a cause when LMDB fails. A damaged file is replaced (or the
- * replacement another helper made is taken) and the lookup made again.
+ * replacement another process made is taken) and the lookup made again.
  */
 int
 dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
@@ -433,7 +436,7 @@ dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
 		rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
 	} else if (rc != 0 && dbcache_replaced(db)) {
 		/*
-		 * Another helper met damage first and replaced the file.
+		 * Another process met damage first and replaced the file.
 		 * LMDB 0.9.24 then tells this one MDB_CORRUPTED, but 0.9.31
 		 * (Debian 13) says EINVAL: the named database's record lies
 		 * on the damaged page. Either way the new file is the answer.

@@ -11,6 +11,10 @@
  * always emptied at once: Squid 5.7 does not go back to reading a sender
  * whose pipe an adapter left full and emptied later (the transfer stalls),
  * so a worker that falls behind is behind in the spool, not in Squid.
+ * What bounds the spool is admission instead: while more than MaxBacklog
+ * bytes of this kid's spool wait for a worker, new requests wait before
+ * they go to the origin (ecapsvc_admit), and the transfers under way go
+ * on; the spool stops growing once fewer transfers feed it.
  *
  * Only workers touch a transaction's xact once its body has begun, one at
  * a time (busy); Squid's thread sees a snapshot under the lock. A
@@ -35,6 +39,8 @@
 #include "cause.h"
 #include "conffile.h"
 #include "ecapsvc.h"
+#include "log.h"
+#include "size.h"
 #include "svc.h"
 
 /* What a worker reads of the spool at a time. */
@@ -44,6 +50,14 @@
 /* What is sent of a spool file is freed this much at a time. */
 #define ECX_PUNCH	(1024 * 1024)
 #define ECX_MAXTHREADS	64
+/* MaxBacklog's default: seconds of work for the workers, never idle. */
+#define ECX_BACKLOG	((uint64_t)64 << 20)
+/* A size in a log line: MB, or bytes below one. */
+#define ECX_SIZE(n)	\
+	((unsigned long long)((n) >= (1 << 20) ? (n) >> 20 : (n)))
+#define ECX_UNIT(n)	((n) >= (1 << 20) ? "MB" : "bytes")
+/* How often, at most, the wait for the backlog is logged (ms). */
+#define ECX_WAIT_LOG	60000
 #define ECX_LOGLINES	256
 
 struct ecx {
@@ -85,6 +99,12 @@ static struct svc_config scratch;
 static unsigned		 nthreads = 2;
 static char		 tmpdir[1024] = "/var/tmp";
 static uint64_t		 last_tick;
+/* Spooled bytes of live transactions no worker has scanned yet. */
+static uint64_t		 backlog;
+static uint64_t		 backlog_max = ECX_BACKLOG;
+static bool		 waiting;	/* requests wait for the backlog */
+static uint64_t		 wait_logged;
+static unsigned long	 waits;
 
 /* Log lines from any thread, written to Squid's log on its thread. */
 static struct {
@@ -124,6 +144,13 @@ ecapsvc_log(int level, const char *fmt, ...)
 	else
 		nlost++;
 	pthread_mutex_unlock(&ecx_mtx);
+}
+
+/* common/log.c's lines (the verdict cache's, dbcache.c's) go here too. */
+static void
+ecapsvc_log_line(int level, const char *line)
+{
+	ecapsvc_log(level, "%s", line);
 }
 
 /* On Squid's thread: the lines logged since, to write with Squid's log. */
@@ -201,8 +228,8 @@ ecapsvc_config_file(const char *path, char **cause)
 
 /*
  * One option of the ecap_service line: the adapter's own (Config, TmpDir,
- * Threads) or a sslinspect.* directive of srv_sslinspect(5) by its name
- * without the prefix. 0, or -1 with why in cause.
+ * Threads, MaxBacklog) or a sslinspect.* directive of srv_sslinspect(5)
+ * by its name without the prefix. 0, or -1 with why in cause.
  */
 int
 ecapsvc_option(const char *name, const char *value, char **cause)
@@ -211,6 +238,7 @@ ecapsvc_option(const char *name, const char *value, char **cause)
 	static bool			 defaults;
 	char				*end;
 	unsigned long			 n;
+	uint64_t			 size;
 
 	if (!defaults) {
 		svcstate_defaults();
@@ -240,9 +268,19 @@ ecapsvc_option(const char *name, const char *value, char **cause)
 			nthreads = (unsigned)n;
 		return 0;
 	}
+	if (strcasecmp(name, "MaxBacklog") == 0) {
+		if (size_parse(value, &size) != 0) {
+			cause_set(cause, "MaxBacklog: not a size (64M, 1G; 0 "
+			    "for no limit): %s", value);
+			return -1;
+		}
+		backlog_max = size;
+		return 0;
+	}
 	if ((e = svcconf_find(name)) == NULL) {
 		cause_set(cause, "unknown option %s (not a directive of "
-		    "srv_sslinspect(5), nor Config, TmpDir or Threads)", name);
+		    "srv_sslinspect(5), nor Config, TmpDir, Threads or "
+		    "MaxBacklog)", name);
 		return -1;
 	}
 	return svcconf_set(reconfiguring ? &scratch : svcstate_config(), e,
@@ -276,6 +314,19 @@ ecapsvc_configure_end(void)
 	svcstate_reload();
 	ecapsvc_log(2, "sslinspect: reconfigured: policy and signatures read "
 	    "again; other option changes take effect when Squid restarts");
+}
+
+/*
+ * Under the lock: no more work for the transaction (judged, cut, or gone);
+ * what it spooled and no worker read is no longer anyone's backlog.
+ */
+static void
+ecx_finish(struct ecx *e)
+{
+	if (e->done)
+		return;
+	e->done = true;
+	backlog -= e->spooled - e->taken;
 }
 
 /* The run queue: transactions with input or a clock check for a worker. */
@@ -341,7 +392,11 @@ ecx_scan(struct ecx *e, uint64_t to, bool eof)
 		last = eof && e->taken + n == to;
 		if (xact_take(e->x, buf, n, last) != 0)
 			return XA_ERROR;
+		pthread_mutex_lock(&ecx_mtx);
 		e->taken += n;
+		if (!e->done)
+			backlog -= n;
+		pthread_mutex_unlock(&ecx_mtx);
 		e->eof_taken |= last;
 		if ((step = xact_check(e->x)) != XA_NONE &&
 		    step != XA_RELEASE)
@@ -388,9 +443,6 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 	pthread_mutex_lock(&ecx_mtx);
 	if (step != XA_NONE)
 		e->news.step = step;
-	e->news.spooled = x->bytes;
-	e->news.ahead = x->ahead;
-	e->news.blocks = verdict_blocks(x->verdict);
 	e->news.ended = ended;
 	if (ended)
 		e->news.released = x->bytes;
@@ -398,7 +450,7 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 		e->news.released = xact_release_to(x);
 	e->due = xact_deadline(x);
 	if (step == XA_BLOCK || step == XA_CUT || step == XA_ERROR || ended)
-		e->done = true;
+		ecx_finish(e);
 	pthread_mutex_unlock(&ecx_mtx);
 }
 
@@ -448,15 +500,28 @@ ecx_worker(void *arg)
 int
 ecapsvc_start(char **cause)
 {
-	pthread_attr_t	attr;
-	pthread_t	t;
-	unsigned	i;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	unsigned	 i;
+	struct xact_env	*env;
+	char		*why = NULL;
 
 	if (started)
 		return 0;
+	log_set_writer(ecapsvc_log_line);
 	if (svcstate_open(tmpdir, ecapsvc_log) != 0) {
 		cause_set(cause, "no policy could be loaded");
 		return -1;
+	}
+	env = svcstate_env();
+	if (ecapcache_open(tmpdir, svcstate_config()->verdict_cache_time,
+	    &why) == 0) {
+		env->cache_lookup = ecapcache_lookup;
+		env->cache_store = ecapcache_store;
+	} else {
+		ecapsvc_log(1, "sslinspect: verdict cache: %s; the retry of a "
+		    "download cut off is inspected again", why);
+		free(why);
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -504,6 +569,43 @@ ecapsvc_ready(void (*notify)(void *))
 			notify(e->owner);
 		ecx_put(e);
 	}
+}
+
+/*
+ * On Squid's thread, as a request starts: whether it may go on to the
+ * origin now, or must wait for the workers to catch up (MaxBacklog). A
+ * request kept waiting asks again at each pass of Squid's loop. Only the
+ * transfers under way feed the backlog meanwhile, fewer as they end, and
+ * the workers never wait for Squid: it shrinks.
+ */
+bool
+ecapsvc_admit(void)
+{
+	uint64_t	b, now;
+
+	pthread_mutex_lock(&ecx_mtx);
+	b = backlog;
+	pthread_mutex_unlock(&ecx_mtx);
+	if (backlog_max == 0 || b <= backlog_max) {
+		waiting = false;
+		return true;
+	}
+	if (waiting)
+		return false;
+	waiting = true;
+	waits++;
+	now = ecapsvc_now();
+	if (wait_logged == 0 || now - wait_logged >= ECX_WAIT_LOG) {
+		wait_logged = now;
+		ecapsvc_log(2, "sslinspect: %llu %s spooled and not scanned "
+		    "yet (MaxBacklog %llu %s): new requests wait for the "
+		    "scanning threads (%lu times since the last such line); "
+		    "more Threads, or CPU, would keep up",
+		    ECX_SIZE(b), ECX_UNIT(b), ECX_SIZE(backlog_max),
+		    ECX_UNIT(backlog_max), waits);
+		waits = 0;
+	}
+	return false;
 }
 
 /*
@@ -613,6 +715,8 @@ ecx_feed(struct ecx *e, const void *buf, size_t len, bool eof)
 	}
 	pthread_mutex_lock(&ecx_mtx);
 	e->spooled += len - left;
+	if (!e->done)
+		backlog += len - left;
 	e->eof |= eof;
 	e->failed |= failed;
 	ecx_schedule(e);
@@ -709,7 +813,7 @@ void
 ecx_cut(struct ecx *e)
 {
 	pthread_mutex_lock(&ecx_mtx);
-	e->done = true;
+	ecx_finish(e);
 	pthread_mutex_unlock(&ecx_mtx);
 }
 
@@ -737,7 +841,7 @@ ecx_release(struct ecx *e)
 {
 	pthread_mutex_lock(&ecx_mtx);
 	e->owner = NULL;
-	e->done = true;
+	ecx_finish(e);
 	if (e->listed) {
 		if (e->prev_all != NULL)
 			e->prev_all->next_all = e->next_all;

@@ -25,10 +25,7 @@ struct ecx;
 struct ecx_news {
 	enum xact_step	 step;		/* since the last look: XA_NONE .. */
 	bool		 ended;		/* the body is in and judged */
-	bool		 blocks;	/* the verdict blocks */
-	bool		 ahead;		/* an upload sent ahead of its body */
 	uint64_t	 released;	/* spooled bytes the client may have */
-	uint64_t	 spooled;
 };
 
 int	 ecapsvc_option(const char *, const char *, char **);
@@ -38,6 +35,7 @@ int	 ecapsvc_start(char **);
 void	 ecapsvc_log_drain(void (*)(int, const char *));
 void	 ecapsvc_ready(void (*)(void *));
 int	 ecapsvc_wait_ms(void);
+bool	 ecapsvc_admit(void);
 
 struct ecx	*ecx_new(const struct xact_head *, void *);
 const struct xact *ecx_xact(const struct ecx *);
@@ -49,6 +47,11 @@ char		*ecx_page(struct ecx *, const char **, size_t *);
 char		*ecx_crl(struct ecx *, const char **, size_t *, time_t *);
 void		 ecx_cut(struct ecx *);
 void		 ecx_release(struct ecx *);
+
+/* ecapcache.c: the verdict cache every Squid worker shares. */
+int		 ecapcache_open(const char *, unsigned, char **);
+bool		 ecapcache_lookup(const char *, struct vcache_entry *);
+void		 ecapcache_store(const char *, const struct vcache_entry *);
 
 #ifdef __cplusplus
 }

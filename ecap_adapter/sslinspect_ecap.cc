@@ -45,6 +45,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <list>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -172,10 +173,12 @@ public:
 		if (hostx != nullptr)
 			hostx->resume();
 	}
+	static void admit_waiting();
 
 private:
 	enum class Ab { none, page, spool };
 
+	void begin();
 	void head(xact_head &, Lines &, Lines &, std::string &, std::string &);
 	void answer_page(int, const char *, char *, size_t, time_t);
 	void answer_clone();
@@ -187,6 +190,10 @@ private:
 
 	libecap::host::Xaction	*hostx;
 	struct ecx		*ecx = nullptr;
+	/* a request waiting for the workers (ecapsvc_admit) */
+	bool			 waiting = false;
+	bool			 admitted = false;
+	std::list<Xaction *>::iterator wait_at;
 	bool			 answered = false;
 	bool			 vb_made = false;	/* vbMake called */
 	bool			 vb_on = false;	/* made, not stopped */
@@ -205,10 +212,33 @@ private:
 	std::string		 incident;
 };
 
+/* Requests that wait for the workers to catch up, first come first. */
+std::list<Xaction *>	waiters;
+
 Xaction::~Xaction()
 {
+	if (waiting)
+		waiters.erase(wait_at);
 	if (ecx != nullptr)
 		ecx_release(ecx);
+}
+
+/*
+ * Once per pass of Squid's loop: the waiting requests go on, in the order
+ * they came, while the workers are near enough behind (the host then calls
+ * their resume).
+ */
+void
+Xaction::admit_waiting()
+{
+	while (!waiters.empty() && ecapsvc_admit()) {
+		Xaction *x = waiters.front();
+
+		waiters.pop_front();
+		x->waiting = false;
+		x->admitted = true;
+		x->hostx->resume();
+	}
 }
 
 /* What Squid may log of the transaction (adaptation history). */
@@ -271,17 +301,16 @@ Xaction::head(xact_head &h, Lines &rq, Lines &rs, std::string &line,
 		h.clen = std::strtoll(a.toString().c_str(), nullptr, 10);
 }
 
+/*
+ * A request goes to the origin only while the workers keep up: else it
+ * waits (ecapsvc.c says why), and begins from resume once admitted. One
+ * with a body never waits: its sender would fill Squid's request buffer,
+ * which Squid 5.7 takes for the client's end (bug 5405).
+ */
 void
 Xaction::start()
 {
-	xact_head		 h;
-	Lines			 rq, rs;
-	std::string		 line, status, ip, user, grp, tls;
-	const struct xact	*x;
-	char			*cause = nullptr, *body;
-	const char		*ctype;
-	size_t			 len;
-	time_t			 mtime;
+	char	*cause = nullptr;
 
 	if (ecapsvc_start(&cause) != 0) {
 		std::string why = cause != nullptr ? cause : "?";
@@ -289,6 +318,29 @@ Xaction::start()
 		std::free(cause);
 		throw libecap::TextException("sslinspect_ecap: " + why);
 	}
+	if (dynamic_cast<const libecap::RequestLine *>(
+	    &hostx->virgin().firstLine()) != nullptr &&
+	    hostx->virgin().body() == nullptr &&
+	    (!waiters.empty() || !ecapsvc_admit())) {
+		waiting = true;
+		wait_at = waiters.insert(waiters.end(), this);
+		return;
+	}
+	begin();
+}
+
+void
+Xaction::begin()
+{
+	xact_head		 h;
+	Lines			 rq, rs;
+	std::string		 line, status, ip, user, grp, tls;
+	const struct xact	*x;
+	char			*body;
+	const char		*ctype;
+	size_t			 len;
+	time_t			 mtime;
+
 	head(h, rq, rs, line, status);
 	ip = hostx->option(libecap::metaClientIp).toString();
 	user = hostx->option(libecap::metaUserName).toString();
@@ -477,6 +529,11 @@ Xaction::resume()
 	char		*body;
 	size_t		 len;
 
+	if (admitted && hostx != nullptr) {
+		admitted = false;
+		begin();
+		return;
+	}
 	if (hostx == nullptr || ecx == nullptr)
 		return;
 	pull();
@@ -608,6 +665,10 @@ Xaction::abContentShift(libecap::size_type size)
 void
 Xaction::stop()
 {
+	if (waiting) {
+		waiting = false;
+		waiters.erase(wait_at);
+	}
 	hostx = nullptr;
 	if (ecx != nullptr)
 		ecx_cut(ecx);
@@ -618,6 +679,9 @@ Service::suspend(timeval &timeout)
 {
 	int	ms = ecapsvc_wait_ms();
 
+	/* waiting requests: the backlog shrinks with no news to tell */
+	if (!waiters.empty() && (ms < 0 || ms > 1))
+		ms = 1;
 	if (ms >= 0 && timeout.tv_sec * 1000 + timeout.tv_usec / 1000 > ms) {
 		timeout.tv_sec = ms / 1000;
 		timeout.tv_usec = (ms % 1000) * 1000;
@@ -633,6 +697,7 @@ notify_owner(void *owner)
 void
 Service::resume()
 {
+	Xaction::admit_waiting();
 	ecapsvc_ready(notify_owner);
 	ecapsvc_log_drain(host_log);
 }

@@ -386,10 +386,21 @@ si_pyorigin_try()
 
 # si_cicap_start: c-icap on a free port with the echo service and, once it
 # has been built, srv_sslinspect; sets ICAP_PORT. SI_CICAP_EXTRA is
-# appended to the configuration.
+# appended to the configuration. With SI_ECAP no c-icap starts: the
+# eCAP front end runs the service in Squid (si_squid_start).
 si_cicap_start()
 {
 	local mods conf=$T/etc/c-icap.conf user="" module
+	if [ -n "${SI_ECAP:-}" ]; then
+		# The eCAP front end runs the service inside Squid: no c-icap,
+		# and the case's lines for it go to the front end's Config file
+		# (c-icap's own directives there are skipped).
+		SI_ECAP_DIRECTIVES="${SI_CICAP_EXTRA:-}
+${SI_ECAP_DIRECTIVES:-}"
+		SI_ICAP_SERVICE=${SI_ICAP_SERVICE:-sslinspect}
+		si_log "no c-icap: the eCAP front end (SI_ECAP) inspects"
+		return 0
+	fi
 	si_port ICAP_PORT
 	si_start_retry c-icap ICAP_PORT "" si_cicap_try
 }
@@ -800,6 +811,11 @@ CONF
 		    ECAP_CONFIG="$T/etc/sslinspect.conf" ECAP_TMPDIR="$T/ecap-tmp" \
 		    < "$top_srcdir/squid-conf/sslinspect-ecap.conf.in" \
 		    > "$T/etc/conf.d/sslinspect-ecap.conf" || si_fail "render ecap snippet"
+		# The adapter's own options (MaxBacklog=, Threads=) go on the
+		# ecap_service line: c-icap would refuse them in Config.
+		[ -z "${SI_ECAP_OPTIONS:-}" ] ||
+		    sed -i "/^ecap_service sslinspect_resp /s|\$| $SI_ECAP_OPTIONS|" \
+		    "$T/etc/conf.d/sslinspect-ecap.conf"
 	elif [ -n "${ICAP_PORT:-}" ]; then
 		$render ICAP_ADDRESS="127.0.0.1:$ICAP_PORT" \
 		    ICAP_SERVICE="${SI_ICAP_SERVICE:-echo}" \

@@ -8,14 +8,19 @@
 # number gets the page and never reaches the origin, a clean one does; an
 # infected zip past MaxHoldSize is cut off without its EICAR bytes; a
 # Range is taken out and the whole comes back; squid -k reconfigure reads
-# a changed policy.
+# a changed policy. The retry of the cut-off zip gets the block page at
+# once (the verdict cache). With MaxBacklog=1 requests that come while a
+# body waits for the scanning threads wait (cache.log says so) and then
+# complete byte for byte.
 
 SI_ORIGIN_NAMES="www.origin.test blocked.origin.test"
 SI_ECAP=1
+# shellcheck disable=SC2034 # read by lib.sh
+SI_ECAP_OPTIONS="MaxBacklog=1"
 
 case_main()
 {
-	local code out n size inc pids
+	local code out n p size inc pids
 	cat > "$T/etc/policy.yaml" <<'YAML'
 version: 1
 rules:
@@ -75,6 +80,30 @@ PY
 		    si_fail "parallel download $n altered"
 	done
 
+	# MaxBacklog=1: requests that come while 30 MB bodies are spooled
+	# faster than they are scanned wait for the scanning threads, then go
+	# on. Whether one came at such a moment is timing: up to three bursts.
+	for n in 1 2 3; do
+		pids=""
+		for p in 1 2 3 4 5 6; do
+			si_curl -o "$T/tmp/bl$p" "$(si_url /r30000000.bin)" &
+			pids="$pids $!"
+			sleep 0.1
+		done
+		for p in $pids; do
+			wait "$p" || si_fail "a download under MaxBacklog=1 failed"
+		done
+		for p in 1 2 3 4 5 6; do
+			cmp -s "$T/tmp/bl$p" "$T/www/r30000000.bin" ||
+			    si_fail "a download under MaxBacklog=1 altered"
+		done
+		grep -q "new requests wait for the scanning threads" "$T/log/cache.log" && break
+	done
+	si_assert_match "$(cat "$T/log/cache.log")" \
+	    "spooled and not scanned yet \(MaxBacklog 1 bytes\): new requests wait" \
+	    "requests waited for the scanning threads, and cache.log says so"
+	si_log "requests waited for the scanning threads ($n bursts); all complete and identical"
+
 	code=$(si_curl -o "$T/tmp/page.html" -w '%{http_code}' \
 	    -H 'Accept-Language: en' "$(si_url /r1.bin blocked.origin.test)")
 	si_assert_eq "$code" 403 "blocked host status"
@@ -114,6 +143,20 @@ PY
 	    si_fail "the infected 12 MB zip arrived whole"
 	si_assert_nomatch "$(tr -d '\0' < "$T/tmp/late.got")" "EICAR-STANDARD" \
 	    "infected zip: EICAR bytes not released"
+	# Its retries get the page at once, from the verdict cache.
+	for n in 1 2; do
+		code=$(si_curl -D "$T/tmp/late.h" -o "$T/tmp/late.page" -w '%{http_code}' \
+		    "$(si_url /late.zip)") || true
+		si_assert_eq "$code" 403 "retry $n of the cut-off zip"
+		grep -qi '^X-Sslinspect-Incident: [0-9a-f]\{16\}' "$T/tmp/late.h" ||
+		    si_fail "retry $n: no incident id"
+		si_assert_match "$(cat "$T/tmp/late.page")" "This transfer was blocked" \
+		    "retry $n: the block page"
+	done
+	[ -f "$T/ecap-tmp/sslinspect-verdicts/cache.mdb" ] ||
+	    si_fail "no verdict cache in TmpDir"
+	si_assert_eq "$(stat -c %a "$T/ecap-tmp/sslinspect-verdicts/cache.mdb")" 600 \
+	    "the verdict cache is the proxy user's alone"
 
 	# A Range goes: the whole is inspected and comes back.
 	code=$(si_curl -o "$T/tmp/range.got" -w '%{http_code}' -r 0-99 \

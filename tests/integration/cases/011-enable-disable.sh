@@ -8,7 +8,9 @@
 # Without systemd systemctl is never run; with it (a stub systemctl on PATH
 # that answers as for enabled, running timers), enable switches both timers
 # on and the package's prerm, "sslinspect-disable --quiet --reload",
-# disables and stops both. invoke-rc.d is a stub too: the machine's Squid
+# disables and stops both. With --ecap, enable links the eCAP snippet in
+# place of the ICAP one and takes the Include line out, and refuses next
+# to an ICAP file of the admin's. invoke-rc.d is a stub too: the machine's Squid
 # and c-icap are not touched.
 
 case_main()
@@ -16,10 +18,12 @@ case_main()
 	local en=$top_builddir/dist/sbin/sslinspect-enable dis=$top_builddir/dist/sbin/sslinspect-disable
 	local out rc f opts man t stub=$T/stub
 	if [ ! -x "$en" ] || [ ! -x "$dis" ]; then si_fail "sslinspect-enable not built"; fi
-	mkdir -p "$T/sys/squid/conf.d" "$T/sys/snippets" "$T/sys/c-icap" "$T/sys/default" "$T/sys/ca"
+	mkdir -p "$T/sys/squid/conf.d" "$T/sys/snippets" "$T/sys/c-icap" "$T/sys/default" "$T/sys/ca" \
+	    "$T/sys/examples"
 	for f in sslinspect-bump.conf sslinspect-icap.conf sslinspect-log.conf; do
 		echo "# $f" > "$T/sys/snippets/$f"
 	done
+	echo "# sslinspect-ecap.conf" > "$T/sys/examples/sslinspect-ecap.conf"
 	printf 'http_port 3128\ninclude %s/*.conf\n' "$T/sys/squid/conf.d" > "$T/sys/squid/squid.conf"
 	printf 'Port 1344\nService echo srv_echo.so\n' > "$T/sys/c-icap/c-icap.conf"
 	cp "$T/sys/c-icap/c-icap.conf" "$T/sys/c-icap.orig"
@@ -45,6 +49,7 @@ SH
 	chmod 0755 "$stub/systemctl" "$stub/invoke-rc.d"
 	export SI_STUB_DIR=$T PATH=$stub:$PATH
 	export SSLINSPECT_TEST=1 SSLINSPECT_SNIPPET_DIR=$T/sys/snippets \
+	    SSLINSPECT_ECAP_SNIPPET=$T/sys/examples/sslinspect-ecap.conf \
 	    SSLINSPECT_SQUID_CONFD=$T/sys/squid/conf.d SSLINSPECT_SQUID_CONF=$T/sys/squid/squid.conf \
 	    SSLINSPECT_CICAP_CONF=$T/sys/c-icap/c-icap.conf SSLINSPECT_CICAP_DEFAULT=$T/sys/default/c-icap \
 	    SSLINSPECT_CA_DIR=$T/sys/ca SSLINSPECT_SQUID=$T/bin/squid \
@@ -96,9 +101,34 @@ SH
 	"$dis" --squid > /dev/null || si_fail "disable with a file of the admin's"
 	[ -f "$T/sys/squid/conf.d/sslinspect-bump.conf" ] || si_fail "disable removed the admin's file"
 	[ ! -e "$T/systemctl.log" ] || si_fail "systemctl run without systemd: $(cat "$T/systemctl.log")"
+	rm "$T/sys/squid/conf.d/sslinspect-bump.conf"
+
+	# --ecap: the eCAP snippet in place of the ICAP one, and c-icap's
+	# Include line out; without it, back again; never both snippets.
+	"$en" --quiet > /dev/null || si_fail "enable before --ecap"
+	out=$("$en" --ecap) || si_fail "enable --ecap failed: $out"
+	si_assert_eq "$(readlink "$T/sys/squid/conf.d/sslinspect-ecap.conf")" "$T/sys/examples/sslinspect-ecap.conf" \
+	    "--ecap links the eCAP snippet"
+	[ -e "$T/sys/squid/conf.d/sslinspect-icap.conf" ] && si_fail "--ecap left the ICAP snippet linked"
+	si_assert_match "$out" "disabled sslinspect-icap.conf" "--ecap says the ICAP snippet went"
+	cmp -s "$T/sys/c-icap/c-icap.conf" "$T/sys/c-icap.orig" ||
+	    si_fail "--ecap left the Include line in c-icap.conf"
+	out=$("$en") || si_fail "enable back to c-icap failed: $out"
+	[ -e "$T/sys/squid/conf.d/sslinspect-ecap.conf" ] && si_fail "back to c-icap left the eCAP snippet linked"
+	si_assert_eq "$(readlink "$T/sys/squid/conf.d/sslinspect-icap.conf")" "$T/sys/snippets/sslinspect-icap.conf" \
+	    "back to c-icap links the ICAP snippet"
+	si_assert_eq "$(grep -c '^Include sslinspect.conf$' "$T/sys/c-icap/c-icap.conf")" 1 "the Include line back"
+	"$en" --ecap --quiet > /dev/null || si_fail "enable --ecap again"
+	out=$("$dis") || si_fail "disable after --ecap failed: $out"
+	[ -z "$(ls -A "$T/sys/squid/conf.d")" ] || si_fail "links left after --ecap: $(ls "$T/sys/squid/conf.d")"
+	echo "# the admin's own" > "$T/sys/squid/conf.d/sslinspect-icap.conf"
+	rc=0; out=$("$en" --ecap 2>&1) || rc=$?
+	si_assert_eq "$rc" 1 "--ecap beside an ICAP file of the admin's"
+	si_assert_match "$out" "both front ends" "says why"
+	rm "$T/sys/squid/conf.d/sslinspect-icap.conf"
+	cmp -s "$T/sys/c-icap/c-icap.conf" "$T/sys/c-icap.orig" || si_fail "c-icap.conf not as it was after --ecap"
 
 	# With systemd: the timers.
-	rm "$T/sys/squid/conf.d/sslinspect-bump.conf"
 	mkdir -p "$T/systemd"
 	export SSLINSPECT_SYSTEMD_DIR=$T/systemd
 	out=$("$en") || si_fail "enable under systemd failed: $out"

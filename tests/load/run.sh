@@ -25,7 +25,8 @@
 # inspect; they need g++ and libecap3-dev; "front" runs the same load
 # through the eCAP front end, sslinspect_ecap.so, in that Squid),
 # LOAD_BASELINE_SECONDS the bump and splice runs' length (default
-# LOAD_SECONDS: the baselines need only a steady rate, not the whole run),
+# LOAD_SECONDS: the baselines need only a steady rate, not the whole run;
+# the inspecting modes always run LOAD_SECONDS),
 # LOAD_TMPDIR where c-icap spools held bodies (tmpfs, the default, or disk).
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
@@ -226,7 +227,9 @@ cpuline()
 run()
 {
 	local mode=$1 proxy=$2 host=$3 manifest=$4 out sampler t=$secs gone
-	[ "$mode" = inspect ] || t=${LOAD_BASELINE_SECONDS:-$secs}
+	case $mode in
+	bump | splice) t=${LOAD_BASELINE_SECONDS:-$secs} ;;
+	esac
 	gone=$(pinned_gone)
 	: > "$T/mem.$mode"
 	( while :; do memsample; sleep 5; done >> "$T/mem.$mode" ) &

@@ -432,14 +432,17 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 		else
 			step = XA_BLOCK;
 	}
-	/* Once the answer has begun, a block can only cut it off. */
-	if (step == XA_BLOCK && x->mode == XM_STREAM)
-		step = XA_CUT;
-	if (step == XA_BLOCK) {
+	/*
+	 * Once the release has begun, a block (xact.c's cut) is a cut if the
+	 * shim answered already, and a page if the release's news still
+	 * waits for it: Squid's thread decides (ecx_page, ecx_cut_late).
+	 */
+	if (step == XA_CUT)
+		step = XA_BLOCK;
+	if (step == XA_BLOCK && x->mode != XM_STREAM) {
 		e->page = xact_block_page(x, &e->ctype, &e->npage);
 		x->mode = XM_BLOCK;
-	} else if (step == XA_CUT)
-		xact_cut(x);
+	}
 	pthread_mutex_lock(&ecx_mtx);
 	if (step != XA_NONE)
 		e->news.step = step;
@@ -766,8 +769,9 @@ ecx_read(struct ecx *e, uint64_t off, void *buf, size_t len)
 
 /*
  * The page of a transaction blocked at its start (Squid's thread) or by
- * its worker: malloc'd, the caller frees it; NULL with *len 0 for an
- * empty 403.
+ * its worker (made there, or here for a release not answered yet; no
+ * worker has the transaction any more): malloc'd, the caller frees it;
+ * NULL with *len 0 for an empty 403.
  */
 char *
 ecx_page(struct ecx *e, const char **ctype, size_t *len)
@@ -780,9 +784,10 @@ ecx_page(struct ecx *e, const char **ctype, size_t *len)
 	*len = e->npage;
 	*ctype = e->ctype;
 	pthread_mutex_unlock(&ecx_mtx);
-	/* blocked at the start: no worker made it */
-	if (p == NULL && *ctype == NULL)
+	if (p == NULL && *ctype == NULL) {
 		p = xact_block_page(e->x, ctype, len);
+		e->x->mode = XM_BLOCK;
+	}
 	return p;
 }
 
@@ -806,6 +811,18 @@ ecx_crl(struct ecx *e, const char **ctype, size_t *len, time_t *mtime)
 	r.body = NULL;
 	crlserve_reply_free(&r);
 	return p;
+}
+
+/*
+ * A block found after the shim answered (Squid's thread; no worker has
+ * the transaction any more): the transfer is cut off, and its retry
+ * answered from the verdict cache.
+ */
+void
+ecx_cut_late(struct ecx *e)
+{
+	if (e->x->mode == XM_STREAM && verdict_blocks(e->x->verdict))
+		xact_cut(e->x);
 }
 
 /* Squid's thread ended the transfer early (cut or aborted): no more work. */

@@ -46,6 +46,7 @@ ssize_t		 ecx_read(struct ecx *, uint64_t, void *, size_t);
 char		*ecx_page(struct ecx *, const char **, size_t *);
 char		*ecx_crl(struct ecx *, const char **, size_t *, time_t *);
 void		 ecx_cut(struct ecx *);
+void		 ecx_cut_late(struct ecx *);
 void		 ecx_release(struct ecx *);
 
 /* ecapcache.c: the verdict cache every Squid worker shares. */

@@ -545,6 +545,7 @@ Xaction::resume()
 			answer_page(403, ctype, body, len, 0);
 			return;
 		}
+		ecx_cut_late(ecx);
 		/* FALLTHROUGH */
 	case XA_CUT:
 	case XA_ERROR:

@@ -37,6 +37,7 @@ SQUID_RENDER = $(SHELL) $(top_srcdir)/squid-conf/render \
 	ECAP_MODULE=$(ecapmoduledir)/sslinspect_ecap.so \
 	ECAP_CONFIG=$(sysconfdir)/c-icap/sslinspect.conf \
 	ECAP_TMPDIR=/var/tmp \
+	ECAP_HOLD='$(ECAP_HOLD_OPTION)' \
 	REQUEST_BUFFER_LINE='$(SQUID_REQBUF_LINE)' \
 	ACCESS_LOG=daemon:/var/log/squid/access.log \
 	TLS_LOG=daemon:/var/log/squid/sslinspect-tls.log

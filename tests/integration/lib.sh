@@ -807,15 +807,31 @@ CONF
 			printf '%s\n' "${SI_ECAP_DIRECTIVES:-}"
 		} > "$T/etc/sslinspect.conf"
 		chmod -R a+rX "$T/lib"
-		$render ECAP_MODULE="$T/lib/sslinspect_ecap.so" \
-		    ECAP_CONFIG="$T/etc/sslinspect.conf" ECAP_TMPDIR="$T/ecap-tmp" \
-		    < "$top_srcdir/squid-conf/sslinspect-ecap.conf.in" \
-		    > "$T/etc/conf.d/sslinspect-ecap.conf" || si_fail "render ecap snippet"
-		# The adapter's own options (MaxBacklog=, Threads=) go on the
-		# ecap_service line: c-icap would refuse them in Config.
-		[ -z "${SI_ECAP_OPTIONS:-}" ] ||
-		    sed -i "/^ecap_service sslinspect_resp /s|\$| $SI_ECAP_OPTIONS|" \
-		    "$T/etc/conf.d/sslinspect-ecap.conf"
+		if [ -n "${SI_ECAP_CONF:-}" ]; then
+			# An admin's own eCAP lines (module, service, access)
+			# instead of the snippet.
+			si_log "squid.conf: the case's own ecap_service lines, not the snippet"
+			printf '%s\n' "$SI_ECAP_CONF" > "$T/etc/conf.d/sslinspect-ecap.conf"
+		else
+			$render ECAP_MODULE="$T/lib/sslinspect_ecap.so" \
+			    ECAP_CONFIG="$T/etc/sslinspect.conf" ECAP_TMPDIR="$T/ecap-tmp" \
+			    ECAP_HOLD="$(si_squid_holds || echo MaxHoldSize=256M)" \
+			    < "$top_srcdir/squid-conf/sslinspect-ecap.conf.in" \
+			    > "$T/etc/conf.d/sslinspect-ecap.conf" || si_fail "render ecap snippet"
+		fi
+		# The case's options for the ecap_service line (MaxBacklog=,
+		# which c-icap would refuse in Config), each in place of the
+		# snippet's own of that name (Squid refuses a name twice).
+		for o in ${SI_ECAP_OPTIONS:-}; do
+			if grep -q "^ecap_service sslinspect_resp .* ${o%%=*}=" \
+			    "$T/etc/conf.d/sslinspect-ecap.conf"; then
+				sed -i "/^ecap_service sslinspect_resp /s| ${o%%=*}=[^ ]*| $o|" \
+				    "$T/etc/conf.d/sslinspect-ecap.conf"
+			else
+				sed -i "/^ecap_service sslinspect_resp /s|\$| $o|" \
+				    "$T/etc/conf.d/sslinspect-ecap.conf"
+			fi
+		done
 	elif [ -n "${ICAP_PORT:-}" ]; then
 		$render ICAP_ADDRESS="127.0.0.1:$ICAP_PORT" \
 		    ICAP_SERVICE="${SI_ICAP_SERVICE:-echo}" \

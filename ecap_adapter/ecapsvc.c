@@ -45,6 +45,12 @@
 
 /* What a worker reads of the spool at a time. */
 #define ECX_CHUNK	(256 * 1024)
+/*
+ * What a worker scans of one transaction before it tells Squid's thread
+ * what it came to and takes the next in the queue: news flow while a
+ * large spool is scanned, and no transfer waits for another's.
+ */
+#define ECX_TURN	(4 * 1024 * 1024)
 /* How often transactions that wait on a clock are looked at (ms). */
 #define ECX_TICK	50
 /* What is sent of a spool file is freed this much at a time. */
@@ -377,10 +383,12 @@ ecx_scan(struct ecx *e, uint64_t to, bool eof)
 	size_t			 n;
 	ssize_t			 r;
 	bool			 last;
+	uint64_t		 from = e->taken;
 
 	if (buf == NULL && (buf = malloc(ECX_CHUNK)) == NULL)
 		return XA_ERROR;
-	while (e->taken < to || (eof && !e->eof_taken)) {
+	while ((e->taken < to || (eof && !e->eof_taken)) &&
+	    e->taken - from < ECX_TURN) {
 		n = to - e->taken > ECX_CHUNK ? ECX_CHUNK :
 		    (size_t)(to - e->taken);
 		if (n > 0 && (r = pread(e->fd, buf, n, (off_t)e->taken)) !=
@@ -398,8 +406,8 @@ ecx_scan(struct ecx *e, uint64_t to, bool eof)
 			backlog -= n;
 		pthread_mutex_unlock(&ecx_mtx);
 		e->eof_taken |= last;
-		if ((step = xact_check(e->x)) != XA_NONE &&
-		    step != XA_RELEASE)
+		/* a release too goes out at once: MaxHoldSize is the bound */
+		if ((step = xact_check(e->x)) != XA_NONE)
 			break;
 	}
 	return step;

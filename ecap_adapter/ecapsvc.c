@@ -98,7 +98,15 @@ static struct ecx	*runq, **runq_tail = &runq;
 static struct ecx	*readyq, **readyq_tail = &readyq;
 static struct ecx	*all;		/* with a body under way */
 static unsigned		 inflight;	/* queued or with a worker */
-static bool		 started;
+/*
+ * The engines load on a thread of their own at a kid's first transaction
+ * (ecapsvc_start): Squid's thread goes on meanwhile, and requests wait.
+ */
+enum ecx_state { ECX_IDLE, ECX_LOADING, ECX_READY, ECX_FAILED };
+static enum ecx_state	 state;
+static pthread_cond_t	 state_cond = PTHREAD_COND_INITIALIZER;
+static char		*load_cause;
+static bool		 started;	/* loading began: options checked only */
 /* squid -k reconfigure: options checked only, then the policy reloaded */
 static bool		 reconfiguring;
 static struct svc_config scratch;
@@ -305,6 +313,8 @@ ecapsvc_configure_begin(void)
 {
 	if (!started)
 		return;
+	/* not while the loader reads the configuration */
+	(void)ecapsvc_start(true, NULL);
 	svcconf_free(&scratch);
 	svcconf_defaults(&scratch);
 	reconfiguring = true;
@@ -317,6 +327,8 @@ ecapsvc_configure_end(void)
 		return;
 	reconfiguring = false;
 	svcconf_free(&scratch);
+	if (state != ECX_READY)
+		return;
 	svcstate_reload();
 	ecapsvc_log(2, "sslinspect: reconfigured: policy and signatures read "
 	    "again; other option changes take effect when Squid restarts");
@@ -504,22 +516,19 @@ ecx_worker(void *arg)
 }
 
 /*
- * Once per Squid kid, at its first transaction (the coordinator and the
- * diskers never load the engines): the service's state and the workers.
- * 0, or -1 with why in cause; the service then fails every transaction.
+ * The loader thread: the service's state and the workers. 0, or -1 with
+ * why in cause; the service then fails every transaction.
  */
-int
-ecapsvc_start(char **cause)
+static int
+ecapsvc_load(char **cause)
 {
 	pthread_attr_t	 attr;
 	pthread_t	 t;
 	unsigned	 i;
 	struct xact_env	*env;
 	char		*why = NULL;
+	uint64_t	 t0 = ecapsvc_now();
 
-	if (started)
-		return 0;
-	log_set_writer(ecapsvc_log_line);
 	if (svcstate_open(tmpdir, ecapsvc_log) != 0) {
 		cause_set(cause, "no policy could be loaded");
 		return -1;
@@ -543,10 +552,64 @@ ecapsvc_start(char **cause)
 			return -1;
 		}
 	pthread_attr_destroy(&attr);
-	started = true;
-	ecapsvc_log(2, "sslinspect: eCAP adapter started, %u workers, spool "
-	    "in %s", nthreads, tmpdir);
+	ecapsvc_log(2, "sslinspect: eCAP adapter started in %llu ms, %u "
+	    "workers, spool in %s", (unsigned long long)(ecapsvc_now() - t0),
+	    nthreads, tmpdir);
 	return 0;
+}
+
+static void *
+ecapsvc_loader(void *arg)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	(void)arg;
+	r = ecapsvc_load(&cause);
+	pthread_mutex_lock(&ecx_mtx);
+	state = r == 0 ? ECX_READY : ECX_FAILED;
+	load_cause = cause;
+	pthread_cond_broadcast(&state_cond);
+	pthread_mutex_unlock(&ecx_mtx);
+	return NULL;
+}
+
+/*
+ * On Squid's thread, at each transaction's start; the first in a Squid
+ * kid starts the loader (the coordinator and the diskers never load the
+ * engines). 1 when the service runs, 0 while it loads, -1 with why in
+ * cause when it could not be loaded. wait: until the loading is over.
+ */
+int
+ecapsvc_start(bool wait, char **cause)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	enum ecx_state	 st;
+
+	pthread_mutex_lock(&ecx_mtx);
+	if (state == ECX_IDLE) {
+		started = true;
+		state = ECX_LOADING;
+		log_set_writer(ecapsvc_log_line);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, ecapsvc_loader, NULL) != 0) {
+			state = ECX_FAILED;
+			load_cause = strdup("cannot start the loading thread");
+		}
+		pthread_attr_destroy(&attr);
+	}
+	while (wait && state == ECX_LOADING)
+		pthread_cond_wait(&state_cond, &ecx_mtx);
+	st = state;
+	pthread_mutex_unlock(&ecx_mtx);
+	if (st == ECX_FAILED) {
+		cause_set(cause, "%s", load_cause != NULL ? load_cause :
+		    "out of memory");
+		return -1;
+	}
+	return st == ECX_READY;
 }
 
 /*
@@ -584,7 +647,8 @@ ecapsvc_ready(void (*notify)(void *))
 
 /*
  * On Squid's thread, as a request starts: whether it may go on to the
- * origin now, or must wait for the workers to catch up (MaxBacklog). A
+ * origin now, or must wait for the engines to load or the workers to
+ * catch up (MaxBacklog). A
  * request kept waiting asks again at each pass of Squid's loop. Only the
  * transfers under way feed the backlog meanwhile, fewer as they end, and
  * the workers never wait for Squid: it shrinks.
@@ -596,6 +660,10 @@ ecapsvc_admit(void)
 
 	pthread_mutex_lock(&ecx_mtx);
 	b = backlog;
+	if (state == ECX_LOADING) {
+		pthread_mutex_unlock(&ecx_mtx);
+		return false;
+	}
 	pthread_mutex_unlock(&ecx_mtx);
 	if (backlog_max == 0 || b <= backlog_max) {
 		waiting = false;

@@ -31,7 +31,7 @@ struct ecx_news {
 int	 ecapsvc_option(const char *, const char *, char **);
 void	 ecapsvc_configure_begin(void);
 void	 ecapsvc_configure_end(void);
-int	 ecapsvc_start(char **);
+int	 ecapsvc_start(bool, char **);
 void	 ecapsvc_log_drain(void (*)(int, const char *));
 void	 ecapsvc_ready(void (*)(void *));
 int	 ecapsvc_wait_ms(void);

@@ -301,31 +301,45 @@ Xaction::head(xact_head &h, Lines &rq, Lines &rs, std::string &line,
 		h.clen = std::strtoll(a.toString().c_str(), nullptr, 10);
 }
 
-/*
- * A request goes to the origin only while the workers keep up: else it
- * waits (ecapsvc.c says why), and begins from resume once admitted. One
- * with a body never waits: its sender would fill Squid's request buffer,
- * which Squid 5.7 takes for the client's end (bug 5405).
- */
-void
-Xaction::start()
+/* ecapsvc_start, its failure an exception for Squid. */
+int
+service_start(bool wait)
 {
 	char	*cause = nullptr;
+	int	 st;
 
-	if (ecapsvc_start(&cause) != 0) {
+	if ((st = ecapsvc_start(wait, &cause)) < 0) {
 		std::string why = cause != nullptr ? cause : "?";
 
 		std::free(cause);
 		throw libecap::TextException("sslinspect_ecap: " + why);
 	}
+	return st;
+}
+
+/*
+ * A request goes to the origin only once the engines are loaded and
+ * while the workers keep up: else it waits (ecapsvc.c says why), and
+ * begins from resume once admitted. One with a body never waits there:
+ * its sender would fill Squid's request buffer, which Squid 5.7 takes for
+ * the client's end (bug 5405); it, and a response, wait here for the
+ * engines, if they are still loading.
+ */
+void
+Xaction::start()
+{
+	int	st = service_start(false);
+
 	if (dynamic_cast<const libecap::RequestLine *>(
 	    &hostx->virgin().firstLine()) != nullptr &&
 	    hostx->virgin().body() == nullptr &&
-	    (!waiters.empty() || !ecapsvc_admit())) {
+	    (st == 0 || !waiters.empty() || !ecapsvc_admit())) {
 		waiting = true;
 		wait_at = waiters.insert(waiters.end(), this);
 		return;
 	}
+	if (st == 0)
+		(void)service_start(true);
 	begin();
 }
 
@@ -531,6 +545,7 @@ Xaction::resume()
 
 	if (admitted && hostx != nullptr) {
 		admitted = false;
+		(void)service_start(true);
 		begin();
 		return;
 	}

@@ -64,6 +64,10 @@ PY
 		    si_fail "download of $size bytes from Python altered"
 	done
 	si_log "clean downloads of 0 B to 30 MB identical (nginx and Python)"
+	# The engines loaded on a thread of their own; the first request
+	# waited for them.
+	si_wait_log "$T/log/cache.log" "sslinspect: eCAP adapter started in [0-9]+ ms" \
+	    "the adapter's start, and how long its loading took"
 
 	# Eight at once.
 	pids=""

@@ -106,7 +106,8 @@ enum ecx_state { ECX_IDLE, ECX_LOADING, ECX_READY, ECX_FAILED };
 static enum ecx_state	 state;
 static pthread_cond_t	 state_cond = PTHREAD_COND_INITIALIZER;
 static char		*load_cause;
-static bool		 started;	/* loading began: options checked only */
+/* loading began: options only checked from then on */
+static bool		 started;
 /* squid -k reconfigure: options checked only, then the policy reloaded */
 static bool		 reconfiguring;
 static struct svc_config scratch;

@@ -100,6 +100,26 @@ dl_infected()
 	dl_cut_retry "$1" "$2" "$3" "$(stat -c %s "$T/www$file")"
 }
 
+# dl_six_at_once PORT: six clean 20 MB downloads at once, each whole and
+# unchanged, with an infected one blocked among them.
+dl_six_at_once()
+{
+	local i p pids=""
+	for i in 1 2 3 4 5 6; do
+		(
+			T_GOT=$T/tmp/par$i
+			dl_get "$1" /c20M.bin "$T_GOT"
+			[ "$DL_RC" = 0 ] && [ "$DL_CODE" = 200 ] && cmp -s "$T_GOT" "$T/www/c20M.bin" ||
+			    { echo "parallel $i: rc $DL_RC status $DL_CODE size $DL_SIZE" >&2; exit 1; }
+		) &
+		pids="$pids $!"
+	done
+	dl_infected "$1" /eicar-start.bin "EICAR while six download" early
+	for p in $pids; do
+		wait "$p" || si_fail "a parallel clean download failed"
+	done
+}
+
 # dl_cut_retry PORT PATH WHAT SIZE: the download just made (dl_get) of a
 # file of SIZE bytes was cut off: it ended in an error, short of SIZE and
 # without the EICAR bytes; its retry gets the page from the verdict cache.

@@ -15,7 +15,7 @@ SI_NEEDS_MODULE=1
 
 case_main()
 {
-	local i s pids="" p
+	local i s
 	SI_ICAP_HANDWRITTEN=1
 	SI_CICAP_THREADS=8
 	dl_setup
@@ -44,18 +44,6 @@ case_main()
 	dl_clean "$PYORIGIN_PORT" /c200M.bin "200M"
 
 	# Six at once, clean and infected mixed, on the 16 c-icap threads.
-	for i in 1 2 3 4 5 6; do
-		(
-			T_GOT=$T/tmp/par$i
-			dl_get "$PYORIGIN_PORT" /c20M.bin "$T_GOT"
-			[ "$DL_RC" = 0 ] && [ "$DL_CODE" = 200 ] && cmp -s "$T_GOT" "$T/www/c20M.bin" ||
-			    { echo "parallel $i: rc $DL_RC status $DL_CODE size $DL_SIZE" >&2; exit 1; }
-		) &
-		pids="$pids $!"
-	done
-	dl_infected "$PYORIGIN_PORT" /eicar-start.bin "EICAR while six download" early
-	for p in $pids; do
-		wait "$p" || si_fail "a parallel clean download failed"
-	done
+	dl_six_at_once "$PYORIGIN_PORT"
 	dl_audit_whole $((DL_CLEAN_N + 6))
 }

@@ -473,7 +473,7 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 	else if (x->mode == XM_STREAM)
 		e->news.released = xact_release_to(x);
 	e->due = xact_deadline(x);
-	if (step == XA_BLOCK || step == XA_CUT || step == XA_ERROR || ended)
+	if (step == XA_BLOCK || step == XA_ERROR || ended)
 		ecx_finish(e);
 	pthread_mutex_unlock(&ecx_mtx);
 }

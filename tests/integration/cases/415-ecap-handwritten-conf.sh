@@ -34,8 +34,11 @@ adaptation_access admin_resp allow all"
 	for i in 1 2 3; do
 		dl_infected "$PYORIGIN_PORT" /eicar-small.txt "round $i: EICAR" early
 		dl_infected "$PYORIGIN_PORT" /eicar-start.bin "round $i: EICAR at byte 0" early
+		# A URL of each round's own: without "cache deny" this Squid keeps
+		# the small files (fresh by Last-Modified), and a hit, inspected on
+		# its way into the cache, skips RESPMOD and leaves no audit line.
 		for s in 1K 64K 1M 8M; do
-			dl_clean "$PYORIGIN_PORT" "/c$s.bin" "round $i: $s after blocks"
+			dl_clean "$PYORIGIN_PORT" "/c$s.bin?round=$i" "round $i: $s after blocks"
 		done
 		dl_clean "$PYORIGIN_PORT" "/c20M.bin?chunked=1" "round $i: 20M chunked"
 	done

@@ -53,6 +53,7 @@ struct dbcache {
 	size_t	 limit;		/* bytes of entries before eviction */
 	dev_t	 dev;		/* the file env has open */
 	ino_t	 ino;
+	off_t	 size;		/* its size then: what the map may touch */
 };
 
 /* Fixed-width little-endian fields, so the file does not depend on ABI. */
@@ -158,6 +159,7 @@ dbcache_try(struct dbcache *db)
 	}
 	db->dev = sb.st_dev;
 	db->ino = sb.st_ino;
+	db->size = sb.st_size;
 	return 0;
 fail:
 	mdb_env_close(db->env);
@@ -328,6 +330,33 @@ dbcache_follow(struct dbcache *db, char **cause)
 	return 0;
 }
 
+/*
+ * Has the file shrunk under the map since env opened it (truncated in
+ * place, or opened by a process with a smaller map)? A page past its end
+ * kills the process with SIGBUS on the next access, and this process may
+ * be a Squid worker, so open it again first: LMDB takes an empty file for
+ * a new one, and tells a damaged one apart as at any open. This narrows
+ * the window to the moment between the check and the access.
+ */
+static int
+dbcache_shrunk(struct dbcache *db, char **cause)
+{
+	struct stat	sb;
+	int		fd, rc;
+
+	if (mdb_env_get_fd(db->env, &fd) != 0 || fstat(fd, &sb) == -1 ||
+	    sb.st_size >= db->size)
+		return 0;
+	log_warnx("%s shrank to %lld bytes under the cache; opening it again",
+	    db->path, (long long)sb.st_size);
+	if ((rc = dbcache_attach(db, NULL, NULL)) != 0) {
+		cause_set(cause, "%s: %s", db->path, mdb_strerror(rc));
+		dbcache_detach(db);
+		return -1;
+	}
+	return dbcache_perms(db->path, cause);
+}
+
 void
 dbcache_close(struct dbcache *db)
 {
@@ -429,6 +458,8 @@ dbcache_get(struct dbcache *db, const unsigned char *key, time_t now,
 		cause_set(cause, "%s: closed", db->path);
 		return -1;
 	}
+	if (dbcache_shrunk(db, cause) == -1)
+		return -1;
 	rc = dbcache_lookup(db, key, now, data, len, expires, &hit);
 	if (dbcache_damaged(rc)) {
 		if (dbcache_recover(db, rc, cause) == -1)
@@ -581,7 +612,8 @@ dbcache_put(struct dbcache *db, const unsigned char *key,
 		cause_set(cause, "%s: closed", db->path);
 		return -1;
 	}
-	if (dbcache_follow(db, cause) == -1)
+	if (dbcache_follow(db, cause) == -1 ||
+	    dbcache_shrunk(db, cause) == -1)
 		return -1;
 	/*
 	 * Pages an eviction frees become reusable only after a later

@@ -827,6 +827,46 @@ START_TEST(dbcache_expiry_and_eviction)
 }
 END_TEST
 
+/*
+ * The file truncated under a process that has it mapped: the next lookup
+ * must neither die of SIGBUS (which fails the run) nor serve anything;
+ * the cache then works again.
+ */
+START_TEST(dbcache_truncated_under_it)
+{
+	struct dbcache	*db;
+	unsigned char	 key[32], *data = NULL, val[64];
+	char		 dir[128], path[160], *cause = NULL;
+	size_t		 len;
+	time_t		 exp;
+
+	snprintf(dir, sizeof dir, "%s/shrunk", tmpdir);
+	snprintf(path, sizeof path, "%s/cache.mdb", dir);
+	db = dbcache_open(dir, 1 << 20, &cause);
+	ck_assert_ptr_nonnull(db);
+	memset(key, 7, sizeof key);
+	memset(val, 'v', sizeof val);
+	ck_assert_int_eq(dbcache_put(db, key, val, sizeof val, now + 100, now,
+	    &cause), 0);
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(dbcache_get(db, key, now, &data, &len, &exp, &cause),
+	    0);
+	ck_assert_int_eq(dbcache_put(db, key, val, sizeof val, now + 100, now,
+	    &cause), 0);
+	ck_assert_int_eq(dbcache_get(db, key, now, &data, &len, &exp, &cause),
+	    1);
+	free(data);
+	/* And a write meeting it first. */
+	ck_assert_int_eq(truncate(path, 0), 0);
+	ck_assert_int_eq(dbcache_put(db, key, val, sizeof val, now + 100, now,
+	    &cause), 0);
+	ck_assert_int_eq(dbcache_get(db, key, now, &data, &len, &exp, &cause),
+	    1);
+	free(data);
+	dbcache_close(db);
+}
+END_TEST
+
 START_TEST(lcache_bounded_lru)
 {
 	struct lcache	*lc = lcache_new(2);
@@ -877,6 +917,7 @@ forge_suite(void)
 	tcase_add_test(tc, cache_ip_and_dotted_name_apart);
 	tcase_add_test(tc, clock_given_by_caller);
 	tcase_add_test(tc, dbcache_expiry_and_eviction);
+	tcase_add_test(tc, dbcache_truncated_under_it);
 	tcase_add_test(tc, lcache_bounded_lru);
 	tcase_add_test(tc, url_expansion);
 	suite_add_tcase(s, tc);

@@ -2,8 +2,8 @@
  * The eCAP front end's core (see ecapsvc.h).
  *
  * Squid's thread writes each piece of a body, as Squid's 64 KiB pipe
- * offers it, to the transaction's spool, an unlinked file in TmpDir
- * (ecx_feed), and goes on; a worker thread reads what is new in the spool
+ * offers it, to the transaction's spool (ecx_feed), and goes on: its first
+ * ECX_HEAD bytes in memory, the rest in an unlinked file in TmpDir; a worker thread reads what is new in the spool
  * and scans it (xact.c), and puts the transaction on the ready queue with
  * what it came to. Squid polls the adapter once per pass of its event loop
  * (Service::suspend and resume, libecap's asynchronous API: there is no
@@ -43,6 +43,13 @@
 #include "size.h"
 #include "svc.h"
 
+/*
+ * What of a body stays in memory: most bodies end within it and never
+ * touch TmpDir (no file, no system calls), and a full TmpDir fails only
+ * the larger ones, as c-icap's own spool does. The buffer never moves, so
+ * readers take bytes from it while Squid's thread appends past them.
+ */
+#define ECX_HEAD	(64 * 1024)
 /* What a worker reads of the spool at a time. */
 #define ECX_CHUNK	(256 * 1024)
 /*
@@ -71,7 +78,8 @@ struct ecx {
 	struct polref	*pol;
 	void		*owner;		/* the shim's transaction; NULL: gone */
 	int		 refs;
-	int		 fd;		/* the spool; -1 before ecx_begin */
+	char		*head;		/* the spool's first ECX_HEAD bytes */
+	int		 fd;		/* the rest; -1 until there is some */
 	uint64_t	 spooled;	/* written by Squid's thread */
 	uint64_t	 taken;		/* read back and scanned by workers */
 	bool		 eof;		/* the body's end is spooled */
@@ -84,7 +92,7 @@ struct ecx {
 	uint64_t	 due;		/* a look due then, with no input */
 	bool		 done;		/* judged, or cut: no more work */
 	struct ecx_news	 news;
-	uint64_t	 punched;
+	uint64_t	 punched;	/* the file freed up to here */
 	struct ecx	*next_run, *next_ready;
 	struct ecx	*prev_all, *next_all;
 	char		*page;
@@ -377,6 +385,73 @@ ecx_post(struct ecx *e)
 }
 
 /* xact.c's spool: the bytes are in the spool file already (ecx_feed). */
+/*
+ * n spooled bytes from off (all of them published under the lock, so
+ * their writes are seen): n, or what a read of the file came to.
+ */
+static ssize_t
+ecx_spool_read(struct ecx *e, char *buf, size_t n, uint64_t off)
+{
+	size_t	m = 0;
+	ssize_t	r;
+
+	if (off < ECX_HEAD) {
+		m = n < ECX_HEAD - off ? n : (size_t)(ECX_HEAD - off);
+		memcpy(buf, e->head + off, m);
+	}
+	while (m < n) {
+		r = pread(e->fd, buf + m, n - m, (off_t)(off + m - ECX_HEAD));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return m > 0 ? (ssize_t)m : r;
+		m += (size_t)r;
+	}
+	return (ssize_t)m;
+}
+
+/*
+ * Append to the spool (Squid's thread, the only writer): the head in
+ * memory, past it the file, made at the first byte it gets. What was
+ * spooled; short when the file could not be made or written (logged).
+ */
+static size_t
+ecx_spool_write(struct ecx *e, const char *p, size_t len)
+{
+	uint64_t	off = e->spooled;
+	size_t		m = 0;
+	ssize_t		w;
+	char		path[1100];
+
+	if (off < ECX_HEAD) {
+		m = len < ECX_HEAD - off ? len : (size_t)(ECX_HEAD - off);
+		memcpy(e->head + off, p, m);
+	}
+	if (m < len && e->fd < 0) {
+		snprintf(path, sizeof path, "%s/sslinspect-ecap.XXXXXX",
+		    tmpdir);
+		if ((e->fd = mkostemp(path, O_CLOEXEC)) < 0) {
+			ecapsvc_log(1, "sslinspect: spool file in %s: %s; the "
+			    "transfer fails", tmpdir, strerror(errno));
+			return m;
+		}
+		/* read and written by descriptor only: freed with it */
+		unlink(path);
+	}
+	while (m < len) {
+		if ((w = write(e->fd, p + m, len - m)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			ecapsvc_log(1, "sslinspect: spool file in %s: %s; the "
+			    "transfer fails", tmpdir, w < 0 ? strerror(errno) :
+			    "nothing written");
+			break;
+		}
+		m += (size_t)w;
+	}
+	return m;
+}
+
 static int
 ecx_spooled(void *arg, const char *buf, size_t len, int eof)
 {
@@ -404,12 +479,9 @@ ecx_scan(struct ecx *e, uint64_t to, bool eof)
 	    e->taken - from < ECX_TURN) {
 		n = to - e->taken > ECX_CHUNK ? ECX_CHUNK :
 		    (size_t)(to - e->taken);
-		if (n > 0 && (r = pread(e->fd, buf, n, (off_t)e->taken)) !=
-		    (ssize_t)n) {
-			if (r < 0 && errno == EINTR)
-				continue;
+		if (n > 0 && (r = ecx_spool_read(e, buf, n, e->taken)) !=
+		    (ssize_t)n)
 			return XA_ERROR;
-		}
 		last = eof && e->taken + n == to;
 		if (xact_take(e->x, buf, n, last) != 0)
 			return XA_ERROR;
@@ -744,16 +816,10 @@ ecx_xact(const struct ecx *e)
 int
 ecx_begin(struct ecx *e)
 {
-	char	path[1100];
-
-	snprintf(path, sizeof path, "%s/sslinspect-ecap.XXXXXX", tmpdir);
-	if ((e->fd = mkostemp(path, O_CLOEXEC)) < 0) {
-		ecapsvc_log(1, "sslinspect: spool file in %s: %s", tmpdir,
-		    strerror(errno));
+	if ((e->head = malloc(ECX_HEAD)) == NULL) {
+		ecapsvc_log(1, "sslinspect: no memory for a body's spool");
 		return -1;
 	}
-	/* read and written by descriptor only: freed with it, also on kill */
-	unlink(path);
 	if (xact_start_scan(e->x, ecx_spooled, e) != 0)
 		return -1;
 	pthread_mutex_lock(&ecx_mtx);
@@ -775,28 +841,15 @@ ecx_begin(struct ecx *e)
 void
 ecx_feed(struct ecx *e, const void *buf, size_t len, bool eof)
 {
-	const char	*p = buf;
-	size_t		 left = len;
-	ssize_t		 w;
-	bool		 failed = false;
+	size_t	n = 0;
+	bool	failed = false;
 
-	while (left > 0 && !e->done) {
-		if ((w = write(e->fd, p, left)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			ecapsvc_log(1, "sslinspect: spool file in %s: %s; the "
-			    "transfer fails", tmpdir, w < 0 ? strerror(errno) :
-			    "nothing written");
-			failed = true;
-			break;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
+	if (len > 0 && !e->done)
+		failed = (n = ecx_spool_write(e, buf, len)) < len;
 	pthread_mutex_lock(&ecx_mtx);
-	e->spooled += len - left;
+	e->spooled += n;
 	if (!e->done)
-		backlog += len - left;
+		backlog += n;
 	e->eof |= eof;
 	e->failed |= failed;
 	ecx_schedule(e);
@@ -821,7 +874,6 @@ ssize_t
 ecx_read(struct ecx *e, uint64_t off, void *buf, size_t len)
 {
 	uint64_t	lim, to;
-	ssize_t		n;
 
 	pthread_mutex_lock(&ecx_mtx);
 	lim = e->news.released;
@@ -830,18 +882,16 @@ ecx_read(struct ecx *e, uint64_t off, void *buf, size_t len)
 		return 0;
 	if (len > lim - off)
 		len = (size_t)(lim - off);
+	/* the file's offsets lie ECX_HEAD behind the body's */
 	to = off - off % ECX_PUNCH;
+	to = to > ECX_HEAD ? to - ECX_HEAD : 0;
 #ifdef FALLOC_FL_PUNCH_HOLE
 	if (to > e->punched && fallocate(e->fd, FALLOC_FL_PUNCH_HOLE |
 	    FALLOC_FL_KEEP_SIZE, (off_t)e->punched,
 	    (off_t)(to - e->punched)) == 0)
 		e->punched = to;
-#else
-	(void)to;
 #endif
-	while ((n = pread(e->fd, buf, len, (off_t)off)) < 0 && errno == EINTR)
-		;
-	return n;
+	return ecx_spool_read(e, buf, len, off);
 }
 
 /*
@@ -925,6 +975,7 @@ ecx_put(struct ecx *e)
 	svcstate_policy_put(e->pol);
 	if (e->fd >= 0)
 		close(e->fd);
+	free(e->head);
 	free(e->page);
 	free(e);
 }

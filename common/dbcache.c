@@ -41,6 +41,8 @@
 #define DBCACHE_FILE	"cache.mdb"
 #define DBCACHE_LOCK	"-lock"		/* LMDB's own lock file suffix */
 #define DBCACHE_REBUILD	"-rebuild"	/* ours: taken to open or replace */
+/* More than LMDB's lock file takes for 1022 readers (64 bytes each). */
+#define DBCACHE_LOCKROOM	(128 * 1024)
 #define DBCACHE_MAGIC	"SICG0001"
 #define DBCACHE_HDR	(8 + 8 + 8 + 4 + 32)
 
@@ -127,6 +129,36 @@ dbcache_damaged(int rc)
 	    rc == MDB_PAGE_NOTFOUND || rc == MDB_VERSION_MISMATCH;
 }
 
+/*
+ * Both files are written through shared maps (the lock file's reader
+ * table, the data with MDB_WRITEMAP): a page of a sparse file that a full
+ * disk (a tmpfs TmpDir) cannot back kills the writer with SIGBUS, inside
+ * mdb_env_open already. So every page is backed before LMDB maps it, and
+ * no room is only an error. 0 or an errno.
+ */
+static int
+dbcache_reserve_fd(int fd, off_t size)
+{
+	if (fallocate(fd, 0, 0, size) == -1 && errno != EOPNOTSUPP)
+		return errno;
+	return 0;
+}
+
+static int
+dbcache_reserve(const char *path, const char *suffix, off_t size)
+{
+	char	p[4096];
+	int	fd, rc;
+
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		return errno;
+	rc = dbcache_reserve_fd(fd, size);
+	close(fd);
+	return rc;
+}
+
 /* Open the environment once; an LMDB error code (0 on success). */
 static int
 dbcache_try(struct dbcache *db)
@@ -135,6 +167,10 @@ dbcache_try(struct dbcache *db)
 	struct stat	 sb;
 	int		 rc, fd;
 
+	if ((rc = dbcache_reserve(db->path, "", (off_t)db->mapsize)) != 0 ||
+	    (rc = dbcache_reserve(db->path, DBCACHE_LOCK,
+	    DBCACHE_LOCKROOM)) != 0)
+		return rc;
 	if ((rc = mdb_env_create(&db->env)) != 0)
 		return rc;
 	if ((rc = mdb_env_set_mapsize(db->env, db->mapsize)) != 0 ||
@@ -157,6 +193,9 @@ dbcache_try(struct dbcache *db)
 		rc = errno;
 		goto fail;
 	}
+	/* a map another process made larger than ours is backed too */
+	if ((rc = dbcache_reserve_fd(fd, sb.st_size)) != 0)
+		goto fail;
 	db->dev = sb.st_dev;
 	db->ino = sb.st_ino;
 	db->size = sb.st_size;

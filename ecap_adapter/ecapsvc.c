@@ -3,11 +3,12 @@
  *
  * Squid's thread writes each piece of a body, as Squid's 64 KiB pipe
  * offers it, to the transaction's spool (ecx_feed), and goes on: its first
- * ECX_HEAD bytes in memory, the rest in an unlinked file in TmpDir; a worker thread reads what is new in the spool
- * and scans it (xact.c), and puts the transaction on the ready queue with
- * what it came to. Squid polls the adapter once per pass of its event loop
- * (Service::suspend and resume, libecap's asynchronous API: there is no
- * descriptor to wake it), and the shim then acts on the news. The pipe is
+ * ECX_HEAD bytes in memory, the rest in an unlinked file in TmpDir; a
+ * worker thread reads what is new in the spool and scans it (xact.c), and
+ * puts the transaction on the ready queue with what it came to. Squid
+ * polls the adapter once per pass of its event loop (Service::suspend and
+ * resume, libecap's asynchronous API: there is no descriptor to wake it),
+ * and the shim then acts on the news. The pipe is
  * always emptied at once: Squid 5.7 does not go back to reading a sender
  * whose pipe an adapter left full and emptied later (the transfer stalls),
  * so a worker that falls behind is behind in the spool, not in Squid.

@@ -133,8 +133,10 @@ dbcache_damaged(int rc)
  * Both files are written through shared maps (the lock file's reader
  * table, the data with MDB_WRITEMAP): a page of a sparse file that a full
  * disk (a tmpfs TmpDir) cannot back kills the writer with SIGBUS, inside
- * mdb_env_open already. So every page is backed before LMDB maps it, and
- * no room is only an error. 0 or an errno.
+ * mdb_env_open already for the lock file. So every page is backed before
+ * LMDB writes to it, and no room is only an error: the lock file before
+ * the open, the data file (which LMDB must find empty to make it new, and
+ * only writes through the map after it) right after. 0 or an errno.
  */
 static int
 dbcache_reserve_fd(int fd, off_t size)
@@ -167,8 +169,7 @@ dbcache_try(struct dbcache *db)
 	struct stat	 sb;
 	int		 rc, fd;
 
-	if ((rc = dbcache_reserve(db->path, "", (off_t)db->mapsize)) != 0 ||
-	    (rc = dbcache_reserve(db->path, DBCACHE_LOCK,
+	if ((rc = dbcache_reserve(db->path, DBCACHE_LOCK,
 	    DBCACHE_LOCKROOM)) != 0)
 		return rc;
 	if ((rc = mdb_env_create(&db->env)) != 0)
@@ -178,23 +179,23 @@ dbcache_try(struct dbcache *db)
 	    (rc = mdb_env_open(db->env, db->path, MDB_NOSUBDIR | MDB_NOSYNC |
 	    MDB_WRITEMAP | MDB_MAPASYNC | MDB_NOTLS, 0600)) != 0)
 		goto fail;
-	mdb_reader_check(db->env, NULL);
-	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
-		goto fail;
-	if ((rc = mdb_dbi_open(txn, NULL, 0, &db->dbi)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0) {
-		if (rc != 0)
-			mdb_txn_abort(txn);
-		goto fail;
-	}
 	if ((rc = mdb_env_get_fd(db->env, &fd)) != 0)
 		goto fail;
 	if (fstat(fd, &sb) == -1) {
 		rc = errno;
 		goto fail;
 	}
-	/* a map another process made larger than ours is backed too */
 	if ((rc = dbcache_reserve_fd(fd, sb.st_size)) != 0)
+		goto fail;
+	mdb_reader_check(db->env, NULL);
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &db->dbi)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	/* a failed commit has freed the transaction */
+	if ((rc = mdb_txn_commit(txn)) != 0)
 		goto fail;
 	db->dev = sb.st_dev;
 	db->ino = sb.st_ino;

@@ -10,8 +10,13 @@
  * resume, libecap's asynchronous API: there is no descriptor to wake it),
  * and the shim then acts on the news. The pipe is
  * always emptied at once: Squid 5.7 does not go back to reading a sender
- * whose pipe an adapter left full and emptied later (the transfer stalls),
- * so a worker that falls behind is behind in the spool, not in Squid.
+ * whose pipe an adapter left full and emptied later (the transfer stalls:
+ * bug 5352, fixed in 6.13; HttpStateData::readReply, its buffer full
+ * behind the pipe, defers the read to MemObject::delayRead, which only the
+ * client side's store_client::copy kicks, and when the pipe empties
+ * Client::noteMoreBodySpaceAvailable's maybeReadVirginBody finds
+ * do_next_read clear and reads nothing), so a worker that falls behind is
+ * behind in the spool, not in Squid.
  * What bounds the spool is admission instead: while more than MaxBacklog
  * bytes of this kid's spool wait for a worker, new requests wait before
  * they go to the origin (ecapsvc_admit), and the transfers under way go
@@ -39,6 +44,7 @@
 
 #include "cause.h"
 #include "conffile.h"
+#include "ecapstats.h"
 #include "ecapsvc.h"
 #include "log.h"
 #include "size.h"
@@ -73,6 +79,9 @@
 /* How often, at most, the wait for the backlog is logged (ms). */
 #define ECX_WAIT_LOG	60000
 #define ECX_LOGLINES	256
+/* StatsInterval's default (s): a line per worker every five minutes. */
+#define ECX_STATS	300
+#define ECX_STATS_MAX	86400
 
 struct ecx {
 	struct xact	*x;
@@ -129,6 +138,11 @@ static uint64_t		 backlog_max = ECX_BACKLOG;
 static bool		 waiting;	/* requests wait for the backlog */
 static uint64_t		 wait_logged;
 static unsigned long	 waits;
+static uint64_t		 waits_total;
+static uint64_t		 under_way;	/* on the list of bodies */
+/* The counters' line in cache.log every so many seconds; 0: never. */
+static unsigned		 stats_interval = ECX_STATS;
+static uint64_t		 stats_logged;
 
 /* Log lines from any thread, written to Squid's log on its thread. */
 static struct {
@@ -252,8 +266,9 @@ ecapsvc_config_file(const char *path, char **cause)
 
 /*
  * One option of the ecap_service line: the adapter's own (Config, TmpDir,
- * Threads, MaxBacklog) or a sslinspect.* directive of srv_sslinspect(5)
- * by its name without the prefix. 0, or -1 with why in cause.
+ * Threads, MaxBacklog, StatsInterval) or a sslinspect.* directive of
+ * srv_sslinspect(5) by its name without the prefix. 0, or -1 with why in
+ * cause.
  */
 int
 ecapsvc_option(const char *name, const char *value, char **cause)
@@ -292,6 +307,19 @@ ecapsvc_option(const char *name, const char *value, char **cause)
 			nthreads = (unsigned)n;
 		return 0;
 	}
+	if (strcasecmp(name, "StatsInterval") == 0) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno != 0 || *end != '\0' || *value == '\0' ||
+		    n > ECX_STATS_MAX) {
+			cause_set(cause, "StatsInterval: not a number of "
+			    "seconds from 0 (never) to %d: %s", ECX_STATS_MAX,
+			    value);
+			return -1;
+		}
+		stats_interval = (unsigned)n;
+		return 0;
+	}
 	if (strcasecmp(name, "MaxBacklog") == 0) {
 		if (size_parse(value, &size) != 0) {
 			cause_set(cause, "MaxBacklog: not a size (64M, 1G; 0 "
@@ -303,8 +331,8 @@ ecapsvc_option(const char *name, const char *value, char **cause)
 	}
 	if ((e = svcconf_find(name)) == NULL) {
 		cause_set(cause, "unknown option %s (not a directive of "
-		    "srv_sslinspect(5), nor Config, TmpDir, Threads or "
-		    "MaxBacklog)", name);
+		    "srv_sslinspect(5), nor Config, TmpDir, Threads, "
+		    "MaxBacklog or StatsInterval)", name);
 		return -1;
 	}
 	return svcconf_set(reconfiguring ? &scratch : svcstate_config(), e,
@@ -608,6 +636,7 @@ ecapsvc_load(char **cause)
 		return -1;
 	}
 	env = svcstate_env();
+	env->stat = ecapstats_inc;
 	if (ecapcache_open(tmpdir, svcstate_config()->verdict_cache_time,
 	    &why) == 0) {
 		env->cache_lookup = ecapcache_lookup;
@@ -687,6 +716,35 @@ ecapsvc_start(bool wait, char **cause)
 }
 
 /*
+ * The counters' line, when StatsInterval has passed since the last (or
+ * since the first pass): at the first pass of Squid's loop after it, which
+ * an idle worker may make late, with nothing new to tell.
+ */
+static void
+ecapsvc_stats(uint64_t now)
+{
+	struct ecapstats_gauges	g;
+	uint64_t		v[XS_COUNT];
+	char			line[1024];
+
+	if (stats_interval == 0)
+		return;
+	if (stats_logged == 0)
+		stats_logged = now;
+	if (now - stats_logged < (uint64_t)stats_interval * 1000)
+		return;
+	stats_logged = now;
+	pthread_mutex_lock(&ecx_mtx);
+	g.under_way = under_way;
+	g.unscanned = backlog;
+	pthread_mutex_unlock(&ecx_mtx);
+	g.waits = waits_total;
+	ecapstats_get(v);
+	ecapstats_line(line, sizeof line, v, &g);
+	ecapsvc_log(1, "%s", line);
+}
+
+/*
  * On Squid's thread, once per pass of its loop: the owners of the
  * transactions with news; and, every ECX_TICK, the transactions that wait
  * on a clock (a hold time, a stage to send on) go to a worker when due.
@@ -708,6 +766,7 @@ ecapsvc_ready(void (*notify)(void *))
 	readyq = NULL;
 	readyq_tail = &readyq;
 	pthread_mutex_unlock(&ecx_mtx);
+	ecapsvc_stats(now);
 	while ((e = list) != NULL) {
 		list = e->next_ready;
 		pthread_mutex_lock(&ecx_mtx);
@@ -747,6 +806,7 @@ ecapsvc_admit(void)
 		return false;
 	waiting = true;
 	waits++;
+	waits_total++;
 	now = ecapsvc_now();
 	if (wait_logged == 0 || now - wait_logged >= ECX_WAIT_LOG) {
 		wait_logged = now;
@@ -829,6 +889,7 @@ ecx_begin(struct ecx *e)
 		all->prev_all = e;
 	all = e;
 	e->listed = true;
+	under_way++;
 	e->due = xact_deadline(e->x);
 	pthread_mutex_unlock(&ecx_mtx);
 	return 0;
@@ -996,6 +1057,7 @@ ecx_release(struct ecx *e)
 		if (e->next_all != NULL)
 			e->next_all->prev_all = e->prev_all;
 		e->listed = false;
+		under_way--;
 	}
 	pthread_mutex_unlock(&ecx_mtx);
 	ecx_put(e);

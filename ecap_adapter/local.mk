@@ -4,7 +4,8 @@
 ecapmoduledir = $(libdir)/sslinspect
 ecapmodule_LTLIBRARIES = ecap_adapter/sslinspect_ecap.la
 ecap_adapter_sslinspect_ecap_la_SOURCES = ecap_adapter/sslinspect_ecap.cc \
-	ecap_adapter/ecapsvc.h ecap_adapter/ecapsvc.c ecap_adapter/ecapcache.c
+	ecap_adapter/ecapsvc.h ecap_adapter/ecapsvc.c ecap_adapter/ecapcache.c \
+	ecap_adapter/ecapstats.h ecap_adapter/ecapstats.c
 ecap_adapter_sslinspect_ecap_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/icap_service -I$(top_srcdir)/icap_service/engines
 ecap_adapter_sslinspect_ecap_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -pthread
@@ -31,6 +32,14 @@ tests_unit_test_ecapcache_CFLAGS = $(SVC_UNIT_CFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/ecap_adapter
 tests_unit_test_ecapcache_LDADD = common/libdbcache.la $(SVC_UNIT_LIBS) \
 	$(LMDB_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/unit/test_ecapstats
+TESTS += tests/unit/test_ecapstats
+tests_unit_test_ecapstats_SOURCES = tests/unit/test_ecapstats.c \
+	ecap_adapter/ecapstats.c
+tests_unit_test_ecapstats_CFLAGS = $(SVC_UNIT_CFLAGS) \
+	-I$(top_srcdir)/ecap_adapter -pthread
+tests_unit_test_ecapstats_LDADD = $(SVC_UNIT_LIBS) -lpthread
 
 # Integration cases (real Squid with the adapter, TLS origins), 410-419.
 ECAP_CASES = tests/integration/cases/410-ecap-front-end.sh \

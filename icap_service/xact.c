@@ -68,33 +68,41 @@ const char *const xact_strip_names[] = {
 	NULL
 };
 
-/* Each counter's label, and for the per-engine ones the engine. */
+/*
+ * Each counter's label (c-icap's info page), its key (a key=value log
+ * line), and for the per-engine ones the engine.
+ */
 static const struct {
 	const char	*label;
 	const char	*engine;
+	const char	*key;
 } xact_stats[XS_COUNT] = {
-	[XS_REQS] = { "Requests inspected", NULL },
-	[XS_ALLOW] = { "Allowed", NULL },
-	[XS_BLOCK] = { "Blocked", NULL },
-	[XS_MONITOR] = { "Monitored (found, not blocked)", NULL },
-	[XS_STREAMED] = { "Released while scanned (over hold limits)", NULL },
+	[XS_REQS] = { "Requests inspected", NULL, "requests" },
+	[XS_ALLOW] = { "Allowed", NULL, "allowed" },
+	[XS_BLOCK] = { "Blocked", NULL, "blocked" },
+	[XS_MONITOR] = { "Monitored (found, not blocked)", NULL,
+	    "monitored" },
+	[XS_STREAMED] = { "Released while scanned (over hold limits)", NULL,
+	    "released" },
 	[XS_AHEAD] = { "Uploads sent ahead of their body (MaxUploadHoldTime)",
-	    NULL },
-	[XS_CUT] = { "Cut off after release began", NULL },
-	[XS_CACHED] = { "Blocked: verdict cache", NULL },
-	[XS_POLICY] = { "Blocked: policy rule", NULL },
-	[XS_FOUND] = { "Blocked: detection", NULL },
-	[XS_UNINSP] = { "Blocked: uninspectable", NULL },
-	[XS_FAILED] = { "Blocked: inspection failed", NULL },
-	[XS_FAILOPEN] = { "Fail-open passes", NULL },
-	[XS_CRL] = { "CRL requests", NULL },
-	[XS_DLP] = { "Findings: dlp", "dlp" },
-	[XS_MALWARE] = { "Findings: malware", "malware" },
-	[XS_HASH] = { "Findings: hash", "hash" },
-	[XS_FILETYPE] = { "Findings: filetype", "filetype" },
-	[XS_ARCHIVE] = { "Findings: archive", "archive" },
-	[XS_MSEC] = { "Scan time (ms)", NULL },
-	[XS_BYTES] = { "Body bytes scanned", NULL },
+	    NULL, "sent_ahead" },
+	[XS_CUT] = { "Cut off after release began", NULL, "cut" },
+	[XS_CACHED] = { "Blocked: verdict cache", NULL, "blocked_cache" },
+	[XS_POLICY] = { "Blocked: policy rule", NULL, "blocked_policy" },
+	[XS_FOUND] = { "Blocked: detection", NULL, "blocked_found" },
+	[XS_UNINSP] = { "Blocked: uninspectable", NULL,
+	    "blocked_uninspectable" },
+	[XS_FAILED] = { "Blocked: inspection failed", NULL, "blocked_failed" },
+	[XS_FAILOPEN] = { "Fail-open passes", NULL, "fail_open" },
+	[XS_CRL] = { "CRL requests", NULL, "crl" },
+	[XS_DLP] = { "Findings: dlp", "dlp", "found_dlp" },
+	[XS_MALWARE] = { "Findings: malware", "malware", "found_malware" },
+	[XS_HASH] = { "Findings: hash", "hash", "found_hash" },
+	[XS_FILETYPE] = { "Findings: filetype", "filetype",
+	    "found_filetype" },
+	[XS_ARCHIVE] = { "Findings: archive", "archive", "found_archive" },
+	[XS_MSEC] = { "Scan time (ms)", NULL, "scan_ms" },
+	[XS_BYTES] = { "Body bytes scanned", NULL, "scanned_bytes" },
 };
 
 /* The counter each final verdict adds to, besides Allowed/Blocked. */
@@ -129,6 +137,12 @@ const char *
 xact_stat_engine(enum xact_stat s)
 {
 	return s < XS_COUNT ? xact_stats[s].engine : NULL;
+}
+
+const char *
+xact_stat_key(enum xact_stat s)
+{
+	return s < XS_COUNT ? xact_stats[s].key : NULL;
 }
 
 static void

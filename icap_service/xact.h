@@ -177,6 +177,7 @@ void		 xact_crl(struct xact *, struct crl_reply *);
 uint64_t	 xact_ms_since(const struct xact *, uint64_t);
 const char	*xact_stat_label(enum xact_stat);
 const char	*xact_stat_engine(enum xact_stat);
+const char	*xact_stat_key(enum xact_stat);
 void		 xact_free(struct xact *);
 
 /* ---- svcstate.c: the service's loaded state, one per process --------- */

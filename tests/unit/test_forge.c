@@ -802,6 +802,22 @@ START_TEST(dbcache_expiry_and_eviction)
 	snprintf(dir, sizeof dir, "%s/entry", tmpdir);
 	db = dbcache_open(dir, 1 << 20, &cause);
 	ck_assert_ptr_nonnull(db);
+	/*
+	 * Every page of both files is backed on the disk: none is left to
+	 * a write through the map that a full disk turns into SIGBUS.
+	 */
+	for (int i = 0; i < 2; i++) {
+		char		p[160];
+		struct stat	sb;
+
+		snprintf(p, sizeof p, "%s/cache.mdb%s", dir,
+		    i ? "-lock" : "");
+		ck_assert_int_eq(stat(p, &sb), 0);
+		ck_assert_int_gt(sb.st_size, 0);
+		ck_assert_msg((off_t)sb.st_blocks * 512 >= sb.st_size,
+		    "%s: %lld of %lld bytes backed", p,
+		    (long long)sb.st_blocks * 512, (long long)sb.st_size);
+	}
 	memset(key, 1, sizeof key);
 	memset(val, 'v', sizeof val);
 	ck_assert_int_eq(dbcache_put(db, key, val, sizeof val, now + 100, now,

@@ -11,12 +11,12 @@
 # a changed policy. The retry of the cut-off zip gets the block page at
 # once (the verdict cache). With MaxBacklog=1 requests that come while a
 # body waits for the scanning threads wait (cache.log says so) and then
-# complete byte for byte.
+# complete byte for byte. The counters reach cache.log (StatsInterval=1).
 
 SI_ORIGIN_NAMES="www.origin.test blocked.origin.test"
 SI_ECAP=1
 # shellcheck disable=SC2034 # read by lib.sh
-SI_ECAP_OPTIONS="MaxBacklog=1 MaxHoldSize=8M"
+SI_ECAP_OPTIONS="MaxBacklog=1 MaxHoldSize=8M StatsInterval=1"
 
 case_main()
 {
@@ -179,4 +179,10 @@ PY
 	out=$(si_curl "$(si_url /r1.bin blocked.origin.test)" | od -An -tx1 | tr -d ' \n')
 	si_assert_eq "$out" "$(od -An -tx1 < "$T/www/r1.bin" | tr -d ' \n')" \
 	    "after reconfigure the host is no longer blocked"
+
+	# The counters: requests, allowed and blocked ones, cut-offs,
+	# EICAR found, bodies scanned, and the backlog's waits.
+	si_wait_log "$T/log/cache.log" \
+	    "sslinspect: counters: requests=[1-9][0-9]* allowed=[1-9][0-9]* blocked=[1-9][0-9]* .* cut=[1-9][0-9]* .* found_malware=[1-9][0-9]* .* scanned_bytes=[1-9][0-9]{7,} under_way=[0-9]+ unscanned_bytes=[0-9]+ backlog_waits=[1-9]" \
+	    "the counters' line in cache.log"
 }

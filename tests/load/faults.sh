@@ -17,19 +17,32 @@
 #                announced larger than what is sent)
 #   client-gone  clients that vanish mid-upload (20 MB at 1 MB/s, 2 s)
 #
+# With FAULT_FRONT=ecap the service runs in Squid instead (the eCAP front
+# end, sslinspect_ecap.so, through the shipped snippet; no c-icap), and the
+# faults are those that apply to it:
+#
+#   none, certgen, origin-reset, client-gone   as above
+#   squid-worker  kill -9 of one Squid worker (the front end runs in it;
+#                Squid's master starts it again)
+#   lmdb         the helpers' LMDB cache and the front end's verdict cache
+#                truncated, then replaced by junk
+#   tmpdir       the front end's TmpDir (a tmpfs) filled for 5 s
+#
 # For each: what the clients saw (loadclient's counts: a "digest" error is a
 # body altered or cut short yet delivered as complete, a "breach" an
 # infected transfer delivered; both must stay 0, while "transfer" and
 # "status" errors are visible failures), and how long until a probe (a
 # clean download and an EICAR download, the latter blocked) works again.
-# At the end nothing may be left behind: c-icap temp files, zombies, stale
-# LMDB readers, missing helpers. One table line per fault on stdout.
+# At the end nothing may be left behind: temp files, zombies, stale LMDB
+# readers, missing helpers or Squid workers. One table line per fault on
+# stdout.
 #
 #   tests/load/faults.sh [BUILDDIR]   (default: the current directory)
 #
 # FAULT_SECS of load per fault (default 20), FAULT_CONC concurrent
 # transfers (default 40), FAULT_TMPFS_MB the TmpDir's size (default 12 MiB
-# per transfer; smaller keeps it full all along). FAULTS the faults to run.
+# per transfer; smaller keeps it full all along). FAULTS the faults to run,
+# FAULT_FRONT icap (the default) or ecap.
 # Needs root (the tmpfs for TmpDir).
 set -u
 top_builddir=$(cd "${1:-.}" && pwd)
@@ -47,13 +60,29 @@ EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
 # shellcheck disable=SC2034 # read by lib.sh
 SI_ORIGIN_NAMES="www.origin.test n1.origin.test n2.origin.test n3.origin.test"
 SI_SQUID_WORKERS=2
-# Every child from the start, and Max-Connections at half the threads
-# less one child's (tests/load/run.sh says why).
-SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 10))
+front=${FAULT_FRONT:-icap}
+case $front in
+icap)
+	# Every child from the start, and Max-Connections at half the
+	# threads less one child's (tests/load/run.sh says why).
+	SI_CICAP_EXTRA="sslinspect.MaxConnections $((conc + 10))
 StartServers 4
 MaxServers 4
 ThreadsPerChild $(((2 * (conc + 10) + 2) / 3))
 sslinspect.AuditLog off"
+	spool=icap-tmp
+	faults="none certgen cicap-child cicap-all cicap-stop lmdb tmpdir origin-reset client-gone" ;;
+ecap)
+	# shellcheck disable=SC2034 # read by lib.sh
+	SI_ECAP=1
+	# shellcheck disable=SC2034 # read by lib.sh
+	SI_CICAP_EXTRA="sslinspect.AuditLog off"
+	spool=ecap-tmp
+	faults="none certgen squid-worker lmdb tmpdir origin-reset client-gone" ;;
+*)
+	echo "faults: FAULT_FRONT is icap or ecap, not $front" >&2
+	exit 2 ;;
+esac
 
 make_files()
 {
@@ -119,6 +148,9 @@ recovery()
 
 pick() { pgrep -x "$1" | shuf -n 1; }
 
+# squid_worker: the pids of this Squid's workers (not its coordinator).
+squid_worker() { pgrep -P "$(cat "$T/squid-run/squid.pid")" -f '^[(]squid-[0-9]+[)]'; }
+
 cicap_restart()
 {
 	for _ in $(seq 1 100); do
@@ -138,19 +170,22 @@ inject()
 		kill -9 "$(pgrep -x c-icap -P "$(cat "$T/icap-run/c-icap.pid")" | shuf -n 1)" ;;
 	cicap-all) pkill -9 -x c-icap; cicap_restart ;;
 	cicap-stop) si_icap_ctl stop; cicap_restart ;;
+	squid-worker) kill -9 "$(squid_worker | shuf -n 1)" ;;
 	lmdb)
-		truncate -s 0 "$T/certgen/cache.mdb"
-		head -c 1M /dev/urandom > "$T/certgen/junk" &&
-		    mv "$T/certgen/junk" "$T/certgen/cache.mdb"
+		for db in "$T/certgen/cache.mdb" "$verdicts"; do
+			[ -f "$db" ] || continue
+			truncate -s 0 "$db"
+			head -c 1M /dev/urandom > "$db.junk" && mv "$db.junk" "$db"
+		done
 		# New names make the helpers look up (and rebuild) the file.
 		for h in n1 n2 n3; do
 			si_served_cert "$h.origin.test" > /dev/null
 		done ;;
 	tmpdir)
-		fallocate -l "${tmpfs_mb}M" "$T/icap-tmp/filler" 2>/dev/null ||
-		    head -c "${tmpfs_mb}M" /dev/zero > "$T/icap-tmp/filler" 2>/dev/null
+		fallocate -l "${tmpfs_mb}M" "$T/$spool/filler" 2>/dev/null ||
+		    head -c "${tmpfs_mb}M" /dev/zero > "$T/$spool/filler" 2>/dev/null
 		sleep 5
-		rm -f "$T/icap-tmp/filler" ;;
+		rm -f "$T/$spool/filler" ;;
 	origin-reset) load "$T/manifest.reset" "$T/log/reset.out"; RESET_PID=$LOAD_PID ;;
 	client-gone)
 		for _ in $(seq 1 10); do
@@ -170,8 +205,9 @@ field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$2"; }
 # one FAULT: a bounded load with FAULT injected after 5 s; one table line.
 one()
 {
-	local f=$1 out=$T/log/load-$1.out rec n st dg tr br tmp extra=""
+	local f=$1 out=$T/log/load-$1.out rec n st dg tr br tmp extra="" died
 	RESET_PID=""
+	died=$(squid_worker | sort)
 	load "$T/manifest" "$out"
 	sleep 5
 	inject "$f"
@@ -203,7 +239,13 @@ one()
 	[ "$(field retries "$out")" = 0 ] ||
 	    extra="$extra sent again: $(field retries "$out")"
 	sleep 2
-	tmp=$(find "$T/icap-tmp" -type f | wc -l)
+	tmp=$(temp_files)
+	# A Squid worker gone that the fault did not kill (the front end
+	# runs in it): every transfer it carried was lost.
+	died=$(squid_worker | sort | comm -23 <(echo "$died") - | wc -l)
+	[ "$died" = 0 ] || extra="$extra Squid workers died: $died"
+	[ "$f" = squid-worker ] && died=$((died - 1))
+	[ "$died" = 0 ] || BAD="$BAD $f(a Squid worker died)"
 	printf '| %-12s | %6s | %6s | %6s | %6s | %6s | %8s | %4s |%s\n' \
 	    "$f" "$n" "$st" "$tr" "$dg" "$br" "$rec" "$tmp" "$extra"
 	# What the failures were, most frequent first (stderr).
@@ -213,17 +255,29 @@ one()
 	[ "$rec" != never ] || BAD="$BAD $f(never recovered)"
 }
 
+# temp_files: spool files in TmpDir (the verdict cache is no spool). The
+# front end's are unlinked at once, so only a name left behind counts.
+temp_files() { find "$T/$spool" -path "${verdicts%/*}" -prune -o -type f -print | wc -l; }
+
+# stale_readers DB: LMDB reader slots of processes that are gone.
+stale_readers()
+{
+	[ -f "$1" ] || { echo 0; return; }
+	mdb_stat -n -r "$1" 2>/dev/null |
+	    awk '/^ *[0-9]+ +[0-9a-f]+ +[0-9-]+$/ { print $1 }' |
+	    while read -r pid; do kill -0 "$pid" 2>/dev/null || echo "$pid"; done | wc -l
+}
+
 # leftovers: what a fault may leave behind, once the load is over.
 leftovers()
 {
-	local tmp zomb readers helpers locks
+	local tmp zomb readers helpers locks workers
 	sleep 3
-	tmp=$(find "$T/icap-tmp" -type f | wc -l)
+	tmp=$(temp_files)
 	zomb=$(ps -eo stat=,comm= | awk '$1 ~ /^Z/ && ($2 ~ /c-icap|squid|sslinspect/)' | wc -l)
-	readers=$(mdb_stat -n -r "$T/certgen/cache.mdb" 2>/dev/null |
-	    awk '/^ *[0-9]+ +[0-9a-f]+ +[0-9-]+$/ { print $1 }' |
-	    while read -r pid; do kill -0 "$pid" 2>/dev/null || echo "$pid"; done | wc -l)
+	readers=$(( $(stale_readers "$T/certgen/cache.mdb") + $(stale_readers "$verdicts") ))
 	helpers=$(pgrep -x sslinspect-cert | wc -l)
+	workers=$(squid_worker | wc -l)
 	# c-icap's own lock files (its file_proc_mutex_init: always
 	# /tmp/icap_lock_*, one per lock) stay after a kill -9 of the whole
 	# c-icap: empty, and unused once it restarts; counted, not failed.
@@ -231,11 +285,12 @@ leftovers()
 	    sort -u > "$T/locks.held"
 	locks=$(find /tmp -maxdepth 1 -name 'icap_lock_*' -newer "$T/faults.start" |
 	    sort | comm -23 - "$T/locks.held" | wc -l)
-	echo "left behind: c-icap temp files=$tmp zombies=$zomb stale LMDB readers=$readers certgen helpers=$helpers c-icap lock files=$locks"
+	echo "left behind: temp files=$tmp zombies=$zomb stale LMDB readers=$readers certgen helpers=$helpers Squid workers=$workers c-icap lock files=$locks"
 	[ "$tmp" = 0 ] || BAD="$BAD temp-files"
 	[ "$zomb" = 0 ] || BAD="$BAD zombies"
 	[ "$readers" = 0 ] || BAD="$BAD stale-readers"
 	[ "$helpers" -ge 1 ] || BAD="$BAD no-helpers"
+	[ "$workers" = "$SI_SQUID_WORKERS" ] || BAD="$BAD squid-workers"
 }
 
 si_init faults
@@ -243,15 +298,16 @@ touch "$T/faults.start"
 # Room for every transfer's spool (4 MiB bodies, both ways) with margin:
 # only the tmpdir fault may fill it.
 tmpfs_mb=${FAULT_TMPFS_MB:-$((conc * 12 > 256 ? conc * 12 : 256))}
-si_tmpfs "$T/icap-tmp" "$tmpfs_mb"
+si_tmpfs "$T/$spool" "$tmpfs_mb"
+verdicts=$T/$spool/sslinspect-verdicts/cache.mdb
 si_start_all
 si_pyorigin_start
 make_files
 BAD=""
-echo "load: $conc concurrent transfers, $secs s per fault"
+echo "load: $conc concurrent transfers, $secs s per fault, inspected by $front"
 echo "| fault        | xfers  | status | transf | digest | breach | recovery | tmp  |"
 echo "|---|---|---|---|---|---|---|---|"
-for f in ${FAULTS:-none certgen cicap-child cicap-all cicap-stop lmdb tmpdir origin-reset client-gone}; do
+for f in ${FAULTS:-$faults}; do
 	one "$f"
 done
 leftovers

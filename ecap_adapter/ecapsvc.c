@@ -261,7 +261,8 @@ ecapsvc_config_line(void *arg, const char *name, const char *value,
 static int
 ecapsvc_config_file(const char *path, char **cause)
 {
-	return conffile_read(path, ecapsvc_config_line, NULL, cause);
+	return conffile_read(path, CONFFILE_CICAP, ecapsvc_config_line, NULL,
+	    cause);
 }
 
 /*

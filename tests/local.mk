@@ -22,6 +22,11 @@ tests_unit_test_slurp_SOURCES = tests/unit/test_slurp.c tests/unit/unit_test.h
 tests_unit_test_slurp_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_slurp_LDADD = $(UNIT_LIBS)
 TESTS += tests/unit/test_slurp
+check_PROGRAMS += tests/unit/test_conffile
+tests_unit_test_conffile_SOURCES = tests/unit/test_conffile.c tests/unit/unit_test.h
+tests_unit_test_conffile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conffile_LDADD = $(UNIT_LIBS)
+TESTS += tests/unit/test_conffile
 
 # Integration cases: one declarative file each, run by tests/integration/run-case.
 INTEGRATION_CASES = \

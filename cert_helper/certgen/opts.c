@@ -239,7 +239,7 @@ opts_file_line(void *arg, const char *name, const char *value, char **cause)
 int
 opts_file(struct opts *o, const char *path, char **cause)
 {
-	return conffile_read(path, opts_file_line, o, cause);
+	return conffile_read(path, 0, opts_file_line, o, cause);
 }
 
 void

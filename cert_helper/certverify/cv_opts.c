@@ -224,7 +224,7 @@ cv_opts_file_line(void *arg, const char *name, const char *value,
 int
 cv_opts_file(struct cv_opts *o, const char *path, char **cause)
 {
-	return conffile_read(path, cv_opts_file_line, o, cause);
+	return conffile_read(path, 0, cv_opts_file_line, o, cause);
 }
 
 void

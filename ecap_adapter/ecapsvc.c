@@ -588,6 +588,8 @@ ecx_worker(void *arg)
 	bool		 eof, failed, work;
 
 	(void)arg;
+	/* top -H and ps -L tell them from Squid's own thread */
+	pthread_setname_np(pthread_self(), "sslinspect-scan");
 	pthread_mutex_lock(&ecx_mtx);
 	for (;;) {
 		while (runq == NULL)
@@ -669,6 +671,7 @@ ecapsvc_loader(void *arg)
 	int	 r;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "sslinspect-load");
 	r = ecapsvc_load(&cause);
 	pthread_mutex_lock(&ecx_mtx);
 	state = r == 0 ? ECX_READY : ECX_FAILED;

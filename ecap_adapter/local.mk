@@ -48,7 +48,8 @@ ECAP_CASES = tests/integration/cases/410-ecap-front-end.sh \
 	tests/integration/cases/413-ecap-content-encoding.sh \
 	tests/integration/cases/414-ecap-hiding-places.sh \
 	tests/integration/cases/415-ecap-handwritten-conf.sh \
-	tests/integration/cases/416-ecap-tmpdir-full.sh
+	tests/integration/cases/416-ecap-tmpdir-full.sh \
+	tests/integration/cases/417-ecap-slow-engines.sh
 if INTEGRATION
 TESTS += $(ECAP_CASES)
 endif

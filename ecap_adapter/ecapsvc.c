@@ -556,6 +556,14 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 			step = XA_BLOCK;
 	}
 	/*
+	 * A spool that failed fails the transfer closed, as a block: the
+	 * page says inspection failed and the audit record why.
+	 */
+	if (step == XA_ERROR) {
+		xact_spool_failed(x);
+		step = XA_BLOCK;
+	}
+	/*
 	 * Once the release has begun, a block (xact.c's cut) is a cut if the
 	 * shim answered already, and a page if the release's news still
 	 * waits for it: Squid's thread decides (ecx_page, ecx_cut_late).

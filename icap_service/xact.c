@@ -384,7 +384,8 @@ xact_cache_store(struct xact *x)
 	struct vcache_entry	e;
 	char			key[VCACHE_KEY_MAX];
 
-	if (x->env->cache_store == NULL)
+	/* a full disk is no answer for the retry */
+	if (x->env->cache_store == NULL || x->spool_failed)
 		return;
 	/* Cut off for what the cache said: its first words stay. */
 	if (x->cached)
@@ -643,14 +644,33 @@ xact_start_scan(struct xact *x, xact_spool_fn spool, void *arg)
 }
 
 /*
+ * The front end could not keep the body (its spool failed: a full TmpDir):
+ * the transfer fails closed, and its audit record says so, not what was
+ * scanned of it. A page, where one can still be sent, says inspection
+ * failed.
+ */
+void
+xact_spool_failed(struct xact *x)
+{
+	if (x->spool_failed)
+		return;
+	x->spool_failed = true;
+	x->verdict = VERDICT_BLOCK_FAILED;
+	xact_set_reason(x, "inspection failed: the body could not be spooled "
+	    "(TmpDir)");
+}
+
+/*
  * Spool body bytes (to be released or echoed) and scan them; x->bytes
  * counts the bytes that are both. -1 when the spool fails.
  */
 static int
 xact_spool_scan(struct xact *x, const char *buf, size_t len, int eof)
 {
-	if (x->spool(x->spool_arg, buf, len, eof) < 0)
+	if (x->spool(x->spool_arg, buf, len, eof) < 0) {
+		xact_spool_failed(x);
 		return -1;
+	}
 	if (len > 0)
 		body_feed(x->body, buf, len);
 	/* At the end the whole body was scanned: its own verdict stands. */

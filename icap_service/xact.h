@@ -137,6 +137,7 @@ struct xact {
 	bool		 scanned;
 	bool		 hasbody;
 	bool		 cut;		/* released in part, then cut off */
+	bool		 spool_failed;	/* the front end could not keep it */
 	/* an upload whose request went on, its body held (HOLD_AHEAD) */
 	bool		 ahead;
 	/* the first bytes of a download, for its content key */
@@ -165,6 +166,7 @@ void		 xact_scan_head(struct xact *, const char *const *, size_t);
 int		 xact_start_scan(struct xact *, xact_spool_fn, void *);
 int		 xact_take(struct xact *, const char *, size_t, int);
 int		 xact_stage_flush(struct xact *, int);
+void		 xact_spool_failed(struct xact *);
 bool		 xact_stage_due(const struct xact *);
 uint64_t	 xact_deadline(const struct xact *);
 enum xact_step	 xact_check(struct xact *);

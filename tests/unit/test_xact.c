@@ -410,6 +410,64 @@ START_TEST(held_eicar_blocked_early)
 }
 END_TEST
 
+static int
+spool_full(void *arg, const char *buf, size_t len, int eof)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	(void)eof;
+	return -1;
+}
+
+/*
+ * A spool that fails (a full TmpDir) fails the transfer closed: the page
+ * says inspection failed, the audit record why, and a cut after the
+ * release began is not remembered for the retry (the disk may have room
+ * by then).
+ */
+START_TEST(spool_failure_fails_closed)
+{
+	static char	 piece[4096];
+	struct xact	*x;
+	const char	*ctype;
+	char		*page;
+	size_t		 len, i;
+
+	/* pieces are staged up to 64 KiB: the spool is called past that */
+	memset(piece, 'b', sizeof piece);
+	x = download("https://www.example/held", 1000000);
+	ck_assert_int_eq(feed(x, 8192, 0), XA_NONE);
+	x->spool = spool_full;
+	for (i = 0; i < 64 && xact_take(x, piece, sizeof piece, 0) == 0;
+	    i++)
+		;
+	ck_assert_uint_lt(i, 64);
+	ck_assert_int_eq(x->verdict, VERDICT_BLOCK_FAILED);
+	ck_assert(verdict_blocks(x->verdict));
+	ck_assert_ptr_nonnull(strstr(x->reason, "could not be spooled"));
+	page = xact_block_page(x, &ctype, &len);
+	ck_assert_ptr_nonnull(page);
+	ck_assert_ptr_nonnull(strstr(page, x->incident));
+	free(page);
+	xact_free(x);
+	ck_assert_int_eq(stats[XS_BLOCK], 1);
+	ck_assert_int_eq(stats[XS_FAILED], 1);
+
+	conf.max_hold = 1024 * 1024;
+	x = download("https://www.example/streamed", 4 * 1024 * 1024);
+	ck_assert_int_eq(feed(x, 2 * 1024 * 1024, 0), XA_RELEASE);
+	x->spool = spool_full;
+	for (i = 0; i < 64 && xact_take(x, piece, sizeof piece, 0) == 0;
+	    i++)
+		;
+	ck_assert_uint_lt(i, 64);
+	xact_cut(x);
+	ck_assert_uint_eq(ncache, 0);
+	xact_free(x);
+}
+END_TEST
+
 /*
  * Announced over MaxHoldSize: released while scanned (after the content
  * key's first bytes), paced, the tail kept; EICAR at the end cuts it off,
@@ -672,6 +730,7 @@ xact_suite(void)
 	tcase_add_test(tc, ranges_stripped);
 	tcase_add_test(tc, held_clean_allowed);
 	tcase_add_test(tc, held_eicar_blocked_early);
+	tcase_add_test(tc, spool_failure_fails_closed);
 	tcase_add_test(tc, streamed_then_cut_then_cached);
 	tcase_add_test(tc, release_paced);
 	tcase_add_test(tc, hold_time_releases);

@@ -4,9 +4,11 @@
 # kill it with SIGBUS at its first write). A body's first 64 KiB are
 # spooled in memory, so downloads and an upload up to that size pass byte
 # for byte, each scanned whole (the audit log), and EICAR gets the page. A
-# larger download fails visibly (never a short body taken as complete) and
+# larger download fails closed with the page that says inspection failed
+# (never a short body taken as complete), its audit record says why and
 # cache.log names the directory and the error; once there is room it
-# passes. The same worker serves from first to last.
+# passes (the failure is not remembered for the retry). The same worker
+# serves from first to last.
 
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (a tmpfs for TmpDir)" >&2
@@ -65,13 +67,17 @@ case_main()
 	si_assert_eq "$(cat "$T/tmp/code")" 403 "EICAR with TmpDir full"
 	si_assert_match "$(cat "$T/tmp/got")" "<html" "EICAR: the block page"
 
-	# Past the memory: the transfer fails, and visibly.
-	if get r1048576.bin && [ "$(cat "$T/tmp/code")" = 200 ]; then
-		si_fail "1 MB with TmpDir full delivered as complete ($(wc -c < "$T/tmp/got") bytes)"
-	fi
-	si_log "1 MB with TmpDir full: failed (status $(cat "$T/tmp/code"))"
+	# Past the memory: the transfer fails closed, and says so.
+	get r1048576.bin || si_fail "1 MB with TmpDir full: curl exit $?"
+	si_assert_eq "$(cat "$T/tmp/code")" 403 "1 MB with TmpDir full: the page"
+	si_assert_match "$(cat "$T/tmp/got")" "could not be inspected because of a technical problem" \
+	    "1 MB with TmpDir full: the page says inspection failed"
+	si_log "1 MB with TmpDir full: failed closed with the page"
 	si_wait_log "$log" "spool file in $T/ecap-tmp: No space left on device; the transfer fails" \
 	    "cache.log: the spool's directory and error"
+	si_wait_log "$T/log/audit.log" \
+	    '"path":"/r1048576.bin","direction":"download","verdict":"block","rule":"default","reason":"inspection failed: the body could not be spooled' \
+	    "audit: the failed transfer, and why"
 
 	rm -f "$T/ecap-tmp/filler"
 	whole r1048576.bin "1 MB with room again"

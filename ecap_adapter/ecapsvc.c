@@ -414,7 +414,6 @@ ecx_post(struct ecx *e)
 	readyq_tail = &e->next_ready;
 }
 
-/* xact.c's spool: the bytes are in the spool file already (ecx_feed). */
 /*
  * n spooled bytes from off (all of them published under the lock, so
  * their writes are seen): n, or what a read of the file came to.
@@ -482,6 +481,7 @@ ecx_spool_write(struct ecx *e, const char *p, size_t len)
 	return m;
 }
 
+/* xact.c's spool: the bytes are in the spool already (ecx_feed). */
 static int
 ecx_spooled(void *arg, const char *buf, size_t len, int eof)
 {
@@ -918,7 +918,8 @@ ecx_feed(struct ecx *e, const void *buf, size_t len, bool eof)
 	size_t	n = 0;
 	bool	failed = false;
 
-	if (len > 0 && !e->done)
+	/* after a failed write nothing more: the spool would have a gap */
+	if (len > 0 && !e->done && !e->failed)
 		failed = (n = ecx_spool_write(e, buf, len)) < len;
 	pthread_mutex_lock(&ecx_mtx);
 	e->spooled += n;

@@ -459,25 +459,24 @@ ecx_spool_write(struct ecx *e, const char *p, size_t len)
 	if (m < len && e->fd < 0) {
 		snprintf(path, sizeof path, "%s/sslinspect-ecap.XXXXXX",
 		    tmpdir);
-		if ((e->fd = mkostemp(path, O_CLOEXEC)) < 0) {
-			ecapsvc_log(1, "sslinspect: spool file in %s: %s; the "
-			    "transfer fails", tmpdir, strerror(errno));
-			return m;
-		}
+		if ((e->fd = mkostemp(path, O_CLOEXEC)) < 0)
+			goto fail;
 		/* read and written by descriptor only: freed with it */
 		unlink(path);
 	}
 	while (m < len) {
 		if ((w = write(e->fd, p + m, len - m)) < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			ecapsvc_log(1, "sslinspect: spool file in %s: %s; the "
-			    "transfer fails", tmpdir, w < 0 ? strerror(errno) :
-			    "nothing written");
-			break;
-		}
+		if (w == 0)
+			errno = ENOSPC;
+		if (w <= 0)
+			goto fail;
 		m += (size_t)w;
 	}
+	return m;
+fail:
+	ecapsvc_log(1, "sslinspect: spool file in %s: %s; the transfer fails",
+	    tmpdir, strerror(errno));
 	return m;
 }
 
@@ -556,19 +555,16 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 			step = XA_BLOCK;
 	}
 	/*
-	 * A spool that failed fails the transfer closed, as a block: the
-	 * page says inspection failed and the audit record why.
+	 * Every end goes to Squid's thread as a block. A spool that failed
+	 * fails the transfer closed: the page says inspection failed and the
+	 * audit record why. Once the release has begun, a block (xact.c's
+	 * cut) is a cut if the shim answered already, and a page if the
+	 * release's news still waits for it: Squid's thread decides
+	 * (ecx_page, ecx_cut_late).
 	 */
-	if (step == XA_ERROR) {
+	if (step == XA_ERROR)
 		xact_spool_failed(x);
-		step = XA_BLOCK;
-	}
-	/*
-	 * Once the release has begun, a block (xact.c's cut) is a cut if the
-	 * shim answered already, and a page if the release's news still
-	 * waits for it: Squid's thread decides (ecx_page, ecx_cut_late).
-	 */
-	if (step == XA_CUT)
+	if (step == XA_ERROR || step == XA_CUT)
 		step = XA_BLOCK;
 	if (step == XA_BLOCK && x->mode != XM_STREAM) {
 		e->page = xact_block_page(x, &e->ctype, &e->npage);
@@ -583,7 +579,7 @@ ecx_work(struct ecx *e, uint64_t to, bool eof, bool failed)
 	else if (x->mode == XM_STREAM)
 		e->news.released = xact_release_to(x);
 	e->due = xact_deadline(x);
-	if (step == XA_BLOCK || step == XA_ERROR || ended)
+	if (step == XA_BLOCK || ended)
 		ecx_finish(e);
 	pthread_mutex_unlock(&ecx_mtx);
 }

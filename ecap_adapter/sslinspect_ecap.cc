@@ -560,10 +560,8 @@ Xaction::resume()
 			answer_page(403, ctype, body, len, 0);
 			return;
 		}
+		/* the worker posts every end as a block (ecx_work) */
 		ecx_cut_late(ecx);
-		/* FALLTHROUGH */
-	case XA_CUT:
-	case XA_ERROR:
 		cut();
 		return;
 	case XA_RELEASE:

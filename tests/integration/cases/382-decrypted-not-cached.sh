@@ -107,20 +107,37 @@ sslinspect.AuditLog $T/log/audit.log"
 	si_assert_eq "$n" 0 "the blocked GET reached the origin"
 
 	# Control: without the line Squid caches the response and the second
-	# user gets it without RESPMOD.
+	# user gets it without RESPMOD. Squid 5.7 does not keep every cacheable
+	# response in memory (about one first fetch in ten was not kept, with
+	# Content-Length, a finished ICAP transaction and no quick abort), so
+	# alice fetches until her own fetch is a hit: then the object is in
+	# the cache for eve.
 	sed -i '/^cache deny sslinspect_decrypted/d' "$T/etc/conf.d/sslinspect-icap.conf"
 	"$SQUID" -k reconfigure -f "$T/etc/squid.conf" || si_fail "squid reconfigure"
-	sleep 2
-	si_auth_curl alice:pw-alice -o "$T/tmp/alice2.bin" "$(si_url /c2.bin)" ||
-	    si_fail "alice's download (control)"
-	sleep 0.5
+	si_wait_count "$T/log/cache.log" 'Accepting SSL bumped' 2 "Squid's reconfiguration"
+	n=0
+	while [ "$n" -lt 5 ]; do
+		n=$((n + 1))
+		si_auth_curl alice:pw-alice -o "$T/tmp/alice2.bin" "$(si_url /c2.bin)" ||
+		    si_fail "alice's download (control)"
+		cmp -s "$T/tmp/alice2.bin" "$T/www/c2.bin" ||
+		    si_fail "control: alice's copy differs"
+		si_wait_count "$T/log/access.log" 'origin.test:[0-9]*/c2.bin' "$n" \
+		    "control: alice's c2.bin fetches in Squid's access log"
+		grep 'origin.test:[0-9]*/c2.bin' "$T/log/access.log" | tail -n 1 |
+		    grep -Eq 'TCP_(MEM_)?HIT/' && break
+	done
+	si_assert_match "$(grep '/c2.bin' "$T/log/access.log" | tail -n 1)" \
+	    'TCP_(MEM_)?HIT/' "control: c2.bin in Squid's cache after $n fetches"
 	code=$(si_auth_curl eve:pw-eve -o "$T/tmp/eve2.bin" -w '%{http_code}' \
 	    "$(si_url /c2.bin)")
 	si_assert_eq "$code" 200 "control: the cached copy reaches the blocked user"
 	cmp -s "$T/tmp/eve2.bin" "$T/www/c2.bin" || si_fail "control: eve's copy differs"
-	si_wait_count "$T/log/access.log" 'origin.test:[0-9]*/c2.bin' 2 \
+	si_wait_count "$T/log/access.log" 'origin.test:[0-9]*/c2.bin' $((n + 1)) \
 	    "control: the c2.bin fetches in Squid's access log"
-	si_assert_eq "$(downloads_audited /c2.bin)" 1 "control: RESPMOD decisions for c2.bin"
-	si_assert_match "$(grep '/c2.bin' "$T/log/access.log")" 'TCP_(MEM_)?HIT/' \
-	    "control: served from the cache"
+	si_assert_match "$(grep '/c2.bin' "$T/log/access.log" | tail -n 1)" \
+	    ' TCP_(MEM_)?HIT/200 .* eve ' "control: eve's fetch served from the cache"
+	# Every miss of alice's was inspected; the hits were not.
+	si_assert_eq "$(downloads_audited /c2.bin)" $((n - 1)) \
+	    "control: RESPMOD decisions for c2.bin"
 }

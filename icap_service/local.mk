@@ -186,7 +186,8 @@ SVC_CASES = \
 	tests/integration/cases/396-hiding-places.sh \
 	tests/integration/cases/400-corpus-handwritten-conf.sh \
 	tests/integration/cases/401-pinned-closed-during-reqmod.sh \
-	tests/integration/cases/402-upload-sent-ahead.sh
+	tests/integration/cases/402-upload-sent-ahead.sh \
+	tests/integration/cases/403-tmpdir-full.sh
 if INTEGRATION
 TESTS += $(SVC_CASES)
 endif

@@ -673,9 +673,7 @@ svc_spool(ci_cached_file_t *f, const char *buf, int len, int eof)
 	int		rc;
 
 	rc = ci_cached_file_write(f, (char *)buf, len, eof);
-	if (f->fd < 0)
-		return rc;
-	if (f->filename[0] != '\0') {
+	if (f->fd >= 0 && f->filename[0] != '\0') {
 		unlink(f->filename);
 		f->filename[0] = '\0';
 	}
@@ -684,12 +682,13 @@ svc_spool(ci_cached_file_t *f, const char *buf, int len, int eof)
 	 * TmpDir) as written: what follows would then be released without
 	 * them, and the end would never come. The file's size says.
 	 */
-	if (rc >= 0 && len > 0 &&
-	    (fstat(f->fd, &sb) != 0 || sb.st_size != f->endpos)) {
-		ci_debug_printf(1, "sslinspect: a spool file in TmpDir is "
-		    "short of its data (TmpDir full?); the request fails\n");
-		return -1;
-	}
+	if (rc >= 0 && len > 0 && f->fd >= 0 &&
+	    (fstat(f->fd, &sb) != 0 || sb.st_size != f->endpos))
+		rc = -1;
+	if (rc < 0)
+		ci_debug_printf(1, "sslinspect: a body could not be spooled "
+		    "in %s (TmpDir full?); the transfer fails\n",
+		    CI_TMPDIR != NULL ? CI_TMPDIR : "TmpDir");
 	return rc;
 }
 
@@ -702,13 +701,35 @@ svc_spool_fn(void *arg, const char *buf, size_t len, int eof)
 	return svc_spool(d->file, buf, (int)len, eof) < 0 ? -1 : 0;
 }
 
-/* The body's end came in: what is staged is scanned, the spool ended. */
+/*
+ * The body's end came in: what is staged is scanned, the spool ended. A
+ * spool that failed is not written again; a body blocked for it needs no
+ * end.
+ */
 static int
 svc_spool_end(struct svc_req *d)
 {
+	if (d->x->spool_failed)
+		return d->x->mode == XM_BLOCK ? 0 : -1;
 	if (d->x->body != NULL)
 		return xact_stage_flush(d->x, 1);
 	return svc_spool(d->file, NULL, 0, 1) < 0 ? -1 : 0;
+}
+
+/*
+ * The spool failed (xact_spool_failed(): TmpDir full). A body still held
+ * has sent the proxy nothing, so the client gets the page that says
+ * inspection failed rather than Squid's ICAP error, and the rest of the
+ * body is read and dropped; once bytes went out, the transfer is cut.
+ */
+static int
+svc_spool_lost(ci_request_t *req, struct svc_req *d)
+{
+	if (!d->x->spool_failed)
+		return CI_ERROR;
+	if (d->x->mode != XM_HOLD || ci_req_sent_data(req))
+		return svc_cut(d);
+	return svc_block_now(req, d);
 }
 
 /* Start inspecting: the held file and the body pipeline. 0 or -1. */
@@ -935,11 +956,10 @@ svc_io_in(struct svc_req *d, ci_request_t *req, char *rbuf, int *rlen,
 	switch (d->x->mode) {
 	case XM_HOLD:
 	case XM_STREAM:
-		if (xact_take(d->x, rbuf, (size_t)n, iseof) != 0)
-			return CI_ERROR;
-		if (d->x->nstage > 0 && !svc_more_at_hand(req) &&
-		    xact_stage_flush(d->x, 0) != 0)
-			return CI_ERROR;
+		if (xact_take(d->x, rbuf, (size_t)n, iseof) != 0 ||
+		    (d->x->nstage > 0 && !svc_more_at_hand(req) &&
+		    xact_stage_flush(d->x, 0) != 0))
+			return svc_spool_lost(req, d);
 		return svc_step(req, d, xact_check(d->x));
 	case XM_ECHO:
 		if (svc_spool(d->file, rbuf, n, iseof) < 0)
@@ -968,7 +988,7 @@ svc_io(char *wbuf, int *wlen, char *rbuf, int *rlen, int iseof,
 		if (svc_io_in(d, req, rbuf, rlen, iseof) != CI_OK)
 			return CI_ERROR;
 	} else if (iseof && d->file != NULL) {
-		if (svc_spool_end(d) != 0)
+		if (svc_spool_end(d) != 0 && svc_spool_lost(req, d) != CI_OK)
 			return CI_ERROR;
 	} else if (xact_stage_due(d->x)) {
 		/* a slow body: what waits goes on to the client */
@@ -1007,7 +1027,8 @@ static int
 svc_end(ci_request_t *req, struct svc_req *d)
 {
 	if (d->file != NULL && svc_spool_end(d) != 0)
-		return CI_ERROR;
+		return d->x->spool_failed && d->x->mode == XM_HOLD &&
+		    !ci_req_sent_data(req) ? svc_block(req, d) : CI_ERROR;
 	switch (d->x->mode) {
 	case XM_CRL:
 		return d->page != NULL ? CI_MOD_DONE : svc_crl(req, d);

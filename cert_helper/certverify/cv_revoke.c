@@ -41,6 +41,7 @@ struct cv_revoke_entry {
 	time_t		 expires;
 	int		 failed;	/* 0, or CV_RS_UNKNOWN/TIMEOUT */
 	X509_CRL	*crl;		/* a CRL entry */
+	X509		*issuer;	/* an issuer fetched by AIA */
 	int		 status;	/* an OCSP entry: V_OCSP_CERTSTATUS_* */
 	int		 is_ocsp;
 };
@@ -80,6 +81,7 @@ cv_revoke_entry_clear(struct cv_revoke_entry *e)
 {
 	free(e->key);
 	X509_CRL_free(e->crl);
+	X509_free(e->issuer);
 	memset(e, 0, sizeof *e);
 }
 
@@ -605,11 +607,36 @@ cv_revoke_check(struct cv_revoker *r, X509_STORE_CTX *ctx, X509 *x,
 	return asked ? worst : CV_RS_GOOD;
 }
 
+/* The issuer in body b (DER, or PEM) if it issued x, or NULL. */
+static X509 *
+cv_revoke_parse_issuer(const struct cv_revoke_body *b, X509 *x)
+{
+	const unsigned char	*p = b->p;
+	X509			*issuer;
+	BIO			*bio;
+
+	if ((issuer = d2i_X509(NULL, &p, (long)b->len)) == NULL &&
+	    (bio = BIO_new_mem_buf(b->p, (int)b->len)) != NULL) {
+		issuer = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	ERR_clear_error();
+	if (issuer != NULL && X509_check_issued(issuer, x) != X509_V_OK) {
+		X509_free(issuer);
+		issuer = NULL;
+	}
+	return issuer;
+}
+
 /*
  * The issuer of x from its AIA caIssuers URL (DER, or PEM), for an origin
  * that does not send its intermediate. Squid fetches it too, but passes
  * the helper the chain as it was before the fetch. NULL when there is
- * none; failures are remembered like those of CRLs.
+ * none; failures are remembered like those of CRLs. An issuer fetched is
+ * kept the cache time (--cache-time) under its URL: Squid keeps a verdict
+ * per chain and host for a minute only, and every site under that
+ * intermediate needs it, so without the cache each validation of such a
+ * site waits on the fetch again.
  */
 X509 *
 cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
@@ -618,11 +645,9 @@ cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
 	ACCESS_DESCRIPTION	*ad;
 	struct cv_revoke_entry	*e;
 	struct cv_revoke_body	 b;
-	const unsigned char	*p;
 	X509			*issuer = NULL;
 	char			 key[600], why[CV_REASON_MAX], *url;
-	int			 i;
-	BIO			*bio;
+	int			 i, known;
 
 	aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
 	for (i = 0; aia != NULL && issuer == NULL &&
@@ -634,35 +659,31 @@ cv_revoke_issuer(struct cv_revoker *r, X509 *x, time_t now)
 		url = (char *)ASN1_STRING_get0_data(
 		    ad->location->d.uniformResourceIdentifier);
 		snprintf(key, sizeof key, "issuer %s", url);
-		/* Only failures are kept: Squid keeps the verdicts. */
 		pthread_mutex_lock(&r->lock);
-		e = cv_revoke_get(r, key, now);
+		if ((known = (e = cv_revoke_get(r, key, now)) != NULL) &&
+		    e->issuer != NULL && X509_check_issued(e->issuer, x) ==
+		    X509_V_OK && X509_up_ref(e->issuer) == 1)
+			issuer = e->issuer;
 		pthread_mutex_unlock(&r->lock);
-		if (e != NULL)
+		if (known)
 			continue;
 		if (cv_revoke_fetch(r, url, NULL, 0, NULL, now, &b, why,
-		    sizeof why) != CV_RS_GOOD) {
-			log_debug("issuer of a certificate: %s", why);
-			pthread_mutex_lock(&r->lock);
-			if ((e = cv_revoke_put(r, key, now + REV_FAIL_TTL)) !=
-			    NULL)
-				e->failed = CV_RS_UNKNOWN;
-			pthread_mutex_unlock(&r->lock);
-			continue;
-		}
-		p = b.p;
-		if ((issuer = d2i_X509(NULL, &p, (long)b.len)) == NULL &&
-		    (bio = BIO_new_mem_buf(b.p, (int)b.len)) != NULL) {
-			issuer = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-			BIO_free(bio);
-		}
-		free(b.p);
-		ERR_clear_error();
-		if (issuer != NULL && X509_check_issued(issuer, x) !=
-		    X509_V_OK) {
-			X509_free(issuer);
+		    sizeof why) != CV_RS_GOOD)
 			issuer = NULL;
+		else if ((issuer = cv_revoke_parse_issuer(&b, x)) == NULL)
+			snprintf(why, sizeof why, "%s: not its issuer", url);
+		free(b.p);
+		if (issuer == NULL)
+			log_debug("issuer of a certificate: %s", why);
+		pthread_mutex_lock(&r->lock);
+		if ((e = cv_revoke_put(r, key, now + (issuer != NULL ?
+		    r->cache_time : REV_FAIL_TTL))) != NULL) {
+			if (issuer == NULL)
+				e->failed = CV_RS_UNKNOWN;
+			else if (X509_up_ref(issuer) == 1)
+				e->issuer = issuer;
 		}
+		pthread_mutex_unlock(&r->lock);
 	}
 	AUTHORITY_INFO_ACCESS_free(aia);
 	return issuer;

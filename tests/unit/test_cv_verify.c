@@ -4,12 +4,20 @@
  * fault at a time (expired, not yet valid, another host, a 1024-bit RSA
  * key, a SHA-1 signature, an unknown root, a missing intermediate); and
  * the worker pool, which answers requests with channel IDs each on its
- * own. Revocation is off: that needs servers, which cases 110 and 111
- * have.
+ * own; a missing intermediate fetched by AIA from a server on loopback,
+ * and kept. Revocation is otherwise off: cases 110 and 111 have its
+ * servers.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
 #include <check.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,12 +136,13 @@ teardown(void)
 
 /*
  * Judge the chain (n certificates, leaf first, freed here) for host as
- * Squid would send it; the findings go to f, their number is returned.
+ * Squid would send it, with verifier v; the findings go to f, their
+ * number is returned.
  */
 static size_t
-judge(X509 **chain, size_t n, const char *host, struct cv_finding *f)
+judge_by(const struct cv_verifier *v, X509 **chain, size_t n,
+    const char *host, struct cv_finding *f)
 {
-	struct cv_verifier	 v = { store, 2048, 256, NULL };
 	struct cv_req		 req;
 	BIO			*bio[CV_CERTS_MAX];
 	char			*cause = NULL, *p;
@@ -150,13 +159,22 @@ judge(X509 **chain, size_t n, const char *host, struct cv_finding *f)
 		req.certs[i].len = (size_t)len;
 	}
 	req.ncerts = n;
-	ck_assert_msg(cv_verify(&v, &req, now, f, CV_FINDINGS_MAX, &nf,
+	ck_assert_msg(cv_verify(v, &req, now, f, CV_FINDINGS_MAX, &nf,
 	    &cause) == 0, "cv_verify: %s", cause != NULL ? cause : "?");
 	for (i = 0; i < n; i++) {
 		BIO_free(bio[i]);
 		X509_free(chain[i]);
 	}
 	return nf;
+}
+
+/* judge_by() without revocation checks. */
+static size_t
+judge(X509 **chain, size_t n, const char *host, struct cv_finding *f)
+{
+	struct cv_verifier	 v = { store, 2048, 256, NULL };
+
+	return judge_by(&v, chain, n, host, f);
 }
 
 /* The finding named name, on the request's certificate cert, or NULL. */
@@ -442,6 +460,128 @@ START_TEST(test_pool)
 }
 END_TEST
 
+/*
+ * An HTTP server on 127.0.0.1 in a child process that answers every
+ * request with body (len bytes), each after writing a byte to its end of
+ * a pipe; the port, the child in *pid, the pipe's read end in *count.
+ */
+static int
+aia_server(const unsigned char *body, size_t len, pid_t *pid, int *count)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof sin;
+	char			 buf[4096], head[128];
+	int			 fd, c, p[2];
+	ssize_t			 n;
+	size_t			 have;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_ge(*pid = fork(), 0);
+	if (*pid > 0) {
+		close(fd);
+		close(p[1]);
+		ck_assert_int_eq(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+		*count = p[0];
+		return ntohs(sin.sin_port);
+	}
+	close(p[0]);
+	snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/pkix-cert\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", len);
+	while ((c = accept(fd, NULL, NULL)) >= 0) {
+		have = 0;
+		while (have < sizeof buf - 1 &&
+		    (n = read(c, buf + have, sizeof buf - 1 - have)) > 0) {
+			have += (size_t)n;
+			buf[have] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		/* Counted first: the client may look once it has the body. */
+		if (write(p[1], "x", 1) < 0 ||
+		    write(c, head, strlen(head)) < 0 ||
+		    write(c, body, len) < 0)
+			_exit(1);
+		close(c);
+	}
+	_exit(0);
+}
+
+/* The requests aia_server() has answered so far. */
+static int
+aia_requests(int count)
+{
+	char	buf[64];
+	ssize_t	n;
+	int	total = 0;
+
+	while ((n = read(count, buf, sizeof buf)) > 0)
+		total += (int)n;
+	return total;
+}
+
+/* A good leaf whose AIA names uri as its issuer's place. */
+static X509 *
+aia_leaf(const char *uri)
+{
+	X509	*x = GOOD_LEAF("DNS:a.test");
+
+	add_ext(x, inter, NID_info_access, uri);
+	ck_assert_int_gt(X509_sign(x, int_key, EVP_sha256()), 0);
+	return x;
+}
+
+/*
+ * A leaf sent without its intermediate: the intermediate is fetched by
+ * AIA and the chain verifies. Fetched once, it is kept the cache time:
+ * two more validations ask the server nothing; with a cache time of 0
+ * each one fetches it again.
+ */
+START_TEST(test_aia_issuer_cached)
+{
+	struct cv_verifier	 v = { store, 2048, 256, NULL };
+	struct cv_finding	 f[CV_FINDINGS_MAX];
+	unsigned char		*der = NULL;
+	char			 uri[128];
+	X509			*c[1];
+	size_t			 nf;
+	pid_t			 pid;
+	int			 len, count, port, i, status;
+
+	ck_assert_int_gt(len = i2d_X509(inter, &der), 0);
+	port = aia_server(der, (size_t)len, &pid, &count);
+	snprintf(uri, sizeof uri, "caIssuers;URI:http://127.0.0.1:%d/int.der",
+	    port);
+	ck_assert_ptr_nonnull(v.rev = cv_revoke_new(5, 3600, 64));
+	for (i = 0; i < 3; i++) {
+		c[0] = aia_leaf(uri);
+		nf = judge_by(&v, c, 1, "a.test", f);
+		ck_assert_msg(nf == 0, "validation %d: %zu findings, the "
+		    "first %s", i, nf, nf > 0 ? f[0].name : "");
+	}
+	ck_assert_int_eq(aia_requests(count), 1);
+	cv_revoke_free(v.rev);
+	ck_assert_ptr_nonnull(v.rev = cv_revoke_new(5, 0, 64));
+	for (i = 0; i < 2; i++) {
+		c[0] = aia_leaf(uri);
+		ck_assert_uint_eq(judge_by(&v, c, 1, "a.test", f), 0);
+	}
+	ck_assert_int_eq(aia_requests(count), 2);
+	cv_revoke_free(v.rev);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(count);
+	OPENSSL_free(der);
+}
+END_TEST
+
 static Suite *
 cv_verify_suite(void)
 {
@@ -459,6 +599,7 @@ cv_verify_suite(void)
 	tcase_add_test(tc, test_untrusted);
 	tcase_add_test(tc, test_several_faults);
 	tcase_add_test(tc, test_pool);
+	tcase_add_test(tc, test_aia_issuer_cached);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -181,8 +181,10 @@ pinned_gone()
 # helpers (sslinspect-*) are a part of their own.
 cpusample()
 {
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pids="$SI_PIDS" '
+	{ cat /proc/[0-9]*/stat; echo THREADS; cat /proc/[0-9]*/task/[0-9]*/stat; } \
+	    2>/dev/null | awk -v pids="$SI_PIDS" '
 	    BEGIN { while ((getline l < pids) > 0) { split(l, w, " "); part[w[1]] = w[2] } }
+	    $0 == "THREADS" { threads = 1; next }
 	    {
 		# after the ") " that ends the command name: state, ppid,
 		# pgrp, session (4), ..., utime (12), stime (13)
@@ -190,6 +192,15 @@ cpusample()
 		sub(/\) [^)]*$/, "", comm); sub(/.*\) /, "", rest)
 		split(rest, f, " ")
 		if ((p = part[f[4]]) == "") next
+		if (threads) {
+			# the threads of the eCAP front end in a Squid
+			# process: their time moved from that Squid to "scan"
+			if (p ~ /^squid/ && comm ~ /^sslinspect-(scan|load)$/) {
+				t[p] -= f[12] + f[13]
+				t["scan"] += f[12] + f[13]
+			}
+			next
+		}
 		if (comm ~ /^sslinspect-/) p = "helpers"
 		t[p] += f[12] + f[13]
 	    }
@@ -199,7 +210,9 @@ cpusample()
 # cpuline MODE REPORT: each part's CPU time per MB the client moved (down
 # and up), in ms, from the samples taken before and after the mode's run;
 # proxy_ms_per_mb is the proxy's own (Squid, helpers, c-icap), what an
-# inspecting node spends where client and origins run elsewhere.
+# inspecting node spends where client and origins run elsewhere; "scan" is
+# the part of Squid's time its eCAP front end's threads took (scanning and
+# loading the engines), "squid" the rest.
 cpuline()
 {
 	awk -v out="$2" -v hz="$(getconf CLK_TCK)" '
@@ -213,10 +226,10 @@ cpuline()
 	    { d[$1] = ($2 - a[$1]) * 1000 / hz / mb }
 	    END {
 		d["client"] = v["client_cpu"] * v["seconds"] * 1000 / mb
-		np = split("squid squid-plain helpers c-icap client origin pyorigin", parts, " ")
+		np = split("squid scan squid-plain helpers c-icap client origin pyorigin", parts, " ")
 		for (i = 1; i <= np; i++) {
 			s = s (i > 1 ? "," : "") sprintf("%s:%.1f", parts[i], d[parts[i]])
-			if (i <= 4) proxy += d[parts[i]]
+			if (i <= 5) proxy += d[parts[i]]
 		}
 		printf "cpu_ms_per_mb=%s proxy_ms_per_mb=%.1f", s, proxy
 	    }' "$T/cpu0.$1" "$T/cpu1.$1"

@@ -86,6 +86,16 @@ si_tmpfs()
 	SI_TMPFS=$1
 }
 
+# si_tmpfs_full DIR: a tmpfs of 8 MB on DIR, filled to the last block by
+# DIR/filler (remove it to make room again). Root only.
+si_tmpfs_full()
+{
+	si_tmpfs "$1" 8
+	dd if=/dev/zero of="$1/filler" bs=64k 2> /dev/null
+	si_assert_eq "$(df --output=avail "$1" | tail -n 1 | tr -d ' ')" 0 \
+	    "the tmpfs on $1 is full"
+}
+
 # si_own USER PATH...: hand paths to a daemon's user (only when root).
 si_own()
 {

@@ -17,28 +17,13 @@ fi
 
 SI_NEEDS_MODULE=1
 
-# get NAME: a download of $T/www/NAME through the proxy to $T/tmp/got;
-# curl's exit code, the status in $T/tmp/code.
-get()
-{
-	si_curl -s -o "$T/tmp/got" -w '%{http_code}' "$(si_url "/$1")" \
-	    > "$T/tmp/code" 2> /dev/null
-}
+. "$top_srcdir/tests/integration/dl-lib.sh"
 
-# whole NAME WHAT: NAME downloads byte for byte.
-whole()
-{
-	get "$1" || si_fail "$2: curl exit $?"
-	si_assert_eq "$(cat "$T/tmp/code")" 200 "$2: status"
-	cmp -s "$T/tmp/got" "$T/www/$1" || si_fail "$2: the body differs"
-	si_log "$2: byte for byte"
-}
-
-# failed_page WHAT: the last response was the page that says inspection
-# failed.
+# failed_page WHAT: the last download (dl_get into $T/tmp/got) was the
+# page that says inspection failed.
 failed_page()
 {
-	si_assert_eq "$(cat "$T/tmp/code")" 403 "$1: the page"
+	dl_page "$T/tmp/got" "$1"
 	si_assert_match "$(cat "$T/tmp/got")" \
 	    "could not be inspected because of a technical problem" \
 	    "$1: the page says inspection failed"
@@ -47,43 +32,38 @@ failed_page()
 
 case_main()
 {
-	local code
-	si_tmpfs "$T/icap-tmp" 8
-	dd if=/dev/zero of="$T/icap-tmp/filler" bs=64k 2> /dev/null
-	si_assert_eq "$(df --output=avail "$T/icap-tmp" | tail -n 1 | tr -d ' ')" 0 \
-	    "the tmpfs is full"
-	touch "$T/log/audit.log"
-	si_own c-icap "$T/log/audit.log"
-	SI_CICAP_EXTRA="sslinspect.AuditLog $T/log/audit.log"
+	local code big=/r1048576.bin
+	si_tmpfs_full "$T/icap-tmp"
+	dl_setup
 	si_start_all
 	si_pyorigin_start
 	for f in 65536 1048576; do
 		head -c "$f" /dev/urandom > "$T/www/r$f.bin"
 	done
-	printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' \
-	    > "$T/www/eicar.com"
+	printf '%s' "$EICAR" > "$T/www/eicar.com"
 	chmod a+r "$T/www/"*
 
-	whole r65536.bin "64 KB with TmpDir full"
+	dl_clean "$ORIGIN_PORT" /r65536.bin "64 KB with TmpDir full"
 	code=$(si_curl -s -o /dev/null -w '%{http_code}' \
 	    --data-binary @"$T/www/r65536.bin" \
 	    "https://www.origin.test:$PYORIGIN_PORT/upload")
 	si_assert_eq "$code" 200 "an upload of 64 KB with TmpDir full"
-	get eicar.com
-	si_assert_eq "$(cat "$T/tmp/code")" 403 "EICAR with TmpDir full"
+	dl_get "$ORIGIN_PORT" /eicar.com "$T/tmp/got"
+	dl_page "$T/tmp/got" "EICAR with TmpDir full"
 
 	# Past the memory: the transfer fails closed, and says so.
+	dl_get "$ORIGIN_PORT" "$big" "$T/tmp/got"
 	if si_squid_holds; then
-		get r1048576.bin || si_fail "1 MB with TmpDir full: curl exit $?"
+		si_assert_eq "$DL_RC" 0 "1 MB with TmpDir full: curl exit"
 		failed_page "1 MB download with TmpDir full"
 	else
 		# This Squid's downloads past 60 KB are released while scanned
 		# (si_squid_holds): the transfer had begun and is cut off.
-		get r1048576.bin &&
+		[ "$DL_RC" != 0 ] ||
 		    si_fail "1 MB with TmpDir full: a cut transfer taken as complete"
-		cmp -s "$T/tmp/got" "$T/www/r1048576.bin" &&
+		cmp -s "$T/tmp/got" "$T/www$big" &&
 		    si_fail "1 MB with TmpDir full: the whole body went out"
-		si_log "1 MB download with TmpDir full: cut off, curl saw it fail"
+		si_log "1 MB download with TmpDir full: cut off, curl exit $DL_RC"
 	fi
 	si_wait_log "$T/log/icap-server.log" \
 	    "a body could not be spooled in $T/icap-tmp" \
@@ -91,10 +71,11 @@ case_main()
 	si_wait_log "$T/log/audit.log" \
 	    '"path":"/r1048576.bin","direction":"download","verdict":"block","rule":"default","reason":"inspection failed: the body could not be spooled' \
 	    "audit: the failed download, and why"
-	si_curl -s -o "$T/tmp/got" -w '%{http_code}' \
-	    --data-binary @"$T/www/r1048576.bin" \
+	si_curl -s -D "$T/tmp/got.headers" -o "$T/tmp/got" -w '%{http_code}' \
+	    --data-binary @"$T/www$big" \
 	    "https://www.origin.test:$PYORIGIN_PORT/upload?big" > "$T/tmp/code" ||
 	    si_fail "1 MB upload with TmpDir full: curl exit $?"
+	DL_CODE=$(cat "$T/tmp/code")
 	failed_page "1 MB upload with TmpDir full"
 	si_wait_log "$T/log/audit.log" \
 	    '"path":"/upload\?big","direction":"upload","verdict":"block","rule":"default","reason":"inspection failed: the body could not be spooled' \
@@ -103,7 +84,7 @@ case_main()
 	    "the refused upload reached the origin"
 
 	rm -f "$T/icap-tmp/filler"
-	whole r1048576.bin "1 MB with room again"
+	dl_clean "$ORIGIN_PORT" "$big" "1 MB with room again"
 
 	# Each small body was scanned whole (the audit log says so).
 	si_assert_match "$(cat "$T/log/audit.log")" \

@@ -39,10 +39,7 @@ worker() { cat "$T/squid-run/squid.pid"; }
 case_main()
 {
 	local pid code log=$T/log/cache.log
-	si_tmpfs "$T/ecap-tmp" 8
-	dd if=/dev/zero of="$T/ecap-tmp/filler" bs=64k 2> /dev/null
-	si_assert_eq "$(df --output=avail "$T/ecap-tmp" | tail -n 1 | tr -d ' ')" 0 \
-	    "the tmpfs is full"
+	si_tmpfs_full "$T/ecap-tmp"
 	si_origin_start
 	si_pyorigin_start
 	for f in 1024 65536 1048576; do

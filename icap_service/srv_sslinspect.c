@@ -1027,8 +1027,7 @@ static int
 svc_end(ci_request_t *req, struct svc_req *d)
 {
 	if (d->file != NULL && svc_spool_end(d) != 0)
-		return d->x->spool_failed && d->x->mode == XM_HOLD &&
-		    !ci_req_sent_data(req) ? svc_block(req, d) : CI_ERROR;
+		return svc_spool_lost(req, d) == CI_OK ? CI_MOD_DONE : CI_ERROR;
 	switch (d->x->mode) {
 	case XM_CRL:
 		return d->page != NULL ? CI_MOD_DONE : svc_crl(req, d);

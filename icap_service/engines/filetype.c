@@ -636,6 +636,10 @@ filetype_magic_guess(struct filetype_magic *fm, const void *buf, size_t n,
 		out->group = MED;
 	else if (strncmp(copy, "text/", 5) == 0)
 		out->group = TXT;
-	if (out->group != filetype_types[T_BINARY].group)
-		out->flags = 0;
+	/*
+	 * The flags stay an unknown binary's: a guess of libmagic's may rest
+	 * on two bytes (an MPEG audio frame header starts one random body in
+	 * a few thousand), so it names the type but takes nothing from
+	 * ClamAV. Only the table above, checked as readers check, does.
+	 */
 }

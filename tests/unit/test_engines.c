@@ -617,7 +617,7 @@ START_TEST(clamav_signatures_gating_reload)
 {
 	static const char	 marker[] = "sslinspect-clamav-test-marker";
 	struct blob		 sample = noise(4000, 11), big = noise(600000,
-	    12);
+	    12), mp = noise(3000, 13), gz = noise(3000, 14);
 	struct blob		 txt =
 	    text("plain text with sslinspect-clamav-test-marker in it");
 	struct blob		 z;
@@ -633,11 +633,30 @@ START_TEST(clamav_signatures_gating_reload)
 	assert_eicar(scan(eicar()));
 
 	write_sigs(&sample, hex, "a");
+	/*
+	 * libmagic takes a body that starts with an MPEG audio frame header
+	 * (two bytes: one random body in a few thousand) for audio/mpeg. The
+	 * guess names the type; it does not take the body from ClamAV.
+	 */
+	memcpy(mp.p, "\xff\xf3\x92\xb0", 4);
+	write_sigs(&mp, hex, "b");
+	memcpy(gz.p, "\x1f\x8b\x08\x00", 4);
+	write_sigs(&gz, hex, "c");
 	ck_assert_int_eq(engine_set_reload(set, &cause), 0);
 	r = scan(sample);
 	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
 	f = finding(&r, "malware");
 	ck_assert_str_eq(f->type, "Sslinspect.Test.Md5.UNOFFICIAL");
+	/* One typed an archive by its header that does not open is held
+	 * uninspectable: it does not pass for want of ClamAV either. */
+	r = scan(gz);
+	ck_assert_str_eq(r.true_type, "gzip");
+	ck_assert_int_eq(r.verdict, ENGINE_UNINSPECTABLE);
+	r = scan(mp);
+	ck_assert_str_eq(r.true_type, "mpeg");
+	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+	ck_assert_str_eq(finding(&r, "malware")->type,
+	    "Sslinspect.Test.Md5.UNOFFICIAL");
 
 	/* Body signature, past the in-memory spool (file path). */
 	memcpy(big.p + 500000, marker, sizeof marker - 1);

@@ -88,6 +88,7 @@ struct leaf {
 
 struct body {
 	struct body_params p;
+	struct engine_profile full;	/* the profile, for whole bodies */
 	struct engine_profile dlp;	/* the profile with DLP alone */
 	struct engine_profile frame;	/* ... without archives and file type */
 	bool		 has_dlp;
@@ -347,7 +348,7 @@ view_begin(struct body *b, struct view *v, unsigned flags, int form_kind,
 		return -1;
 	}
 	prof = (flags & VF_DLP) ? &b->dlp : (flags & VF_FRAME) ? &b->frame :
-	    b->p.profile;
+	    &b->full;
 	v->scan = engine_scan_begin(b->p.engines, prof, b->p.direction, hint,
 	    &cause);
 	if (v->scan == NULL) {
@@ -833,13 +834,13 @@ body_new(const struct body_params *p)
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		return NULL;
 	b->p = *p;
-	if (p->profile != NULL) {
-		b->dlp = *p->profile;
-		b->has_dlp = b->dlp.dlp;
-	} else {
-		engine_profile_defaults(&b->dlp, p->direction);
-		b->has_dlp = b->dlp.dlp;
-	}
+	if (p->profile != NULL)
+		b->full = *p->profile;
+	else
+		engine_profile_defaults(&b->full, p->direction);
+	b->full.script_name = p->script_name;
+	b->dlp = b->full;
+	b->has_dlp = b->dlp.dlp;
 	b->frame = b->dlp;
 	b->frame.archives = b->frame.filetype = false;
 	b->frame.blocked_types = NULL;

@@ -291,3 +291,113 @@ httphdr_mask_digits(char *s)
 		}
 	}
 }
+
+/* A parameter of a header value (name="x" or name=x) into out, or "". */
+void
+httphdr_param(const char *h, size_t hl, const char *param, char *out,
+    size_t outlen)
+{
+	size_t		 pl = strlen(param), i, n = 0;
+	const char	*p;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i + pl + 1 < hl; i++) {
+		if ((i == 0 || h[i - 1] == ';' || h[i - 1] == ' ' ||
+		    h[i - 1] == '\t') && strncasecmp(h + i, param, pl) == 0 &&
+		    h[i + pl] == '=')
+			break;
+	}
+	if (i + pl + 1 >= hl)
+		return;
+	p = h + i + pl + 1;
+	if (*p == '"') {
+		for (p++; p < h + hl && *p != '"' && n + 1 < outlen; p++) {
+			if (*p == '\\' && p + 1 < h + hl)
+				p++;
+			out[n++] = *p;
+		}
+	} else {
+		for (; p < h + hl && *p != ';' && *p != ' ' && n + 1 < outlen;
+		    p++)
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Whether a file name is a script host's program: Windows Script Host
+ * (js, jse, vbs, vbe, wsf, wsh), cmd (bat, cmd), PowerShell (ps1, psm1),
+ * mshta (hta), scriptlets (sct). Such a file runs by its name whatever its
+ * first bytes, so the engines cannot go by its content type alone. Windows
+ * drops trailing dots and blanks from a name; an RFC 8187 filename*
+ * value ("UTF-8''a.js") ends as its name does.
+ */
+bool
+httphdr_script_name(const char *name)
+{
+	static const char *const ext[] = { "bat", "cmd", "hta", "js", "jse",
+	    "ps1", "psm1", "sct", "vbe", "vbs", "wsf", "wsh" };
+	size_t	n = strlen(name), el, i;
+
+	while (n > 0 && (name[n - 1] == '.' || name[n - 1] == ' '))
+		n--;
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		el = strlen(ext[i]);
+		if (n > el && name[n - el - 1] == '.' &&
+		    strncasecmp(name + n - el, ext[i], el) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Whether the body is named as a script host's program by the names a
+ * browser saves it under: Content-Disposition's filename or filename*
+ * (disposition, or NULL), and the last segment of the URL's path (percent
+ * escapes undone, as browsers do for the name).
+ */
+bool
+httphdr_script_named(const char *path, const char *disposition)
+{
+	char		 name[256];
+	const char	*e, *p;
+	size_t		 n = 0;
+	int		 hi, lo;
+
+	if (disposition != NULL) {
+		httphdr_param(disposition, strlen(disposition), "filename",
+		    name, sizeof name);
+		if (httphdr_script_name(name))
+			return true;
+		httphdr_param(disposition, strlen(disposition), "filename*",
+		    name, sizeof name);
+		if (httphdr_script_name(name))
+			return true;
+	}
+	if (path == NULL)
+		return false;
+	e = path + strcspn(path, "?#");
+	for (p = e; p > path && p[-1] != '/'; p--)
+		;
+	for (; p < e && n + 1 < sizeof name; p++) {
+		if (*p == '%' && e - p >= 3 && (hi = hexval(p[1])) >= 0 &&
+		    (lo = hexval(p[2])) >= 0) {
+			name[n++] = (char)(hi << 4 | lo);
+			p += 2;
+		} else
+			name[n++] = *p;
+	}
+	name[n] = '\0';
+	return httphdr_script_name(name);
+}

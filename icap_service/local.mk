@@ -137,7 +137,7 @@ tests_fuzz_fuzz_decode_CFLAGS = $(SVC_FUZZ_CFLAGS) $(ZLIB_CFLAGS) \
 tests_fuzz_fuzz_decode_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_decode_LDADD = $(ZLIB_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
 tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c \
-	icap_service/multipart.c icap_service/form.c
+	icap_service/multipart.c icap_service/form.c icap_service/httphdr.c
 tests_fuzz_fuzz_multipart_CFLAGS = $(SVC_FUZZ_CFLAGS)
 tests_fuzz_fuzz_multipart_LDFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_httphdr_SOURCES = tests/fuzz/fuzz_httphdr.c icap_service/httphdr.c

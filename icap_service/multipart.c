@@ -257,37 +257,6 @@ consume(struct multipart *m, size_t n)
 
 /* ---- part headers ------------------------------------------------------ */
 
-/* A parameter of Content-Disposition (name="x" or name=x) into out. */
-static void
-header_param(const char *h, size_t hl, const char *param, char *out,
-    size_t outlen)
-{
-	size_t		 pl = strlen(param), i, n = 0;
-	const char	*p;
-
-	for (i = 0; i + pl + 1 < hl; i++) {
-		if ((i == 0 || h[i - 1] == ';' || h[i - 1] == ' ' ||
-		    h[i - 1] == '\t') && strncasecmp(h + i, param, pl) == 0 &&
-		    h[i + pl] == '=')
-			break;
-	}
-	if (i + pl + 1 >= hl)
-		return;
-	p = h + i + pl + 1;
-	if (*p == '"') {
-		for (p++; p < h + hl && *p != '"' && n + 1 < outlen; p++) {
-			if (*p == '\\' && p + 1 < h + hl)
-				p++;
-			out[n++] = *p;
-		}
-	} else {
-		for (; p < h + hl && *p != ';' && *p != ' ' && n + 1 < outlen;
-		    p++)
-			out[n++] = *p;
-	}
-	out[n] = '\0';
-}
-
 static int
 parse_cte(const char *v, size_t len)
 {
@@ -369,13 +338,13 @@ header_line(const char *line, size_t ll, struct mp_head *hd)
 		vl--;
 	if (nl == 19 && strncasecmp(line, "Content-Disposition", 19) == 0) {
 		if (hd->part.name[0] == '\0')
-			header_param(v, vl, "name", hd->part.name,
+			httphdr_param(v, vl, "name", hd->part.name,
 			    sizeof hd->part.name);
 		if (hd->part.filename[0] == '\0')
-			header_param(v, vl, "filename", hd->part.filename,
+			httphdr_param(v, vl, "filename", hd->part.filename,
 			    sizeof hd->part.filename);
 		if (hd->part.filename[0] == '\0')
-			header_param(v, vl, "filename*", hd->part.filename,
+			httphdr_param(v, vl, "filename*", hd->part.filename,
 			    sizeof hd->part.filename);
 	} else if (nl == 12 && strncasecmp(line, "Content-Type", 12) == 0)
 		head_content_type(v, vl, hd);

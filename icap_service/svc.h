@@ -259,6 +259,9 @@ bool	httphdr_partial(const char *const *lines, size_t n, int status);
 char	*httphdr_request_text(const char *url, const char *const *lines,
 	    size_t n, size_t *len);
 void	httphdr_mask_digits(char *);
+void	httphdr_param(const char *, size_t, const char *, char *, size_t);
+bool	httphdr_script_name(const char *);
+bool	httphdr_script_named(const char *path, const char *disposition);
 
 /* ---- form.c: urlencoded and JSON text normalisers --------------------- */
 
@@ -314,6 +317,8 @@ struct body_params {
 	const char	*content_type;
 	const char	*content_encoding;	/* every header line, joined */
 	const char	*name_hint;
+	/* named as a script host's program (httphdr_script_named) */
+	bool		 script_name;
 	/* a reason known before the body, or NULL */
 	const char	*uninspectable;
 	const struct svc_limits *limits;

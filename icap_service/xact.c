@@ -264,6 +264,8 @@ xact_collect(struct xact *x, const struct xact_head *h)
 		x->uninsp = "Content-Encoding too long to read";
 	copy_str(x->ctype, sizeof x->ctype, httphdr_get(lines, n,
 	    "Content-Type"));
+	x->script_name = httphdr_script_named(x->path,
+	    httphdr_get(lines, n, "Content-Disposition"));
 	if (x->dir == ENGINE_DOWNLOAD) {
 		copy_str(x->etag, sizeof x->etag, httphdr_get(lines, n,
 		    "ETag"));
@@ -631,6 +633,7 @@ xact_start_scan(struct xact *x, xact_spool_fn spool, void *arg)
 	bp.direction = x->dir;
 	bp.content_type = x->ctype[0] ? x->ctype : NULL;
 	bp.content_encoding = x->cenc[0] ? x->cenc : NULL;
+	bp.script_name = x->script_name;
 	bp.uninspectable = x->uninsp;
 	bp.limits = &x->env->conf->limits;
 	if ((x->body = body_new(&bp)) == NULL)

@@ -148,6 +148,8 @@ struct xact {
 	uint64_t	 stream_from;	/* bytes when the release began */
 	/* a download that is a range of content */
 	bool		 partial;
+	/* named as a script host's program (httphdr_script_named) */
+	bool		 script_name;
 	bool		 edited;	/* request headers removed: never 204 */
 	/* the request line or headers hold data */
 	bool		 head_found;

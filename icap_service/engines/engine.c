@@ -313,9 +313,11 @@ engine_wants_mime(const struct engine_scan *s)
 
 /*
  * Would ClamAV look at this body (signatures or not)? Executables, office
- * files, PDF, unknown binaries, scripts and HTML, and any text inside an
- * archive (scripts travel zipped). Not archives and mail the engines open
- * themselves: ClamAV gets their members one by one.
+ * files, PDF, unknown binaries, scripts and HTML, any text inside an
+ * archive (scripts travel zipped), and any body named as a script host's
+ * program (it runs by its name, whatever its first bytes). Not archives
+ * and mail the engines open themselves: ClamAV gets their members one by
+ * one.
  */
 static bool
 engine_wants_clam(const struct engine_scan *s)
@@ -323,6 +325,8 @@ engine_wants_clam(const struct engine_scan *s)
 	if (!s->prof.malware || engine_wants_unpack(s) || engine_wants_mime(s))
 		return false;
 	if ((s->ft.flags & (FT_CLAMAV | FT_SCRIPT)) != 0)
+		return true;
+	if (s->depth == 0 && s->prof.script_name)
 		return true;
 	return s->depth > 0 && strcmp(s->ft.group, "text") == 0;
 }

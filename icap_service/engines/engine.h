@@ -94,6 +94,12 @@ struct engine_profile {
 	const char	*const *blocked_types;
 	/* dictionary names to use, NULL = all */
 	const char	*const *dictionaries;
+	/*
+	 * The body is named as a script host's program (*.js, *.vbs, *.bat:
+	 * httphdr_script_name): ClamAV reads it at the top whatever its
+	 * bytes look like (plain text is otherwise not sent).
+	 */
+	bool		 script_name;
 };
 
 /* Everything loaded once; strings are borrowed, must outlive the set. */

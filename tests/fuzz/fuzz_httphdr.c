@@ -3,7 +3,8 @@
  * input is split into lines at '\n'; the first is a URL (or a status
  * line), the rest header lines. Joined values stay within their buffer,
  * and the request text holds nothing that was not in the input besides
- * one separator per line and field.
+ * one separator per line and field. The names a body is saved under
+ * (httphdr_script_named) are read from the same input.
  */
 #include "config.h"
 
@@ -40,6 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(out) >= sizeof out || rc > (int)n)
 		__builtin_trap();
 	httphdr_conflict(lines + 1, n - 1, "Content-Type");
+	/* The URL as a path, a header value as a Content-Disposition. */
+	(void)httphdr_script_named(lines[0], httphdr_get(lines + 1, n - 1,
+	    "Content-Disposition"));
 	httphdr_partial(lines + 1, n - 1, httphdr_status(lines[0]));
 	if ((text = httphdr_request_text(lines[0], lines + 1, n - 1,
 	    &len)) != NULL) {

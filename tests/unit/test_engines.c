@@ -680,6 +680,29 @@ START_TEST(clamav_signatures_gating_reload)
 	r = scan(txt);
 	ck_assert_int_eq(r.verdict, ENGINE_CLEAN);
 	ck_assert_uint_eq(r.nskips, 0);
+	/* Named as a script host's program, it is sent at the top too,
+	 * also when its bytes look like an image. */
+	{
+		static const char	 jh[] = "\xff\xd8\xff\xe0\0\x10JFIF\0"
+		    "\x01\x01\0\0\x01\0\x01\0\0\r\n"
+		    "echo sslinspect-clamav-test-marker\r\n";
+		struct engine_profile	 p;
+		struct blob		 jpg = { own(malloc(sizeof jh)),
+		    sizeof jh - 1 };
+
+		memcpy(jpg.p, jh, sizeof jh);
+
+		engine_profile_defaults(&p, ENGINE_DOWNLOAD);
+		p.script_name = true;
+		r = scan_prof(&p, ENGINE_DOWNLOAD, txt, 4064);
+		ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+		r = scan_prof(&p, ENGINE_DOWNLOAD, jpg, 4064);
+		ck_assert_str_eq(r.true_type, "jpeg");
+		ck_assert_int_eq(r.verdict, ENGINE_FOUND);
+		p.script_name = false;
+		ck_assert_int_eq(scan_prof(&p, ENGINE_DOWNLOAD, jpg,
+		    4064).verdict, ENGINE_CLEAN);
+	}
 	r = scan(zip1("run.js", txt));
 	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
 	ck_assert_str_eq(finding(&r, "malware")->type,

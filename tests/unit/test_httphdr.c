@@ -114,6 +114,55 @@ START_TEST(mask_digits)
 }
 END_TEST
 
+/*
+ * The names a browser saves a body under, as script hosts read them: by
+ * Content-Disposition's filename or filename*, else the URL's last
+ * segment with its escapes undone; Windows drops trailing dots and blanks.
+ */
+START_TEST(script_names)
+{
+	static const struct {
+		const char	*path, *disposition;
+		bool		 script;
+	} t[] = {
+		{ "/dl/invoice.js", NULL, true },
+		{ "/dl/INVOICE.VBS?x=1#top", NULL, true },
+		{ "/dl/run.bat.", NULL, true },
+		{ "/dl/run.cmd ", NULL, true },
+		{ "/dl/x%2Ejs", NULL, true },
+		{ "/dl/x.hta", NULL, true },
+		{ "/dl/x.ps1", NULL, true },
+		{ "/dl/x.wsf", NULL, true },
+		{ "/dl/get?id=5", "attachment; filename=\"a b.jse\"", true },
+		{ "/dl/get",
+		  "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.vbe", true },
+		{ "/dl/get", "attachment;filename=x.sct", true },
+		{ "/app.js/data.json", NULL, false },
+		{ "/dl/js", NULL, false },
+		{ "/dl/.js", NULL, true },
+		{ "/dl/notes.txt", NULL, false },
+		{ "/dl/x.json", NULL, false },
+		{ "/dl/get?f=a.js", NULL, false },
+		{ "/dl/get", "inline; name=\"a.js\"", false },
+		{ "/dl/get", "attachment; filename=\"a.js.txt\"", false },
+		{ NULL, NULL, false },
+	};
+	char	out[16];
+	size_t	i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert_msg(httphdr_script_named(t[i].path,
+		    t[i].disposition) == t[i].script, "%zu: %s %s", i,
+		    t[i].path ? t[i].path : "-",
+		    t[i].disposition ? t[i].disposition : "-");
+	ck_assert(!httphdr_script_name(""));
+	httphdr_param("a=1; b=\"x\\\"y\"", 16, "b", out, sizeof out);
+	ck_assert_str_eq(out, "x\"y");
+	httphdr_param("a=1", 3, "b", out, sizeof out);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 static Suite *
 httphdr_suite(void)
 {
@@ -125,6 +174,7 @@ httphdr_suite(void)
 	tcase_add_test(tc, partial);
 	tcase_add_test(tc, request_text);
 	tcase_add_test(tc, mask_digits);
+	tcase_add_test(tc, script_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,10 @@
 # over sslinspect.ClamAVMaxSize is allowed on the other engines' verdict
 # and its line says "skipped":[{"engine":"clamav",...,"why":"larger than
 # ClamAVMaxSize"}]; one under it was scanned by ClamAV ("skipped":[]),
-# and the file that matches the signature is blocked by ClamAV.
+# and the file that matches the signature is blocked by ClamAV. A script
+# host's program is scanned by its name: the same text that passes as
+# notes.txt (plain text is not sent to ClamAV) is blocked as run.js, and
+# with a JPEG header in front of it as run.bat.
 
 SI_NEEDS_MODULE=1
 SI_ORIGIN_NAMES="www.origin.test"
@@ -24,6 +27,12 @@ case_main()
 	head -c 200000 /dev/urandom > "$T/www/big.bin"
 	sum=$(md5sum < "$T/www/bad.bin" | cut -d' ' -f1)
 	echo "$sum:3000:Sslinspect.Test.Bad" > "$T/clamdb/test.hdb"
+	printf 'echo sslinspect-dropper-marker\r\n' > "$T/www/notes.txt"
+	cp "$T/www/notes.txt" "$T/www/run.js"
+	{ printf '\377\330\377\340\000\020JFIF\000\001\001\000\000\001\000\001\000\000\r\n'
+	  cat "$T/www/notes.txt"; } > "$T/www/run.bat"
+	echo "Sslinspect.Test.Dropper:0:*:$(printf 'sslinspect-dropper-marker' | od -An -tx1 | tr -d ' \n')" \
+	    > "$T/clamdb/test.ndb"
 	chmod -R a+rX "$T/clamdb" "$T/www"
 	SI_CICAP_EXTRA="sslinspect.ClamAVDbDir $T/clamdb
 sslinspect.ClamAVMaxSize 64K"
@@ -46,4 +55,17 @@ sslinspect.ClamAVMaxSize 64K"
 	si_assert_eq "$(cat "$T/tmp/bad.code")" 403 "the file matching the signature"
 	line=$(audit_line /bad.bin)
 	si_assert_match "$line" '"verdict":"block".*Sslinspect\.Test\.Bad' "blocked by ClamAV"
+
+	si_curl -o "$T/tmp/notes" "$(si_url /notes.txt)" || si_fail "notes.txt"
+	cmp -s "$T/tmp/notes" "$T/www/notes.txt" || si_fail "notes.txt differs"
+	for f in run.js run.bat; do
+		si_curl -o "$T/tmp/$f" -w '%{http_code}' "$(si_url "/$f")" \
+		    > "$T/tmp/$f.code" || si_fail "$f download"
+		si_assert_eq "$(cat "$T/tmp/$f.code")" 403 "$f, a script by its name"
+		line=$(audit_line "/$f")
+		si_assert_match "$line" '"verdict":"block".*Sslinspect\.Test\.Dropper' \
+		    "$f blocked by ClamAV"
+	done
+	line=$(audit_line /notes.txt)
+	si_assert_match "$line" '"verdict":"allow"' "the same text as notes.txt"
 }

@@ -81,6 +81,7 @@ struct svc_config {
 	char		*hash_blocklist;
 	char		*dictionary_dir;
 	uint64_t	 clamav_max_bytes;
+	bool		 clamav_all;
 	uint64_t	 archive_max_bytes;
 	unsigned	 archive_max_depth;
 	unsigned	 archive_max_entries;

@@ -115,6 +115,9 @@ const struct svcconf_entry svcconf_table[] = {
 	{ "ClamAVMaxSize", SVCCONF_SIZE, OFF(clamav_max_bytes), "25M", 1,
 	  4 * GIB,
 	  "bytes buffered for ClamAV" },
+	{ "ClamAVScanAll", SVCCONF_BOOL, OFF(clamav_all), "off", 0, 0,
+	  "send every body to ClamAV, plain text, JSON, XML, images and media "
+	  "at the top included (off: those go only when named as a script)" },
 	{ "HashBlocklist", SVCCONF_STR, OFF(hash_blocklist), "", 0, 0,
 	  "file of SHA-256 hex digests to block" },
 	{ "DictionaryDir", SVCCONF_STR, OFF(dictionary_dir), "", 0, 0,
@@ -312,6 +315,7 @@ svcconf_engine(const struct svc_config *c, struct engine_config *ec)
 	ec->hash_blocklist = svcconf_nonempty(c->hash_blocklist);
 	ec->dictionary_dir = svcconf_nonempty(c->dictionary_dir);
 	ec->clamav_max_bytes = c->clamav_max_bytes;
+	ec->clamav_all = c->clamav_all;
 	ec->archive_max_bytes = c->archive_max_bytes;
 	ec->archive_max_depth = c->archive_max_depth;
 	ec->archive_max_entries = c->archive_max_entries;

@@ -314,10 +314,10 @@ engine_wants_mime(const struct engine_scan *s)
 /*
  * Would ClamAV look at this body (signatures or not)? Executables, office
  * files, PDF, unknown binaries, scripts and HTML, any text inside an
- * archive (scripts travel zipped), and any body named as a script host's
- * program (it runs by its name, whatever its first bytes). Not archives
- * and mail the engines open themselves: ClamAV gets their members one by
- * one.
+ * archive (scripts travel zipped), any body named as a script host's
+ * program (it runs by its name, whatever its first bytes), and with
+ * ClamAVScanAll every body. Not archives and mail the engines open
+ * themselves: ClamAV gets their members one by one.
  */
 static bool
 engine_wants_clam(const struct engine_scan *s)
@@ -326,7 +326,7 @@ engine_wants_clam(const struct engine_scan *s)
 		return false;
 	if ((s->ft.flags & (FT_CLAMAV | FT_SCRIPT)) != 0)
 		return true;
-	if (s->depth == 0 && s->prof.script_name)
+	if (s->depth == 0 && (s->prof.script_name || s->set->cfg.clamav_all))
 		return true;
 	return s->depth > 0 && strcmp(s->ft.group, "text") == 0;
 }

@@ -113,6 +113,8 @@ struct engine_config {
 	const char	*dictionary_dir;	/* *.dict files, may be NULL */
 	/* buffer at most this for ClamAV */
 	uint64_t	 clamav_max_bytes;
+	/* every body at the top to ClamAV, plain text and media too */
+	bool		 clamav_all;
 	/* total uncompressed per archive */
 	uint64_t	 archive_max_bytes;
 	unsigned	 archive_max_depth;

@@ -703,6 +703,13 @@ START_TEST(clamav_signatures_gating_reload)
 		ck_assert_int_eq(scan_prof(&p, ENGINE_DOWNLOAD, jpg,
 		    4064).verdict, ENGINE_CLEAN);
 	}
+	/* ClamAVScanAll: plain text at the top goes too, named or not. */
+	cfg.clamav_all = true;
+	load();
+	ck_assert_int_eq(scan(txt).verdict, ENGINE_FOUND);
+	cfg.clamav_all = false;
+	load();
+	ck_assert_int_eq(scan(txt).verdict, ENGINE_CLEAN);
 	r = scan(zip1("run.js", txt));
 	ck_assert_int_eq(r.verdict, ENGINE_FOUND);
 	ck_assert_str_eq(finding(&r, "malware")->type,

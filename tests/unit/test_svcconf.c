@@ -49,6 +49,27 @@ START_TEST(defaults)
 }
 END_TEST
 
+/* The engine directives reach the engines' configuration. */
+START_TEST(engine_config)
+{
+	struct svc_config	 c;
+	struct engine_config	 ec;
+	char			*cause = NULL;
+
+	svcconf_defaults(&c);
+	svcconf_engine(&c, &ec);
+	ck_assert(!ec.clamav_all);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ClamAVScanAll"), "on",
+	    &cause), 0);
+	ck_assert_int_eq(svcconf_set(&c, svcconf_find("ClamAVMaxSize"), "1M",
+	    &cause), 0);
+	svcconf_engine(&c, &ec);
+	ck_assert(ec.clamav_all);
+	ck_assert_uint_eq(ec.clamav_max_bytes, 1024 * 1024);
+	svcconf_free(&c);
+}
+END_TEST
+
 START_TEST(bad_values)
 {
 	struct svc_config	 c;
@@ -136,6 +157,7 @@ svcconf_suite(void)
 
 	tcase_add_test(tc, table_walk);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, engine_config);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, documented);
